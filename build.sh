@@ -1,0 +1,65 @@
+#!/bin/sh
+# Builds ckpttools from a fresh clone, installing what it needs first.
+#
+#   ./build.sh              install build dependencies (as root), configure, make
+#   ./build.sh check        the same, then run the whole test suite
+#   ./build.sh --sanitize check
+#                           the same in build-sanitize/, with ASan and UBSan
+#
+# Builds are warning-free by policy: configure runs with --enable-werror.
+set -eu
+
+top=$(cd "$(dirname "$0")" && pwd)
+sanitize=no
+target=all
+for arg in "$@"; do
+	case $arg in
+	--sanitize) sanitize=yes ;;
+	check|distcheck|all) target=$arg ;;
+	-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+	*) echo "build.sh: unknown argument '$arg'" >&2; exit 2 ;;
+	esac
+done
+
+# Debian package names; configure names the same ones if any is missing.
+packages="build-essential autoconf automake libtool pkg-config libjansson-dev libyaml-dev
+libxxhash-dev check libreadline-dev"
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "build.sh: installing$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		# shellcheck disable=SC2086
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	else
+		echo "build.sh: missing packages:$missing" >&2
+		echo "build.sh: run as root, or: sudo apt-get install$missing" >&2
+		exit 2
+	fi
+fi
+
+cd "$top"
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+	./autogen.sh >/dev/null
+fi
+
+if [ "$sanitize" = yes ]; then
+	dir="$top/build-sanitize"
+	flags="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	mkdir -p "$dir"
+	cd "$dir"
+	[ -f Makefile ] || "$top/configure" -q --enable-werror CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+else
+	[ -f Makefile ] || ./configure -q --enable-werror
+fi
+make -s -j"$(nproc)"
+if [ "$target" != all ]; then
+	make -s -j"$(nproc)" "$target"
+fi

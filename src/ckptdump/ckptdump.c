@@ -1,0 +1,276 @@
+/* ckptdump: print the records of a checkpoint image as text, JSON or YAML. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ckpt/decode.h"
+#include "ckpt/format.h"
+#include "ckpt/image.h"
+#include "ckpt/view.h"
+
+#define EXIT_TROUBLE 2
+#define MAX_TYPE_FILTER 64
+
+struct filter {
+	const char *type_names[MAX_TYPE_FILTER];
+	size_t n_types;
+	bool has_offset;
+	uint64_t offset;
+	bool has_index;
+	uint64_t index_lo, index_hi;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ckptdump [OPTION]... IMAGE\n"
+		"Print the records of a Linux checkpoint image (linux-cr rev 1 and rev 6,\n"
+		"LinuxC/R).  IMAGE may be - for standard input.\n"
+		"\n"
+		"  -j, --json              print a JSON document (shape in ckptdump(1))\n"
+		"  -y, --yaml              print the same document as YAML\n"
+		"  -t, --type NAME[,NAME]  only records of these types (names or numbers)\n"
+		"      --offset N          only the record that holds byte N\n"
+		"      --index N[-M]       only record N (or records N to M)\n"
+		"  -p, --pages             also hexdump the contents of dumped pages\n"
+		"      --list-types        list the record types of every dialect and exit\n"
+		"  -h, --help              show this help and exit\n"
+		"  -V, --version           show the version and exit\n"
+		"\n"
+		"Exit status: 0 if the image was read to its end, 2 if it is malformed or\n"
+		"unreadable (records before the fault are printed first) or on bad usage.\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno == 0 && *end == '\0';
+}
+
+static bool type_known_anywhere(const char *name)
+{
+	size_t n;
+	const struct ckpt_schema *const *all = ckpt_schemas(&n);
+	uint64_t num;
+
+	if (parse_u64(name, &num))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (ckpt_schema_type_by_name(all[i], name))
+			return true;
+	return false;
+}
+
+static bool add_types(struct filter *f, char *list)
+{
+	for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!type_known_anywhere(t)) {
+			fprintf(stderr, "ckptdump: --type %s: no dialect has a record type of that name "
+				"(see --list-types)\n", t);
+			return false;
+		}
+		if (f->n_types == MAX_TYPE_FILTER) {
+			fprintf(stderr, "ckptdump: --type: at most %d types\n", MAX_TYPE_FILTER);
+			return false;
+		}
+		f->type_names[f->n_types++] = t;
+	}
+	return true;
+}
+
+static bool parse_index(struct filter *f, const char *arg)
+{
+	char buf[64];
+	char *dash;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (!parse_u64(buf, &f->index_lo))
+		return false;
+	f->index_hi = f->index_lo;
+	if (dash && !parse_u64(dash + 1, &f->index_hi))
+		return false;
+	f->has_index = f->index_lo <= f->index_hi;
+	return f->has_index;
+}
+
+static void list_types(void)
+{
+	size_t n;
+	const struct ckpt_schema *const *all = ckpt_schemas(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ckpt_schema *s = all[i];
+
+		printf("%s: %s\n", s->id, s->title);
+		if (s->preamble)
+			printf("  %5s  %-16s %s\n", "-", s->preamble->name, s->preamble->doc ? s->preamble->doc : "");
+		for (size_t k = 0; k < s->n_types; k++)
+			printf("  %5" PRIu32 "  %-16s %s\n", s->types[k].type, s->types[k].name,
+			       s->types[k].doc ? s->types[k].doc : "");
+	}
+}
+
+static bool type_selected(const struct filter *f, const struct ckpt_schema *s,
+			  const struct ckpt_record *rec)
+{
+	if (!f->n_types)
+		return true;
+	for (size_t i = 0; i < f->n_types; i++) {
+		uint64_t num;
+
+		if (parse_u64(f->type_names[i], &num)) {
+			if (num == rec->type)
+				return true;
+		} else if (rec->rt && ckpt_schema_type_by_name(s, f->type_names[i]) == rec->rt) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool selected(const struct filter *f, const struct ckpt_schema *s, const struct ckpt_record *rec)
+{
+	if (f->has_index && (rec->index < f->index_lo || rec->index > f->index_hi))
+		return false;
+	if (f->has_offset && (f->offset < rec->offset || f->offset - rec->offset >= rec->len))
+		return false;
+	return type_selected(f, s, rec);
+}
+
+static int dump(const char *path, const struct ckpt_view_options *vopt, const struct filter *f)
+{
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open(path, &err);
+	struct ckpt_view *view = ckpt_view_new(stdout, vopt);
+	char shown[1024];
+	int status = 0;
+	char msg[512];
+
+	/* The name reaches the terminal: never let it carry control bytes. */
+	if (strcmp(path, "-") == 0)
+		snprintf(shown, sizeof(shown), "(stdin)");
+	else
+		ckpt_escape((const uint8_t *)path, strlen(path), shown, sizeof(shown));
+	if (!view) {
+		fprintf(stderr, "ckptdump: out of memory\n");
+		ckpt_image_close(img);
+		return EXIT_TROUBLE;
+	}
+	ckpt_view_begin(view, shown, img);
+	if (img) {
+		const struct ckpt_schema *s = ckpt_image_schema(img);
+		struct ckpt_roles roles;
+		struct ckpt_record rec;
+		struct ckpt_role role;
+		int r;
+
+		ckpt_roles_init(&roles);
+		while ((r = ckpt_image_next_record(img, &rec)) == 1) {
+			ckpt_roles_next(&roles, &rec, &role);
+			if (selected(f, s, &rec) && ckpt_view_record(view, img, &rec, &role) < 0) {
+				r = -1;
+				break;
+			}
+		}
+		if (r < 0) {
+			err = *ckpt_image_error(img);
+			status = EXIT_TROUBLE;
+		}
+	} else {
+		status = EXIT_TROUBLE;
+	}
+	ckpt_view_end(view, img, status ? &err : NULL);
+	if (!ckpt_view_free(view)) {
+		fprintf(stderr, "ckptdump: error writing output: %s\n", strerror(errno));
+		status = EXIT_TROUBLE;
+	}
+	if (status && (img || err.reason[0])) {
+		ckpt_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "ckptdump: %s: %s\n", shown, msg);
+	}
+	ckpt_image_close(img);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_OFFSET = 256, OPT_INDEX, OPT_LIST_TYPES };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "yaml", no_argument, NULL, 'y' },
+		{ "type", required_argument, NULL, 't' },
+		{ "offset", required_argument, NULL, OPT_OFFSET },
+		{ "index", required_argument, NULL, OPT_INDEX },
+		{ "pages", no_argument, NULL, 'p' },
+		{ "list-types", no_argument, NULL, OPT_LIST_TYPES },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ckpt_view_options vopt = { .format = CKPT_VIEW_TEXT };
+	struct filter f = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jyt:phV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			vopt.format = CKPT_VIEW_JSON;
+			break;
+		case 'y':
+			vopt.format = CKPT_VIEW_YAML;
+			break;
+		case 't':
+			if (!add_types(&f, optarg))
+				return EXIT_TROUBLE;
+			break;
+		case OPT_OFFSET:
+			if (!parse_u64(optarg, &f.offset)) {
+				fprintf(stderr, "ckptdump: --offset %s: not a byte offset\n", optarg);
+				return EXIT_TROUBLE;
+			}
+			f.has_offset = true;
+			break;
+		case OPT_INDEX:
+			if (!parse_index(&f, optarg)) {
+				fprintf(stderr, "ckptdump: --index %s: expected N or N-M with N <= M\n", optarg);
+				return EXIT_TROUBLE;
+			}
+			break;
+		case 'p':
+			vopt.page_data = true;
+			break;
+		case OPT_LIST_TYPES:
+			list_types();
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ckptdump (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_TROUBLE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "ckptdump: %s\n", optind == argc ? "no image given" : "one image at a time");
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	return dump(argv[optind], &vopt, &f);
+}

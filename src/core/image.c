@@ -1,0 +1,473 @@
+/* The bounded image reader: framing, dialect detection, size rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ckpt/image.h"
+#include "source.h"
+#include "table.h"
+
+struct ckpt_image {
+	struct source src;
+	const struct ckpt_schema *schema;
+	struct ckpt_error err;
+	int state;			/* 1 reading, 0 ended, -1 failed */
+	enum ckpt_image_end end;
+	uint64_t pos;			/* offset of the next record */
+	uint64_t index;			/* index of the next record */
+	uint64_t cur_off, cur_len;	/* the record last handed out */
+	uint64_t cur_index;
+	const char *cur_name;
+	bool preamble_done;
+	bool after_error;		/* ERROR seen: its STRING comes next */
+};
+
+static void set_error(struct ckpt_error *err, uint64_t off, uint64_t index,
+		      const char *record, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void set_error(struct ckpt_error *err, uint64_t off, uint64_t index,
+		      const char *record, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->offset = off;
+	err->index = index;
+	snprintf(err->record, sizeof(err->record), "%s", record ? record : "");
+	va_start(ap, fmt);
+	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	va_end(ap);
+}
+
+void ckpt_error_format(const struct ckpt_error *err, char *buf, size_t size)
+{
+	if (err->record[0])
+		snprintf(buf, size, "byte %" PRIu64 " (0x%" PRIx64 "), record %" PRIu64 " (%s): %s",
+			 err->offset, err->offset, err->index, err->record, err->reason);
+	else
+		snprintf(buf, size, "byte %" PRIu64 " (0x%" PRIx64 "), record %" PRIu64 ": %s",
+			 err->offset, err->offset, err->index, err->reason);
+}
+
+static const char *type_name(const struct ckpt_image *img, uint32_t type)
+{
+	const struct ckpt_rtype *rt = ckpt_schema_type(img->schema, type);
+
+	return rt ? rt->name : "unknown type";
+}
+
+/* Reports a read failure (errno) or a premature end at `off`. */
+static void short_read(struct ckpt_image *img, uint64_t rec_off, const char *record,
+		       uint64_t need, size_t got, const char *what)
+{
+	if (img->src.io_errno)
+		set_error(&img->err, rec_off, img->index, record, "read error: %s",
+			  strerror(img->src.io_errno));
+	else
+		set_error(&img->err, rec_off, img->index, record,
+			  "%s needs %" PRIu64 " bytes but the image ends after %zu",
+			  what, need, got);
+}
+
+static int fail(struct ckpt_image *img)
+{
+	img->state = -1;
+	return -1;
+}
+
+static const char *dialect_list =
+	"supported: linux-cr rev 1 (RFC v17), linux-cr rev 6 (final, x86_64), LinuxC/R version 1";
+
+static bool detect(struct ckpt_image *img)
+{
+	size_t got;
+	const uint8_t *p = source_peek(&img->src, 0, 26, &got);
+
+	if (!p) {
+		p = source_peek(&img->src, 0, got, &got);
+		if (img->src.io_errno) {
+			set_error(&img->err, 0, 0, NULL, "read error: %s", strerror(img->src.io_errno));
+			return false;
+		}
+		if (got >= 8 && memcmp(p, "LinuxC/R", 8) == 0)
+			goto linuxcr;
+		set_error(&img->err, 0, 0, NULL,
+			  "image is %zu bytes long, too short for any image header (%s)",
+			  got, dialect_list);
+		return false;
+	}
+	if (memcmp(p, "LinuxC/R", 8) == 0)
+		goto linuxcr;
+
+	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
+	uint64_t magic = ckpt_le_load(p + 8, 8);
+	unsigned rev = (unsigned)ckpt_le_load(p + 24, 2);
+
+	if (type != 1 || magic != CKPT_MAGIC_HEAD) {
+		set_error(&img->err, 0, 0, NULL,
+			  "unknown image format: first bytes %02x %02x %02x %02x %02x %02x %02x %02x "
+			  "are neither a linux-cr header (magic 0x%016" PRIx64 ") nor \"LinuxC/R\" (%s)",
+			  p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
+			  (uint64_t)CKPT_MAGIC_HEAD, dialect_list);
+		return false;
+	}
+	if (rev == 1) {
+		img->schema = &ckpt_schema_v17;
+		return true;
+	}
+	if (rev == 6) {
+		unsigned arch = (unsigned)ckpt_le_load(p + 16, 2);
+		const char *an = ckpt_names_lookup(&ckpt_names_arch, arch);
+
+		if (arch != 2) {
+			set_error(&img->err, 0, 0, "HEADER",
+				  "linux-cr rev 6 image for arch %u (%s); record layouts are known "
+				  "for x86_64 (2) only", arch, an ? an : "unknown");
+			return false;
+		}
+		img->schema = &ckpt_schema_rev6;
+		return true;
+	}
+	set_error(&img->err, 0, 0, "HEADER", "linux-cr revision %u is not supported (%s)",
+		  rev, dialect_list);
+	return false;
+
+linuxcr:
+	img->schema = &ckpt_schema_linuxcr;
+	return true;
+}
+
+/* The LinuxC/R header has no frame: check it whole and hand it out. */
+static int next_preamble(struct ckpt_image *img, struct ckpt_record *rec)
+{
+	const struct ckpt_rtype *rt = img->schema->preamble;
+	size_t got;
+	const uint8_t *p = source_peek(&img->src, 0, rt->min_len, &got);
+
+	if (!p) {
+		short_read(img, 0, rt->name, rt->min_len, got, "the LinuxC/R header");
+		return fail(img);
+	}
+	uint64_t version = ckpt_le_load(p + 8, 8);
+	uint32_t arch = (uint32_t)ckpt_le_load(p + 80, 4);
+
+	if (version != 1) {
+		set_error(&img->err, 8, 0, rt->name,
+			  "LinuxC/R image version %" PRIu64 " is not supported (supported: 1)", version);
+		return fail(img);
+	}
+	if (arch != 1) {
+		set_error(&img->err, 80, 0, rt->name,
+			  "LinuxC/R arch %" PRIu32 " is not supported (supported: 1, X86_32)", arch);
+		return fail(img);
+	}
+	*rec = (struct ckpt_record){
+		.offset = 0, .index = 0, .type = 0, .len = rt->min_len, .hdr_len = 0,
+		.rt = rt, .data = p, .avail = rt->min_len,
+	};
+	img->preamble_done = true;
+	img->cur_off = 0;
+	img->cur_len = rt->min_len;
+	img->pos = rt->min_len;
+	img->index = 1;
+	return 1;
+}
+
+/* Where the next record starts, and whether the gap before it is clean. */
+static bool skip_padding(struct ckpt_image *img)
+{
+	uint32_t a = img->schema->align;
+	uint64_t next = (img->pos + a - 1) / a * a;
+
+	if (next == img->pos)
+		return true;
+	size_t got;
+	const uint8_t *p = source_peek(&img->src, img->pos, next - img->pos, &got);
+
+	if (!p) {
+		if (img->src.io_errno) {
+			short_read(img, img->pos, NULL, next - img->pos, got, "padding");
+			return false;
+		}
+		if (got == 0)
+			return true;	/* the image ends at the end of the last record */
+		set_error(&img->err, img->pos, img->index, NULL,
+			  "image ends inside the padding after the previous record "
+			  "(%zu of %" PRIu64 " bytes)", got, next - img->pos);
+		return false;
+	}
+	for (uint64_t i = 0; i < next - img->pos; i++)
+		if (p[i]) {
+			set_error(&img->err, img->pos + i, img->index, NULL,
+				  "padding byte is 0x%02x, not zero", p[i]);
+			return false;
+		}
+	img->pos = next;
+	return true;
+}
+
+static bool at_eof(struct ckpt_image *img)
+{
+	size_t got;
+
+	return source_peek(&img->src, img->pos, 1, &got) == NULL && !img->src.io_errno;
+}
+
+static int finish(struct ckpt_image *img)
+{
+	const struct ckpt_schema *s = img->schema;
+
+	if (img->after_error) {
+		set_error(&img->err, img->pos, img->index, NULL,
+			  "image ends after an ERROR record without its message STRING");
+		return fail(img);
+	}
+	if (img->end == CKPT_END_NONE) {
+		if (s->tail_type) {
+			set_error(&img->err, img->pos, img->index, NULL,
+				  "image ends without a TAIL record (truncated or incomplete image)");
+			return fail(img);
+		}
+		img->end = CKPT_END_EOF;
+	}
+	img->state = 0;
+	return 0;
+}
+
+static bool check_size(struct ckpt_image *img, const struct ckpt_rtype *rt, uint64_t len)
+{
+	if (rt->size_rule == CKPT_SIZE_EXACT && len != rt->min_len) {
+		set_error(&img->err, img->pos, img->index, rt->name,
+			  "length %" PRIu64 " is wrong for %s (must be %" PRIu32 ")",
+			  len, rt->name, rt->min_len);
+		return false;
+	}
+	if (rt->size_rule == CKPT_SIZE_RANGE && (len < rt->min_len || len > rt->max_len)) {
+		set_error(&img->err, img->pos, img->index, rt->name,
+			  "length %" PRIu64 " is out of range for %s (%" PRIu32 " to %" PRIu32 ")",
+			  len, rt->name, rt->min_len, rt->max_len);
+		return false;
+	}
+	return true;
+}
+
+/* Counted arrays must lie inside the record, so consumers can trust them. */
+static bool check_arrays(struct ckpt_image *img, const struct ckpt_record *rec)
+{
+	const struct ckpt_rtype *rt = rec->rt;
+
+	for (size_t i = 0; i < rt->n_fields; i++) {
+		const struct ckpt_field *f = &rt->fields[i];
+		bool fits;
+
+		if (f->kind != CKPT_K_ARRAY)
+			continue;
+		uint64_t n = ckpt_array_count(rt, f, rec->data, rec->avail, &fits);
+
+		if (!fits) {
+			const struct ckpt_field *cf = f->count_field ? ckpt_rtype_field(rt, f->count_field) : NULL;
+			uint64_t want = cf && ckpt_field_fits(cf, rec->avail) ? ckpt_field_u64(cf, rec->data) : 0;
+
+			set_error(&img->err, rec->offset, rec->index, rt->name,
+				  "%s says %" PRIu64 " %s entries of %" PRIu32 " bytes, but only %" PRIu64
+				  " fit in the %" PRIu64 "-byte record",
+				  f->count_field ? f->count_field : "count", want, f->name, f->stride, n,
+				  rec->len);
+			return false;
+		}
+	}
+	return true;
+}
+
+int ckpt_image_next_record(struct ckpt_image *img, struct ckpt_record *rec)
+{
+	const struct ckpt_schema *s = img->schema;
+
+	if (img->state != 1)
+		return img->state;
+	if (s->preamble && !img->preamble_done)
+		return next_preamble(img, rec);
+	if (img->index > 0) {
+		img->pos = img->cur_off + img->cur_len;
+		if (!skip_padding(img))
+			return fail(img);
+	}
+	if (at_eof(img))
+		return finish(img);
+	if (img->src.io_errno) {
+		short_read(img, img->pos, NULL, 1, 0, "the next record");
+		return fail(img);
+	}
+	if (img->end != CKPT_END_NONE) {
+		set_error(&img->err, img->pos, img->index, NULL,
+			  "unexpected data after the %s record that ended the image",
+			  img->end == CKPT_END_TAIL ? "TAIL" : "ERROR");
+		return fail(img);
+	}
+
+	size_t got;
+	const uint8_t *p = source_peek(&img->src, img->pos, s->hdr_len, &got);
+
+	if (!p) {
+		short_read(img, img->pos, NULL, s->hdr_len, got, "the record header");
+		return fail(img);
+	}
+	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
+	uint64_t len = ckpt_le_load(p + 4, 4);
+	const struct ckpt_rtype *rt = ckpt_schema_type(s, type);
+	const char *name = type_name(img, type);
+
+	if (img->index == 0 && type != s->header_type) {
+		set_error(&img->err, img->pos, 0, name, "the first record must be HEADER");
+		return fail(img);
+	}
+	if (len < s->hdr_len) {
+		set_error(&img->err, img->pos, img->index, name,
+			  "length %" PRIu64 " is shorter than the %" PRIu32 "-byte record header",
+			  len, s->hdr_len);
+		return fail(img);
+	}
+	if (rt && !check_size(img, rt, len))
+		return fail(img);
+	if (img->after_error && type != s->string_type) {
+		set_error(&img->err, img->pos, img->index, name,
+			  "an ERROR record must be followed by its message STRING");
+		return fail(img);
+	}
+	uint64_t size = source_size(&img->src);
+
+	if (size && len > size - img->pos) {
+		set_error(&img->err, img->pos, img->index, name,
+			  "length %" PRIu64 " runs past the end of the image (%" PRIu64 " bytes remain)",
+			  len, size - img->pos);
+		return fail(img);
+	}
+	size_t avail = len > CKPT_INLINE_MAX ? CKPT_INLINE_MAX : (size_t)len;
+
+	p = source_peek(&img->src, img->pos, avail, &got);
+	if (!p) {
+		short_read(img, img->pos, name, len, got, "the record");
+		return fail(img);
+	}
+	*rec = (struct ckpt_record){
+		.offset = img->pos, .index = img->index, .type = type, .len = len,
+		.hdr_len = s->hdr_len, .rt = rt, .data = p, .avail = avail,
+	};
+	if (rt && !check_arrays(img, rec))
+		return fail(img);
+
+	if (img->after_error) {
+		img->after_error = false;
+		img->end = CKPT_END_ERROR;
+	} else if (s->error_type && type == s->error_type) {
+		img->after_error = true;
+	} else if (s->tail_type && type == s->tail_type) {
+		img->end = CKPT_END_TAIL;
+	}
+	img->cur_off = img->pos;
+	img->cur_len = len;
+	img->cur_index = img->index;
+	img->cur_name = name;
+	img->index++;
+	return 1;
+}
+
+ssize_t ckpt_image_record_bytes(struct ckpt_image *img, uint64_t from,
+				const uint8_t **p, size_t max)
+{
+	if (from >= img->cur_len)
+		return 0;
+	uint64_t left = img->cur_len - from;
+	size_t n = left < max ? (size_t)left : max;
+	size_t got;
+
+	if (n > CKPT_INLINE_MAX)
+		n = CKPT_INLINE_MAX;
+	*p = source_peek(&img->src, img->cur_off + from, n, &got);
+	if (!*p) {
+		/* A stream learns only now that a long record is cut short. */
+		img->index = img->cur_index;
+		short_read(img, img->cur_off, img->cur_name, img->cur_len, (size_t)from + got,
+			   "the record");
+		img->state = -1;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static struct ckpt_image *start(struct ckpt_image *img, struct ckpt_error *err)
+{
+	img->state = 1;
+	if (!detect(img)) {
+		*err = img->err;
+		ckpt_image_close(img);
+		return NULL;
+	}
+	return img;
+}
+
+struct ckpt_image *ckpt_image_open_fd(int fd, struct ckpt_error *err)
+{
+	struct ckpt_image *img = calloc(1, sizeof(*img));
+
+	if (!img) {
+		close(fd);
+		set_error(err, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	if (source_open_fd(&img->src, fd) < 0) {
+		set_error(err, 0, 0, NULL, "cannot read: %s", strerror(errno));
+		free(img);
+		return NULL;
+	}
+	return start(img, err);
+}
+
+struct ckpt_image *ckpt_image_open(const char *path, struct ckpt_error *err)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		set_error(err, 0, 0, NULL, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	return ckpt_image_open_fd(fd, err);
+}
+
+struct ckpt_image *ckpt_image_open_mem(const void *buf, size_t len, struct ckpt_error *err)
+{
+	struct ckpt_image *img = calloc(1, sizeof(*img));
+
+	if (!img) {
+		set_error(err, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	source_open_mem(&img->src, buf, len);
+	return start(img, err);
+}
+
+void ckpt_image_close(struct ckpt_image *img)
+{
+	if (!img)
+		return;
+	source_close(&img->src);
+	free(img);
+}
+
+const struct ckpt_error *ckpt_image_error(const struct ckpt_image *img) { return &img->err; }
+const struct ckpt_schema *ckpt_image_schema(const struct ckpt_image *img) { return img->schema; }
+enum ckpt_dialect ckpt_image_dialect(const struct ckpt_image *img) { return img->schema->dialect; }
+enum ckpt_image_end ckpt_image_end(const struct ckpt_image *img) { return img->end; }
+uint64_t ckpt_image_size(const struct ckpt_image *img) { return source_size(&img->src); }
+uint64_t ckpt_image_position(const struct ckpt_image *img) { return img->cur_off + img->cur_len; }

@@ -1,0 +1,74 @@
+/* Dialect 3: "LinuxC/R" (OpenVZ posting, Feb 2009), x86_32.
+ *
+ * An unframed 84-byte header, then objects framed by { u32 type; u32 len }
+ * with len counting the frame; the writer rounds the file position up to 8
+ * after every object and after the header, so the first object is at 88.
+ * The image ends with its last object: there is no trailer.
+ *
+ * Type numbers are those of the Feb 2009 posting; the Mar 2009 posting kept
+ * image version 1 but renumbered every type, so an image's numbers cannot
+ * tell the two apart and only the first is described here.
+ */
+#include "table.h"
+
+enum {
+	LCR_UTS_NS = 1, LCR_CRED = 2,
+};
+
+static const struct ckpt_field lcr_header_fields[] = {
+	F_CHARS("signature", 0, 8),
+	F_U("image_version", 8, 8),
+	F_CHARS("uts_release", 16, 64),
+	F_ENUM("arch", 80, 4, ckpt_names_lcr_arch),
+};
+
+/* Not framed, so it has no type number of its own. */
+static const struct ckpt_rtype lcr_header = {
+	.type = 0, .name = "HEADER", EXACT(84), FIELDS(lcr_header_fields),
+	.doc = "image header: signature \"LinuxC/R\", image version, kernel release, arch",
+};
+
+static const struct ckpt_field lcr_uts_ns_fields[] = {
+	F_CHARS("sysname", 8, 64),
+	F_CHARS("nodename", 72, 64),
+	F_CHARS("release", 136, 64),
+	F_CHARS("version", 200, 64),
+	F_CHARS("machine", 264, 64),
+	F_CHARS("domainname", 328, 64),
+};
+
+/* uid and gid alternate here (real, saved, effective, fs), unlike rev 6,
+ * which lists all four uids before the gids: easy to transpose. */
+static const struct ckpt_field lcr_cred_fields[] = {
+	F_U("uid", 8, 4),
+	F_U("gid", 12, 4),
+	F_U("suid", 16, 4),
+	F_U("sgid", 20, 4),
+	F_U("euid", 24, 4),
+	F_U("egid", 28, 4),
+	F_U("fsuid", 32, 4),
+	F_U("fsgid", 36, 4),
+	F_FLAGS("cap_inheritable", 40, 8, ckpt_names_cap),
+	F_FLAGS("cap_permitted", 48, 8, ckpt_names_cap),
+	F_FLAGS("cap_effective", 56, 8, ckpt_names_cap),
+	F_FLAGS("cap_bset", 64, 8, ckpt_names_cap),
+};
+
+static const struct ckpt_rtype lcr_types[] = {
+	{ .type = LCR_UTS_NS, .name = "UTS_NS", EXACT(392), FIELDS(lcr_uts_ns_fields),
+	  .doc = "uts namespace: the uname strings" },
+	{ .type = LCR_CRED, .name = "CRED", EXACT(72), FIELDS(lcr_cred_fields),
+	  .doc = "credentials: ids and capability sets" },
+};
+
+const struct ckpt_schema ckpt_schema_linuxcr = {
+	.dialect = CKPT_DIALECT_LINUXCR,
+	.id = "linuxcr-2009",
+	.title = "LinuxC/R (Feb 2009, x86_32)",
+	.hdr_len = 8,
+	.align = 8,
+	.max_type = LCR_CRED,
+	.preamble = &lcr_header,
+	.types = lcr_types,
+	.n_types = CKPT_ARRAY_LEN(lcr_types),
+};

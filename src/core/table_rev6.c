@@ -1,0 +1,600 @@
+/* Dialect 2: linux-cr final (ckpt-v23, header rev 6), x86_64.
+ *
+ * Same framing as v17 and no padding between records, but every record
+ * struct is aligned(8), so fixed records end in explicit padding; the pads
+ * are listed so that a check can insist they are zero and so that the
+ * fields of a fixed record account for each of its bytes.
+ */
+#include "table.h"
+
+enum {
+	R6_HEADER = 1, R6_HEADER_ARCH = 2, R6_CONTAINER = 3, R6_BUFFER = 4,
+	R6_STRING = 5, R6_OBJREF = 6, R6_LSM_INFO = 7, R6_SECURITY = 8,
+
+	R6_PIDS = 101, R6_TREE = 102, R6_TASK = 103, R6_TASK_NS = 104,
+	R6_TASK_OBJS = 105, R6_RESTART_BLOCK = 106, R6_THREAD = 107, R6_CPU = 108,
+	R6_NS = 109, R6_UTS_NS = 110, R6_IPC_NS = 111, R6_MNT_NS = 112,
+	R6_CAPABILITIES = 113, R6_USER_NS = 114, R6_CRED = 115, R6_USER = 116,
+	R6_GROUPINFO = 117, R6_TASK_CREDS = 118,
+
+	R6_CPU_FPU = 201, R6_MM_CONTEXT_LDT = 202,
+
+	R6_FILE_TABLE = 301, R6_FILE_DESC = 302, R6_FILE_NAME = 303, R6_FILE = 304,
+	R6_PIPE_BUF = 305, R6_TTY = 306, R6_TTY_LDISC = 307, R6_EPOLL_ITEMS = 308,
+
+	R6_MM = 401, R6_VMA = 402, R6_PGARR = 403, R6_HPAGE = 404,
+	R6_MM_CONTEXT = 405, R6_FS = 451,
+
+	R6_IPC = 501, R6_IPC_SHM = 502, R6_IPC_MSG = 503, R6_IPC_MSG_MSG = 504,
+	R6_IPC_SEM = 505, R6_TASK_SEM_UNDO_LIST = 506, R6_TASK_SEM_UNDO = 507,
+
+	R6_SIGHAND = 601, R6_SIGNAL = 602, R6_SIGNAL_TASK = 603, R6_SIGPENDING = 604,
+
+	R6_SOCKET = 701, R6_SOCKET_QUEUE = 702, R6_SOCKET_BUFFER = 703,
+	R6_SOCKET_FRAG = 704, R6_SOCKET_UNIX = 705, R6_SOCKET_INET = 706,
+	R6_NET_NS = 707, R6_NETDEV = 708, R6_NETDEV_ADDR = 709,
+
+	R6_TAIL = 9001, R6_ERROR = 9999,
+};
+
+/* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
+#define R6_NGROUPS_MAX	65536u
+
+/* Longest path the kernel writes for a FILE_NAME (PATH_MAX). */
+#define R6_PATH_MAX	4096u
+
+/* One line shared by every record whose layout the format reference does
+ * not give: the reader can still frame, count and show them. */
+#define R6_OPAQUE_DOC	"layout not described by the format reference; payload shown as bytes"
+#define R6_OPAQUE(t, n) \
+	{ .type = (t), .name = (n), RANGE(8, CKPT_MAX_SMALL_RECORD), \
+	  .payload = CKPT_L_BYTES, .doc = R6_OPAQUE_DOC }
+
+/* -- image framing ------------------------------------------------------- */
+
+static const struct ckpt_field r6_header_fields[] = {
+	F_X("magic", 8, 8),
+	F_ENUM("arch_id", 16, 2, ckpt_names_arch),
+	F_U("major", 18, 2),
+	F_U("minor", 20, 2),
+	F_U("patch", 22, 2),
+	F_U("rev", 24, 2),
+	F_PAD("pad", 26, 6),
+	/* The kernel constants restart compares with its own. */
+	F_U("task_comm_len", 32, 2),
+	F_U("at_vector_size", 34, 2),
+	F_U("signal_nsig", 36, 2),
+	F_U("uts_sysname_len", 38, 2),
+	F_U("uts_nodename_len", 40, 2),
+	F_U("uts_release_len", 42, 2),
+	F_U("uts_version_len", 44, 2),
+	F_U("uts_machine_len", 46, 2),
+	F_U("uts_domainname_len", 48, 2),
+	F_U("rlimit_nlimits", 50, 2),
+	F_U("n_tty_buf_size", 52, 2),
+	F_U("tty_termios_nccs", 54, 2),
+	F_TIME("time", 56),
+	F_FLAGS("uflags", 64, 8, ckpt_names_uflags),
+};
+
+static const struct ckpt_follow r6_header_follows[] = {
+	{ .type = R6_BUFFER, .role = "release", .layout = L_STRING },
+	{ .type = R6_BUFFER, .role = "version", .layout = L_STRING },
+	{ .type = R6_BUFFER, .role = "machine", .layout = L_STRING },
+};
+
+static const struct ckpt_field r6_header_arch_fields[] = {
+	F_U("has_fxsr", 8, 2),
+	F_U("has_xsave", 10, 2),
+	F_U("xstate_size", 12, 2),
+	F_PAD("_padding", 14, 2),
+};
+
+static const struct ckpt_follow r6_container_follows[] = {
+	{ .type = R6_BUFFER, .role = "lsm_name", .layout = L_STRING },
+	{ .type = R6_LSM_INFO, .role = "lsm_info" },
+};
+
+static const struct ckpt_field r6_objref_fields[] = {
+	F_ENUM("objtype", 8, 4, ckpt_names_obj_type),
+	F_I("objref", 12, 4),
+};
+
+static const struct ckpt_field r6_tail_fields[] = {
+	F_X("magic", 8, 8),
+};
+
+static const struct ckpt_follow r6_error_follows[] = {
+	{ .type = R6_STRING, .role = "message", .layout = { .kind = CKPT_L_ERRMSG } },
+};
+
+/* -- process tree -------------------------------------------------------- */
+
+static const struct ckpt_field r6_pids_fields[] = {
+	F_U("nr_pids", 8, 4),
+	F_U("nr_vpids", 12, 4),
+	F_U("offset", 16, 4),
+	F_PAD("_pad", 20, 4),
+};
+
+static const struct ckpt_follow r6_pids_follows[] = {
+	{ .type = R6_BUFFER, .role = "pids", .layout = { .kind = CKPT_L_PIDS } },
+};
+
+static const struct ckpt_field r6_tree_fields[] = {
+	F_U("nr_tasks", 8, 4),
+	F_PAD("_pad", 12, 4),
+};
+
+/* The v* values are objrefs of PID objects, not pid numbers, with 0 for a
+ * pid that lives in an ancestor namespace and two negative markers. */
+static const struct ckpt_field r6_tree_entry_fields[] = {
+	F_REF("vpid", 0, CKPT_OBJ_PID),
+	F_REF("vppid", 4, CKPT_OBJ_PID),
+	F_REF("vtgid", 8, CKPT_OBJ_PID),
+	F_REF("vpgid", 12, CKPT_OBJ_PID),
+	F_REF("vsid", 16, CKPT_OBJ_PID),
+	F_U("depth", 20, 4),
+};
+
+static const struct ckpt_follow r6_tree_follows[] = {
+	{ .type = R6_BUFFER, .role = "tasks", .layout = L_STRUCTS(r6_tree_entry_fields, 24, NULL) },
+};
+
+/* -- tasks --------------------------------------------------------------- */
+
+static const struct ckpt_field r6_task_fields[] = {
+	F_FLAGS("flags", 8, 4, ckpt_names_task_flags),
+	F_FLAGS("state", 12, 4, ckpt_names_task_state),
+	F_FLAGS("exit_state", 16, 4, ckpt_names_exit_state),
+	F_U("exit_code", 20, 4),
+	F_SENUM("exit_signal", 24, 4, ckpt_names_signal),
+	F_SENUM("pdeath_signal", 28, 4, ckpt_names_signal),
+	F_X("set_child_tid", 32, 8),
+	F_X("clear_child_tid", 40, 8),
+	F_X("sas_ss_sp", 48, 8),
+	F_U("sas_ss_size", 56, 4),
+	F_U("compat_robust_futex_head_len", 60, 4),
+	F_X("compat_robust_futex_list", 64, 4),
+	F_U("robust_futex_head_len", 68, 4),
+	F_X("robust_futex_list", 72, 8),
+};
+
+static const struct ckpt_follow r6_task_follows[] = {
+	{ .type = R6_STRING, .role = "comm", .layout = L_STRING },
+};
+
+static const struct ckpt_field r6_task_ns_fields[] = {
+	F_REF("ns_objref", 8, CKPT_OBJ_NS),
+	F_PAD("_pad", 12, 4),
+};
+
+static const struct ckpt_field r6_task_objs_fields[] = {
+	F_REF("files_objref", 8, CKPT_OBJ_FILE_TABLE),
+	F_REF("mm_objref", 12, CKPT_OBJ_MM),
+	F_REF("fs_objref", 16, CKPT_OBJ_FS),
+	F_REF("sem_undo_objref", 20, CKPT_OBJ_SEM_UNDO),
+	F_REF("sighand_objref", 24, CKPT_OBJ_SIGHAND),
+	F_REF("signal_objref", 28, CKPT_OBJ_SIGNAL),
+};
+
+static const struct ckpt_field r6_restart_block_fields[] = {
+	F_ENUM("function_type", 8, 8, ckpt_names_restart_fn),
+	F_X("arg_0", 16, 8),
+	F_X("arg_1", 24, 8),
+	F_X("arg_2", 32, 8),
+	F_X("arg_3", 40, 8),
+	F_X("arg_4", 48, 8),
+};
+
+static const struct ckpt_field r6_thread_fields[] = {
+	F_X("sysenter_return", 8, 8),
+	F_X("thread_info_flags", 16, 4),
+	F_U("gdt_entry_tls_entries", 20, 2),
+	F_U("sizeof_tls_array", 22, 2),
+};
+
+/* Register order of the x86_64 pt_regs the kernel copies from. */
+static const struct ckpt_field r6_cpu_fields[] = {
+	F_X("r15", 8, 8),
+	F_X("r14", 16, 8),
+	F_X("r13", 24, 8),
+	F_X("r12", 32, 8),
+	F_X("bp", 40, 8),
+	F_X("bx", 48, 8),
+	F_X("r11", 56, 8),
+	F_X("r10", 64, 8),
+	F_X("r9", 72, 8),
+	F_X("r8", 80, 8),
+	F_X("ax", 88, 8),
+	F_X("cx", 96, 8),
+	F_X("dx", 104, 8),
+	F_X("si", 112, 8),
+	F_X("di", 120, 8),
+	F_X("orig_ax", 128, 8),
+	F_X("ip", 136, 8),
+	F_X("sp", 144, 8),
+	F_X("flags", 152, 8),
+	F_X("fs", 160, 8),
+	F_X("gs", 168, 8),
+	F_X("fsindex", 176, 2),
+	F_X("gsindex", 178, 2),
+	F_X("cs", 180, 2),
+	F_X("ss", 182, 2),
+	F_X("ds", 184, 2),
+	F_X("es", 186, 2),
+	F_U("used_math", 188, 4),
+};
+
+/* The kernel saves the FPU/xstate only for a task that has used it. */
+static const struct ckpt_follow r6_cpu_follows[] = {
+	{ .type = R6_CPU_FPU, .role = "fpu", .if_nonzero = "used_math" },
+};
+
+/* -- namespaces and credentials ------------------------------------------ */
+
+static const struct ckpt_field r6_ns_fields[] = {
+	F_REF("uts_objref", 8, CKPT_OBJ_UTS_NS),
+	F_REF("ipc_objref", 12, CKPT_OBJ_IPC_NS),
+	F_REF("net_objref", 16, CKPT_OBJ_NET_NS),
+	F_PAD("_pad", 20, 4),
+};
+
+static const struct ckpt_field r6_utsns_fields[] = {
+	F_CHARS("sysname", 8, 65),
+	F_CHARS("nodename", 73, 65),
+	F_CHARS("release", 138, 65),
+	F_CHARS("version", 203, 65),
+	F_CHARS("machine", 268, 65),
+	F_CHARS("domainname", 333, 65),
+	F_PAD("_pad", 398, 2),
+};
+
+/* The kernel keeps each capability set as two u32 words, low word first;
+ * read as one little-endian u64 they are exactly the 64-bit set, so each
+ * pair is one field named by capability masks. */
+static const struct ckpt_field r6_cred_fields[] = {
+	F_U("uid", 8, 4),
+	F_U("suid", 12, 4),
+	F_U("euid", 16, 4),
+	F_U("fsuid", 20, 4),
+	F_U("gid", 24, 4),
+	F_U("sgid", 28, 4),
+	F_U("egid", 32, 4),
+	F_U("fsgid", 36, 4),
+	F_REF("user_ref", 40, CKPT_OBJ_USER),
+	F_REF("groupinfo_ref", 44, CKPT_OBJ_GROUPINFO),
+	F_REF("sec_ref", 48, CKPT_OBJ_SECURITY),
+	F_PAD("_pad", 52, 4),
+	F_FLAGS("cap_inheritable", 56, 8, ckpt_names_cap),
+	F_FLAGS("cap_permitted", 64, 8, ckpt_names_cap),
+	F_FLAGS("cap_effective", 72, 8, ckpt_names_cap),
+	F_FLAGS("cap_bset", 80, 8, ckpt_names_cap),
+	F_FLAGS("securebits", 88, 4, ckpt_names_securebits),
+	F_PAD("padding", 92, 4),
+};
+
+/* The reference gives the capabilities struct as 40 bytes of fields (four
+ * sets and securebits, padded), the way it sits inside CRED at @56, but
+ * lists no record that carries it alone.  A standalone record would be
+ * those 40 bytes behind the frame, 48 in all; since that is inferred, the
+ * size is a range and a shorter record is shown up to what it holds. */
+static const struct ckpt_field r6_capabilities_fields[] = {
+	F_FLAGS("cap_inheritable", 8, 8, ckpt_names_cap),
+	F_FLAGS("cap_permitted", 16, 8, ckpt_names_cap),
+	F_FLAGS("cap_effective", 24, 8, ckpt_names_cap),
+	F_FLAGS("cap_bset", 32, 8, ckpt_names_cap),
+	F_FLAGS("securebits", 40, 4, ckpt_names_securebits),
+	F_PAD("padding", 44, 4),
+};
+
+static const struct ckpt_field r6_user_ns_fields[] = {
+	F_REF("creator_ref", 8, CKPT_OBJ_USER_NS),
+	F_PAD("_pad", 12, 4),
+};
+
+static const struct ckpt_field r6_user_fields[] = {
+	F_U("uid", 8, 4),
+	F_REF("userns_ref", 12, CKPT_OBJ_USER_NS),
+};
+
+static const struct ckpt_field r6_group_fields[] = {
+	F_U("gid", 0, 4),
+};
+
+/* The writer sizes the record as 16 + 4n although the groups start at @12,
+ * so the last 4 bytes are slack and the array is counted, not filled. */
+static const struct ckpt_field r6_groupinfo_fields[] = {
+	F_U("ngroups", 8, 4),
+	F_ARRAY("groups", 12, r6_group_fields, 4, 0, "ngroups", NULL),
+};
+
+static const struct ckpt_field r6_task_creds_fields[] = {
+	F_REF("cred_ref", 8, CKPT_OBJ_CRED),
+	F_REF("ecred_ref", 12, CKPT_OBJ_CRED),
+};
+
+/* -- files --------------------------------------------------------------- */
+
+static const struct ckpt_field r6_file_table_fields[] = {
+	F_I("fdt_nfds", 8, 4),
+	F_PAD("_pad", 12, 4),
+};
+
+static const struct ckpt_field r6_file_desc_fields[] = {
+	F_REF("fd_objref", 8, CKPT_OBJ_FILE),
+	F_I("fd_descriptor", 12, 4),
+	F_U("fd_close_on_exec", 16, 4),
+	F_PAD("_pad", 20, 4),
+};
+
+static const struct ckpt_field r6_file_fields[] = {
+	F_ENUM("f_type", 8, 4, ckpt_names_file_type),
+	F_FLAGS("f_mode", 12, 4, ckpt_names_fmode),
+	F_FLAGS("f_flags", 16, 4, ckpt_names_open_flags),
+	F_REF("f_credref", 20, CKPT_OBJ_CRED),
+	F_U("f_pos", 24, 8),
+	F_U("f_version", 32, 8),
+	F_REF("f_secref", 40, CKPT_OBJ_SECURITY),
+	F_PAD("_pad", 44, 4),
+};
+
+static const struct ckpt_follow r6_file_follows[] = {
+	{ .type = R6_FILE_NAME, .role = "path", .layout = L_STRING },
+};
+
+/* -- memory -------------------------------------------------------------- */
+
+static const struct ckpt_field r6_mm_fields[] = {
+	F_U("map_count", 8, 4),
+	F_REF("exe_objref", 12, CKPT_OBJ_FILE),
+	F_FLAGS("def_flags", 16, 8, ckpt_names_vm_flags),
+	F_X("flags", 24, 8),
+	F_X("start_code", 32, 8),
+	F_X("end_code", 40, 8),
+	F_X("start_data", 48, 8),
+	F_X("end_data", 56, 8),
+	F_X("start_brk", 64, 8),
+	F_X("brk", 72, 8),
+	F_X("start_stack", 80, 8),
+	F_X("arg_start", 88, 8),
+	F_X("arg_end", 96, 8),
+	F_X("env_start", 104, 8),
+	F_X("env_end", 112, 8),
+};
+
+static const struct ckpt_field r6_auxv_entry_fields[] = {
+	F_ENUM("type", 0, 8, ckpt_names_auxv),
+	F_X("value", 8, 8),
+};
+
+static const struct ckpt_follow r6_mm_follows[] = {
+	{ .type = R6_BUFFER, .role = "saved_auxv", .layout = L_STRUCTS(r6_auxv_entry_fields, 16, NULL) },
+};
+
+static const struct ckpt_field r6_vma_fields[] = {
+	F_ENUM("vma_type", 8, 4, ckpt_names_vma_type),
+	F_REF("vma_objref", 12, CKPT_OBJ_FILE),
+	F_REF("ino_objref", 16, CKPT_OBJ_INODE),
+	F_PAD("_pad", 20, 4),
+	F_U("ino_size", 24, 8),
+	F_X("vm_start", 32, 8),
+	F_X("vm_end", 40, 8),
+	F_FLAGS("vm_page_prot", 48, 8, ckpt_names_page_prot),
+	F_FLAGS("vm_flags", 56, 8, ckpt_names_vm_flags),
+	F_X("vm_pgoff", 64, 8),
+	F_U("hugetlb_shift", 72, 2),
+	F_PAD("_pad2", 74, 6),
+};
+
+static const struct ckpt_field r6_pgarr_fields[] = {
+	F_U("nr_pages", 8, 8),
+};
+
+/* An empty PGARR ends the vma's pages and carries no BUFFER. */
+static const struct ckpt_follow r6_pgarr_follows[] = {
+	{ .type = R6_BUFFER, .role = "pages", .layout = { .kind = CKPT_L_PAGES },
+	  .count_field = "nr_pages", .if_nonzero = "nr_pages" },
+};
+
+static const struct ckpt_field r6_fs_fields[] = {
+	F_O("umask", 8, 4),
+	F_PAD("_pad", 12, 4),
+};
+
+static const struct ckpt_follow r6_fs_follows[] = {
+	{ .type = R6_FILE_NAME, .role = "root", .layout = L_STRING },
+	{ .type = R6_FILE_NAME, .role = "pwd", .layout = L_STRING },
+};
+
+/* -- signals ------------------------------------------------------------- */
+
+static const struct ckpt_field r6_sigaction_fields[] = {
+	F_X("handler", 0, 8),
+	F_FLAGS("flags", 8, 8, ckpt_names_sa_flags),
+	F_X("restorer", 16, 8),
+	F_SIGSET("mask", 24),
+};
+
+/* Element i is signal i + 1, so the signal table cannot name the index. */
+static const struct ckpt_field r6_sighand_fields[] = {
+	F_ARRAY_NAMED("action", 8, r6_sigaction_fields, 32, 64, ckpt_names_signal, 1),
+};
+
+static const struct ckpt_field r6_rlimit_fields[] = {
+	F_U("cur", 0, 8),
+	F_U("max", 8, 8),
+};
+
+static const struct ckpt_field r6_signal_fields[] = {
+	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit),
+	F_U("it_real_value", 264, 8),
+	F_U("it_real_incr", 272, 8),
+	F_U("it_virt_value", 280, 8),
+	F_U("it_virt_incr", 288, 8),
+	F_U("it_prof_value", 296, 8),
+	F_U("it_prof_incr", 304, 8),
+	F_REF("tty_objref", 312, CKPT_OBJ_TTY),
+	F_I("tty_pgrp", 316, 4),
+	F_I("tty_old_pgrp", 320, 4),
+	F_PAD("_pad", 324, 4),
+};
+
+static const struct ckpt_field r6_signal_task_fields[] = {
+	F_SIGSET("blocked", 8),
+};
+
+/* Offsets inside an element count from the element's start. */
+static const struct ckpt_field r6_siginfo_fields[] = {
+	F_SENUM("si_signo", 0, 4, ckpt_names_signal),
+	F_I("si_errno", 4, 4),
+	F_I("si_code", 8, 4),
+	F_BYTES("data", 12, 76),
+};
+
+static const struct ckpt_field r6_sigpending_fields[] = {
+	F_U("nr_pending", 8, 4),
+	F_PAD("_pad", 12, 4),
+	F_SIGSET("signal", 16),
+	F_ARRAY("siginfo", 24, r6_siginfo_fields, 88, 0, "nr_pending", NULL),
+};
+
+/* -- the table ----------------------------------------------------------- */
+
+static const struct ckpt_rtype r6_types[] = {
+	{ .type = R6_HEADER, .name = "HEADER", EXACT(72), FIELDS(r6_header_fields),
+	  FOLLOWS(r6_header_follows),
+	  .doc = "image header: magic, arch, kernel version, revision, kernel constants" },
+	{ .type = R6_HEADER_ARCH, .name = "HEADER_ARCH", EXACT(16), FIELDS(r6_header_arch_fields),
+	  .doc = "x86 FPU facts restart compares with the running CPU" },
+	{ .type = R6_CONTAINER, .name = "CONTAINER", EXACT(8), FOLLOWS(r6_container_follows),
+	  .doc = "container marker; the LSM name and LSM_INFO follow" },
+	{ .type = R6_BUFFER, .name = "BUFFER", RANGE(8, UINT32_MAX), .payload = CKPT_L_BYTES,
+	  .doc = "raw bytes carrying the data of the record before it" },
+	{ .type = R6_STRING, .name = "STRING", RANGE(8, CKPT_MAX_SMALL_RECORD), .payload = CKPT_L_STRING,
+	  .doc = "NUL-terminated text" },
+	{ .type = R6_OBJREF, .name = "OBJREF", EXACT(16), FIELDS(r6_objref_fields),
+	  .doc = "first sight of a shared object: its type and objref; its records follow" },
+	R6_OPAQUE(R6_LSM_INFO, "LSM_INFO"),
+	R6_OPAQUE(R6_SECURITY, "SECURITY"),
+
+	{ .type = R6_PIDS, .name = "PIDS", EXACT(24), FIELDS(r6_pids_fields),
+	  FOLLOWS(r6_pids_follows),
+	  .doc = "pid numbers of every level; a BUFFER of packed pid lists follows" },
+	{ .type = R6_TREE, .name = "TREE", EXACT(16), FIELDS(r6_tree_fields),
+	  FOLLOWS(r6_tree_follows),
+	  .doc = "process tree; a BUFFER with one entry per task follows" },
+	{ .type = R6_TASK, .name = "TASK", EXACT(80), FIELDS(r6_task_fields),
+	  FOLLOWS(r6_task_follows), .doc = "task state; a STRING with comm follows" },
+	{ .type = R6_TASK_NS, .name = "TASK_NS", EXACT(16), FIELDS(r6_task_ns_fields),
+	  .doc = "the task's namespace set" },
+	{ .type = R6_TASK_OBJS, .name = "TASK_OBJS", EXACT(32), FIELDS(r6_task_objs_fields),
+	  .doc = "the task's shared objects: files, mm, fs, sem undo, sighand, signal" },
+	{ .type = R6_RESTART_BLOCK, .name = "RESTART_BLOCK", EXACT(56), FIELDS(r6_restart_block_fields),
+	  .doc = "how to resume an interrupted system call" },
+	{ .type = R6_THREAD, .name = "THREAD", EXACT(24), FIELDS(r6_thread_fields),
+	  .doc = "x86 thread state: sysenter return, thread_info flags, TLS" },
+	{ .type = R6_CPU, .name = "CPU", EXACT(192), FIELDS(r6_cpu_fields),
+	  FOLLOWS(r6_cpu_follows),
+	  .doc = "x86_64 registers; CPU_FPU follows when the task used the FPU" },
+	{ .type = R6_NS, .name = "NS", EXACT(24), FIELDS(r6_ns_fields),
+	  .doc = "a namespace set: uts, ipc, net" },
+	{ .type = R6_UTS_NS, .name = "UTS_NS", EXACT(400), FIELDS(r6_utsns_fields),
+	  .doc = "uts namespace: the uname strings" },
+	R6_OPAQUE(R6_IPC_NS, "IPC_NS"),
+	R6_OPAQUE(R6_MNT_NS, "MNT_NS"),
+	{ .type = R6_CAPABILITIES, .name = "CAPABILITIES", RANGE(8, 48), FIELDS(r6_capabilities_fields),
+	  .doc = "capability sets and securebits (the layout CRED embeds at @56)" },
+	{ .type = R6_USER_NS, .name = "USER_NS", EXACT(16), FIELDS(r6_user_ns_fields),
+	  .doc = "user namespace; creator 0 is the root namespace" },
+	{ .type = R6_CRED, .name = "CRED", EXACT(96), FIELDS(r6_cred_fields),
+	  .doc = "credentials: ids, user, groups, security, capabilities" },
+	{ .type = R6_USER, .name = "USER", EXACT(16), FIELDS(r6_user_fields),
+	  .doc = "a user: uid in its user namespace" },
+	{ .type = R6_GROUPINFO, .name = "GROUPINFO", RANGE(16, 16 + 4 * R6_NGROUPS_MAX),
+	  FIELDS(r6_groupinfo_fields), .doc = "supplementary groups" },
+	{ .type = R6_TASK_CREDS, .name = "TASK_CREDS", EXACT(16), FIELDS(r6_task_creds_fields),
+	  .doc = "the task's real and effective credentials" },
+
+	R6_OPAQUE(R6_CPU_FPU, "CPU_FPU"),
+	R6_OPAQUE(R6_MM_CONTEXT_LDT, "MM_CONTEXT_LDT"),
+
+	{ .type = R6_FILE_TABLE, .name = "FILE_TABLE", EXACT(16), FIELDS(r6_file_table_fields),
+	  .doc = "file descriptor table; its FILE_DESC records follow" },
+	{ .type = R6_FILE_DESC, .name = "FILE_DESC", EXACT(24), FIELDS(r6_file_desc_fields),
+	  .doc = "one descriptor: number, file, close-on-exec" },
+	{ .type = R6_FILE_NAME, .name = "FILE_NAME", RANGE(8, 8 + R6_PATH_MAX), .payload = CKPT_L_STRING,
+	  .doc = "a path, NUL included" },
+	{ .type = R6_FILE, .name = "FILE", EXACT(48), FIELDS(r6_file_fields),
+	  FOLLOWS(r6_file_follows), .doc = "an open file; a FILE_NAME with its path follows" },
+	R6_OPAQUE(R6_PIPE_BUF, "PIPE_BUF"),
+	R6_OPAQUE(R6_TTY, "TTY"),
+	R6_OPAQUE(R6_TTY_LDISC, "TTY_LDISC"),
+	R6_OPAQUE(R6_EPOLL_ITEMS, "EPOLL_ITEMS"),
+
+	{ .type = R6_MM, .name = "MM", EXACT(120), FIELDS(r6_mm_fields), FOLLOWS(r6_mm_follows),
+	  .doc = "address space; saved auxv, the VMAs and MM_CONTEXT follow" },
+	{ .type = R6_VMA, .name = "VMA", EXACT(80), FIELDS(r6_vma_fields),
+	  .doc = "a mapping; its PGARR records follow" },
+	{ .type = R6_PGARR, .name = "PGARR", EXACT(16), FIELDS(r6_pgarr_fields),
+	  FOLLOWS(r6_pgarr_follows),
+	  .doc = "a batch of pages; nr_pages 0 ends the vma" },
+	R6_OPAQUE(R6_HPAGE, "HPAGE"),
+	R6_OPAQUE(R6_MM_CONTEXT, "MM_CONTEXT"),
+	{ .type = R6_FS, .name = "FS", EXACT(16), FIELDS(r6_fs_fields), FOLLOWS(r6_fs_follows),
+	  .doc = "umask; FILE_NAME records for root and cwd follow" },
+
+	R6_OPAQUE(R6_IPC, "IPC"),
+	R6_OPAQUE(R6_IPC_SHM, "IPC_SHM"),
+	R6_OPAQUE(R6_IPC_MSG, "IPC_MSG"),
+	R6_OPAQUE(R6_IPC_MSG_MSG, "IPC_MSG_MSG"),
+	R6_OPAQUE(R6_IPC_SEM, "IPC_SEM"),
+	R6_OPAQUE(R6_TASK_SEM_UNDO_LIST, "TASK_SEM_UNDO_LIST"),
+	R6_OPAQUE(R6_TASK_SEM_UNDO, "TASK_SEM_UNDO"),
+
+	{ .type = R6_SIGHAND, .name = "SIGHAND", EXACT(8 + 64 * 32), FIELDS(r6_sighand_fields),
+	  .doc = "signal handlers, one per signal 1..64" },
+	{ .type = R6_SIGNAL, .name = "SIGNAL", EXACT(328), FIELDS(r6_signal_fields),
+	  .doc = "shared signal state: rlimits, itimers, controlling tty" },
+	{ .type = R6_SIGNAL_TASK, .name = "SIGNAL_TASK", EXACT(16), FIELDS(r6_signal_task_fields),
+	  .doc = "the task's blocked signals" },
+	/* nr_pending has no bound of its own, so only the small-record limit
+	 * caps the length. */
+	{ .type = R6_SIGPENDING, .name = "SIGPENDING", RANGE(24, CKPT_MAX_SMALL_RECORD),
+	  FIELDS(r6_sigpending_fields), .doc = "pending signals and their siginfo" },
+
+	R6_OPAQUE(R6_SOCKET, "SOCKET"),
+	R6_OPAQUE(R6_SOCKET_QUEUE, "SOCKET_QUEUE"),
+	R6_OPAQUE(R6_SOCKET_BUFFER, "SOCKET_BUFFER"),
+	R6_OPAQUE(R6_SOCKET_FRAG, "SOCKET_FRAG"),
+	R6_OPAQUE(R6_SOCKET_UNIX, "SOCKET_UNIX"),
+	R6_OPAQUE(R6_SOCKET_INET, "SOCKET_INET"),
+	R6_OPAQUE(R6_NET_NS, "NET_NS"),
+	R6_OPAQUE(R6_NETDEV, "NETDEV"),
+	R6_OPAQUE(R6_NETDEV_ADDR, "NETDEV_ADDR"),
+
+	{ .type = R6_TAIL, .name = "TAIL", EXACT(16), FIELDS(r6_tail_fields),
+	  .doc = "end of a complete image" },
+	{ .type = R6_ERROR, .name = "ERROR", EXACT(8), FOLLOWS(r6_error_follows),
+	  .doc = "checkpoint failed; a STRING with the message follows and ends the image" },
+};
+
+const struct ckpt_schema ckpt_schema_rev6 = {
+	.dialect = CKPT_DIALECT_REV6,
+	.id = "linux-cr-rev6",
+	.title = "linux-cr final (rev 6, x86_64)",
+	.hdr_len = 8,
+	.align = 1,
+	.max_type = R6_ERROR,
+	.types = r6_types,
+	.n_types = CKPT_ARRAY_LEN(r6_types),
+	.objtypes = &ckpt_names_obj_type,
+	.header_type = R6_HEADER,
+	.buffer_type = R6_BUFFER,
+	.string_type = R6_STRING,
+	.objref_type = R6_OBJREF,
+	.tail_type = R6_TAIL,
+	.error_type = R6_ERROR,
+	.head_magic = CKPT_MAGIC_HEAD,
+	.tail_magic = CKPT_MAGIC_TAIL,
+};

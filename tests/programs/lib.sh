@@ -1,0 +1,40 @@
+# TAP helpers for the program tests.  Each test script sources this, calls
+# ok/not_ok through the check helpers, and ends with `done_testing`.
+set -u
+n=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ckpttest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected: $2" "actual:   $3"; fi
+}
+
+# check_grep DESCRIPTION PATTERN FILE: FILE has a line matching PATTERN (ERE)
+check_grep() {
+	if grep -Eq -- "$2" "$3"; then pass "$1"; else fail "$1" "no line matches /$2/ in:" "$(head -c 600 "$3")"; fi
+}
+
+# check_no_grep DESCRIPTION PATTERN FILE
+check_no_grep() {
+	if grep -Eq -- "$2" "$3"; then fail "$1" "unexpected /$2/:" "$(grep -E -- "$2" "$3" | head -3)"; else pass "$1"; fi
+}
+
+# run OUT ERR CMD...: runs CMD, keeps stdout/stderr, sets $rc
+run() {
+	out=$1 err=$2
+	shift 2
+	rc=0
+	"$@" >"$out" 2>"$err" || rc=$?
+}
+
+# A sanitizer report or a crash is never an acceptable way to fail.
+sanitizer_pattern='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|Segmentation fault|core dumped'
+
+SAMPLE_NAMES="v17-task v17-error rev6-tasks linuxcr-creds"

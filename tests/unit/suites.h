@@ -1,0 +1,14 @@
+#ifndef CKPT_TEST_SUITES_H
+#define CKPT_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *tables_suite(void);
+Suite *reader_suite(void);
+Suite *views_suite(void);
+
+/* The sample directory (CKPT_SAMPLES) and a whole sample read into memory. */
+const char *samples_dir(void);
+unsigned char *read_sample(const char *name, size_t *len);
+
+#endif
