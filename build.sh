@@ -21,6 +21,8 @@ for arg in "$@"; do
 	esac
 done
 
+command -v git >/dev/null || { echo "build.sh: needs git (apt-get install git)" >&2; exit 2; }
+
 # Debian package names; configure names the same ones if any is missing.
 packages="build-essential autoconf automake libtool pkg-config libjansson-dev libyaml-dev
 libxxhash-dev check libreadline-dev"
@@ -49,11 +51,18 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Mak
 fi
 
 if [ "$sanitize" = yes ]; then
+	# Its own copy of the sources: automake cannot build out of a tree that
+	# is also configured in place, and the plain build lives in place.
 	dir="$top/build-sanitize"
 	flags="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 	mkdir -p "$dir"
+	git ls-files -z --cached --others --exclude-standard |
+		grep -zv '^build-sanitize/' | tar --null -T - -cf - | tar -xf - -C "$dir"
 	cd "$dir"
-	[ -f Makefile ] || "$top/configure" -q --enable-werror CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+		./autogen.sh >/dev/null
+	fi
+	[ -f Makefile ] || ./configure -q --enable-werror CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 else

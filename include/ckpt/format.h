@@ -20,6 +20,11 @@ size_t ckpt_text_len(const uint8_t *s, size_t len, bool *terminated);
 /* One field's value as text ("2 (X86_64)", "0x...(VM_READ|VM_WRITE)"). */
 void ckpt_format_field(const struct ckpt_field *f, const uint8_t *base, char *out, size_t size);
 
+/* The names of the bits set in v (at most max of them, in table order) and
+ * the bits no name covers; a sigset's names are signal numbers (bit n-1). */
+size_t ckpt_flags_names(const struct ckpt_names *names, uint64_t v, bool sigset,
+			const char **out, size_t max, uint64_t *rest);
+
 /* Flag set as "A|B|0x40"; "0" when empty. */
 void ckpt_format_flags(const struct ckpt_names *names, uint64_t v, bool sigset, char *out, size_t size);
 

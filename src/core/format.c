@@ -51,30 +51,40 @@ bool ckpt_pad_is_zero(const struct ckpt_field *f, const uint8_t *base)
 	return true;
 }
 
+size_t ckpt_flags_names(const struct ckpt_names *names, uint64_t v, bool sigset,
+			const char **out, size_t max, uint64_t *rest)
+{
+	size_t n = 0;
+
+	*rest = v;
+	for (size_t i = 0; names && i < names->count && n < max; i++) {
+		uint64_t val = names->names[i].value;
+		uint64_t mask = sigset ? (val >= 1 && val <= 64 ? 1ULL << (val - 1) : 0) : val;
+
+		if (!mask || (v & mask) != mask || !(*rest & mask))
+			continue;
+		*rest &= ~mask;
+		out[n++] = names->names[i].name;
+	}
+	return n;
+}
+
 void ckpt_format_flags(const struct ckpt_names *names, uint64_t v, bool sigset, char *out, size_t size)
 {
+	const char *set[64];
+	uint64_t rest;
+	size_t n = ckpt_flags_names(names, v, sigset, set, 64, &rest);
 	size_t o = 0;
-	uint64_t rest = v;
 
 	out[0] = '\0';
 	if (v == 0) {
 		snprintf(out, size, "0");
 		return;
 	}
-	for (size_t i = 0; names && i < names->count; i++) {
-		uint64_t mask = sigset ? (names->names[i].value >= 1 && names->names[i].value <= 64
-					  ? 1ULL << (names->names[i].value - 1) : 0)
-				       : names->names[i].value;
-
-		if (!mask || (v & mask) != mask || !(rest & mask))
-			continue;
-		rest &= ~mask;
-		o += (size_t)snprintf(out + (o < size ? o : size), o < size ? size - o : 0, "%s%s",
-				      o ? "|" : "", names->names[i].name);
-	}
-	if (rest)
-		snprintf(out + (o < size ? o : size), o < size ? size - o : 0, "%s0x%" PRIx64,
-			 o ? "|" : "", rest);
+	for (size_t i = 0; i < n && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? "|" : "", set[i]);
+	if (rest && o < size)
+		snprintf(out + o, size - o, "%s0x%" PRIx64, n ? "|" : "", rest);
 }
 
 void ckpt_format_field(const struct ckpt_field *f, const uint8_t *base, char *out, size_t size)

@@ -40,18 +40,13 @@ static json_t *escaped_string(const uint8_t *p, size_t n)
 
 static json_t *name_list(const struct ckpt_names *names, uint64_t v, bool sigset)
 {
+	const char *set[64];
+	uint64_t rest;
+	size_t n = ckpt_flags_names(names, v, sigset, set, 64, &rest);
 	json_t *a = json_array();
-	uint64_t rest = v;
 
-	for (size_t i = 0; names && i < names->count; i++) {
-		uint64_t val = names->names[i].value;
-		uint64_t mask = sigset ? (val >= 1 && val <= 64 ? 1ULL << (val - 1) : 0) : val;
-
-		if (!mask || (v & mask) != mask || !(rest & mask))
-			continue;
-		rest &= ~mask;
-		json_array_append_new(a, json_string(names->names[i].name));
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(set[i]));
 	if (rest) {
 		char buf[24];
 
