@@ -110,22 +110,47 @@ static const uint8_t *map_peek(struct source *s, uint64_t off, size_t n, size_t 
 	return s->base + (off - woff);
 }
 
-/* Reads more stream data into the buffer; false at EOF or on error. */
+/* Makes buf[head .. head + want) holdable: consumed bytes are dropped by
+ * moving the live ones to the front only when the end is reached, so the
+ * cost stays linear in the bytes read. */
+static int stream_room(struct source *s, size_t want)
+{
+	if (s->head + want <= s->cap)
+		return 0;
+	if (s->head) {
+		memmove(s->buf, s->buf + s->head, s->win_len);
+		s->head = 0;
+	}
+	if (want <= s->cap)
+		return 0;
+	size_t ncap = s->cap ? s->cap : STREAM_MIN_CAP;
+
+	while (ncap < want)
+		ncap *= 2;
+	uint8_t *nb = realloc(s->buf, ncap);
+
+	if (!nb) {
+		s->io_errno = ENOMEM;
+		return -1;
+	}
+	s->buf = nb;
+	s->cap = ncap;
+	return 0;
+}
+
+/* Reads until want bytes are buffered at head, the stream ends, or a read
+ * fails.  The buffer grows only as data arrives: a lying length cannot make
+ * it larger than twice what was really read. */
 static int stream_fill(struct source *s, size_t want)
 {
 	while (s->win_len < want && !s->eof) {
-		if (s->win_len == s->cap) {
-			size_t ncap = s->cap ? s->cap * 2 : STREAM_MIN_CAP;
-			uint8_t *nb = realloc(s->buf, ncap);
+		size_t grow = s->win_len + (s->win_len ? s->win_len : STREAM_MIN_CAP);
 
-			if (!nb) {
-				s->io_errno = ENOMEM;
-				return -1;
-			}
-			s->buf = nb;
-			s->cap = ncap;
-		}
-		ssize_t r = read(s->fd, s->buf + s->win_len, s->cap - s->win_len);
+		if (stream_room(s, want < grow ? want : grow) < 0)
+			return -1;
+		if (s->head + s->win_len == s->cap && stream_room(s, s->win_len + 1) < 0)
+			return -1;
+		ssize_t r = read(s->fd, s->buf + s->head + s->win_len, s->cap - s->head - s->win_len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -140,6 +165,15 @@ static int stream_fill(struct source *s, size_t want)
 	return 0;
 }
 
+static void stream_consume(struct source *s, size_t n)
+{
+	s->head += n;
+	s->win_len -= n;
+	s->win_off += n;
+	if (!s->win_len)
+		s->head = 0;
+}
+
 static const uint8_t *stream_peek(struct source *s, uint64_t off, size_t n, size_t *got)
 {
 	*got = 0;
@@ -151,26 +185,19 @@ static const uint8_t *stream_peek(struct source *s, uint64_t off, size_t n, size
 		/* Skip the unread rest of a long record without keeping it. */
 		uint64_t skip = off - (s->win_off + s->win_len);
 
-		s->win_off += s->win_len;
-		s->win_len = 0;
+		stream_consume(s, s->win_len);
 		while (skip > 0 && !s->eof) {
 			if (stream_fill(s, 1) < 0)
 				return NULL;
 			size_t used = s->win_len < skip ? s->win_len : (size_t)skip;
 
-			memmove(s->buf, s->buf + used, s->win_len - used);
-			s->win_len -= used;
-			s->win_off += used;
+			stream_consume(s, used);
 			skip -= used;
 		}
 		if (skip > 0)
 			return NULL;
-	} else if (off > s->win_off) {
-		size_t drop = (size_t)(off - s->win_off);
-
-		memmove(s->buf, s->buf + drop, s->win_len - drop);
-		s->win_len -= drop;
-		s->win_off = off;
+	} else {
+		stream_consume(s, (size_t)(off - s->win_off));
 	}
 	if (stream_fill(s, n) < 0)
 		return NULL;
@@ -179,7 +206,7 @@ static const uint8_t *stream_peek(struct source *s, uint64_t off, size_t n, size
 		return NULL;
 	}
 	*got = n;
-	return s->buf;
+	return s->buf + s->head;
 }
 
 const uint8_t *source_peek(struct source *s, uint64_t off, size_t n, size_t *got)

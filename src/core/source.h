@@ -19,6 +19,7 @@ struct source {
 	uint64_t win_off;	/* image offset of base[0] / buf[0] */
 	size_t win_len;		/* bytes valid at base / buf */
 	size_t cap;		/* STREAM: buffer capacity; MAP: window size */
+	size_t head;		/* STREAM: buf[head] is the byte at win_off */
 	int eof;
 };
 
