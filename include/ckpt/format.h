@@ -13,6 +13,11 @@
  * NUL-terminates out; returns the length it would need (like snprintf). */
 size_t ckpt_escape(const uint8_t *s, size_t len, char *out, size_t size);
 
+/* The inverse of ckpt_escape: decodes s into out (at most size bytes).
+ * Returns the decoded length, or -1 for a malformed escape or when the
+ * bytes do not fit. */
+long ckpt_unescape(const char *s, uint8_t *out, size_t size);
+
 /* The length of s up to its last non-zero byte; *terminated tells whether a
  * NUL occurs within len. */
 size_t ckpt_text_len(const uint8_t *s, size_t len, bool *terminated);

@@ -162,6 +162,8 @@ bool ckpt_field_fits(const struct ckpt_field *f, size_t avail);
 uint64_t ckpt_field_u64(const struct ckpt_field *f, const uint8_t *rec);
 int64_t ckpt_field_s64(const struct ckpt_field *f, const uint8_t *rec);
 void ckpt_field_put(const struct ckpt_field *f, uint8_t *rec, uint64_t v);
+/* Whether v fits the field's width (as signed or unsigned, by its kind). */
+bool ckpt_field_value_fits(const struct ckpt_field *f, uint64_t v);
 
 /* Little-endian loads and stores: images are little-endian on every dialect
  * we read, so fields are decoded the same way on any host. */

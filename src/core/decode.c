@@ -367,7 +367,7 @@ int ckpt_walk_record(struct ckpt_image *img, const struct ckpt_record *rec,
 		if (inline_len && rec->data[from] == 0)
 			emit_text(&w, "message", rec->data + from + 1, inline_len - 1);
 		else
-			emit_text(&w, "message", rec->data + from, inline_len);
+			emit_text(&w, "text", rec->data + from, inline_len);
 		return 0;
 	case CKPT_L_STRUCTS:
 		return walk_structs(&w, l, role->name, from);

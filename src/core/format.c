@@ -35,6 +35,50 @@ size_t ckpt_escape(const uint8_t *s, size_t len, char *out, size_t size)
 	return o;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long ckpt_unescape(const char *s, uint8_t *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		uint8_t c = (uint8_t)*s;
+
+		if (c == '\\') {
+			switch (*++s) {
+			case '\\': c = '\\'; break;
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'x': {
+				int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
+
+				if (hi < 0 || lo < 0)
+					return -1;
+				c = (uint8_t)(hi << 4 | lo);
+				s += 2;
+				break;
+			}
+			default:
+				return -1;
+			}
+		}
+		if (o >= size)
+			return -1;
+		out[o++] = c;
+	}
+	return (long)o;
+}
+
 size_t ckpt_text_len(const uint8_t *s, size_t len, bool *terminated)
 {
 	*terminated = memchr(s, 0, len) != NULL;

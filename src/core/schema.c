@@ -120,6 +120,20 @@ void ckpt_field_put(const struct ckpt_field *f, uint8_t *rec, uint64_t v)
 	ckpt_le_store(rec + f->offset, f->width, v);
 }
 
+bool ckpt_field_value_fits(const struct ckpt_field *f, uint64_t v)
+{
+	if (f->width >= 8)
+		return true;
+	uint64_t max = (1ULL << (8 * f->width)) - 1;
+
+	if (f->kind == CKPT_K_INT || f->kind == CKPT_K_SENUM || f->kind == CKPT_K_OBJREF) {
+		int64_t s = (int64_t)v, lim = (int64_t)(max >> 1);
+
+		return (s >= -lim - 1 && s <= lim) || v <= max;
+	}
+	return v <= max;
+}
+
 uint64_t ckpt_array_count(const struct ckpt_rtype *rt, const struct ckpt_field *f,
 			  const uint8_t *rec, size_t len, bool *fits)
 {

@@ -61,25 +61,11 @@ static const struct ckpt_field *scalar_field(const struct ckpt_rbuf *b, const ch
 	return f;
 }
 
-static bool value_fits(const struct ckpt_field *f, uint64_t v)
-{
-	if (f->width >= 8)
-		return true;
-	uint64_t max = (1ULL << (8 * f->width)) - 1;
-
-	if (f->kind == CKPT_K_INT || f->kind == CKPT_K_SENUM || f->kind == CKPT_K_OBJREF) {
-		int64_t s = (int64_t)v, lim = (int64_t)(max >> 1);
-
-		return (s >= -lim - 1 && s <= lim) || v <= max;
-	}
-	return v <= max;
-}
-
 int ckpt_rbuf_set(struct ckpt_rbuf *b, const char *field, uint64_t v)
 {
 	const struct ckpt_field *f = scalar_field(b, field);
 
-	if (!f || f->width > 8 || !value_fits(f, v))
+	if (!f || f->width > 8 || !ckpt_field_value_fits(f, v))
 		return -1;
 	ckpt_field_put(f, b->data, v);
 	return 0;
@@ -121,7 +107,7 @@ int ckpt_rbuf_set_elem(struct ckpt_rbuf *b, const char *array, size_t i, const c
 
 		if (strcmp(f->name, field) != 0)
 			continue;
-		if (at + f->offset + f->width > b->len || !value_fits(f, v))
+		if (at + f->offset + f->width > b->len || !ckpt_field_value_fits(f, v))
 			return -1;
 		ckpt_field_put(f, b->data + at, v);
 		return 0;

@@ -1,0 +1,111 @@
+/* ckptencode: turn the JSON document of `ckptdump --json --pages` (possibly
+ * edited) back into a checkpoint image. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt/encode.h"
+
+#define EXIT_TROUBLE 2
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ckptencode [OPTION]... [JSON]\n"
+		"Write the checkpoint image that a ckptdump JSON document describes.\n"
+		"JSON is a file, or - (the default) for standard input.  The document must\n"
+		"hold page data: produce it with ckptdump --json --pages.\n"
+		"\n"
+		"  -o, --output FILE   write the image to FILE (default: standard output)\n"
+		"  -h, --help          show this help and exit\n"
+		"  -V, --version       show the version and exit\n"
+		"\n"
+		"Exit status: 0 on success; 2 if the document is not valid JSON, a value\n"
+		"is wrong (the message names its JSON path), or the image cannot be written.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = NULL, *input = "-";
+	json_error_t jerr;
+	json_t *doc;
+	FILE *out = stdout;
+	struct ckpt_encode_error err;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ckptencode (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_TROUBLE;
+		}
+	}
+	if (optind < argc)
+		input = argv[optind++];
+	if (optind != argc) {
+		fprintf(stderr, "ckptencode: one document at a time\n");
+		return EXIT_TROUBLE;
+	}
+	doc = strcmp(input, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
+				      : json_load_file(input, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		fprintf(stderr, "ckptencode: %s: line %d column %d: %s\n",
+			strcmp(input, "-") == 0 ? "(stdin)" : input, jerr.line, jerr.column, jerr.text);
+		return EXIT_TROUBLE;
+	}
+	if (!output && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ckptencode: not writing an image to a terminal; use -o FILE\n");
+		json_decref(doc);
+		return EXIT_TROUBLE;
+	}
+	/* Images hold memory and environments: never readable by others. */
+	if (output) {
+		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		out = fd < 0 ? NULL : fdopen(fd, "wb");
+		if (!out) {
+			fprintf(stderr, "ckptencode: %s: %s\n", output, strerror(errno));
+			json_decref(doc);
+			return EXIT_TROUBLE;
+		}
+	}
+	int status = 0;
+
+	if (ckpt_encode_document(doc, out, &err) < 0) {
+		fprintf(stderr, "ckptencode: %s: %s\n", err.path, err.reason);
+		status = EXIT_TROUBLE;
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "ckptencode: write error: %s\n", strerror(errno));
+		status = EXIT_TROUBLE;
+	}
+	if (output && fclose(out) != 0 && !status) {
+		fprintf(stderr, "ckptencode: %s: %s\n", output, strerror(errno));
+		status = EXIT_TROUBLE;
+	}
+	if (status && output)
+		unlink(output);
+	json_decref(doc);
+	return status;
+}
