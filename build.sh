@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Builds ckpttools from a fresh clone, installing what it needs first.
 #
 #   ./build.sh              install build dependencies (as root), configure, make

@@ -1,0 +1,51 @@
+/* libFuzzer harness: the reader, the roles and all three views over any
+ * input, as ckptdump runs them (text, JSON and YAML, with page data). */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ckpt/decode.h"
+#include "ckpt/image.h"
+#include "ckpt/view.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static FILE *sink;
+
+static void render(const uint8_t *data, size_t size, enum ckpt_view_format format, bool pages)
+{
+	struct ckpt_view_options opt = { .format = format, .page_data = pages };
+	struct ckpt_view *v = ckpt_view_new(sink, &opt);
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open_mem(data, size, &err);
+	struct ckpt_roles roles;
+	struct ckpt_record rec;
+	struct ckpt_role role;
+	int r = -1;
+
+	ckpt_view_begin(v, "fuzz", img);
+	if (img) {
+		ckpt_roles_init(&roles);
+		while ((r = ckpt_image_next_record(img, &rec)) == 1) {
+			ckpt_roles_next(&roles, &rec, &role);
+			if (ckpt_view_record(v, img, &rec, &role) < 0) {
+				r = -1;
+				break;
+			}
+		}
+		if (r < 0)
+			err = *ckpt_image_error(img);
+	}
+	ckpt_view_end(v, img, r < 0 ? &err : NULL);
+	ckpt_view_free(v);
+	ckpt_image_close(img);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!sink)
+		sink = fopen("/dev/null", "w");
+	render(data, size, CKPT_VIEW_TEXT, true);
+	render(data, size, CKPT_VIEW_JSON, false);
+	render(data, size, CKPT_VIEW_YAML, true);
+	return 0;
+}
