@@ -215,6 +215,14 @@ static void rev6_header(struct sample *x)
 	put_raw(x, "LSM_INFO", NULL, 0);
 }
 
+/* The objrefs of the rev 6 sample, in order of first appearance as the
+ * kernel hands them out.  The pids come first: TREE entries refer to them. */
+enum {
+	REF_PID_1 = 1, REF_PID_2, REF_USER_NS, REF_USER, REF_GROUPINFO, REF_CRED,
+	REF_UTS_NS, REF_NS, REF_EXE_FILE, REF_MM, REF_FILE_TABLE, REF_CONSOLE_FILE,
+	REF_FS, REF_SIGHAND, REF_SIGNAL,
+};
+
 /* Two tasks: pid 1 (init) and its thread pid 2, sharing mm, files, fs and
  * signal handling; creds and namespaces are shared objects too. */
 static void rev6_tree(struct sample *x)
@@ -227,6 +235,10 @@ static void rev6_tree(struct sample *x)
 	set(x, "nr_vpids", 2);
 	put(x);
 	put_raw(x, "BUFFER", pids, sizeof(pids));
+	/* The TREE entries' v* values are objrefs of pid objects, and an
+	 * object is defined by its OBJREF before anything refers to it. */
+	put_objref(x, "PID", REF_PID_1);
+	put_objref(x, "PID", REF_PID_2);
 
 	begin(x, "TREE", 0);
 	set(x, "nr_tasks", 2);
@@ -234,7 +246,10 @@ static void rev6_tree(struct sample *x)
 	struct ckpt_rbuf t;
 	uint8_t tree[2 * 24] = { 0 };
 	/* vpid, vppid, vtgid, vpgid, vsid, depth for each task */
-	int32_t rows[2][6] = { { 1, -4097, 1, 1, 1, 0 }, { 2, -4097, 1, 1, 1, 0 } };
+	int32_t rows[2][6] = {
+		{ REF_PID_1, -4097, REF_PID_1, REF_PID_1, REF_PID_1, 0 },
+		{ REF_PID_2, -4097, REF_PID_1, REF_PID_1, REF_PID_1, 0 },
+	};
 
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 6; k++)
@@ -245,24 +260,24 @@ static void rev6_tree(struct sample *x)
 
 static void rev6_creds(struct sample *x)
 {
-	put_objref(x, "USER_NS", 1);
+	put_objref(x, "USER_NS", REF_USER_NS);
 	begin(x, "USER_NS", 0);
 	put(x);
-	put_objref(x, "USER", 2);
+	put_objref(x, "USER", REF_USER);
 	begin(x, "USER", 0);
 	set(x, "uid", 0);
-	set(x, "userns_ref", 1);
+	set(x, "userns_ref", REF_USER_NS);
 	put(x);
-	put_objref(x, "GROUPINFO", 3);
+	put_objref(x, "GROUPINFO", REF_GROUPINFO);
 	begin(x, "GROUPINFO", 16 + 4 * 2);
 	set(x, "ngroups", 2);
 	set_elem(x, "groups", 0, "gid", 0);
 	set_elem(x, "groups", 1, "gid", 4);
 	put(x);
-	put_objref(x, "CRED", 4);
+	put_objref(x, "CRED", REF_CRED);
 	begin(x, "CRED", 0);
-	set(x, "user_ref", 2);
-	set(x, "groupinfo_ref", 3);
+	set(x, "user_ref", REF_USER);
+	set(x, "groupinfo_ref", REF_GROUPINFO);
 	set(x, "cap_permitted", 0x1ffffffffffULL);
 	set(x, "cap_effective", 0x1ffffffffffULL);
 	set(x, "cap_bset", 0x1ffffffffffULL);
@@ -271,7 +286,7 @@ static void rev6_creds(struct sample *x)
 
 static void rev6_namespaces(struct sample *x)
 {
-	put_objref(x, "UTS_NS", 5);
+	put_objref(x, "UTS_NS", REF_UTS_NS);
 	begin(x, "UTS_NS", 0);
 	set_chars(x, "sysname", "Linux");
 	set_chars(x, "nodename", "sample-container");
@@ -280,9 +295,9 @@ static void rev6_namespaces(struct sample *x)
 	set_chars(x, "machine", "x86_64");
 	set_chars(x, "domainname", "(none)");
 	put(x);
-	put_objref(x, "NS", 6);
+	put_objref(x, "NS", REF_NS);
 	begin(x, "NS", 0);
-	set(x, "uts_objref", 5);
+	set(x, "uts_objref", REF_UTS_NS);
 	put(x);
 }
 
@@ -315,19 +330,19 @@ static void put_pages(struct sample *x, const uint64_t *addrs, size_t n)
 
 static void rev6_mm(struct sample *x)
 {
-	put_objref(x, "FILE", 7);
+	put_objref(x, "FILE", REF_EXE_FILE);
 	begin(x, "FILE", 0);
 	set_name(x, "f_type", "GENERIC");
 	set(x, "f_mode", 0x1 | 0x4 | 0x8 | 0x20);	/* READ, LSEEK, PREAD, EXEC */
 	set(x, "f_flags", 0100000);			/* O_LARGEFILE */
-	set(x, "f_credref", 4);
+	set(x, "f_credref", REF_CRED);
 	put(x);
 	put_padded(x, "FILE_NAME", "/sbin/init", 11);
 
-	put_objref(x, "MM", 8);
+	put_objref(x, "MM", REF_MM);
 	begin(x, "MM", 0);
 	set(x, "map_count", 2);
-	set(x, "exe_objref", 7);
+	set(x, "exe_objref", REF_EXE_FILE);
 	set(x, "start_code", 0x400000);
 	set(x, "end_code", 0x401000);
 	set(x, "start_data", 0x600000);
@@ -351,7 +366,7 @@ static void rev6_mm(struct sample *x)
 	/* The program text: a private file mapping with one dumped page. */
 	begin(x, "VMA", 0);
 	set_name(x, "vma_type", "FILE");
-	set(x, "vma_objref", 7);
+	set(x, "vma_objref", REF_EXE_FILE);
 	set(x, "ino_size", 8192);
 	set(x, "vm_start", 0x400000);
 	set(x, "vm_end", 0x401000);
@@ -375,26 +390,26 @@ static void rev6_mm(struct sample *x)
 
 static void rev6_files(struct sample *x)
 {
-	put_objref(x, "FILE_TABLE", 9);
+	put_objref(x, "FILE_TABLE", REF_FILE_TABLE);
 	begin(x, "FILE_TABLE", 0);
 	set(x, "fdt_nfds", 1);
 	put(x);
-	put_objref(x, "FILE", 10);
+	put_objref(x, "FILE", REF_CONSOLE_FILE);
 	begin(x, "FILE", 0);
 	set_name(x, "f_type", "GENERIC");
 	set(x, "f_mode", 0x1 | 0x2 | 0x4 | 0x8 | 0x10);
 	set(x, "f_flags", 02 | 0100000);	/* O_RDWR|O_LARGEFILE */
 	set(x, "f_pos", 42);
-	set(x, "f_credref", 4);
+	set(x, "f_credref", REF_CRED);
 	put(x);
 	put_padded(x, "FILE_NAME", "/dev/console", 13);
 	begin(x, "FILE_DESC", 0);
-	set(x, "fd_objref", 10);
+	set(x, "fd_objref", REF_CONSOLE_FILE);
 	set(x, "fd_descriptor", 0);
 	set(x, "fd_close_on_exec", 0);
 	put(x);
 
-	put_objref(x, "FS", 11);
+	put_objref(x, "FS", REF_FS);
 	begin(x, "FS", 0);
 	set(x, "umask", 022);
 	put(x);
@@ -404,14 +419,14 @@ static void rev6_files(struct sample *x)
 
 static void rev6_signals(struct sample *x)
 {
-	put_objref(x, "SIGHAND", 12);
+	put_objref(x, "SIGHAND", REF_SIGHAND);
 	begin(x, "SIGHAND", 0);
 	set_elem(x, "action", 14, "handler", 1);	/* SIGTERM: SIG_IGN */
 	set_elem(x, "action", 16, "handler", 0x401000);	/* SIGCHLD: a handler */
 	set_elem(x, "action", 16, "flags", 0x04000000 | 0x10000000);	/* RESTORER|RESTART */
 	set_elem(x, "action", 16, "restorer", 0x401200);
 	put(x);
-	put_objref(x, "SIGNAL", 13);
+	put_objref(x, "SIGNAL", REF_SIGNAL);
 	begin(x, "SIGNAL", 0);
 	for (size_t i = 0; i < 16; i++) {
 		set_elem(x, "rlim", i, "cur", UINT64_MAX);
@@ -442,18 +457,18 @@ static void rev6_task(struct sample *x, const char *comm, uint64_t tid_addr, boo
 		rev6_signals(x);
 	}
 	begin(x, "TASK_CREDS", 0);
-	set(x, "cred_ref", 4);
-	set(x, "ecred_ref", 4);
+	set(x, "cred_ref", REF_CRED);
+	set(x, "ecred_ref", REF_CRED);
 	put(x);
 	begin(x, "TASK_NS", 0);
-	set(x, "ns_objref", 6);
+	set(x, "ns_objref", REF_NS);
 	put(x);
 	begin(x, "TASK_OBJS", 0);
-	set(x, "files_objref", 9);
-	set(x, "mm_objref", 8);
-	set(x, "fs_objref", 11);
-	set(x, "sighand_objref", 12);
-	set(x, "signal_objref", 13);
+	set(x, "files_objref", REF_FILE_TABLE);
+	set(x, "mm_objref", REF_MM);
+	set(x, "fs_objref", REF_FS);
+	set(x, "sighand_objref", REF_SIGHAND);
+	set(x, "signal_objref", REF_SIGNAL);
 	put(x);
 	begin(x, "SIGNAL_TASK", 0);
 	set_name(x, "blocked", first ? "SIGUSR1" : "SIGUSR2");

@@ -67,6 +67,21 @@ int ckpt_image_next_record(struct ckpt_image *img, struct ckpt_record *rec);
 ssize_t ckpt_image_record_bytes(struct ckpt_image *img, uint64_t from,
 				const uint8_t **p, size_t max);
 
+/* Random access, for a regular file or memory (the browser, the model):
+ * copies up to len bytes at `offset` into buf, never past the image size.
+ * Returns the bytes copied (0 at or past the end), or -1 with errno set:
+ * ESPIPE on a stream, EIO (or the mmap error) when the bytes cannot be
+ * read.  It moves the map window, not the record position. */
+ssize_t ckpt_image_read_at(struct ckpt_image *img, uint64_t offset, void *buf, size_t len);
+
+/* Makes the record at `offset` (a record boundary the caller learned from an
+ * earlier pass, with its index) the current one, checked like
+ * ckpt_image_next_record() checks it, so that views and
+ * ckpt_image_record_bytes() work on it.  1 on success, -1 (with *err filled
+ * in) otherwise; the sequential position is not meant to be resumed after. */
+int ckpt_image_record_at(struct ckpt_image *img, uint64_t offset, uint64_t index,
+			 struct ckpt_record *rec, struct ckpt_error *err);
+
 const struct ckpt_error *ckpt_image_error(const struct ckpt_image *img);
 const struct ckpt_schema *ckpt_image_schema(const struct ckpt_image *img);
 enum ckpt_dialect ckpt_image_dialect(const struct ckpt_image *img);

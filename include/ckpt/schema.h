@@ -54,6 +54,12 @@ struct ckpt_field {
 	enum ckpt_kind kind;
 	const struct ckpt_names *names;	/* ENUM, SENUM, FLAGS, SIGSET; ARRAY: index names */
 	int objtype;			/* OBJREF: object type it must refer to (0 = any) */
+	/* OBJREF: values that are markers, not objrefs (e.g. CKPT_PID_ROOT in
+	 * TREE entries); a name's value is the sign-extended field value.  0
+	 * ("none") needs no entry: it is allowed in every OBJREF field. */
+	const struct ckpt_names *specials;
+	bool no_nul;			/* CHARS: fills its width, no NUL by design
+					 * (the LinuxC/R signature) */
 	/* ARRAY only */
 	const struct ckpt_field *elem;
 	size_t n_elem;

@@ -14,6 +14,8 @@
 #include "ckpt/image.h"
 #include "ckpt/view.h"
 
+#include "browse.h"
+
 #define EXIT_TROUBLE 2
 #define MAX_TYPE_FILTER 64
 
@@ -30,6 +32,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: ckptdump [OPTION]... IMAGE\n"
+		"       ckptdump -i IMAGE [-c 'COMMAND; ...']\n"
 		"Print the records of a Linux checkpoint image (linux-cr rev 1 and rev 6,\n"
 		"LinuxC/R).  IMAGE may be - for standard input.\n"
 		"\n"
@@ -39,6 +42,8 @@ static void usage(FILE *out)
 		"      --offset N          only the record that holds byte N\n"
 		"      --index N[-M]       only record N (or records N to M)\n"
 		"  -p, --pages             also hexdump the contents of dumped pages\n"
+		"  -i, --interactive       browse the image at a prompt (commands: help)\n"
+		"  -c, --command CMDS      with -i: run these ;-separated commands and exit\n"
 		"      --list-types        list the record types of every dialect and exit\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -216,6 +221,8 @@ int main(int argc, char **argv)
 		{ "offset", required_argument, NULL, OPT_OFFSET },
 		{ "index", required_argument, NULL, OPT_INDEX },
 		{ "pages", no_argument, NULL, 'p' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "command", required_argument, NULL, 'c' },
 		{ "list-types", no_argument, NULL, OPT_LIST_TYPES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -223,9 +230,11 @@ int main(int argc, char **argv)
 	};
 	struct ckpt_view_options vopt = { .format = CKPT_VIEW_TEXT };
 	struct filter f = { 0 };
+	bool browse = false;
+	const char *commands = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jyt:phV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jyt:phVic:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			vopt.format = CKPT_VIEW_JSON;
@@ -253,6 +262,12 @@ int main(int argc, char **argv)
 		case 'p':
 			vopt.page_data = true;
 			break;
+		case 'i':
+			browse = true;
+			break;
+		case 'c':
+			commands = optarg;
+			break;
 		case OPT_LIST_TYPES:
 			list_types();
 			return 0;
@@ -272,5 +287,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
+	if (commands && !browse) {
+		fprintf(stderr, "ckptdump: -c goes with -i\n");
+		return EXIT_TROUBLE;
+	}
+	if (browse)
+		return browse_main(argv[optind], commands);
 	return dump(argv[optind], &vopt, &f);
 }

@@ -402,6 +402,103 @@ ssize_t ckpt_image_record_bytes(struct ckpt_image *img, uint64_t from,
 	return (ssize_t)n;
 }
 
+ssize_t ckpt_image_read_at(struct ckpt_image *img, uint64_t offset, void *buf, size_t len)
+{
+	uint64_t size = source_size(&img->src);
+	size_t done = 0;
+
+	if (img->src.kind == SOURCE_STREAM) {
+		errno = ESPIPE;	/* a stream cannot go back */
+		return -1;
+	}
+	if (offset >= size)
+		return 0;
+	if (len > size - offset)
+		len = (size_t)(size - offset);
+	/* In slices no larger than a record handed out whole, so the map
+	 * window stays bounded whatever the caller asks for. */
+	while (done < len) {
+		size_t n = len - done < CKPT_INLINE_MAX ? len - done : CKPT_INLINE_MAX;
+		size_t got;
+		const uint8_t *p = source_peek(&img->src, offset + done, n, &got);
+
+		if (!p) {
+			errno = img->src.io_errno ? img->src.io_errno : EIO;
+			return -1;
+		}
+		memcpy((uint8_t *)buf + done, p, n);
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+int ckpt_image_record_at(struct ckpt_image *img, uint64_t offset, uint64_t index,
+			 struct ckpt_record *rec, struct ckpt_error *err)
+{
+	const struct ckpt_schema *s = img->schema;
+	uint64_t size = source_size(&img->src);
+	size_t got;
+	const uint8_t *p;
+
+	if (img->src.kind == SOURCE_STREAM) {
+		set_error(err, offset, index, NULL, "a stream cannot be read out of order");
+		return -1;
+	}
+	if (offset >= size) {
+		set_error(err, offset, index, NULL, "offset is past the end of the image (%" PRIu64 " bytes)",
+			  size);
+		return -1;
+	}
+	img->pos = offset;
+	img->index = index;
+	if (s->preamble && offset == 0) {
+		img->preamble_done = false;
+		if (next_preamble(img, rec) < 0)
+			goto failed;
+		img->cur_index = 0;
+		img->cur_name = s->preamble->name;
+		return 1;
+	}
+	p = source_peek(&img->src, offset, s->hdr_len, &got);
+	if (!p) {
+		short_read(img, offset, NULL, s->hdr_len, got, "the record header");
+		goto failed;
+	}
+	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
+	uint64_t len = ckpt_le_load(p + 4, 4);
+	const struct ckpt_rtype *rt = ckpt_schema_type(s, type);
+	const char *name = type_name(img, type);
+
+	if (len < s->hdr_len || len > size - offset) {
+		set_error(&img->err, offset, index, name, "length %" PRIu64 " does not frame a record here",
+			  len);
+		goto failed;
+	}
+	if (rt && !check_size(img, rt, len))
+		goto failed;
+	size_t avail = len > CKPT_INLINE_MAX ? CKPT_INLINE_MAX : (size_t)len;
+
+	p = source_peek(&img->src, offset, avail, &got);
+	if (!p) {
+		short_read(img, offset, name, len, got, "the record");
+		goto failed;
+	}
+	*rec = (struct ckpt_record){
+		.offset = offset, .index = index, .type = type, .len = len,
+		.hdr_len = s->hdr_len, .rt = rt, .data = p, .avail = avail,
+	};
+	if (rt && !check_arrays(img, rec))
+		goto failed;
+	img->cur_off = offset;
+	img->cur_len = len;
+	img->cur_index = index;
+	img->cur_name = name;
+	return 1;
+failed:
+	*err = img->err;
+	return -1;
+}
+
 static struct ckpt_image *start(struct ckpt_image *img, struct ckpt_error *err)
 {
 	img->state = 1;

@@ -17,6 +17,13 @@
 #define F_BYTES(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_BYTES }
 #define F_PAD(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_PAD }
 #define F_REF(n, off, ot)	{ .name = (n), .offset = (off), .width = 4, .kind = CKPT_K_OBJREF, .objtype = (ot) }
+/* An objref field that may also hold the marker values named in sp. */
+#define F_REF_SPECIAL(n, off, ot, sp) \
+	{ .name = (n), .offset = (off), .width = 4, .kind = CKPT_K_OBJREF, .objtype = (ot), \
+	  .specials = &(sp) }
+/* A fixed-width signature that is not a C string (no terminating NUL). */
+#define F_SIGNATURE(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_CHARS, \
+				  .no_nul = true }
 #define F_TIME(n, off)		{ .name = (n), .offset = (off), .width = 8, .kind = CKPT_K_TIME }
 /* An array of structs: fixed count (cnt > 0), counted by a sibling field
  * (cf != NULL), or filling the rest of the record (neither). */

@@ -16,7 +16,7 @@ enum {
 };
 
 static const struct ckpt_field lcr_header_fields[] = {
-	F_CHARS("signature", 0, 8),
+	F_SIGNATURE("signature", 0, 8),
 	F_U("image_version", 8, 8),
 	F_CHARS("uts_release", 16, 64),
 	F_ENUM("arch", 80, 4, ckpt_names_lcr_arch),

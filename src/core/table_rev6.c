@@ -129,11 +129,11 @@ static const struct ckpt_field r6_tree_fields[] = {
 /* The v* values are objrefs of PID objects, not pid numbers, with 0 for a
  * pid that lives in an ancestor namespace and two negative markers. */
 static const struct ckpt_field r6_tree_entry_fields[] = {
-	F_REF("vpid", 0, CKPT_OBJ_PID),
-	F_REF("vppid", 4, CKPT_OBJ_PID),
-	F_REF("vtgid", 8, CKPT_OBJ_PID),
-	F_REF("vpgid", 12, CKPT_OBJ_PID),
-	F_REF("vsid", 16, CKPT_OBJ_PID),
+	F_REF_SPECIAL("vpid", 0, CKPT_OBJ_PID, ckpt_names_pid_marker),
+	F_REF_SPECIAL("vppid", 4, CKPT_OBJ_PID, ckpt_names_pid_marker),
+	F_REF_SPECIAL("vtgid", 8, CKPT_OBJ_PID, ckpt_names_pid_marker),
+	F_REF_SPECIAL("vpgid", 12, CKPT_OBJ_PID, ckpt_names_pid_marker),
+	F_REF_SPECIAL("vsid", 16, CKPT_OBJ_PID, ckpt_names_pid_marker),
 	F_U("depth", 20, 4),
 };
 

@@ -116,7 +116,7 @@ static const struct {
 } samples[] = {
 	{ "v17-task.ckpt", CKPT_DIALECT_V17, 7, CKPT_END_TAIL },
 	{ "v17-error.ckpt", CKPT_DIALECT_V17, 8, CKPT_END_ERROR },
-	{ "rev6-tasks.ckpt", CKPT_DIALECT_REV6, 69, CKPT_END_TAIL },
+	{ "rev6-tasks.ckpt", CKPT_DIALECT_REV6, 71, CKPT_END_TAIL },
 	{ "linuxcr-creds.ckpt", CKPT_DIALECT_LINUXCR, 4, CKPT_END_EOF },
 };
 

@@ -1,0 +1,78 @@
+/* Checking images: a registry of rules, each with a stable id, run in one
+ * streaming pass over an image.  Findings are handed to the caller as they
+ * are made, so memory does not grow with the image (only with what a rule
+ * must remember, such as the objrefs defined so far). */
+#ifndef CKPT_CHECK_H
+#define CKPT_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ckpt/image.h"
+#include "ckpt/kernel.h"
+
+enum ckpt_severity {
+	CKPT_SEV_INFO,
+	CKPT_SEV_WARNING,
+	CKPT_SEV_ERROR,
+};
+
+/* Dialect sets of a rule: bit (1 << enum ckpt_dialect). */
+#define CKPT_DIALECT_BIT(d)	(1u << (d))
+#define CKPT_DIALECTS_ALL	(CKPT_DIALECT_BIT(CKPT_DIALECT_V17) | \
+				 CKPT_DIALECT_BIT(CKPT_DIALECT_REV6) | \
+				 CKPT_DIALECT_BIT(CKPT_DIALECT_LINUXCR))
+
+struct ckpt_rule {
+	const char *id;			/* stable: "tail-magic", "objref-undefined" */
+	const char *family;		/* "structure", "header", "kernel", "objref" */
+	enum ckpt_severity severity;	/* default severity of its findings */
+	unsigned dialects;		/* CKPT_DIALECT_BIT set */
+	const char *doc;		/* one sentence */
+};
+
+struct ckpt_finding {
+	const struct ckpt_rule *rule;
+	enum ckpt_severity severity;	/* the rule's, or as an option changed it */
+	uint64_t index;			/* record index */
+	uint64_t offset;		/* byte offset (of the record, or the field) */
+	char record[32];		/* record type name; "" when unknown */
+	char message[320];		/* one plain sentence */
+};
+
+struct ckpt_check_options {
+	const struct ckpt_kernel_profile *target;	/* NULL: no kernel rules run */
+	const char *target_name;	/* for messages: "the running kernel", a path */
+	bool allow_version_mismatch;	/* kernel-version becomes a warning */
+};
+
+struct ckpt_check_summary {
+	uint64_t records;		/* records read */
+	uint64_t errors, warnings, infos;
+	bool read_whole;		/* the reader reached the image's end cleanly */
+};
+
+/* Every rule, in a stable order (families in turn). */
+const struct ckpt_rule *const *ckpt_check_rules(size_t *n);
+const struct ckpt_rule *ckpt_check_rule(const char *id);
+const char *ckpt_severity_name(enum ckpt_severity s);	/* "error", "warning", "info" */
+
+struct ckpt_check;
+
+struct ckpt_check *ckpt_check_new(const struct ckpt_check_options *opt);
+void ckpt_check_free(struct ckpt_check *c);
+/* Rule selection: every rule runs unless ckpt_check_only() named some;
+ * ckpt_check_skip() turns one off.  -1 if no rule has that id. */
+int ckpt_check_only(struct ckpt_check *c, const char *id);
+int ckpt_check_skip(struct ckpt_check *c, const char *id);
+
+typedef void (*ckpt_finding_fn)(void *arg, const struct ckpt_finding *f);
+
+/* Checks the image from its current position to its end, in one pass.
+ * Every finding goes to fn.  A reader failure is itself a finding (rule
+ * framing or tail-missing).  0, or -1 when memory ran out. */
+int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_fn fn, void *arg,
+		     struct ckpt_check_summary *sum);
+
+#endif

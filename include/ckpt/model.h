@@ -1,0 +1,145 @@
+/* The model of an image: what one pass over its records learns about their
+ * relations, without reading page contents.
+ *
+ *   - a record index: offset, length, type and role of every record;
+ *   - the objects: objref -> objtype, defining OBJREF and first record;
+ *   - every reference to an object (each OBJREF-kind field, found through
+ *     the record tables, not per record type);
+ *   - the tasks in image order with their tree entry and their objrefs;
+ *   - per MM object its VMAs and its dumped page runs, each run with the
+ *     file offset of its first page, so a page is later read by offset.
+ *
+ * Memory grows with the number of records, objects and page runs, never
+ * with the page data.  ckptdump's browser, ckptdiff and ckptcheck's semantic
+ * rules share it.
+ */
+#ifndef CKPT_MODEL_H
+#define CKPT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ckpt/image.h"
+#include "ckpt/schema.h"
+
+/* "No record" in the index fields below. */
+#define CKPT_MODEL_NONE UINT64_MAX
+
+struct ckpt_model_record {
+	uint64_t offset;
+	uint64_t len;			/* framing header included */
+	uint32_t type;
+	const struct ckpt_rtype *rt;	/* NULL: a type the dialect does not know */
+	const char *role;		/* "comm", "pages", ...; NULL: none */
+	uint64_t parent;		/* index of the record it follows, or NONE */
+	uint64_t count;			/* PAGES role: pages the parent announced */
+};
+
+struct ckpt_model_object {
+	int32_t objref;
+	uint32_t objtype;		/* OBJREF.objtype */
+	uint64_t objref_record;		/* the OBJREF record that defines it */
+	/* The object's own first record (the one after its OBJREF whose type
+	 * is named like the objtype), or NONE: a PID object has none. */
+	uint64_t first_record;
+	char *path;			/* FILE: its FILE_NAME path (escaped), or NULL */
+};
+
+/* One OBJREF-kind field holding a positive value. */
+struct ckpt_model_ref {
+	uint64_t record;
+	const struct ckpt_field *field;
+	int64_t elem;			/* element of an array or struct list, or -1 */
+	int32_t objref;
+};
+
+struct ckpt_model_task {
+	uint64_t record;		/* the TASK record */
+	char comm[72];			/* escaped with ckpt_escape(); "" when none */
+	/* The i-th TASK's entry of the process tree, where the dialect has a
+	 * TREE: raw values (PID objrefs or markers) and the pid numbers they
+	 * resolve to (0 when they do not resolve: a marker, no PIDS entry). */
+	bool has_tree;
+	int32_t vpid, vppid, vtgid, vpgid, vsid;
+	uint32_t depth;
+	int64_t pid, ppid, tgid, pgid, sid;
+	/* TASK_CREDS, TASK_NS, TASK_OBJS after the TASK (NONE if absent) and
+	 * the objrefs they hold (0 = none). */
+	uint64_t creds_record, ns_record, objs_record;
+	int32_t cred_ref, ecred_ref, ns_ref;
+	int32_t files_ref, mm_ref, fs_ref, sem_undo_ref, sighand_ref, signal_ref;
+};
+
+/* Dumped pages at consecutive virtual addresses stored back to back. */
+struct ckpt_model_run {
+	uint64_t start;			/* virtual address of the first page */
+	uint64_t pages;
+	uint64_t offset;		/* image offset of the first page's bytes */
+	uint64_t record;		/* the BUFFER holding them */
+};
+
+struct ckpt_model_vma {
+	uint64_t record;
+	uint64_t start, end;
+	uint64_t flags, prot, pgoff;
+	uint32_t type;			/* vma_type */
+	int32_t file_ref;		/* vma_objref (0 = anonymous) */
+	const char *path;		/* that FILE's path, or NULL */
+	size_t first_run, n_runs;	/* its runs in the MM's run list */
+	uint64_t pages;			/* dumped pages */
+};
+
+struct ckpt_model_mm {
+	int32_t objref;			/* 0 when the MM was not behind an OBJREF */
+	uint64_t record;
+	struct ckpt_model_vma *vmas;
+	size_t n_vmas;
+	struct ckpt_model_run *runs;	/* in image order */
+	size_t n_runs;
+};
+
+struct ckpt_model {
+	const struct ckpt_schema *schema;
+	uint64_t size;			/* image bytes, 0 when not known (stream) */
+	enum ckpt_image_end end;
+	bool failed;			/* the pass stopped at a reader error: */
+	struct ckpt_error err;		/* this one; what came before is kept */
+
+	struct ckpt_model_record *records;
+	size_t n_records;
+	struct ckpt_model_object *objects;	/* in order of definition */
+	size_t n_objects;
+	struct ckpt_model_ref *refs;		/* in image order */
+	size_t n_refs;
+	struct ckpt_model_task *tasks;		/* in image order */
+	size_t n_tasks;
+	struct ckpt_model_mm *mms;		/* in image order */
+	size_t n_mms;
+	int64_t *pid_numbers;	/* PIDS entries: the number in the outermost ns */
+	size_t n_pid_numbers;
+};
+
+/* One pass over img from where it stands (freshly opened).  NULL only when
+ * memory runs out; a malformed image gives a model with failed set. */
+struct ckpt_model *ckpt_model_build(struct ckpt_image *img);
+void ckpt_model_free(struct ckpt_model *m);
+
+/* Look-ups; NULL / NONE when there is no such thing. */
+const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref);
+const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref);
+/* The task's address space: its TASK_OBJS mm_objref, or, in an image
+ * without one, the MM written among the task's own records. */
+const struct ckpt_model_mm *ckpt_model_task_mm(const struct ckpt_model *m, const struct ckpt_model_task *t);
+/* The task with that pid; with no tree, pid N names the N-th task (1-based). */
+const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m, int64_t pid);
+/* The index of the record holding image byte `offset`. */
+uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset);
+const struct ckpt_model_vma *ckpt_model_vma_at(const struct ckpt_model_mm *mm, uint64_t addr);
+/* Where the dumped page holding addr lies: image offset of that byte, and
+ * how many dumped bytes follow it contiguously in the image.  false: the
+ * address was not dumped. */
+bool ckpt_model_page_at(const struct ckpt_model_mm *mm, uint64_t addr,
+			uint64_t *offset, uint64_t *contiguous);
+
+#endif

@@ -1,0 +1,1198 @@
+/* The browser's commands.  They work from the model built when the image
+ * was opened; records are decoded (and page bytes read) only when a command
+ * asks for them, through random access by offset. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ckpt/check.h"
+#include "ckpt/decode.h"
+#include "ckpt/format.h"
+#include "ckpt/view.h"
+
+#include "browse.h"
+
+#define MAX_ARGS	16
+#define X_DEFAULT_LEN	256
+#define X_MAX_LEN	(1u << 20)
+#define SEARCH_MAX_HITS	1000
+#define SEARCH_MAX_PATTERN 256
+#define FOLLOW_DEPTH	3
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Errors are one line on stderr, whatever the mode. */
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("ckptdump: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno == 0 && *end == '\0';
+}
+
+static bool parse_i64(const char *s, int64_t *v)
+{
+	char *end;
+
+	if (!*s)
+		return false;
+	errno = 0;
+	*v = strtoll(s, &end, 0);
+	return errno == 0 && *end == '\0';
+}
+
+static const char *type_name(const struct ckpt_model_record *r, char *buf, size_t size)
+{
+	if (r->rt)
+		return r->rt->name;
+	snprintf(buf, size, "unknown type %" PRIu32, r->type);
+	return buf;
+}
+
+/* The role of record i as the decoder gave it, rebuilt from the model. */
+static void role_of(const struct ckpt_model *m, uint64_t i, struct ckpt_role *role)
+{
+	const struct ckpt_model_record *r = &m->records[i];
+
+	memset(role, 0, sizeof(*role));
+	if (!r->role || r->parent >= m->n_records || !m->records[r->parent].rt)
+		return;
+	const struct ckpt_rtype *prt = m->records[r->parent].rt;
+
+	for (size_t k = 0; k < prt->n_follows; k++)
+		if (prt->follows[k].type == r->type && strcmp(prt->follows[k].role, r->role) == 0) {
+			role->follow = &prt->follows[k];
+			break;
+		}
+	role->name = r->role;
+	role->parent = prt;
+	role->parent_index = r->parent;
+	role->count = r->count;
+}
+
+/* The one-line summary `ls` prints: the same head line the text view uses. */
+static void record_line(struct browse *b, uint64_t i)
+{
+	const struct ckpt_model_record *r = &b->m->records[i];
+	char tn[48];
+
+	fprintf(b->out, "[%" PRIu64 "] %s", i, type_name(r, tn, sizeof(tn)));
+	if (r->role && r->parent < b->m->n_records)
+		fprintf(b->out, " %s (of %s [%" PRIu64 "])", r->role,
+			type_name(&b->m->records[r->parent], tn, sizeof(tn)), r->parent);
+	fprintf(b->out, " @%" PRIu64 " (0x%" PRIx64 ") len %" PRIu64 "\n", r->offset, r->offset, r->len);
+}
+
+/* Prints record i as ckptdump does. */
+static int render(struct browse *b, uint64_t i, enum ckpt_view_format fmt)
+{
+	struct ckpt_view_options vopt = { .format = fmt };
+	struct ckpt_record rec;
+	struct ckpt_role role;
+	struct ckpt_error err;
+	struct ckpt_view *v;
+	int r;
+
+	if (i >= b->m->n_records)
+		return fail("no record %" PRIu64 " (the image has %zu readable records)", i, b->m->n_records);
+	if (ckpt_image_record_at(b->img, b->m->records[i].offset, i, &rec, &err) < 0) {
+		char msg[512];
+
+		ckpt_error_format(&err, msg, sizeof(msg));
+		return fail("%s", msg);
+	}
+	role_of(b->m, i, &role);
+	v = ckpt_view_new(b->out, &vopt);
+	if (!v)
+		return fail("out of memory");
+	if (fmt != CKPT_VIEW_TEXT)
+		ckpt_view_begin(v, b->shown, b->img);
+	r = ckpt_view_record(v, b->img, &rec, &role);
+	if (fmt != CKPT_VIEW_TEXT)
+		ckpt_view_end(v, b->img, NULL);
+	ckpt_view_free(v);
+	b->cur = i;
+	if (r < 0) {
+		char msg[512];
+
+		ckpt_error_format(ckpt_image_error(b->img), msg, sizeof(msg));
+		return fail("%s", msg);
+	}
+	return 0;
+}
+
+/* Record i and the records that follow it as its data (FILE + FILE_NAME). */
+static int render_with_followers(struct browse *b, uint64_t i)
+{
+	int status = render(b, i, CKPT_VIEW_TEXT);
+
+	for (uint64_t k = i + 1; k < b->m->n_records && b->m->records[k].parent == i; k++)
+		status |= render(b, k, CKPT_VIEW_TEXT);
+	return status;
+}
+
+static const struct ckpt_model_task *find_task(struct browse *b, const char *arg)
+{
+	int64_t pid;
+	const struct ckpt_model_task *t;
+
+	if (!parse_i64(arg, &pid)) {
+		fail("%s: not a pid", arg);
+		return NULL;
+	}
+	t = ckpt_model_task_by_pid(b->m, pid);
+	if (!t) {
+		if (!b->m->n_tasks)
+			fail("the image has no tasks");
+		else
+			fail("no task with pid %s (see ps)", arg);
+	}
+	return t;
+}
+
+static int64_t task_pid(const struct ckpt_model *m, const struct ckpt_model_task *t)
+{
+	return t->has_tree ? t->pid : (int64_t)(t - m->tasks) + 1;
+}
+
+/* -- info, ls, show, goto ------------------------------------------------ */
+
+static const char *end_text(const struct ckpt_model *m)
+{
+	if (m->failed)
+		return "stopped by an error";
+	switch (m->end) {
+	case CKPT_END_TAIL: return "TAIL";
+	case CKPT_END_ERROR: return "ERROR record (the checkpoint failed)";
+	case CKPT_END_EOF: return "end of data (this dialect has no trailer)";
+	case CKPT_END_NONE: break;
+	}
+	return "not reached";
+}
+
+static int cmd_info(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model *m = b->m;
+	static const char *const header_fields[] = {
+		"arch_id", "major", "minor", "patch", "rev", "time", "uflags",
+		"image_version", "arch", "uts_release",
+	};
+	uint64_t pages = 0, vmas = 0;
+
+	(void)argv;
+	if (argc > 1)
+		return fail("info takes no arguments");
+	fprintf(b->out, "image      %s\n", b->shown);
+	fprintf(b->out, "dialect    %s (%s)\n", m->schema->id, m->schema->title);
+	if (m->size)
+		fprintf(b->out, "size       %" PRIu64 " bytes\n", m->size);
+	fprintf(b->out, "records    %zu\n", m->n_records);
+	fprintf(b->out, "end        %s\n", end_text(m));
+	if (m->failed) {
+		char msg[512];
+
+		ckpt_error_format(&m->err, msg, sizeof(msg));
+		fprintf(b->out, "error      %s\n", msg);
+	}
+	if (m->n_records) {
+		struct ckpt_record rec;
+		struct ckpt_error err;
+
+		if (ckpt_image_record_at(b->img, 0, 0, &rec, &err) == 1 && rec.rt) {
+			fprintf(b->out, "header    ");
+			for (size_t i = 0; i < CKPT_ARRAY_LEN(header_fields); i++) {
+				const struct ckpt_field *f = ckpt_rtype_field(rec.rt, header_fields[i]);
+				char val[256];
+
+				if (!f || !ckpt_field_fits(f, rec.avail))
+					continue;
+				ckpt_format_field(f, rec.data, val, sizeof(val));
+				fprintf(b->out, " %s=%s", f->name, val);
+			}
+			fputc('\n', b->out);
+		}
+	}
+	for (size_t i = 0; i < m->n_mms; i++) {
+		vmas += m->mms[i].n_vmas;
+		for (size_t k = 0; k < m->mms[i].n_vmas; k++)
+			pages += m->mms[i].vmas[k].pages;
+	}
+	fprintf(b->out, "tasks      %zu\n", m->n_tasks);
+	fprintf(b->out, "objects    %zu\n", m->n_objects);
+	fprintf(b->out, "memory     %zu mm, %" PRIu64 " VMAs, %" PRIu64 " dumped pages\n", m->n_mms, vmas, pages);
+	return 0;
+}
+
+static int cmd_ls(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_rtype *want = NULL;
+	uint64_t num = 0;
+	bool by_num = false;
+	size_t shown = 0;
+
+	if (argc > 2)
+		return fail("usage: ls [TYPE]");
+	if (argc == 2) {
+		by_num = parse_u64(argv[1], &num);
+		if (!by_num) {
+			want = ckpt_schema_type_by_name(b->m->schema, argv[1]);
+			if (!want)
+				return fail("ls %s: %s has no record type of that name", argv[1], b->m->schema->id);
+		}
+	}
+	for (uint64_t i = 0; i < b->m->n_records; i++) {
+		const struct ckpt_model_record *r = &b->m->records[i];
+
+		if (argc == 2 && (by_num ? r->type != num : r->rt != want))
+			continue;
+		record_line(b, i);
+		shown++;
+	}
+	if (b->m->failed) {
+		char msg[512];
+
+		ckpt_error_format(&b->m->err, msg, sizeof(msg));
+		fprintf(b->out, "# error: %s\n", msg);
+	}
+	return 0;
+}
+
+/* Prints only the named top-level fields of a rendered record: a field's
+ * line is indented 4 spaces, its array elements deeper. */
+static int show_fields(struct browse *b, uint64_t i, int nf, char **fields)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	FILE *out = b->out;
+	int status;
+	bool keep = false;
+	int found = 0;
+
+	if (!mem)
+		return fail("out of memory");
+	b->out = mem;
+	status = render(b, i, CKPT_VIEW_TEXT);
+	b->out = out;
+	fclose(mem);
+	if (status < 0) {
+		free(text);
+		return status;
+	}
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '[') {
+			fprintf(b->out, "%s\n", line);
+			continue;
+		}
+		if (strncmp(line, "    ", 4) == 0 && line[4] != ' ') {
+			size_t n = strcspn(line + 4, " :");
+
+			keep = false;
+			for (int k = 0; k < nf; k++)
+				if (strlen(fields[k]) == n && strncmp(line + 4, fields[k], n) == 0) {
+					keep = true;
+					found++;
+				}
+		}
+		if (keep)
+			fprintf(b->out, "%s\n", line);
+	}
+	free(text);
+	if (!found)
+		return fail("record %" PRIu64 " has none of the fields named", i);
+	return 0;
+}
+
+static int cmd_show(struct browse *b, int argc, char **argv)
+{
+	enum ckpt_view_format fmt = CKPT_VIEW_TEXT;
+	int a = 1;
+	uint64_t i;
+
+	for (; a < argc && strncmp(argv[a], "--", 2) == 0; a++) {
+		if (strcmp(argv[a], "--json") == 0)
+			fmt = CKPT_VIEW_JSON;
+		else if (strcmp(argv[a], "--yaml") == 0)
+			fmt = CKPT_VIEW_YAML;
+		else
+			return fail("show: unknown option %s (--json, --yaml)", argv[a]);
+	}
+	if (a >= argc)
+		return fail("usage: show [--json|--yaml] N|next|prev [FIELD...]");
+	if (strcmp(argv[a], "next") == 0) {
+		i = b->cur == CKPT_MODEL_NONE ? 0 : b->cur + 1;
+		if (i >= b->m->n_records)
+			return fail("show next: record %" PRIu64 " was the last one", b->cur);
+	} else if (strcmp(argv[a], "prev") == 0) {
+		if (b->cur == CKPT_MODEL_NONE || b->cur == 0)
+			return fail("show prev: no record before this one");
+		i = b->cur - 1;
+	} else if (!parse_u64(argv[a], &i)) {
+		return fail("show %s: not a record number", argv[a]);
+	}
+	if (a + 1 < argc) {
+		if (fmt != CKPT_VIEW_TEXT)
+			return fail("show: field names go with the text form only");
+		return show_fields(b, i, argc - a - 1, argv + a + 1);
+	}
+	return render(b, i, fmt);
+}
+
+static int cmd_goto(struct browse *b, int argc, char **argv)
+{
+	uint64_t off, i;
+
+	if (argc != 2 || !parse_u64(argv[1], &off))
+		return fail("usage: goto OFFSET (a byte offset, decimal or 0x hex)");
+	i = ckpt_model_record_at(b->m, off);
+	if (i == CKPT_MODEL_NONE)
+		return fail("goto %s: no readable record holds byte %" PRIu64, argv[1], off);
+	return render(b, i, CKPT_VIEW_TEXT);
+}
+
+/* -- tasks ---------------------------------------------------------------- */
+
+static int cmd_ps(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model *m = b->m;
+
+	(void)argv;
+	if (argc > 1)
+		return fail("ps takes no arguments");
+	if (!m->n_tasks) {
+		fprintf(b->out, "(no tasks in this image)\n");
+		return 0;
+	}
+	fprintf(b->out, "%7s %7s %7s %7s  %-6s %s\n", "PID", "TGID", "PPID", "THREADS", "RECORD", "COMM");
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		const struct ckpt_model_task *t = &m->tasks[i];
+		char rec[24];
+
+		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", t->record);
+		if (!t->has_tree) {
+			fprintf(b->out, "%7zu %7s %7s %7s  %-6s %s\n", i + 1, "-", "-", "-", rec, t->comm);
+			continue;
+		}
+		size_t threads = 0;
+
+		for (size_t k = 0; k < m->n_tasks; k++)
+			if (m->tasks[k].has_tree && m->tasks[k].tgid == t->tgid)
+				threads++;
+		char ppid[24];
+
+		if (t->ppid)
+			snprintf(ppid, sizeof(ppid), "%" PRId64, t->ppid);
+		else
+			snprintf(ppid, sizeof(ppid), "-");
+		fprintf(b->out, "%7" PRId64 " %7" PRId64 " %7s %7zu  %-6s %s\n", t->pid, t->tgid, ppid,
+			threads, rec, t->comm);
+	}
+	if (!m->tasks[0].has_tree)
+		fprintf(b->out, "# this image has no process tree: tasks are numbered in image order\n");
+	return 0;
+}
+
+struct seen {
+	int32_t refs[64];
+	size_t n;
+};
+
+static bool seen_before(struct seen *s, int32_t ref)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->refs[i] == ref)
+			return true;
+	if (s->n < CKPT_ARRAY_LEN(s->refs))
+		s->refs[s->n++] = ref;
+	return false;
+}
+
+/* Prints object `ref` (its first record and followers), then the objects
+ * its first record refers to, to a bounded depth. */
+static int follow(struct browse *b, const char *via, int32_t ref, struct seen *seen, int depth)
+{
+	const struct ckpt_model *m = b->m;
+	const struct ckpt_model_object *o;
+	char tn[48];
+	int status = 0;
+
+	if (ref <= 0 || seen_before(seen, ref))
+		return 0;
+	o = ckpt_model_object(m, ref);
+	if (!o) {
+		fprintf(b->out, "== %s %" PRId32 ": not defined in the readable part of the image\n", via, ref);
+		return 0;
+	}
+	const char *otn = m->schema->objtypes ? ckpt_names_lookup(m->schema->objtypes, o->objtype) : NULL;
+
+	if (o->first_record == CKPT_MODEL_NONE) {
+		fprintf(b->out, "== %s %" PRId32 ": %s object (OBJREF [%" PRIu64 "], no records of its own)\n",
+			via, ref, otn ? otn : "unknown", o->objref_record);
+		return 0;
+	}
+	fprintf(b->out, "== %s %" PRId32 ": %s [%" PRIu64 "]\n", via, ref,
+		type_name(&m->records[o->first_record], tn, sizeof(tn)), o->first_record);
+	status |= render_with_followers(b, o->first_record);
+	if (depth >= FOLLOW_DEPTH)
+		return status;
+	for (size_t i = 0; i < m->n_refs; i++)
+		if (m->refs[i].record == o->first_record)
+			status |= follow(b, m->refs[i].field->name, m->refs[i].objref, seen, depth + 1);
+	return status;
+}
+
+static int follow_task_refs(struct browse *b, const struct ckpt_model_task *t, uint64_t rec, struct seen *seen)
+{
+	int status = 0;
+
+	if (rec == CKPT_MODEL_NONE)
+		return 0;
+	for (size_t i = 0; i < b->m->n_refs; i++)
+		if (b->m->refs[i].record == rec)
+			status |= follow(b, b->m->refs[i].field->name, b->m->refs[i].objref, seen, 1);
+	(void)t;
+	return status;
+}
+
+static int cmd_task(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model *m = b->m;
+	const struct ckpt_model_task *t;
+	struct seen seen = { .n = 0 };
+	int status = 0;
+
+	if (argc != 2)
+		return fail("usage: task PID");
+	if (!(t = find_task(b, argv[1])))
+		return -1;
+	size_t ti = (size_t)(t - m->tasks);
+	uint64_t end = ti + 1 < m->n_tasks ? m->tasks[ti + 1].record : m->n_records;
+	uint64_t own = t->creds_record;
+
+	if (t->ns_record < own)
+		own = t->ns_record;
+	if (t->objs_record < own)
+		own = t->objs_record;
+	fprintf(b->out, "task %" PRId64 " (%s): TASK [%" PRIu64 "]", task_pid(m, t), t->comm, t->record);
+	if (t->has_tree) {
+		fprintf(b->out, ", tgid %" PRId64 ", ppid ", t->tgid);
+		if (t->ppid)
+			fprintf(b->out, "%" PRId64, t->ppid);
+		else
+			fputc('-', b->out);	/* the root of the tree: its parent is outside */
+		fprintf(b->out, ", pgid %" PRId64 ", sid %" PRId64, t->pgid, t->sid);
+	}
+	fputc('\n', b->out);
+	status |= render_with_followers(b, t->record);
+	/* The task's own records follow its objects' definitions. */
+	for (uint64_t i = own; own != CKPT_MODEL_NONE && i < end; i++) {
+		const struct ckpt_model_record *r = &m->records[i];
+
+		if (r->rt && (strcmp(r->rt->name, "TAIL") == 0 || strcmp(r->rt->name, "ERROR") == 0))
+			break;
+		status |= render(b, i, CKPT_VIEW_TEXT);
+	}
+	status |= follow_task_refs(b, t, t->creds_record, &seen);
+	status |= follow_task_refs(b, t, t->ns_record, &seen);
+	status |= follow_task_refs(b, t, t->objs_record, &seen);
+	const struct ckpt_model_mm *mm = ckpt_model_task_mm(m, t);
+
+	if (mm) {
+		uint64_t pages = 0;
+
+		for (size_t i = 0; i < mm->n_vmas; i++)
+			pages += mm->vmas[i].pages;
+		fprintf(b->out, "== mm %" PRId32 ": MM [%" PRIu64 "], %zu VMAs, %" PRIu64 " dumped pages (maps %" PRId64 ")\n",
+			mm->objref, mm->record, mm->n_vmas, pages, task_pid(m, t));
+	}
+	return status ? -1 : 0;
+}
+
+static int cmd_creds(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model_task *t;
+	struct seen seen = { .n = 0 };
+
+	if (argc != 2)
+		return fail("usage: creds PID");
+	if (!(t = find_task(b, argv[1])))
+		return -1;
+	if (t->creds_record == CKPT_MODEL_NONE)
+		return fail("task %s has no TASK_CREDS record", argv[1]);
+	return follow_task_refs(b, t, t->creds_record, &seen) ? -1 : 0;
+}
+
+static int cmd_ns(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model_task *t;
+	struct seen seen = { .n = 0 };
+
+	if (argc != 2)
+		return fail("usage: ns PID");
+	if (!(t = find_task(b, argv[1])))
+		return -1;
+	if (t->ns_record == CKPT_MODEL_NONE)
+		return fail("task %s has no TASK_NS record", argv[1]);
+	return follow_task_refs(b, t, t->ns_record, &seen) ? -1 : 0;
+}
+
+static bool is_type(const struct ckpt_model_record *r, const char *name)
+{
+	return r->rt && strcmp(r->rt->name, name) == 0;
+}
+
+static uint64_t rec_field(struct browse *b, uint64_t i, const char *name, char *text, size_t size)
+{
+	struct ckpt_record rec;
+	struct ckpt_error err;
+	const struct ckpt_field *f;
+
+	if (text)
+		snprintf(text, size, "?");
+	if (ckpt_image_record_at(b->img, b->m->records[i].offset, i, &rec, &err) < 0 || !rec.rt)
+		return 0;
+	f = ckpt_rtype_field(rec.rt, name);
+	if (!f || !ckpt_field_fits(f, rec.avail))
+		return 0;
+	if (text)
+		ckpt_format_field(f, rec.data, text, size);
+	return ckpt_field_u64(f, rec.data);
+}
+
+static int cmd_fds(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model *m = b->m;
+	const struct ckpt_model_task *t;
+	const struct ckpt_model_object *table;
+	size_t n = 0;
+
+	if (argc != 2)
+		return fail("usage: fds PID");
+	if (!(t = find_task(b, argv[1])))
+		return -1;
+	if (!t->files_ref) {
+		fprintf(b->out, "(task %s has no file table in this image)\n", argv[1]);
+		return 0;
+	}
+	table = ckpt_model_object(m, t->files_ref);
+	if (!table || table->first_record == CKPT_MODEL_NONE)
+		return fail("file table %" PRId32 " is not defined in the readable part of the image", t->files_ref);
+	fprintf(b->out, "file table %" PRId32 ": FILE_TABLE [%" PRIu64 "], fdt_nfds %" PRId64 "\n",
+		t->files_ref, table->first_record,
+		(int64_t)(int32_t)rec_field(b, table->first_record, "fdt_nfds", NULL, 0));
+	fprintf(b->out, "%4s %-7s %6s %-8s %s\n", "FD", "CLOEXEC", "OBJREF", "RECORD", "PATH (FLAGS, POS)");
+	/* The table's FILE_DESC records follow it, each after the definition
+	 * of a file it is the first to use. */
+	for (uint64_t i = table->first_record + 1; i < m->n_records; i++) {
+		const struct ckpt_model_record *r = &m->records[i];
+
+		if (is_type(r, "OBJREF") || is_type(r, "FILE") || is_type(r, "FILE_NAME"))
+			continue;
+		if (!is_type(r, "FILE_DESC"))
+			break;
+		int64_t fd = (int32_t)rec_field(b, i, "fd_descriptor", NULL, 0);
+		uint64_t cloexec = rec_field(b, i, "fd_close_on_exec", NULL, 0);
+		int32_t ref = (int32_t)rec_field(b, i, "fd_objref", NULL, 0);
+		const struct ckpt_model_object *o = ckpt_model_object(m, ref);
+		char flags[512] = "?", pos[64] = "?", rec[24];
+
+		if (o && o->first_record != CKPT_MODEL_NONE) {
+			rec_field(b, o->first_record, "f_flags", flags, sizeof(flags));
+			rec_field(b, o->first_record, "f_pos", pos, sizeof(pos));
+		}
+		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", i);
+		fprintf(b->out, "%4" PRId64 " %-7s %6" PRId32 " %-8s %s (%s, pos %s)\n", fd, cloexec ? "yes" : "no",
+			ref, rec, o && o->path ? o->path : "(no path)", flags, pos);
+		n++;
+	}
+	if (!n)
+		fprintf(b->out, "(no FILE_DESC records)\n");
+	return 0;
+}
+
+/* -- memory --------------------------------------------------------------- */
+
+static const struct ckpt_model_mm *task_mm(struct browse *b, const struct ckpt_model_task *t, const char *pid)
+{
+	const struct ckpt_model_mm *mm = ckpt_model_task_mm(b->m, t);
+
+	if (!mm)
+		fail("task %s has no mm in the readable part of the image", pid);
+	return mm;
+}
+
+static int cmd_maps(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model_task *t;
+	const struct ckpt_model_mm *mm;
+
+	if (argc != 2)
+		return fail("usage: maps PID");
+	if (!(t = find_task(b, argv[1])) || !(mm = task_mm(b, t, argv[1])))
+		return -1;
+	fprintf(b->out, "%-33s %-4s %-16s %6s  %s\n", "START-END", "PERM", "OFFSET", "DUMPED", "PATH");
+	for (size_t i = 0; i < mm->n_vmas; i++) {
+		const struct ckpt_model_vma *v = &mm->vmas[i];
+		/* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED as /proc prints them. */
+		char perm[5] = {
+			v->flags & 0x1 ? 'r' : '-', v->flags & 0x2 ? 'w' : '-',
+			v->flags & 0x4 ? 'x' : '-', v->flags & 0x8 ? 's' : 'p', 0,
+		};
+		char what[64];
+		const char *path = v->path;
+
+		if (!path) {
+			const struct ckpt_model_record *r = &b->m->records[v->record];
+			const struct ckpt_field *f = r->rt ? ckpt_rtype_field(r->rt, "vma_type") : NULL;
+			const char *tn = f ? ckpt_names_lookup(f->names, v->type) : NULL;
+
+			snprintf(what, sizeof(what), "[%s]", tn ? tn : "?");
+			for (char *c = what; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			path = what;
+		}
+		fprintf(b->out, "%016" PRIx64 "-%016" PRIx64 " %s %016" PRIx64 " %6" PRIu64 "  %s\n",
+			v->start, v->end, perm, v->pgoff * CKPT_PAGE_SIZE, v->pages, path);
+	}
+	return 0;
+}
+
+static void hexdump_line(FILE *out, uint64_t addr, const uint8_t *p, size_t n)
+{
+	fprintf(out, "%016" PRIx64 " ", addr);
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 8)
+			fputc(' ', out);
+		if (i < n)
+			fprintf(out, " %02x", p[i]);
+		else
+			fputs("   ", out);
+	}
+	fputs("  |", out);
+	for (size_t i = 0; i < 16; i++)
+		fputc(i < n ? (isprint(p[i]) ? p[i] : '.') : ' ', out);
+	fputs("|\n", out);
+}
+
+static int cmd_x(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model_task *t;
+	const struct ckpt_model_mm *mm;
+	uint64_t addr, len = X_DEFAULT_LEN;
+	int a = 1;
+	char first_pid[24];
+
+	if (argc < 2 || argc > 4)
+		return fail("usage: x [PID] ADDR [LEN]");
+	/* Three words: PID ADDR LEN; two: ADDR LEN when the first looks like an
+	 * address (0x...), else PID ADDR. */
+	if (argc == 4 || (argc == 3 && strncmp(argv[1], "0x", 2) != 0)) {
+		if (!(t = find_task(b, argv[1])))
+			return -1;
+		a = 2;
+	} else {
+		if (!b->m->n_tasks)
+			return fail("the image has no tasks");
+		t = &b->m->tasks[0];
+	}
+	snprintf(first_pid, sizeof(first_pid), "%" PRId64, task_pid(b->m, t));
+	if (!(mm = task_mm(b, t, first_pid)))
+		return -1;
+	if (!parse_u64(argv[a], &addr))
+		return fail("x: %s is not an address", argv[a]);
+	if (a + 1 < argc && (!parse_u64(argv[a + 1], &len) || len == 0 || len > X_MAX_LEN))
+		return fail("x: length %s is not between 1 and %u", argv[a + 1], X_MAX_LEN);
+	if (addr + len < addr)
+		return fail("x: the range wraps around the address space");
+
+	uint64_t end = addr + len, dumped = 0;
+
+	while (addr < end) {
+		uint64_t off, contiguous;
+
+		if (!ckpt_model_page_at(mm, addr, &off, &contiguous)) {
+			/* Skip to the next page boundary (or the end) and say so. */
+			uint64_t next = (addr | (CKPT_PAGE_SIZE - 1)) + 1;
+			const struct ckpt_model_vma *v = ckpt_model_vma_at(mm, addr);
+
+			if (next > end || next == 0)
+				next = end;
+			fprintf(b->out, "%016" PRIx64 "-%016" PRIx64 ": not dumped (%s)\n", addr, next,
+				v ? "inside a VMA, page not saved" : "not in any VMA");
+			addr = next;
+			continue;
+		}
+		uint64_t n = end - addr < contiguous ? end - addr : contiguous;
+		uint8_t buf[4096];
+
+		while (n > 0) {
+			size_t chunk = n < sizeof(buf) ? (size_t)n : sizeof(buf);
+			ssize_t got = ckpt_image_read_at(b->img, off, buf, chunk);
+
+			if (got != (ssize_t)chunk)
+				return fail("x: reading image byte %" PRIu64 ": %s", off,
+					    got < 0 ? strerror(errno) : "short read");
+			for (size_t i = 0; i < chunk; i += 16)
+				hexdump_line(b->out, addr + i, buf + i, chunk - i < 16 ? chunk - i : 16);
+			addr += chunk;
+			off += chunk;
+			n -= chunk;
+			dumped += chunk;
+		}
+	}
+	if (!dumped)
+		return fail("x: no byte of that range was dumped");
+	return 0;
+}
+
+/* -- search --------------------------------------------------------------- */
+
+struct pattern {
+	bool regex;
+	regex_t re;
+	uint8_t bytes[SEARCH_MAX_PATTERN];
+	size_t len;
+};
+
+static int hexval(int c)
+{
+	if (c == 0)
+		return -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* "string" with \\, \" and \xNN; returns the rest of the line or NULL. */
+static const char *parse_string(const char *s, struct pattern *p)
+{
+	for (s++; *s && *s != '"'; s++) {
+		int c = (unsigned char)*s;
+
+		if (c == '\\') {
+			s++;
+			if (*s == 'x' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+				c = hexval(s[1]) * 16 + hexval(s[2]);
+				s += 2;
+			} else if (*s == 'n') {
+				c = '\n';
+			} else if (*s == 't') {
+				c = '\t';
+			} else if (*s == '\\' || *s == '"') {
+				c = (unsigned char)*s;
+			} else {
+				fail("search: unknown escape in the string");
+				return NULL;
+			}
+		}
+		if (p->len == SEARCH_MAX_PATTERN) {
+			fail("search: at most %d bytes", SEARCH_MAX_PATTERN);
+			return NULL;
+		}
+		p->bytes[p->len++] = (uint8_t)c;
+	}
+	if (*s != '"') {
+		fail("search: the string has no closing quote");
+		return NULL;
+	}
+	return s + 1;
+}
+
+/* The pattern, then an optional pid.  Returns the pid word or "" in *pid. */
+static int parse_pattern(const char *args, struct pattern *p, char *pid, size_t pid_size)
+{
+	const char *rest;
+
+	memset(p, 0, sizeof(*p));
+	while (*args == ' ' || *args == '\t')
+		args++;
+	if (*args == '"') {
+		rest = parse_string(args, p);
+		if (!rest)
+			return -1;
+	} else if (*args == '/') {
+		const char *close = strrchr(args + 1, '/');
+		char expr[1024];
+		int rc;
+
+		if (!close)
+			return fail("search: the regex has no closing /");
+		if ((size_t)(close - args - 1) >= sizeof(expr))
+			return fail("search: the regex is too long");
+		memcpy(expr, args + 1, (size_t)(close - args - 1));
+		expr[close - args - 1] = '\0';
+		rc = regcomp(&p->re, expr, REG_EXTENDED);
+		if (rc) {
+			char msg[256];
+
+			regerror(rc, &p->re, msg, sizeof(msg));
+			return fail("search: /%s/: %s", expr, msg);
+		}
+		p->regex = true;
+		rest = close + 1;
+	} else {
+		/* One word of hex digits; a word after it is the pid. */
+		const char *s = args;
+
+		while (*s && *s != ' ' && *s != '\t') {
+			if (hexval((unsigned char)s[0]) < 0 || hexval((unsigned char)s[1]) < 0)
+				return fail("search: BYTES must be an even number of hex digits in one word");
+			if (p->len == SEARCH_MAX_PATTERN)
+				return fail("search: at most %d bytes", SEARCH_MAX_PATTERN);
+			p->bytes[p->len++] = (uint8_t)(hexval((unsigned char)s[0]) * 16 + hexval((unsigned char)s[1]));
+			s += 2;
+		}
+		rest = s;
+		if (!p->len)
+			return fail("search: give hex BYTES, \"string\" or /regex/");
+	}
+	if (!p->regex && !p->len)
+		return fail("search: the pattern is empty");
+	if (p->regex && regexec(&p->re, "", 0, NULL, 0) == 0) {
+		regfree(&p->re);
+		return fail("search: the regex matches the empty string (it would match everywhere)");
+	}
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	snprintf(pid, pid_size, "%s", rest);
+	for (size_t n = strlen(pid); n && (pid[n - 1] == ' ' || pid[n - 1] == '\t'); n--)
+		pid[n - 1] = '\0';
+	if (strpbrk(pid, " \t")) {
+		if (p->regex)
+			regfree(&p->re);
+		return fail("search: unexpected words after the pattern: %s", pid);
+	}
+	return 0;
+}
+
+struct hits {
+	size_t n;
+	bool capped;
+};
+
+static void hit(struct browse *b, struct hits *h, uint64_t addr, int64_t pid)
+{
+	if (h->n == SEARCH_MAX_HITS) {
+		h->capped = true;
+		return;
+	}
+	h->n++;
+	fprintf(b->out, "0x%016" PRIx64 "  pid %" PRId64 "\n", addr, pid);
+}
+
+/* Searches one run: bytes across pages of the run (which are contiguous in
+ * memory and in the image), a regex page by page. */
+static int search_run(struct browse *b, const struct ckpt_model_run *r, const struct pattern *p,
+		      struct hits *h, int64_t pid)
+{
+	enum { CHUNK = 64 * 1024 };
+	uint8_t *buf = malloc(CHUNK + SEARCH_MAX_PATTERN);
+	uint64_t total = r->pages * CKPT_PAGE_SIZE, done = 0;
+	size_t carry = 0;
+
+	if (!buf)
+		return fail("out of memory");
+	while (done < total && !h->capped) {
+		size_t n = total - done < CHUNK ? (size_t)(total - done) : CHUNK;
+		ssize_t got = ckpt_image_read_at(b->img, r->offset + done, buf + carry, n);
+
+		if (got != (ssize_t)n) {
+			free(buf);
+			return fail("search: reading image byte %" PRIu64 ": %s", r->offset + done,
+				    got < 0 ? strerror(errno) : "short read");
+		}
+		uint64_t base = r->start + done - carry;	/* address of buf[0] */
+
+		if (p->regex) {
+			for (size_t pg = 0; pg < n; pg += CKPT_PAGE_SIZE) {
+				regmatch_t mt;
+				size_t at = 0;
+
+				while (at < CKPT_PAGE_SIZE && !h->capped) {
+					mt.rm_so = (regoff_t)at;
+					mt.rm_eo = CKPT_PAGE_SIZE;
+					if (regexec(&p->re, (const char *)buf + carry + pg, 1, &mt, REG_STARTEND))
+						break;
+					hit(b, h, r->start + done + pg + (uint64_t)mt.rm_so, pid);
+					at = (size_t)(mt.rm_eo > mt.rm_so ? mt.rm_eo : mt.rm_so + 1);
+				}
+			}
+			carry = 0;
+		} else {
+			size_t avail = carry + n;
+
+			const uint8_t *at = buf, *stop = buf + avail;
+
+			while (!h->capped && (at = memmem(at, (size_t)(stop - at), p->bytes, p->len))) {
+				hit(b, h, base + (uint64_t)(at - buf), pid);
+				at++;
+			}
+			/* Keep the last len - 1 bytes: a match may span chunks. */
+			carry = p->len - 1 < avail ? p->len - 1 : avail;
+			memmove(buf, buf + avail - carry, carry);
+		}
+		done += n;
+	}
+	free(buf);
+	return 0;
+}
+
+static int cmd_search(struct browse *b, const char *args)
+{
+	const struct ckpt_model *m = b->m;
+	struct pattern p;
+	struct hits h = { 0 };
+	char pidw[64];
+	const struct ckpt_model_task *only = NULL;
+	int status = 0;
+
+	if (parse_pattern(args, &p, pidw, sizeof(pidw)) < 0)
+		return -1;
+	if (pidw[0] && !(only = find_task(b, pidw))) {
+		if (p.regex)
+			regfree(&p.re);
+		return -1;
+	}
+	for (size_t i = 0; i < m->n_mms && !status; i++) {
+		const struct ckpt_model_mm *mm = &m->mms[i];
+		int64_t pid = 0;
+
+		if (only && ckpt_model_task_mm(m, only) != mm)
+			continue;
+		/* The task asked for, else the first task using this mm, names it. */
+		for (size_t k = m->n_tasks; k-- > 0;)
+			if (ckpt_model_task_mm(m, &m->tasks[k]) == mm)
+				pid = task_pid(m, &m->tasks[k]);
+		if (only)
+			pid = task_pid(m, only);
+		for (size_t r = 0; r < mm->n_runs && !status && !h.capped; r++)
+			status = search_run(b, &mm->runs[r], &p, &h, pid);
+	}
+	if (p.regex)
+		regfree(&p.re);
+	if (status)
+		return -1;
+	if (h.capped)
+		fprintf(b->out, "(more than %d matches; the rest are not shown)\n", SEARCH_MAX_HITS);
+	if (!h.n)
+		fprintf(b->out, "(not found in dumped pages)\n");
+	return 0;
+}
+
+/* -- objref ---------------------------------------------------------------- */
+
+static int cmd_objref(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model *m = b->m;
+	int64_t ref;
+	const struct ckpt_model_object *o;
+	char tn[48];
+	size_t n = 0;
+
+	if (argc != 2 || !parse_i64(argv[1], &ref) || ref <= 0 || ref > INT32_MAX)
+		return fail("usage: objref N (a positive object reference)");
+	o = ckpt_model_object(m, (int32_t)ref);
+	if (o) {
+		const char *otn = m->schema->objtypes ? ckpt_names_lookup(m->schema->objtypes, o->objtype) : NULL;
+
+		fprintf(b->out, "objref %" PRId64 ": %s, defined by OBJREF [%" PRIu64 "]", ref,
+			otn ? otn : "unknown type", o->objref_record);
+		if (o->first_record != CKPT_MODEL_NONE)
+			fprintf(b->out, ", first record %s [%" PRIu64 "]",
+				type_name(&m->records[o->first_record], tn, sizeof(tn)), o->first_record);
+		if (o->path)
+			fprintf(b->out, ", path %s", o->path);
+		fputc('\n', b->out);
+	} else {
+		bool used = false;
+
+		for (size_t i = 0; i < m->n_refs && !used; i++)
+			used = m->refs[i].objref == ref;
+		if (!used)
+			return fail("objref %" PRId64 ": no such object in the readable part of the image", ref);
+		fprintf(b->out, "objref %" PRId64 ": not defined in the readable part of the image\n", ref);
+	}
+	for (size_t i = 0; i < m->n_refs; i++) {
+		const struct ckpt_model_ref *r = &m->refs[i];
+
+		if (r->objref != ref)
+			continue;
+		const struct ckpt_model_record *rr = &m->records[r->record];
+
+		fprintf(b->out, "  [%" PRIu64 "] %s ", r->record, type_name(rr, tn, sizeof(tn)));
+		if (rr->role)
+			fprintf(b->out, "%s", rr->role);
+		if (r->elem >= 0)
+			fprintf(b->out, "[%" PRId64 "].", r->elem);
+		else if (rr->role)
+			fputc('.', b->out);
+		fprintf(b->out, "%s\n", r->field->name);
+		n++;
+	}
+	fprintf(b->out, "%zu reference%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* -- check --------------------------------------------------------------- */
+
+static void on_finding(void *arg, const struct ckpt_finding *f)
+{
+	struct browse *b = arg;
+
+	fprintf(b->out, "%s %s record %" PRIu64, ckpt_severity_name(f->severity), f->rule->id, f->index);
+	if (f->record[0])
+		fprintf(b->out, " (%s)", f->record);
+	fprintf(b->out, " @%" PRIu64 " (0x%" PRIx64 "): %s\n", f->offset, f->offset, f->message);
+}
+
+/* ckptcheck's image rules (structure, header, objref) over a second,
+ * independent reading of the image; kernel rules need a target kernel and
+ * stay with ckptcheck --target. */
+static int cmd_check(struct browse *b, int argc, char **argv)
+{
+	struct ckpt_check_options opt = { .target = NULL };
+	struct ckpt_check_summary sum = { 0 };
+	struct ckpt_error err;
+	struct ckpt_image *img;
+	struct ckpt_check *c;
+	int r;
+
+	(void)argv;
+	if (argc > 1)
+		return fail("check takes no arguments");
+	if (b->spool_fd >= 0) {
+		int fd = dup(b->spool_fd);
+
+		img = fd < 0 ? NULL : ckpt_image_open_fd(fd, &err);
+		if (fd < 0)
+			snprintf(err.reason, sizeof(err.reason), "%s", strerror(errno));
+	} else {
+		img = ckpt_image_open(b->path, &err);
+	}
+	if (!img)
+		return fail("check: cannot read the image again: %s", err.reason);
+	c = ckpt_check_new(&opt);
+	if (!c) {
+		ckpt_image_close(img);
+		return fail("out of memory");
+	}
+	r = ckpt_check_image(c, img, on_finding, b, &sum);
+	ckpt_check_free(c);
+	ckpt_image_close(img);
+	if (r < 0)
+		return fail("check: out of memory");
+	fprintf(b->out, "%s: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " infos in %" PRIu64
+		" records%s (kernel rules: ckptcheck)\n", sum.errors ? "no-go" : "go", sum.errors,
+		sum.warnings, sum.infos, sum.records, sum.read_whole ? "" : " read before a fault");
+	return 0;
+}
+
+/* -- help, dispatch ---------------------------------------------------------- */
+
+static int cmd_help(struct browse *b, int argc, char **argv)
+{
+	if (argc > 2)
+		return fail("usage: help [COMMAND]");
+	if (argc == 2) {
+		const struct browse_command_info *c = browse_command_find(argv[1]);
+
+		if (!c)
+			return fail("help: no command %s (try help)", argv[1]);
+		fprintf(b->out, "%s\n  %s\n%s", c->usage, c->summary, c->help);
+		return 0;
+	}
+	for (size_t i = 0; i < browse_n_commands; i++)
+		fprintf(b->out, "  %-44s %s\n", browse_commands[i].usage, browse_commands[i].summary);
+	fprintf(b->out, "Commands are separated by `;`.  PID is a pid from ps; numbers may be 0x hex.\n");
+	return 0;
+}
+
+/* Splits a command into words; "..." groups a word (quotes removed). */
+static int split(char *s, char **argv)
+{
+	int argc = 0;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		if (argc == MAX_ARGS)
+			return -1;
+		if (*s == '"') {
+			argv[argc++] = ++s;
+			while (*s && *s != '"')
+				s++;
+		} else {
+			argv[argc++] = s;
+			while (*s && *s != ' ' && *s != '\t')
+				s++;
+		}
+		if (*s)
+			*s++ = '\0';
+	}
+	return argc;
+}
+
+int browse_run_command(struct browse *b, const char *cmd)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct browse *, int, char **);
+	} table[] = {
+		{ "info", cmd_info }, { "ls", cmd_ls }, { "show", cmd_show }, { "goto", cmd_goto },
+		{ "ps", cmd_ps }, { "task", cmd_task }, { "maps", cmd_maps }, { "x", cmd_x },
+		{ "creds", cmd_creds }, { "ns", cmd_ns }, { "fds", cmd_fds }, { "objref", cmd_objref },
+		{ "check", cmd_check }, { "help", cmd_help },
+	};
+	char line[4096];
+	char *argv[MAX_ARGS];
+	int argc;
+
+	if (strlen(cmd) >= sizeof(line))
+		return fail("command too long");
+	snprintf(line, sizeof(line), "%s", cmd);
+	argc = split(line, argv);
+	if (argc < 0)
+		return fail("too many words (at most %d)", MAX_ARGS);
+	if (argc == 0)
+		return 0;
+	if (strcmp(argv[0], "search") == 0) {
+		const char *args = cmd + strspn(cmd, " \t") + strlen("search");
+
+		return cmd_search(b, args);
+	}
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(table); i++)
+		if (strcmp(argv[0], table[i].name) == 0)
+			return table[i].fn(b, argc, argv);
+	char esc[128];
+
+	ckpt_escape((const uint8_t *)argv[0], strlen(argv[0]), esc, sizeof(esc));
+	return fail("%s: unknown command (try help)", esc);
+}

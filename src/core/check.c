@@ -1,0 +1,372 @@
+/* The check engine: the rule registry, rule selection, and the one
+ * streaming pass that feeds every rule family. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_impl.h"
+
+/* The families, in the order their rules are listed and run. */
+static const struct check_module *const modules[] = {
+	&check_module_structure,
+	&check_module_header,
+	&check_module_kernel,
+	&check_module_objref,
+};
+#define N_MODULES CKPT_ARRAY_LEN(modules)
+
+/* Large enough for every family's rules; a unit test proves it is. */
+#define MAX_RULES 64
+
+static const struct ckpt_rule *registry[MAX_RULES];
+static size_t n_registry;
+
+static void build_registry(void)
+{
+	if (n_registry)
+		return;
+	for (size_t m = 0; m < N_MODULES; m++)
+		for (size_t i = 0; i < modules[m]->n_rules && n_registry < MAX_RULES; i++)
+			registry[n_registry++] = &modules[m]->rules[i];
+}
+
+const struct ckpt_rule *const *ckpt_check_rules(size_t *n)
+{
+	build_registry();
+	*n = n_registry;
+	return registry;
+}
+
+const struct ckpt_rule *ckpt_check_rule(const char *id)
+{
+	build_registry();
+	for (size_t i = 0; i < n_registry; i++)
+		if (strcmp(registry[i]->id, id) == 0)
+			return registry[i];
+	return NULL;
+}
+
+const char *ckpt_severity_name(enum ckpt_severity s)
+{
+	switch (s) {
+	case CKPT_SEV_ERROR:
+		return "error";
+	case CKPT_SEV_WARNING:
+		return "warning";
+	case CKPT_SEV_INFO:
+		break;
+	}
+	return "info";
+}
+
+struct ckpt_check {
+	struct ckpt_check_options opt;
+	bool only_some;			/* ckpt_check_only() was called */
+	bool on[MAX_RULES];
+	/* During a pass. */
+	const struct ckpt_schema *schema;
+	ckpt_finding_fn fn;
+	void *fn_arg;
+	struct ckpt_check_summary *sum;
+	void *state[N_MODULES];
+	const struct ckpt_record *rec;	/* being walked */
+	const struct ckpt_role *role;
+	bool no_memory;
+};
+
+struct ckpt_check *ckpt_check_new(const struct ckpt_check_options *opt)
+{
+	struct ckpt_check *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	build_registry();
+	if (opt)
+		c->opt = *opt;
+	for (size_t i = 0; i < n_registry; i++)
+		c->on[i] = true;
+	return c;
+}
+
+void ckpt_check_free(struct ckpt_check *c)
+{
+	free(c);
+}
+
+static int rule_slot(const char *id)
+{
+	build_registry();
+	for (size_t i = 0; i < n_registry; i++)
+		if (strcmp(registry[i]->id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ckpt_check_only(struct ckpt_check *c, const char *id)
+{
+	int k = rule_slot(id);
+
+	if (k < 0)
+		return -1;
+	if (!c->only_some) {
+		memset(c->on, 0, sizeof(c->on));
+		c->only_some = true;
+	}
+	c->on[k] = true;
+	return 0;
+}
+
+int ckpt_check_skip(struct ckpt_check *c, const char *id)
+{
+	int k = rule_slot(id);
+
+	if (k < 0)
+		return -1;
+	c->on[k] = false;
+	return 0;
+}
+
+bool check_rule_on(const struct ckpt_check *c, const struct ckpt_rule *r)
+{
+	if (!c->schema || !(r->dialects & CKPT_DIALECT_BIT(c->schema->dialect)))
+		return false;
+	for (size_t i = 0; i < n_registry; i++)
+		if (registry[i] == r)
+			return c->on[i];
+	return false;
+}
+
+void check_out_of_memory(struct ckpt_check *c)
+{
+	c->no_memory = true;
+}
+
+const struct ckpt_check_options *check_options(const struct ckpt_check *c)
+{
+	return &c->opt;
+}
+
+const struct ckpt_schema *check_schema(const struct ckpt_check *c)
+{
+	return c->schema;
+}
+
+static void vreport(struct ckpt_check *c, const struct ckpt_rule *r, int sev, uint64_t index,
+		    uint64_t offset, const char *record, const char *fmt, va_list ap)
+{
+	struct ckpt_finding f = {
+		.rule = r,
+		.severity = sev < 0 ? r->severity : (enum ckpt_severity)sev,
+		.index = index,
+		.offset = offset,
+	};
+
+	if (!check_rule_on(c, r))
+		return;
+	snprintf(f.record, sizeof(f.record), "%s", record ? record : "");
+	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	switch (f.severity) {
+	case CKPT_SEV_ERROR:
+		c->sum->errors++;
+		break;
+	case CKPT_SEV_WARNING:
+		c->sum->warnings++;
+		break;
+	case CKPT_SEV_INFO:
+		c->sum->infos++;
+		break;
+	}
+	if (c->fn)
+		c->fn(c->fn_arg, &f);
+}
+
+void check_report(struct ckpt_check *c, const struct ckpt_rule *r, int sev, uint64_t index,
+		  uint64_t offset, const char *record, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, r, sev, index, offset, record, fmt, ap);
+	va_end(ap);
+}
+
+const char *check_record_name(const struct ckpt_record *rec, char *buf, size_t size)
+{
+	if (rec->rt)
+		return rec->rt->name;
+	snprintf(buf, size, "type %u", rec->type);
+	return buf;
+}
+
+void check_report_rec(struct ckpt_check *c, const struct ckpt_rule *r, int sev,
+		      const struct ckpt_record *rec, uint64_t offset, const char *fmt, ...)
+{
+	char name[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, r, sev, rec->index, offset, check_record_name(rec, name, sizeof(name)), fmt, ap);
+	va_end(ap);
+}
+
+uint64_t check_field_offset(const struct ckpt_record *rec, const struct ckpt_field *f,
+			    const uint8_t *base)
+{
+	if (base >= rec->data && base < rec->data + rec->avail)
+		return rec->offset + (uint64_t)(base - rec->data) + f->offset;
+	return rec->offset;
+}
+
+/* -- the walk: field and text events go to every family ------------------ */
+
+static void w_field(void *arg, const struct ckpt_field *f, const uint8_t *base)
+{
+	struct ckpt_check *c = arg;
+
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->field)
+			modules[m]->field(c, c->state[m], c->rec, f, base);
+}
+
+static void w_text(void *arg, const char *name, const uint8_t *s, size_t len, bool terminated)
+{
+	struct ckpt_check *c = arg;
+
+	(void)name;
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->text)
+			modules[m]->text(c, c->state[m], c->rec, c->role, s, len, terminated);
+}
+
+static void w_array_begin(void *arg, const char *name, uint64_t count, bool sparse)
+{
+	(void)arg, (void)name, (void)count, (void)sparse;
+}
+
+static void w_elem_begin(void *arg, uint64_t i, const char *index_name)
+{
+	(void)arg, (void)i, (void)index_name;
+}
+
+static void w_nothing(void *arg)
+{
+	(void)arg;
+}
+
+static void w_bytes_begin(void *arg, const char *name, uint64_t total, uint64_t base)
+{
+	(void)arg, (void)name, (void)total, (void)base;
+}
+
+static void w_bytes(void *arg, uint64_t off, const uint8_t *p, size_t n)
+{
+	(void)arg, (void)off, (void)p, (void)n;
+}
+
+static void w_note(void *arg, const char *msg)
+{
+	(void)arg, (void)msg;
+}
+
+static const struct ckpt_walk_ops walk_ops = {
+	.field = w_field,
+	.array_begin = w_array_begin,
+	.elem_begin = w_elem_begin,
+	.elem_end = w_nothing,
+	.array_end = w_nothing,
+	.text = w_text,
+	.bytes_begin = w_bytes_begin,
+	.bytes = w_bytes,
+	.bytes_end = w_nothing,
+	.note = w_note,
+};
+
+/* Only records with table fields or text/struct payloads have anything a
+ * rule can judge field by field; page data and opaque bytes are skipped
+ * unread, which keeps the pass close to the speed of reading the file. */
+static bool worth_walking(const struct ckpt_record *rec, const struct ckpt_role *role)
+{
+	if (rec->rt && rec->rt->n_fields)
+		return true;
+	switch (ckpt_record_layout(rec, role)) {
+	case CKPT_L_STRING:
+	case CKPT_L_ERRMSG:
+	case CKPT_L_STRUCTS:
+	case CKPT_L_PIDS:
+		return true;
+	case CKPT_L_BYTES:
+	case CKPT_L_PAGES:
+		break;
+	}
+	return false;
+}
+
+int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_fn fn, void *arg,
+		     struct ckpt_check_summary *sum)
+{
+	struct ckpt_check_summary local;
+	struct check_outcome out = { 0 };
+	struct ckpt_roles roles;
+	struct ckpt_record rec;
+	struct ckpt_role role;
+	int ret = 0, r;
+
+	if (!sum)
+		sum = &local;
+	memset(sum, 0, sizeof(*sum));
+	c->schema = ckpt_image_schema(img);
+	c->fn = fn;
+	c->fn_arg = arg;
+	c->sum = sum;
+	memset(c->state, 0, sizeof(c->state));
+	c->no_memory = false;
+	for (size_t m = 0; m < N_MODULES; m++) {
+		c->state[m] = calloc(1, modules[m]->state_size ? modules[m]->state_size : 1);
+		if (!c->state[m] || (modules[m]->begin && modules[m]->begin(c, c->state[m], img) < 0)) {
+			ret = -1;
+			goto out;
+		}
+	}
+	ckpt_roles_init(&roles);
+	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
+		ckpt_roles_next(&roles, &rec, &role);
+		out.records++;
+		out.last_type = rec.type;
+		out.last_index = rec.index;
+		out.last_offset = rec.offset;
+		out.last_len = rec.len;
+		for (size_t m = 0; m < N_MODULES; m++)
+			if (modules[m]->record)
+				modules[m]->record(c, c->state[m], &rec, &role);
+		if (worth_walking(&rec, &role)) {
+			c->rec = &rec;
+			c->role = &role;
+			r = ckpt_walk_record(img, &rec, &role, NULL, &walk_ops, c);
+			c->rec = NULL;
+			c->role = NULL;
+			if (r < 0)
+				break;
+		}
+	}
+	out.failed = r < 0;
+	out.err = out.failed ? ckpt_image_error(img) : NULL;
+	out.end = ckpt_image_end(img);
+	sum->records = out.records;
+	sum->read_whole = !out.failed;
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->end)
+			modules[m]->end(c, c->state[m], &out);
+	if (c->no_memory)
+		ret = -1;
+out:
+	for (size_t m = 0; m < N_MODULES; m++) {
+		if (c->state[m] && modules[m]->release)
+			modules[m]->release(c->state[m]);
+		free(c->state[m]);
+		c->state[m] = NULL;
+	}
+	c->schema = NULL;
+	c->sum = NULL;
+	return ret;
+}

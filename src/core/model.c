@@ -1,0 +1,596 @@
+/* The image model: one pass over the records, page contents left unread.
+ *
+ * Record types are recognised by their table names ("TASK", "VMA", ...):
+ * this module is where the semantic relations between records live, and
+ * names keep it independent of each dialect's type numbers.  Fields are
+ * read by name through the tables too, so a dialect without a field simply
+ * leaves the model's value at 0. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt/decode.h"
+#include "ckpt/format.h"
+#include "ckpt/model.h"
+
+/* Grows *arr (of *n elements, *cap allocated) so one more fits. */
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = realloc(*arr, ncap * elem);
+
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+#define GROW(arr, cap, n) grow((void **)&(arr), &(cap), (n), sizeof(*(arr)))
+
+struct tree_entry {
+	int32_t vpid, vppid, vtgid, vpgid, vsid;
+	uint32_t depth;
+};
+
+struct builder {
+	struct ckpt_model *m;
+	struct ckpt_image *img;
+	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids;
+	size_t cap_vmas, cap_runs;	/* of the current MM */
+	struct tree_entry *tree;
+	size_t n_tree, cap_tree;
+	struct ckpt_model_task *task;	/* the task whose records follow */
+	struct ckpt_model_mm *mm;	/* the MM whose VMAs follow */
+	struct ckpt_model_vma *vma;	/* the VMA whose pages follow */
+	bool oom;
+};
+
+static bool is(const struct ckpt_record *rec, const char *name)
+{
+	return rec->rt && strcmp(rec->rt->name, name) == 0;
+}
+
+/* A named field of rec as an unsigned / signed value, 0 if it has none. */
+static uint64_t field_u(const struct ckpt_record *rec, const char *name)
+{
+	const struct ckpt_field *f = rec->rt ? ckpt_rtype_field(rec->rt, name) : NULL;
+
+	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
+}
+
+static int32_t field_ref(const struct ckpt_record *rec, const char *name)
+{
+	const struct ckpt_field *f = rec->rt ? ckpt_rtype_field(rec->rt, name) : NULL;
+
+	return f && ckpt_field_fits(f, rec->avail) ? (int32_t)ckpt_field_s64(f, rec->data) : 0;
+}
+
+static bool add_ref(struct builder *b, uint64_t record, const struct ckpt_field *f,
+		    int64_t elem, const uint8_t *base)
+{
+	int32_t v = (int32_t)ckpt_field_s64(f, base);
+
+	if (v <= 0)
+		return true;	/* 0 is "none", negative values are markers */
+	if (!GROW(b->m->refs, b->cap_refs, b->m->n_refs))
+		return false;
+	b->m->refs[b->m->n_refs++] = (struct ckpt_model_ref){ record, f, elem, v };
+	return true;
+}
+
+/* Every OBJREF-kind field of a set of table fields over `base`. */
+static bool scan_fields(struct builder *b, const struct ckpt_record *rec,
+			const struct ckpt_field *fields, size_t n, const uint8_t *base,
+			size_t avail, int64_t elem)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ckpt_field *f = &fields[i];
+
+		if (f->kind == CKPT_K_OBJREF && ckpt_field_fits(f, avail)) {
+			if (!add_ref(b, rec->index, f, elem, base))
+				return false;
+		} else if (f->kind == CKPT_K_ARRAY && f->n_elem) {
+			bool fits;
+			uint64_t count = ckpt_array_count(rec->rt, f, rec->data, rec->avail, &fits);
+
+			for (uint64_t j = 0; j < count; j++) {
+				uint64_t at = f->offset + j * f->stride;
+
+				if (at + f->stride > avail)
+					break;
+				if (!scan_fields(b, rec, f->elem, f->n_elem, base + at,
+						 f->stride, (int64_t)j))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* The references a record holds: its fields, or the structs of its payload
+ * (e.g. the TREE entries in their BUFFER). */
+static bool scan_refs(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
+{
+	if (rec->rt && rec->rt->n_fields)
+		return scan_fields(b, rec, rec->rt->fields, rec->rt->n_fields, rec->data, rec->avail, -1);
+	if (!role->follow || role->follow->layout.kind != CKPT_L_STRUCTS)
+		return true;
+
+	const struct ckpt_layout *l = &role->follow->layout;
+
+	if (!l->stride)
+		return true;
+	for (uint64_t off = rec->hdr_len, j = 0; off + l->stride <= rec->avail; off += l->stride, j++)
+		if (!scan_fields(b, rec, l->elem, l->n_elem, rec->data + off, l->stride, (int64_t)j))
+			return false;
+	return true;
+}
+
+static bool on_objref(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!GROW(m->objects, b->cap_objects, m->n_objects))
+		return false;
+	m->objects[m->n_objects++] = (struct ckpt_model_object){
+		.objref = field_ref(rec, "objref"),
+		.objtype = (uint32_t)field_u(rec, "objtype"),
+		.objref_record = rec->index,
+		.first_record = CKPT_MODEL_NONE,
+	};
+	return true;
+}
+
+/* The record after an OBJREF starts the object when its type is named like
+ * the object type (FILE, MM, CRED...); PID objects have no records. */
+static void claim_first_record(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!m->n_objects || !rec->rt || !m->schema->objtypes)
+		return;
+	struct ckpt_model_object *o = &m->objects[m->n_objects - 1];
+
+	if (o->objref_record + 1 != rec->index)
+		return;
+	const char *tn = ckpt_names_lookup(m->schema->objtypes, o->objtype);
+
+	if (tn && strcmp(tn, rec->rt->name) == 0)
+		o->first_record = rec->index;
+}
+
+static void copy_text(const struct ckpt_record *rec, char *out, size_t size)
+{
+	size_t n = rec->avail > rec->hdr_len ? rec->avail - rec->hdr_len : 0;
+	bool terminated;
+
+	n = ckpt_text_len(rec->data + rec->hdr_len, n, &terminated);
+	/* Up to the first NUL: that is what the kernel would use. */
+	const void *nul = memchr(rec->data + rec->hdr_len, 0, n);
+
+	if (nul)
+		n = (size_t)((const uint8_t *)nul - (rec->data + rec->hdr_len));
+	ckpt_escape(rec->data + rec->hdr_len, n, out, size);
+}
+
+static bool on_path(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!m->n_objects)
+		return true;
+	struct ckpt_model_object *o = &m->objects[m->n_objects - 1];
+
+	if (o->first_record != role->parent_index || o->path)
+		return true;
+	char buf[4 * 4096 + 1];
+
+	copy_text(rec, buf, sizeof(buf));
+	o->path = strdup(buf);
+	return o->path != NULL;
+}
+
+static bool on_task(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!GROW(m->tasks, b->cap_tasks, m->n_tasks))
+		return false;
+	b->task = &m->tasks[m->n_tasks++];
+	*b->task = (struct ckpt_model_task){
+		.record = rec->index,
+		.creds_record = CKPT_MODEL_NONE,
+		.ns_record = CKPT_MODEL_NONE,
+		.objs_record = CKPT_MODEL_NONE,
+	};
+	b->mm = NULL;
+	b->vma = NULL;
+	return true;
+}
+
+static void on_task_refs(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model_task *t = b->task;
+
+	if (!t)
+		return;
+	if (is(rec, "TASK_CREDS") && t->creds_record == CKPT_MODEL_NONE) {
+		t->creds_record = rec->index;
+		t->cred_ref = field_ref(rec, "cred_ref");
+		t->ecred_ref = field_ref(rec, "ecred_ref");
+	} else if (is(rec, "TASK_NS") && t->ns_record == CKPT_MODEL_NONE) {
+		t->ns_record = rec->index;
+		t->ns_ref = field_ref(rec, "ns_objref");
+	} else if (is(rec, "TASK_OBJS") && t->objs_record == CKPT_MODEL_NONE) {
+		t->objs_record = rec->index;
+		t->files_ref = field_ref(rec, "files_objref");
+		t->mm_ref = field_ref(rec, "mm_objref");
+		t->fs_ref = field_ref(rec, "fs_objref");
+		t->sem_undo_ref = field_ref(rec, "sem_undo_objref");
+		t->sighand_ref = field_ref(rec, "sighand_objref");
+		t->signal_ref = field_ref(rec, "signal_objref");
+	}
+}
+
+static bool on_mm(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!GROW(m->mms, b->cap_mms, m->n_mms))
+		return false;
+	b->mm = &m->mms[m->n_mms++];
+	*b->mm = (struct ckpt_model_mm){ .record = rec->index };
+	if (m->n_objects && m->objects[m->n_objects - 1].first_record == rec->index)
+		b->mm->objref = m->objects[m->n_objects - 1].objref;
+	b->cap_vmas = b->cap_runs = 0;
+	b->vma = NULL;
+	return true;
+}
+
+static bool on_vma(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model_mm *mm = b->mm;
+
+	if (!mm)
+		return true;	/* a VMA outside any MM: nothing to attach it to */
+	if (!GROW(mm->vmas, b->cap_vmas, mm->n_vmas))
+		return false;
+	b->vma = &mm->vmas[mm->n_vmas++];
+	*b->vma = (struct ckpt_model_vma){
+		.record = rec->index,
+		.start = field_u(rec, "vm_start"),
+		.end = field_u(rec, "vm_end"),
+		.flags = field_u(rec, "vm_flags"),
+		.prot = field_u(rec, "vm_page_prot"),
+		.pgoff = field_u(rec, "vm_pgoff"),
+		.type = (uint32_t)field_u(rec, "vma_type"),
+		.file_ref = field_ref(rec, "vma_objref"),
+		.first_run = mm->n_runs,
+	};
+	return true;
+}
+
+static bool add_page(struct builder *b, uint64_t addr, uint64_t offset, uint64_t record)
+{
+	struct ckpt_model_mm *mm = b->mm;
+	struct ckpt_model_run *last = mm->n_runs ? &mm->runs[mm->n_runs - 1] : NULL;
+
+	b->vma->pages++;
+	if (last && last->record == record && last->start + last->pages * CKPT_PAGE_SIZE == addr &&
+	    last->offset + last->pages * CKPT_PAGE_SIZE == offset && mm->n_runs > b->vma->first_run) {
+		last->pages++;
+		return true;
+	}
+	if (!GROW(mm->runs, b->cap_runs, mm->n_runs))
+		return false;
+	mm->runs[mm->n_runs++] = (struct ckpt_model_run){ addr, 1, offset, record };
+	b->vma->n_runs = mm->n_runs - b->vma->first_run;
+	return true;
+}
+
+/* A PAGES buffer: N addresses then N pages.  Only the addresses are read;
+ * pages that do not fit in the record are not recorded. */
+static int on_pages(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
+{
+	uint64_t from = rec->hdr_len;
+	uint64_t room = (rec->len - from) / (8 + CKPT_PAGE_SIZE);
+	uint64_t n = role->count < room ? role->count : room;
+
+	if (!b->mm || !b->vma)
+		return 0;
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t *p;
+		uint64_t at = from + 8 * i;
+
+		if (at + 8 <= rec->avail) {
+			p = rec->data + at;
+		} else if (ckpt_image_record_bytes(b->img, at, &p, 8) != 8) {
+			return -1;
+		}
+		uint64_t page = rec->offset + from + 8 * role->count + i * CKPT_PAGE_SIZE;
+
+		if (!add_page(b, ckpt_le_load(p, 8), page, rec->index))
+			return -2;
+	}
+	return 0;
+}
+
+/* PIDS buffer: packed { u32 depth; s32 nr[depth + 1] }. */
+static int on_pids(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+	uint64_t pos = rec->hdr_len;
+
+	while (rec->len - pos >= 4) {
+		const uint8_t *p;
+
+		if (ckpt_image_record_bytes(b->img, pos, &p, 8) < 4)
+			return -1;
+		uint64_t depth = ckpt_le_load(p, 4);
+
+		if ((depth + 1) * 4 > rec->len - pos - 4)
+			break;
+		if (ckpt_image_record_bytes(b->img, pos + 4, &p, 4) != 4)
+			return -1;
+		if (!GROW(m->pid_numbers, b->cap_pids, m->n_pid_numbers))
+			return -2;
+		m->pid_numbers[m->n_pid_numbers++] = (int32_t)ckpt_le_load(p, 4);
+		pos += 4 + (depth + 1) * 4;
+	}
+	return 0;
+}
+
+static bool on_tree(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
+{
+	const struct ckpt_layout *l = &role->follow->layout;
+
+	for (uint64_t off = rec->hdr_len; l->stride >= 24 && off + l->stride <= rec->avail; off += l->stride) {
+		const uint8_t *e = rec->data + off;
+
+		if (!GROW(b->tree, b->cap_tree, b->n_tree))
+			return false;
+		b->tree[b->n_tree++] = (struct tree_entry){
+			(int32_t)ckpt_le_load(e, 4), (int32_t)ckpt_le_load(e + 4, 4),
+			(int32_t)ckpt_le_load(e + 8, 4), (int32_t)ckpt_le_load(e + 12, 4),
+			(int32_t)ckpt_le_load(e + 16, 4), (uint32_t)ckpt_le_load(e + 20, 4),
+		};
+	}
+	return true;
+}
+
+static int one_record(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!GROW(m->records, b->cap_records, m->n_records))
+		return -2;
+	m->records[m->n_records++] = (struct ckpt_model_record){
+		.offset = rec->offset, .len = rec->len, .type = rec->type, .rt = rec->rt,
+		.role = role->name,
+		.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
+		.count = role->count,
+	};
+	claim_first_record(b, rec);
+	if (!scan_refs(b, rec, role))
+		return -2;
+	if (rec->type && rec->type == m->schema->objref_type)
+		return on_objref(b, rec) ? 0 : -2;
+	if (is(rec, "TASK"))
+		return on_task(b, rec) ? 0 : -2;
+	if (is(rec, "MM"))
+		return on_mm(b, rec) ? 0 : -2;
+	if (is(rec, "VMA"))
+		return on_vma(b, rec) ? 0 : -2;
+	if (is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS")) {
+		on_task_refs(b, rec);
+		return 0;
+	}
+	if (!role->name)
+		return 0;
+	if (strcmp(role->name, "comm") == 0 && b->task && b->task->record == role->parent_index) {
+		copy_text(rec, b->task->comm, sizeof(b->task->comm));
+		return 0;
+	}
+	if (strcmp(role->name, "path") == 0)
+		return on_path(b, rec, role) ? 0 : -2;
+	if (role->follow && role->follow->layout.kind == CKPT_L_PAGES)
+		return on_pages(b, rec, role);
+	if (role->follow && role->follow->layout.kind == CKPT_L_PIDS)
+		return on_pids(b, rec);
+	if (strcmp(role->name, "tasks") == 0 && role->parent && strcmp(role->parent->name, "TREE") == 0 &&
+	    role->follow->layout.kind == CKPT_L_STRUCTS)
+		return on_tree(b, rec, role) ? 0 : -2;
+	return 0;
+}
+
+/* A tree value as a pid number: the k-th PID object names the k-th PIDS
+ * entry (both are written in the same order). */
+static int64_t resolve_pid(const struct ckpt_model *m, int32_t v)
+{
+	size_t k = 0;
+
+	if (v <= 0)
+		return 0;
+	for (size_t i = 0; i < m->n_objects; i++) {
+		if (m->objects[i].objtype != CKPT_OBJ_PID)
+			continue;
+		if (m->objects[i].objref == v)
+			return k < m->n_pid_numbers ? m->pid_numbers[k] : 0;
+		k++;
+	}
+	return 0;
+}
+
+static void finish(struct builder *b)
+{
+	struct ckpt_model *m = b->m;
+
+	for (size_t i = 0; i < m->n_tasks && i < b->n_tree; i++) {
+		struct ckpt_model_task *t = &m->tasks[i];
+		const struct tree_entry *e = &b->tree[i];
+
+		t->has_tree = true;
+		t->vpid = e->vpid;
+		t->vppid = e->vppid;
+		t->vtgid = e->vtgid;
+		t->vpgid = e->vpgid;
+		t->vsid = e->vsid;
+		t->depth = e->depth;
+		t->pid = resolve_pid(m, e->vpid);
+		t->ppid = resolve_pid(m, e->vppid);
+		t->tgid = resolve_pid(m, e->vtgid);
+		t->pgid = resolve_pid(m, e->vpgid);
+		t->sid = resolve_pid(m, e->vsid);
+	}
+	for (size_t i = 0; i < m->n_mms; i++)
+		for (size_t k = 0; k < m->mms[i].n_vmas; k++) {
+			struct ckpt_model_vma *v = &m->mms[i].vmas[k];
+			const struct ckpt_model_object *o = v->file_ref > 0 ? ckpt_model_object(m, v->file_ref) : NULL;
+
+			v->path = o ? o->path : NULL;
+		}
+}
+
+struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
+{
+	struct ckpt_model *m = calloc(1, sizeof(*m));
+	struct builder b = { .m = m, .img = img };
+	struct ckpt_roles roles;
+	struct ckpt_record rec;
+	struct ckpt_role role;
+	int r;
+
+	if (!m)
+		return NULL;
+	m->schema = ckpt_image_schema(img);
+	m->size = ckpt_image_size(img);
+	ckpt_roles_init(&roles);
+	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
+		ckpt_roles_next(&roles, &rec, &role);
+		int s = one_record(&b, &rec, &role);
+
+		if (s == -2) {
+			free(b.tree);
+			ckpt_model_free(m);
+			return NULL;
+		}
+		if (s < 0) {
+			r = -1;
+			break;
+		}
+	}
+	if (r < 0) {
+		m->failed = true;
+		m->err = *ckpt_image_error(img);
+	}
+	m->end = ckpt_image_end(img);
+	finish(&b);
+	free(b.tree);
+	return m;
+}
+
+void ckpt_model_free(struct ckpt_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_objects; i++)
+		free(m->objects[i].path);
+	for (size_t i = 0; i < m->n_mms; i++) {
+		free(m->mms[i].vmas);
+		free(m->mms[i].runs);
+	}
+	free(m->records);
+	free(m->objects);
+	free(m->refs);
+	free(m->tasks);
+	free(m->mms);
+	free(m->pid_numbers);
+	free(m);
+}
+
+const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref)
+{
+	for (size_t i = 0; i < m->n_objects; i++)
+		if (m->objects[i].objref == objref)
+			return &m->objects[i];
+	return NULL;
+}
+
+const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref)
+{
+	if (objref <= 0)
+		return NULL;
+	for (size_t i = 0; i < m->n_mms; i++)
+		if (m->mms[i].objref == objref)
+			return &m->mms[i];
+	return NULL;
+}
+
+const struct ckpt_model_mm *ckpt_model_task_mm(const struct ckpt_model *m, const struct ckpt_model_task *t)
+{
+	size_t ti = (size_t)(t - m->tasks);
+	uint64_t end = ti + 1 < m->n_tasks ? m->tasks[ti + 1].record : UINT64_MAX;
+
+	if (t->mm_ref > 0)
+		return ckpt_model_mm(m, t->mm_ref);
+	for (size_t i = 0; i < m->n_mms; i++)
+		if (m->mms[i].record > t->record && m->mms[i].record < end)
+			return &m->mms[i];
+	return NULL;
+}
+
+const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m, int64_t pid)
+{
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		if (m->tasks[i].has_tree ? m->tasks[i].pid == pid : (int64_t)i + 1 == pid)
+			return &m->tasks[i];
+	}
+	return NULL;
+}
+
+uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset)
+{
+	size_t lo = 0, hi = m->n_records;
+
+	/* Records are in offset order: find the last one starting at or
+	 * before offset, then check that it reaches it. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->records[mid].offset <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return CKPT_MODEL_NONE;
+	const struct ckpt_model_record *r = &m->records[lo - 1];
+
+	return offset - r->offset < r->len ? lo - 1 : CKPT_MODEL_NONE;
+}
+
+const struct ckpt_model_vma *ckpt_model_vma_at(const struct ckpt_model_mm *mm, uint64_t addr)
+{
+	for (size_t i = 0; i < mm->n_vmas; i++)
+		if (addr >= mm->vmas[i].start && addr < mm->vmas[i].end)
+			return &mm->vmas[i];
+	return NULL;
+}
+
+bool ckpt_model_page_at(const struct ckpt_model_mm *mm, uint64_t addr,
+			uint64_t *offset, uint64_t *contiguous)
+{
+	for (size_t i = 0; i < mm->n_runs; i++) {
+		const struct ckpt_model_run *r = &mm->runs[i];
+
+		if (addr >= r->start && addr - r->start < r->pages * CKPT_PAGE_SIZE) {
+			*offset = r->offset + (addr - r->start);
+			*contiguous = r->pages * CKPT_PAGE_SIZE - (addr - r->start);
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,904 @@
+/* The check engine and its rule families: the registry, the bundled
+ * samples, one generated image per rule that breaks exactly that rule,
+ * kernel profiles, and corruption of the rev 6 sample. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt/check.h"
+#include "ckpt/decode.h"
+#include "ckpt/kernel.h"
+#include "ckpt/writer.h"
+#include "suites.h"
+
+/* -- collecting findings --------------------------------------------------- */
+
+#define MAX_FOUND 256
+
+struct found {
+	size_t n;
+	struct ckpt_finding f[MAX_FOUND];
+	struct ckpt_check_summary sum;
+	bool opened;
+};
+
+static void collect(void *arg, const struct ckpt_finding *f)
+{
+	struct found *fd = arg;
+
+	if (fd->n < MAX_FOUND)
+		fd->f[fd->n++] = *f;
+}
+
+/* Checks an image in memory against target (NULL: no kernel rules). */
+static void check_mem(const void *buf, size_t len, const struct ckpt_check_options *opt,
+		      struct found *fd)
+{
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open_mem(buf, len, &err);
+
+	memset(fd, 0, sizeof(*fd));
+	if (!img)
+		return;
+	fd->opened = true;
+	struct ckpt_check *c = ckpt_check_new(opt);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(ckpt_check_image(c, img, collect, fd, &fd->sum), 0);
+	ckpt_check_free(c);
+	ckpt_image_close(img);
+}
+
+static size_t count_rule(const struct found *fd, const char *id)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < fd->n; i++)
+		if (strcmp(fd->f[i].rule->id, id) == 0)
+			k++;
+	return k;
+}
+
+static const char *list_found(const struct found *fd)
+{
+	static char buf[4096];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < fd->n && o < sizeof(buf) - 1; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "[%s %s: %s] ",
+				      ckpt_severity_name(fd->f[i].severity), fd->f[i].rule->id,
+				      fd->f[i].message);
+	return buf;
+}
+
+/* The rule fired, and no other rule made an error. */
+static void expect_only(const struct found *fd, const char *id, enum ckpt_severity sev)
+{
+	bool seen = false;
+
+	ck_assert_msg(fd->opened, "%s: the image did not open", id);
+	for (size_t i = 0; i < fd->n; i++) {
+		if (strcmp(fd->f[i].rule->id, id) == 0) {
+			seen = true;
+			ck_assert_msg(fd->f[i].severity == sev, "%s: severity %s", id,
+				      ckpt_severity_name(fd->f[i].severity));
+			ck_assert_msg(fd->f[i].message[0] && !strchr(fd->f[i].message, '\n'),
+				      "%s: message not one line", id);
+		} else {
+			ck_assert_msg(fd->f[i].severity != CKPT_SEV_ERROR,
+				      "breaking %s also fired %s: %s", id, fd->f[i].rule->id, list_found(fd));
+		}
+	}
+	ck_assert_msg(seen, "%s did not fire; found: %s", id, list_found(fd));
+}
+
+/* -- profiles ---------------------------------------------------------------- */
+
+static struct ckpt_kernel_profile running(void)
+{
+	struct ckpt_kernel_profile p;
+	char err[256];
+
+	ck_assert_msg(ckpt_kernel_profile_running(&p, err, sizeof(err)) == 0, "%s", err);
+	return p;
+}
+
+/* The kernel the rev 6 sample was written on (tests/profiles). */
+static struct ckpt_kernel_profile sample_rev6_kernel(void)
+{
+	struct ckpt_kernel_profile p = running();
+	static const unsigned consts[CKPT_KERNEL_NCONST] = {
+		16, 44, 64, 65, 65, 65, 65, 65, 65, 16, 4096, 19,
+	};
+
+	p.major = 2, p.minor = 6, p.patch = 37;
+	snprintf(p.release, sizeof(p.release), "2.6.37-ckpt-v23");
+	snprintf(p.arch, sizeof(p.arch), "x86_64");
+	memcpy(p.consts, consts, sizeof(consts));
+	p.has_fxsr = 1, p.has_xsave = 1, p.xstate_size = 832;
+	return p;
+}
+
+static struct ckpt_kernel_profile sample_v17_kernel(void)
+{
+	struct ckpt_kernel_profile p = sample_rev6_kernel();
+
+	p.patch = 31;
+	snprintf(p.release, sizeof(p.release), "2.6.31-rc3-ckpt-v17");
+	snprintf(p.arch, sizeof(p.arch), "i686");
+	return p;
+}
+
+/* -- generated images ------------------------------------------------------- */
+
+/* What a generated image gets wrong: each breaks one rule. */
+enum breakage {
+	B_NONE, B_FRAMING, B_TAIL_MISSING, B_TAIL_MAGIC, B_ERROR_RECORD, B_TYPE_UNKNOWN,
+	B_PREFIX_ORDER, B_PREFIX_SHORT, B_FOLLOWER_MISSING, B_ENUM_UNKNOWN, B_UNTERMINATED,
+	B_PADDING, B_UFLAGS, B_BUFFER_SIZE, B_VERSION, B_CONST, B_ARCH, B_OBJREF_INVALID,
+	B_OBJREF_DUPLICATE, B_OBJTYPE_UNKNOWN, B_OBJREF_UNDEFINED, B_OBJREF_TYPE,
+	B_OBJREF_UNREFERENCED, B_PID_MARKER, B_OBJREF_RECORD,
+};
+
+struct img {
+	char *buf;
+	size_t len;
+	FILE *f;
+	struct ckpt_writer w;
+	const struct ckpt_schema *s;
+	struct ckpt_rbuf b;
+};
+
+static void begin(struct img *m, const char *type, size_t len)
+{
+	ck_assert_msg(ckpt_rbuf_init(&m->b, m->s, type, len) == 0, "cannot build %s", type);
+}
+
+static void set(struct img *m, const char *field, uint64_t v)
+{
+	ck_assert_msg(ckpt_rbuf_set(&m->b, field, v) == 0, "cannot set %s", field);
+}
+
+static void put(struct img *m)
+{
+	ck_assert_int_eq(ckpt_writer_put(&m->w, &m->b), 0);
+	ckpt_rbuf_free(&m->b);
+}
+
+static void put_raw(struct img *m, uint32_t type, const void *p, size_t n)
+{
+	ck_assert_int_eq(ckpt_rbuf_init_raw(&m->b, m->s, type, p, n), 0);
+	put(m);
+}
+
+static uint32_t type_of(struct img *m, const char *name)
+{
+	const struct ckpt_rtype *rt = ckpt_schema_type_by_name(m->s, name);
+
+	ck_assert_ptr_nonnull(rt);
+	return rt->type;
+}
+
+static void put_text(struct img *m, const char *type, const char *s, size_t n)
+{
+	char buf[256] = { 0 };
+
+	ck_assert_uint_le(n, sizeof(buf));
+	memcpy(buf, s, strlen(s) < n ? strlen(s) : n);
+	put_raw(m, type_of(m, type), buf, n);
+}
+
+static void put_objref(struct img *m, uint64_t objtype, int32_t ref)
+{
+	begin(m, "OBJREF", 0);
+	set(m, "objtype", objtype);
+	set(m, "objref", (uint32_t)ref);
+	put(m);
+}
+
+static void start(struct img *m, const char *dialect)
+{
+	memset(m, 0, sizeof(*m));
+	m->f = open_memstream(&m->buf, &m->len);
+	ck_assert_ptr_nonnull(m->f);
+	m->s = ckpt_schema_by_id(dialect);
+	ck_assert_ptr_nonnull(m->s);
+	ckpt_writer_init(&m->w, m->f, m->s);
+}
+
+static void finish(struct img *m)
+{
+	ck_assert_int_eq(fclose(m->f), 0);
+	ck_assert_int_eq(m->w.error, 0);
+}
+
+static void header_consts(struct img *m, const struct ckpt_kernel_profile *p)
+{
+	for (int i = 0; i < CKPT_KERNEL_NCONST; i++)
+		if (ckpt_rtype_field(m->b.rt, ckpt_kernel_const_names[i]))
+			set(m, ckpt_kernel_const_names[i], p->consts[i]);
+}
+
+static void tail(struct img *m, enum breakage b)
+{
+	if (b == B_TAIL_MISSING)
+		return;
+	if (b == B_ERROR_RECORD) {
+		static const char msg[] = "\0checkpoint: task 7 is not frozen";
+
+		begin(m, "ERROR", 0);
+		put(m);
+		put_raw(m, type_of(m, "STRING"), msg, sizeof(msg));
+		return;
+	}
+	begin(m, "TAIL", 0);
+	set(m, "magic", b == B_TAIL_MAGIC ? 0x002d2a0cc0deef01ULL : 0x002d2a0cc0deef00ULL);
+	put(m);
+}
+
+/* A small rev 6 image for kernel p: the fixed opening, one task with its
+ * creds, and the TAIL, with one thing broken. */
+static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum breakage b)
+{
+	start(m, "linux-cr-rev6");
+	begin(m, "HEADER", 0);
+	set(m, "magic", 0x00feed0cc0a2d200ULL);
+	set(m, "arch_id", ckpt_kernel_arch_id(p->arch));
+	set(m, "major", p->major);
+	set(m, "minor", p->minor);
+	set(m, "patch", p->patch + (b == B_VERSION));
+	set(m, "rev", 6);
+	header_consts(m, p);
+	if (b == B_CONST)
+		set(m, "n_tty_buf_size", p->consts[ckpt_kernel_const_index("n_tty_buf_size")] + 1);
+	set(m, "uflags", b == B_UFLAGS ? 0x81 : 0x1);
+	put(m);
+	put_text(m, "BUFFER", p->release, b == B_BUFFER_SIZE ? 64 : 65);
+	put_text(m, "BUFFER", "#1 SMP", 65);
+	put_text(m, "BUFFER", p->arch, 65);
+
+	if (b == B_PREFIX_ORDER) {	/* CONTAINER before HEADER_ARCH */
+		begin(m, "CONTAINER", 0);
+		put(m);
+		put_text(m, "BUFFER", "", 11);
+		put_raw(m, type_of(m, "LSM_INFO"), NULL, 0);
+	}
+	begin(m, "HEADER_ARCH", 0);
+	set(m, "has_fxsr", p->has_fxsr);
+	set(m, "has_xsave", p->has_xsave);
+	set(m, "xstate_size", p->xstate_size + (b == B_ARCH));
+	if (b == B_PADDING)
+		set(m, "_padding", 0x5a);
+	put(m);
+	if (b != B_PREFIX_ORDER) {
+		begin(m, "CONTAINER", 0);
+		put(m);
+		put_text(m, "BUFFER", "", 11);
+		put_raw(m, type_of(m, "LSM_INFO"), NULL, 0);
+	}
+	if (b == B_PREFIX_SHORT) {	/* the image stops before PIDS */
+		tail(m, b);
+		finish(m);
+		return;
+	}
+	begin(m, "PIDS", 0);
+	set(m, "nr_pids", 1);
+	set(m, "nr_vpids", 1);
+	put(m);
+	const int32_t pids[] = { 0, 1 };
+
+	put_raw(m, type_of(m, "BUFFER"), pids, sizeof(pids));
+	put_objref(m, CKPT_OBJ_PID, 1);
+	begin(m, "TREE", 0);
+	set(m, "nr_tasks", 1);
+	put(m);
+	/* vpid, vppid, vtgid, vpgid, vsid, depth */
+	int32_t row[6] = { 1, -4097, 1, 1, 1, 0 };
+	uint8_t tree[24];
+
+	if (b == B_PID_MARKER)
+		row[1] = -4098;		/* not a marker the table names */
+	for (int k = 0; k < 6; k++)
+		ckpt_le_store(tree + 4 * k, 4, (uint32_t)row[k]);
+	put_raw(m, type_of(m, "BUFFER"), tree, sizeof(tree));
+
+	begin(m, "TASK", 0);
+	set(m, "exit_signal", 17);
+	put(m);
+	if (b == B_UNTERMINATED)
+		put_raw(m, type_of(m, "STRING"), "xxxxxxxxxxxxxxxx", 16);
+	else if (b != B_FOLLOWER_MISSING)
+		put_text(m, "STRING", "init", 16);
+	if (b == B_FRAMING) {	/* a TASK_NS one byte too long */
+		uint8_t junk[9] = { 0 };
+
+		put_raw(m, type_of(m, "TASK_NS"), junk, sizeof(junk));
+	}
+	put_objref(m, CKPT_OBJ_USER_NS, 2);
+	begin(m, "USER_NS", 0);
+	put(m);
+	put_objref(m, CKPT_OBJ_USER, 3);
+	if (b == B_OBJREF_DUPLICATE)
+		put_objref(m, CKPT_OBJ_PID, 1);
+	begin(m, "USER", 0);
+	set(m, "userns_ref", 2);
+	put(m);
+	put_objref(m, CKPT_OBJ_CRED, 4);
+	begin(m, "CRED", 0);
+	set(m, "user_ref", 3);
+	put(m);
+	begin(m, "TASK_CREDS", 0);
+	set(m, "cred_ref", 4);
+	set(m, "ecred_ref", b == B_OBJREF_UNDEFINED ? 9 : b == B_OBJREF_TYPE ? 3 : 4);
+	put(m);
+	/* PID objects have no record of their own: an OBJREF alone is whole. */
+	if (b == B_OBJREF_INVALID)
+		put_objref(m, CKPT_OBJ_PID, -3);
+	if (b == B_OBJTYPE_UNKNOWN) {
+		put_objref(m, 77, 5);
+		begin(m, "TASK_NS", 0);
+		set(m, "ns_objref", 5);	/* refers to it: only the type is wrong */
+		put(m);
+	}
+	if (b == B_OBJREF_UNREFERENCED)
+		put_objref(m, CKPT_OBJ_PID, 5);
+	if (b == B_OBJREF_RECORD) {	/* a UTS_NS object without its record */
+		put_objref(m, CKPT_OBJ_UTS_NS, 5);
+		begin(m, "NS", 0);
+		set(m, "uts_objref", 5);
+		put(m);
+	}
+	if (b == B_ENUM_UNKNOWN) {
+		begin(m, "RESTART_BLOCK", 0);
+		set(m, "function_type", 99);
+		put(m);
+	}
+	if (b == B_TYPE_UNKNOWN)
+		put_raw(m, 7777, "ext", 3);
+	tail(m, b);
+	finish(m);
+}
+
+static void build_v17(struct img *m, const struct ckpt_kernel_profile *p, enum breakage b)
+{
+	start(m, "linux-cr-v17");
+	begin(m, "HEADER", 0);
+	set(m, "magic", 0x00feed0cc0a2d200ULL);
+	set(m, "major", p->major);
+	set(m, "minor", p->minor);
+	set(m, "patch", p->patch);
+	set(m, "rev", 1);
+	header_consts(m, p);
+	set(m, "uflags", b == B_UFLAGS ? 0x1 : 0);
+	put(m);
+	put_text(m, "BUFFER", p->release, 65);
+	put_text(m, "BUFFER", "#1 SMP", 65);
+	put_text(m, "BUFFER", p->arch, 65);
+	begin(m, "TASK", 0);
+	put(m);
+	put_text(m, "STRING", "init", 16);
+	if (b == B_TYPE_UNKNOWN)
+		put_raw(m, 4242, "x", 1);
+	tail(m, b);
+	finish(m);
+}
+
+static const struct {
+	enum breakage b;
+	const char *rule;
+	enum ckpt_severity sev;
+} rev6_cases[] = {
+	{ B_FRAMING, "framing", CKPT_SEV_ERROR },
+	{ B_TAIL_MISSING, "tail-missing", CKPT_SEV_ERROR },
+	{ B_TAIL_MAGIC, "tail-magic", CKPT_SEV_ERROR },
+	{ B_ERROR_RECORD, "image-error-record", CKPT_SEV_ERROR },
+	{ B_TYPE_UNKNOWN, "type-unknown", CKPT_SEV_WARNING },
+	{ B_PREFIX_ORDER, "prefix-order", CKPT_SEV_ERROR },
+	{ B_PREFIX_SHORT, "prefix-order", CKPT_SEV_ERROR },
+	{ B_FOLLOWER_MISSING, "follower-missing", CKPT_SEV_ERROR },
+	{ B_ENUM_UNKNOWN, "enum-unknown", CKPT_SEV_WARNING },
+	{ B_UNTERMINATED, "string-unterminated", CKPT_SEV_ERROR },
+	{ B_PADDING, "padding-nonzero", CKPT_SEV_WARNING },
+	{ B_UFLAGS, "header-uflags", CKPT_SEV_ERROR },
+	{ B_BUFFER_SIZE, "header-buffer-size", CKPT_SEV_ERROR },
+	{ B_VERSION, "kernel-version", CKPT_SEV_ERROR },
+	{ B_CONST, "kernel-const", CKPT_SEV_ERROR },
+	{ B_ARCH, "kernel-arch", CKPT_SEV_ERROR },
+	{ B_OBJREF_INVALID, "objref-invalid", CKPT_SEV_ERROR },
+	{ B_OBJREF_DUPLICATE, "objref-duplicate", CKPT_SEV_ERROR },
+	{ B_OBJTYPE_UNKNOWN, "objtype-unknown", CKPT_SEV_ERROR },
+	{ B_OBJREF_UNDEFINED, "objref-undefined", CKPT_SEV_ERROR },
+	{ B_OBJREF_TYPE, "objref-type", CKPT_SEV_ERROR },
+	{ B_OBJREF_UNREFERENCED, "objref-unreferenced", CKPT_SEV_WARNING },
+	{ B_PID_MARKER, "objref-undefined", CKPT_SEV_ERROR },
+	{ B_OBJREF_RECORD, "objref-record", CKPT_SEV_ERROR },
+};
+
+/* -- tests ------------------------------------------------------------------- */
+
+START_TEST(test_registry)
+{
+	size_t n;
+	const struct ckpt_rule *const *rules = ckpt_check_rules(&n);
+	static const char *const expected[] = {
+		"framing", "tail-missing", "tail-magic", "image-error-record", "type-unknown",
+		"prefix-order", "follower-missing", "follower-orphan", "enum-unknown", "string-unterminated",
+		"padding-nonzero", "header-uflags", "header-buffer-size", "kernel-version",
+		"kernel-const", "kernel-arch", "objref-invalid", "objref-duplicate",
+		"objtype-unknown", "objref-record", "objref-undefined", "objref-type", "objref-unreferenced",
+	};
+
+	ck_assert_uint_eq(n, CKPT_ARRAY_LEN(expected));
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(rules[i]->id, expected[i]);
+		ck_assert_ptr_eq(ckpt_check_rule(expected[i]), rules[i]);
+		ck_assert_msg(rules[i]->doc && rules[i]->doc[0], "%s: no doc", rules[i]->id);
+		ck_assert_msg(rules[i]->dialects && !(rules[i]->dialects & ~CKPT_DIALECTS_ALL),
+			      "%s: dialects", rules[i]->id);
+		ck_assert_ptr_nonnull(rules[i]->family);
+		for (size_t k = 0; k < i; k++)
+			ck_assert_str_ne(rules[i]->id, rules[k]->id);
+	}
+	ck_assert_ptr_null(ckpt_check_rule("no-such-rule"));
+
+	struct ckpt_check *c = ckpt_check_new(NULL);
+
+	ck_assert_int_eq(ckpt_check_only(c, "no-such-rule"), -1);
+	ck_assert_int_eq(ckpt_check_skip(c, "nope"), -1);
+	ck_assert_int_eq(ckpt_check_only(c, "tail-magic"), 0);
+	ck_assert_int_eq(ckpt_check_skip(c, "tail-magic"), 0);
+	ckpt_check_free(c);
+}
+END_TEST
+
+START_TEST(test_samples)
+{
+	struct ckpt_kernel_profile rev6 = sample_rev6_kernel(), v17 = sample_v17_kernel(), run = running();
+	static const struct {
+		const char *name;
+		int kernel;	/* 0 running, 1 v17, 2 rev6 */
+		const char *error_rule;	/* the one error, or NULL */
+	} samples[] = {
+		{ "v17-task.ckpt", 1, NULL },
+		{ "v17-error.ckpt", 1, "image-error-record" },
+		{ "rev6-tasks.ckpt", 2, NULL },
+		{ "linuxcr-creds.ckpt", 0, NULL },
+	};
+
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(samples); i++) {
+		size_t len;
+		unsigned char *buf = read_sample(samples[i].name, &len);
+		struct ckpt_check_options opt = {
+			.target = samples[i].kernel == 2 ? &rev6 : samples[i].kernel == 1 ? &v17 : &run,
+		};
+		struct found *fd = malloc(sizeof(*fd));
+
+		check_mem(buf, len, &opt, fd);
+		ck_assert(fd->opened);
+		ck_assert(fd->sum.read_whole);
+		ck_assert_msg(fd->sum.warnings == 0, "%s: %s", samples[i].name, list_found(fd));
+		if (samples[i].error_rule) {
+			ck_assert_msg(fd->sum.errors == 1, "%s: %s", samples[i].name, list_found(fd));
+			ck_assert_uint_eq(count_rule(fd, samples[i].error_rule), 1);
+			ck_assert(strstr(fd->f[0].message, "is not frozen") != NULL);
+		} else {
+			ck_assert_msg(fd->sum.errors == 0, "%s: %s", samples[i].name, list_found(fd));
+		}
+		free(fd);
+		free(buf);
+	}
+}
+END_TEST
+
+START_TEST(test_rule_per_breakage)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p, .target_name = "the test kernel" };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	build_rev6(&m, &p, B_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+	free(m.buf);
+
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(rev6_cases); i++) {
+		build_rev6(&m, &p, rev6_cases[i].b);
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, rev6_cases[i].rule, rev6_cases[i].sev);
+		/* --skip of the rule silences it. */
+		struct ckpt_error err;
+		struct ckpt_image *img = ckpt_image_open_mem(m.buf, m.len, &err);
+		struct ckpt_check *c = ckpt_check_new(&opt);
+		struct found *fd2 = malloc(sizeof(*fd2));
+
+		memset(fd2, 0, sizeof(*fd2));
+		ck_assert_int_eq(ckpt_check_skip(c, rev6_cases[i].rule), 0);
+		ck_assert_int_eq(ckpt_check_image(c, img, collect, fd2, NULL), 0);
+		ck_assert_uint_eq(count_rule(fd2, rev6_cases[i].rule), 0);
+		free(fd2);
+		ckpt_check_free(c);
+		ckpt_image_close(img);
+		free(m.buf);
+	}
+
+	/* --allow-version-mismatch: the same finding, as a warning. */
+	opt.allow_version_mismatch = true;
+	build_rev6(&m, &p, B_VERSION);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "kernel-version", CKPT_SEV_WARNING);
+	ck_assert_uint_eq(fd->sum.errors, 0);
+	free(m.buf);
+	free(fd);
+}
+END_TEST
+
+START_TEST(test_v17_rules)
+{
+	struct ckpt_kernel_profile p = sample_v17_kernel();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	build_v17(&m, &p, B_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "%s", list_found(fd));
+	free(m.buf);
+	/* v17's restart accepts no uflags and no type it does not expect. */
+	build_v17(&m, &p, B_UFLAGS);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "header-uflags", CKPT_SEV_ERROR);
+	free(m.buf);
+	build_v17(&m, &p, B_TYPE_UNKNOWN);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "type-unknown", CKPT_SEV_ERROR);
+	free(m.buf);
+	build_v17(&m, &p, B_TAIL_MISSING);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "tail-missing", CKPT_SEV_ERROR);
+	free(m.buf);
+	free(fd);
+}
+END_TEST
+
+START_TEST(test_profile_round_trip)
+{
+	struct ckpt_kernel_profile p = running(), q, r;
+	char *text = NULL;
+	size_t len = 0;
+	char err[256];
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_int_eq(ckpt_kernel_profile_write(&p, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(ckpt_kernel_profile_parse(text, len, &q, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(&p, &q, sizeof(p)), 0);
+
+	/* An image of the running kernel passes against the saved profile. */
+	struct ckpt_check_options opt = { .target = &q };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	build_rev6(&m, &p, B_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "%s", list_found(fd));
+
+	/* One changed constant: exactly one kernel-const finding, naming it. */
+	for (int i = 0; i < CKPT_KERNEL_NCONST; i++) {
+		r = q;
+		r.consts[i]++;
+		opt.target = &r;
+		check_mem(m.buf, m.len, &opt, fd);
+		ck_assert_msg(fd->n == 1, "%s: %s", ckpt_kernel_const_names[i], list_found(fd));
+		ck_assert_str_eq(fd->f[0].rule->id, "kernel-const");
+		ck_assert(strstr(fd->f[0].message, ckpt_kernel_const_names[i]) != NULL);
+	}
+	free(m.buf);
+	free(fd);
+
+	/* Malformed profiles name the offending key. */
+	static const struct {
+		const char *from, *to, *key;
+	} bad[] = {
+		{ "\"n_tty_buf_size\"", "\"n_tty_buf_sz\"", "constants.n_tty_buf_size" },
+		{ "\"major\": ", "\"major\": -", "kernel.major" },
+		{ "\"has_xsave\": ", "\"has_xsave\": 7 + ", "line" },
+		{ "\"arch\": ", "\"arch\": 1, \"x\": ", "arch" },
+		{ "\"ckpt-kernel-profile\"", "\"something-else\"", "format" },
+	};
+
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(bad); i++) {
+		char *t = malloc(len + 64);
+		const char *at = strstr(text, bad[i].from);
+
+		ck_assert_ptr_nonnull(at);
+		size_t pre = (size_t)(at - text);
+
+		snprintf(t, len + 64, "%.*s%s%s", (int)pre, text, bad[i].to, at + strlen(bad[i].from));
+		ck_assert_int_eq(ckpt_kernel_profile_parse(t, strlen(t), &r, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, bad[i].key) != NULL, "%s: %s", bad[i].key, err);
+		free(t);
+	}
+	ck_assert_int_eq(ckpt_kernel_profile_parse("[]", 2, &r, err, sizeof(err)), -1);
+	ck_assert_int_eq(ckpt_kernel_profile_load("/nonexistent/profile.json", &r, err, sizeof(err)), -1);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_release_parse)
+{
+	unsigned a, b, c;
+
+	ck_assert(ckpt_kernel_parse_release("6.1.0-18-amd64", &a, &b, &c));
+	ck_assert(a == 6 && b == 1 && c == 0);
+	ck_assert(ckpt_kernel_parse_release("2.6.37-ckpt-v23", &a, &b, &c));
+	ck_assert(a == 2 && b == 6 && c == 37);
+	ck_assert(ckpt_kernel_parse_release("5.15", &a, &b, &c));
+	ck_assert(a == 5 && b == 15 && c == 0);
+	ck_assert(!ckpt_kernel_parse_release("linux", &a, &b, &c));
+	ck_assert_uint_eq(ckpt_kernel_arch_id("x86_64"), 2);
+	ck_assert_uint_eq(ckpt_kernel_arch_id("i686"), 1);
+	ck_assert_uint_eq(ckpt_kernel_arch_id("riscv64"), 0);
+}
+END_TEST
+
+/* The table facilities the rules rely on: pid markers in TREE entries,
+ * and the one CHARS field that has no NUL by design. */
+START_TEST(test_table_facilities)
+{
+	const struct ckpt_schema *r6 = ckpt_schema_for(CKPT_DIALECT_REV6);
+	const struct ckpt_rtype *tree = ckpt_schema_type_by_name(r6, "TREE");
+	const struct ckpt_layout *l = &tree->follows[0].layout;
+	size_t n;
+	const struct ckpt_schema *const *all = ckpt_schemas(&n);
+	size_t unterminated = 0;
+
+	ck_assert_int_eq(l->kind, CKPT_L_STRUCTS);
+	for (size_t i = 0; i < l->n_elem; i++) {
+		if (l->elem[i].kind != CKPT_K_OBJREF)
+			continue;
+		ck_assert_ptr_nonnull(l->elem[i].specials);
+		ck_assert_str_eq(ckpt_names_lookup(l->elem[i].specials, (uint64_t)(int64_t)-4097),
+				 "CKPT_PID_ROOT");
+		ck_assert_str_eq(ckpt_names_lookup(l->elem[i].specials, (uint64_t)(int64_t)-4096),
+				 "CKPT_PID_NULL");
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct ckpt_schema *s = all[k];
+
+		for (size_t t = 0; t <= s->n_types; t++) {
+			const struct ckpt_rtype *rt = t < s->n_types ? &s->types[t] : s->preamble;
+
+			for (size_t f = 0; rt && f < rt->n_fields; f++)
+				if (rt->fields[f].no_nul) {
+					ck_assert_int_eq(rt->fields[f].kind, CKPT_K_CHARS);
+					ck_assert_str_eq(rt->fields[f].name, "signature");
+					unterminated++;
+				}
+		}
+	}
+	ck_assert_uint_eq(unterminated, 1);
+}
+END_TEST
+
+/* -- corruption of the rev 6 sample ------------------------------------------- */
+
+/* Byte offsets whose corruption a rule can judge: record frames, the
+ * header magic, and objref fields (OBJREF records and every OBJREF field). */
+enum { SPOT_NONE, SPOT_JUDGED, SPOT_OBJREF_FIELD };
+
+struct spots {
+	unsigned char *judged;		/* SPOT_* per byte */
+	uint32_t *field_at;		/* SPOT_OBJREF_FIELD: where the field starts */
+	size_t len;
+};
+
+struct spot_walk {
+	struct spots *sp;
+	const unsigned char *buf;
+};
+
+static void mark(struct spots *sp, uint64_t from, uint64_t n)
+{
+	for (uint64_t i = from; i < from + n && i < sp->len; i++)
+		sp->judged[i] = SPOT_JUDGED;
+}
+
+static void sw_field(void *arg, const struct ckpt_field *f, const uint8_t *base)
+{
+	struct spot_walk *w = arg;
+
+	if (f->kind == CKPT_K_OBJREF && base >= w->buf && base < w->buf + w->sp->len) {
+		uint64_t at = (uint64_t)(base - w->buf) + f->offset;
+
+		for (uint64_t i = at; i < at + f->width && i < w->sp->len; i++) {
+			w->sp->judged[i] = SPOT_OBJREF_FIELD;
+			w->sp->field_at[i] = (uint32_t)at;
+		}
+	}
+}
+static void sw_ab(void *a, const char *n, uint64_t c, bool s) { (void)a, (void)n, (void)c, (void)s; }
+static void sw_eb(void *a, uint64_t i, const char *n) { (void)a, (void)i, (void)n; }
+static void sw_none(void *a) { (void)a; }
+static void sw_text(void *a, const char *n, const uint8_t *s, size_t l, bool t) { (void)a, (void)n, (void)s, (void)l, (void)t; }
+static void sw_bb(void *a, const char *n, uint64_t t, uint64_t b) { (void)a, (void)n, (void)t, (void)b; }
+static void sw_b(void *a, uint64_t o, const uint8_t *p, size_t n) { (void)a, (void)o, (void)p, (void)n; }
+static void sw_note(void *a, const char *m) { (void)a, (void)m; }
+
+static void find_spots(const unsigned char *buf, size_t len, struct spots *sp)
+{
+	static const struct ckpt_walk_ops ops = {
+		.field = sw_field, .array_begin = sw_ab, .elem_begin = sw_eb, .elem_end = sw_none,
+		.array_end = sw_none, .text = sw_text, .bytes_begin = sw_bb, .bytes = sw_b,
+		.bytes_end = sw_none, .note = sw_note,
+	};
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open_mem(buf, len, &err);
+	struct spot_walk w = { sp, buf };
+	struct ckpt_roles roles;
+	struct ckpt_record rec;
+	struct ckpt_role role;
+
+	sp->len = len;
+	sp->judged = calloc(len, 1);
+	sp->field_at = calloc(len, sizeof(*sp->field_at));
+	ck_assert_ptr_nonnull(img);
+	mark(sp, 8, 8);		/* header magic */
+	ckpt_roles_init(&roles);
+	while (ckpt_image_next_record(img, &rec) == 1) {
+		ckpt_roles_next(&roles, &rec, &role);
+		mark(sp, rec.offset, rec.hdr_len);
+		if (rec.type == 6)	/* OBJREF: objtype and objref */
+			mark(sp, rec.offset + 8, 8);
+		if (ckpt_record_layout(&rec, &role) != CKPT_L_PAGES)
+			ck_assert_int_eq(ckpt_walk_record(img, &rec, &role, NULL, &ops, &w), 0);
+	}
+	ckpt_image_close(img);
+}
+
+START_TEST(test_rev6_truncations)
+{
+	size_t len;
+	unsigned char *buf = read_sample("rev6-tasks.ckpt", &len);
+	struct ckpt_kernel_profile p = sample_rev6_kernel();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+
+	for (size_t cut = 0; cut < len; cut++) {
+		/* A copy of exactly cut bytes, so ASan sees any over-read. */
+		unsigned char *part = malloc(cut ? cut : 1);
+
+		memcpy(part, buf, cut);
+		check_mem(part, cut, &opt, fd);
+		ck_assert_msg(!fd->opened || fd->sum.errors > 0, "cut at %zu passes", cut);
+		free(part);
+	}
+	free(fd);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_rev6_bit_flips)
+{
+	size_t len;
+	unsigned char *buf = read_sample("rev6-tasks.ckpt", &len);
+	struct ckpt_kernel_profile p = sample_rev6_kernel();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct spots sp;
+	size_t flips = 0, passed = 0, to_none = 0;
+
+	find_spots(buf, len, &sp);
+	for (size_t at = 0; at < len; at += at < 2048 ? 1 : 97) {
+		for (int bit = 0; bit < 8; bit++) {
+			buf[at] ^= (unsigned char)(1u << bit);
+			check_mem(buf, len, &opt, fd);
+			/* An objref field flipped to 0 ("none") or to a marker
+			 * is another valid image, not a judgeable fault. */
+			int64_t v = sp.judged[at] == SPOT_OBJREF_FIELD
+				? (int32_t)ckpt_le_load(buf + sp.field_at[at], 4) : 1;
+			bool valid_value = v == 0 || v == -4096 || v == -4097;
+
+			buf[at] ^= (unsigned char)(1u << bit);
+			flips++;
+			if (fd->opened && fd->n == 0) {
+				passed++;
+				if (sp.judged[at] == SPOT_OBJREF_FIELD && valid_value) {
+					to_none++;
+					continue;
+				}
+				ck_assert_msg(sp.judged[at] == SPOT_NONE,
+					      "flip of bit %d at byte %zu passes unnoticed", bit, at);
+			}
+		}
+	}
+	fprintf(stderr, "# rev6 bit flips: %zu tried, %zu pass unnoticed: %zu turn an objref into "
+		"0 (none), the rest lie in fields no rule judges\n", flips, passed, to_none);
+	free(sp.judged);
+	free(sp.field_at);
+	free(fd);
+	free(buf);
+}
+END_TEST
+
+/* Every cut and every single-bit flip of the small v17 sample: cuts are
+ * always rejected; flips never crash, and flips in what a rule can judge
+ * (record frames, the header's magic, version, revision, constants and
+ * uflags, the TAIL magic) are always rejected.  Flips in the time, the
+ * tids, exit fields and text contents pass until integrity digests exist. */
+START_TEST(test_v17_corruption)
+{
+	size_t len;
+	unsigned char *buf = read_sample("v17-task.ckpt", &len);
+	struct ckpt_kernel_profile p = sample_v17_kernel();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	unsigned char *judged = calloc(len, 1);
+	static const struct { size_t from, n; } header_spots[] = {
+		{ 8, 8 }, { 18, 8 }, { 32, 8 }, { 48, 8 },	/* magic, version+rev, constants, uflags */
+	};
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open_mem(buf, len, &err);
+	struct ckpt_record rec;
+	size_t passed = 0;
+
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(header_spots); i++)
+		memset(judged + header_spots[i].from, 1, header_spots[i].n);
+	while (ckpt_image_next_record(img, &rec) == 1) {
+		memset(judged + rec.offset, 1, rec.hdr_len);
+		if (rec.type == 9001)	/* TAIL magic */
+			memset(judged + rec.offset + 8, 1, 8);
+	}
+	ckpt_image_close(img);
+
+	for (size_t cut = 0; cut < len; cut++) {
+		unsigned char *part = malloc(cut ? cut : 1);
+
+		memcpy(part, buf, cut);
+		check_mem(part, cut, &opt, fd);
+		ck_assert_msg(!fd->opened || fd->sum.errors > 0, "cut at %zu passes", cut);
+		free(part);
+	}
+	for (size_t at = 0; at < len; at++)
+		for (int bit = 0; bit < 8; bit++) {
+			buf[at] ^= (unsigned char)(1u << bit);
+			check_mem(buf, len, &opt, fd);
+			buf[at] ^= (unsigned char)(1u << bit);
+			if (fd->opened && fd->sum.errors == 0) {
+				passed++;
+				ck_assert_msg(!judged[at], "flip of bit %d at byte %zu passes", bit, at);
+			}
+		}
+	fprintf(stderr, "# v17-task: %zu cuts rejected; %zu of %zu bit flips pass (time, tids, "
+		"exit fields, text contents)\n", len, passed, len * 8);
+	free(judged);
+	free(fd);
+	free(buf);
+}
+END_TEST
+
+Suite *check_suite(void)
+{
+	Suite *s = suite_create("check");
+	TCase *tc = tcase_create("rules");
+
+	tcase_add_test(tc, test_registry);
+	tcase_add_test(tc, test_samples);
+	tcase_add_test(tc, test_rule_per_breakage);
+	tcase_add_test(tc, test_v17_rules);
+	tcase_add_test(tc, test_profile_round_trip);
+	tcase_add_test(tc, test_release_parse);
+	tcase_add_test(tc, test_table_facilities);
+	suite_add_tcase(s, tc);
+
+	TCase *tcc = tcase_create("corruption");
+
+	/* Thousands of whole checks; slow under the sanitizers. */
+	tcase_set_timeout(tcc, 600);
+	tcase_add_test(tcc, test_rev6_truncations);
+	tcase_add_test(tcc, test_rev6_bit_flips);
+	tcase_add_test(tcc, test_v17_corruption);
+	suite_add_tcase(s, tcc);
+	return s;
+}
