@@ -111,9 +111,10 @@ fi
 
 sock="$tmp/tmux.sock"
 screen="$tmp/screen"
-# screen_has PATTERN: waits up to 10 s for the pane to show PATTERN (ERE).
+# screen_has PATTERN: waits up to 30 s (a loaded CI machine) for the pane to
+# show PATTERN (ERE).
 screen_has() {
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		tmux -S "$sock" capture-pane -p -N -S -200 >"$screen" 2>/dev/null
 		grep -Eq -- "$1" "$screen" && return 0
 		sleep 0.1
@@ -156,6 +157,8 @@ check_grep "tty: history saved in \$XDG_STATE_HOME/ckpttools/history" '^show 32 
 check_eq "tty: the history directory is private" 700 "$(stat -c %a "$tmp/state/ckpttools")"
 
 # A second session recalls the first one's lines.
+# (A fresh server socket per session: a killed server may still be going away.)
+sock="$tmp/tmux2.sock"
 tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 \
 	"env HOME='$tmp/home' XDG_STATE_HOME='$tmp/state' TERM=xterm INPUTRC=/dev/null \
 	'$CKPTDUMP' -i rev6-tasks.ckpt; echo browser-exited-\$?; sleep 30"
@@ -167,6 +170,7 @@ check_screen "tty: second session ends" 'browser-exited-0'
 tmux -S "$sock" kill-server 2>/dev/null
 
 # A history that cannot be written does not get in the way.
+sock="$tmp/tmux3.sock"
 tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 \
 	"env HOME=/nonexistent XDG_STATE_HOME=/dev/null/state TERM=xterm INPUTRC=/dev/null \
 	'$CKPTDUMP' -i rev6-tasks.ckpt; echo browser-exited-\$?; sleep 30"

@@ -1,0 +1,370 @@
+/* ckpt: write a linux-cr (rev 6) image of a live process tree. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ckpt/collect.h"
+
+#define EXIT_TROUBLE 2
+
+static volatile sig_atomic_t stop_signal;
+static bool progress_shown;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ckpt [OPTION]... PID\n"
+		"Write a checkpoint image (linux-cr rev 6) of the process tree rooted at PID:\n"
+		"all its threads and descendants are stopped with ptrace, collected, and let\n"
+		"run on.\n"
+		"\n"
+		"  -o, --output FILE   write the image to FILE (created mode 0600, renamed into\n"
+		"                      place only when complete); default: standard output\n"
+		"      --no-pages      metadata only: no memory contents\n"
+		"  -q, --quiet         no messages except errors\n"
+		"  -v, --verbose       say what was frozen and written\n"
+		"  -h, --help          show this help and exit\n"
+		"  -V, --version       show the version and exit\n"
+		"\n"
+		"Exit status: 0 if the image was written, 2 on bad usage or if the tree could\n"
+		"not be frozen, collected or written (no partial image is left).\n");
+}
+
+static void progress(void *arg, const struct ckpt_collect_progress *p)
+{
+	(void)arg;
+	fprintf(stderr, "\rckpt: memory %llu / %llu MiB", (unsigned long long)(p->pages_done >> 8),
+		(unsigned long long)(p->pages_total >> 8));
+	progress_shown = true;
+}
+
+static bool parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > 0x3fffffff)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+/* The output: a temporary file next to the final name, or stdout. */
+struct output {
+	const char *final;
+	char *tmp;
+	FILE *f;
+	int fd;
+	int saved_flags;	/* the fd's status flags before O_NONBLOCK, or -1 */
+	bool regular;		/* a regular file: writes never wait for a reader */
+	uint64_t written;	/* bytes written so far */
+	uint64_t flushed;	/* bytes handed to writeback so far */
+};
+
+/* Writeback is started every this many bytes, so that the final fsync(2)
+ * finds little left to do: the disk works while pages are still read. */
+#define WRITEBACK_STEP	(32u << 20)
+
+/* Writes for the output stream.  A stop signal must be able to end a
+ * write that waits for a pipe reader, with the tree frozen meanwhile: a
+ * plain write(2) interrupted after a partial transfer is simply resumed by
+ * stdio, so a pipe is put in non-blocking mode and waited on with poll(2)
+ * in short rounds, checking the flag the signal handler sets. */
+static ssize_t output_write(void *cookie, const char *buf, size_t size)
+{
+	struct output *o = cookie;
+	size_t done = 0;
+
+	while (done < size) {
+		if (stop_signal) {
+			errno = EINTR;
+			return done ? (ssize_t)done : -1;
+		}
+		ssize_t n = write(o->fd, buf + done, size - done);
+
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)n;
+	}
+	o->written += done;
+	if (o->tmp && o->written - o->flushed >= WRITEBACK_STEP) {
+		sync_file_range(o->fd, (off_t)o->flushed, (off_t)(o->written - o->flushed),
+				SYNC_FILE_RANGE_WRITE);
+		o->flushed = o->written;
+	}
+	return (ssize_t)done;
+}
+
+static int output_close(void *cookie)
+{
+	struct output *o = cookie;
+
+	/* Standard output may be shared with the processes that come after
+	 * ckpt in a script: give it back in blocking mode. */
+	if (o->saved_flags >= 0)
+		fcntl(o->fd, F_SETFL, o->saved_flags);
+	return o->tmp ? close(o->fd) : 0;
+}
+
+static int wrap_output(struct output *o, int fd)
+{
+	static const cookie_io_functions_t io = { .write = output_write, .close = output_close };
+	struct stat st;
+
+	o->fd = fd;
+	o->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	o->saved_flags = -1;
+	if (!o->regular) {
+		o->saved_flags = fcntl(fd, F_GETFL);
+		if (o->saved_flags >= 0)
+			fcntl(fd, F_SETFL, o->saved_flags | O_NONBLOCK);
+	}
+	o->f = fopencookie(o, "w", io);
+	return o->f ? 0 : -1;
+}
+
+static int open_output(struct output *o, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	if (!path) {
+		if (isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "ckpt: refusing to write an image to a terminal (use -o FILE or a pipe)\n");
+			return -1;
+		}
+		if (wrap_output(o, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "ckpt: standard output: %s\n", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	char *dcopy = strdup(path), *bcopy = strdup(path);
+
+	if (!dcopy || !bcopy) {
+		free(dcopy);
+		free(bcopy);
+		fprintf(stderr, "ckpt: out of memory\n");
+		return -1;
+	}
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	size_t len = strlen(dir) + strlen(base) + 16;
+
+	o->tmp = malloc(len);
+	if (!o->tmp) {
+		free(dcopy);
+		free(bcopy);
+		fprintf(stderr, "ckpt: out of memory\n");
+		return -1;
+	}
+	snprintf(o->tmp, len, "%s/.%s.XXXXXX", dir, base);
+	free(dcopy);
+	free(bcopy);
+	int fd = mkostemp(o->tmp, O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "ckpt: cannot create a file next to %s: %s\n", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	if (fchmod(fd, 0600) < 0 || wrap_output(o, fd) < 0) {
+		fprintf(stderr, "ckpt: %s: %s\n", o->tmp, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	o->final = path;
+	return 0;
+}
+
+/* Removes the temporary file. */
+static void discard_output(struct output *o)
+{
+	if (o->f) {
+		fclose(o->f);
+		o->f = NULL;
+	}
+	if (o->tmp) {
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+	}
+}
+
+/* fsync, then rename: the final name only ever holds a whole image. */
+static int commit_output(struct output *o)
+{
+	if (!o->tmp) {
+		int rc = fclose(o->f);
+
+		o->f = NULL;
+		if (rc != 0) {
+			fprintf(stderr, "ckpt: error writing standard output: %s\n", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (fflush(o->f) != 0 || fsync(o->fd) < 0) {
+		fprintf(stderr, "ckpt: error writing %s: %s\n", o->final, strerror(errno));
+		discard_output(o);
+		return -1;
+	}
+	int rc = fclose(o->f);
+
+	o->f = NULL;
+	if (rc != 0 || rename(o->tmp, o->final) < 0) {
+		fprintf(stderr, "ckpt: cannot write %s: %s\n", o->final, strerror(errno));
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_NO_PAGES = 256 };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-pages", no_argument, NULL, OPT_NO_PAGES },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* Any of these while the tree is frozen must unwind through the
+	 * detach, never kill ckpt on the spot. */
+	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+	const char *output = NULL;
+	struct ckpt_collect_options copt = { .stop = &stop_signal };
+	struct ckpt_collect_stats stats = { 0 };
+	int quiet = 0, verbose = 0, c, werr = 0;
+	char err[1024];
+	pid_t pid;
+
+	while ((c = getopt_long(argc, argv, "o:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_NO_PAGES:
+			copt.no_pages = true;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ckpt (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_TROUBLE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "ckpt: %s\n", optind == argc ? "no PID given" : "one PID at a time");
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if (!parse_pid(argv[optind], &pid)) {
+		fprintf(stderr, "ckpt: %s: not a process id\n", argv[optind]);
+		return EXIT_TROUBLE;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* No SA_RESTART: a write blocked on a full pipe returns EINTR. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	if (!quiet && isatty(STDERR_FILENO)) {
+		copt.progress = progress;
+		copt.progress_arg = NULL;
+	}
+
+	static struct output out;	/* the stream's cookie: outlives main's frame */
+
+	if (open_output(&out, output) < 0)
+		return EXIT_TROUBLE;
+	/* Big writes of page data go straight to write(2); the buffer only
+	 * gathers the small records. */
+	setvbuf(out.f, NULL, _IOFBF, 1 << 20);
+
+	struct ckpt_tree *tree;
+
+	if (ckpt_freeze(pid, &tree, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ckpt: %s\n", err);
+		discard_output(&out);
+		return EXIT_TROUBLE;
+	}
+	if (verbose)
+		fprintf(stderr, "ckpt: froze %zu process(es), %zu thread(s)\n", ckpt_tree_processes(tree),
+			ckpt_tree_threads(tree));
+	int rc = stop_signal ? -1 : ckpt_collect_write(tree, out.f, &copt, &stats, &werr, err, sizeof(err));
+
+	if (stop_signal && rc == 0)
+		rc = -1;
+	/* Let the tree go before anything else can fail or take time. */
+	ckpt_thaw(tree);
+	if (progress_shown)
+		fputc('\n', stderr);
+	if (rc == 0 && commit_output(&out) < 0)
+		return EXIT_TROUBLE;
+	if (rc < 0) {
+		discard_output(&out);
+		if (stop_signal) {
+			int sig = stop_signal;
+
+			if (!quiet)
+				fprintf(stderr, "ckpt: interrupted by signal %d (%s); pid %d released, no image written\n",
+					sig, strsignal(sig), (int)pid);
+			/* Die of the signal, as the sender expects. */
+			signal(sig, SIG_DFL);
+			raise(sig);
+			return 128 + sig;
+		}
+		fprintf(stderr, "ckpt: pid %d: %s\n", (int)pid, err);
+		return EXIT_TROUBLE;
+	}
+	if (verbose)
+		fprintf(stderr, "ckpt: wrote %llu records, %llu pages, %llu bytes%s%s\n",
+			(unsigned long long)stats.records, (unsigned long long)stats.pages,
+			(unsigned long long)stats.bytes, output ? " to " : "", output ? output : "");
+	return 0;
+}

@@ -1,0 +1,130 @@
+#!/bin/bash
+# Process trees: threads, a fork tree with a zombie, CLONE_VM, a uts
+# namespace, credentials.  Each image is read back through libckpt
+# (imgfacts, ckptdump) and compared with /proc; afterwards every task runs
+# on, untraced.
+. "$top_srcdir/tests/programs/lib.sh"
+. "$top_srcdir/tests/programs/ckpt_lib.sh"
+
+require_ptrace
+
+# checkpoint NAME PID: writes $tmp/NAME.ckpt and $tmp/NAME.facts
+checkpoint() {
+	run "$tmp/$1.out" "$tmp/$1.err" "$CKPT" -o "$tmp/$1.ckpt" "$2"
+	check_eq "$1: ckpt exit status 0" 0 "$rc"
+	[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/$1.err"
+	check_eq "$1: image mode 0600" 600 "$(stat -c %a "$tmp/$1.ckpt" 2>/dev/null)"
+	run "$tmp/$1.facts" "$tmp/$1.ferr" "$IMGFACTS" "$tmp/$1.ckpt"
+	check_eq "$1: image reads back to its TAIL" 0 "$rc"
+	run "$tmp/$1.dump" "$tmp/$1.derr" "$CKPTDUMP" "$tmp/$1.ckpt"
+	check_eq "$1: ckptdump reads it (exit 0)" 0 "$rc"
+}
+
+# task_field FACTS PID KEY: KEY=value of pid's task line
+task_field() {
+	awk -v p="pid=$2" -v k="$3" '$1 == "task" && $2 == p {
+		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$1"
+}
+
+proc_comm() { cat "/proc/$1/task/$2/comm"; }
+
+# --- threads ---------------------------------------------------------------
+start_workload thr threads
+checkpoint threads "$thr_pid"
+want=$(ls /proc/"$thr_pid"/task | sort -n | tr '\n' ' ')
+got=$(awk -v t="tgid=$thr_pid" '$1 == "task" && $3 == t { sub("pid=", "", $2); print $2 }' "$tmp/threads.facts" | sort -n | tr '\n' ' ')
+check_eq "threads: one task per thread, tids as /proc has them" "$want" "$got"
+check_eq "threads: the leader comes first" "task pid=$thr_pid" "$(grep -m1 '^task' "$tmp/threads.facts" | cut -d' ' -f1-2)"
+bad=""
+for t in $(ls /proc/"$thr_pid"/task); do
+	[ "$(task_field "$tmp/threads.facts" "$t" comm)" = "$(proc_comm "$thr_pid" "$t")" ] || bad="$bad $t"
+	[ "$(task_field "$tmp/threads.facts" "$t" cpu)" = 1 ] || bad="$bad $t:no-cpu"
+done
+check_eq "threads: comm and registers of every thread" "" "$bad"
+check_eq "threads: all threads share one mm" 1 "$(awk '$1 == "task" { print $NF, $(NF-1) }' "$tmp/threads.facts" | sort -u | wc -l)"
+check_eq "threads: one MM record" 1 "$(grep -c '^mm ' "$tmp/threads.facts")"
+check_eq "threads: one CRED (equal creds written once)" 1 "$(grep -c '^cred ' "$tmp/threads.facts")"
+check_eq "threads: exit_signal 17 for the leader" 17 "$(task_field "$tmp/threads.facts" "$thr_pid" exit_signal)"
+mm=$(task_field "$tmp/threads.facts" "$thr_pid" mm)
+check_eq "threads: the vmas are /proc/PID/maps" "$(maps_of "$thr_pid")" "$(image_vmas "$tmp/threads.facts" "$mm")"
+
+status=/proc/$thr_pid/status
+read -r _ ru eu su fu < <(grep '^Uid:' "$status")
+read -r _ rg eg sg fg < <(grep '^Gid:' "$status")
+check_grep "threads: the cred's uids and gids are /proc's" "^cred .* uid=$ru,$eu,$su,$fu gid=$rg,$eg,$sg,$fg " "$tmp/threads.facts"
+check_released "threads: every thread runs on, untraced" "$thr_pid"
+
+# --- fork tree with a zombie -------------------------------------------------
+start_workload ft forktree
+child=$(ready_value ft child)
+grandchild=$(ready_value ft grandchild)
+zombie=$(ready_value ft zombie)
+checkpoint forktree "$ft_pid"
+check_eq "forktree: four tasks" 4 "$(grep -c '^task' "$tmp/forktree.facts")"
+check_eq "forktree: root first, then depth first" "$ft_pid $child $grandchild $zombie" \
+	"$(awk '$1 == "task" { sub("pid=", "", $2); print $2 }' "$tmp/forktree.facts" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "forktree: child's parent" "$ft_pid" "$(task_field "$tmp/forktree.facts" "$child" ppid)"
+check_eq "forktree: grandchild's parent" "$child" "$(task_field "$tmp/forktree.facts" "$grandchild" ppid)"
+check_eq "forktree: the root's parent is outside the tree" 0 "$(task_field "$tmp/forktree.facts" "$ft_pid" ppid)"
+for p in "$ft_pid" "$child" "$grandchild" "$zombie"; do
+	read -r pgid sid < <(awk '{ sub(/.*\) /, ""); print $3, $4 }' "/proc/$p/stat")
+	check_eq "forktree: pid $p pgid and sid as /proc" "$pgid $sid" \
+		"$(task_field "$tmp/forktree.facts" "$p" pgid) $(task_field "$tmp/forktree.facts" "$p" sid)"
+done
+check_eq "forktree: the zombie is EXIT_ZOMBIE" 0x10 "$(task_field "$tmp/forktree.facts" "$zombie" exit_state)"
+check_eq "forktree: the zombie has no registers and no mm" "0 0" \
+	"$(task_field "$tmp/forktree.facts" "$zombie" cpu) $(task_field "$tmp/forktree.facts" "$zombie" mm)"
+check_eq "forktree: three address spaces" 3 "$(grep -c '^mm ' "$tmp/forktree.facts")"
+check_eq "forktree: the grandchild's vmas are /proc/PID/maps" "$(maps_of "$grandchild")" \
+	"$(image_vmas "$tmp/forktree.facts" "$(task_field "$tmp/forktree.facts" "$grandchild" mm)")"
+check_eq "forktree: the zombie is still a zombie" Z "$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$zombie/stat")"
+check_released "forktree: every task runs on, untraced" "$ft_pid" "$child" "$grandchild"
+
+# --- CLONE_VM ----------------------------------------------------------------
+start_workload cv clonevm
+cvchild=$(ready_value cv child)
+checkpoint clonevm "$cv_pid"
+check_eq "clonevm: two tasks" 2 "$(grep -c '^task' "$tmp/clonevm.facts")"
+check_eq "clonevm: they share one mm object" "$(task_field "$tmp/clonevm.facts" "$cv_pid" mm)" \
+	"$(task_field "$tmp/clonevm.facts" "$cvchild" mm)"
+check_eq "clonevm: one MM record" 1 "$(grep -c '^mm ' "$tmp/clonevm.facts")"
+check_eq "clonevm: two thread groups" "$cv_pid $cvchild" \
+	"$(task_field "$tmp/clonevm.facts" "$cv_pid" tgid) $(task_field "$tmp/clonevm.facts" "$cvchild" tgid)"
+check_eq "clonevm: the vmas are /proc/PID/maps" "$(maps_of "$cvchild")" \
+	"$(image_vmas "$tmp/clonevm.facts" "$(task_field "$tmp/clonevm.facts" "$cvchild" mm)")"
+check_released "clonevm: both run on, untraced" "$cv_pid" "$cvchild"
+
+# --- uts namespace -----------------------------------------------------------
+start_workload uts utsns
+if [ "$(ready_value uts skip)" = 1 ]; then
+	pass "# SKIP utsns: cannot unshare the uts namespace here (needs root)"
+else
+	checkpoint utsns "$uts_pid"
+	check_grep "utsns: the hostname inside the namespace" '^uts ref=[0-9]+ nodename=ckpt-uts-test ' "$tmp/utsns.facts"
+	check_no_grep "utsns: not the host's" "^uts ref=[0-9]+ nodename=$(uname -n) " "$tmp/utsns.facts"
+	check_eq "utsns: ckpt's own hostname unchanged" "$(cat /proc/sys/kernel/hostname)" "$(uname -n)"
+	check_released "utsns: runs on, untraced" "$uts_pid"
+	# Two trees in the host namespace plus this one: the host's nodename
+	# shows up only for the host's tasks.
+	check_grep "threads: the host's hostname" "^uts ref=[0-9]+ nodename=$(uname -n) " "$tmp/threads.facts"
+fi
+
+# --- credentials -------------------------------------------------------------
+start_workload cr creds
+if [ "$(ready_value cr skip)" = 1 ]; then
+	pass "# SKIP creds: needs root"
+else
+	checkpoint creds "$cr_pid"
+	status=/proc/$cr_pid/status
+	read -r _ ru eu su fu < <(grep '^Uid:' "$status")
+	read -r _ rg eg sg fg < <(grep '^Gid:' "$status")
+	check_eq "creds: the workload has distinct uids" "2001 2002 2003" "$ru $eu $su"
+	caps() { printf '%#x' "0x$(sed -n "s/^$1:[[:space:]]*//p" "$status")"; }
+	check_grep "creds: uids, gids and the four capability sets as /proc" \
+		"^cred .* uid=$ru,$eu,$su,$fu gid=$rg,$eg,$sg,$fg inh=$(caps CapInh) prm=$(caps CapPrm) eff=$(caps CapEff) bnd=$(caps CapBnd) " \
+		"$tmp/creds.facts"
+	gref=$(sed -n 's/^cred .* groups=\([0-9]*\)$/\1/p' "$tmp/creds.facts")
+	check_grep "creds: the supplementary groups" "^groupinfo ref=$gref groups=1234,5678$" "$tmp/creds.facts"
+	check_released "creds: runs on, untraced" "$cr_pid"
+fi
+done_testing
