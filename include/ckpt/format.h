@@ -13,6 +13,9 @@
  * NUL-terminates out; returns the length it would need (like snprintf). */
 size_t ckpt_escape(const uint8_t *s, size_t len, char *out, size_t size);
 
+/* The value of a hex digit, or -1. */
+int ckpt_hex_digit(char c);
+
 /* The inverse of ckpt_escape: decodes s into out (at most size bytes).
  * Returns the decoded length, or -1 for a malformed escape or when the
  * bytes do not fit. */

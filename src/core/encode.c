@@ -36,17 +36,6 @@ static int fail(struct enc *e, const char *where, const char *fmt, ...)
 	return -1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool parse_number(const char *s, int base, uint64_t *v)
 {
 	char *end;
@@ -69,7 +58,7 @@ static int put_hex(struct enc *e, const char *where, json_t *j, uint8_t *out, ui
 		return fail(e, where, "expected %" PRIu64 " bytes (%" PRIu64 " hex digits), found %zu digits",
 			    n, 2 * n, json_string_length(j));
 	for (uint64_t i = 0; i < n; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+		int hi = ckpt_hex_digit(s[2 * i]), lo = ckpt_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return fail(e, where, "\"%.2s\" is not a hex byte", s + 2 * i);

@@ -35,7 +35,7 @@ size_t ckpt_escape(const uint8_t *s, size_t len, char *out, size_t size)
 	return o;
 }
 
-static int hex_digit(char c)
+int ckpt_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -60,7 +60,7 @@ long ckpt_unescape(const char *s, uint8_t *out, size_t size)
 			case 't': c = '\t'; break;
 			case 'r': c = '\r'; break;
 			case 'x': {
-				int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
+				int hi = ckpt_hex_digit(s[1]), lo = hi < 0 ? -1 : ckpt_hex_digit(s[2]);
 
 				if (hi < 0 || lo < 0)
 					return -1;
