@@ -20,7 +20,15 @@
  * (page data) are read in chunks with ckpt_image_record_bytes(). */
 #define CKPT_INLINE_MAX		(1u << 20)
 
+/* What kind of fault an error is, for callers that act on it. */
+enum ckpt_error_kind {
+	CKPT_ERR_MALFORMED = 0,	/* the bytes break the format */
+	CKPT_ERR_IO,		/* reading failed (errno in the reason) */
+	CKPT_ERR_NO_TAIL,	/* whole records, then the data ends without a TAIL */
+};
+
 struct ckpt_error {
+	enum ckpt_error_kind kind;
 	uint64_t offset;	/* byte offset of the record (or of the fault) */
 	uint64_t index;		/* record index, 0-based */
 	char record[32];	/* record type name, or "" when not known */

@@ -150,6 +150,10 @@ enum {
 	CKPT_OBJ_NET_NS, CKPT_OBJ_NETDEV, CKPT_OBJ_SEM_UNDO, CKPT_OBJ_MAX,
 };
 
+/* Marker values of rev 6 TREE entries, where a pid objref is expected. */
+#define CKPT_PID_NULL	(-4096)		/* no such pid (e.g. a session id of 0) */
+#define CKPT_PID_ROOT	(-4097)		/* the parent lies outside the tree */
+
 /* Dialect tables. */
 const struct ckpt_schema *ckpt_schema_for(enum ckpt_dialect d);
 const struct ckpt_schema *ckpt_schema_by_id(const char *id);

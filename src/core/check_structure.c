@@ -84,7 +84,6 @@ struct state {
 	const struct prefix_step *prefix;
 	size_t n_prefix, pos;
 	bool prefix_done;
-	uint64_t image_size;
 	struct ckpt_roles roles;	/* the followers announced so far */
 	/* Types that some table lists as a follower and that have no fields:
 	 * they exist only to carry a parent's data. */
@@ -98,8 +97,9 @@ static int st_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *im
 {
 	struct state *st = stp;
 
+	(void)img;
+
 	st->s = check_schema(c);
-	st->image_size = ckpt_image_size(img);
 	switch (st->s->dialect) {
 	case CKPT_DIALECT_REV6:
 		st->prefix = rev6_prefix;
@@ -285,22 +285,6 @@ static void st_text(struct ckpt_check *c, void *stp, const struct ckpt_record *r
 				 role->name ? role->name : "payload", rec->len - rec->hdr_len);
 }
 
-/* A reader failure at the very end of the image, right after a whole
- * record, is a missing TAIL; anything else is a framing fault. */
-static bool is_missing_tail(const struct state *st, const struct check_outcome *out)
-{
-	const struct ckpt_schema *s = st->s;
-	uint64_t last_end = out->last_offset + out->last_len;
-
-	if (!s->tail_type || !out->records || out->last_type == s->error_type ||
-	    out->err->offset != last_end)
-		return false;
-	if (st->image_size)
-		return st->image_size == last_end;
-	/* A stream's size is unknown: the reader's reason tells. */
-	return strstr(out->err->reason, "without a TAIL") != NULL;
-}
-
 static void st_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -309,7 +293,7 @@ static void st_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	if (out->failed) {
 		const struct ckpt_error *e = out->err;
 
-		if (is_missing_tail(st, out))
+		if (e->kind == CKPT_ERR_NO_TAIL)
 			check_report(c, &rules[R_TAIL_MISSING], -1, e->index, e->offset, "",
 				     "the image ends after record %" PRIu64 " without a TAIL record "
 				     "(truncated or incomplete image)", out->last_index);

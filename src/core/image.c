@@ -38,6 +38,7 @@ static void set_error(struct ckpt_error *err, uint64_t off, uint64_t index,
 {
 	va_list ap;
 
+	err->kind = CKPT_ERR_MALFORMED;
 	err->offset = off;
 	err->index = index;
 	snprintf(err->record, sizeof(err->record), "%s", record ? record : "");
@@ -67,10 +68,11 @@ static const char *type_name(const struct ckpt_image *img, uint32_t type)
 static void short_read(struct ckpt_image *img, uint64_t rec_off, const char *record,
 		       uint64_t need, size_t got, const char *what)
 {
-	if (img->src.io_errno)
+	if (img->src.io_errno) {
 		set_error(&img->err, rec_off, img->index, record, "read error: %s",
 			  strerror(img->src.io_errno));
-	else
+		img->err.kind = CKPT_ERR_IO;
+	} else
 		set_error(&img->err, rec_off, img->index, record,
 			  "%s needs %" PRIu64 " bytes but the image ends after %zu",
 			  what, need, got);
@@ -233,6 +235,7 @@ static int finish(struct ckpt_image *img)
 		if (s->tail_type) {
 			set_error(&img->err, img->pos, img->index, NULL,
 				  "image ends without a TAIL record (truncated or incomplete image)");
+			img->err.kind = CKPT_ERR_NO_TAIL;
 			return fail(img);
 		}
 		img->end = CKPT_END_EOF;

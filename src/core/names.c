@@ -323,7 +323,7 @@ const struct ckpt_names ckpt_names_lcr_arch = NAMES("lcr_arch", lcr_arch_names);
  * ancestor namespace, is the generic "none").  Values are the s32 fields
  * sign-extended to 64 bits. */
 static const struct ckpt_name pid_marker_names[] = {
-	{ (uint64_t)(int64_t)-4096, "CKPT_PID_NULL" },
-	{ (uint64_t)(int64_t)-4097, "CKPT_PID_ROOT" },
+	{ (uint64_t)(int64_t)CKPT_PID_NULL, "CKPT_PID_NULL" },
+	{ (uint64_t)(int64_t)CKPT_PID_ROOT, "CKPT_PID_ROOT" },
 };
 const struct ckpt_names ckpt_names_pid_marker = NAMES("pid_marker", pid_marker_names);

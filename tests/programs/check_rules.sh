@@ -111,6 +111,10 @@ check_grep "framing: names the reason" 'length 81 is wrong for TASK' "$tmp/o"
 
 head -c $(($(stat -c %s "$R6") - 16)) "$R6" >"$tmp/notail.ckpt"
 expect "tail-missing" 1 tail-missing "$tmp/notail.ckpt"
+# From a pipe the size is unknown: the reader's error kind still tells.
+rc=0; cat "$tmp/notail.ckpt" | "$CKPTCHECK" --target "$R6K" - >"$tmp/o" 2>"$tmp/e" || rc=$?
+check_eq "tail-missing from a pipe: exit status 1" 1 "$rc"
+check_grep "tail-missing from a pipe: tail-missing reported" "^error tail-missing record [0-9]+" "$tmp/o"
 check_eq "tail-missing: the only finding" 1 "$(grep -c '^error ' "$tmp/o")"
 
 f=$(broken tailmagic)

@@ -357,6 +357,14 @@ START_TEST(test_missing_tail)
 	rev6_head(&m);
 	img_end(&m);
 	expect_error(m.buf, m.len, 291, 4, "", "without a TAIL record");
+
+	struct summary s;
+
+	read_mem(m.buf, m.len, &s);
+	ck_assert_int_eq(s.err.kind, CKPT_ERR_NO_TAIL);
+	/* A cut inside a record is a format fault, not a missing TAIL. */
+	read_mem(m.buf, m.len - 1, &s);
+	ck_assert_int_eq(s.err.kind, CKPT_ERR_MALFORMED);
 	free(m.buf);
 }
 END_TEST

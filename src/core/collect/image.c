@@ -26,8 +26,6 @@
 #include "ckpt/kernel.h"
 #include "collect_impl.h"
 
-#define PID_NULL	(-4096)		/* no such pid (a session id of 0) */
-#define PID_ROOT	(-4097)		/* the parent outside the tree */
 
 /* Shared objects seen so far, by the key that makes two of them one. */
 struct cred_obj {
@@ -155,7 +153,7 @@ static bool have_pid(const struct collect *c, pid_t pid)
 static int32_t pid_ref(const struct collect *c, pid_t pid)
 {
 	if (pid <= 0)
-		return PID_NULL;
+		return CKPT_PID_NULL;
 	for (size_t i = 0; i < c->n_pids; i++)
 		if (c->pid_nums[i] == pid)
 			return c->pid_refs[i];
@@ -247,7 +245,7 @@ static int write_tree(struct collect *c)
 		int32_t vppid = pid_ref(c, ppid);
 		struct { const char *name; uint64_t v; } vals[] = {
 			{ "vpid", (uint32_t)pid_ref(c, th->tid) },
-			{ "vppid", (uint32_t)(vppid > 0 && vppid != PID_NULL ? vppid : PID_ROOT) },
+			{ "vppid", (uint32_t)(vppid > 0 && vppid != CKPT_PID_NULL ? vppid : CKPT_PID_ROOT) },
 			{ "vtgid", (uint32_t)pid_ref(c, th->tgid) },
 			{ "vpgid", (uint32_t)pid_ref(c, (pid_t)st[i].f[5]) },
 			{ "vsid", (uint32_t)pid_ref(c, (pid_t)st[i].f[6]) },
