@@ -48,7 +48,7 @@ struct task {
 	char comm[17];
 	uint64_t state, exit_state;
 	int64_t exit_signal;
-	uint64_t cred, ns, mm;
+	uint64_t cred, ns, mm, files, fs, sighand, signal, blocked;
 	bool has_cpu;
 };
 
@@ -83,8 +83,10 @@ static void flush_task(struct task *t)
 	else
 		printf("task pid=? (not in TREE)");
 	printf(" comm=%s state=%#" PRIx64 " exit_state=%#" PRIx64 " exit_signal=%" PRId64
-	       " cred=%" PRIu64 " ns=%" PRIu64 " mm=%" PRIu64 " cpu=%d\n", t->comm, t->state, t->exit_state,
-	       t->exit_signal, t->cred, t->ns, t->mm, t->has_cpu);
+	       " cred=%" PRIu64 " ns=%" PRIu64 " files=%" PRIu64 " fs=%" PRIu64 " sighand=%" PRIu64
+	       " signal=%" PRIu64 " blocked=%#" PRIx64 " mm=%" PRIu64 " cpu=%d\n", t->comm, t->state,
+	       t->exit_state, t->exit_signal, t->cred, t->ns, t->files, t->fs, t->sighand, t->signal, t->blocked,
+	       t->mm, t->has_cpu);
 	t->open = false;
 }
 
@@ -102,6 +104,8 @@ int main(int argc, char **argv)
 	int r;
 	bool check_pattern = argc == 4;
 	uint32_t pids_types = 0;
+	int32_t cur_table = 0;
+	const char *last_signal = "?";
 	char msg[512];
 
 	if (argc != 2 && argc != 4) {
@@ -146,6 +150,12 @@ int main(int argc, char **argv)
 			tree_n = (rec.avail - 8) / tree_stride;
 			tree = malloc(tree_n * tree_stride + 1);
 			memcpy(tree, rec.data + 8, tree_n * tree_stride);
+			continue;
+		}
+		if (role.name && (strcmp(role.name, "path") == 0 || strcmp(role.name, "root") == 0 ||
+				  strcmp(role.name, "pwd") == 0)) {
+			printf(" %s=%.*s%s", role.name, (int)strnlen((const char *)rec.data + 8, rec.avail - 8),
+			       rec.data + 8, strcmp(role.name, "root") == 0 ? "" : "\n");
 			continue;
 		}
 		if (role.name && strcmp(role.name, "comm") == 0) {
@@ -211,6 +221,58 @@ int main(int argc, char **argv)
 			task.ns = get("ns_objref");
 		} else if (strcmp(name, "TASK_OBJS") == 0) {
 			task.mm = get("mm_objref");
+			task.files = get("files_objref");
+			task.fs = get("fs_objref");
+			task.sighand = get("sighand_objref");
+			task.signal = get("signal_objref");
+		} else if (strcmp(name, "FILE_TABLE") == 0) {
+			cur_table = pending_ref;
+			printf("fdtable ref=%d nfds=%" PRIu64 "\n", pending_ref, get("fdt_nfds"));
+		} else if (strcmp(name, "FILE_DESC") == 0) {
+			printf("fd table=%d fd=%" PRId64 " file=%" PRIu64 " cloexec=%" PRIu64 "\n", cur_table,
+			       (int64_t)(int32_t)get("fd_descriptor"), get("fd_objref"), get("fd_close_on_exec"));
+		} else if (strcmp(name, "FILE") == 0) {
+			const char *type = ckpt_names_lookup(ckpt_rtype_field(rec.rt, "f_type")->names, get("f_type"));
+
+			printf("file ref=%d type=%s mode=%#" PRIx64 " flags=%#" PRIo64 " pos=%" PRIu64, pending_ref,
+			       type ? type : "?", get("f_mode"), get("f_flags"), get("f_pos"));
+		} else if (strcmp(name, "FS") == 0) {
+			printf("fs ref=%d umask=%04" PRIo64, pending_ref, get("umask"));
+		} else if (strcmp(name, "SIGHAND") == 0) {
+			uint64_t ign = 0, cgt = 0, other = 0;
+
+			for (unsigned i = 0; i < 64 && 8 + 32 * i + 8 <= rec.avail; i++) {
+				uint64_t h = ckpt_le_load(rec.data + 8 + 32 * i, 8);
+
+				if (h == 1)
+					ign |= 1ULL << i;
+				else if (h == UINT64_MAX)
+					cgt |= 1ULL << i;
+				else if (h)
+					other |= 1ULL << i;
+			}
+			printf("sighand ref=%d ign=%#" PRIx64 " cgt=%#" PRIx64 " other=%#" PRIx64 "\n", pending_ref, ign,
+			       cgt, other);
+		} else if (strcmp(name, "SIGNAL") == 0) {
+			last_signal = "shared";
+			printf("signal ref=%d nofile=%" PRIu64 ",%" PRIu64 "\n", pending_ref,
+			       ckpt_le_load(rec.data + 8 + 16 * 7, 8), ckpt_le_load(rec.data + 16 + 16 * 7, 8));
+		} else if (strcmp(name, "SIGNAL_TASK") == 0) {
+			last_signal = "task";
+			task.blocked = get("blocked");
+		} else if (strcmp(name, "SIGPENDING") == 0) {
+			uint64_t n = get("nr_pending");
+
+			printf("sigpending %s signal=%#" PRIx64 " nr=%" PRIu64 " queued=", last_signal, get("signal"), n);
+			/* signo:code:value; the value is an int of the union's
+			 * rt layout (pid, uid, value) at element offset 20. */
+			for (uint64_t i = 0; i < n && 24 + 88 * i + 88 <= rec.avail; i++) {
+				const uint8_t *el = rec.data + 24 + 88 * i;
+
+				printf("%s%d:%d:%d", i ? "," : "", (int)ckpt_le_load(el, 4), (int)ckpt_le_load(el + 8, 4),
+				       (int)ckpt_le_load(el + 20, 4));
+			}
+			printf("\n");
 		} else if (strcmp(name, "CPU") == 0) {
 			task.has_cpu = true;
 		} else if (strcmp(name, "CRED") == 0) {

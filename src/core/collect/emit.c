@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "collect_impl.h"
 
@@ -118,4 +121,57 @@ int32_t ckpt_emit_objref(struct ckpt_emit *e, const char *objtype)
 		return -1;
 	e->next_ref++;
 	return ref;
+}
+
+void *ckpt_push(void *arrayp, size_t *n, size_t size)
+{
+	void **array = arrayp;
+
+	/* Capacity: powers of two, so growth is implied by the count. */
+	if ((*n & (*n - 1)) == 0) {
+		size_t cap = *n ? *n * 2 : 4;
+		void *bigger = realloc(*array, cap * size);
+
+		if (!bigger)
+			return NULL;
+		*array = bigger;
+	}
+	void *slot = (char *)*array + *n * size;
+
+	memset(slot, 0, size);
+	(*n)++;
+	return slot;
+}
+
+struct key_ref *ckpt_find_key(struct key_ref *a, size_t n, uint64_t ka, uint64_t kb)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].a == ka && a[i].b == kb)
+			return &a[i];
+	return NULL;
+}
+
+struct shared_obj *ckpt_shared_add(struct collect *c, uint32_t objtype, int32_t ref, pid_t tgid, pid_t tid)
+{
+	struct shared_obj *o = ckpt_push(&c->objs, &c->n_objs, sizeof(*o));
+
+	if (!o) {
+		ckpt_oom(c);
+		return NULL;
+	}
+	o->objtype = objtype;
+	o->ref = ref;
+	o->tgid = tgid;
+	o->tid = tid;
+	o->fd = -1;
+	return o;
+}
+
+const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objtype, pid_t tid, int kcmp_type)
+{
+	for (size_t i = 0; i < c->n_objs; i++)
+		if (c->objs[i].objtype == objtype &&
+		    syscall(SYS_kcmp, c->objs[i].tid, tid, kcmp_type, 0, 0) == 0)
+			return &c->objs[i];
+	return NULL;
 }
