@@ -145,6 +145,7 @@ int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end);
 /* --- image.c and its helpers: the state of one image being written ------- */
 
 #include "ckpt/kernel.h"
+#include "ckpt/schema.h"
 
 /* Shared objects seen so far, by the key that makes two of them one. */
 struct cred_obj {
@@ -169,7 +170,7 @@ struct shared_obj {
 	uint32_t objtype;		/* CKPT_OBJ_* */
 	pid_t tgid, tid;		/* a task holding it */
 	int fd;				/* FILE: tid's descriptor for it */
-	uint64_t dev, ino;		/* FILE: what it is open on; ns: inode */
+	uint64_t ino;			/* namespaces: the inode */
 };
 
 /* An NS object: the uts, ipc and net namespace inodes it stands for. */
@@ -195,6 +196,8 @@ struct collect {
 	size_t n_nsets;
 	struct shared_obj *objs;
 	size_t n_objs;
+	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
+	size_t n_sorted[CKPT_OBJ_MAX];
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -204,11 +207,13 @@ static inline int ckpt_oom(struct collect *c)
 {
 	return ckpt_emit_fail(&c->e, "out of memory");
 }
-/* Records a shared object; NULL when out of memory (the error is set). */
-struct shared_obj *ckpt_shared_add(struct collect *c, uint32_t objtype, int32_t ref, pid_t tgid, pid_t tid);
-/* The object of that type tid shares with a task seen before, by kcmp(2)
- * with the given KCMP_* type; NULL if none. */
-const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objtype, pid_t tid, int kcmp_type);
+/* Records a shared object held by tid (for a FILE: through its descriptor
+ * fd, -1 for a mapped file); NULL when out of memory (the error is set). */
+struct shared_obj *ckpt_shared_add(struct collect *c, uint32_t objtype, int32_t ref, pid_t tgid, pid_t tid,
+				   int fd);
+/* The mm, file table, fs, sighand or open file (tid's descriptor fd, else
+ * 0) object tid shares with a task seen before, by kcmp(2); NULL if none. */
+const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objtype, pid_t tid, int fd);
 
 /* --- files.c: descriptor tables, open files, fs ---------------------------- */
 

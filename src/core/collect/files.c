@@ -4,8 +4,8 @@
  * path), fdinfo (position, flags with O_CLOEXEC standing for the
  * descriptor's close-on-exec bit) and a stat(2) through the link (what
  * kind of file it is).  Two tasks share a table, or two descriptors an open
- * file description, when kcmp(2) says so; same device and inode is the
- * cheap filter that keeps kcmp calls to real candidates. */
+ * file description, when kcmp(2) says so (emit.c keeps them in kcmp's
+ * order, so a lookup is a binary search). */
 #include "config.h"
 
 #include <dirent.h>
@@ -158,22 +158,15 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 {
 	struct ckpt_emit *e = &c->e;
 
-	for (size_t i = 0; i < c->n_objs; i++) {
-		const struct shared_obj *o = &c->objs[i];
+	const struct shared_obj *seen = ckpt_shared_kcmp(c, CKPT_OBJ_FILE, th->tid, f->fd);
 
-		if (o->objtype == CKPT_OBJ_FILE && o->fd >= 0 && o->dev == (uint64_t)f->st.st_dev &&
-		    o->ino == (uint64_t)f->st.st_ino &&
-		    syscall(SYS_kcmp, o->tid, th->tid, KCMP_FILE, o->fd, f->fd) == 0)
-			return o->ref;
-	}
+	if (seen)
+		return seen->ref;
+
 	int32_t ref = ckpt_emit_objref(e, "FILE");
-	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, CKPT_OBJ_FILE, ref, th->tgid, th->tid) : NULL;
 
-	if (!o)
+	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_FILE, ref, th->tgid, th->tid, f->fd))
 		return -1;
-	o->fd = f->fd;
-	o->dev = (uint64_t)f->st.st_dev;
-	o->ino = (uint64_t)f->st.st_ino;
 	ckpt_emit_begin(e, "FILE", 0);
 	ckpt_emit_set_name(e, "f_type", file_type_of(f));
 	ckpt_emit_set(e, "f_mode", fmode_of(f));
@@ -220,7 +213,7 @@ static int32_t write_file_table(struct collect *c, const struct ckpt_thread *th,
 	if (e->failed)
 		goto out;
 	ref = ckpt_emit_objref(e, "FILE_TABLE");
-	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_FILE_TABLE, ref, th->tgid, th->tid))
+	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_FILE_TABLE, ref, th->tgid, th->tid, -1))
 		goto out;
 	ckpt_emit_begin(e, "FILE_TABLE", 0);
 	ckpt_emit_set(e, "fdt_nfds", kept);
@@ -241,7 +234,7 @@ out:
 
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred)
 {
-	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_FILE_TABLE, th->tid, KCMP_FILES);
+	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_FILE_TABLE, th->tid, 0);
 
 	return o ? o->ref : write_file_table(c, th, cred);
 }
@@ -274,7 +267,7 @@ static int read_link(pid_t tgid, pid_t tid, const char *name, char *buf, size_t 
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th)
 {
 	struct ckpt_emit *e = &c->e;
-	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_FS, th->tid, KCMP_FS);
+	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_FS, th->tid, 0);
 	char root[4096], cwd[4096];
 	uint32_t umask = 0;
 
@@ -286,7 +279,7 @@ int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th)
 				      strerror(errno));
 	int32_t ref = ckpt_emit_objref(e, "FS");
 
-	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_FS, ref, th->tgid, th->tid))
+	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_FS, ref, th->tgid, th->tid, -1))
 		return -1;
 	ckpt_emit_begin(e, "FS", 0);
 	ckpt_emit_set(e, "umask", umask);

@@ -405,7 +405,7 @@ static int32_t bare_ns_ref(struct collect *c, uint32_t objtype, const char *type
 		if (c->objs[i].objtype == objtype && c->objs[i].ino == ino)
 			return c->objs[i].ref;
 	int32_t ref = ckpt_emit_objref(e, type);
-	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, objtype, ref, tid, tid) : NULL;
+	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, objtype, ref, tid, tid, -1) : NULL;
 
 	if (!o)
 		return -1;
@@ -426,7 +426,7 @@ static int32_t uts_ns_ref(struct collect *c, pid_t tid, uint64_t ino)
 	if (ckpt_uts_of(tid, &u, err, sizeof(err)) < 0)
 		return ckpt_emit_fail(e, "%s", err);
 	int32_t ref = ckpt_emit_objref(e, "UTS_NS");
-	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, CKPT_OBJ_UTS_NS, ref, tid, tid) : NULL;
+	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, CKPT_OBJ_UTS_NS, ref, tid, tid, -1) : NULL;
 
 	if (!o)
 		return -1;
@@ -750,13 +750,13 @@ static int32_t mm_ref(struct collect *c, const struct ckpt_thread *th, int32_t c
 	for (size_t i = 0; i < c->n_objs; i++)
 		if (c->objs[i].objtype == CKPT_OBJ_MM && c->objs[i].tgid == th->tgid)
 			return c->objs[i].ref;
-	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_MM, th->tid, KCMP_VM);
+	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_MM, th->tid, 0);
 
 	if (o)
 		return o->ref;
 	int32_t ref = write_mm(c, th->tgid, cred);
 
-	if (ref > 0 && !ckpt_shared_add(c, CKPT_OBJ_MM, ref, th->tgid, th->tid))
+	if (ref > 0 && !ckpt_shared_add(c, CKPT_OBJ_MM, ref, th->tgid, th->tid, -1))
 		return -1;
 	return ref;
 }
@@ -907,6 +907,8 @@ static void free_collect(struct collect *c)
 	free(c->userns);
 	free(c->nsets);
 	free(c->objs);
+	for (size_t i = 0; i < CKPT_OBJ_MAX; i++)
+		free(c->sorted[i]);
 	free(c->files);
 	free(c->pid_nums);
 	free(c->pid_refs);

@@ -65,7 +65,7 @@ static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
 		return -1;
 	int32_t ref = ckpt_emit_objref(e, "SIGHAND");
 
-	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGHAND, ref, th->tgid, th->tid))
+	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGHAND, ref, th->tgid, th->tid, -1))
 		return -1;
 	ckpt_emit_begin(e, "SIGHAND", 0);
 	for (unsigned sig = 1; sig <= 64 && !e->failed; sig++) {
@@ -88,7 +88,7 @@ int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th)
 	for (size_t i = 0; i < c->n_objs; i++)
 		if (c->objs[i].objtype == CKPT_OBJ_SIGHAND && c->objs[i].tgid == th->tgid)
 			return c->objs[i].ref;
-	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_SIGHAND, th->tid, KCMP_SIGHAND);
+	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_SIGHAND, th->tid, 0);
 
 	return o ? o->ref : write_sighand(c, th);
 }
@@ -175,7 +175,7 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
 	}
 	int32_t ref = ckpt_emit_objref(e, "SIGNAL");
 
-	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGNAL, ref, th->tgid, th->tid))
+	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGNAL, ref, th->tgid, th->tid, -1))
 		return -1;
 	ckpt_emit_begin(e, "SIGNAL", 0);
 	for (size_t r = 0; r < 16; r++) {
