@@ -116,6 +116,51 @@ check_eq "threads: one FILE_TABLE record" 1 "$(grep -c '^fdtable ' "$tmp/t.facts
 check_eq "threads: one SIGPENDING per thread plus the group's" \
 	$(( $(ls /proc/"$thr_pid"/task | wc -l) + 1 )) "$(grep -c '^sigpending ' "$tmp/t.facts")"
 
+# --- extension records: observed users, producer, digests -----------------------
+# The child alone: its open files are shared with its parent, outside the image.
+run "$tmp/c.out" "$tmp/c.err" "$CKPT" --no-pages -o "$tmp/c.ckpt" "$child"
+"$IMGFACTS" "$tmp/c.ckpt" >"$tmp/c.facts"
+"$CKPTDUMP" "$tmp/c.ckpt" >"$tmp/c.dump"
+cfile() { awk -v f="fd=$1" '$1 == "fd" && $3 == f { sub("file=", "", $4); print $4 }' "$tmp/c.facts"; }
+observed() { sed -n "s/.* objref=$1 objtype=[0-9]* ([A-Z_]*) observed=\([0-9]*\) method=.*/\1/p" "$tmp/c.dump"; }
+check_eq "users: the dup'ed file is held by 4 descriptors system-wide, 2 in the image" "4 2" \
+	"$(observed "$(cfile "$rw")") $(grep -c " file=$(cfile "$rw") " "$tmp/c.facts")"
+check_eq "users: the pipe's read end: 2 observed (parent and child)" 2 "$(observed "$(cfile "$pr")")"
+check_eq "users: the child's own file: 1 observed" 1 "$(observed "$(cfile 60)")"
+check_eq "users: the child's table, fs, sighand, signal: 1 each" "1 1 1 1" \
+	"$(for k in files fs sighand signal; do observed "$(awk -v k="$k" '$1 == "task" { for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$tmp/c.facts")"; done | tr '\n' ' ' | sed 's/ $//')"
+check_grep "producer: root pid and cmdline of the root task" "root_pid +$child\$" "$tmp/c.dump"
+check_grep "producer: the command line" "text +\"$CKPT_WORKLOADS/files $tmp/fw.ready $tmp/files\"" "$tmp/c.dump"
+
+start_workload cv clonevm
+cvchild=$(ready_value cv child)
+run "$tmp/v.out" "$tmp/v.err" "$CKPT" --no-pages -o "$tmp/v.ckpt" "$cvchild"
+"$CKPTDUMP" "$tmp/v.ckpt" >"$tmp/v.dump"
+check_grep "users: a CLONE_VM mm checkpointed without its partner: observed 2" \
+	"objtype=5 \(MM\) observed=2 method=2 \(kcmp\)" "$tmp/v.dump"
+check_released "clonevm: runs on, untraced" "$cv_pid" "$cvchild"
+
+run "$tmp/d.out" "$tmp/d.err" "$IMGFACTS" --digests "$tmp/f.ckpt"
+check_grep "digests: every record of the image matches its digest" "^digests covered=[1-9][0-9]* bad=0\$" "$tmp/d.out"
+"$CKPT" "$fw_pid" >"$tmp/s.ckpt" 2>/dev/null
+run "$tmp/d.out" "$tmp/d.err" "$IMGFACTS" --digests "$tmp/s.ckpt"
+check_grep "digests: written to a pipe too" "^digests covered=[1-9][0-9]* bad=0\$" "$tmp/d.out"
+"$CKPTDUMP" "$tmp/f.ckpt" >"$tmp/f.dump"
+check_eq "digests: each EXT_DIGEST covers 1 to 1024 records" "" \
+	"$(awk '$1 == "count" && ($2 < 1 || $2 > 1024)' "$tmp/f.dump")"
+check_eq "digests: the record before TAIL is an EXT_DIGEST" EXT_DIGEST \
+	"$(grep '^\[[0-9]*\] ' "$tmp/f.dump" | tail -2 | head -1 | awk '{ print $2 }')"
+# One flipped bit inside a page run's data: located to that record.
+read -r idx off len < <("$CKPTDUMP" "$tmp/f.ckpt" | sed -n 's/^\[\([0-9]*\)\] BUFFER pages .* @\([0-9]*\) .* len \([0-9]*\)$/\1 \2 \3/p' | sed -n 3p)
+cp "$tmp/f.ckpt" "$tmp/flip.ckpt"
+at=$(( off + len / 2 ))
+byte=$(od -An -tu1 -j "$at" -N1 "$tmp/flip.ckpt" | tr -d ' ')
+printf "\\$(printf %o $(( byte ^ 16 )))" | dd of="$tmp/flip.ckpt" bs=1 seek="$at" conv=notrunc 2>/dev/null
+run "$tmp/d.out" "$tmp/d.err" "$IMGFACTS" --digests "$tmp/flip.ckpt"
+check_eq "digests: a flipped bit in page data is located to its record" \
+	"digest mismatch record=$idx type=BUFFER|digests covered=$(sed -n 's/^digests covered=\([0-9]*\).*/\1/p' "$tmp/d.out") bad=1" \
+	"$(tr '\n' '|' <"$tmp/d.out" | sed 's/|$//')"
+
 check_released "files: both run on, untraced" "$fw_pid" "$child"
 check_released "threads: run on, untraced" "$thr_pid"
 done_testing

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "ckpt/collect.h"
 #include "ckpt/writer.h"
@@ -33,6 +34,7 @@ struct ckpt_tree {
 	size_t n_threads, cap_threads;
 	struct ckpt_process *procs;
 	size_t n_procs, cap_procs;
+	struct timespec frozen_wall, frozen_mono;	/* when the last thread stopped */
 };
 
 /* --- proc.c: /proc readers ------------------------------------------------ */
@@ -170,7 +172,7 @@ struct shared_obj {
 	uint32_t objtype;		/* CKPT_OBJ_* */
 	pid_t tgid, tid;		/* a task holding it */
 	int fd;				/* FILE: tid's descriptor for it */
-	uint64_t ino;			/* namespaces: the inode */
+	uint64_t dev, ino;		/* FILE: what it is open on; namespaces: ino */
 };
 
 /* An NS object: the uts, ipc and net namespace inodes it stands for. */
@@ -221,6 +223,13 @@ const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objt
  * -1 on failure. */
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
+
+/* --- ext.c: the extension records ckpttools adds -------------------------- */
+
+/* EXT_PRODUCER, then EXT_USERS with the users of every shared object seen
+ * system-wide now (docs/extensions.md). */
+int ckpt_write_producer(struct collect *c);
+int ckpt_write_users(struct collect *c);
 
 /* --- signals.c ------------------------------------------------------------- */
 

@@ -165,8 +165,12 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 
 	int32_t ref = ckpt_emit_objref(e, "FILE");
 
-	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_FILE, ref, th->tgid, th->tid, f->fd))
+	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, CKPT_OBJ_FILE, ref, th->tgid, th->tid, f->fd) : NULL;
+
+	if (!o)
 		return -1;
+	o->dev = (uint64_t)f->st.st_dev;
+	o->ino = (uint64_t)f->st.st_ino;
 	ckpt_emit_begin(e, "FILE", 0);
 	ckpt_emit_set_name(e, "f_type", file_type_of(f));
 	ckpt_emit_set(e, "f_mode", fmode_of(f));

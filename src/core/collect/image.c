@@ -913,6 +913,7 @@ static void free_collect(struct collect *c)
 	free(c->pid_nums);
 	free(c->pid_refs);
 	ckpt_rbuf_free(&c->e.b);
+	ckpt_writer_release(&c->e.w);
 }
 
 int ckpt_collect_write(struct ckpt_tree *t, FILE *out, const struct ckpt_collect_options *opt,
@@ -929,12 +930,18 @@ int ckpt_collect_write(struct ckpt_tree *t, FILE *out, const struct ckpt_collect
 	e->opt = opt ? opt : &defaults;
 	ckpt_writer_init(&e->w, out, e->s);
 	err[0] = '\0';
+	if (ckpt_writer_digests(&e->w) < 0)
+		ckpt_emit_fail(e, "out of memory");
 
-	if (write_header(&c) == 0 && write_tree(&c) == 0) {
+	if (!e->failed && write_header(&c) == 0 && write_tree(&c) == 0) {
 		for (size_t i = 0; i < t->n_threads && !ckpt_emit_stopped(e); i++)
 			if (write_task(&c, &t->threads[i]) < 0)
 				break;
 	}
+	/* The extension records after the task data; the writer adds the
+	 * last EXT_DIGEST before the TAIL. */
+	if (!e->failed && ckpt_write_producer(&c) == 0)
+		ckpt_write_users(&c);
 	if (!e->failed) {
 		ckpt_emit_begin(e, "TAIL", 0);
 		ckpt_emit_set(e, "magic", e->s->tail_magic);
