@@ -44,6 +44,8 @@ static void usage(FILE *out)
 		"  -t, --target FILE           check against this saved kernel profile\n"
 		"                              (default: the running kernel)\n"
 		"      --allow-version-mismatch  a kernel version mismatch is only a warning\n"
+		"      --strict                warnings are errors, and so are objects that\n"
+		"                              something outside the image also used\n"
 		"      --save-profile FILE     write the running kernel's profile to FILE\n"
 		"                              (- for standard output) and exit\n"
 		"      --list-rules            list every rule and exit\n"
@@ -231,7 +233,7 @@ static int save_profile(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION };
+	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION, OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -239,6 +241,7 @@ int main(int argc, char **argv)
 		{ "skip", required_argument, NULL, 's' },
 		{ "target", required_argument, NULL, 't' },
 		{ "allow-version-mismatch", no_argument, NULL, OPT_ALLOW_VERSION },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 		{ "help", no_argument, NULL, 'h' },
@@ -272,6 +275,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ALLOW_VERSION:
 			opt.allow_version_mismatch = true;
+			break;
+		case OPT_STRICT:
+			opt.strict = true;
 			break;
 		case OPT_SAVE_PROFILE:
 			save_path = optarg;

@@ -13,6 +13,7 @@ static const struct check_module *const modules[] = {
 	&check_module_header,
 	&check_module_kernel,
 	&check_module_objref,
+	&check_module_semantics,
 };
 #define N_MODULES CKPT_ARRAY_LEN(modules)
 
@@ -72,6 +73,8 @@ struct ckpt_check {
 	void *state[N_MODULES];
 	const struct ckpt_record *rec;	/* being walked */
 	const struct ckpt_role *role;
+	struct ckpt_model_builder *builder;
+	struct ckpt_model *model;
 	bool no_memory;
 };
 
@@ -152,12 +155,35 @@ const struct ckpt_schema *check_schema(const struct ckpt_check *c)
 	return c->schema;
 }
 
+const struct ckpt_model *check_model(const struct ckpt_check *c)
+{
+	return c->model;
+}
+
+/* Whether a family that judges the model has a rule to run on this image:
+ * otherwise the pass does not pay for building it. */
+static bool model_wanted(const struct ckpt_check *c)
+{
+	for (size_t m = 0; m < N_MODULES; m++) {
+		if (!modules[m]->uses_model)
+			continue;
+		for (size_t i = 0; i < modules[m]->n_rules; i++)
+			if (check_rule_on(c, &modules[m]->rules[i]))
+				return true;
+	}
+	return false;
+}
+
 static void vreport(struct ckpt_check *c, const struct ckpt_rule *r, int sev, uint64_t index,
 		    uint64_t offset, const char *record, const char *fmt, va_list ap)
 {
 	struct ckpt_finding f = {
 		.rule = r,
-		.severity = sev < 0 ? r->severity : (enum ckpt_severity)sev,
+		/* --strict: a rule's own warning severity means "suspect", and a
+		 * strict gate refuses suspects.  Severities a rule chose for this
+		 * finding (sev >= 0) already account for the options. */
+		.severity = sev >= 0 ? (enum ckpt_severity)sev :
+			    c->opt.strict && r->severity == CKPT_SEV_WARNING ? CKPT_SEV_ERROR : r->severity,
 		.index = index,
 		.offset = offset,
 	};
@@ -321,6 +347,12 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	c->sum = sum;
 	memset(c->state, 0, sizeof(c->state));
 	c->no_memory = false;
+	c->model = NULL;
+	c->builder = NULL;
+	if (model_wanted(c) && !(c->builder = ckpt_model_builder_new(img))) {
+		ret = -1;
+		goto out;
+	}
 	for (size_t m = 0; m < N_MODULES; m++) {
 		c->state[m] = calloc(1, modules[m]->state_size ? modules[m]->state_size : 1);
 		if (!c->state[m] || (modules[m]->begin && modules[m]->begin(c, c->state[m], img) < 0)) {
@@ -339,6 +371,17 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		for (size_t m = 0; m < N_MODULES; m++)
 			if (modules[m]->record)
 				modules[m]->record(c, c->state[m], &rec, &role);
+		if (c->builder) {
+			r = ckpt_model_builder_add(c->builder, &rec, &role);
+			if (r == -2) {
+				/* Judge what can be judged without the model. */
+				ckpt_model_builder_free(c->builder);
+				c->builder = NULL;
+				c->no_memory = true;
+			} else if (r < 0) {
+				break;
+			}
+		}
 		if (worth_walking(&rec, &role)) {
 			c->rec = &rec;
 			c->role = &role;
@@ -354,12 +397,20 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	out.end = ckpt_image_end(img);
 	sum->records = out.records;
 	sum->read_whole = !out.failed;
+	if (c->builder) {
+		c->model = ckpt_model_builder_finish(c->builder, out.failed);
+		c->builder = NULL;
+	}
 	for (size_t m = 0; m < N_MODULES; m++)
 		if (modules[m]->end)
 			modules[m]->end(c, c->state[m], &out);
 	if (c->no_memory)
 		ret = -1;
 out:
+	ckpt_model_builder_free(c->builder);
+	ckpt_model_free(c->model);
+	c->builder = NULL;
+	c->model = NULL;
 	for (size_t m = 0; m < N_MODULES; m++) {
 		if (c->state[m] && modules[m]->release)
 			modules[m]->release(c->state[m]);

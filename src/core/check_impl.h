@@ -11,6 +11,7 @@
 
 #include "ckpt/check.h"
 #include "ckpt/decode.h"
+#include "ckpt/model.h"
 
 /* How the pass ended. */
 struct check_outcome {
@@ -40,6 +41,10 @@ struct check_module {
 	void (*text)(struct ckpt_check *c, void *st, const struct ckpt_record *rec,
 		     const struct ckpt_role *role, const uint8_t *s, size_t len, bool terminated);
 	void (*end)(struct ckpt_check *c, void *st, const struct check_outcome *out);
+	/* The family judges the image model (include/ckpt/model.h): the engine
+	 * builds it during the pass when one of the family's rules runs, and
+	 * check_model() hands it to end(). */
+	bool uses_model;
 	void (*release)(void *st);	/* frees what the state points to */
 };
 
@@ -47,11 +52,15 @@ extern const struct check_module check_module_structure;
 extern const struct check_module check_module_header;
 extern const struct check_module check_module_kernel;
 extern const struct check_module check_module_objref;
+extern const struct check_module check_module_semantics;
 
 /* Whether rule r runs on this image (selected, and for its dialect). */
 bool check_rule_on(const struct ckpt_check *c, const struct ckpt_rule *r);
 const struct ckpt_check_options *check_options(const struct ckpt_check *c);
 const struct ckpt_schema *check_schema(const struct ckpt_check *c);
+/* The model of the image, in end() of a family that uses_model; NULL when
+ * no such family runs or memory ran out. */
+const struct ckpt_model *check_model(const struct ckpt_check *c);
 
 /* Reports a finding of rule r (if it runs) at record index/offset; sev < 0
  * means the rule's default severity.  The message is one sentence. */

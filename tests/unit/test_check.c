@@ -341,8 +341,11 @@ static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum 
 		set(m, "ns_objref", 5);	/* refers to it: only the type is wrong */
 		put(m);
 	}
-	if (b == B_OBJREF_UNREFERENCED)
-		put_objref(m, CKPT_OBJ_PID, 5);
+	if (b == B_OBJREF_UNREFERENCED) {
+		put_objref(m, CKPT_OBJ_USER_NS, 5);
+		begin(m, "USER_NS", 0);
+		put(m);
+	}
 	if (b == B_OBJREF_RECORD) {	/* a UTS_NS object without its record */
 		put_objref(m, CKPT_OBJ_UTS_NS, 5);
 		begin(m, "NS", 0);
@@ -383,6 +386,229 @@ static void build_v17(struct img *m, const struct ckpt_kernel_profile *p, enum b
 	tail(m, b);
 	finish(m);
 }
+
+/* -- the semantic rules ------------------------------------------------------ */
+
+/* What a semantics image gets wrong: each breaks one semantic rule. */
+enum sem_breakage {
+	S_NONE, S_PIDS_COUNT, S_PIDS_REST, S_PID_OBJECTS, S_TREE_COUNT, S_TREE_TASKS,
+	S_TREE_PARENT, S_TREE_DUP_PID, S_TREE_LEADER, S_TREE_DEPTH, S_TREE_CHILD_DEPTH,
+	S_THREAD_SHARED, S_VMA_UNALIGNED, S_VMA_BEYOND, S_VMA_EMPTY, S_VMA_ORDER, S_MAP_COUNT,
+	S_PGARR_SHORT, S_PGARR_LONG, S_PAGE_OUTSIDE, S_PAGE_UNALIGNED, S_PAGE_DUPLICATE,
+	S_CRED_CAPS,
+};
+
+static void set_name(struct img *m, const char *field, const char *name)
+{
+	ck_assert_msg(ckpt_rbuf_set_name(&m->b, field, name) == 0, "cannot set %s to %s", field, name);
+}
+
+/* The fixed opening of a rev 6 image for kernel p, up to PIDS. */
+static void rev6_opening(struct img *m, const struct ckpt_kernel_profile *p)
+{
+	start(m, "linux-cr-rev6");
+	begin(m, "HEADER", 0);
+	set(m, "magic", 0x00feed0cc0a2d200ULL);
+	set(m, "arch_id", ckpt_kernel_arch_id(p->arch));
+	set(m, "major", p->major);
+	set(m, "minor", p->minor);
+	set(m, "patch", p->patch);
+	set(m, "rev", 6);
+	header_consts(m, p);
+	set(m, "uflags", 0x1);
+	put(m);
+	put_text(m, "BUFFER", p->release, 65);
+	put_text(m, "BUFFER", "#1 SMP", 65);
+	put_text(m, "BUFFER", p->arch, 65);
+	begin(m, "HEADER_ARCH", 0);
+	set(m, "has_fxsr", p->has_fxsr);
+	set(m, "has_xsave", p->has_xsave);
+	set(m, "xstate_size", p->xstate_size);
+	put(m);
+	begin(m, "CONTAINER", 0);
+	put(m);
+	put_text(m, "BUFFER", "", 11);
+	put_raw(m, type_of(m, "LSM_INFO"), NULL, 0);
+}
+
+/* A PGARR and its BUFFER: n addresses, then `pages` pages (n unless a
+ * breakage makes the buffer lie). */
+static void put_pgarr(struct img *m, const uint64_t *addrs, size_t n, size_t pages)
+{
+	size_t len = 8 * n + 4096 * pages;
+	uint8_t *buf = calloc(1, len);
+
+	for (size_t i = 0; i < n; i++)
+		ckpt_le_store(buf + 8 * i, 8, addrs[i]);
+	begin(m, "PGARR", 0);
+	set(m, "nr_pages", n);
+	put(m);
+	put_raw(m, type_of(m, "BUFFER"), buf, len);
+	free(buf);
+}
+
+static void put_vma(struct img *m, uint64_t start, uint64_t end)
+{
+	begin(m, "VMA", 0);
+	set_name(m, "vma_type", "ANON");
+	set(m, "vm_start", start);
+	set(m, "vm_end", end);
+	set(m, "vm_flags", 0x100073);
+	put(m);
+}
+
+/* Objrefs of the semantics image. */
+enum { S_PID1 = 1, S_PID2, S_PID3, S_USERNS, S_USER, S_CRED, S_MM, S_SIGHAND, S_SIGNAL, S_PID4 };
+
+/* Three tasks: a root process, its thread, and a child process, with one
+ * cred, one mm (two VMAs with pages), one sighand and one signal. */
+static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum sem_breakage b)
+{
+	rev6_opening(m, p);
+	const int32_t flat[] = { 0, 100, 0, 101, 0, 102, 0 };
+	/* The root and its thread one pid namespace deeper than the child. */
+	const int32_t nested[] = { 1, 100, 1, 1, 101, 1, 0, 102 };
+	const int32_t *pids = b == S_TREE_CHILD_DEPTH ? nested : flat;
+	size_t pids_len = b == S_TREE_CHILD_DEPTH ? sizeof(nested) :
+			  b == S_PIDS_REST ? sizeof(flat) : sizeof(flat) - 4;
+
+	begin(m, "PIDS", 0);
+	set(m, "nr_pids", b == S_PIDS_COUNT ? 2 : 3);
+	set(m, "nr_vpids", 3);
+	put(m);
+	put_raw(m, type_of(m, "BUFFER"), pids, pids_len);
+	put_objref(m, CKPT_OBJ_PID, S_PID1);
+	put_objref(m, CKPT_OBJ_PID, S_PID2);
+	put_objref(m, CKPT_OBJ_PID, S_PID3);
+	if (b == S_PID_OBJECTS)
+		put_objref(m, CKPT_OBJ_PID, S_PID4);
+
+	/* vpid, vppid, vtgid, vpgid, vsid, depth */
+	int32_t rows[4][6] = {
+		{ S_PID1, -4097, S_PID1, S_PID1, S_PID1, 0 },
+		{ S_PID2, -4097, S_PID1, S_PID1, S_PID1, 0 },
+		{ S_PID3, S_PID1, S_PID3, S_PID1, S_PID1, 0 },
+		{ S_PID4, S_PID1, S_PID4, S_PID1, S_PID1, 0 },
+	};
+	size_t n_rows = 3, n_tasks = b == S_TREE_TASKS ? 4 : 3;
+
+	switch (b) {
+	case S_TREE_PARENT:
+		rows[2][1] = -4097;	/* the child's parent outside the image */
+		break;
+	case S_TREE_DUP_PID:
+		rows[2][0] = S_PID2;
+		break;
+	case S_TREE_LEADER:
+		rows[1][1] = S_PID1;	/* a thread whose parent is not its leader's */
+		break;
+	case S_TREE_DEPTH:
+		rows[2][5] = 1;
+		break;
+	case S_TREE_CHILD_DEPTH:
+		rows[0][5] = rows[1][5] = 1;
+		break;
+	default:
+		break;
+	}
+	begin(m, "TREE", 0);
+	set(m, "nr_tasks", b == S_TREE_COUNT ? 4 : n_rows);
+	put(m);
+	uint8_t tree[4 * 24];
+
+	for (size_t i = 0; i < n_rows; i++)
+		for (int k = 0; k < 6; k++)
+			ckpt_le_store(tree + 24 * i + 4 * k, 4, (uint32_t)rows[i][k]);
+	put_raw(m, type_of(m, "BUFFER"), tree, 24 * n_rows);
+
+	for (size_t t = 0; t < n_tasks; t++) {
+		begin(m, "TASK", 0);
+		set(m, "exit_signal", t == 1 ? 0 : 17);
+		put(m);
+		put_text(m, "STRING", t == 1 ? "worker" : "init", 16);
+		if (t == 0) {
+			put_objref(m, CKPT_OBJ_USER_NS, S_USERNS);
+			begin(m, "USER_NS", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_USER, S_USER);
+			begin(m, "USER", 0);
+			set(m, "userns_ref", S_USERNS);
+			put(m);
+			put_objref(m, CKPT_OBJ_CRED, S_CRED);
+			begin(m, "CRED", 0);
+			set(m, "user_ref", S_USER);
+			set(m, "cap_permitted", 0x3);
+			set(m, "cap_effective", b == S_CRED_CAPS ? 0x5 : 0x1);
+			put(m);
+			put_objref(m, CKPT_OBJ_MM, S_MM);
+			begin(m, "MM", 0);
+			set(m, "map_count", b == S_MAP_COUNT ? 3 : 2);
+			put(m);
+			put_raw(m, type_of(m, "BUFFER"), NULL, 0);	/* saved_auxv */
+			put_vma(m, 0x400000, b == S_VMA_UNALIGNED ? 0x402800 : b == S_VMA_EMPTY ? 0x400000 : 0x402000);
+			uint64_t text[] = { 0x400000, b == S_PAGE_OUTSIDE ? 0x402000 : b == S_PAGE_UNALIGNED ? 0x401010 : 0x401000 };
+
+			put_pgarr(m, text, 2, b == S_PGARR_SHORT ? 1 : b == S_PGARR_LONG ? 3 : 2);
+			begin(m, "PGARR", 0);
+			put(m);
+			uint64_t stack = b == S_VMA_ORDER ? 0x401000 : 0x7fffff000000ULL;
+
+			put_vma(m, stack, b == S_VMA_BEYOND ? 0x800000000000ULL : stack + 0x2000);
+			put_pgarr(m, &stack, 1, 1);
+			if (b == S_PAGE_DUPLICATE)
+				put_pgarr(m, &stack, 1, 1);
+			begin(m, "PGARR", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_SIGHAND, S_SIGHAND);
+			begin(m, "SIGHAND", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_SIGNAL, S_SIGNAL);
+			begin(m, "SIGNAL", 0);
+			put(m);
+		}
+		begin(m, "TASK_CREDS", 0);
+		set(m, "cred_ref", S_CRED);
+		set(m, "ecred_ref", S_CRED);
+		put(m);
+		if (t <= 1) {
+			begin(m, "TASK_OBJS", 0);
+			set(m, "mm_objref", S_MM);
+			set(m, "sighand_objref", b == S_THREAD_SHARED && t == 1 ? 0 : S_SIGHAND);
+			set(m, "signal_objref", S_SIGNAL);
+			put(m);
+		}
+	}
+	tail(m, B_NONE);
+	finish(m);
+}
+
+static const struct {
+	enum sem_breakage b;
+	const char *rule;
+} sem_cases[] = {
+	{ S_PIDS_COUNT, "pids-count" },
+	{ S_PIDS_REST, "pids-count" },
+	{ S_PID_OBJECTS, "pids-count" },
+	{ S_TREE_COUNT, "tree-count" },
+	{ S_TREE_TASKS, "tree-count" },
+	{ S_TREE_PARENT, "tree-shape" },
+	{ S_TREE_DUP_PID, "tree-shape" },
+	{ S_TREE_LEADER, "tree-shape" },
+	{ S_TREE_DEPTH, "tree-depth" },
+	{ S_TREE_CHILD_DEPTH, "tree-depth" },
+	{ S_THREAD_SHARED, "thread-shared" },
+	{ S_VMA_UNALIGNED, "vma-bounds" },
+	{ S_VMA_BEYOND, "vma-bounds" },
+	{ S_VMA_EMPTY, "vma-bounds" },
+	{ S_VMA_ORDER, "vma-order" },
+	{ S_MAP_COUNT, "mm-map-count" },
+	{ S_PGARR_SHORT, "pgarr-size" },
+	{ S_PGARR_LONG, "pgarr-size" },
+	{ S_PAGE_OUTSIDE, "page-outside-vma" },
+	{ S_PAGE_UNALIGNED, "page-outside-vma" },
+	{ S_PAGE_DUPLICATE, "page-duplicate" },
+	{ S_CRED_CAPS, "cred-caps" },
+};
 
 static const struct {
 	enum breakage b;
@@ -427,6 +653,8 @@ START_TEST(test_registry)
 		"padding-nonzero", "header-uflags", "header-buffer-size", "kernel-version",
 		"kernel-const", "kernel-arch", "objref-invalid", "objref-duplicate",
 		"objtype-unknown", "objref-record", "objref-undefined", "objref-type", "objref-unreferenced",
+		"pids-count", "tree-count", "tree-shape", "tree-depth", "thread-shared", "vma-bounds",
+		"vma-order", "mm-map-count", "pgarr-size", "page-outside-vma", "page-duplicate", "cred-caps",
 	};
 
 	ck_assert_uint_eq(n, CKPT_ARRAY_LEN(expected));
@@ -523,7 +751,15 @@ START_TEST(test_rule_per_breakage)
 		free(m.buf);
 	}
 
-	/* --allow-version-mismatch: the same finding, as a warning. */
+	/* --strict: a warning rule's findings are errors. */
+	opt.strict = true;
+	build_rev6(&m, &p, B_OBJREF_UNREFERENCED);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "objref-unreferenced", CKPT_SEV_ERROR);
+	free(m.buf);
+
+	/* --allow-version-mismatch: the same finding, as a warning, which
+	 * --strict leaves alone: the option asked for it. */
 	opt.allow_version_mismatch = true;
 	build_rev6(&m, &p, B_VERSION);
 	check_mem(m.buf, m.len, &opt, fd);
@@ -623,6 +859,29 @@ START_TEST(test_profile_round_trip)
 	ck_assert_int_eq(ckpt_kernel_profile_parse("[]", 2, &r, err, sizeof(err)), -1);
 	ck_assert_int_eq(ckpt_kernel_profile_load("/nonexistent/profile.json", &r, err, sizeof(err)), -1);
 	free(text);
+}
+END_TEST
+
+/* Each semantic breakage fires exactly its rule (no other error), once. */
+START_TEST(test_semantic_rules)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	build_sem(&m, &p, S_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+	free(m.buf);
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(sem_cases); i++) {
+		build_sem(&m, &p, sem_cases[i].b);
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, sem_cases[i].rule, CKPT_SEV_ERROR);
+		ck_assert_msg(count_rule(fd, sem_cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
+		free(m.buf);
+	}
+	free(fd);
 }
 END_TEST
 
@@ -888,6 +1147,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_rule_per_breakage);
 	tcase_add_test(tc, test_v17_rules);
 	tcase_add_test(tc, test_profile_round_trip);
+	tcase_add_test(tc, test_semantic_rules);
 	tcase_add_test(tc, test_release_parse);
 	tcase_add_test(tc, test_table_facilities);
 	suite_add_tcase(s, tc);
