@@ -14,6 +14,8 @@ static const struct check_module *const modules[] = {
 	&check_module_kernel,
 	&check_module_objref,
 	&check_module_semantics,
+	&check_module_refcount,
+	&check_module_integrity,
 };
 #define N_MODULES CKPT_ARRAY_LEN(modules)
 
@@ -158,6 +160,53 @@ const struct ckpt_schema *check_schema(const struct ckpt_check *c)
 const struct ckpt_model *check_model(const struct ckpt_check *c)
 {
 	return c->model;
+}
+
+/* Whether some family with a rule to run wants the bytes of long records. */
+static bool bytes_wanted(const struct ckpt_check *c)
+{
+	for (size_t m = 0; m < N_MODULES; m++) {
+		if (!modules[m]->bytes)
+			continue;
+		for (size_t i = 0; i < modules[m]->n_rules; i++)
+			if (check_rule_on(c, &modules[m]->rules[i]))
+				return true;
+	}
+	return false;
+}
+
+/* Hands the bytes of a long record past its inline ones to the families
+ * that want them.  A stream cannot go back: when the walk or the model
+ * already read past the inline bytes, the families learn that the bytes
+ * are gone.  -1 when the image fails inside the record. */
+static int deliver_bytes(struct ckpt_check *c, struct ckpt_image *img, const struct ckpt_record *rec,
+			 const struct ckpt_role *role, bool walked)
+{
+	bool stream = ckpt_image_size(img) == 0;
+	bool read_on = walked || (role->follow && role->follow->layout.kind == CKPT_L_PAGES &&
+				  rec->hdr_len + 8 * role->count > rec->avail);
+	uint64_t from = rec->avail;
+
+	if (stream && read_on) {
+		for (size_t m = 0; m < N_MODULES; m++)
+			if (modules[m]->bytes)
+				modules[m]->bytes(c, c->state[m], rec, NULL, 0, true);
+		return 0;
+	}
+	for (;;) {
+		const uint8_t *p;
+		ssize_t n = ckpt_image_record_bytes(img, from, &p, CKPT_INLINE_MAX);
+
+		if (n < 0)
+			return -1;
+		from += (uint64_t)n;
+		for (size_t m = 0; m < N_MODULES; m++)
+			if (modules[m]->bytes)
+				modules[m]->bytes(c, c->state[m], rec, n ? p : NULL, (size_t)n,
+						  from >= rec->len);
+		if (n == 0 || from >= rec->len)
+			return 0;
+	}
 }
 
 /* Whether a family that judges the model has a rule to run on this image:
@@ -337,6 +386,7 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	struct ckpt_record rec;
 	struct ckpt_role role;
 	int ret = 0, r;
+	bool want_bytes;
 
 	if (!sum)
 		sum = &local;
@@ -349,6 +399,7 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	c->no_memory = false;
 	c->model = NULL;
 	c->builder = NULL;
+	want_bytes = bytes_wanted(c);
 	if (model_wanted(c) && !(c->builder = ckpt_model_builder_new(img))) {
 		ret = -1;
 		goto out;
@@ -382,7 +433,9 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 				break;
 			}
 		}
-		if (worth_walking(&rec, &role)) {
+		bool walked = worth_walking(&rec, &role);
+
+		if (walked) {
 			c->rec = &rec;
 			c->role = &role;
 			r = ckpt_walk_record(img, &rec, &role, NULL, &walk_ops, c);
@@ -391,6 +444,8 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 			if (r < 0)
 				break;
 		}
+		if (want_bytes && rec.len > rec.avail && (r = deliver_bytes(c, img, &rec, &role, walked)) < 0)
+			break;
 	}
 	out.failed = r < 0;
 	out.err = out.failed ? ckpt_image_error(img) : NULL;

@@ -40,6 +40,12 @@ struct check_module {
 	/* Text payloads: the bytes up to the last non-zero one. */
 	void (*text)(struct ckpt_check *c, void *st, const struct ckpt_record *rec,
 		     const struct ckpt_role *role, const uint8_t *s, size_t len, bool terminated);
+	/* The bytes of a record longer than its inline bytes, from rec->avail
+	 * to its end, in order, after record() saw the inline ones; `last`
+	 * on the final piece.  p is NULL (n 0, last) when they cannot be read
+	 * again: a stream whose walk already passed over them. */
+	void (*bytes)(struct ckpt_check *c, void *st, const struct ckpt_record *rec,
+		      const uint8_t *p, size_t n, bool last);
 	void (*end)(struct ckpt_check *c, void *st, const struct check_outcome *out);
 	/* The family judges the image model (include/ckpt/model.h): the engine
 	 * builds it during the pass when one of the family's rules runs, and
@@ -53,6 +59,8 @@ extern const struct check_module check_module_header;
 extern const struct check_module check_module_kernel;
 extern const struct check_module check_module_objref;
 extern const struct check_module check_module_semantics;
+extern const struct check_module check_module_refcount;
+extern const struct check_module check_module_integrity;
 
 /* Whether rule r runs on this image (selected, and for its dialect). */
 bool check_rule_on(const struct ckpt_check *c, const struct ckpt_rule *r);

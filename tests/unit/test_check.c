@@ -7,6 +7,7 @@
 
 #include "ckpt/check.h"
 #include "ckpt/decode.h"
+#include "ckpt/ext.h"
 #include "ckpt/kernel.h"
 #include "ckpt/writer.h"
 #include "suites.h"
@@ -197,6 +198,9 @@ static void put_objref(struct img *m, uint64_t objtype, int32_t ref)
 	put(m);
 }
 
+/* Set: rev 6 images are written without EXT_DIGEST records. */
+static bool plain_images;
+
 static void start(struct img *m, const char *dialect)
 {
 	memset(m, 0, sizeof(*m));
@@ -205,12 +209,16 @@ static void start(struct img *m, const char *dialect)
 	m->s = ckpt_schema_by_id(dialect);
 	ck_assert_ptr_nonnull(m->s);
 	ckpt_writer_init(&m->w, m->f, m->s);
+	/* Rev 6 images carry digests, as ckpt writes them. */
+	if (m->s->dialect == CKPT_DIALECT_REV6 && !plain_images)
+		ck_assert_int_eq(ckpt_writer_digests(&m->w), 0);
 }
 
 static void finish(struct img *m)
 {
 	ck_assert_int_eq(fclose(m->f), 0);
 	ck_assert_int_eq(m->w.error, 0);
+	ckpt_writer_release(&m->w);
 }
 
 static void header_consts(struct img *m, const struct ckpt_kernel_profile *p)
@@ -462,6 +470,10 @@ enum { S_PID1 = 1, S_PID2, S_PID3, S_USERNS, S_USER, S_CRED, S_MM, S_SIGHAND, S_
 
 /* Three tasks: a root process, its thread, and a child process, with one
  * cred, one mm (two VMAs with pages), one sighand and one signal. */
+/* EXT_USERS entries to write before the TAIL of a semantics image. */
+static struct ckpt_ext_user sem_users[8];
+static size_t n_sem_users;
+
 static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum sem_breakage b)
 {
 	rev6_opening(m, p);
@@ -578,6 +590,12 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 			put(m);
 		}
 	}
+	if (n_sem_users) {
+		uint8_t rec[CKPT_EXT_USERS_HDR_LEN + 8 * CKPT_EXT_USER_LEN];
+		size_t len = ckpt_ext_users_encode(sem_users, n_sem_users, rec);
+
+		put_raw(m, CKPT_EXT_USERS, rec + 8, len - 8);
+	}
 	tail(m, B_NONE);
 	finish(m);
 }
@@ -655,6 +673,8 @@ START_TEST(test_registry)
 		"objtype-unknown", "objref-record", "objref-undefined", "objref-type", "objref-unreferenced",
 		"pids-count", "tree-count", "tree-shape", "tree-depth", "thread-shared", "vma-bounds",
 		"vma-order", "mm-map-count", "pgarr-size", "page-outside-vma", "page-duplicate", "cred-caps",
+		"users-external", "users-undercount", "users-entry",
+		"digest-mismatch", "digest-self", "digest-coverage", "digest-none",
 	};
 
 	ck_assert_uint_eq(n, CKPT_ARRAY_LEN(expected));
@@ -881,6 +901,149 @@ START_TEST(test_semantic_rules)
 		ck_assert_msg(count_rule(fd, sem_cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
 		free(m.buf);
 	}
+	free(fd);
+}
+END_TEST
+
+/* The refcount rules, on the semantics image with EXT_USERS entries. */
+START_TEST(test_refcount_rules)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	/* What the image itself gives: mm, sighand, signal 2 users (the root
+	 * and its thread), the user namespace 3 (every task's cred). */
+	static const struct ckpt_ext_user good[] = {
+		{ S_MM, CKPT_OBJ_MM, 2, CKPT_USERS_KCMP, 0 },
+		{ S_SIGHAND, CKPT_OBJ_SIGHAND, 2, CKPT_USERS_KCMP, 0 },
+		{ S_SIGNAL, CKPT_OBJ_SIGNAL, 2, CKPT_USERS_KCMP, 0 },
+		{ S_USERNS, CKPT_OBJ_USER_NS, 3, CKPT_USERS_NS_INODE, 4026531837u },
+	};
+	static const struct {
+		size_t entry;		/* of good[]; or 4: an extra entry */
+		struct ckpt_ext_user u;
+		const char *rule;
+		enum ckpt_severity sev, strict_sev;
+	} cases[] = {
+		{ 0, { S_MM, CKPT_OBJ_MM, 3, CKPT_USERS_KCMP, 0 }, "users-external", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 2, { S_SIGNAL, CKPT_OBJ_SIGNAL, 1, CKPT_USERS_KCMP, 0 }, "users-undercount", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 3, { S_USERNS, CKPT_OBJ_USER_NS, 40, CKPT_USERS_NS_INODE, 4026531837u }, "users-external",
+		  CKPT_SEV_INFO, CKPT_SEV_ERROR },
+		{ 4, { 77, CKPT_OBJ_FS, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_CRED, CKPT_OBJ_MM, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_CRED, CKPT_OBJ_CRED, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_MM, CKPT_OBJ_MM, 2, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+	};
+	struct img m;
+
+	memcpy(sem_users, good, sizeof(good));
+	n_sem_users = CKPT_ARRAY_LEN(good);
+	build_sem(&m, &p, S_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+	free(m.buf);
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(cases); i++) {
+		memcpy(sem_users, good, sizeof(good));
+		n_sem_users = CKPT_ARRAY_LEN(good) + (cases[i].entry == CKPT_ARRAY_LEN(good));
+		sem_users[cases[i].entry] = cases[i].u;
+		build_sem(&m, &p, S_NONE);
+		opt.strict = false;
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, cases[i].rule, cases[i].sev);
+		ck_assert_msg(count_rule(fd, cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
+		opt.strict = true;
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, cases[i].rule, cases[i].strict_sev);
+		free(m.buf);
+	}
+	n_sem_users = 0;
+	free(fd);
+}
+END_TEST
+
+/* The record index and offset of the n-th (from 0) record of a type. */
+static bool find_record(const void *buf, size_t len, const char *name, int nth, struct ckpt_record *out)
+{
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open_mem(buf, len, &err);
+	struct ckpt_record rec;
+	bool found = false;
+
+	while (!found && ckpt_image_next_record(img, &rec) == 1)
+		if (rec.rt && strcmp(rec.rt->name, name) == 0 && nth-- == 0) {
+			*out = rec;
+			found = true;
+		}
+	ckpt_image_close(img);
+	return found;
+}
+
+/* The integrity rules: one corrupted or rearranged image each. */
+START_TEST(test_integrity_rules)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct ckpt_record r;
+	struct img m;
+
+	build_sem(&m, &p, S_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+
+	/* A flipped bit in page data: the page run is named. */
+	ck_assert(find_record(m.buf, m.len, "PGARR", 0, &r));
+	m.buf[r.offset + r.len + 8 + 16 + 100] ^= 0x10;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-mismatch", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->sum.errors, 1);
+	ck_assert_uint_eq(fd->f[0].index, r.index + 1);
+	ck_assert_msg(strstr(fd->f[0].message, "2 pages in 0x400000-0x402000 of the VMA 0x400000-0x402000"),
+		      "%s", fd->f[0].message);
+	m.buf[r.offset + r.len + 8 + 16 + 100] ^= 0x10;
+
+	/* A flipped bit in a CRED's capabilities that stay a subset. */
+	ck_assert(find_record(m.buf, m.len, "CRED", 0, &r));
+	m.buf[r.offset + 64] ^= 0x80;	/* cap_permitted gains a bit */
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-mismatch", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->f[0].index, r.index);
+	ck_assert_str_eq(fd->f[0].record, "CRED");
+	m.buf[r.offset + 64] ^= 0x80;
+
+	/* A flipped bit in the digest record itself. */
+	ck_assert(find_record(m.buf, m.len, "EXT_DIGEST", 0, &r));
+	m.buf[r.offset + 40] ^= 1;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-self", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->sum.errors, 1);
+	m.buf[r.offset + 40] ^= 1;
+
+	/* A record cut out (the third task's TASK_CREDS): coverage, and no
+	 * innocent record blamed. */
+	ck_assert(find_record(m.buf, m.len, "TASK_CREDS", 2, &r));
+	size_t cut_len = m.len - r.len;
+	char *cut = malloc(cut_len);
+
+	memcpy(cut, m.buf, r.offset);
+	memcpy(cut + r.offset, m.buf + r.offset + r.len, m.len - r.offset - r.len);
+	check_mem(cut, cut_len, &opt, fd);
+	expect_only(fd, "digest-coverage", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->sum.errors, 1);
+	free(cut);
+	free(m.buf);
+
+	/* No digests: an info line, an error with --strict. */
+	plain_images = true;
+	build_sem(&m, &p, S_NONE);
+	plain_images = false;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-none", CKPT_SEV_INFO);
+	ck_assert_uint_eq(fd->n, 1);
+	opt.strict = true;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-none", CKPT_SEV_ERROR);
+	free(m.buf);
 	free(fd);
 }
 END_TEST
@@ -1148,6 +1311,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_v17_rules);
 	tcase_add_test(tc, test_profile_round_trip);
 	tcase_add_test(tc, test_semantic_rules);
+	tcase_add_test(tc, test_refcount_rules);
+	tcase_add_test(tc, test_integrity_rules);
 	tcase_add_test(tc, test_release_parse);
 	tcase_add_test(tc, test_table_facilities);
 	suite_add_tcase(s, tc);
