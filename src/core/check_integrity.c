@@ -25,7 +25,8 @@ static const struct ckpt_rule rules[] = {
 		"algorithm or length is wrong; the records it covers are left unverified." },
 	[R_COVERAGE] = { "digest-coverage", "integrity", CKPT_SEV_ERROR, REV6,
 		"The EXT_DIGEST records do not cover every record before the TAIL exactly once, in "
-		"order: a record was inserted, deleted or moved, or a digest record is missing." },
+		"order: a record was inserted, deleted or moved, or a digest record is missing "
+		"(an image with other ckpttools extension records but no EXT_DIGEST included)." },
 	[R_NONE] = { "digest-none", "integrity", CKPT_SEV_INFO, REV6,
 		"The image carries no EXT_DIGEST records, so its contents cannot be verified (an "
 		"error with --strict); also said of long records that a stream could not give "
@@ -52,6 +53,8 @@ struct state {
 	struct ckpt_digest_state *partial;	/* a long record being hashed */
 	bool partial_lost;			/* its bytes could not be read */
 	uint64_t digests_seen, last_digest;
+	bool saw_ext;			/* another ckpttools extension record */
+	uint64_t ext_index;
 	struct mismatch *bad;
 	size_t n_bad, cap_bad;
 	uint64_t unread;			/* long records a stream could not give twice */
@@ -153,6 +156,10 @@ static void in_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	}
 	if (rec->type == st->tail_type)
 		return;
+	if (rec->type >= CKPT_EXT_FIRST && rec->type <= CKPT_EXT_LAST && !st->saw_ext) {
+		st->saw_ext = true;
+		st->ext_index = rec->index;
+	}
 	if (rec->len == rec->avail) {
 		add_pending(st, rec, ckpt_digest(rec->data, rec->avail), false);
 		return;
@@ -248,6 +255,14 @@ static void in_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		check_report(c, &rules[R_NONE], -1, out->last_index, out->last_offset, "",
 			     "%" PRIu64 " records longer than 1 MiB were read once for other rules and, "
 			     "from a stream, could not be verified; check the image as a file", st->unread);
+	if (!st->digests_seen && st->saw_ext) {
+		check_report(c, &rules[R_COVERAGE], -1, st->pending_first,
+			     m && st->pending_first < m->n_records ? m->records[st->pending_first].offset : 0,
+			     "", "the image carries ckpttools extension records (record %" PRIu64 "), "
+			     "whose producer always writes EXT_DIGEST records, but none is left",
+			     st->ext_index);
+		return;
+	}
 	if (!st->digests_seen) {
 		check_report(c, &rules[R_NONE], check_options(c)->strict ? CKPT_SEV_ERROR : -1,
 			     out->last_index, out->last_offset, "",
