@@ -75,6 +75,7 @@ struct ckpt_check {
 	void *state[N_MODULES];
 	const struct ckpt_record *rec;	/* being walked */
 	const struct ckpt_role *role;
+	bool active[N_MODULES];		/* a rule of the family runs */
 	struct ckpt_model_builder *builder;
 	struct ckpt_model *model;
 	bool no_memory;
@@ -165,13 +166,19 @@ const struct ckpt_model *check_model(const struct ckpt_check *c)
 /* Whether some family with a rule to run wants the bytes of long records. */
 static bool bytes_wanted(const struct ckpt_check *c)
 {
-	for (size_t m = 0; m < N_MODULES; m++) {
-		if (!modules[m]->bytes)
-			continue;
-		for (size_t i = 0; i < modules[m]->n_rules; i++)
-			if (check_rule_on(c, &modules[m]->rules[i]))
-				return true;
-	}
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->bytes && c->active[m])
+			return true;
+	return false;
+}
+
+/* A family none of whose rules runs on this image is not called at all:
+ * selecting rules makes a pass cheaper. */
+static bool family_runs(const struct ckpt_check *c, size_t m)
+{
+	for (size_t i = 0; i < modules[m]->n_rules; i++)
+		if (check_rule_on(c, &modules[m]->rules[i]))
+			return true;
 	return false;
 }
 
@@ -189,7 +196,7 @@ static int deliver_bytes(struct ckpt_check *c, struct ckpt_image *img, const str
 
 	if (stream && read_on) {
 		for (size_t m = 0; m < N_MODULES; m++)
-			if (modules[m]->bytes)
+			if (modules[m]->bytes && c->active[m])
 				modules[m]->bytes(c, c->state[m], rec, NULL, 0, true);
 		return 0;
 	}
@@ -201,7 +208,7 @@ static int deliver_bytes(struct ckpt_check *c, struct ckpt_image *img, const str
 			return -1;
 		from += (uint64_t)n;
 		for (size_t m = 0; m < N_MODULES; m++)
-			if (modules[m]->bytes)
+			if (modules[m]->bytes && c->active[m])
 				modules[m]->bytes(c, c->state[m], rec, n ? p : NULL, (size_t)n,
 						  from >= rec->len);
 		if (n == 0 || from >= rec->len)
@@ -213,13 +220,9 @@ static int deliver_bytes(struct ckpt_check *c, struct ckpt_image *img, const str
  * otherwise the pass does not pay for building it. */
 static bool model_wanted(const struct ckpt_check *c)
 {
-	for (size_t m = 0; m < N_MODULES; m++) {
-		if (!modules[m]->uses_model)
-			continue;
-		for (size_t i = 0; i < modules[m]->n_rules; i++)
-			if (check_rule_on(c, &modules[m]->rules[i]))
-				return true;
-	}
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->uses_model && c->active[m])
+			return true;
 	return false;
 }
 
@@ -300,7 +303,7 @@ static void w_field(void *arg, const struct ckpt_field *f, const uint8_t *base)
 	struct ckpt_check *c = arg;
 
 	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->field)
+		if (modules[m]->field && c->active[m])
 			modules[m]->field(c, c->state[m], c->rec, f, base);
 }
 
@@ -310,7 +313,7 @@ static void w_text(void *arg, const char *name, const uint8_t *s, size_t len, bo
 
 	(void)name;
 	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->text)
+		if (modules[m]->text && c->active[m])
 			modules[m]->text(c, c->state[m], c->rec, c->role, s, len, terminated);
 }
 
@@ -399,6 +402,8 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	c->no_memory = false;
 	c->model = NULL;
 	c->builder = NULL;
+	for (size_t m = 0; m < N_MODULES; m++)
+		c->active[m] = family_runs(c, m);
 	want_bytes = bytes_wanted(c);
 	if (model_wanted(c) && !(c->builder = ckpt_model_builder_new(img))) {
 		ret = -1;
@@ -406,7 +411,8 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	}
 	for (size_t m = 0; m < N_MODULES; m++) {
 		c->state[m] = calloc(1, modules[m]->state_size ? modules[m]->state_size : 1);
-		if (!c->state[m] || (modules[m]->begin && modules[m]->begin(c, c->state[m], img) < 0)) {
+		if (!c->state[m] || (c->active[m] && modules[m]->begin &&
+				      modules[m]->begin(c, c->state[m], img) < 0)) {
 			ret = -1;
 			goto out;
 		}
@@ -420,7 +426,7 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		out.last_offset = rec.offset;
 		out.last_len = rec.len;
 		for (size_t m = 0; m < N_MODULES; m++)
-			if (modules[m]->record)
+			if (modules[m]->record && c->active[m])
 				modules[m]->record(c, c->state[m], &rec, &role);
 		if (c->builder) {
 			r = ckpt_model_builder_add(c->builder, &rec, &role);
@@ -457,7 +463,7 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		c->builder = NULL;
 	}
 	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->end)
+		if (modules[m]->end && c->active[m])
 			modules[m]->end(c, c->state[m], &out);
 	if (c->no_memory)
 		ret = -1;

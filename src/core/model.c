@@ -35,8 +35,14 @@ struct tree_entry {
 	uint32_t depth;
 };
 
+/* What the builder does with a record, by its type (cached per type). */
+enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS };
+
 struct builder {
 	struct ckpt_model *m;
+	unsigned char *kinds;		/* per entry of the schema's type table */
+	/* Per object type: the record type named like it (NULL: none). */
+	const struct ckpt_rtype *objtype_rt[64];
 	struct ckpt_image *img;
 	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
@@ -156,10 +162,22 @@ static void claim_first_record(struct builder *b, const struct ckpt_record *rec)
 
 	if (o->objref_record + 1 != rec->index)
 		return;
-	const char *tn = ckpt_names_lookup(m->schema->objtypes, o->objtype);
-
-	if (tn && strcmp(tn, rec->rt->name) == 0)
+	if (o->objtype < CKPT_ARRAY_LEN(b->objtype_rt) && b->objtype_rt[o->objtype] == rec->rt)
 		o->first_record = rec->index;
+}
+
+static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
+{
+	const struct ckpt_schema *s = b->m->schema;
+	size_t t = (size_t)(rec->rt - s->types);
+
+	if (!rec->rt || rec->rt < s->types || t >= s->n_types)
+		return K_OTHER;
+	if (b->kinds[t] == K_UNKNOWN)
+		b->kinds[t] = is(rec, "TASK") ? K_TASK : is(rec, "MM") ? K_MM : is(rec, "VMA") ? K_VMA :
+			      is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS") ?
+			      K_TASK_REFS : K_OTHER;
+	return (enum kind)b->kinds[t];
 }
 
 static void copy_text(const struct ckpt_record *rec, char *out, size_t size)
@@ -390,15 +408,19 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 		return -2;
 	if (rec->type && rec->type == m->schema->objref_type)
 		return on_objref(b, rec) ? 0 : -2;
-	if (is(rec, "TASK"))
+	switch (kind_of(b, rec)) {
+	case K_TASK:
 		return on_task(b, rec) ? 0 : -2;
-	if (is(rec, "MM"))
+	case K_MM:
 		return on_mm(b, rec) ? 0 : -2;
-	if (is(rec, "VMA"))
+	case K_VMA:
 		return on_vma(b, rec) ? 0 : -2;
-	if (is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS")) {
+	case K_TASK_REFS:
 		on_task_refs(b, rec);
 		return 0;
+	case K_UNKNOWN:
+	case K_OTHER:
+		break;
 	}
 	if (!role->name)
 		return 0;
@@ -481,6 +503,17 @@ struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
 	b->img = img;
 	b->m->schema = ckpt_image_schema(img);
 	b->m->size = ckpt_image_size(img);
+	b->kinds = calloc(b->m->schema->n_types + 1, 1);
+	if (!b->kinds) {
+		free(b->m);
+		free(b);
+		return NULL;
+	}
+	for (uint32_t t = 0; t < CKPT_ARRAY_LEN(b->objtype_rt) && b->m->schema->objtypes; t++) {
+		const char *name = ckpt_names_lookup(b->m->schema->objtypes, t);
+
+		b->objtype_rt[t] = name ? ckpt_schema_type_by_name(b->m->schema, name) : NULL;
+	}
 	return (struct ckpt_model_builder *)b;
 }
 
@@ -502,6 +535,7 @@ struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *mb, bool
 	m->end = ckpt_image_end(b->img);
 	finish(b);
 	free(b->tree);
+	free(b->kinds);
 	free(b);
 	return m;
 }
@@ -514,6 +548,7 @@ void ckpt_model_builder_free(struct ckpt_model_builder *mb)
 		return;
 	ckpt_model_free(b->m);
 	free(b->tree);
+	free(b->kinds);
 	free(b);
 }
 
