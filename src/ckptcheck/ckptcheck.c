@@ -34,8 +34,9 @@ static void usage(FILE *out)
 		"Usage: ckptcheck [OPTION]... IMAGE\n"
 		"       ckptcheck --save-profile FILE\n"
 		"Check a Linux checkpoint image before restoring it: structure, header, kernel\n"
-		"compatibility with a target kernel, and the objref graph.  IMAGE may be - for\n"
-		"standard input.\n"
+		"compatibility with a target kernel, the objref graph, semantics (tree, memory,\n"
+		"capabilities), refcounts and integrity digests.  IMAGE may be - for standard\n"
+		"input.\n"
 		"\n"
 		"  -j, --json                  print a JSON document (shape in ckptcheck(1))\n"
 		"  -q, --quiet                 print nothing; the exit status says it all\n"
@@ -252,7 +253,10 @@ int main(int argc, char **argv)
 	struct ckpt_kernel_profile target;
 	enum output output = OUT_TEXT;
 	const char *target_path = NULL, *save_path = NULL;
-	char *only = NULL, *skip = NULL;
+	/* Every --rule and --skip counts, not just the last; there are
+	 * fewer of them than arguments. */
+	char *only[argc], *skip[argc];
+	size_t n_only = 0, n_skip = 0;
 	char err[256], target_name[300];
 	int c, status;
 
@@ -265,10 +269,10 @@ int main(int argc, char **argv)
 			output = OUT_QUIET;
 			break;
 		case 'r':
-			only = optarg;
+			only[n_only++] = optarg;
 			break;
 		case 's':
-			skip = optarg;
+			skip[n_skip++] = optarg;
 			break;
 		case 't':
 			target_path = optarg;
@@ -332,8 +336,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptcheck: out of memory\n");
 		return EXIT_TROUBLE;
 	}
-	if ((only && !select_rules(chk, "--rule", only, true)) ||
-	    (skip && !select_rules(chk, "--skip", skip, false))) {
+	bool selected = true;
+
+	for (size_t i = 0; i < n_only && selected; i++)
+		selected = select_rules(chk, "--rule", only[i], true);
+	for (size_t i = 0; i < n_skip && selected; i++)
+		selected = select_rules(chk, "--skip", skip[i], false);
+	if (!selected) {
 		ckpt_check_free(chk);
 		return EXIT_TROUBLE;
 	}

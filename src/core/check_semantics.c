@@ -47,7 +47,8 @@ static const struct ckpt_rule rules[] = {
 		"(TASK_OBJS)." },
 	[R_VMA_BOUNDS] = { "vma-bounds", "semantics", CKPT_SEV_ERROR, REV6,
 		"A VMA is empty or reversed, not page aligned, or reaches beyond the x86_64 user "
-		"address space (0x7ffffffff000)." },
+		"address space (0x7ffffffff000); a VDSO VMA of the vsyscall page "
+		"(0xffffffffff600000) is the kernel's gate area and allowed." },
 	[R_VMA_ORDER] = { "vma-order", "semantics", CKPT_SEV_ERROR, REV6,
 		"The VMAs of an MM are not sorted by address, or two of them overlap." },
 	[R_MAP_COUNT] = { "mm-map-count", "semantics", CKPT_SEV_ERROR, REV6,
@@ -398,10 +399,18 @@ static uint64_t slot_at(const struct ckpt_model *m, const struct ckpt_model_run 
 	return b->offset + 8 + 8 * i;
 }
 
+/* The x86_64 vsyscall page: /proc/PID/maps lists it, so a producer that
+ * reads maps may save it as a VDSO VMA; it is the kernel's fixed gate
+ * area, not user space, and restart maps it by itself. */
+#define X86_64_VSYSCALL		UINT64_C(0xffffffffff600000)
+#define VMA_TYPE_VDSO		1
+
 static bool vma_sound(const struct ckpt_model_vma *v)
 {
 	const uint64_t mask = CKPT_PAGE_SIZE - 1;
 
+	if (v->type == VMA_TYPE_VDSO && v->start == X86_64_VSYSCALL && v->end == X86_64_VSYSCALL + CKPT_PAGE_SIZE)
+		return true;
 	return v->start < v->end && !(v->start & mask) && !(v->end & mask) && v->end <= X86_64_TASK_SIZE;
 }
 
