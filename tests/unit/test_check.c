@@ -403,7 +403,7 @@ enum sem_breakage {
 	S_TREE_PARENT, S_TREE_DUP_PID, S_TREE_LEADER, S_TREE_DEPTH, S_TREE_CHILD_DEPTH,
 	S_THREAD_SHARED, S_VMA_UNALIGNED, S_VMA_BEYOND, S_VMA_EMPTY, S_VMA_ORDER, S_MAP_COUNT,
 	S_PGARR_SHORT, S_PGARR_LONG, S_PAGE_OUTSIDE, S_PAGE_UNALIGNED, S_PAGE_DUPLICATE,
-	S_CRED_CAPS,
+	S_CRED_CAPS, S_VSYSCALL, S_VSYSCALL_ANON,
 };
 
 static void set_name(struct img *m, const char *field, const char *name)
@@ -455,14 +455,19 @@ static void put_pgarr(struct img *m, const uint64_t *addrs, size_t n, size_t pag
 	free(buf);
 }
 
-static void put_vma(struct img *m, uint64_t start, uint64_t end)
+static void put_vma_type(struct img *m, const char *type, uint64_t start, uint64_t end)
 {
 	begin(m, "VMA", 0);
-	set_name(m, "vma_type", "ANON");
+	set_name(m, "vma_type", type);
 	set(m, "vm_start", start);
 	set(m, "vm_end", end);
 	set(m, "vm_flags", 0x100073);
 	put(m);
+}
+
+static void put_vma(struct img *m, uint64_t start, uint64_t end)
+{
+	put_vma_type(m, "ANON", start, end);
 }
 
 /* Objrefs of the semantics image. */
@@ -554,7 +559,7 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 			put(m);
 			put_objref(m, CKPT_OBJ_MM, S_MM);
 			begin(m, "MM", 0);
-			set(m, "map_count", b == S_MAP_COUNT ? 3 : 2);
+			set(m, "map_count", b == S_MAP_COUNT || b == S_VSYSCALL || b == S_VSYSCALL_ANON ? 3 : 2);
 			put(m);
 			put_raw(m, type_of(m, "BUFFER"), NULL, 0);	/* saved_auxv */
 			put_vma(m, 0x400000, b == S_VMA_UNALIGNED ? 0x402800 : b == S_VMA_EMPTY ? 0x400000 : 0x402000);
@@ -571,6 +576,13 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 				put_pgarr(m, &stack, 1, 1);
 			begin(m, "PGARR", 0);
 			put(m);
+			/* The vsyscall gate area, as a producer reading maps saves it. */
+			if (b == S_VSYSCALL || b == S_VSYSCALL_ANON) {
+				put_vma_type(m, b == S_VSYSCALL ? "VDSO" : "ANON", 0xffffffffff600000ULL,
+					     0xffffffffff601000ULL);
+				begin(m, "PGARR", 0);
+				put(m);
+			}
 			put_objref(m, CKPT_OBJ_SIGHAND, S_SIGHAND);
 			begin(m, "SIGHAND", 0);
 			put(m);
@@ -626,6 +638,7 @@ static const struct {
 	{ S_PAGE_UNALIGNED, "page-outside-vma" },
 	{ S_PAGE_DUPLICATE, "page-duplicate" },
 	{ S_CRED_CAPS, "cred-caps" },
+	{ S_VSYSCALL_ANON, "vma-bounds" },
 };
 
 static const struct {
@@ -893,6 +906,10 @@ START_TEST(test_semantic_rules)
 	build_sem(&m, &p, S_NONE);
 	check_mem(m.buf, m.len, &opt, fd);
 	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+	free(m.buf);
+	build_sem(&m, &p, S_VSYSCALL);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "a VDSO VMA of the vsyscall page: %s", list_found(fd));
 	free(m.buf);
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(sem_cases); i++) {
 		build_sem(&m, &p, sem_cases[i].b);
