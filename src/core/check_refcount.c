@@ -46,6 +46,10 @@ struct state {
 	bool on;
 	struct entry *e;
 	size_t n, cap;
+	/* The model's objects by objref (first definition first), so that
+	 * look-ups do not walk every object. */
+	const struct ckpt_model_object **objs;
+	size_t n_objs;
 };
 
 static bool is_namespace(uint32_t t)
@@ -163,9 +167,47 @@ static int32_t ref_in(const struct ckpt_model *m, uint64_t record, const char *n
 	return 0;
 }
 
-static uint64_t object_record(const struct ckpt_model *m, int32_t objref)
+static int cmp_object(const void *a, const void *b)
 {
-	const struct ckpt_model_object *o = objref > 0 ? ckpt_model_object(m, objref) : NULL;
+	const struct ckpt_model_object *x = *(const struct ckpt_model_object *const *)a;
+	const struct ckpt_model_object *y = *(const struct ckpt_model_object *const *)b;
+
+	if (x->objref != y->objref)
+		return x->objref < y->objref ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static bool index_objects(struct state *st, const struct ckpt_model *m)
+{
+	st->objs = malloc((m->n_objects ? m->n_objects : 1) * sizeof(*st->objs));
+	if (!st->objs)
+		return false;
+	for (size_t i = 0; i < m->n_objects; i++)
+		st->objs[i] = &m->objects[i];
+	st->n_objs = m->n_objects;
+	qsort(st->objs, st->n_objs, sizeof(*st->objs), cmp_object);
+	return true;
+}
+
+/* The object an objref names (its first definition), or NULL. */
+static const struct ckpt_model_object *object(const struct state *st, int32_t objref)
+{
+	size_t lo = 0, hi = st->n_objs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->objs[mid]->objref < objref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return objref > 0 && lo < st->n_objs && st->objs[lo]->objref == objref ? st->objs[lo] : NULL;
+}
+
+static uint64_t object_record(const struct state *st, int32_t objref)
+{
+	const struct ckpt_model_object *o = object(st, objref);
 
 	return o ? o->first_record : CKPT_MODEL_NONE;
 }
@@ -175,7 +217,7 @@ static void check_entries(struct ckpt_check *c, struct state *st, const struct c
 {
 	for (size_t i = 0; i < st->n; i++) {
 		struct entry *e = &st->e[i];
-		const struct ckpt_model_object *o = e->objref > 0 ? ckpt_model_object(m, e->objref) : NULL;
+		const struct ckpt_model_object *o = object(st, e->objref);
 		const char *tn = ckpt_names_lookup(m->schema->objtypes, e->objtype);
 		char why[160];
 
@@ -202,8 +244,8 @@ static void count_users(struct state *st, const struct ckpt_model *m)
 {
 	for (size_t i = 0; i < m->n_tasks; i++) {
 		const struct ckpt_model_task *t = &m->tasks[i];
-		uint64_t ns = object_record(m, t->ns_ref);
-		uint64_t user = object_record(m, ref_in(m, object_record(m, t->cred_ref), "user_ref"));
+		uint64_t ns = object_record(st, t->ns_ref);
+		uint64_t user = object_record(st, ref_in(m, object_record(st, t->cred_ref), "user_ref"));
 
 		count(st, t->mm_ref);
 		count(st, t->files_ref);
@@ -244,6 +286,10 @@ static void rc_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 	if (!st->on || out->failed || !m || !st->n)
 		return;
+	if (!index_objects(st, m)) {
+		check_out_of_memory(c);
+		return;
+	}
 	qsort(st->e, st->n, sizeof(*st->e), cmp_entry);
 	check_entries(c, st, m);
 	count_users(st, m);
@@ -277,6 +323,7 @@ static void rc_release(void *stp)
 	struct state *st = stp;
 
 	free(st->e);
+	free(st->objs);
 }
 
 const struct check_module check_module_refcount = {

@@ -261,13 +261,49 @@ static void report_entry(struct ckpt_check *c, const struct state *st, int rule,
 		     "task %zu's TREE entry: %s", e + 1, msg);
 }
 
-/* The earlier task whose vpid is v, or -1. */
-static long task_with_vpid(const struct ckpt_model *m, size_t before, int32_t v)
+/* Tasks by vpid, for the look-ups of the tree rules (a tree of thousands
+ * of tasks must not cost a quadratic walk). */
+struct by_vpid {
+	int32_t vpid;
+	size_t task;
+};
+
+static int cmp_vpid(const void *a, const void *b)
 {
-	for (size_t j = 0; j < before; j++)
-		if (m->tasks[j].vpid == v)
-			return (long)j;
-	return -1;
+	const struct by_vpid *x = a, *y = b;
+
+	if (x->vpid != y->vpid)
+		return x->vpid < y->vpid ? -1 : 1;
+	return x->task < y->task ? -1 : x->task > y->task;
+}
+
+static struct by_vpid *index_tasks(const struct ckpt_model *m)
+{
+	struct by_vpid *ix = malloc((m->n_tasks ? m->n_tasks : 1) * sizeof(*ix));
+
+	if (!ix)
+		return NULL;
+	for (size_t i = 0; i < m->n_tasks; i++)
+		ix[i] = (struct by_vpid){ m->tasks[i].vpid, i };
+	qsort(ix, m->n_tasks, sizeof(*ix), cmp_vpid);
+	return ix;
+}
+
+/* The first task whose vpid is v, if it comes before task `before`; -1
+ * otherwise. */
+static long task_with_vpid(const struct by_vpid *ix, size_t n, size_t before, int32_t v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* the first entry with vpid >= v */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix[mid].vpid < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ix[lo].vpid == v && ix[lo].task < before ? (long)ix[lo].task : -1;
 }
 
 static void check_counts(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m,
@@ -298,8 +334,10 @@ static void check_counts(struct ckpt_check *c, const struct state *st, const str
 
 /* One finding per task at most: the first thing wrong with its entry. */
 static void check_tree(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m,
-		       const struct pid_slot *slots, size_t n_slots)
+		       const struct pid_slot *slots, size_t n_slots, const struct by_vpid *ix)
 {
+	size_t nt = m->n_tasks;
+
 	for (size_t i = 0; i < m->n_tasks && m->tasks[i].has_tree; i++) {
 		const struct ckpt_model_task *t = &m->tasks[i];
 		size_t pk = t->vpid > 0 ? pid_entry(slots, n_slots, t->vpid) : SIZE_MAX;
@@ -309,7 +347,7 @@ static void check_tree(struct ckpt_check *c, const struct state *st, const struc
 				     t->vpid);
 			continue;
 		}
-		if (task_with_vpid(m, i, t->vpid) >= 0) {
+		if (task_with_vpid(ix, nt, i, t->vpid) >= 0) {
 			report_entry(c, st, R_TREE_SHAPE, i, 0, "vpid %" PRId32 " is an earlier task's too",
 				     t->vpid);
 			continue;
@@ -321,7 +359,7 @@ static void check_tree(struct ckpt_check *c, const struct state *st, const struc
 			continue;
 		}
 		if (i == 0) {
-			if (task_with_vpid(m, m->n_tasks, t->vppid) >= 0 || t->vtgid != t->vpid)
+			if (task_with_vpid(ix, nt, nt, t->vppid) >= 0 || t->vtgid != t->vpid)
 				report_entry(c, st, R_TREE_SHAPE, i, 4,
 					     "the root must be a thread group leader whose parent lies "
 					     "outside the image, but its vppid is %" PRId32 " and its vtgid %" PRId32,
@@ -329,7 +367,7 @@ static void check_tree(struct ckpt_check *c, const struct state *st, const struc
 			continue;
 		}
 		if (t->vtgid != t->vpid) {
-			long l = task_with_vpid(m, i, t->vtgid);
+			long l = task_with_vpid(ix, nt, i, t->vtgid);
 
 			if (l < 0)
 				report_entry(c, st, R_TREE_SHAPE, i, 8,
@@ -340,7 +378,7 @@ static void check_tree(struct ckpt_check *c, const struct state *st, const struc
 					     t->vppid, m->tasks[l].vppid);
 			continue;
 		}
-		long p = task_with_vpid(m, i, t->vppid);
+		long p = task_with_vpid(ix, nt, i, t->vppid);
 
 		if (p < 0)
 			report_entry(c, st, R_TREE_SHAPE, i, 4,
@@ -354,7 +392,7 @@ static void check_tree(struct ckpt_check *c, const struct state *st, const struc
 }
 
 /* Threads share mm, sighand and signal with their leader. */
-static void check_threads(struct ckpt_check *c, const struct ckpt_model *m)
+static void check_threads(struct ckpt_check *c, const struct ckpt_model *m, const struct by_vpid *ix)
 {
 	static const struct {
 		const char *field;
@@ -367,7 +405,7 @@ static void check_threads(struct ckpt_check *c, const struct ckpt_model *m)
 
 	for (size_t i = 1; i < m->n_tasks && m->tasks[i].has_tree; i++) {
 		const struct ckpt_model_task *t = &m->tasks[i];
-		long l = t->vtgid != t->vpid ? task_with_vpid(m, i, t->vtgid) : -1;
+		long l = t->vtgid != t->vpid ? task_with_vpid(ix, m->n_tasks, i, t->vtgid) : -1;
 
 		if (l < 0 || t->objs_record == CKPT_MODEL_NONE || m->tasks[l].objs_record == CKPT_MODEL_NONE)
 			continue;
@@ -534,8 +572,15 @@ static void se_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	}
 	check_counts(c, st, m, n_slots);
 	if (st->tree_buffer.seen) {
-		check_tree(c, st, m, slots, n_slots);
-		check_threads(c, m);
+		struct by_vpid *ix = index_tasks(m);
+
+		if (ix) {
+			check_tree(c, st, m, slots, n_slots, ix);
+			check_threads(c, m, ix);
+			free(ix);
+		} else {
+			check_out_of_memory(c);
+		}
 	}
 	free(slots);
 	for (size_t i = 0; i < m->n_mms; i++) {
