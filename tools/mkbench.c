@@ -3,7 +3,11 @@
  *   mkbench pages N FILE     one task whose mm holds N dumped pages (4 KiB
  *                            each, in runs of 512), contents pseudo-random
  *   mkbench records N FILE   one task followed by N small records (OBJREF
- *                            + USER pairs), for records-per-second figures
+ *                            + USER_NS pairs), for records-per-second figures
+ *
+ * Both are whole images as ckpt writes them, that ckptcheck passes against
+ * their kernel (tests/profiles/linux-2.6.37-ckpt-v23.json): the fixed
+ * opening, a one-task tree, and EXT_DIGEST records.
  *
  * Built through the record tables like every other producer. */
 #include <errno.h>
@@ -46,16 +50,43 @@ static void put_raw(uint32_t type, const void *p, size_t n)
 	ckpt_rbuf_free(&b);
 }
 
+/* The opening of the image, for the kernel of the rev 6 sample. */
 static void header(void)
 {
 	static const char *const names[] = { "magic", "arch_id", "major", "minor", "patch", "rev",
-		"task_comm_len", "signal_nsig", "uts_release_len", "uts_version_len", "uts_machine_len" };
-	static const uint64_t values[] = { 0x00feed0cc0a2d200ULL, 2, 2, 6, 37, 6, 16, 64, 65, 65, 65 };
-	char uts[65] = "2.6.37-bench";
+		"task_comm_len", "at_vector_size", "signal_nsig", "uts_sysname_len",
+		"uts_nodename_len", "uts_release_len", "uts_version_len", "uts_machine_len",
+		"uts_domainname_len", "rlimit_nlimits", "n_tty_buf_size", "tty_termios_nccs" };
+	static const uint64_t values[] = { 0x00feed0cc0a2d200ULL, 2, 2, 6, 37, 6,
+		16, 44, 64, 65, 65, 65, 65, 65, 65, 16, 4096, 19 };
+	static const char *const anames[] = { "has_fxsr", "has_xsave", "xstate_size" };
+	static const uint64_t avalues[] = { 1, 1, 832 };
+	static const char *const pnames[] = { "nr_pids", "nr_vpids" };
+	static const uint64_t pvalues[] = { 1, 1 };
+	static const char *const onames[] = { "objtype", "objref" };
+	static const uint64_t ovalues[] = { 1, 1 };	/* PID 1 */
+	static const char *const tnames[] = { "nr_tasks" };
+	static const uint64_t tvalues[] = { 1 };
+	char uts[65] = "2.6.37-bench", lsm[11] = "";
+	uint8_t pids[8] = { 0 }, tree[24] = { 0 };
+	/* vpid, vppid (CKPT_PID_ROOT), vtgid, vpgid, vsid, depth */
+	const int32_t row[6] = { 1, -4097, 1, 1, 1, 0 };
 
 	put_fields("HEADER", 0, names, values, sizeof(values) / sizeof(values[0]));
 	for (int i = 0; i < 3; i++)
 		put_raw(4, uts, sizeof(uts));
+	put_fields("HEADER_ARCH", 0, anames, avalues, 3);
+	put_fields("CONTAINER", 0, NULL, NULL, 0);
+	put_raw(4, lsm, sizeof(lsm));
+	put_raw(7, NULL, 0);	/* LSM_INFO */
+	ckpt_le_store(pids + 4, 4, 1);	/* depth 0, pid 1 */
+	put_fields("PIDS", 0, pnames, pvalues, 2);
+	put_raw(4, pids, sizeof(pids));
+	put_fields("OBJREF", 0, onames, ovalues, 2);
+	put_fields("TREE", 0, tnames, tvalues, 1);
+	for (int k = 0; k < 6; k++)
+		ckpt_le_store(tree + 4 * k, 4, (uint32_t)row[k]);
+	put_raw(4, tree, sizeof(tree));
 }
 
 static void task(void)
@@ -119,16 +150,18 @@ static void pages(uint64_t n)
 	free(buf);
 }
 
+/* A chain of user namespaces, each created by the one before, so that
+ * every object but the last is referenced. */
 static void records(uint64_t n)
 {
 	static const char *const onames[] = { "objtype", "objref" };
-	static const char *const unames[] = { "uid" };
+	static const char *const unames[] = { "creator_ref" };
 
 	for (uint64_t i = 0; i < n / 2; i++) {
-		uint64_t ov[] = { 15, i + 1 }, uv[] = { i };
+		uint64_t ov[] = { 13, i + 2 }, uv[] = { i ? i + 1 : 0 };
 
 		put_fields("OBJREF", 0, onames, ov, 2);
-		put_fields("USER", 0, unames, uv, 1);
+		put_fields("USER_NS", 0, unames, uv, 1);
 	}
 }
 
@@ -149,6 +182,8 @@ int main(int argc, char **argv)
 	}
 	schema = ckpt_schema_by_id("linux-cr-rev6");
 	ckpt_writer_init(&w, f, schema);
+	if (ckpt_writer_digests(&w) < 0)
+		die("digests");
 	header();
 	task();
 	if (strcmp(argv[1], "pages") == 0)
@@ -156,6 +191,7 @@ int main(int argc, char **argv)
 	else
 		records(n);
 	tail();
+	ckpt_writer_release(&w);
 	if (fclose(f) != 0 || w.error)
 		die("close");
 	return 0;

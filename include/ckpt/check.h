@@ -45,6 +45,10 @@ struct ckpt_check_options {
 	const struct ckpt_kernel_profile *target;	/* NULL: no kernel rules run */
 	const char *target_name;	/* for messages: "the running kernel", a path */
 	bool allow_version_mismatch;	/* kernel-version becomes a warning */
+	/* Warnings become errors (not the kernel-version warning asked for
+	 * above), and so do the infos a rule names as strict errors (e.g.
+	 * namespaces shared with processes outside the image). */
+	bool strict;
 };
 
 struct ckpt_check_summary {

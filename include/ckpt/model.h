@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ckpt/decode.h"
 #include "ckpt/image.h"
 #include "ckpt/schema.h"
 
@@ -93,6 +94,7 @@ struct ckpt_model_vma {
 struct ckpt_model_mm {
 	int32_t objref;			/* 0 when the MM was not behind an OBJREF */
 	uint64_t record;
+	uint64_t map_count;		/* as the MM record says */
 	struct ckpt_model_vma *vmas;
 	size_t n_vmas;
 	struct ckpt_model_run *runs;	/* in image order */
@@ -118,12 +120,30 @@ struct ckpt_model {
 	size_t n_mms;
 	int64_t *pid_numbers;	/* PIDS entries: the number in the outermost ns */
 	size_t n_pid_numbers;
+	uint32_t *pid_depths;	/* PIDS entries: their depth (parallel to the above) */
+	uint64_t pids_rest;	/* PIDS buffer bytes after its last whole entry */
+	size_t n_tree;		/* entries of the TREE buffer (tasks[i] has entry i) */
 };
 
 /* One pass over img from where it stands (freshly opened).  NULL only when
  * memory runs out; a malformed image gives a model with failed set. */
 struct ckpt_model *ckpt_model_build(struct ckpt_image *img);
 void ckpt_model_free(struct ckpt_model *m);
+
+/* The same model, fed by a caller that runs its own pass (ckptcheck's
+ * engine): add every record in order, with its role, then finish.  add
+ * returns 0; -1 when the image failed while the record's page addresses
+ * were read (see ckpt_image_error()); -2 when memory ran out.  add may read
+ * a long record's bytes with ckpt_image_record_bytes() (only its page
+ * addresses, beyond the record's inline bytes), so a caller that reads the
+ * same record from a stream must do so after it.  finish consumes the
+ * builder; failed says the pass stopped at a reader error. */
+struct ckpt_model_builder;
+struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img);
+int ckpt_model_builder_add(struct ckpt_model_builder *b, const struct ckpt_record *rec,
+			   const struct ckpt_role *role);
+struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *b, bool failed);
+void ckpt_model_builder_free(struct ckpt_model_builder *b);
 
 /* Look-ups; NULL / NONE when there is no such thing. */
 const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref);

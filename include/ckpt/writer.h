@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ckpt/decode.h"
 #include "ckpt/schema.h"
 
 /* One record being built; data holds the whole record, frame included. */
@@ -40,6 +41,10 @@ struct ckpt_writer {
 	uint64_t records;	/* records written: the next record's index */
 	int error;		/* errno of the first failed write */
 	struct ckpt_digest_batch *digests;	/* NULL: no EXT_DIGEST records */
+	/* The followers announced so far: a digest record may not come
+	 * between a parent and the records that carry its data. */
+	struct ckpt_roles roles;
+	bool after_objref;	/* nor between an OBJREF and its object */
 };
 
 void ckpt_writer_init(struct ckpt_writer *w, FILE *out, const struct ckpt_schema *s);

@@ -34,8 +34,9 @@ static void usage(FILE *out)
 		"Usage: ckptcheck [OPTION]... IMAGE\n"
 		"       ckptcheck --save-profile FILE\n"
 		"Check a Linux checkpoint image before restoring it: structure, header, kernel\n"
-		"compatibility with a target kernel, and the objref graph.  IMAGE may be - for\n"
-		"standard input.\n"
+		"compatibility with a target kernel, the objref graph, semantics (tree, memory,\n"
+		"capabilities), refcounts and integrity digests.  IMAGE may be - for standard\n"
+		"input.\n"
 		"\n"
 		"  -j, --json                  print a JSON document (shape in ckptcheck(1))\n"
 		"  -q, --quiet                 print nothing; the exit status says it all\n"
@@ -44,6 +45,8 @@ static void usage(FILE *out)
 		"  -t, --target FILE           check against this saved kernel profile\n"
 		"                              (default: the running kernel)\n"
 		"      --allow-version-mismatch  a kernel version mismatch is only a warning\n"
+		"      --strict                warnings are errors, and so are objects that\n"
+		"                              something outside the image also used\n"
 		"      --save-profile FILE     write the running kernel's profile to FILE\n"
 		"                              (- for standard output) and exit\n"
 		"      --list-rules            list every rule and exit\n"
@@ -231,7 +234,7 @@ static int save_profile(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION };
+	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION, OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -239,6 +242,7 @@ int main(int argc, char **argv)
 		{ "skip", required_argument, NULL, 's' },
 		{ "target", required_argument, NULL, 't' },
 		{ "allow-version-mismatch", no_argument, NULL, OPT_ALLOW_VERSION },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 		{ "help", no_argument, NULL, 'h' },
@@ -249,7 +253,10 @@ int main(int argc, char **argv)
 	struct ckpt_kernel_profile target;
 	enum output output = OUT_TEXT;
 	const char *target_path = NULL, *save_path = NULL;
-	char *only = NULL, *skip = NULL;
+	/* Every --rule and --skip counts, not just the last; there are
+	 * fewer of them than arguments. */
+	char *only[argc], *skip[argc];
+	size_t n_only = 0, n_skip = 0;
 	char err[256], target_name[300];
 	int c, status;
 
@@ -262,16 +269,19 @@ int main(int argc, char **argv)
 			output = OUT_QUIET;
 			break;
 		case 'r':
-			only = optarg;
+			only[n_only++] = optarg;
 			break;
 		case 's':
-			skip = optarg;
+			skip[n_skip++] = optarg;
 			break;
 		case 't':
 			target_path = optarg;
 			break;
 		case OPT_ALLOW_VERSION:
 			opt.allow_version_mismatch = true;
+			break;
+		case OPT_STRICT:
+			opt.strict = true;
 			break;
 		case OPT_SAVE_PROFILE:
 			save_path = optarg;
@@ -326,8 +336,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptcheck: out of memory\n");
 		return EXIT_TROUBLE;
 	}
-	if ((only && !select_rules(chk, "--rule", only, true)) ||
-	    (skip && !select_rules(chk, "--skip", skip, false))) {
+	bool selected = true;
+
+	for (size_t i = 0; i < n_only && selected; i++)
+		selected = select_rules(chk, "--rule", only[i], true);
+	for (size_t i = 0; i < n_skip && selected; i++)
+		selected = select_rules(chk, "--skip", skip[i], false);
+	if (!selected) {
 		ckpt_check_free(chk);
 		return EXIT_TROUBLE;
 	}

@@ -13,6 +13,9 @@ static const struct check_module *const modules[] = {
 	&check_module_header,
 	&check_module_kernel,
 	&check_module_objref,
+	&check_module_semantics,
+	&check_module_refcount,
+	&check_module_integrity,
 };
 #define N_MODULES CKPT_ARRAY_LEN(modules)
 
@@ -72,6 +75,9 @@ struct ckpt_check {
 	void *state[N_MODULES];
 	const struct ckpt_record *rec;	/* being walked */
 	const struct ckpt_role *role;
+	bool active[N_MODULES];		/* a rule of the family runs */
+	struct ckpt_model_builder *builder;
+	struct ckpt_model *model;
 	bool no_memory;
 };
 
@@ -152,12 +158,84 @@ const struct ckpt_schema *check_schema(const struct ckpt_check *c)
 	return c->schema;
 }
 
+const struct ckpt_model *check_model(const struct ckpt_check *c)
+{
+	return c->model;
+}
+
+/* Whether some family with a rule to run wants the bytes of long records. */
+static bool bytes_wanted(const struct ckpt_check *c)
+{
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->bytes && c->active[m])
+			return true;
+	return false;
+}
+
+/* A family none of whose rules runs on this image is not called at all:
+ * selecting rules makes a pass cheaper. */
+static bool family_runs(const struct ckpt_check *c, size_t m)
+{
+	for (size_t i = 0; i < modules[m]->n_rules; i++)
+		if (check_rule_on(c, &modules[m]->rules[i]))
+			return true;
+	return false;
+}
+
+/* Hands the bytes of a long record past its inline ones to the families
+ * that want them.  A stream cannot go back: when the walk or the model
+ * already read past the inline bytes, the families learn that the bytes
+ * are gone.  -1 when the image fails inside the record. */
+static int deliver_bytes(struct ckpt_check *c, struct ckpt_image *img, const struct ckpt_record *rec,
+			 const struct ckpt_role *role, bool walked)
+{
+	bool stream = ckpt_image_size(img) == 0;
+	bool read_on = walked || (role->follow && role->follow->layout.kind == CKPT_L_PAGES &&
+				  rec->hdr_len + 8 * role->count > rec->avail);
+	uint64_t from = rec->avail;
+
+	if (stream && read_on) {
+		for (size_t m = 0; m < N_MODULES; m++)
+			if (modules[m]->bytes && c->active[m])
+				modules[m]->bytes(c, c->state[m], rec, NULL, 0, true);
+		return 0;
+	}
+	for (;;) {
+		const uint8_t *p;
+		ssize_t n = ckpt_image_record_bytes(img, from, &p, CKPT_INLINE_MAX);
+
+		if (n < 0)
+			return -1;
+		from += (uint64_t)n;
+		for (size_t m = 0; m < N_MODULES; m++)
+			if (modules[m]->bytes && c->active[m])
+				modules[m]->bytes(c, c->state[m], rec, n ? p : NULL, (size_t)n,
+						  from >= rec->len);
+		if (n == 0 || from >= rec->len)
+			return 0;
+	}
+}
+
+/* Whether a family that judges the model has a rule to run on this image:
+ * otherwise the pass does not pay for building it. */
+static bool model_wanted(const struct ckpt_check *c)
+{
+	for (size_t m = 0; m < N_MODULES; m++)
+		if (modules[m]->uses_model && c->active[m])
+			return true;
+	return false;
+}
+
 static void vreport(struct ckpt_check *c, const struct ckpt_rule *r, int sev, uint64_t index,
 		    uint64_t offset, const char *record, const char *fmt, va_list ap)
 {
 	struct ckpt_finding f = {
 		.rule = r,
-		.severity = sev < 0 ? r->severity : (enum ckpt_severity)sev,
+		/* --strict: a rule's own warning severity means "suspect", and a
+		 * strict gate refuses suspects.  Severities a rule chose for this
+		 * finding (sev >= 0) already account for the options. */
+		.severity = sev >= 0 ? (enum ckpt_severity)sev :
+			    c->opt.strict && r->severity == CKPT_SEV_WARNING ? CKPT_SEV_ERROR : r->severity,
 		.index = index,
 		.offset = offset,
 	};
@@ -225,7 +303,7 @@ static void w_field(void *arg, const struct ckpt_field *f, const uint8_t *base)
 	struct ckpt_check *c = arg;
 
 	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->field)
+		if (modules[m]->field && c->active[m])
 			modules[m]->field(c, c->state[m], c->rec, f, base);
 }
 
@@ -235,7 +313,7 @@ static void w_text(void *arg, const char *name, const uint8_t *s, size_t len, bo
 
 	(void)name;
 	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->text)
+		if (modules[m]->text && c->active[m])
 			modules[m]->text(c, c->state[m], c->rec, c->role, s, len, terminated);
 }
 
@@ -311,6 +389,7 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	struct ckpt_record rec;
 	struct ckpt_role role;
 	int ret = 0, r;
+	bool want_bytes;
 
 	if (!sum)
 		sum = &local;
@@ -321,9 +400,19 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	c->sum = sum;
 	memset(c->state, 0, sizeof(c->state));
 	c->no_memory = false;
+	c->model = NULL;
+	c->builder = NULL;
+	for (size_t m = 0; m < N_MODULES; m++)
+		c->active[m] = family_runs(c, m);
+	want_bytes = bytes_wanted(c);
+	if (model_wanted(c) && !(c->builder = ckpt_model_builder_new(img))) {
+		ret = -1;
+		goto out;
+	}
 	for (size_t m = 0; m < N_MODULES; m++) {
 		c->state[m] = calloc(1, modules[m]->state_size ? modules[m]->state_size : 1);
-		if (!c->state[m] || (modules[m]->begin && modules[m]->begin(c, c->state[m], img) < 0)) {
+		if (!c->state[m] || (c->active[m] && modules[m]->begin &&
+				      modules[m]->begin(c, c->state[m], img) < 0)) {
 			ret = -1;
 			goto out;
 		}
@@ -337,9 +426,22 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		out.last_offset = rec.offset;
 		out.last_len = rec.len;
 		for (size_t m = 0; m < N_MODULES; m++)
-			if (modules[m]->record)
+			if (modules[m]->record && c->active[m])
 				modules[m]->record(c, c->state[m], &rec, &role);
-		if (worth_walking(&rec, &role)) {
+		if (c->builder) {
+			r = ckpt_model_builder_add(c->builder, &rec, &role);
+			if (r == -2) {
+				/* Judge what can be judged without the model. */
+				ckpt_model_builder_free(c->builder);
+				c->builder = NULL;
+				c->no_memory = true;
+			} else if (r < 0) {
+				break;
+			}
+		}
+		bool walked = worth_walking(&rec, &role);
+
+		if (walked) {
 			c->rec = &rec;
 			c->role = &role;
 			r = ckpt_walk_record(img, &rec, &role, NULL, &walk_ops, c);
@@ -348,18 +450,28 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 			if (r < 0)
 				break;
 		}
+		if (want_bytes && rec.len > rec.avail && (r = deliver_bytes(c, img, &rec, &role, walked)) < 0)
+			break;
 	}
 	out.failed = r < 0;
 	out.err = out.failed ? ckpt_image_error(img) : NULL;
 	out.end = ckpt_image_end(img);
 	sum->records = out.records;
 	sum->read_whole = !out.failed;
+	if (c->builder) {
+		c->model = ckpt_model_builder_finish(c->builder, out.failed);
+		c->builder = NULL;
+	}
 	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->end)
+		if (modules[m]->end && c->active[m])
 			modules[m]->end(c, c->state[m], &out);
 	if (c->no_memory)
 		ret = -1;
 out:
+	ckpt_model_builder_free(c->builder);
+	ckpt_model_free(c->model);
+	c->builder = NULL;
+	c->model = NULL;
 	for (size_t m = 0; m < N_MODULES; m++) {
 		if (c->state[m] && modules[m]->release)
 			modules[m]->release(c->state[m]);

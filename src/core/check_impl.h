@@ -11,6 +11,7 @@
 
 #include "ckpt/check.h"
 #include "ckpt/decode.h"
+#include "ckpt/model.h"
 
 /* How the pass ended. */
 struct check_outcome {
@@ -39,7 +40,17 @@ struct check_module {
 	/* Text payloads: the bytes up to the last non-zero one. */
 	void (*text)(struct ckpt_check *c, void *st, const struct ckpt_record *rec,
 		     const struct ckpt_role *role, const uint8_t *s, size_t len, bool terminated);
+	/* The bytes of a record longer than its inline bytes, from rec->avail
+	 * to its end, in order, after record() saw the inline ones; `last`
+	 * on the final piece.  p is NULL (n 0, last) when they cannot be read
+	 * again: a stream whose walk already passed over them. */
+	void (*bytes)(struct ckpt_check *c, void *st, const struct ckpt_record *rec,
+		      const uint8_t *p, size_t n, bool last);
 	void (*end)(struct ckpt_check *c, void *st, const struct check_outcome *out);
+	/* The family judges the image model (include/ckpt/model.h): the engine
+	 * builds it during the pass when one of the family's rules runs, and
+	 * check_model() hands it to end(). */
+	bool uses_model;
 	void (*release)(void *st);	/* frees what the state points to */
 };
 
@@ -47,11 +58,17 @@ extern const struct check_module check_module_structure;
 extern const struct check_module check_module_header;
 extern const struct check_module check_module_kernel;
 extern const struct check_module check_module_objref;
+extern const struct check_module check_module_semantics;
+extern const struct check_module check_module_refcount;
+extern const struct check_module check_module_integrity;
 
 /* Whether rule r runs on this image (selected, and for its dialect). */
 bool check_rule_on(const struct ckpt_check *c, const struct ckpt_rule *r);
 const struct ckpt_check_options *check_options(const struct ckpt_check *c);
 const struct ckpt_schema *check_schema(const struct ckpt_check *c);
+/* The model of the image, in end() of a family that uses_model; NULL when
+ * no such family runs or memory ran out. */
+const struct ckpt_model *check_model(const struct ckpt_check *c);
 
 /* Reports a finding of rule r (if it runs) at record index/offset; sev < 0
  * means the rule's default severity.  The message is one sentence. */

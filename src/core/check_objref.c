@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check_impl.h"
+#include "ckpt/ext.h"
 
 #define REV6	CKPT_DIALECT_BIT(CKPT_DIALECT_REV6)
 
@@ -46,6 +47,8 @@ struct state {
 	const struct ckpt_names *objtypes;
 	const struct ckpt_field *f_objtype, *f_objref;
 	uint32_t objref_type;
+	/* Per object type: the record type named like it, 0 if none. */
+	uint32_t record_of[64];
 	/* Objects in definition order, and an open-addressing index of them
 	 * (slot = position + 1; 0 is empty). */
 	struct object *objs;
@@ -139,6 +142,12 @@ static int ob_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *im
 		st->f_objtype = ckpt_rtype_field(rt, "objtype");
 		st->f_objref = ckpt_rtype_field(rt, "objref");
 	}
+	for (uint32_t t = 0; t < CKPT_ARRAY_LEN(st->record_of); t++) {
+		const char *name = ckpt_names_lookup(st->objtypes, t);
+		const struct ckpt_rtype *ort = name ? ckpt_schema_type_by_name(s, name) : NULL;
+
+		st->record_of[t] = ort ? ort->type : 0;
+	}
 	return 0;
 }
 
@@ -190,14 +199,15 @@ static void define(struct ckpt_check *c, struct state *st, const struct ckpt_rec
  * the object type, when the dialect has one (PID objects have none). */
 static void owe(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
 {
+	(void)c;
 	if (!st->f_objtype || !st->f_objref || !ckpt_field_fits(st->f_objref, rec->avail))
 		return;
-	const char *name = ckpt_names_lookup(st->objtypes, ckpt_field_u64(st->f_objtype, rec->data));
-	const struct ckpt_rtype *rt = name ? ckpt_schema_type_by_name(check_schema(c), name) : NULL;
+	uint64_t objtype = ckpt_field_u64(st->f_objtype, rec->data);
 
-	if (!rt || st->n_owed == CKPT_ARRAY_LEN(st->owed))
+	if (objtype >= CKPT_ARRAY_LEN(st->record_of) || !st->record_of[objtype] ||
+	    st->n_owed == CKPT_ARRAY_LEN(st->owed))
 		return;
-	st->owed[st->n_owed].type = rt->type;
+	st->owed[st->n_owed].type = st->record_of[objtype];
 	st->owed[st->n_owed].ref = (int32_t)ckpt_field_s64(st->f_objref, rec->data);
 	st->owed[st->n_owed].index = rec->index;
 	st->n_owed++;
@@ -216,8 +226,9 @@ static void ob_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		owe(c, st, rec);
 		return;
 	}
-	/* Followers belong to the record before them. */
-	if (role->name || !st->n_owed)
+	/* Followers belong to the record before them, and ckpttools extension
+	 * records (a digest every so many records) belong to no object. */
+	if (role->name || !st->n_owed || (rec->type >= CKPT_EXT_FIRST && rec->type <= CKPT_EXT_LAST))
 		return;
 	st->n_owed--;
 	if (rec->type != st->owed[st->n_owed].type) {

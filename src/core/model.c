@@ -35,10 +35,16 @@ struct tree_entry {
 	uint32_t depth;
 };
 
+/* What the builder does with a record, by its type (cached per type). */
+enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS };
+
 struct builder {
 	struct ckpt_model *m;
+	unsigned char *kinds;		/* per entry of the schema's type table */
+	/* Per object type: the record type named like it (NULL: none). */
+	const struct ckpt_rtype *objtype_rt[64];
 	struct ckpt_image *img;
-	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids;
+	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
 	struct tree_entry *tree;
 	size_t n_tree, cap_tree;
@@ -156,10 +162,22 @@ static void claim_first_record(struct builder *b, const struct ckpt_record *rec)
 
 	if (o->objref_record + 1 != rec->index)
 		return;
-	const char *tn = ckpt_names_lookup(m->schema->objtypes, o->objtype);
-
-	if (tn && strcmp(tn, rec->rt->name) == 0)
+	if (o->objtype < CKPT_ARRAY_LEN(b->objtype_rt) && b->objtype_rt[o->objtype] == rec->rt)
 		o->first_record = rec->index;
+}
+
+static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
+{
+	const struct ckpt_schema *s = b->m->schema;
+	size_t t = (size_t)(rec->rt - s->types);
+
+	if (!rec->rt || rec->rt < s->types || t >= s->n_types)
+		return K_OTHER;
+	if (b->kinds[t] == K_UNKNOWN)
+		b->kinds[t] = is(rec, "TASK") ? K_TASK : is(rec, "MM") ? K_MM : is(rec, "VMA") ? K_VMA :
+			      is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS") ?
+			      K_TASK_REFS : K_OTHER;
+	return (enum kind)b->kinds[t];
 }
 
 static void copy_text(const struct ckpt_record *rec, char *out, size_t size)
@@ -242,7 +260,7 @@ static bool on_mm(struct builder *b, const struct ckpt_record *rec)
 	if (!GROW(m->mms, b->cap_mms, m->n_mms))
 		return false;
 	b->mm = &m->mms[m->n_mms++];
-	*b->mm = (struct ckpt_model_mm){ .record = rec->index };
+	*b->mm = (struct ckpt_model_mm){ .record = rec->index, .map_count = field_u(rec, "map_count") };
 	if (m->n_objects && m->objects[m->n_objects - 1].first_record == rec->index)
 		b->mm->objref = m->objects[m->n_objects - 1].objref;
 	b->cap_vmas = b->cap_runs = 0;
@@ -291,6 +309,18 @@ static bool add_page(struct builder *b, uint64_t addr, uint64_t offset, uint64_t
 	return true;
 }
 
+/* Bytes [at, at + n) of rec: from its inline bytes when they hold them (a
+ * stream cannot give back what record_bytes has passed), else read on. */
+static int record_span(struct builder *b, const struct ckpt_record *rec, uint64_t at, size_t n,
+		       const uint8_t **p)
+{
+	if (at + n <= rec->avail) {
+		*p = rec->data + at;
+		return 0;
+	}
+	return ckpt_image_record_bytes(b->img, at, p, n) == (ssize_t)n ? 0 : -1;
+}
+
 /* A PAGES buffer: N addresses then N pages.  Only the addresses are read;
  * pages that do not fit in the record are not recorded. */
 static int on_pages(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
@@ -305,11 +335,8 @@ static int on_pages(struct builder *b, const struct ckpt_record *rec, const stru
 		const uint8_t *p;
 		uint64_t at = from + 8 * i;
 
-		if (at + 8 <= rec->avail) {
-			p = rec->data + at;
-		} else if (ckpt_image_record_bytes(b->img, at, &p, 8) != 8) {
+		if (record_span(b, rec, at, 8, &p) < 0)
 			return -1;
-		}
 		uint64_t page = rec->offset + from + 8 * role->count + i * CKPT_PAGE_SIZE;
 
 		if (!add_page(b, ckpt_le_load(p, 8), page, rec->index))
@@ -327,19 +354,22 @@ static int on_pids(struct builder *b, const struct ckpt_record *rec)
 	while (rec->len - pos >= 4) {
 		const uint8_t *p;
 
-		if (ckpt_image_record_bytes(b->img, pos, &p, 8) < 4)
+		if (record_span(b, rec, pos, 4, &p) < 0)
 			return -1;
 		uint64_t depth = ckpt_le_load(p, 4);
 
 		if ((depth + 1) * 4 > rec->len - pos - 4)
 			break;
-		if (ckpt_image_record_bytes(b->img, pos + 4, &p, 4) != 4)
+		if (record_span(b, rec, pos + 4, 4, &p) < 0)
 			return -1;
-		if (!GROW(m->pid_numbers, b->cap_pids, m->n_pid_numbers))
+		if (!GROW(m->pid_numbers, b->cap_pids, m->n_pid_numbers) ||
+		    !GROW(m->pid_depths, b->cap_depths, m->n_pid_numbers))
 			return -2;
+		m->pid_depths[m->n_pid_numbers] = (uint32_t)depth;
 		m->pid_numbers[m->n_pid_numbers++] = (int32_t)ckpt_le_load(p, 4);
 		pos += 4 + (depth + 1) * 4;
 	}
+	m->pids_rest = rec->len - pos;
 	return 0;
 }
 
@@ -378,15 +408,19 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 		return -2;
 	if (rec->type && rec->type == m->schema->objref_type)
 		return on_objref(b, rec) ? 0 : -2;
-	if (is(rec, "TASK"))
+	switch (kind_of(b, rec)) {
+	case K_TASK:
 		return on_task(b, rec) ? 0 : -2;
-	if (is(rec, "MM"))
+	case K_MM:
 		return on_mm(b, rec) ? 0 : -2;
-	if (is(rec, "VMA"))
+	case K_VMA:
 		return on_vma(b, rec) ? 0 : -2;
-	if (is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS")) {
+	case K_TASK_REFS:
 		on_task_refs(b, rec);
 		return 0;
+	case K_UNKNOWN:
+	case K_OTHER:
+		break;
 	}
 	if (!role->name)
 		return 0;
@@ -428,6 +462,7 @@ static void finish(struct builder *b)
 {
 	struct ckpt_model *m = b->m;
 
+	m->n_tree = b->n_tree;
 	for (size_t i = 0; i < m->n_tasks && i < b->n_tree; i++) {
 		struct ckpt_model_task *t = &m->tasks[i];
 		const struct tree_entry *e = &b->tree[i];
@@ -454,27 +489,86 @@ static void finish(struct builder *b)
 		}
 }
 
+struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
+{
+	struct builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->m = calloc(1, sizeof(*b->m));
+	if (!b->m) {
+		free(b);
+		return NULL;
+	}
+	b->img = img;
+	b->m->schema = ckpt_image_schema(img);
+	b->m->size = ckpt_image_size(img);
+	b->kinds = calloc(b->m->schema->n_types + 1, 1);
+	if (!b->kinds) {
+		free(b->m);
+		free(b);
+		return NULL;
+	}
+	for (uint32_t t = 0; t < CKPT_ARRAY_LEN(b->objtype_rt) && b->m->schema->objtypes; t++) {
+		const char *name = ckpt_names_lookup(b->m->schema->objtypes, t);
+
+		b->objtype_rt[t] = name ? ckpt_schema_type_by_name(b->m->schema, name) : NULL;
+	}
+	return (struct ckpt_model_builder *)b;
+}
+
+int ckpt_model_builder_add(struct ckpt_model_builder *mb, const struct ckpt_record *rec,
+			   const struct ckpt_role *role)
+{
+	return one_record((struct builder *)mb, rec, role);
+}
+
+struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *mb, bool failed)
+{
+	struct builder *b = (struct builder *)mb;
+	struct ckpt_model *m = b->m;
+
+	if (failed) {
+		m->failed = true;
+		m->err = *ckpt_image_error(b->img);
+	}
+	m->end = ckpt_image_end(b->img);
+	finish(b);
+	free(b->tree);
+	free(b->kinds);
+	free(b);
+	return m;
+}
+
+void ckpt_model_builder_free(struct ckpt_model_builder *mb)
+{
+	struct builder *b = (struct builder *)mb;
+
+	if (!b)
+		return;
+	ckpt_model_free(b->m);
+	free(b->tree);
+	free(b->kinds);
+	free(b);
+}
+
 struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 {
-	struct ckpt_model *m = calloc(1, sizeof(*m));
-	struct builder b = { .m = m, .img = img };
+	struct ckpt_model_builder *b = ckpt_model_builder_new(img);
 	struct ckpt_roles roles;
 	struct ckpt_record rec;
 	struct ckpt_role role;
 	int r;
 
-	if (!m)
+	if (!b)
 		return NULL;
-	m->schema = ckpt_image_schema(img);
-	m->size = ckpt_image_size(img);
 	ckpt_roles_init(&roles);
 	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
 		ckpt_roles_next(&roles, &rec, &role);
-		int s = one_record(&b, &rec, &role);
+		int s = ckpt_model_builder_add(b, &rec, &role);
 
 		if (s == -2) {
-			free(b.tree);
-			ckpt_model_free(m);
+			ckpt_model_builder_free(b);
 			return NULL;
 		}
 		if (s < 0) {
@@ -482,14 +576,7 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 			break;
 		}
 	}
-	if (r < 0) {
-		m->failed = true;
-		m->err = *ckpt_image_error(img);
-	}
-	m->end = ckpt_image_end(img);
-	finish(&b);
-	free(b.tree);
-	return m;
+	return ckpt_model_builder_finish(b, r < 0);
 }
 
 void ckpt_model_free(struct ckpt_model *m)
@@ -508,6 +595,7 @@ void ckpt_model_free(struct ckpt_model *m)
 	free(m->tasks);
 	free(m->mms);
 	free(m->pid_numbers);
+	free(m->pid_depths);
 	free(m);
 }
 

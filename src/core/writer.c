@@ -135,6 +135,7 @@ int ckpt_writer_digests(struct ckpt_writer *w)
 			return -1;
 	}
 	ckpt_digest_batch_init(w->digests, 0);
+	ckpt_roles_init(&w->roles);
 	return 0;
 }
 
@@ -208,7 +209,22 @@ int ckpt_writer_put(struct ckpt_writer *w, const struct ckpt_rbuf *b)
 	if (b->rt && b->rt->type == w->schema->tail_type)
 		return 0;
 	ckpt_digest_batch_add(w->digests, ckpt_digest(b->data, b->len));
-	if (w->digests->count >= CKPT_EXT_DIGEST_EVERY)
+
+	struct ckpt_record rec = {
+		.type = b->rt ? b->rt->type : 0, .len = b->len, .hdr_len = w->schema->hdr_len,
+		.rt = b->rt, .data = b->data, .avail = b->len,
+	};
+	struct ckpt_role role;
+
+	ckpt_roles_next(&w->roles, &rec, &role);
+	if (rec.type == w->schema->objref_type)
+		w->after_objref = true;
+	else if (!w->roles.parent)
+		w->after_objref = false;
+	/* At a record boundary that splits nothing; a batch holds up to
+	 * CKPT_EXT_DIGEST_MAX, so waiting for one is always possible. */
+	if (w->digests->count >= CKPT_EXT_DIGEST_EVERY &&
+	    ((!w->roles.parent && !w->after_objref) || w->digests->count >= CKPT_EXT_DIGEST_MAX - 1))
 		return ckpt_writer_flush_digests(w);
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "ckpt/check.h"
 #include "ckpt/decode.h"
+#include "ckpt/ext.h"
 #include "ckpt/kernel.h"
 #include "ckpt/writer.h"
 #include "suites.h"
@@ -197,6 +198,9 @@ static void put_objref(struct img *m, uint64_t objtype, int32_t ref)
 	put(m);
 }
 
+/* Set: rev 6 images are written without EXT_DIGEST records. */
+static bool plain_images;
+
 static void start(struct img *m, const char *dialect)
 {
 	memset(m, 0, sizeof(*m));
@@ -205,12 +209,16 @@ static void start(struct img *m, const char *dialect)
 	m->s = ckpt_schema_by_id(dialect);
 	ck_assert_ptr_nonnull(m->s);
 	ckpt_writer_init(&m->w, m->f, m->s);
+	/* Rev 6 images carry digests, as ckpt writes them. */
+	if (m->s->dialect == CKPT_DIALECT_REV6 && !plain_images)
+		ck_assert_int_eq(ckpt_writer_digests(&m->w), 0);
 }
 
 static void finish(struct img *m)
 {
 	ck_assert_int_eq(fclose(m->f), 0);
 	ck_assert_int_eq(m->w.error, 0);
+	ckpt_writer_release(&m->w);
 }
 
 static void header_consts(struct img *m, const struct ckpt_kernel_profile *p)
@@ -341,8 +349,11 @@ static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum 
 		set(m, "ns_objref", 5);	/* refers to it: only the type is wrong */
 		put(m);
 	}
-	if (b == B_OBJREF_UNREFERENCED)
-		put_objref(m, CKPT_OBJ_PID, 5);
+	if (b == B_OBJREF_UNREFERENCED) {
+		put_objref(m, CKPT_OBJ_USER_NS, 5);
+		begin(m, "USER_NS", 0);
+		put(m);
+	}
 	if (b == B_OBJREF_RECORD) {	/* a UTS_NS object without its record */
 		put_objref(m, CKPT_OBJ_UTS_NS, 5);
 		begin(m, "NS", 0);
@@ -383,6 +394,252 @@ static void build_v17(struct img *m, const struct ckpt_kernel_profile *p, enum b
 	tail(m, b);
 	finish(m);
 }
+
+/* -- the semantic rules ------------------------------------------------------ */
+
+/* What a semantics image gets wrong: each breaks one semantic rule. */
+enum sem_breakage {
+	S_NONE, S_PIDS_COUNT, S_PIDS_REST, S_PID_OBJECTS, S_TREE_COUNT, S_TREE_TASKS,
+	S_TREE_PARENT, S_TREE_DUP_PID, S_TREE_LEADER, S_TREE_DEPTH, S_TREE_CHILD_DEPTH,
+	S_THREAD_SHARED, S_VMA_UNALIGNED, S_VMA_BEYOND, S_VMA_EMPTY, S_VMA_ORDER, S_MAP_COUNT,
+	S_PGARR_SHORT, S_PGARR_LONG, S_PAGE_OUTSIDE, S_PAGE_UNALIGNED, S_PAGE_DUPLICATE,
+	S_CRED_CAPS, S_VSYSCALL, S_VSYSCALL_ANON,
+};
+
+static void set_name(struct img *m, const char *field, const char *name)
+{
+	ck_assert_msg(ckpt_rbuf_set_name(&m->b, field, name) == 0, "cannot set %s to %s", field, name);
+}
+
+/* The fixed opening of a rev 6 image for kernel p, up to PIDS. */
+static void rev6_opening(struct img *m, const struct ckpt_kernel_profile *p)
+{
+	start(m, "linux-cr-rev6");
+	begin(m, "HEADER", 0);
+	set(m, "magic", 0x00feed0cc0a2d200ULL);
+	set(m, "arch_id", ckpt_kernel_arch_id(p->arch));
+	set(m, "major", p->major);
+	set(m, "minor", p->minor);
+	set(m, "patch", p->patch);
+	set(m, "rev", 6);
+	header_consts(m, p);
+	set(m, "uflags", 0x1);
+	put(m);
+	put_text(m, "BUFFER", p->release, 65);
+	put_text(m, "BUFFER", "#1 SMP", 65);
+	put_text(m, "BUFFER", p->arch, 65);
+	begin(m, "HEADER_ARCH", 0);
+	set(m, "has_fxsr", p->has_fxsr);
+	set(m, "has_xsave", p->has_xsave);
+	set(m, "xstate_size", p->xstate_size);
+	put(m);
+	begin(m, "CONTAINER", 0);
+	put(m);
+	put_text(m, "BUFFER", "", 11);
+	put_raw(m, type_of(m, "LSM_INFO"), NULL, 0);
+}
+
+/* A PGARR and its BUFFER: n addresses, then `pages` pages (n unless a
+ * breakage makes the buffer lie). */
+static void put_pgarr(struct img *m, const uint64_t *addrs, size_t n, size_t pages)
+{
+	size_t len = 8 * n + 4096 * pages;
+	uint8_t *buf = calloc(1, len);
+
+	for (size_t i = 0; i < n; i++)
+		ckpt_le_store(buf + 8 * i, 8, addrs[i]);
+	begin(m, "PGARR", 0);
+	set(m, "nr_pages", n);
+	put(m);
+	put_raw(m, type_of(m, "BUFFER"), buf, len);
+	free(buf);
+}
+
+static void put_vma_type(struct img *m, const char *type, uint64_t start, uint64_t end)
+{
+	begin(m, "VMA", 0);
+	set_name(m, "vma_type", type);
+	set(m, "vm_start", start);
+	set(m, "vm_end", end);
+	set(m, "vm_flags", 0x100073);
+	put(m);
+}
+
+static void put_vma(struct img *m, uint64_t start, uint64_t end)
+{
+	put_vma_type(m, "ANON", start, end);
+}
+
+/* Objrefs of the semantics image. */
+enum { S_PID1 = 1, S_PID2, S_PID3, S_USERNS, S_USER, S_CRED, S_MM, S_SIGHAND, S_SIGNAL, S_PID4 };
+
+/* Three tasks: a root process, its thread, and a child process, with one
+ * cred, one mm (two VMAs with pages), one sighand and one signal. */
+/* EXT_USERS entries to write before the TAIL of a semantics image. */
+static struct ckpt_ext_user sem_users[8];
+static size_t n_sem_users;
+
+static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum sem_breakage b)
+{
+	rev6_opening(m, p);
+	const int32_t flat[] = { 0, 100, 0, 101, 0, 102, 0 };
+	/* The root and its thread one pid namespace deeper than the child. */
+	const int32_t nested[] = { 1, 100, 1, 1, 101, 1, 0, 102 };
+	const int32_t *pids = b == S_TREE_CHILD_DEPTH ? nested : flat;
+	size_t pids_len = b == S_TREE_CHILD_DEPTH ? sizeof(nested) :
+			  b == S_PIDS_REST ? sizeof(flat) : sizeof(flat) - 4;
+
+	begin(m, "PIDS", 0);
+	set(m, "nr_pids", b == S_PIDS_COUNT ? 2 : 3);
+	set(m, "nr_vpids", 3);
+	put(m);
+	put_raw(m, type_of(m, "BUFFER"), pids, pids_len);
+	put_objref(m, CKPT_OBJ_PID, S_PID1);
+	put_objref(m, CKPT_OBJ_PID, S_PID2);
+	put_objref(m, CKPT_OBJ_PID, S_PID3);
+	if (b == S_PID_OBJECTS)
+		put_objref(m, CKPT_OBJ_PID, S_PID4);
+
+	/* vpid, vppid, vtgid, vpgid, vsid, depth */
+	int32_t rows[4][6] = {
+		{ S_PID1, -4097, S_PID1, S_PID1, S_PID1, 0 },
+		{ S_PID2, -4097, S_PID1, S_PID1, S_PID1, 0 },
+		{ S_PID3, S_PID1, S_PID3, S_PID1, S_PID1, 0 },
+		{ S_PID4, S_PID1, S_PID4, S_PID1, S_PID1, 0 },
+	};
+	size_t n_rows = 3, n_tasks = b == S_TREE_TASKS ? 4 : 3;
+
+	switch (b) {
+	case S_TREE_PARENT:
+		rows[2][1] = -4097;	/* the child's parent outside the image */
+		break;
+	case S_TREE_DUP_PID:
+		rows[2][0] = S_PID2;
+		break;
+	case S_TREE_LEADER:
+		rows[1][1] = S_PID1;	/* a thread whose parent is not its leader's */
+		break;
+	case S_TREE_DEPTH:
+		rows[2][5] = 1;
+		break;
+	case S_TREE_CHILD_DEPTH:
+		rows[0][5] = rows[1][5] = 1;
+		break;
+	default:
+		break;
+	}
+	begin(m, "TREE", 0);
+	set(m, "nr_tasks", b == S_TREE_COUNT ? 4 : n_rows);
+	put(m);
+	uint8_t tree[4 * 24];
+
+	for (size_t i = 0; i < n_rows; i++)
+		for (int k = 0; k < 6; k++)
+			ckpt_le_store(tree + 24 * i + 4 * k, 4, (uint32_t)rows[i][k]);
+	put_raw(m, type_of(m, "BUFFER"), tree, 24 * n_rows);
+
+	for (size_t t = 0; t < n_tasks; t++) {
+		begin(m, "TASK", 0);
+		set(m, "exit_signal", t == 1 ? 0 : 17);
+		put(m);
+		put_text(m, "STRING", t == 1 ? "worker" : "init", 16);
+		if (t == 0) {
+			put_objref(m, CKPT_OBJ_USER_NS, S_USERNS);
+			begin(m, "USER_NS", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_USER, S_USER);
+			begin(m, "USER", 0);
+			set(m, "userns_ref", S_USERNS);
+			put(m);
+			put_objref(m, CKPT_OBJ_CRED, S_CRED);
+			begin(m, "CRED", 0);
+			set(m, "user_ref", S_USER);
+			set(m, "cap_permitted", 0x3);
+			set(m, "cap_effective", b == S_CRED_CAPS ? 0x5 : 0x1);
+			put(m);
+			put_objref(m, CKPT_OBJ_MM, S_MM);
+			begin(m, "MM", 0);
+			set(m, "map_count", b == S_MAP_COUNT || b == S_VSYSCALL || b == S_VSYSCALL_ANON ? 3 : 2);
+			put(m);
+			put_raw(m, type_of(m, "BUFFER"), NULL, 0);	/* saved_auxv */
+			put_vma(m, 0x400000, b == S_VMA_UNALIGNED ? 0x402800 : b == S_VMA_EMPTY ? 0x400000 : 0x402000);
+			uint64_t text[] = { 0x400000, b == S_PAGE_OUTSIDE ? 0x402000 : b == S_PAGE_UNALIGNED ? 0x401010 : 0x401000 };
+
+			put_pgarr(m, text, 2, b == S_PGARR_SHORT ? 1 : b == S_PGARR_LONG ? 3 : 2);
+			begin(m, "PGARR", 0);
+			put(m);
+			uint64_t stack = b == S_VMA_ORDER ? 0x401000 : 0x7fffff000000ULL;
+
+			put_vma(m, stack, b == S_VMA_BEYOND ? 0x800000000000ULL : stack + 0x2000);
+			put_pgarr(m, &stack, 1, 1);
+			if (b == S_PAGE_DUPLICATE)
+				put_pgarr(m, &stack, 1, 1);
+			begin(m, "PGARR", 0);
+			put(m);
+			/* The vsyscall gate area, as a producer reading maps saves it. */
+			if (b == S_VSYSCALL || b == S_VSYSCALL_ANON) {
+				put_vma_type(m, b == S_VSYSCALL ? "VDSO" : "ANON", 0xffffffffff600000ULL,
+					     0xffffffffff601000ULL);
+				begin(m, "PGARR", 0);
+				put(m);
+			}
+			put_objref(m, CKPT_OBJ_SIGHAND, S_SIGHAND);
+			begin(m, "SIGHAND", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_SIGNAL, S_SIGNAL);
+			begin(m, "SIGNAL", 0);
+			put(m);
+		}
+		begin(m, "TASK_CREDS", 0);
+		set(m, "cred_ref", S_CRED);
+		set(m, "ecred_ref", S_CRED);
+		put(m);
+		if (t <= 1) {
+			begin(m, "TASK_OBJS", 0);
+			set(m, "mm_objref", S_MM);
+			set(m, "sighand_objref", b == S_THREAD_SHARED && t == 1 ? 0 : S_SIGHAND);
+			set(m, "signal_objref", S_SIGNAL);
+			put(m);
+		}
+	}
+	if (n_sem_users) {
+		uint8_t rec[CKPT_EXT_USERS_HDR_LEN + 8 * CKPT_EXT_USER_LEN];
+		size_t len = ckpt_ext_users_encode(sem_users, n_sem_users, rec);
+
+		put_raw(m, CKPT_EXT_USERS, rec + 8, len - 8);
+	}
+	tail(m, B_NONE);
+	finish(m);
+}
+
+static const struct {
+	enum sem_breakage b;
+	const char *rule;
+} sem_cases[] = {
+	{ S_PIDS_COUNT, "pids-count" },
+	{ S_PIDS_REST, "pids-count" },
+	{ S_PID_OBJECTS, "pids-count" },
+	{ S_TREE_COUNT, "tree-count" },
+	{ S_TREE_TASKS, "tree-count" },
+	{ S_TREE_PARENT, "tree-shape" },
+	{ S_TREE_DUP_PID, "tree-shape" },
+	{ S_TREE_LEADER, "tree-shape" },
+	{ S_TREE_DEPTH, "tree-depth" },
+	{ S_TREE_CHILD_DEPTH, "tree-depth" },
+	{ S_THREAD_SHARED, "thread-shared" },
+	{ S_VMA_UNALIGNED, "vma-bounds" },
+	{ S_VMA_BEYOND, "vma-bounds" },
+	{ S_VMA_EMPTY, "vma-bounds" },
+	{ S_VMA_ORDER, "vma-order" },
+	{ S_MAP_COUNT, "mm-map-count" },
+	{ S_PGARR_SHORT, "pgarr-size" },
+	{ S_PGARR_LONG, "pgarr-size" },
+	{ S_PAGE_OUTSIDE, "page-outside-vma" },
+	{ S_PAGE_UNALIGNED, "page-outside-vma" },
+	{ S_PAGE_DUPLICATE, "page-duplicate" },
+	{ S_CRED_CAPS, "cred-caps" },
+	{ S_VSYSCALL_ANON, "vma-bounds" },
+};
 
 static const struct {
 	enum breakage b;
@@ -427,6 +684,10 @@ START_TEST(test_registry)
 		"padding-nonzero", "header-uflags", "header-buffer-size", "kernel-version",
 		"kernel-const", "kernel-arch", "objref-invalid", "objref-duplicate",
 		"objtype-unknown", "objref-record", "objref-undefined", "objref-type", "objref-unreferenced",
+		"pids-count", "tree-count", "tree-shape", "tree-depth", "thread-shared", "vma-bounds",
+		"vma-order", "mm-map-count", "pgarr-size", "page-outside-vma", "page-duplicate", "cred-caps",
+		"users-external", "users-undercount", "users-entry",
+		"digest-mismatch", "digest-self", "digest-coverage", "digest-none",
 	};
 
 	ck_assert_uint_eq(n, CKPT_ARRAY_LEN(expected));
@@ -523,7 +784,15 @@ START_TEST(test_rule_per_breakage)
 		free(m.buf);
 	}
 
-	/* --allow-version-mismatch: the same finding, as a warning. */
+	/* --strict: a warning rule's findings are errors. */
+	opt.strict = true;
+	build_rev6(&m, &p, B_OBJREF_UNREFERENCED);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "objref-unreferenced", CKPT_SEV_ERROR);
+	free(m.buf);
+
+	/* --allow-version-mismatch: the same finding, as a warning, which
+	 * --strict leaves alone: the option asked for it. */
 	opt.allow_version_mismatch = true;
 	build_rev6(&m, &p, B_VERSION);
 	check_mem(m.buf, m.len, &opt, fd);
@@ -623,6 +892,176 @@ START_TEST(test_profile_round_trip)
 	ck_assert_int_eq(ckpt_kernel_profile_parse("[]", 2, &r, err, sizeof(err)), -1);
 	ck_assert_int_eq(ckpt_kernel_profile_load("/nonexistent/profile.json", &r, err, sizeof(err)), -1);
 	free(text);
+}
+END_TEST
+
+/* Each semantic breakage fires exactly its rule (no other error), once. */
+START_TEST(test_semantic_rules)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	build_sem(&m, &p, S_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+	free(m.buf);
+	build_sem(&m, &p, S_VSYSCALL);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "a VDSO VMA of the vsyscall page: %s", list_found(fd));
+	free(m.buf);
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(sem_cases); i++) {
+		build_sem(&m, &p, sem_cases[i].b);
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, sem_cases[i].rule, CKPT_SEV_ERROR);
+		ck_assert_msg(count_rule(fd, sem_cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
+		free(m.buf);
+	}
+	free(fd);
+}
+END_TEST
+
+/* The refcount rules, on the semantics image with EXT_USERS entries. */
+START_TEST(test_refcount_rules)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	/* What the image itself gives: mm, sighand, signal 2 users (the root
+	 * and its thread), the user namespace 3 (every task's cred). */
+	static const struct ckpt_ext_user good[] = {
+		{ S_MM, CKPT_OBJ_MM, 2, CKPT_USERS_KCMP, 0 },
+		{ S_SIGHAND, CKPT_OBJ_SIGHAND, 2, CKPT_USERS_KCMP, 0 },
+		{ S_SIGNAL, CKPT_OBJ_SIGNAL, 2, CKPT_USERS_KCMP, 0 },
+		{ S_USERNS, CKPT_OBJ_USER_NS, 3, CKPT_USERS_NS_INODE, 4026531837u },
+	};
+	static const struct {
+		size_t entry;		/* of good[]; or 4: an extra entry */
+		struct ckpt_ext_user u;
+		const char *rule;
+		enum ckpt_severity sev, strict_sev;
+	} cases[] = {
+		{ 0, { S_MM, CKPT_OBJ_MM, 3, CKPT_USERS_KCMP, 0 }, "users-external", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 2, { S_SIGNAL, CKPT_OBJ_SIGNAL, 1, CKPT_USERS_KCMP, 0 }, "users-undercount", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 3, { S_USERNS, CKPT_OBJ_USER_NS, 40, CKPT_USERS_NS_INODE, 4026531837u }, "users-external",
+		  CKPT_SEV_INFO, CKPT_SEV_ERROR },
+		{ 4, { 77, CKPT_OBJ_FS, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_CRED, CKPT_OBJ_MM, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_CRED, CKPT_OBJ_CRED, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_MM, CKPT_OBJ_MM, 2, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+	};
+	struct img m;
+
+	memcpy(sem_users, good, sizeof(good));
+	n_sem_users = CKPT_ARRAY_LEN(good);
+	build_sem(&m, &p, S_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+	free(m.buf);
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(cases); i++) {
+		memcpy(sem_users, good, sizeof(good));
+		n_sem_users = CKPT_ARRAY_LEN(good) + (cases[i].entry == CKPT_ARRAY_LEN(good));
+		sem_users[cases[i].entry] = cases[i].u;
+		build_sem(&m, &p, S_NONE);
+		opt.strict = false;
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, cases[i].rule, cases[i].sev);
+		ck_assert_msg(count_rule(fd, cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
+		opt.strict = true;
+		check_mem(m.buf, m.len, &opt, fd);
+		expect_only(fd, cases[i].rule, cases[i].strict_sev);
+		free(m.buf);
+	}
+	n_sem_users = 0;
+	free(fd);
+}
+END_TEST
+
+/* The record index and offset of the n-th (from 0) record of a type. */
+static bool find_record(const void *buf, size_t len, const char *name, int nth, struct ckpt_record *out)
+{
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open_mem(buf, len, &err);
+	struct ckpt_record rec;
+	bool found = false;
+
+	while (!found && ckpt_image_next_record(img, &rec) == 1)
+		if (rec.rt && strcmp(rec.rt->name, name) == 0 && nth-- == 0) {
+			*out = rec;
+			found = true;
+		}
+	ckpt_image_close(img);
+	return found;
+}
+
+/* The integrity rules: one corrupted or rearranged image each. */
+START_TEST(test_integrity_rules)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct ckpt_record r;
+	struct img m;
+
+	build_sem(&m, &p, S_NONE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "the unbroken image: %s", list_found(fd));
+
+	/* A flipped bit in page data: the page run is named. */
+	ck_assert(find_record(m.buf, m.len, "PGARR", 0, &r));
+	m.buf[r.offset + r.len + 8 + 16 + 100] ^= 0x10;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-mismatch", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->sum.errors, 1);
+	ck_assert_uint_eq(fd->f[0].index, r.index + 1);
+	ck_assert_msg(strstr(fd->f[0].message, "2 pages in 0x400000-0x402000 of the VMA 0x400000-0x402000"),
+		      "%s", fd->f[0].message);
+	m.buf[r.offset + r.len + 8 + 16 + 100] ^= 0x10;
+
+	/* A flipped bit in a CRED's capabilities that stay a subset. */
+	ck_assert(find_record(m.buf, m.len, "CRED", 0, &r));
+	m.buf[r.offset + 64] ^= 0x80;	/* cap_permitted gains a bit */
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-mismatch", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->f[0].index, r.index);
+	ck_assert_str_eq(fd->f[0].record, "CRED");
+	m.buf[r.offset + 64] ^= 0x80;
+
+	/* A flipped bit in the digest record itself. */
+	ck_assert(find_record(m.buf, m.len, "EXT_DIGEST", 0, &r));
+	m.buf[r.offset + 40] ^= 1;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-self", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->sum.errors, 1);
+	m.buf[r.offset + 40] ^= 1;
+
+	/* A record cut out (the third task's TASK_CREDS): coverage, and no
+	 * innocent record blamed. */
+	ck_assert(find_record(m.buf, m.len, "TASK_CREDS", 2, &r));
+	size_t cut_len = m.len - r.len;
+	char *cut = malloc(cut_len);
+
+	memcpy(cut, m.buf, r.offset);
+	memcpy(cut + r.offset, m.buf + r.offset + r.len, m.len - r.offset - r.len);
+	check_mem(cut, cut_len, &opt, fd);
+	expect_only(fd, "digest-coverage", CKPT_SEV_ERROR);
+	ck_assert_uint_eq(fd->sum.errors, 1);
+	free(cut);
+	free(m.buf);
+
+	/* No digests: an info line, an error with --strict. */
+	plain_images = true;
+	build_sem(&m, &p, S_NONE);
+	plain_images = false;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-none", CKPT_SEV_INFO);
+	ck_assert_uint_eq(fd->n, 1);
+	opt.strict = true;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "digest-none", CKPT_SEV_ERROR);
+	free(m.buf);
+	free(fd);
 }
 END_TEST
 
@@ -802,7 +1241,8 @@ START_TEST(test_rev6_bit_flips)
 
 			buf[at] ^= (unsigned char)(1u << bit);
 			flips++;
-			if (fd->opened && fd->n == 0) {
+			/* It has no digests to tell. */
+			if (fd->opened && fd->n == count_rule(fd, "digest-none")) {
 				passed++;
 				if (sp.judged[at] == SPOT_OBJREF_FIELD && valid_value) {
 					to_none++;
@@ -822,11 +1262,50 @@ START_TEST(test_rev6_bit_flips)
 }
 END_TEST
 
+/* Every cut and every single-bit flip of the rev 6 sample with extension
+ * records is rejected: an error finding or an image that does not open,
+ * never a go, never a crash (the sanitizer build runs this too). */
+START_TEST(test_rev6_ext_exhaustive)
+{
+	size_t len;
+	unsigned char *buf = read_sample("rev6-ext.ckpt", &len);
+	struct ckpt_kernel_profile p = sample_rev6_kernel();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	size_t unopened = 0;
+
+	check_mem(buf, len, &opt, fd);
+	ck_assert_msg(fd->opened && fd->n == 0, "the sample: %s", list_found(fd));
+	for (size_t cut = 0; cut < len; cut++) {
+		unsigned char *part = malloc(cut ? cut : 1);
+
+		memcpy(part, buf, cut);
+		check_mem(part, cut, &opt, fd);
+		ck_assert_msg(!fd->opened || fd->sum.errors > 0, "cut at %zu passes", cut);
+		free(part);
+	}
+	for (size_t at = 0; at < len; at++)
+		for (int bit = 0; bit < 8; bit++) {
+			buf[at] ^= (unsigned char)(1u << bit);
+			check_mem(buf, len, &opt, fd);
+			buf[at] ^= (unsigned char)(1u << bit);
+			unopened += !fd->opened;
+			ck_assert_msg(!fd->opened || fd->sum.errors > 0,
+				      "flip of bit %d at byte %zu passes: %s", bit, at, list_found(fd));
+		}
+	fprintf(stderr, "# rev6-ext: %zu cuts and %zu bit flips rejected (%zu flips leave no "
+		"image to open)\n", len, len * 8, unopened);
+	free(fd);
+	free(buf);
+}
+END_TEST
+
 /* Every cut and every single-bit flip of the small v17 sample: cuts are
  * always rejected; flips never crash, and flips in what a rule can judge
  * (record frames, the header's magic, version, revision, constants and
  * uflags, the TAIL magic) are always rejected.  Flips in the time, the
- * tids, exit fields and text contents pass until integrity digests exist. */
+ * tids, exit fields and text contents pass: v17 images carry no digests
+ * (the exhaustive rev6-ext test above shows what digests add). */
 START_TEST(test_v17_corruption)
 {
 	size_t len;
@@ -888,6 +1367,9 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_rule_per_breakage);
 	tcase_add_test(tc, test_v17_rules);
 	tcase_add_test(tc, test_profile_round_trip);
+	tcase_add_test(tc, test_semantic_rules);
+	tcase_add_test(tc, test_refcount_rules);
+	tcase_add_test(tc, test_integrity_rules);
 	tcase_add_test(tc, test_release_parse);
 	tcase_add_test(tc, test_table_facilities);
 	suite_add_tcase(s, tc);
@@ -899,6 +1381,7 @@ Suite *check_suite(void)
 	tcase_add_test(tcc, test_rev6_truncations);
 	tcase_add_test(tcc, test_rev6_bit_flips);
 	tcase_add_test(tcc, test_v17_corruption);
+	tcase_add_test(tcc, test_rev6_ext_exhaustive);
 	suite_add_tcase(s, tcc);
 	return s;
 }
