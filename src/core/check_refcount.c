@@ -3,8 +3,9 @@
  * image itself gives it, counted the same way (docs/extensions.md):
  * namespaces by the tasks whose TASK_NS (user namespaces: whose cred's
  * USER) names them, mm/files/fs/sighand/signal by the tasks whose
- * TASK_OBJS names them, open files by the FILE_DESCs naming them in
- * distinct FILE_TABLEs.  More observed than counted is the kernel's leak
+ * TASK_OBJS names them, open files by the FILE_DESCs naming them (every
+ * descriptor slot holds a reference, and each table is written once).
+ * More observed than counted is the kernel's leak
  * detection moved to check time: something outside the image held it. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,7 +39,6 @@ struct entry {
 	uint32_t objtype, observed, method;
 	uint64_t index, offset;		/* the EXT_USERS record; the entry */
 	uint64_t counted;
-	uint64_t last_table;		/* FILE: the FILE_TABLE that last named it */
 	bool skip;			/* reported by users-entry */
 };
 
@@ -102,7 +102,6 @@ static void rc_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			.objref = u.objref, .objtype = u.objtype, .observed = u.observed,
 			.method = u.method, .index = rec->index,
 			.offset = rec->offset + CKPT_EXT_USERS_HDR_LEN + (uint64_t)CKPT_EXT_USER_LEN * i,
-			.last_table = CKPT_MODEL_NONE,
 		};
 	}
 }
@@ -257,24 +256,14 @@ static void count_users(struct state *st, const struct ckpt_model *m)
 		count(st, ref_in(m, ns, "net_objref"));
 		count(st, ref_in(m, user, "userns_ref"));
 	}
-	/* A table's FILE_DESCs follow it (with the FILEs they define between
-	 * them), so the table before a FILE_DESC is the one it belongs to. */
-	uint64_t table = CKPT_MODEL_NONE;
-
 	for (size_t i = 0; i < m->n_records; i++) {
 		const struct ckpt_model_record *r = &m->records[i];
 
-		if (!r->rt)
-			continue;
-		if (strcmp(r->rt->name, "FILE_TABLE") == 0) {
-			table = i;
-		} else if (strcmp(r->rt->name, "FILE_DESC") == 0) {
+		if (r->rt && strcmp(r->rt->name, "FILE_DESC") == 0) {
 			struct entry *e = find(st, ref_in(m, i, "fd_objref"));
 
-			if (e && e->last_table != table) {
+			if (e)
 				e->counted++;
-				e->last_table = table;
-			}
 		}
 	}
 }
