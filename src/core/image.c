@@ -570,4 +570,9 @@ const struct ckpt_schema *ckpt_image_schema(const struct ckpt_image *img) { retu
 enum ckpt_dialect ckpt_image_dialect(const struct ckpt_image *img) { return img->schema->dialect; }
 enum ckpt_image_end ckpt_image_end(const struct ckpt_image *img) { return img->end; }
 uint64_t ckpt_image_size(const struct ckpt_image *img) { return source_size(&img->src); }
+
+void ckpt_image_set_window(struct ckpt_image *img, size_t bytes)
+{
+	source_set_window(&img->src, bytes);
+}
 uint64_t ckpt_image_position(const struct ckpt_image *img) { return img->cur_off + img->cur_len; }

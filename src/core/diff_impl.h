@@ -1,0 +1,85 @@
+/* The inside of ckpt_diff: which records make up which object, record pairs
+ * compared through the tables, pages compared per VMA.  Internal. */
+#ifndef CKPT_DIFF_IMPL_H
+#define CKPT_DIFF_IMPL_H
+
+#include "ckpt/diff.h"
+
+/* Record indices, in image order. */
+struct idx_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/* The records of one image grouped by what they describe. */
+struct groups {
+	struct idx_list header;		/* HEADER and what follows it, HEADER_ARCH, ... */
+	struct idx_list *task;		/* per model task: its own records */
+	struct idx_list *object;	/* per model object: its records (not the OBJREF) */
+	struct idx_list *fds;		/* per model object (FILE_TABLE): its FILE_DESCs */
+	struct idx_list loose;		/* records of no task or object (LinuxC/R) */
+	/* EXT_DIGEST: the digest of each covered record */
+	uint64_t *digest;
+	uint8_t *has_digest;
+};
+
+/* One side of the comparison. */
+struct side {
+	struct ckpt_image *img;
+	const struct ckpt_model *m;
+	struct groups g;
+	int32_t *paired;		/* per object: the other side's objref paired with it */
+	uint8_t *b_taken;		/* per object (B only): already paired */
+};
+
+/* A pair of objects waiting to be compared. */
+struct pending {
+	char *label;
+	int32_t ra, rb;
+};
+
+struct diff {
+	struct side a, b;
+	const struct ckpt_diff_options *opt;
+	ckpt_diff_cb cb;
+	void *arg;
+	struct ckpt_diff_summary *sum;
+	struct ckpt_error *err;
+	int failed;
+	bool cross;			/* different dialects */
+	/* pairs found while comparing records, compared after them */
+	struct pending *found;
+	size_t n_found, cap_found;
+	/* tree match: B pid -> A pid, as (b, a) pairs sorted by b */
+	int64_t (*pidmap)[2];
+	size_t n_pidmap;
+};
+
+bool idx_push(struct idx_list *l, uint64_t v);
+void idx_free(struct idx_list *l);
+
+/* diff_own.c */
+bool groups_build(struct side *s);
+void groups_free(struct side *s);
+/* The number of the object whose index in the model is returned, or -1. */
+long object_index(const struct ckpt_model *m, int32_t objref);
+
+/* diff_fields.c */
+/* Compares two lists of records (one object's, one task's...) by type and
+ * order; OBJREF fields add pairs to d->found. */
+void compare_groups(struct diff *d, const char *label, const struct idx_list *la,
+		    const struct idx_list *lb, bool header);
+/* Hands an item to the caller unless the options filter it. */
+void emit(struct diff *d, struct ckpt_diff_item *it);
+/* "task.comm" style keys: lower-cased type name. */
+void lower_name(const char *name, char *out, size_t size);
+void emit_text_change(struct diff *d, const char *object, const char *type, const char *field,
+		      const char *a, const char *b);
+void emit_presence(struct diff *d, enum ckpt_diff_kind kind, const char *object, const char *type);
+
+/* diff_pages.c */
+void compare_pages(struct diff *d, const char *label, const struct ckpt_model_vma *va,
+		   const struct ckpt_model_mm *ma, const struct ckpt_model_vma *vb,
+		   const struct ckpt_model_mm *mb);
+
+#endif
