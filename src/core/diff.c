@@ -80,13 +80,24 @@ static bool match_by_pid(const struct ckpt_model *ma, const struct ckpt_model *m
 struct tree {
 	long *child, *thread, *next, *last_child, *last_thread;
 	long root, last_root;
+	struct pid_index *by_pid;	/* sorted */
 };
 
-static long find_pid(const struct ckpt_model *m, int64_t pid)
+static long find_pid(const struct ckpt_model *m, const struct tree *t, int64_t pid)
 {
-	const struct ckpt_model_task *t = pid > 0 ? ckpt_model_task_by_pid(m, pid) : NULL;
+	size_t lo = 0, hi = m->n_tasks;
 
-	return t ? (long)(t - m->tasks) : -1;
+	if (pid <= 0)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->by_pid[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n_tasks && t->by_pid[lo].pid == pid ? (long)t->by_pid[lo].task : -1;
 }
 
 static bool tree_build(const struct ckpt_model *m, struct tree *t)
@@ -98,15 +109,19 @@ static bool tree_build(const struct ckpt_model *m, struct tree *t)
 	t->next = malloc(n * sizeof(long));
 	t->last_child = malloc(n * sizeof(long));
 	t->last_thread = malloc(n * sizeof(long));
-	if (!t->child || !t->thread || !t->next || !t->last_child || !t->last_thread)
+	t->by_pid = malloc(n * sizeof(*t->by_pid));
+	if (!t->child || !t->thread || !t->next || !t->last_child || !t->last_thread || !t->by_pid)
 		return false;
+	for (size_t i = 0; i < m->n_tasks; i++)
+		t->by_pid[i] = (struct pid_index){ task_pid(m, i), i };
+	qsort(t->by_pid, m->n_tasks, sizeof(*t->by_pid), cmp_pid);
 	for (size_t i = 0; i < m->n_tasks; i++)
 		t->child[i] = t->thread[i] = t->next[i] = t->last_child[i] = t->last_thread[i] = -1;
 	t->root = t->last_root = -1;
 	for (size_t i = 0; i < m->n_tasks; i++) {
 		const struct ckpt_model_task *k = &m->tasks[i];
 		bool is_thread = k->has_tree && k->tgid && k->tgid != k->pid;
-		long up = is_thread ? find_pid(m, k->tgid) : k->has_tree ? find_pid(m, k->ppid) : -1;
+		long up = is_thread ? find_pid(m, t, k->tgid) : k->has_tree ? find_pid(m, t, k->ppid) : -1;
 		long *first, *last;
 
 		if (up == (long)i)
@@ -137,6 +152,7 @@ static void tree_free(struct tree *t)
 	free(t->next);
 	free(t->last_child);
 	free(t->last_thread);
+	free(t->by_pid);
 }
 
 /* Pairs siblings in order, level by level, from a worklist of matched
@@ -254,40 +270,76 @@ static void vma_label(const char *mm_label, const struct ckpt_model_vma *a, cons
 		snprintf(out + n, size - (size_t)n, " %s", v->path);
 }
 
-static bool same_path(const char *x, const char *y)
+/* What a mapping maps: its file (by a digest of the path, so that long
+ * paths fit the key) and offset, or for an anonymous one its length and
+ * flags. */
+static void vma_key(const struct ckpt_model_vma *v, char *out, size_t size)
 {
-	return x && y && strcmp(x, y) == 0;
+	if (v->path)
+		snprintf(out, size, "f%016" PRIx64 "%016" PRIx64, v->pgoff,
+			 ckpt_page_digest(v->path, strlen(v->path)));
+	else
+		snprintf(out, size, "a%016" PRIx64 "%016" PRIx64, v->end - v->start, v->flags);
 }
 
 /* match[i] = B's VMA for A's VMA i: the same start; else, for a VMA that
  * moved, the next free one with the same file and offset (file mappings)
  * or the same length and flags (anonymous ones), in order. */
-static void match_vmas(const struct ckpt_model_mm *a, const struct ckpt_model_mm *b, long *match, uint8_t *taken)
+static bool match_vmas(const struct ckpt_model_mm *a, const struct ckpt_model_mm *b, long *match, uint8_t *taken)
 {
-	for (size_t i = 0; i < a->n_vmas; i++) {
-		match[i] = -1;
-		for (size_t j = 0; j < b->n_vmas; j++)
-			if (!taken[j] && b->vmas[j].start == a->vmas[i].start) {
-				match[i] = (long)j;
-				taken[j] = 1;
-				break;
-			}
+	struct keyed *ka = malloc((a->n_vmas ? a->n_vmas : 1) * sizeof(*ka));
+	struct keyed *kb = malloc((b->n_vmas ? b->n_vmas : 1) * sizeof(*kb));
+	long *m2 = malloc((a->n_vmas ? a->n_vmas : 1) * sizeof(long));
+	size_t *back = malloc((a->n_vmas ? a->n_vmas : 1) * sizeof(size_t));
+	size_t *bback = malloc((b->n_vmas ? b->n_vmas : 1) * sizeof(size_t));
+	size_t na = 0, nb = 0;
+	bool ok = ka && kb && m2 && back && bback;
+
+	for (size_t i = 0; ok && i < a->n_vmas; i++) {
+		snprintf(ka[i].key, sizeof(ka[i].key), "%016" PRIx64, a->vmas[i].start);
+		ka[i].pos = i;
 	}
-	for (size_t i = 0; i < a->n_vmas; i++) {
-		const struct ckpt_model_vma *x = &a->vmas[i];
+	for (size_t j = 0; ok && j < b->n_vmas; j++) {
+		snprintf(kb[j].key, sizeof(kb[j].key), "%016" PRIx64, b->vmas[j].start);
+		kb[j].pos = j;
+	}
+	if (ok)
+		pair_keys(ka, a->n_vmas, kb, b->n_vmas, match, NULL, NULL);
+	for (size_t i = 0; ok && i < a->n_vmas; i++)
+		if (match[i] >= 0)
+			taken[match[i]] = 1;
+	/* the rest: by what they map */
+	for (size_t i = 0; ok && i < a->n_vmas; i++) {
+		const struct ckpt_model_vma *v = &a->vmas[i];
 
-		for (size_t j = 0; match[i] < 0 && j < b->n_vmas; j++) {
-			const struct ckpt_model_vma *y = &b->vmas[j];
-			bool same = x->path || y->path
-				? same_path(x->path, y->path) && x->pgoff == y->pgoff
-				: x->end - x->start == y->end - y->start && x->flags == y->flags;
+		if (match[i] >= 0)
+			continue;
+		vma_key(v, ka[na].key, sizeof(ka[na].key));
+		ka[na].pos = na;
+		back[na++] = i;
+	}
+	for (size_t j = 0; ok && j < b->n_vmas; j++) {
+		const struct ckpt_model_vma *v = &b->vmas[j];
 
-			if (!taken[j] && same) {
-				match[i] = (long)j;
-				taken[j] = 1;
-			}
+		if (taken[j])
+			continue;
+		vma_key(v, kb[nb].key, sizeof(kb[nb].key));
+		kb[nb].pos = nb;
+		bback[nb++] = j;
+	}
+	if (ok)
+		pair_keys(ka, na, kb, nb, m2, NULL, NULL);
+	for (size_t k = 0; ok && k < na; k++)
+		if (m2[k] >= 0) {
+			match[back[k]] = (long)bback[m2[k]];
+			taken[bback[m2[k]]] = 1;
 		}
-	}
+	free(ka);
+	free(kb);
+	free(m2);
+	free(back);
+	free(bback);
+	return ok;
 }
 
 static void compare_one(struct diff *d, const char *label, uint64_t ra, uint64_t rb)
@@ -310,7 +362,10 @@ static void compare_mm(struct diff *d, const char *label, const struct ckpt_mode
 		d->failed = -2;
 		goto out;
 	}
-	match_vmas(a, b, match, taken);
+	if (!match_vmas(a, b, match, taken)) {
+		d->failed = -2;
+		goto out;
+	}
 	for (size_t i = 0; i < a->n_vmas && !d->failed; i++) {
 		const struct ckpt_model_vma *va = &a->vmas[i];
 
@@ -360,27 +415,34 @@ static bool fd_numbers(struct diff *d, struct side *s, const struct idx_list *l,
 static void compare_fds(struct diff *d, const char *label, const struct idx_list *la, const struct idx_list *lb)
 {
 	int64_t *fa = malloc((la->n ? la->n : 1) * sizeof(*fa)), *fb = malloc((lb->n ? lb->n : 1) * sizeof(*fb));
+	struct keyed *ka = malloc((la->n ? la->n : 1) * sizeof(*ka)), *kb = malloc((lb->n ? lb->n : 1) * sizeof(*kb));
+	long *match = malloc((la->n ? la->n : 1) * sizeof(long));
 	uint8_t *taken = calloc(lb->n ? lb->n : 1, 1);
 	char fl[1200];
 
-	if (!fa || !fb || !taken) {
+	if (!fa || !fb || !ka || !kb || !match || !taken) {
 		d->failed = -2;
 		goto out;
 	}
 	if (!fd_numbers(d, &d->a, la, fa) || !fd_numbers(d, &d->b, lb, fb))
 		goto out;
+	for (size_t i = 0; i < la->n; i++) {
+		snprintf(ka[i].key, sizeof(ka[i].key), "%" PRId64, fa[i]);
+		ka[i].pos = i;
+	}
+	for (size_t j = 0; j < lb->n; j++) {
+		snprintf(kb[j].key, sizeof(kb[j].key), "%" PRId64, fb[j]);
+		kb[j].pos = j;
+	}
+	pair_keys(ka, la->n, kb, lb->n, match, NULL, NULL);
 	for (size_t i = 0; i < la->n && !d->failed; i++) {
-		size_t j = 0;
-
-		while (j < lb->n && (taken[j] || fb[j] != fa[i]))
-			j++;
 		snprintf(fl, sizeof(fl), "%s fd %" PRId64, label, fa[i]);
-		if (j == lb->n) {
+		if (match[i] < 0) {
 			emit_presence(d, CKPT_DIFF_REMOVED, fl, "file_desc");
 			continue;
 		}
-		taken[j] = 1;
-		compare_one(d, fl, la->v[i], lb->v[j]);
+		taken[match[i]] = 1;
+		compare_one(d, fl, la->v[i], lb->v[match[i]]);
 		drain(d);
 	}
 	for (size_t j = 0; j < lb->n && !d->failed; j++)
@@ -391,6 +453,9 @@ static void compare_fds(struct diff *d, const char *label, const struct idx_list
 out:
 	free(fa);
 	free(fb);
+	free(ka);
+	free(kb);
+	free(match);
 	free(taken);
 }
 
@@ -398,7 +463,7 @@ out:
 
 static void compare_object(struct diff *d, const char *label, int32_t ra, int32_t rb)
 {
-	long ja = object_index(d->a.m, ra), jb = object_index(d->b.m, rb);
+	long ja = object_index(&d->a, ra), jb = object_index(&d->b, rb);
 
 	if (ja < 0 || jb < 0)
 		return;		/* a dangling objref: ckptcheck's business */
@@ -430,10 +495,10 @@ static void compare_object(struct diff *d, const char *label, int32_t ra, int32_
 	compare_groups(d, label, &d->a.g.object[ja], &d->b.g.object[jb], false);
 	if (d->failed)
 		return;
-	const struct ckpt_model_mm *mma = ckpt_model_mm(d->a.m, ra), *mmb = ckpt_model_mm(d->b.m, rb);
+	long ka = d->a.mm_of_object[ja], kb = d->b.mm_of_object[jb];
 
-	if (mma && mmb)
-		compare_mm(d, label, mma, mmb);
+	if (ka >= 0 && kb >= 0)
+		compare_mm(d, label, &d->a.m->mms[ka], &d->b.m->mms[kb]);
 	if (d->a.g.fds[ja].n || d->b.g.fds[jb].n)
 		compare_fds(d, label, &d->a.g.fds[ja], &d->b.g.fds[jb]);
 }
@@ -530,12 +595,12 @@ static void compare_tasks(struct diff *d)
 		drain(d);
 		/* An MM written among the task's records, not behind an OBJREF. */
 		if (!d->failed && ta->mm_ref <= 0 && tb->mm_ref <= 0) {
-			const struct ckpt_model_mm *mma = ckpt_model_task_mm(ma, ta), *mmb = ckpt_model_task_mm(mb, tb);
+			long ka = d->a.task_mm[i], kb = d->b.task_mm[match[i]];
 			char ml[300];
 
 			snprintf(ml, sizeof(ml), "%s mm", label);
-			if (mma && mmb)
-				compare_mm(d, ml, mma, mmb);
+			if (ka >= 0 && kb >= 0)
+				compare_mm(d, ml, &ma->mms[ka], &mb->mms[kb]);
 		}
 	}
 	for (size_t j = 0; j < mb->n_tasks && !d->failed; j++)

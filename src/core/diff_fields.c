@@ -181,9 +181,11 @@ static const struct ckpt_field *find_field(const struct ckpt_field *fields, size
  * the field's own name when an earlier field names the same type
  * (ecred_ref after cred_ref). */
 static void ref_name(const struct ckpt_field *fields, const struct ckpt_field *f,
-		     const struct ckpt_model *m, int32_t ref, char *out, size_t size)
+		     const struct side *s, int32_t ref, char *out, size_t size)
 {
-	const struct ckpt_model_object *o = ckpt_model_object(m, ref);
+	const struct ckpt_model *m = s->m;
+	long j = object_index(s, ref);
+	const struct ckpt_model_object *o = j >= 0 ? &m->objects[j] : NULL;
 	const char *tn = o && m->schema->objtypes ? ckpt_names_lookup(m->schema->objtypes, o->objtype) : NULL;
 	bool twice = false;
 
@@ -237,13 +239,11 @@ static void compare_ref(struct ctx *c, const struct ckpt_field *fields_a, const 
 	char name[64], label[1024];
 
 	if (va > 0 && vb > 0) {
-		ref_name(fields_a, fa, c->d->a.m, va, name, sizeof(name));
+		ref_name(fields_a, fa, &c->d->a, va, name, sizeof(name));
 		snprintf(label, sizeof(label), "%s %s", c->object, name);
 		add_found(c->d, label, va, vb);
 	} else if (va > 0 || vb > 0) {
-		const struct ckpt_model *m = va > 0 ? c->d->a.m : c->d->b.m;
-
-		ref_name(fields_a, fa, m, va > 0 ? va : vb, name, sizeof(name));
+		ref_name(fields_a, fa, va > 0 ? &c->d->a : &c->d->b, va > 0 ? va : vb, name, sizeof(name));
 		snprintf(label, sizeof(label), "%s %s", c->object, name);
 		emit_presence(c->d, va > 0 ? CKPT_DIFF_REMOVED : CKPT_DIFF_ADDED, label, name);
 	} else if (va != vb) {
@@ -522,70 +522,68 @@ static bool other_can_have(const struct diff *d, const struct side *s, uint64_t 
 	return false;
 }
 
+static struct keyed *keys_of(const struct side *s, const struct idx_list *l)
+{
+	struct keyed *k = malloc((l->n ? l->n : 1) * sizeof(*k));
+
+	for (size_t i = 0; k && i < l->n; i++) {
+		pair_key(s, l->v[i], k[i].key, sizeof(k[i].key));
+		k[i].pos = i;
+	}
+	return k;
+}
+
 void compare_groups(struct diff *d, const char *label, const struct idx_list *la,
 		    const struct idx_list *lb, bool header)
 {
+	struct keyed *ka = keys_of(&d->a, la), *kb = keys_of(&d->b, lb);
+	long *match = malloc((la->n ? la->n : 1) * sizeof(*match));
+	size_t *ord_a = malloc((la->n ? la->n : 1) * sizeof(size_t));
+	size_t *ord_b = malloc((lb->n ? lb->n : 1) * sizeof(size_t));
 	uint8_t *used = calloc(lb->n ? lb->n : 1, 1);
-	char ka[96], kb[96], obj[1024], type[48];
-
-	if (!used) {
-		d->failed = -2;
-		return;
-	}
+	char obj[1024], type[48], what[1100], buf[32];
 	bool loose = !label;
 
+	if (!ka || !kb || !match || !ord_a || !ord_b || !used) {
+		d->failed = -2;
+		goto out;
+	}
+	pair_keys(ka, la->n, kb, lb->n, match, ord_a, ord_b);
 	for (size_t i = 0; i < la->n && !d->failed; i++) {
-		size_t ord = 0, seen = 0, j;
-
-		pair_key(&d->a, la->v[i], ka, sizeof(ka));
-		for (size_t k = 0; k < i; k++) {
-			pair_key(&d->a, la->v[k], kb, sizeof(kb));
-			ord += strcmp(ka, kb) == 0;
-		}
-		for (j = 0; j < lb->n; j++) {
-			pair_key(&d->b, lb->v[j], kb, sizeof(kb));
-			if (strcmp(ka, kb) == 0 && seen++ == ord)
-				break;
-		}
 		const struct ckpt_model_record *ma = &d->a.m->records[la->v[i]];
-		char buf[32];
 
 		lower_name(group_type(&d->a, ma, buf, sizeof(buf)), type, sizeof(type));
 		if (loose)
-			snprintf(obj, sizeof(obj), "%s #%zu", type, ord + 1);
+			snprintf(obj, sizeof(obj), "%s #%zu", type, ord_a[i] + 1);
 		else
 			snprintf(obj, sizeof(obj), "%s", label);
-		if (j == lb->n) {
-			char what[1100];
-
+		if (match[i] < 0) {
 			if (!other_can_have(d, &d->a, la->v[i]))
 				continue;
-
 			snprintf(what, sizeof(what), loose ? "%s" : "%s %s", obj, ma->role ? ma->role : type);
 			emit_presence(d, CKPT_DIFF_REMOVED, what, type);
 			continue;
 		}
-		used[j] = 1;
-		compare_pair(d, obj, header, ma, &d->b.m->records[lb->v[j]]);
+		used[match[i]] = 1;
+		compare_pair(d, obj, header, ma, &d->b.m->records[lb->v[match[i]]]);
 	}
 	for (size_t j = 0; j < lb->n && !d->failed; j++) {
 		if (used[j] || !other_can_have(d, &d->b, lb->v[j]))
 			continue;
 		const struct ckpt_model_record *mb = &d->b.m->records[lb->v[j]];
-		char buf[32], what[1100];
-		size_t ord = 0;
 
-		pair_key(&d->b, lb->v[j], kb, sizeof(kb));
-		for (size_t k = 0; k < j; k++) {
-			pair_key(&d->b, lb->v[k], ka, sizeof(ka));
-			ord += strcmp(ka, kb) == 0;
-		}
 		lower_name(group_type(&d->b, mb, buf, sizeof(buf)), type, sizeof(type));
 		if (loose)
-			snprintf(what, sizeof(what), "%s #%zu", type, ord + 1);
+			snprintf(what, sizeof(what), "%s #%zu", type, ord_b[j] + 1);
 		else
 			snprintf(what, sizeof(what), "%s %s", label, mb->role ? mb->role : type);
 		emit_presence(d, CKPT_DIFF_ADDED, what, type);
 	}
+out:
+	free(ka);
+	free(kb);
+	free(match);
+	free(ord_a);
+	free(ord_b);
 	free(used);
 }

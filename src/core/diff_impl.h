@@ -23,11 +23,19 @@ struct groups {
 	uint8_t *has_digest;
 };
 
+struct objref_index {
+	int32_t objref;
+	size_t object;
+};
+
 /* One side of the comparison. */
 struct side {
 	struct ckpt_image *img;
 	const struct ckpt_model *m;
 	struct groups g;
+	struct objref_index *by_objref;	/* sorted by objref, then definition */
+	long *mm_of_object;		/* per object: its model MM, or -1 */
+	long *task_mm;			/* per task: the MM among its own records, or -1 */
 	int32_t *paired;		/* per object: the other side's objref paired with it */
 	uint8_t *b_taken;		/* per object (B only): already paired */
 };
@@ -61,8 +69,8 @@ void idx_free(struct idx_list *l);
 /* diff_own.c */
 bool groups_build(struct side *s);
 void groups_free(struct side *s);
-/* The number of the object whose index in the model is returned, or -1. */
-long object_index(const struct ckpt_model *m, int32_t objref);
+/* The index in the model of the (first) object with that objref, or -1. */
+long object_index(const struct side *s, int32_t objref);
 
 /* diff_fields.c */
 /* Compares two lists of records (one object's, one task's...) by type and
@@ -73,6 +81,19 @@ void compare_groups(struct diff *d, const char *label, const struct idx_list *la
 void emit(struct diff *d, struct ckpt_diff_item *it);
 /* "task.comm" style keys: lower-cased type name. */
 void lower_name(const char *name, char *out, size_t size);
+
+/* diff_pair.c */
+struct keyed {
+	char key[96];
+	size_t pos;		/* the item's place in its list */
+	size_t ord;		/* set by pair_keys: how many before it share its key */
+};
+
+/* match[pos of an A item] = pos of the B item with the same key and the
+ * same rank among that key's items, or -1; ord_a / ord_b (if not NULL)
+ * receive each item's rank.  Reorders ka and kb. */
+void pair_keys(struct keyed *ka, size_t na, struct keyed *kb, size_t nb, long *match,
+	       size_t *ord_a, size_t *ord_b);
 void emit_text_change(struct diff *d, const char *object, const char *type, const char *field,
 		      const char *a, const char *b);
 void emit_presence(struct diff *d, enum ckpt_diff_kind kind, const char *object, const char *type);

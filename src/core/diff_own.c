@@ -48,11 +48,68 @@ void idx_free(struct idx_list *l)
 	l->n = l->cap = 0;
 }
 
-long object_index(const struct ckpt_model *m, int32_t objref)
+long object_index(const struct side *s, int32_t objref)
 {
-	const struct ckpt_model_object *o = objref > 0 ? ckpt_model_object(m, objref) : NULL;
+	size_t lo = 0, hi = s->m->n_objects;
 
-	return o ? (long)(o - m->objects) : -1;
+	if (objref <= 0)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->by_objref[mid].objref < objref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->m->n_objects && s->by_objref[lo].objref == objref ? (long)s->by_objref[lo].object : -1;
+}
+
+static int cmp_objref(const void *x, const void *y)
+{
+	const struct objref_index *a = x, *b = y;
+
+	if (a->objref != b->objref)
+		return a->objref < b->objref ? -1 : 1;
+	return a->object < b->object ? -1 : a->object > b->object;
+}
+
+/* Look-ups the diff makes per object and per task, made O(log n) or O(1)
+ * here: an image may hold many thousands of each. */
+static bool build_indexes(struct side *s)
+{
+	const struct ckpt_model *m = s->m;
+	size_t no = m->n_objects ? m->n_objects : 1, nt = m->n_tasks ? m->n_tasks : 1;
+
+	s->by_objref = malloc(no * sizeof(*s->by_objref));
+	s->mm_of_object = malloc(no * sizeof(long));
+	s->task_mm = malloc(nt * sizeof(long));
+	if (!s->by_objref || !s->mm_of_object || !s->task_mm)
+		return false;
+	for (size_t j = 0; j < m->n_objects; j++) {
+		s->by_objref[j] = (struct objref_index){ m->objects[j].objref, j };
+		s->mm_of_object[j] = -1;
+	}
+	qsort(s->by_objref, m->n_objects, sizeof(*s->by_objref), cmp_objref);
+	for (size_t k = 0; k < m->n_mms; k++) {
+		long j = object_index(s, m->mms[k].objref);
+
+		if (j >= 0 && s->mm_of_object[j] < 0)
+			s->mm_of_object[j] = (long)k;
+	}
+	/* Tasks and MMs are both in image order: one merge. */
+	size_t k = 0;
+
+	for (size_t t = 0; t < m->n_tasks; t++) {
+		uint64_t end = t + 1 < m->n_tasks ? m->tasks[t + 1].record : UINT64_MAX;
+
+		s->task_mm[t] = -1;
+		while (k < m->n_mms && m->mms[k].record < m->tasks[t].record)
+			k++;
+		if (k < m->n_mms && m->mms[k].record < end)
+			s->task_mm[t] = (long)k;
+	}
+	return true;
 }
 
 static bool named(const struct ckpt_model_record *r, const char *name)
@@ -128,7 +185,7 @@ bool groups_build(struct side *s)
 	s->paired = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->paired));
 	s->b_taken = calloc(m->n_objects ? m->n_objects : 1, 1);
 	if (!own || !obj_at || !task_at || !g->task || !g->object || !g->fds || !g->digest ||
-	    !g->has_digest || !s->paired || !s->b_taken)
+	    !g->has_digest || !s->paired || !s->b_taken || !build_indexes(s))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		obj_at[i] = task_at[i] = -1;
@@ -238,6 +295,11 @@ void groups_free(struct side *s)
 	free(g->has_digest);
 	free(s->paired);
 	free(s->b_taken);
+	free(s->by_objref);
+	free(s->mm_of_object);
+	free(s->task_mm);
+	s->by_objref = NULL;
+	s->mm_of_object = s->task_mm = NULL;
 	memset(g, 0, sizeof(*g));
 	s->paired = NULL;
 	s->b_taken = NULL;

@@ -8,11 +8,22 @@
 require_ptrace
 
 # --- the same idle tree twice: only the header time differs -----------------
-# (A first checkpoint, not compared, lets every thread reach its pause():
-# the workload reports ready as the last one starts.)
-start_workload idle threads
-"$CKPT" -q -o "$tmp/idle0.ckpt" "$idle_pid" && "$CKPT" -q -o "$tmp/idle1.ckpt" "$idle_pid" ||
-	fail "checkpointing the idle workload"
+# Every thread must have reached its pause() first: the workload reports
+# ready as the last one starts, and under load a thread may still be on its
+# way (pause is system call 34 on x86_64).  And without rseq: the kernel
+# writes the CPU a thread last ran on into its rseq area (in the thread's
+# TCB) when it moves, a real change of memory between two checkpoints.
+GLIBC_TUNABLES=glibc.pthread.rseq=0 start_workload idle threads
+for i in $(seq 200); do
+	settled=1
+	for t in /proc/"$idle_pid"/task/*; do
+		read -r nr _ <"$t/syscall" 2>/dev/null || nr=
+		[ "$nr" = 34 ] || settled=
+	done
+	[ -n "$settled" ] && break
+	sleep 0.05
+done
+"$CKPT" -q -o "$tmp/idle1.ckpt" "$idle_pid" || fail "checkpointing the idle workload"
 sleep 1.1	# a different second in the header
 "$CKPT" -q -o "$tmp/idle3.ckpt" "$idle_pid"
 run "$tmp/out" "$tmp/err" "$CKPTDIFF" "$tmp/idle1.ckpt" "$tmp/idle3.ckpt"
