@@ -669,5 +669,7 @@ out:
 		free(d.found[i].label);
 	free(d.found);
 	free(d.pidmap);
+	free(d.page_a);
+	free(d.page_b);
 	return d.failed ? -1 : 0;
 }

@@ -58,6 +58,7 @@ struct diff {
 	/* pairs found while comparing records, compared after them */
 	struct pending *found;
 	size_t n_found, cap_found;
+	uint8_t *page_a, *page_b;	/* page windows, allocated on first use */
 	/* tree match: B pid -> A pid, as (b, a) pairs sorted by b */
 	int64_t (*pidmap)[2];
 	size_t n_pidmap;

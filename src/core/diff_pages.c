@@ -169,10 +169,14 @@ void compare_pages(struct diff *d, const char *label, const struct ckpt_model_vm
 {
 	size_t na, nb;
 	struct ckpt_model_run *ra = vma_runs(ma, va, &na), *rb = vma_runs(mb, vb, &nb);
-	uint8_t *bufa = malloc(CHUNK_PAGES * CKPT_PAGE_SIZE), *bufb = malloc(CHUNK_PAGES * CKPT_PAGE_SIZE);
 	struct ranges rg = { 0 };
 	size_t ia = 0, ib = 0;
 	uint64_t pa = 0, pb = 0;	/* pages of the current runs already passed */
+	if (!d->page_a)
+		d->page_a = malloc(CHUNK_PAGES * CKPT_PAGE_SIZE);
+	if (!d->page_b)
+		d->page_b = malloc(CHUNK_PAGES * CKPT_PAGE_SIZE);
+	uint8_t *bufa = d->page_a, *bufb = d->page_b;
 	bool ok = ra && rb && bufa && bufb;
 
 	while (ok && (ia < na || ib < nb)) {
@@ -230,6 +234,4 @@ void compare_pages(struct diff *d, const char *label, const struct ckpt_model_vm
 	free(rg.v);
 	free(ra);
 	free(rb);
-	free(bufa);
-	free(bufb);
 }

@@ -326,6 +326,61 @@ START_TEST(test_diff_filters)
 }
 END_TEST
 
+static void count_items(void *arg, const struct ckpt_diff_item *item)
+{
+	(void)item;
+	(*(size_t *)arg)++;
+}
+
+/* Images are untrusted: every byte of the sample, changed, against the
+ * original, both ways, must give a diff or a reader error, never a crash
+ * (the sanitizer build runs this too). */
+START_TEST(test_diff_corrupt_sweep)
+{
+	size_t len;
+	unsigned char *a = read_sample("rev6-tasks.ckpt", &len), *b = malloc(len);
+	struct ckpt_diff_options o = { .match = CKPT_DIFF_MATCH_PID, .page_bytes = true };
+	size_t compared = 0;
+
+	for (size_t at = 0; at < len; at += at < 2000 ? 3 : 29) {
+		for (int way = 0; way < 2; way++) {
+			struct ckpt_error err;
+			struct ckpt_diff_summary sum;
+			size_t n = 0;
+
+			memcpy(b, a, len);
+			b[at] ^= way ? 0x80 : 0x01;
+			struct ckpt_image *ia = ckpt_image_open_mem(a, len, &err);
+			struct ckpt_image *ib = ckpt_image_open_mem(b, len, &err);
+
+			if (!ib) {
+				ckpt_image_close(ia);
+				continue;
+			}
+			struct ckpt_model *ma = ckpt_model_build(ia), *mb = ckpt_model_build(ib);
+
+			ck_assert(ma && mb);
+			if (!mb->failed) {
+				o.match = way ? CKPT_DIFF_MATCH_TREE : CKPT_DIFF_MATCH_PID;
+				if (way)
+					ckpt_diff_models(ib, mb, ia, ma, &o, count_items, &n, &sum, &err);
+				else
+					ckpt_diff_models(ia, ma, ib, mb, &o, count_items, &n, &sum, &err);
+				ck_assert_uint_eq(n, sum.differences);
+				compared++;
+			}
+			ckpt_model_free(ma);
+			ckpt_model_free(mb);
+			ckpt_image_close(ia);
+			ckpt_image_close(ib);
+		}
+	}
+	ck_assert_uint_gt(compared, 500);
+	free(a);
+	free(b);
+}
+END_TEST
+
 Suite *diff_suite(void)
 {
 	Suite *s = suite_create("diff");
@@ -339,6 +394,8 @@ Suite *diff_suite(void)
 	tcase_add_test(tc, test_diff_cross_dialect);
 	tcase_add_test(tc, test_diff_digests);
 	tcase_add_test(tc, test_diff_filters);
+	tcase_add_test(tc, test_diff_corrupt_sweep);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
 }
