@@ -139,6 +139,12 @@ check_grep "truncated image: offset and record" '^ckptdiff: trunc.ckpt: byte [0-
 check_no_grep "truncated image: no crash" "$sanitizer_pattern" err
 run out err "$CKPTDIFF" rev6-tasks.ckpt
 check_eq "one image: exit 2" 2 "$rc"
+run out err "$CKPTDIFF" /dev/null rev6-tasks.ckpt
+check_eq "empty input: exit 2" 2 "$rc"
+check_eq "empty input: one line on stderr" 1 "$(wc -l <err)"
+run out err "$CKPTDIFF" rev6-tasks.ckpt "$tmp"
+check_eq "a directory: exit 2" 2 "$rc"
+check_eq "a directory: one line on stderr" 1 "$(wc -l <err)"
 run out err "$CKPTDIFF" - - </dev/null
 check_eq "both from stdin: exit 2" 2 "$rc"
 run out err "$CKPTDIFF" --match-by age a b
