@@ -475,21 +475,34 @@ static void compare_object(struct diff *d, const char *label, int32_t ra, int32_
 	if (d->a.paired[ja] == rb && d->b.paired[jb] == ra)
 		return;
 	if (d->a.paired[ja] || d->b.paired[jb]) {
-		/* A shares what B keeps apart, or the other way round. */
-		char key[64];
+		/* A shares what B keeps apart, or the other way round: said
+		 * once per pair of objects. */
+		if (d->a.other_partner[ja] == rb && d->b.other_partner[jb] == ra)
+			return;
+		d->a.other_partner[ja] = rb;
+		d->b.other_partner[jb] = ra;
+		char key[64], ta[1100], tb[1100];
 
 		snprintf(key, sizeof(key), "%s.sharing", type);
+		if (d->a.paired[ja])
+			snprintf(ta, sizeof(ta), "shared with %s", d->a.label[ja] ? d->a.label[ja] : "?");
+		else
+			snprintf(ta, sizeof(ta), "its own");
+		if (d->b.paired[jb])
+			snprintf(tb, sizeof(tb), "shared with %s", d->b.label[jb] ? d->b.label[jb] : "?");
+		else
+			snprintf(tb, sizeof(tb), "its own");
 		struct ckpt_diff_item it = {
 			.kind = CKPT_DIFF_SHARING, .object = label, .type = type, .key = key,
-			.field = "sharing",
-			.a.text = d->a.paired[ja] ? "the same object as an earlier one" : "its own object",
-			.b.text = d->b.paired[jb] ? "the same object as an earlier one" : "its own object",
+			.field = "sharing", .a.text = ta, .b.text = tb,
 		};
 		emit(d, &it);
 		return;
 	}
 	d->a.paired[ja] = rb;
 	d->b.paired[jb] = ra;
+	d->a.label[ja] = strdup(label);
+	d->b.label[jb] = strdup(label);
 	/* What these records name is compared by the caller's drain(), not
 	 * here: no recursion along a chain of objects. */
 	compare_groups(d, label, &d->a.g.object[ja], &d->b.g.object[jb], false);

@@ -37,6 +37,8 @@ struct side {
 	long *mm_of_object;		/* per object: its model MM, or -1 */
 	long *task_mm;			/* per task: the MM among its own records, or -1 */
 	int32_t *paired;		/* per object: the other side's objref paired with it */
+	int32_t *other_partner;		/* per object: a second partner already reported */
+	char **label;			/* per object: where it was first reached */
 	uint8_t *b_taken;		/* per object (B only): already paired */
 };
 

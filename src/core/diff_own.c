@@ -184,8 +184,11 @@ bool groups_build(struct side *s)
 	g->has_digest = calloc(n ? n : 1, 1);
 	s->paired = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->paired));
 	s->b_taken = calloc(m->n_objects ? m->n_objects : 1, 1);
+	s->other_partner = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->other_partner));
+	s->label = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->label));
 	if (!own || !obj_at || !task_at || !g->task || !g->object || !g->fds || !g->digest ||
-	    !g->has_digest || !s->paired || !s->b_taken || !build_indexes(s))
+	    !g->has_digest || !s->paired || !s->b_taken || !s->other_partner || !s->label ||
+	    !build_indexes(s))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		obj_at[i] = task_at[i] = -1;
@@ -293,8 +296,14 @@ void groups_free(struct side *s)
 	free(g->fds);
 	free(g->digest);
 	free(g->has_digest);
+	for (size_t i = 0; s->label && i < s->m->n_objects; i++)
+		free(s->label[i]);
+	free(s->label);
+	free(s->other_partner);
 	free(s->paired);
 	free(s->b_taken);
+	s->label = NULL;
+	s->other_partner = NULL;
 	free(s->by_objref);
 	free(s->mm_of_object);
 	free(s->task_mm);

@@ -116,6 +116,21 @@ check_eq "fd renumbered: fd 0 removed, fd 3 added" \
 	"- task 1 (init) file_table fd 0|+ task 1 (init) file_table fd 3" \
 	"$(grep '^[-+] ' out | tr '\n' '|' | sed 's/|$//')"
 
+# --- sharing: task 2 gets a cred of its own (a copy of task 1's) ------------
+awk '/"index":64,/ {
+	print "{\"index\":900,\"type\":\"OBJREF\",\"type_id\":6,\"length\":16,\"fields\":{\"objtype\":\"CRED\",\"objref\":20}},"
+	while ((getline l < "r6.json") > 0) if (l ~ /"index":23,/) print l
+	sub(/"cred_ref":6,"ecred_ref":6/, "\"cred_ref\":20,\"ecred_ref\":20")
+}
+{ print }' r6.json >own.json && "$CKPTENCODE" own.json >own.ckpt || fail "building own.ckpt"
+run out err "$CKPTDIFF" rev6-tasks.ckpt own.ckpt
+check_eq "a cred no longer shared: exit 1" 1 "$rc"
+check_eq "a cred no longer shared: said once, at task 2's cred" \
+	"task 2 (init-worker) cred|  cred.sharing: shared with task 1 (init) cred -> its own" \
+	"$(sed 1,2d out | tr '\n' '|' | sed 's/|$//')"
+run out err "$CKPTDIFF" own.ckpt rev6-tasks.ckpt
+check_grep "and the other way round" '^  cred.sharing: its own -> shared with task 1 \(init\) cred$' out
+
 # --- tasks by tree place ----------------------------------------------------
 edit pids '/"index":9,/s/"nr":\[1\]/"nr":[101]/; /"index":9,/s/"nr":\[2\]/"nr":[102]/'
 run out err "$CKPTDIFF" rev6-tasks.ckpt pids.ckpt
