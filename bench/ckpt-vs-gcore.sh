@@ -9,7 +9,8 @@
 # `gcore -o FILE PID` interleaved, ROUNDS times each, and prints each run,
 # the medians, the ratio ckpt/gcore and the rates.  The output files go to
 # BENCH_DIR (default: a directory under /var/tmp) and are removed after
-# each run.  Needs a built tree (./build.sh check builds the workload) and
+# each run.  On a disk (not tmpfs) gcore's time includes a sync(1) of its
+# core file, as ckpt fsyncs its image before renaming it.  Needs a built tree (./build.sh check builds the workload) and
 # ptrace rights; installs gdb (for gcore) with apt-get when root and it is
 # missing.  Not part of `make check`.
 set -eu
@@ -47,6 +48,7 @@ for _ in $(seq 600); do
 done
 grep -q '^ready=1' "$dir/ready" || { echo "bench: workload not ready" >&2; exit 2; }
 
+if [ "$(stat -f -c %T "$dir")" = tmpfs ]; then sync_gcore=0; else sync_gcore=1; fi
 now() { date +%s.%N; }
 # time_ckpt / time_gcore: one run; its seconds go to $took, the output is
 # removed after.
@@ -63,6 +65,9 @@ time_gcore() {
 	local t0 t1
 	t0=$(now)
 	gcore -o "$dir/core" "$pid" >/dev/null 2>&1 || { echo "bench: gcore failed" >&2; exit 2; }
+	# Like with like: ckpt fsyncs its image before the rename; on a disk
+	# gcore's core file is synced too (tmpfs has nothing to sync).
+	[ "$sync_gcore" = 1 ] && sync "$dir/core.$pid"
 	t1=$(now)
 	gcore_bytes=$(stat -c %s "$dir/core.$pid")
 	rm -f "$dir/core.$pid"
@@ -70,7 +75,7 @@ time_gcore() {
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "bench: $mib MiB touched anonymous memory, pid $pid, output in $dir, $rounds rounds"
+echo "bench: $mib MiB touched anonymous memory, pid $pid, output in $dir ($(stat -f -c %T "$dir"), gcore synced: $sync_gcore), $rounds rounds"
 for w in 1 2; do
 	time_ckpt
 	time_gcore

@@ -3,11 +3,13 @@
  * readers use.  `make samples` regenerates them; the test suite proves the
  * committed files are what this program writes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/ext.h"
 #include "ckpt/writer.h"
 
 static const char *current;	/* sample being written, for messages */
@@ -223,27 +225,27 @@ enum {
 	REF_FS, REF_SIGHAND, REF_SIGNAL,
 };
 
-/* Two tasks: pid 1 (init) and its thread pid 2, sharing mm, files, fs and
- * signal handling; creds and namespaces are shared objects too. */
-static void rev6_tree(struct sample *x)
+/* pid 1 (init) and, with two tasks, its thread pid 2, sharing mm, files,
+ * fs and signal handling; creds and namespaces are shared objects too. */
+static void rev6_tree(struct sample *x, int ntasks)
 {
 	/* PIDS: one entry per pid: depth 0, then the pid number. */
 	int32_t pids[] = { 0, 1, 0, 2 };
 
 	begin(x, "PIDS", 0);
-	set(x, "nr_pids", 2);
-	set(x, "nr_vpids", 2);
+	set(x, "nr_pids", ntasks);
+	set(x, "nr_vpids", ntasks);
 	put(x);
-	put_raw(x, "BUFFER", pids, sizeof(pids));
+	put_raw(x, "BUFFER", pids, 8 * (size_t)ntasks);
 	/* The TREE entries' v* values are objrefs of pid objects, and an
 	 * object is defined by its OBJREF before anything refers to it. */
 	put_objref(x, "PID", REF_PID_1);
-	put_objref(x, "PID", REF_PID_2);
+	if (ntasks > 1)
+		put_objref(x, "PID", REF_PID_2);
 
 	begin(x, "TREE", 0);
-	set(x, "nr_tasks", 2);
+	set(x, "nr_tasks", ntasks);
 	put(x);
-	struct ckpt_rbuf t;
 	uint8_t tree[2 * 24] = { 0 };
 	/* vpid, vppid, vtgid, vpgid, vsid, depth for each task */
 	int32_t rows[2][6] = {
@@ -251,11 +253,10 @@ static void rev6_tree(struct sample *x)
 		{ REF_PID_2, -4097, REF_PID_1, REF_PID_1, REF_PID_1, 0 },
 	};
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < ntasks; i++)
 		for (int k = 0; k < 6; k++)
 			ckpt_le_store(tree + 24 * i + 4 * k, 4, (uint32_t)rows[i][k]);
-	(void)t;
-	put_raw(x, "BUFFER", tree, sizeof(tree));
+	put_raw(x, "BUFFER", tree, 24 * (size_t)ntasks);
 }
 
 static void rev6_creds(struct sample *x)
@@ -310,6 +311,11 @@ static void fill_page(uint8_t *p, uint64_t addr)
 
 static void put_pages(struct sample *x, const uint64_t *addrs, size_t n)
 {
+	if (n == 0) {
+		begin(x, "PGARR", 0);	/* no dumped page: only the end marker */
+		put(x);
+		return;
+	}
 	size_t len = n * (8 + 4096);
 	uint8_t *buf = calloc(1, len);
 
@@ -328,7 +334,9 @@ static void put_pages(struct sample *x, const uint64_t *addrs, size_t n)
 	put(x);
 }
 
-static void rev6_mm(struct sample *x)
+/* small: one dumped stack page and no text page, for samples whose every
+ * bit a test flips. */
+static void rev6_mm(struct sample *x, bool small)
 {
 	put_objref(x, "FILE", REF_EXE_FILE);
 	begin(x, "FILE", 0);
@@ -374,7 +382,7 @@ static void rev6_mm(struct sample *x)
 	set(x, "vm_flags", 0x875);	/* READ|EXEC|MAYREAD|MAYWRITE|MAYEXEC|DENYWRITE */
 	put(x);
 	static const uint64_t text_pages[] = { 0x400000 };
-	put_pages(x, text_pages, 1);
+	put_pages(x, text_pages, small ? 0 : 1);
 
 	/* The stack: anonymous, three present pages in two runs. */
 	begin(x, "VMA", 0);
@@ -385,7 +393,7 @@ static void rev6_mm(struct sample *x)
 	set(x, "vm_flags", 0x100173);	/* READ|WRITE|MAYREAD|MAYWRITE|MAYEXEC|GROWSDOWN|ACCOUNT */
 	put(x);
 	static const uint64_t stack_pages[] = { 0x7fff5a3bd000ULL, 0x7fff5a3bf000ULL, 0x7fff5a3c0000ULL };
-	put_pages(x, stack_pages, 3);
+	put_pages(x, small ? stack_pages + 2 : stack_pages, small ? 1 : 3);
 }
 
 static void rev6_files(struct sample *x)
@@ -438,7 +446,8 @@ static void rev6_signals(struct sample *x)
 	put(x);
 }
 
-static void rev6_task(struct sample *x, const char *comm, uint64_t tid_addr, bool first)
+static void rev6_task(struct sample *x, const char *comm, uint64_t tid_addr, bool first,
+		      bool small)
 {
 	begin(x, "TASK", 0);
 	/* A thread's exit_signal is -1: it signals nobody when it exits. */
@@ -452,7 +461,7 @@ static void rev6_task(struct sample *x, const char *comm, uint64_t tid_addr, boo
 	if (first) {
 		rev6_creds(x);
 		rev6_namespaces(x);
-		rev6_mm(x);
+		rev6_mm(x, small);
 		rev6_files(x);
 		rev6_signals(x);
 	}
@@ -494,13 +503,68 @@ static void write_rev6(const char *dir)
 	FILE *f = open_sample(&x, dir, "rev6-tasks.ckpt", "linux-cr-rev6");
 
 	rev6_header(&x);
-	rev6_tree(&x);
-	rev6_task(&x, "init", 0x7f3a1c0009d0ULL, true);
-	rev6_task(&x, "init-worker", 0x7f3a1b7fe9d0ULL, false);
+	rev6_tree(&x, 2);
+	rev6_task(&x, "init", 0x7f3a1c0009d0ULL, true, false);
+	rev6_task(&x, "init-worker", 0x7f3a1b7fe9d0ULL, false, false);
 	begin(&x, "TAIL", 0);
 	set(&x, "magic", 0x002d2a0cc0deef00ULL);
 	put(&x);
 	close_sample(&x, f);
+}
+
+static void put_string(struct sample *x, const char *s)
+{
+	put_raw(x, "STRING", s, strlen(s) + 1);
+}
+
+/* The ckpttools extension records (docs/extensions.md) of the rev 6 sample
+ * with one task: who made it, and the users ckpt would have observed. */
+static void rev6_extensions(struct sample *x)
+{
+	static const struct ckpt_ext_user users[] = {
+		{ REF_UTS_NS, CKPT_OBJ_UTS_NS, 1, CKPT_USERS_NS_INODE, 4026532201ULL },
+		{ REF_MM, CKPT_OBJ_MM, 1, CKPT_USERS_KCMP, 0 },
+		{ REF_FILE_TABLE, CKPT_OBJ_FILE_TABLE, 1, CKPT_USERS_KCMP, 0 },
+		{ REF_CONSOLE_FILE, CKPT_OBJ_FILE, 1, CKPT_USERS_FD_KCMP, 0 },
+		{ REF_FS, CKPT_OBJ_FS, 1, CKPT_USERS_KCMP, 0 },
+		{ REF_SIGHAND, CKPT_OBJ_SIGHAND, 1, CKPT_USERS_KCMP, 0 },
+		{ REF_SIGNAL, CKPT_OBJ_SIGNAL, 1, CKPT_USERS_KCMP, 0 },
+	};
+	size_t n = sizeof(users) / sizeof(users[0]);
+	uint8_t rec[CKPT_EXT_USERS_HDR_LEN + sizeof(users) / sizeof(users[0]) * CKPT_EXT_USER_LEN];
+
+	begin(x, "EXT_PRODUCER", 0);
+	set(x, "ext_version", CKPT_EXT_VERSION);
+	set(x, "root_pid", 1);
+	set(x, "time_ns", REV6_TIME * 1000000000ULL);
+	set(x, "frozen_ns", 1250000);
+	put(x);
+	put_string(x, "mksamples");
+	put_string(x, "sample-host");
+	put_string(x, "/sbin/init --sample");
+
+	ckpt_ext_users_encode(users, n, rec);
+	put_raw(x, "EXT_USERS", rec + 8, sizeof(rec) - 8);
+}
+
+/* One task with its objects, every page run small, and the extension
+ * records, digests included: the image whose every bit a test flips. */
+static void write_rev6_ext(const char *dir)
+{
+	struct sample x;
+	FILE *f = open_sample(&x, dir, "rev6-ext.ckpt", "linux-cr-rev6");
+
+	if (ckpt_writer_digests(&x.w) < 0)
+		die("cannot write digests: %s", strerror(errno));
+	rev6_header(&x);
+	rev6_tree(&x, 1);
+	rev6_task(&x, "init", 0x7f3a1c0009d0ULL, true, true);
+	rev6_extensions(&x);
+	begin(&x, "TAIL", 0);
+	set(&x, "magic", 0x002d2a0cc0deef00ULL);
+	put(&x);
+	close_sample(&x, f);
+	ckpt_writer_release(&x.w);
 }
 
 static void linuxcr_cred(struct sample *x, uint32_t uid, uint32_t euid, uint64_t caps)
@@ -553,6 +617,7 @@ int main(int argc, char **argv)
 	}
 	write_v17(argv[1]);
 	write_rev6(argv[1]);
+	write_rev6_ext(argv[1]);
 	write_linuxcr(argv[1]);
 	return 0;
 }

@@ -34,6 +34,11 @@ struct ckpt_diff_options {
 	size_t n_only;
 	bool page_bytes;	/* keep the first differing bytes of changed page runs */
 	bool no_default_ignores;	/* also report what is ignored by default */
+	/* Take two page runs whose BUFFER records have equal EXT_DIGEST
+	 * digests as equal without reading them.  Off by default: a digest
+	 * that no longer matches its record (an edited or corrupted image)
+	 * would hide a difference; ckptcheck verifies them. */
+	bool trust_digests;
 };
 
 enum ckpt_diff_kind {

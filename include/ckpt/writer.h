@@ -31,14 +31,28 @@ int ckpt_rbuf_set_name(struct ckpt_rbuf *b, const char *field, const char *value
 int ckpt_rbuf_set_chars(struct ckpt_rbuf *b, const char *field, const char *s);
 int ckpt_rbuf_set_elem(struct ckpt_rbuf *b, const char *array, size_t i, const char *field, uint64_t v);
 
+struct ckpt_digest_batch;
+
 struct ckpt_writer {
 	FILE *out;
 	const struct ckpt_schema *schema;
 	uint64_t offset;
+	uint64_t records;	/* records written: the next record's index */
 	int error;		/* errno of the first failed write */
+	struct ckpt_digest_batch *digests;	/* NULL: no EXT_DIGEST records */
 };
 
 void ckpt_writer_init(struct ckpt_writer *w, FILE *out, const struct ckpt_schema *s);
+/* From now on, write EXT_DIGEST records (docs/extensions.md): one after
+ * every CKPT_EXT_DIGEST_EVERY records and one just before the TAIL, so
+ * the caller only writes its records.  Rev 6 only; call before the first
+ * record.  -1 (errno set) if the dialect has no digests or out of memory. */
+int ckpt_writer_digests(struct ckpt_writer *w);
+/* Writes the EXT_DIGEST covering the records since the last one, now (the
+ * writer does this by itself before a TAIL). */
+int ckpt_writer_flush_digests(struct ckpt_writer *w);
+/* Frees what ckpt_writer_digests allocated; the FILE stays open. */
+void ckpt_writer_release(struct ckpt_writer *w);
 /* Writes a record (and the zero padding the dialect puts before the next). */
 int ckpt_writer_put(struct ckpt_writer *w, const struct ckpt_rbuf *b);
 /* Writes bytes as they are (an unframed header, or a deliberately odd image). */

@@ -68,6 +68,9 @@ static void usage(FILE *out)
 		"  -q, --quiet              print nothing; the exit status says it all\n"
 		"      --color[=WHEN]       colour: auto (default; a terminal, unless NO_COLOR\n"
 		"                           is set), always or never\n"
+		"      --trust-digests      take page runs with equal EXT_DIGEST digests as\n"
+		"                           equal without reading them (verify the images\n"
+		"                           with ckptcheck first)\n"
 		"      --all                also report what is ignored by default\n"
 		"                           (ext_producer.time_ns, ext_producer.frozen_ns)\n"
 		"  -h, --help               show this help and exit\n"
@@ -463,6 +466,7 @@ int main(int argc, char **argv)
 		{ "color", optional_argument, NULL, 'C' },
 		{ "colour", optional_argument, NULL, 'C' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "trust-digests", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -500,6 +504,7 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'q': output = OUT_QUIET; break;
 		case 'A': opt.no_default_ignores = true; break;
+		case 'T': opt.trust_digests = true; break;
 		case 'C':
 			color = optarg ? optarg : "always";
 			if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {

@@ -533,6 +533,21 @@ static struct keyed *keys_of(const struct side *s, const struct idx_list *l)
 	return k;
 }
 
+/* Whether the record at position i of l follows a record of l that has
+ * no partner: the parent's added or removed line already covers it. */
+static bool parent_unpaired(const struct side *s, const struct idx_list *l, size_t i,
+			    const long *match, const uint8_t *used)
+{
+	uint64_t parent = s->m->records[l->v[i]].parent;
+
+	if (parent == CKPT_MODEL_NONE)
+		return false;
+	for (size_t k = i; k-- > 0 && i - k <= CKPT_MAX_FOLLOWS;)
+		if (l->v[k] == parent)
+			return match ? match[k] < 0 : !used[k];
+	return false;
+}
+
 void compare_groups(struct diff *d, const char *label, const struct idx_list *la,
 		    const struct idx_list *lb, bool header)
 {
@@ -558,7 +573,7 @@ void compare_groups(struct diff *d, const char *label, const struct idx_list *la
 		else
 			snprintf(obj, sizeof(obj), "%s", label);
 		if (match[i] < 0) {
-			if (!other_can_have(d, &d->a, la->v[i]))
+			if (!other_can_have(d, &d->a, la->v[i]) || parent_unpaired(&d->a, la, i, match, NULL))
 				continue;
 			snprintf(what, sizeof(what), loose ? "%s" : "%s %s", obj, ma->role ? ma->role : type);
 			emit_presence(d, CKPT_DIFF_REMOVED, what, type);
@@ -568,7 +583,7 @@ void compare_groups(struct diff *d, const char *label, const struct idx_list *la
 		compare_pair(d, obj, header, ma, &d->b.m->records[lb->v[match[i]]]);
 	}
 	for (size_t j = 0; j < lb->n && !d->failed; j++) {
-		if (used[j] || !other_can_have(d, &d->b, lb->v[j]))
+		if (used[j] || !other_can_have(d, &d->b, lb->v[j]) || parent_unpaired(&d->b, lb, j, NULL, used))
 			continue;
 		const struct ckpt_model_record *mb = &d->b.m->records[lb->v[j]];
 

@@ -3,9 +3,10 @@
  * Pages are compared at the same offset from each VMA's start (a VMA that
  * moved, ASLR, still compares its contents).  The runs of both sides are
  * walked together: pages only in A were removed, only in B added, in both
- * compared.  Where both images carry EXT_DIGEST and the two BUFFER records
- * holding a page have the same digest, the page sits at the same place of
- * two identical records and is not read; otherwise the bytes are read in
+ * compared.  With trust_digests, where both images carry EXT_DIGEST and
+ * the two BUFFER records holding a page have the same digest, the page
+ * sits at the same place of two identical records and is not read;
+ * otherwise the bytes are read in
  * bounded chunks (memcmp is cheaper than hashing both sides).  Page data is
  * never held whole: a chunk of each side at a time. */
 #include <errno.h>
@@ -98,7 +99,7 @@ static bool same_by_digest(struct diff *d, const struct ckpt_model_run *ra, uint
 {
 	const struct groups *ga = &d->a.g, *gb = &d->b.g;
 
-	return ga->has_digest[ra->record] && gb->has_digest[rb->record] &&
+	return d->opt->trust_digests && ga->has_digest[ra->record] && gb->has_digest[rb->record] &&
 	       ga->digest[ra->record] == gb->digest[rb->record] &&
 	       d->a.m->records[ra->record].len == d->b.m->records[rb->record].len &&
 	       page_index(d->a.m, ra, offa) == page_index(d->b.m, rb, offb);

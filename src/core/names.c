@@ -7,6 +7,7 @@
  * because that is the kernel that wrote the value.
  */
 #include "names.h"
+#include "ckpt/ext.h"
 
 #define NAMES(w, a)	{ .what = (w), .names = (a), .count = CKPT_ARRAY_LEN(a) }
 
@@ -327,3 +328,17 @@ static const struct ckpt_name pid_marker_names[] = {
 	{ (uint64_t)(int64_t)CKPT_PID_ROOT, "CKPT_PID_ROOT" },
 };
 const struct ckpt_names ckpt_names_pid_marker = NAMES("pid_marker", pid_marker_names);
+
+/* EXT_USERS: how the producer counted an object's users (ckpt/ext.h). */
+static const struct ckpt_name users_method_names[] = {
+	{ CKPT_USERS_NONE, "none" },
+	{ CKPT_USERS_NS_INODE, "ns-inode" },
+	{ CKPT_USERS_KCMP, "kcmp" },
+	{ CKPT_USERS_FD_KCMP, "fd-kcmp" },
+};
+const struct ckpt_names ckpt_names_users_method = NAMES("users_method", users_method_names);
+
+static const struct ckpt_name digest_algo_names[] = {
+	{ CKPT_DIGEST_XXH3_64, "XXH3-64" },
+};
+const struct ckpt_names ckpt_names_digest_algo = NAMES("digest_algo", digest_algo_names);

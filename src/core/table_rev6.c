@@ -6,6 +6,7 @@
  * fields of a fixed record account for each of its bytes.
  */
 #include "table.h"
+#include "ckpt/ext.h"
 
 enum {
 	R6_HEADER = 1, R6_HEADER_ARCH = 2, R6_CONTAINER = 3, R6_BUFFER = 4,
@@ -35,6 +36,9 @@ enum {
 	R6_NET_NS = 707, R6_NETDEV = 708, R6_NETDEV_ADDR = 709,
 
 	R6_TAIL = 9001, R6_ERROR = 9999,
+
+	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
+	R6_EXT_DIGEST = CKPT_EXT_DIGEST,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -459,6 +463,50 @@ static const struct ckpt_field r6_sigpending_fields[] = {
 	F_ARRAY("siginfo", 24, r6_siginfo_fields, 88, 0, "nr_pending", NULL),
 };
 
+/* -- ckpttools extension records (docs/extensions.md) -------------------- */
+
+static const struct ckpt_field r6_ext_producer_fields[] = {
+	F_U("ext_version", 8, 2),
+	F_PAD("_pad", 10, 2),
+	F_I("root_pid", 12, 4),
+	F_U("time_ns", 16, 8),
+	F_U("frozen_ns", 24, 8),
+};
+
+static const struct ckpt_follow r6_ext_producer_follows[] = {
+	{ .type = R6_STRING, .role = "producer", .layout = L_STRING },
+	{ .type = R6_STRING, .role = "host", .layout = L_STRING },
+	{ .type = R6_STRING, .role = "cmdline", .layout = L_STRING },
+};
+
+/* Offsets inside an element count from the element's start. */
+static const struct ckpt_field r6_ext_user_fields[] = {
+	F_I("objref", 0, 4),
+	F_ENUM("objtype", 4, 4, ckpt_names_obj_type),
+	F_U("observed", 8, 4),
+	F_ENUM("method", 12, 4, ckpt_names_users_method),
+	F_U("ident", 16, 8),
+};
+
+static const struct ckpt_field r6_ext_users_fields[] = {
+	F_U("nr", 8, 4),
+	F_PAD("_pad", 12, 4),
+	F_ARRAY("users", 16, r6_ext_user_fields, CKPT_EXT_USER_LEN, 0, "nr", NULL),
+};
+
+static const struct ckpt_field r6_ext_digest_entry_fields[] = {
+	F_X("digest", 0, 8),
+};
+
+static const struct ckpt_field r6_ext_digest_fields[] = {
+	F_ENUM("algo", 8, 2, ckpt_names_digest_algo),
+	F_PAD("_pad", 10, 2),
+	F_U("count", 12, 4),
+	F_U("first", 16, 8),
+	F_X("self", 24, 8),
+	F_ARRAY("digests", 32, r6_ext_digest_entry_fields, 8, 0, "count", NULL),
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -577,6 +625,18 @@ static const struct ckpt_rtype r6_types[] = {
 	  .doc = "end of a complete image" },
 	{ .type = R6_ERROR, .name = "ERROR", EXACT(8), FOLLOWS(r6_error_follows),
 	  .doc = "checkpoint failed; a STRING with the message follows and ends the image" },
+
+	{ .type = R6_EXT_PRODUCER, .name = "EXT_PRODUCER", EXACT(CKPT_EXT_PRODUCER_LEN),
+	  FIELDS(r6_ext_producer_fields), FOLLOWS(r6_ext_producer_follows),
+	  .doc = "ckpttools extension: who made the image, when, of what; STRINGs producer, host, cmdline follow" },
+	{ .type = R6_EXT_USERS, .name = "EXT_USERS",
+	  RANGE(CKPT_EXT_USERS_HDR_LEN, CKPT_EXT_USERS_HDR_LEN + CKPT_EXT_USER_LEN * CKPT_EXT_USERS_MAX),
+	  FIELDS(r6_ext_users_fields),
+	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time" },
+	{ .type = R6_EXT_DIGEST, .name = "EXT_DIGEST",
+	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
+	  FIELDS(r6_ext_digest_fields),
+	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -585,7 +645,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_ERROR,
+	.max_type = R6_EXT_DIGEST,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,

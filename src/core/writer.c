@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ckpt/writer.h"
+#include "ckpt/ext.h"
 
 static int rbuf_alloc(struct ckpt_rbuf *b, const struct ckpt_schema *s, size_t len, uint32_t type)
 {
@@ -122,6 +123,27 @@ void ckpt_writer_init(struct ckpt_writer *w, FILE *out, const struct ckpt_schema
 	w->schema = s;
 }
 
+int ckpt_writer_digests(struct ckpt_writer *w)
+{
+	if (w->schema->dialect != CKPT_DIALECT_REV6 || w->records) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!w->digests) {
+		w->digests = malloc(sizeof(*w->digests));
+		if (!w->digests)
+			return -1;
+	}
+	ckpt_digest_batch_init(w->digests, 0);
+	return 0;
+}
+
+void ckpt_writer_release(struct ckpt_writer *w)
+{
+	free(w->digests);
+	w->digests = NULL;
+}
+
 int ckpt_writer_raw(struct ckpt_writer *w, const void *p, size_t n)
 {
 	if (w->error)
@@ -143,9 +165,50 @@ int ckpt_writer_align(struct ckpt_writer *w)
 	return ckpt_writer_raw(w, zeros, (size_t)pad);
 }
 
+/* One framed record, counted. */
+static int writer_record(struct ckpt_writer *w, const uint8_t *data, size_t len)
+{
+	if (ckpt_writer_align(w) < 0 || ckpt_writer_raw(w, data, len) < 0)
+		return -1;
+	w->records++;
+	return 0;
+}
+
+int ckpt_writer_flush_digests(struct ckpt_writer *w)
+{
+	uint8_t *rec;
+	size_t len;
+	int rc;
+
+	if (!w->digests)
+		return 0;
+	len = ckpt_digest_batch_len(w->digests);
+	rec = malloc(len);
+	if (!rec) {
+		w->error = ENOMEM;
+		return -1;
+	}
+	ckpt_digest_batch_encode(w->digests, rec);
+	rc = writer_record(w, rec, len);
+	free(rec);
+	/* The digest record covers itself through its self field, so the
+	 * next batch starts after it. */
+	ckpt_digest_batch_init(w->digests, w->records);
+	return rc;
+}
+
 int ckpt_writer_put(struct ckpt_writer *w, const struct ckpt_rbuf *b)
 {
-	if (ckpt_writer_align(w) < 0)
+	if (!w->digests)
+		return writer_record(w, b->data, b->len);
+	if (b->rt && b->rt->type == w->schema->tail_type && ckpt_writer_flush_digests(w) < 0)
 		return -1;
-	return ckpt_writer_raw(w, b->data, b->len);
+	if (writer_record(w, b->data, b->len) < 0)
+		return -1;
+	if (b->rt && b->rt->type == w->schema->tail_type)
+		return 0;
+	ckpt_digest_batch_add(w->digests, ckpt_digest(b->data, b->len));
+	if (w->digests->count >= CKPT_EXT_DIGEST_EVERY)
+		return ckpt_writer_flush_digests(w);
+	return 0;
 }

@@ -131,6 +131,31 @@ check_eq "a cred no longer shared: said once, at task 2's cred" \
 run out err "$CKPTDIFF" own.ckpt rev6-tasks.ckpt
 check_grep "and the other way round" '^  cred.sharing: its own -> shared with task 1 \(init\) cred$' out
 
+# --- extension records (rev6-ext: EXT_PRODUCER, EXT_USERS, EXT_DIGEST) -----
+"$CKPTDUMP" --json --pages rev6-ext.ckpt >ext.json
+pages=$(grep -n '"role":"pages"' ext.json | head -1 | cut -d: -f1)
+sed -E '/"type":"EXT_PRODUCER"/s/"time_ns":[0-9]+/"time_ns":1298851260000000000/
+/"type":"EXT_PRODUCER"/s/"frozen_ns":[0-9]+/"frozen_ns":999/' ext.json >clock.json &&
+	"$CKPTENCODE" clock.json >clock.ckpt || fail "building clock.ckpt"
+run out err "$CKPTDIFF" rev6-ext.ckpt clock.ckpt
+check_eq "the producer's clock only: the same by default" "0:" "$rc:$(cat out)"
+run out err "$CKPTDIFF" --all rev6-ext.ckpt clock.ckpt
+check_eq "--all: time_ns and frozen_ns" "ext_producer.time_ns ext_producer.frozen_ns" \
+	"$(sed -n 's/^  \([a-z_]*\.[a-z_]*\):.*/\1/p' out | tr '\n' ' ' | sed 's/ $//')"
+sed -E '/"role":"host"/s/sample-host/other-host/' ext.json >host.json &&
+	"$CKPTENCODE" host.json >host.ckpt || fail "building host.ckpt"
+run out err "$CKPTDIFF" rev6-ext.ckpt host.ckpt
+check_eq "the producer's host: a header difference" 'header|  ext_producer.host: "sample-host" -> "other-host"' \
+	"$(sed 1,2d out | tr '\n' '|' | sed 's/|$//')"
+# A page edited behind its digest's back: read, so found; --trust-digests
+# believes the digest.
+sed -E "${pages}s/\"data\":\"70/\"data\":\"50/" ext.json >stale.json &&
+	"$CKPTENCODE" stale.json >stale.ckpt || fail "building stale.ckpt"
+run out err "$CKPTDIFF" --only pages rev6-ext.ckpt stale.ckpt
+check_grep "a page behind a stale digest: found" '^  pages: 1 changed, 0 added, 0 removed$' out
+run out err "$CKPTDIFF" --trust-digests rev6-ext.ckpt stale.ckpt
+check_eq "--trust-digests: the digest is believed" 0 "$rc"
+
 # --- tasks by tree place ----------------------------------------------------
 edit pids '/"index":9,/s/"nr":\[1\]/"nr":[101]/; /"index":9,/s/"nr":\[2\]/"nr":[102]/'
 run out err "$CKPTDIFF" rev6-tasks.ckpt pids.ckpt

@@ -37,4 +37,4 @@ run() {
 # A sanitizer report or a crash is never an acceptable way to fail.
 sanitizer_pattern='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|Segmentation fault|core dumped'
 
-SAMPLE_NAMES="v17-task v17-error rev6-tasks linuxcr-creds"
+SAMPLE_NAMES="v17-task v17-error rev6-tasks rev6-ext linuxcr-creds"

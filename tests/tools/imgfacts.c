@@ -2,12 +2,16 @@
  * /proc, read through libckpt's reader and record tables.
  *
  *   imgfacts IMAGE [ADDR SIZE]
+ *   imgfacts --digests IMAGE
  *
  * prints one line per task, cred, uts namespace and vma; with ADDR and
  * SIZE it also checks that every page of [ADDR, ADDR + SIZE) is in the
  * image exactly once and holds the memory workload's pattern, and prints
  * "pattern ok pages=N" or "pattern bad: ...".  Exit 0 if the image read to
- * its TAIL, 1 otherwise. */
+ * its TAIL, 1 otherwise.  With --digests it recomputes every record's
+ * digest through the core API (ckpt/ext.h), compares them with the
+ * EXT_DIGEST records, prints "digest mismatch record=N type=T" for each
+ * record that differs and "digests covered=N bad=M" last. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "ckpt/decode.h"
+#include "ckpt/ext.h"
 #include "ckpt/image.h"
 #include "../workloads/workload.h"
 
@@ -48,7 +53,7 @@ struct task {
 	char comm[17];
 	uint64_t state, exit_state;
 	int64_t exit_signal;
-	uint64_t cred, ns, mm;
+	uint64_t cred, ns, mm, files, fs, sighand, signal, blocked;
 	bool has_cpu;
 };
 
@@ -83,9 +88,67 @@ static void flush_task(struct task *t)
 	else
 		printf("task pid=? (not in TREE)");
 	printf(" comm=%s state=%#" PRIx64 " exit_state=%#" PRIx64 " exit_signal=%" PRId64
-	       " cred=%" PRIu64 " ns=%" PRIu64 " mm=%" PRIu64 " cpu=%d\n", t->comm, t->state, t->exit_state,
-	       t->exit_signal, t->cred, t->ns, t->mm, t->has_cpu);
+	       " cred=%" PRIu64 " ns=%" PRIu64 " files=%" PRIu64 " fs=%" PRIu64 " sighand=%" PRIu64
+	       " signal=%" PRIu64 " blocked=%#" PRIx64 " mm=%" PRIu64 " cpu=%d\n", t->comm, t->state,
+	       t->exit_state, t->exit_signal, t->cred, t->ns, t->files, t->fs, t->sighand, t->signal, t->blocked,
+	       t->mm, t->has_cpu);
 	t->open = false;
+}
+
+static int check_digests(const char *path)
+{
+	struct ckpt_error err;
+	struct ckpt_image *img = ckpt_image_open(path, &err);
+	struct ckpt_record rec;
+	uint64_t *digests = NULL, covered = 0, bad = 0;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!img)
+		return 1;
+	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
+		digests = realloc(digests, (n + 1) * sizeof(*digests));
+		names = realloc(names, (n + 1) * sizeof(*names));
+		names[n] = strdup(rec.rt ? rec.rt->name : "?");
+		if (rec.avail == rec.len) {
+			digests[n] = ckpt_digest(rec.data, rec.len);
+		} else {
+			struct ckpt_digest_state *st = ckpt_digest_begin();
+			const uint8_t *p;
+			ssize_t k;
+
+			for (uint64_t at = 0; (k = ckpt_image_record_bytes(img, at, &p, 1 << 20)) > 0; at += (uint64_t)k)
+				ckpt_digest_update(st, p, (size_t)k);
+			digests[n] = ckpt_digest_end(st);
+		}
+		if (rec.type == CKPT_EXT_DIGEST && rec.avail == rec.len) {
+			struct ckpt_ext_digest d;
+
+			if (!ckpt_ext_digest_parse(rec.data, rec.len, &d) ||
+			    d.self != ckpt_ext_digest_self(rec.data, rec.len) || d.first + d.count != rec.index) {
+				printf("digest mismatch record=%" PRIu64 " type=EXT_DIGEST\n", rec.index);
+				bad++;
+			} else {
+				for (uint32_t i = 0; i < d.count; i++) {
+					covered++;
+					if (ckpt_ext_digest_at(&d, i) != digests[d.first + i]) {
+						printf("digest mismatch record=%" PRIu64 " type=%s\n", d.first + i,
+						       names[d.first + i]);
+						bad++;
+					}
+				}
+			}
+		}
+		n++;
+	}
+	printf("digests covered=%" PRIu64 " bad=%" PRIu64 "\n", covered, bad);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(digests);
+	ckpt_image_close(img);
+	return r == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -102,8 +165,12 @@ int main(int argc, char **argv)
 	int r;
 	bool check_pattern = argc == 4;
 	uint32_t pids_types = 0;
+	int32_t cur_table = 0;
+	const char *last_signal = "?";
 	char msg[512];
 
+	if (argc == 3 && strcmp(argv[1], "--digests") == 0)
+		return check_digests(argv[2]);
 	if (argc != 2 && argc != 4) {
 		fprintf(stderr, "usage: imgfacts IMAGE [ADDR SIZE]\n");
 		return 2;
@@ -146,6 +213,12 @@ int main(int argc, char **argv)
 			tree_n = (rec.avail - 8) / tree_stride;
 			tree = malloc(tree_n * tree_stride + 1);
 			memcpy(tree, rec.data + 8, tree_n * tree_stride);
+			continue;
+		}
+		if (role.name && (strcmp(role.name, "path") == 0 || strcmp(role.name, "root") == 0 ||
+				  strcmp(role.name, "pwd") == 0)) {
+			printf(" %s=%.*s%s", role.name, (int)strnlen((const char *)rec.data + 8, rec.avail - 8),
+			       rec.data + 8, strcmp(role.name, "root") == 0 ? "" : "\n");
 			continue;
 		}
 		if (role.name && strcmp(role.name, "comm") == 0) {
@@ -211,6 +284,58 @@ int main(int argc, char **argv)
 			task.ns = get("ns_objref");
 		} else if (strcmp(name, "TASK_OBJS") == 0) {
 			task.mm = get("mm_objref");
+			task.files = get("files_objref");
+			task.fs = get("fs_objref");
+			task.sighand = get("sighand_objref");
+			task.signal = get("signal_objref");
+		} else if (strcmp(name, "FILE_TABLE") == 0) {
+			cur_table = pending_ref;
+			printf("fdtable ref=%d nfds=%" PRIu64 "\n", pending_ref, get("fdt_nfds"));
+		} else if (strcmp(name, "FILE_DESC") == 0) {
+			printf("fd table=%d fd=%" PRId64 " file=%" PRIu64 " cloexec=%" PRIu64 "\n", cur_table,
+			       (int64_t)(int32_t)get("fd_descriptor"), get("fd_objref"), get("fd_close_on_exec"));
+		} else if (strcmp(name, "FILE") == 0) {
+			const char *type = ckpt_names_lookup(ckpt_rtype_field(rec.rt, "f_type")->names, get("f_type"));
+
+			printf("file ref=%d type=%s mode=%#" PRIx64 " flags=%#" PRIo64 " pos=%" PRIu64, pending_ref,
+			       type ? type : "?", get("f_mode"), get("f_flags"), get("f_pos"));
+		} else if (strcmp(name, "FS") == 0) {
+			printf("fs ref=%d umask=%04" PRIo64, pending_ref, get("umask"));
+		} else if (strcmp(name, "SIGHAND") == 0) {
+			uint64_t ign = 0, cgt = 0, other = 0;
+
+			for (unsigned i = 0; i < 64 && 8 + 32 * i + 8 <= rec.avail; i++) {
+				uint64_t h = ckpt_le_load(rec.data + 8 + 32 * i, 8);
+
+				if (h == 1)
+					ign |= 1ULL << i;
+				else if (h == UINT64_MAX)
+					cgt |= 1ULL << i;
+				else if (h)
+					other |= 1ULL << i;
+			}
+			printf("sighand ref=%d ign=%#" PRIx64 " cgt=%#" PRIx64 " other=%#" PRIx64 "\n", pending_ref, ign,
+			       cgt, other);
+		} else if (strcmp(name, "SIGNAL") == 0) {
+			last_signal = "shared";
+			printf("signal ref=%d nofile=%" PRIu64 ",%" PRIu64 "\n", pending_ref,
+			       ckpt_le_load(rec.data + 8 + 16 * 7, 8), ckpt_le_load(rec.data + 16 + 16 * 7, 8));
+		} else if (strcmp(name, "SIGNAL_TASK") == 0) {
+			last_signal = "task";
+			task.blocked = get("blocked");
+		} else if (strcmp(name, "SIGPENDING") == 0) {
+			uint64_t n = get("nr_pending");
+
+			printf("sigpending %s signal=%#" PRIx64 " nr=%" PRIu64 " queued=", last_signal, get("signal"), n);
+			/* signo:code:value; the value is an int of the union's
+			 * rt layout (pid, uid, value) at element offset 20. */
+			for (uint64_t i = 0; i < n && 24 + 88 * i + 88 <= rec.avail; i++) {
+				const uint8_t *el = rec.data + 24 + 88 * i;
+
+				printf("%s%d:%d:%d", i ? "," : "", (int)ckpt_le_load(el, 4), (int)ckpt_le_load(el + 8, 4),
+				       (int)ckpt_le_load(el + 20, 4));
+			}
+			printf("\n");
 		} else if (strcmp(name, "CPU") == 0) {
 			task.has_cpu = true;
 		} else if (strcmp(name, "CRED") == 0) {

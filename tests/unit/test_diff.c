@@ -79,10 +79,10 @@ static const struct ckpt_diff_options defaults = { .match = CKPT_DIFF_MATCH_PID 
 START_TEST(test_diff_same)
 {
 	static const char *const names[] = { "v17-task.ckpt", "v17-error.ckpt", "rev6-tasks.ckpt",
-					     "linuxcr-creds.ckpt" };
+					     "linuxcr-creds.ckpt", "rev6-ext.ckpt" };
 	struct got g;
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		size_t len;
 		unsigned char *buf = read_sample(names[i], &len);
 
@@ -286,13 +286,31 @@ START_TEST(test_diff_digests)
 	/* EXT_DIGEST itself is never a difference */
 	sum = run_diff(s, len, a, la, &defaults, &g);
 	ck_assert_uint_eq(g.n, 0);
-	/* both sides digested: equal runs are not read */
+	/* by default every page is read */
 	sum = run_diff(a, la, a, la, &defaults, &g);
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert_uint_eq(sum.pages_by_digest, 0);
+	ck_assert_uint_eq(sum.pages_compared, 4);
+	/* trusted digests: equal runs are not read */
+	struct ckpt_diff_options trust = defaults;
+
+	trust.trust_digests = true;
+	sum = run_diff(a, la, a, la, &trust, &g);
 	ck_assert_uint_eq(g.n, 0);
 	ck_assert_uint_eq(sum.pages_by_digest, 4);
 	ck_assert_uint_eq(sum.pages_compared, 0);
+	/* a stale digest (the page edited, the digest not): not trusted by
+	 * default, so the change is found */
+	unsigned char *stale = malloc(la);
+
+	memcpy(stale, a, la);
+	stale[1657 + 5] ^= 0xff;
+	run_diff(a, la, stale, la, &defaults, &g);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_uint_eq(g.it[0].changed, 1);
+	free(stale);
 	/* a changed run is read and found; the other is still skipped */
-	sum = run_diff(a, la, b, lb, &defaults, &g);
+	sum = run_diff(a, la, b, lb, &trust, &g);
 	ck_assert_uint_eq(g.n, 1);
 	ck_assert_int_eq(g.it[0].kind, CKPT_DIFF_PAGES);
 	ck_assert_uint_eq(g.it[0].changed, 1);

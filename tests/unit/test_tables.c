@@ -99,6 +99,8 @@ static const struct {
 	/* The reference gives ERROR's length for v17 only; rev 6 keeps the
 	 * same framing and writes it the same way. */
 	{ CKPT_DIALECT_REV6, "ERROR", 8 },
+	/* Our own extension, sized by docs/extensions.md. */
+	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
 
 	{ CKPT_DIALECT_LINUXCR, "HEADER", 84 },
 	{ CKPT_DIALECT_LINUXCR, "UTS_NS", 392 },
@@ -727,6 +729,8 @@ static const struct {
 	{ 704, "SOCKET_FRAG" }, { 705, "SOCKET_UNIX" }, { 706, "SOCKET_INET" },
 	{ 707, "NET_NS" }, { 708, "NETDEV" }, { 709, "NETDEV_ADDR" },
 	{ 9001, "TAIL" }, { 9999, "ERROR" },
+	/* ckpttools extensions (docs/extensions.md) */
+	{ 20001, "EXT_PRODUCER" }, { 20002, "EXT_USERS" }, { 20003, "EXT_DIGEST" },
 };
 
 START_TEST(test_rev6_types)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "ckpt/collect.h"
 #include "ckpt/writer.h"
@@ -33,6 +34,7 @@ struct ckpt_tree {
 	size_t n_threads, cap_threads;
 	struct ckpt_process *procs;
 	size_t n_procs, cap_procs;
+	struct timespec frozen_wall, frozen_mono;	/* when the last thread stopped */
 };
 
 /* --- proc.c: /proc readers ------------------------------------------------ */
@@ -77,6 +79,16 @@ struct ckpt_proc_vma {
 };
 /* All mappings; -1 with errno. */
 int ckpt_proc_smaps(pid_t tgid, struct ckpt_proc_vma **out, size_t *n);
+
+/* The values of the named "Key:" lines of a thread's status, each parsed
+ * in its base (SigBlk is hex, Umask octal); -1 with errno (ENOTSUP when a
+ * line is missing: an older kernel). */
+int ckpt_proc_status_values(pid_t tgid, pid_t tid, const char *const *keys, const int *bases,
+			    uint64_t *values, size_t n);
+
+/* The first n resource limits {soft, hard} of /proc/PID/limits, unlimited
+ * as all ones; -1 with errno. */
+int ckpt_proc_limits(pid_t tgid, uint64_t (*lim)[2], size_t n);
 
 /* Inode number of /proc/PID/ns/NAME, or 0 when it cannot be read. */
 uint64_t ckpt_proc_ns_inode(pid_t tid, const char *name);
@@ -131,5 +143,99 @@ void ckpt_pages_free(struct ckpt_pages *p);
 /* Writes the PGARR records of every present page of [start, end), then the
  * PGARR with nr_pages 0 that ends the vma. */
 int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end);
+
+/* --- image.c and its helpers: the state of one image being written ------- */
+
+#include "ckpt/kernel.h"
+#include "ckpt/schema.h"
+
+/* Shared objects seen so far, by the key that makes two of them one. */
+struct cred_obj {
+	struct ckpt_proc_creds c;	/* owns c.groups */
+	int32_t ref;
+};
+struct key_ref {
+	uint64_t a, b;
+	int32_t ref;
+};
+struct groups_obj {
+	uint32_t *groups;
+	size_t n;
+	int32_t ref;
+};
+
+/* An object shared between tasks, with a task (and descriptor) that holds
+ * it: what kcmp(2) compares new tasks against, and what the observed-users
+ * count starts from.  Namespaces are keyed by inode instead. */
+struct shared_obj {
+	int32_t ref;
+	uint32_t objtype;		/* CKPT_OBJ_* */
+	pid_t tgid, tid;		/* a task holding it */
+	int fd;				/* FILE: tid's descriptor for it */
+	uint64_t dev, ino;		/* FILE: what it is open on; namespaces: ino */
+};
+
+/* An NS object: the uts, ipc and net namespace inodes it stands for. */
+struct ns_set {
+	uint64_t ino[3];
+	int32_t ref;
+};
+
+struct collect {
+	struct ckpt_emit e;
+	struct ckpt_tree *t;
+	struct ckpt_kernel_profile prof;
+	pid_t *pid_nums;		/* pid objects: number i has objref pid_refs[i] */
+	int32_t *pid_refs;
+	size_t n_pids;
+	struct cred_obj *creds;
+	size_t n_creds;
+	struct groups_obj *groupinfos;
+	size_t n_groupinfos;
+	struct key_ref *users, *userns, *files;
+	size_t n_users, n_userns, n_files;
+	struct ns_set *nsets;
+	size_t n_nsets;
+	struct shared_obj *objs;
+	size_t n_objs;
+	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
+	size_t n_sorted[CKPT_OBJ_MAX];
+};
+
+/* Appends one zeroed element to a growing array; NULL when out of memory. */
+void *ckpt_push(void *arrayp, size_t *n, size_t size);
+struct key_ref *ckpt_find_key(struct key_ref *a, size_t n, uint64_t ka, uint64_t kb);
+static inline int ckpt_oom(struct collect *c)
+{
+	return ckpt_emit_fail(&c->e, "out of memory");
+}
+/* Records a shared object held by tid (for a FILE: through its descriptor
+ * fd, -1 for a mapped file); NULL when out of memory (the error is set). */
+struct shared_obj *ckpt_shared_add(struct collect *c, uint32_t objtype, int32_t ref, pid_t tgid, pid_t tid,
+				   int fd);
+/* The mm, file table, fs, sighand or open file (tid's descriptor fd, else
+ * 0) object tid shares with a task seen before, by kcmp(2); NULL if none. */
+const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objtype, pid_t tid, int fd);
+
+/* --- files.c: descriptor tables, open files, fs ---------------------------- */
+
+/* The FILE_TABLE / FS objects of a live thread (written the first time);
+ * -1 on failure. */
+int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
+int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
+
+/* --- ext.c: the extension records ckpttools adds -------------------------- */
+
+/* EXT_PRODUCER, then EXT_USERS with the users of every shared object seen
+ * system-wide now (docs/extensions.md). */
+int ckpt_write_producer(struct collect *c);
+int ckpt_write_users(struct collect *c);
+
+/* --- signals.c ------------------------------------------------------------- */
+
+int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th);
+int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th);
+/* SIGNAL_TASK and the thread's private SIGPENDING. */
+int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th);
 
 #endif

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collect_impl.h"
@@ -364,6 +365,9 @@ int ckpt_freeze(pid_t root, struct ckpt_tree **out, char *err, size_t errsize)
 		snprintf(err, errsize, "out of memory");
 		goto fail;
 	}
+	/* Every thread is stopped from here on. */
+	clock_gettime(CLOCK_REALTIME, &t->frozen_wall);
+	clock_gettime(CLOCK_MONOTONIC, &t->frozen_mono);
 	*out = t;
 	return 0;
 fail:

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,71 +28,31 @@
 #include "collect_impl.h"
 
 
-/* Shared objects seen so far, by the key that makes two of them one. */
-struct cred_obj {
-	struct ckpt_proc_creds c;	/* owns c.groups */
-	int32_t ref;
-};
-struct key_ref {
-	uint64_t a, b;
-	int32_t ref;
-};
-struct groups_obj {
-	uint32_t *groups;
-	size_t n;
-	int32_t ref;
-};
-
-struct collect {
-	struct ckpt_emit e;
-	struct ckpt_tree *t;
-	struct ckpt_kernel_profile prof;
-	pid_t *pid_nums;		/* pid objects: number i has objref pid_refs[i] */
-	int32_t *pid_refs;
-	size_t n_pids;
-	struct cred_obj *creds;
-	size_t n_creds;
-	struct groups_obj *groupinfos;
-	size_t n_groupinfos;
-	struct key_ref *users, *userns, *uts, *files, *mms;
-	size_t n_users, n_userns, n_uts, n_files, n_mms;
-};
-
-/* Appends one zeroed element to a growing array; NULL when out of memory. */
-static void *push(void *arrayp, size_t *n, size_t size)
-{
-	void **array = arrayp;
-
-	/* Capacity: powers of two, so growth is implied by the count. */
-	if ((*n & (*n - 1)) == 0) {
-		size_t cap = *n ? *n * 2 : 4;
-		void *bigger = realloc(*array, cap * size);
-
-		if (!bigger)
-			return NULL;
-		*array = bigger;
-	}
-	void *slot = (char *)*array + *n * size;
-
-	memset(slot, 0, size);
-	(*n)++;
-	return slot;
-}
-
-static struct key_ref *find_key(struct key_ref *a, size_t n, uint64_t ka, uint64_t kb)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i].a == ka && a[i].b == kb)
-			return &a[i];
-	return NULL;
-}
-
-static int oom(struct collect *c)
-{
-	return ckpt_emit_fail(&c->e, "out of memory");
-}
-
 /* --- header ---------------------------------------------------------------- */
+
+/* The xstate size the kernel hands out through ptrace (the user ABI size
+ * of the features enabled in XCR0), from a frozen thread: what CPU_FPU
+ * records hold, so HEADER_ARCH says the same. */
+static void probe_xstate_size(struct collect *c)
+{
+#if defined(__x86_64__)
+	static uint8_t buf[1 << 16];
+
+	if (!c->prof.has_xsave)
+		return;
+	for (size_t i = 0; i < c->t->n_threads; i++) {
+		struct iovec iov = { buf, sizeof(buf) };
+
+		if (c->t->threads[i].seized &&
+		    ptrace(PTRACE_GETREGSET, c->t->threads[i].tid, (void *)(long)NT_X86_XSTATE, &iov) == 0) {
+			c->prof.xstate_size = (unsigned)iov.iov_len;
+			return;
+		}
+	}
+#else
+	(void)c;
+#endif
+}
 
 static int write_header(struct collect *c)
 {
@@ -126,6 +87,7 @@ static int write_header(struct collect *c)
 	ckpt_emit_padded(e, "BUFFER", u.version, 65);
 	ckpt_emit_padded(e, "BUFFER", u.machine, 65);
 
+	probe_xstate_size(c);
 	ckpt_emit_begin(e, "HEADER_ARCH", 0);
 	ckpt_emit_set(e, "has_fxsr", c->prof.has_fxsr);
 	ckpt_emit_set(e, "has_xsave", c->prof.has_xsave);
@@ -164,7 +126,7 @@ static bool add_pid(struct collect *c, pid_t pid)
 {
 	if (pid <= 0 || have_pid(c, pid))
 		return true;
-	pid_t *slot = push(&c->pid_nums, &c->n_pids, sizeof(pid_t));
+	pid_t *slot = ckpt_push(&c->pid_nums, &c->n_pids, sizeof(pid_t));
 
 	if (!slot)
 		return false;
@@ -260,7 +222,7 @@ static int write_tree(struct collect *c)
 	rc = ckpt_emit_raw(e, "BUFFER", buf, lay->stride * n);
 	goto out;
 nomem:
-	oom(c);
+	ckpt_oom(c);
 out:
 	for (size_t i = 0; cr && i < n; i++)
 		ckpt_proc_creds_free(&cr[i]);
@@ -280,35 +242,70 @@ static bool same_creds(const struct ckpt_proc_creds *a, const struct ckpt_proc_c
 	       (a->n_groups == 0 || memcmp(a->groups, b->groups, a->n_groups * sizeof(*a->groups)) == 0);
 }
 
-static int32_t userns_ref(struct collect *c, pid_t tid)
+#ifndef NS_GET_PARENT
+#define NS_GET_PARENT 0xb702	/* _IO(0xb7, 0x2) */
+#endif
+
+/* The USER_NS object of the namespace open at fd (consumed), written after
+ * its parent's: creator_ref names the parent, 0 where the chain leaves
+ * what ckpt can see (the initial namespace, or one above ckpt's own). */
+static int32_t userns_of_fd(struct collect *c, int fd, int depth)
 {
 	struct ckpt_emit *e = &c->e;
-	uint64_t ino = ckpt_proc_ns_inode(tid, "user");
-	struct key_ref *k = find_key(c->userns, c->n_userns, ino, 0);
+	struct stat st;
+	int32_t parent = 0;
 
-	if (k)
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return ckpt_emit_fail(e, "user namespace: fstat: %s", strerror(errno));
+	}
+	struct key_ref *k = ckpt_find_key(c->userns, c->n_userns, st.st_ino, 0);
+
+	if (k) {
+		close(fd);
 		return k->ref;
-	k = push(&c->userns, &c->n_userns, sizeof(*k));
+	}
+	/* Nesting is limited to 32 levels by the kernel. */
+	int pfd = depth < 33 ? ioctl(fd, NS_GET_PARENT) : -1;
+
+	close(fd);
+	if (pfd >= 0)
+		parent = userns_of_fd(c, pfd, depth + 1);
+	if (parent < 0)
+		return -1;
+	k = ckpt_push(&c->userns, &c->n_userns, sizeof(*k));
 	if (!k)
-		return oom(c);
-	k->a = ino;
-	/* creator_ref 0: the chain of parent namespaces is not followed. */
+		return ckpt_oom(c);
+	k->a = st.st_ino;
 	k->ref = ckpt_emit_objref(e, "USER_NS");
 	ckpt_emit_begin(e, "USER_NS", 0);
+	ckpt_emit_set(e, "creator_ref", (uint32_t)parent);
 	ckpt_emit_put(e);
 	return e->failed ? -1 : k->ref;
+}
+
+static int32_t userns_ref(struct collect *c, pid_t tid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ckpt_emit_fail(&c->e, "pid %d: cannot open %s: %s", (int)tid, path, strerror(errno));
+	return userns_of_fd(c, fd, 0);
 }
 
 static int32_t user_ref(struct collect *c, uint32_t uid, int32_t ns_ref)
 {
 	struct ckpt_emit *e = &c->e;
-	struct key_ref *k = find_key(c->users, c->n_users, uid, (uint64_t)ns_ref);
+	struct key_ref *k = ckpt_find_key(c->users, c->n_users, uid, (uint64_t)ns_ref);
 
 	if (k)
 		return k->ref;
-	k = push(&c->users, &c->n_users, sizeof(*k));
+	k = ckpt_push(&c->users, &c->n_users, sizeof(*k));
 	if (!k)
-		return oom(c);
+		return ckpt_oom(c);
 	k->a = uid;
 	k->b = (uint64_t)ns_ref;
 	k->ref = ckpt_emit_objref(e, "USER");
@@ -327,13 +324,13 @@ static int32_t groupinfo_ref(struct collect *c, const uint32_t *groups, size_t n
 		if (c->groupinfos[i].n == n &&
 		    (n == 0 || memcmp(c->groupinfos[i].groups, groups, n * sizeof(*groups)) == 0))
 			return c->groupinfos[i].ref;
-	struct groups_obj *g = push(&c->groupinfos, &c->n_groupinfos, sizeof(*g));
+	struct groups_obj *g = ckpt_push(&c->groupinfos, &c->n_groupinfos, sizeof(*g));
 
 	if (!g)
-		return oom(c);
+		return ckpt_oom(c);
 	g->groups = malloc((n ? n : 1) * sizeof(*groups));
 	if (!g->groups)
-		return oom(c);
+		return ckpt_oom(c);
 	if (n)
 		memcpy(g->groups, groups, n * sizeof(*groups));
 	g->n = n;
@@ -368,11 +365,11 @@ static int32_t cred_ref(struct collect *c, const struct ckpt_thread *th)
 	/* A cred's user is its real uid's. */
 	int32_t user = ns > 0 ? user_ref(c, pc.uid[0], ns) : -1;
 	int32_t groups = user > 0 ? groupinfo_ref(c, pc.groups, pc.n_groups) : -1;
-	struct cred_obj *obj = groups > 0 ? push(&c->creds, &c->n_creds, sizeof(*obj)) : NULL;
+	struct cred_obj *obj = groups > 0 ? ckpt_push(&c->creds, &c->n_creds, sizeof(*obj)) : NULL;
 
 	if (!obj) {
 		ckpt_proc_creds_free(&pc);
-		return groups > 0 ? oom(c) : -1;
+		return groups > 0 ? ckpt_oom(c) : -1;
 	}
 	obj->c = pc;
 	obj->ref = ckpt_emit_objref(e, "CRED");
@@ -397,29 +394,43 @@ static int32_t cred_ref(struct collect *c, const struct ckpt_thread *th)
 
 /* --- namespaces ------------------------------------------------------------ */
 
-/* The NS object of a live thread: its uts namespace, shared by inode. */
-static int32_t ns_ref(struct collect *c, const struct ckpt_thread *th)
+/* A namespace object of a type without contents in the image: the OBJREF
+ * and an empty record, shared by inode.  Their contents (SysV IPC objects,
+ * network devices and sockets) are not collected. */
+static int32_t bare_ns_ref(struct collect *c, uint32_t objtype, const char *type, pid_t tid, uint64_t ino)
 {
 	struct ckpt_emit *e = &c->e;
-	uint64_t ino = ckpt_proc_ns_inode(th->tid, "uts");
-	struct key_ref *k;
+
+	for (size_t i = 0; i < c->n_objs; i++)
+		if (c->objs[i].objtype == objtype && c->objs[i].ino == ino)
+			return c->objs[i].ref;
+	int32_t ref = ckpt_emit_objref(e, type);
+	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, objtype, ref, tid, tid, -1) : NULL;
+
+	if (!o)
+		return -1;
+	o->ino = ino;
+	ckpt_emit_raw(e, type, NULL, 0);
+	return e->failed ? -1 : ref;
+}
+
+static int32_t uts_ns_ref(struct collect *c, pid_t tid, uint64_t ino)
+{
+	struct ckpt_emit *e = &c->e;
 	struct ckpt_uts u;
 	char err[256];
 
-	if (!ino)
-		return ckpt_emit_fail(e, "pid %d: cannot read /proc/%d/ns/uts: %s", (int)th->tid,
-				      (int)th->tid, strerror(errno));
-	k = find_key(c->uts, c->n_uts, ino, 0);
-	if (k)
-		return k->ref;
-	if (ckpt_uts_of(th->tid, &u, err, sizeof(err)) < 0)
+	for (size_t i = 0; i < c->n_objs; i++)
+		if (c->objs[i].objtype == CKPT_OBJ_UTS_NS && c->objs[i].ino == ino)
+			return c->objs[i].ref;
+	if (ckpt_uts_of(tid, &u, err, sizeof(err)) < 0)
 		return ckpt_emit_fail(e, "%s", err);
-	k = push(&c->uts, &c->n_uts, sizeof(*k));
-	if (!k)
-		return oom(c);
-	k->a = ino;
-	int32_t uts_ref = ckpt_emit_objref(e, "UTS_NS");
+	int32_t ref = ckpt_emit_objref(e, "UTS_NS");
+	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, CKPT_OBJ_UTS_NS, ref, tid, tid, -1) : NULL;
 
+	if (!o)
+		return -1;
+	o->ino = ino;
 	ckpt_emit_begin(e, "UTS_NS", 0);
 	ckpt_emit_set_chars(e, "sysname", u.sysname);
 	ckpt_emit_set_chars(e, "nodename", u.nodename);
@@ -428,13 +439,44 @@ static int32_t ns_ref(struct collect *c, const struct ckpt_thread *th)
 	ckpt_emit_set_chars(e, "machine", u.machine);
 	ckpt_emit_set_chars(e, "domainname", u.domainname);
 	ckpt_emit_put(e);
-	/* The namespace set: one per uts namespace here, as the ipc and net
-	 * namespaces are not collected yet. */
-	k->ref = ckpt_emit_objref(e, "NS");
+	return e->failed ? -1 : ref;
+}
+
+/* The NS object of a live thread: one per combination of uts, ipc and net
+ * namespaces, each of those shared by inode. */
+static int32_t ns_ref(struct collect *c, const struct ckpt_thread *th)
+{
+	struct ckpt_emit *e = &c->e;
+	static const char *const names[] = { "uts", "ipc", "net" };
+	uint64_t ino[3];
+
+	for (int i = 0; i < 3; i++) {
+		ino[i] = ckpt_proc_ns_inode(th->tid, names[i]);
+		if (!ino[i])
+			return ckpt_emit_fail(e, "pid %d: cannot read /proc/%d/ns/%s: %s", (int)th->tid,
+					      (int)th->tid, names[i], strerror(errno));
+	}
+	for (size_t i = 0; i < c->n_nsets; i++)
+		if (memcmp(c->nsets[i].ino, ino, sizeof(ino)) == 0)
+			return c->nsets[i].ref;
+	int32_t uts = uts_ns_ref(c, th->tid, ino[0]);
+	int32_t ipc = uts > 0 ? bare_ns_ref(c, CKPT_OBJ_IPC_NS, "IPC_NS", th->tid, ino[1]) : -1;
+	int32_t net = ipc > 0 ? bare_ns_ref(c, CKPT_OBJ_NET_NS, "NET_NS", th->tid, ino[2]) : -1;
+
+	if (net < 0)
+		return -1;
+	struct ns_set *set = ckpt_push(&c->nsets, &c->n_nsets, sizeof(*set));
+
+	if (!set)
+		return ckpt_oom(c);
+	memcpy(set->ino, ino, sizeof(ino));
+	set->ref = ckpt_emit_objref(e, "NS");
 	ckpt_emit_begin(e, "NS", 0);
-	ckpt_emit_set(e, "uts_objref", (uint32_t)uts_ref);
+	ckpt_emit_set(e, "uts_objref", (uint32_t)uts);
+	ckpt_emit_set(e, "ipc_objref", (uint32_t)ipc);
+	ckpt_emit_set(e, "net_objref", (uint32_t)net);
 	ckpt_emit_put(e);
-	return e->failed ? -1 : k->ref;
+	return e->failed ? -1 : set->ref;
 }
 
 /* --- memory ---------------------------------------------------------------- */
@@ -528,13 +570,13 @@ static int32_t file_ref(struct collect *c, uint64_t dev, uint64_t ino, const cha
 			int32_t cred)
 {
 	struct ckpt_emit *e = &c->e;
-	struct key_ref *k = find_key(c->files, c->n_files, dev, ino);
+	struct key_ref *k = ckpt_find_key(c->files, c->n_files, dev, ino);
 
 	if (k)
 		return k->ref;
-	k = push(&c->files, &c->n_files, sizeof(*k));
+	k = ckpt_push(&c->files, &c->n_files, sizeof(*k));
 	if (!k)
-		return oom(c);
+		return ckpt_oom(c);
 	k->a = dev;
 	k->b = ino;
 	k->ref = ckpt_emit_objref(e, "FILE");
@@ -553,7 +595,7 @@ static int32_t file_ref(struct collect *c, uint64_t dev, uint64_t ino, const cha
 	char *name = strndup(path, len);
 
 	if (!name)
-		return oom(c);
+		return ckpt_oom(c);
 	ckpt_emit_raw(e, "FILE_NAME", name, len + 1);
 	free(name);
 	return e->failed ? -1 : k->ref;
@@ -584,7 +626,7 @@ static int write_auxv(struct collect *c, pid_t tgid)
 
 		if (!bigger) {
 			free(auxv);
-			return oom(c);
+			return ckpt_oom(c);
 		}
 		auxv = bigger;
 		memset(auxv + len, 0, want - len);
@@ -613,7 +655,7 @@ static int32_t write_mm(struct collect *c, pid_t tgid, int32_t cred)
 		return ckpt_emit_fail(e, "pid %d: cannot read its memory map: %s", (int)tgid, strerror(errno));
 	vma_file = calloc(n ? n : 1, sizeof(*vma_file));
 	if (!vma_file) {
-		oom(c);
+		ckpt_oom(c);
 		goto out;
 	}
 	/* The files first: objects come before the records that use them. */
@@ -700,20 +742,23 @@ out:
 	return e->failed ? -1 : ref;
 }
 
-/* The MM object of a process: shared with an earlier process when kcmp(2)
- * says they have the same address space (CLONE_VM). */
-static int32_t mm_ref(struct collect *c, pid_t tgid, int32_t cred)
+/* The MM object of a thread: shared with an earlier task when kcmp(2)
+ * says they have the same address space (threads, CLONE_VM). */
+static int32_t mm_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred)
 {
-	for (size_t i = 0; i < c->n_mms; i++)
-		if (syscall(SYS_kcmp, (pid_t)c->mms[i].a, tgid, KCMP_VM, 0, 0) == 0)
-			return c->mms[i].ref;
-	struct key_ref *k = push(&c->mms, &c->n_mms, sizeof(*k));
+	/* CLONE_THREAD implies CLONE_VM: the group's first thread decides. */
+	for (size_t i = 0; i < c->n_objs; i++)
+		if (c->objs[i].objtype == CKPT_OBJ_MM && c->objs[i].tgid == th->tgid)
+			return c->objs[i].ref;
+	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_MM, th->tid, 0);
 
-	if (!k)
-		return oom(c);
-	k->a = (uint64_t)tgid;
-	k->ref = write_mm(c, tgid, cred);
-	return k->ref;
+	if (o)
+		return o->ref;
+	int32_t ref = write_mm(c, th->tgid, cred);
+
+	if (ref > 0 && !ckpt_shared_add(c, CKPT_OBJ_MM, ref, th->tgid, th->tid, -1))
+		return -1;
+	return ref;
 }
 
 /* --- tasks ----------------------------------------------------------------- */
@@ -754,23 +799,38 @@ static int write_cpu(struct collect *c, const struct ckpt_thread *th)
 		{ "ds", regs.ds & 0xffff }, { "es", regs.es & 0xffff },
 	};
 
+	size_t size = c->prof.xstate_size;
+	uint8_t *xstate = calloc(1, size ? size : 1);
+	struct iovec xiov = { xstate, size };
+
+	if (!xstate)
+		return ckpt_oom(c);
+	if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)(c->prof.has_xsave ? NT_X86_XSTATE : NT_PRFPREG),
+		   &xiov) < 0) {
+		free(xstate);
+		return ckpt_emit_fail(e, "pid %d: cannot read its FPU state: %s", (int)th->tid, strerror(errno));
+	}
+	if (xiov.iov_len != size) {
+		free(xstate);
+		return ckpt_emit_fail(e, "pid %d: its FPU state is %zu bytes, not the %zu of HEADER_ARCH",
+				      (int)th->tid, xiov.iov_len, size);
+	}
 	ckpt_emit_begin(e, "CPU", 0);
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(map); i++)
 		ckpt_emit_set(e, map[i].field, map[i].v);
-	/* used_math 0: the FPU/xstate record is not written yet. */
-	return ckpt_emit_put(e);
+	/* Every task has an FPU context now: the kernel allocates it eagerly. */
+	ckpt_emit_set(e, "used_math", 1);
+	ckpt_emit_put(e);
+	ckpt_emit_raw(e, "CPU_FPU", xstate, size);
+	free(xstate);
+	return e->failed ? -1 : 0;
 #else
 	(void)th;
 	return ckpt_emit_fail(e, "registers: only x86_64 is supported");
 #endif
 }
 
-struct proc_objs {
-	pid_t tgid;
-	int32_t mm;
-};
-
-static int write_task(struct collect *c, const struct ckpt_thread *th, struct proc_objs *po)
+static int write_task(struct collect *c, const struct ckpt_thread *th)
 {
 	struct ckpt_emit *e = &c->e;
 	struct ckpt_proc_stat st;
@@ -795,11 +855,17 @@ static int write_task(struct collect *c, const struct ckpt_thread *th, struct pr
 	ckpt_emit_padded(e, "STRING", st.comm, 16);
 
 	int32_t cred = cred_ref(c, th);
-	int32_t ns = zombie ? 0 : ns_ref(c, th);
+	/* A zombie has released its namespaces, mm, files, fs and signal
+	 * handlers: its task record and credentials are all there is. */
+	int32_t ns = 0, mm = 0, files = 0, fs = 0, sighand = 0, signal = 0;
 
-	if (!zombie && po->tgid != th->tgid) {
-		po->tgid = th->tgid;
-		po->mm = cred > 0 ? mm_ref(c, th->tgid, cred) : -1;
+	if (!zombie && cred > 0) {
+		ns = ns_ref(c, th);
+		mm = ns > 0 ? mm_ref(c, th, cred) : -1;
+		files = mm > 0 ? ckpt_files_ref(c, th, cred) : -1;
+		fs = files > 0 ? ckpt_fs_ref(c, th) : -1;
+		sighand = fs > 0 ? ckpt_sighand_ref(c, th) : -1;
+		signal = sighand > 0 ? ckpt_signal_ref(c, th) : -1;
 	}
 	if (e->failed)
 		return -1;
@@ -811,7 +877,11 @@ static int write_task(struct collect *c, const struct ckpt_thread *th, struct pr
 	ckpt_emit_set(e, "ns_objref", (uint32_t)ns);
 	ckpt_emit_put(e);
 	ckpt_emit_begin(e, "TASK_OBJS", 0);
-	ckpt_emit_set(e, "mm_objref", zombie ? 0 : (uint32_t)po->mm);
+	ckpt_emit_set(e, "files_objref", (uint32_t)files);
+	ckpt_emit_set(e, "mm_objref", (uint32_t)mm);
+	ckpt_emit_set(e, "fs_objref", (uint32_t)fs);
+	ckpt_emit_set(e, "sighand_objref", (uint32_t)sighand);
+	ckpt_emit_set(e, "signal_objref", (uint32_t)signal);
 	ckpt_emit_put(e);
 	if (zombie)
 		return e->failed ? -1 : 0;
@@ -820,7 +890,9 @@ static int write_task(struct collect *c, const struct ckpt_thread *th, struct pr
 	ckpt_emit_set(e, "gdt_entry_tls_entries", 3);
 	ckpt_emit_set(e, "sizeof_tls_array", 24);
 	ckpt_emit_put(e);
-	return write_cpu(c, th);
+	if (write_cpu(c, th) < 0)
+		return -1;
+	return ckpt_write_signal_task(c, th);
 }
 
 static void free_collect(struct collect *c)
@@ -833,12 +905,15 @@ static void free_collect(struct collect *c)
 	free(c->groupinfos);
 	free(c->users);
 	free(c->userns);
-	free(c->uts);
+	free(c->nsets);
+	free(c->objs);
+	for (size_t i = 0; i < CKPT_OBJ_MAX; i++)
+		free(c->sorted[i]);
 	free(c->files);
-	free(c->mms);
 	free(c->pid_nums);
 	free(c->pid_refs);
 	ckpt_rbuf_free(&c->e.b);
+	ckpt_writer_release(&c->e.w);
 }
 
 int ckpt_collect_write(struct ckpt_tree *t, FILE *out, const struct ckpt_collect_options *opt,
@@ -847,7 +922,6 @@ int ckpt_collect_write(struct ckpt_tree *t, FILE *out, const struct ckpt_collect
 	static const struct ckpt_collect_options defaults;
 	struct collect c = { .t = t };
 	struct ckpt_emit *e = &c.e;
-	struct proc_objs po = { .tgid = 0 };
 
 	e->s = ckpt_schema_for(CKPT_DIALECT_REV6);
 	e->next_ref = 1;
@@ -856,12 +930,18 @@ int ckpt_collect_write(struct ckpt_tree *t, FILE *out, const struct ckpt_collect
 	e->opt = opt ? opt : &defaults;
 	ckpt_writer_init(&e->w, out, e->s);
 	err[0] = '\0';
+	if (ckpt_writer_digests(&e->w) < 0)
+		ckpt_emit_fail(e, "out of memory");
 
-	if (write_header(&c) == 0 && write_tree(&c) == 0) {
+	if (!e->failed && write_header(&c) == 0 && write_tree(&c) == 0) {
 		for (size_t i = 0; i < t->n_threads && !ckpt_emit_stopped(e); i++)
-			if (write_task(&c, &t->threads[i], &po) < 0)
+			if (write_task(&c, &t->threads[i]) < 0)
 				break;
 	}
+	/* The extension records after the task data; the writer adds the
+	 * last EXT_DIGEST before the TAIL. */
+	if (!e->failed && ckpt_write_producer(&c) == 0)
+		ckpt_write_users(&c);
 	if (!e->failed) {
 		ckpt_emit_begin(e, "TAIL", 0);
 		ckpt_emit_set(e, "magic", e->s->tail_magic);

@@ -305,3 +305,60 @@ uint64_t ckpt_proc_ns_inode(pid_t tid, const char *name)
 		return 0;
 	return st.st_ino;
 }
+
+int ckpt_proc_status_values(pid_t tgid, pid_t tid, const char *const *keys, const int *bases,
+			    uint64_t *values, size_t n)
+{
+	char *text = ckpt_proc_readf(NULL, "/proc/%d/task/%d/status", (int)tgid, (int)tid);
+	size_t found = 0;
+
+	if (!text)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t klen = strlen(keys[i]);
+
+		for (char *line = text; line; line = strchr(line, '\n')) {
+			if (*line == '\n')
+				line++;
+			if (strncmp(line, keys[i], klen) == 0 && line[klen] == ':') {
+				values[i] = strtoull(line + klen + 1, NULL, bases[i]);
+				found++;
+				break;
+			}
+		}
+	}
+	free(text);
+	if (found != n) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return 0;
+}
+
+/* "Max open files            1024                 4096                 files"
+ * in RLIMIT_* order after a heading line; the values start at column 26. */
+int ckpt_proc_limits(pid_t tgid, uint64_t (*lim)[2], size_t n)
+{
+	char *text = ckpt_proc_readf(NULL, "/proc/%d/limits", (int)tgid);
+	char *line, *save = NULL;
+	size_t i = 0;
+
+	if (!text)
+		return -1;
+	line = strtok_r(text, "\n", &save);	/* the heading */
+	while (i < n && (line = strtok_r(NULL, "\n", &save))) {
+		char soft[32], hard[32];
+
+		if (strlen(line) <= 26 || sscanf(line + 26, "%31s %31s", soft, hard) != 2)
+			break;
+		lim[i][0] = strcmp(soft, "unlimited") == 0 ? UINT64_MAX : strtoull(soft, NULL, 10);
+		lim[i][1] = strcmp(hard, "unlimited") == 0 ? UINT64_MAX : strtoull(hard, NULL, 10);
+		i++;
+	}
+	free(text);
+	if (i != n) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}

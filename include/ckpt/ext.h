@@ -1,0 +1,108 @@
+/* ckpttools extension records (rev 6 dialect, private types 20001-20099).
+ *
+ * ckpt appends facts the kernel format has no room for: who produced the
+ * image, how many users each shared object had system-wide, and per-record
+ * digests that detect and locate any corruption.  Their layouts are rows of
+ * the rev 6 record table like every other record; docs/extensions.md and
+ * ckpt-image(5) describe them.  This header holds the numbers both the
+ * producer and the checker need, and the digest arithmetic they must agree
+ * on.
+ */
+#ifndef CKPT_EXT_H
+#define CKPT_EXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define CKPT_EXT_FIRST		20001u
+#define CKPT_EXT_LAST		20099u
+
+enum ckpt_ext_type {
+	CKPT_EXT_PRODUCER = 20001,
+	CKPT_EXT_USERS = 20002,
+	CKPT_EXT_DIGEST = 20003,
+};
+
+/* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
+#define CKPT_EXT_PRODUCER_LEN		32u
+#define CKPT_EXT_VERSION		1u
+
+/* EXT_USERS: nr u32 @8, entries of CKPT_EXT_USER_LEN bytes from @16. */
+#define CKPT_EXT_USERS_HDR_LEN		16u
+#define CKPT_EXT_USER_LEN		24u
+#define CKPT_EXT_USERS_MAX		40000u	/* entries per record, at most */
+
+/* How the producer counted an object's users. */
+enum ckpt_users_method {
+	CKPT_USERS_NONE = 0,		/* not observed */
+	CKPT_USERS_NS_INODE = 1,	/* tasks whose /proc/TID/ns/X has the inode */
+	CKPT_USERS_KCMP = 2,		/* tasks sharing it by kcmp(2) */
+	CKPT_USERS_FD_KCMP = 3,		/* descriptor slots naming it, by KCMP_FILE */
+};
+
+struct ckpt_ext_user {
+	int32_t objref;
+	uint32_t objtype;
+	uint32_t observed;
+	uint32_t method;		/* enum ckpt_users_method */
+	uint64_t ident;			/* namespace inode number, else 0 */
+};
+
+/* EXT_DIGEST: algo u16 @8, count u32 @12, first u64 @16, self u64 @24,
+ * count u64 digests from @32. */
+#define CKPT_EXT_DIGEST_HDR_LEN		32u
+#define CKPT_EXT_DIGEST_MAX		4096u	/* digests per record, at most */
+#define CKPT_EXT_DIGEST_EVERY		1024u	/* the producer's batch size */
+#define CKPT_DIGEST_XXH3_64		1u
+
+/* The digest of one whole record (framing header included).  Incremental
+ * form for records the caller sees in pieces (page data). */
+uint64_t ckpt_digest(const void *data, size_t len);
+
+struct ckpt_digest_state;
+struct ckpt_digest_state *ckpt_digest_begin(void);
+void ckpt_digest_update(struct ckpt_digest_state *st, const void *data, size_t len);
+uint64_t ckpt_digest_end(struct ckpt_digest_state *st);	/* frees st */
+
+/* The self field of an EXT_DIGEST record of len bytes: the digest of the
+ * record with bytes 24..31 taken as zero.  len >= CKPT_EXT_DIGEST_HDR_LEN. */
+uint64_t ckpt_ext_digest_self(const uint8_t *rec, size_t len);
+
+/* Collects the digests of consecutive records and builds the EXT_DIGEST
+ * record that covers them. */
+struct ckpt_digest_batch {
+	uint64_t first;			/* index of the first covered record */
+	uint32_t count;
+	uint64_t digests[CKPT_EXT_DIGEST_MAX];
+};
+
+/* Start a batch whose first record has index first. */
+void ckpt_digest_batch_init(struct ckpt_digest_batch *b, uint64_t first);
+/* Add the next record's digest; false when the batch is full. */
+bool ckpt_digest_batch_add(struct ckpt_digest_batch *b, uint64_t digest);
+/* Encode the batch as an EXT_DIGEST record into out (room for
+ * ckpt_digest_batch_len(b) bytes); returns its length. */
+size_t ckpt_digest_batch_len(const struct ckpt_digest_batch *b);
+size_t ckpt_digest_batch_encode(const struct ckpt_digest_batch *b, uint8_t *out);
+
+/* Decoded fixed part of an EXT_DIGEST record; false if rec (len bytes) is
+ * not a well-formed one (length, algorithm, count). */
+struct ckpt_ext_digest {
+	uint32_t algo, count;
+	uint64_t first, self;
+	const uint8_t *digests;		/* count little-endian u64s */
+};
+bool ckpt_ext_digest_parse(const uint8_t *rec, size_t len, struct ckpt_ext_digest *d);
+uint64_t ckpt_ext_digest_at(const struct ckpt_ext_digest *d, uint32_t i);
+
+/* Encode n EXT_USERS entries as one record into out (room for
+ * ckpt_ext_users_len(n) bytes); returns its length. */
+size_t ckpt_ext_users_len(size_t n);
+size_t ckpt_ext_users_encode(const struct ckpt_ext_user *u, size_t n, uint8_t *out);
+/* Entry i of an EXT_USERS record whose length was checked by the reader. */
+bool ckpt_ext_users_entry(const uint8_t *rec, size_t len, uint32_t i, struct ckpt_ext_user *u);
+/* Number of entries, or false when nr does not match the length. */
+bool ckpt_ext_users_count(const uint8_t *rec, size_t len, uint32_t *n);
+
+#endif
