@@ -2,6 +2,9 @@
  *
  *   mkbench pages N FILE     one task whose mm holds N dumped pages (4 KiB
  *                            each, in runs of 512), contents pseudo-random
+ *   mkbench pages N FILE PCT the same image with PCT percent of its pages
+ *                            changed (one byte each, spread evenly), for
+ *                            ckptdiff
  *   mkbench records N FILE   one task followed by N small records (OBJREF
  *                            + USER_NS pairs), for records-per-second figures
  *
@@ -11,6 +14,7 @@
  *
  * Built through the record tables like every other producer. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +122,14 @@ static uint64_t next_random(void)
 	return rng;
 }
 
-static void pages(uint64_t n)
+/* Whether page i is one of the pct percent that differ (a fixed, even
+ * spread: the same pages whatever the image size). */
+static bool changed_page(uint64_t i, unsigned pct)
+{
+	return ((i * 0x9e3779b97f4a7c15ULL) >> 32) % 100 < pct;
+}
+
+static void pages(uint64_t n, unsigned pct)
 {
 	const uint64_t run = 512;
 	const uint64_t base = 0x7f0000000000ULL;
@@ -143,6 +154,9 @@ static void pages(uint64_t n)
 			ckpt_le_store(buf + 8 * i, 8, base + 4096 * (2 * done + i));
 		for (uint64_t i = 0; i < k * 4096 / 8; i++)
 			ckpt_le_store(buf + 8 * k + 8 * i, 8, next_random());
+		for (uint64_t i = 0; pct && i < k; i++)
+			if (changed_page(done + i, pct))
+				buf[8 * k + 4096 * i + (done + i) % 4096] ^= 0x5a;
 		put_fields("PGARR", 0, pnames, pvalues, 1);
 		put_raw(4, buf, k * (8 + 4096));
 	}
@@ -171,8 +185,12 @@ int main(int argc, char **argv)
 	uint64_t n;
 	FILE *f;
 
-	if (argc != 4 || (strcmp(argv[1], "pages") && strcmp(argv[1], "records"))) {
-		fprintf(stderr, "Usage: mkbench pages|records N FILE\n");
+	unsigned pct = 0;
+
+	if (argc == 5 && strcmp(argv[1], "pages") == 0)
+		pct = (unsigned)strtoul(argv[4], NULL, 10);
+	if ((argc != 4 && !(argc == 5 && pct <= 100)) || (strcmp(argv[1], "pages") && strcmp(argv[1], "records"))) {
+		fprintf(stderr, "Usage: mkbench pages N FILE [PCT] | mkbench records N FILE\n");
 		return 2;
 	}
 	n = strtoull(argv[2], &end, 0);
@@ -187,7 +205,7 @@ int main(int argc, char **argv)
 	header();
 	task();
 	if (strcmp(argv[1], "pages") == 0)
-		pages(n);
+		pages(n, pct);
 	else
 		records(n);
 	tail();

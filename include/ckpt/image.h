@@ -96,6 +96,10 @@ enum ckpt_dialect ckpt_image_dialect(const struct ckpt_image *img);
 enum ckpt_image_end ckpt_image_end(const struct ckpt_image *img);
 /* Size in bytes when known (regular file or memory), else 0. */
 uint64_t ckpt_image_size(const struct ckpt_image *img);
+/* A regular file is mapped through a window of at most this many bytes
+ * (default 32 MiB): a program holding several images open lowers it to
+ * bound its memory. */
+void ckpt_image_set_window(struct ckpt_image *img, size_t bytes);
 /* Bytes consumed so far. */
 uint64_t ckpt_image_position(const struct ckpt_image *img);
 

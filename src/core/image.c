@@ -418,6 +418,24 @@ ssize_t ckpt_image_read_at(struct ckpt_image *img, uint64_t offset, void *buf, s
 		return 0;
 	if (len > size - offset)
 		len = (size_t)(size - offset);
+	/* A file is read, not mapped: the bytes are copied anyway, and
+	 * pread(2) spares the page faults of a fresh mapping and keeps them
+	 * out of the resident set. */
+	if (img->src.kind == SOURCE_MAP) {
+		while (done < len) {
+			ssize_t n = pread(img->src.fd, (uint8_t *)buf + done, len - done, (off_t)(offset + done));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n == 0)
+					errno = EIO;	/* the file shrank under us */
+				return -1;
+			}
+			done += (size_t)n;
+		}
+		return (ssize_t)done;
+	}
 	/* In slices no larger than a record handed out whole, so the map
 	 * window stays bounded whatever the caller asks for. */
 	while (done < len) {
@@ -570,4 +588,9 @@ const struct ckpt_schema *ckpt_image_schema(const struct ckpt_image *img) { retu
 enum ckpt_dialect ckpt_image_dialect(const struct ckpt_image *img) { return img->schema->dialect; }
 enum ckpt_image_end ckpt_image_end(const struct ckpt_image *img) { return img->end; }
 uint64_t ckpt_image_size(const struct ckpt_image *img) { return source_size(&img->src); }
+
+void ckpt_image_set_window(struct ckpt_image *img, size_t bytes)
+{
+	source_set_window(&img->src, bytes);
+}
 uint64_t ckpt_image_position(const struct ckpt_image *img) { return img->cur_off + img->cur_len; }

@@ -58,6 +58,18 @@ void source_close(struct source *s)
 	s->buf = NULL;
 }
 
+void source_set_window(struct source *s, size_t bytes)
+{
+	if (s->kind != SOURCE_MAP)
+		return;
+	if (s->base && s->win_len > bytes) {
+		munmap((void *)s->base, s->win_len);
+		s->base = NULL;
+		s->win_len = 0;
+	}
+	s->cap = bytes;
+}
+
 uint64_t source_size(const struct source *s)
 {
 	return s->kind == SOURCE_STREAM ? 0 : s->size;

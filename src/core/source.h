@@ -31,6 +31,9 @@ void source_close(struct source *s);
  * the start of the previous request on a stream.  The pointer stays valid
  * until the next call. */
 const uint8_t *source_peek(struct source *s, uint64_t off, size_t n, size_t *got);
+/* MAP: the most bytes mapped at once from now on (a larger request still
+ * maps what it needs). */
+void source_set_window(struct source *s, size_t bytes);
 /* 0 when the size is not known (stream). */
 uint64_t source_size(const struct source *s);
 
