@@ -54,6 +54,33 @@ read -r _ rg eg sg fg < <(grep '^Gid:' "$status")
 check_grep "threads: the cred's uids and gids are /proc's" "^cred .* uid=$ru,$eu,$su,$fu gid=$rg,$eg,$sg,$fg " "$tmp/threads.facts"
 check_released "threads: every thread runs on, untraced" "$thr_pid"
 
+# --- fields ckpt cannot see ---------------------------------------------------
+# ckpt-image(5) lists them under FIELDS CKPT WRITES AS ZERO: each is named
+# there and is zero in every record of its type of the threads image.
+unseen="TASK:flags TASK:pdeath_signal TASK:set_child_tid TASK:clear_child_tid
+TASK:sas_ss_sp TASK:sas_ss_size TASK:compat_robust_futex_head_len
+TASK:compat_robust_futex_list TASK_OBJS:sem_undo_objref THREAD:sysenter_return
+THREAD:thread_info_flags CRED:sec_ref CRED:securebits MM:def_flags
+VMA:ino_objref VMA:hugetlb_shift FILE:f_version FILE:f_secref
+SIGNAL:it_real_value SIGNAL:it_real_incr SIGNAL:it_virt_value
+SIGNAL:it_virt_incr SIGNAL:it_prof_value SIGNAL:it_prof_incr
+SIGNAL:tty_objref SIGNAL:tty_old_pgrp"
+section=$(sed -n '/^\.SH FIELDS CKPT WRITES AS ZERO/,/^\.SH NOTES/p' "$top_srcdir/man/ckpt-image.5")
+missing=""
+for tf in $unseen; do
+	grep -qw -- "${tf#*:}" <<<"$section" || missing="$missing $tf"
+done
+check_eq "unseen fields: each is listed in ckpt-image(5)" "" "$missing"
+nonzero=$(awk -v list="$unseen" '
+	BEGIN { n = split(list, l, /[ \n]+/); for (i = 1; i <= n; i++) want[l[i]] = 1 }
+	/^\[[0-9]+\] / { type = $2; next }
+	/^    [a-z_]+ / && ((type ":" $1) in want) {
+		seen[type ":" $1]++
+		if ($2 !~ /^(0|0x0+)$/) print type ":" $1 "=" $2
+	}
+	END { for (k in want) if (!seen[k]) print k ":absent" }' "$tmp/threads.dump" | sort -u | tr '\n' ' ')
+check_eq "unseen fields: zero in every record of the threads image" "" "$nonzero"
+
 # --- a zombie thread-group leader with live threads --------------------------
 # The leader has called pthread_exit: its /proc/TGID/maps, smaps, pagemap
 # and mem are empty, so the mm must come through a live thread.
@@ -88,6 +115,13 @@ for t in $(ls /proc/"$zl_pid"/task); do
 done
 check_eq "zombie leader: every live thread has registers and the one mm" "" "$bad"
 check_eq "zombie leader: one MM record" 1 "$(grep -c '^mm ' "$tmp/zleader.facts")"
+nlive=$(( $(ls /proc/"$zl_pid"/task | wc -l) - 1 ))
+bad=""
+for o in mm:MM sighand:SIGHAND signal:SIGNAL; do
+	ref=$(task_field "$tmp/zleader.facts" "$ztid" "${o%%:*}")
+	grep -Eq "objref=$ref objtype=[0-9]+ \\(${o#*:}\\) observed=$nlive method=" "$tmp/zleader.dump" || bad="$bad ${o#*:}"
+done
+check_eq "zombie leader: EXT_USERS counts the live threads as users of mm, sighand, signal" "" "$bad"
 check_eq "zombie leader: the vmas are a live thread's /proc/TID/maps" "$(maps_of "$ztid")" \
 	"$(image_vmas "$tmp/zleader.facts" "$zmm")"
 if [ -x "${CKPTCHECK:-}" ]; then
