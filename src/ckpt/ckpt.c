@@ -359,7 +359,13 @@ int main(int argc, char **argv)
 			raise(sig);
 			return 128 + sig;
 		}
-		fprintf(stderr, "ckpt: pid %d: %s\n", (int)pid, err);
+		/* The library's messages name the task they concern themselves;
+		 * a write error is about the output, not a task. */
+		if (werr)
+			fprintf(stderr, "ckpt: error writing %s: %s\n", output ? output : "standard output",
+				strerror(werr));
+		else
+			fprintf(stderr, "ckpt: %s\n", err);
 		return EXIT_TROUBLE;
 	}
 	if (verbose)

@@ -54,6 +54,84 @@ read -r _ rg eg sg fg < <(grep '^Gid:' "$status")
 check_grep "threads: the cred's uids and gids are /proc's" "^cred .* uid=$ru,$eu,$su,$fu gid=$rg,$eg,$sg,$fg " "$tmp/threads.facts"
 check_released "threads: every thread runs on, untraced" "$thr_pid"
 
+# --- fields ckpt cannot see ---------------------------------------------------
+# ckpt-image(5) lists them under FIELDS CKPT WRITES AS ZERO: each is named
+# there and is zero in every record of its type of the threads image.
+unseen="TASK:flags TASK:pdeath_signal TASK:set_child_tid TASK:clear_child_tid
+TASK:sas_ss_sp TASK:sas_ss_size TASK:compat_robust_futex_head_len
+TASK:compat_robust_futex_list TASK_OBJS:sem_undo_objref THREAD:sysenter_return
+THREAD:thread_info_flags CRED:sec_ref CRED:securebits MM:def_flags
+VMA:ino_objref VMA:hugetlb_shift FILE:f_version FILE:f_secref
+SIGNAL:it_real_value SIGNAL:it_real_incr SIGNAL:it_virt_value
+SIGNAL:it_virt_incr SIGNAL:it_prof_value SIGNAL:it_prof_incr
+SIGNAL:tty_objref SIGNAL:tty_old_pgrp"
+section=$(sed -n '/^\.SH FIELDS CKPT WRITES AS ZERO/,/^\.SH NOTES/p' "$top_srcdir/man/ckpt-image.5")
+missing=""
+for tf in $unseen; do
+	grep -qw -- "${tf#*:}" <<<"$section" || missing="$missing $tf"
+done
+check_eq "unseen fields: each is listed in ckpt-image(5)" "" "$missing"
+nonzero=$(awk -v list="$unseen" '
+	BEGIN { n = split(list, l, /[ \n]+/); for (i = 1; i <= n; i++) want[l[i]] = 1 }
+	/^\[[0-9]+\] / { type = $2; next }
+	/^    [a-z_]+ / && ((type ":" $1) in want) {
+		seen[type ":" $1]++
+		if ($2 !~ /^(0|0x0+)$/) print type ":" $1 "=" $2
+	}
+	END { for (k in want) if (!seen[k]) print k ":absent" }' "$tmp/threads.dump" | sort -u | tr '\n' ' ')
+check_eq "unseen fields: zero in every record of the threads image" "" "$nonzero"
+
+# --- a zombie thread-group leader with live threads --------------------------
+# The leader has called pthread_exit: its /proc/TGID/maps, smaps, pagemap
+# and mem are empty, so the mm must come through a live thread.
+start_workload zl zombieleader
+zaddr=$(ready_value zl addr)
+zsize=$(ready_value zl size)
+leader_state() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$zl_pid/task/$zl_pid/stat"; }
+check_eq "zombie leader: the leader is a zombie before ckpt" Z "$(leader_state)"
+check_eq "zombie leader: /proc/TGID/maps of it is empty" "" "$(cat "/proc/$zl_pid/maps")"
+checkpoint zleader "$zl_pid"
+run "$tmp/zleader.pat" "$tmp/zleader.perr" "$IMGFACTS" "$tmp/zleader.ckpt" "$zaddr" "$zsize"
+check_grep "zombie leader: the threads' memory byte for byte" "^pattern ok pages=$((zsize / 4096))$" "$tmp/zleader.pat"
+want=$(ls /proc/"$zl_pid"/task | sort -n | tr '\n' ' ')
+got=$(awk -v t="tgid=$zl_pid" '$1 == "task" && $3 == t { sub("pid=", "", $2); print $2 }' "$tmp/zleader.facts" | sort -n | tr '\n' ' ')
+check_eq "zombie leader: one task per thread, the leader too" "$want" "$got"
+check_eq "zombie leader: the leader comes first" "task pid=$zl_pid" "$(grep -m1 '^task' "$tmp/zleader.facts" | cut -d' ' -f1-2)"
+check_eq "zombie leader: the leader is EXIT_ZOMBIE" 0x10 "$(task_field "$tmp/zleader.facts" "$zl_pid" exit_state)"
+check_eq "zombie leader: the leader has no registers and no mm" "0 0" \
+	"$(task_field "$tmp/zleader.facts" "$zl_pid" cpu) $(task_field "$tmp/zleader.facts" "$zl_pid" mm)"
+zmm=""
+bad=""
+for t in $(ls /proc/"$zl_pid"/task); do
+	[ "$t" = "$zl_pid" ] && continue
+	ztid=$t
+	m=$(task_field "$tmp/zleader.facts" "$t" mm)
+	[ "$(task_field "$tmp/zleader.facts" "$t" cpu)" = 1 ] || bad="$bad $t:no-cpu"
+	[ "$(task_field "$tmp/zleader.facts" "$t" exit_state)" = 0 ] || bad="$bad $t:exit_state"
+	[ "$(task_field "$tmp/zleader.facts" "$t" ppid)" = 0 ] || bad="$bad $t:ppid"
+	case $m in 0|"") bad="$bad $t:no-mm" ;; esac
+	[ -z "$zmm" ] || [ "$m" = "$zmm" ] || bad="$bad $t:other-mm"
+	zmm=$m
+done
+check_eq "zombie leader: every live thread has registers and the one mm" "" "$bad"
+check_eq "zombie leader: one MM record" 1 "$(grep -c '^mm ' "$tmp/zleader.facts")"
+nlive=$(( $(ls /proc/"$zl_pid"/task | wc -l) - 1 ))
+bad=""
+for o in mm:MM sighand:SIGHAND signal:SIGNAL; do
+	ref=$(task_field "$tmp/zleader.facts" "$ztid" "${o%%:*}")
+	grep -Eq "objref=$ref objtype=[0-9]+ \\(${o#*:}\\) observed=$nlive method=" "$tmp/zleader.dump" || bad="$bad ${o#*:}"
+done
+check_eq "zombie leader: EXT_USERS counts the live threads as users of mm, sighand, signal" "" "$bad"
+check_eq "zombie leader: the vmas are a live thread's /proc/TID/maps" "$(maps_of "$ztid")" \
+	"$(image_vmas "$tmp/zleader.facts" "$zmm")"
+if [ -x "${CKPTCHECK:-}" ]; then
+	run "$tmp/zleader.chk" "$tmp/zleader.cerr" "$CKPTCHECK" "$tmp/zleader.ckpt"
+	check_eq "zombie leader: ckptcheck says go (exit 0)" 0 "$rc"
+	[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/zleader.chk" "$tmp/zleader.cerr" | head -20
+fi
+check_eq "zombie leader: still a zombie afterwards" Z "$(leader_state)"
+check_released "zombie leader: every thread runs on, untraced" "$zl_pid"
+
 # --- fork tree with a zombie -------------------------------------------------
 start_workload ft forktree
 child=$(ready_value ft child)

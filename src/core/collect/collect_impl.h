@@ -37,6 +37,10 @@ struct ckpt_tree {
 	struct timespec frozen_wall, frozen_mono;	/* when the last thread stopped */
 };
 
+/* Whether tgid is a process of the tree; if so, *live is its first seized
+ * (live) thread or NULL, and *n_live how many of its threads are live. */
+bool ckpt_tree_group(const struct ckpt_tree *t, pid_t tgid, const struct ckpt_thread **live, uint32_t *n_live);
+
 /* --- proc.c: /proc readers ------------------------------------------------ */
 
 /* The whole of a (small) /proc file, NUL-terminated; NULL with errno. */
@@ -78,7 +82,7 @@ struct ckpt_proc_vma {
 	char vmflags[256];		/* the VmFlags line's two-letter codes */
 };
 /* All mappings; -1 with errno. */
-int ckpt_proc_smaps(pid_t tgid, struct ckpt_proc_vma **out, size_t *n);
+int ckpt_proc_smaps(pid_t pid, struct ckpt_proc_vma **out, size_t *n);
 
 /* The values of the named "Key:" lines of a thread's status, each parsed
  * in its base (SigBlk is hex, Umask octal); -1 with errno (ENOTSUP when a
@@ -88,7 +92,7 @@ int ckpt_proc_status_values(pid_t tgid, pid_t tid, const char *const *keys, cons
 
 /* The first n resource limits {soft, hard} of /proc/PID/limits, unlimited
  * as all ones; -1 with errno. */
-int ckpt_proc_limits(pid_t tgid, uint64_t (*lim)[2], size_t n);
+int ckpt_proc_limits(pid_t pid, uint64_t (*lim)[2], size_t n);
 
 /* Inode number of /proc/PID/ns/NAME, or 0 when it cannot be read. */
 uint64_t ckpt_proc_ns_inode(pid_t tid, const char *name);
@@ -138,7 +142,8 @@ bool ckpt_emit_stopped(struct ckpt_emit *e);
 /* --- pages.c --------------------------------------------------------------- */
 
 struct ckpt_pages;
-struct ckpt_pages *ckpt_pages_new(pid_t tgid, struct ckpt_emit *e);
+/* pid: a live thread of the address space's group. */
+struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e);
 void ckpt_pages_free(struct ckpt_pages *p);
 /* Writes the PGARR records of every present page of [start, end), then the
  * PGARR with nr_pages 0 that ends the vma. */

@@ -192,23 +192,41 @@ static void count_process(struct census *k, pid_t tgid)
 		free(tids);
 		return;
 	}
-	/* The group's mm, sighand and signal: one look for all its threads. */
-	count_kcmp(k, CKPT_OBJ_MM, tgid, 0, (uint32_t)n);
-	count_kcmp(k, CKPT_OBJ_SIGHAND, tgid, 0, (uint32_t)n);
-	for (size_t o = 0; o < c->n_objs; o++)
-		if (c->objs[o].objtype == CKPT_OBJ_SIGNAL && c->objs[o].tgid == tgid)
-			k->observed[o] += (uint32_t)n;
+	/* The group's mm, sighand and signal: one look, through one live
+	 * thread, for all its live threads.  In the tree the frozen threads
+	 * say which live: a zombie leader whose threads run on holds no mm,
+	 * and the image names none for it.  Elsewhere the leader speaks for
+	 * the group (a zombie leader there only hides a CLONE_VM sharer). */
+	const struct ckpt_thread *live;
+	uint32_t n_live;
+	pid_t rep = tgid;
+
+	if (ckpt_tree_group(c->t, tgid, &live, &n_live))
+		rep = live ? live->tid : 0;
+	else
+		n_live = (uint32_t)n;
+	if (rep > 0) {
+		count_kcmp(k, CKPT_OBJ_MM, rep, 0, n_live);
+		count_kcmp(k, CKPT_OBJ_SIGHAND, rep, 0, n_live);
+		for (size_t o = 0; o < c->n_objs; o++)
+			if (c->objs[o].objtype == CKPT_OBJ_SIGNAL && c->objs[o].tgid == tgid)
+				k->observed[o] += n_live;
+	}
+	/* Descriptors: each distinct table once.  The table of rep (or of
+	 * the first thread) is walked; a thread sharing it is not again. */
+	pid_t walked = rep > 0 ? rep : tids[0];
+
+	if (k->n_files)
+		count_fds(k, tgid, walked);
 	for (size_t i = 0; i < n; i++) {
 		pid_t tid = tids[i];
 
 		count_ns(k, tid);
 		count_kcmp(k, CKPT_OBJ_FILE_TABLE, tid, 0, 1);
 		count_kcmp(k, CKPT_OBJ_FS, tid, 0, 1);
-		/* A table shared with the group's first thread was walked. */
-		if (i > 0 && syscall(SYS_kcmp, tids[0], tid, KCMP_FILES, 0, 0) == 0)
+		if (tid == walked || !k->n_files || syscall(SYS_kcmp, walked, tid, KCMP_FILES, 0, 0) == 0)
 			continue;
-		if (k->n_files)
-			count_fds(k, tgid, tid);
+		count_fds(k, tgid, tid);
 	}
 	free(tids);
 }

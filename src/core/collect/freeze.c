@@ -401,3 +401,24 @@ size_t ckpt_tree_threads(const struct ckpt_tree *t)
 {
 	return t->n_threads;
 }
+
+bool ckpt_tree_group(const struct ckpt_tree *t, pid_t tgid, const struct ckpt_thread **live, uint32_t *n_live)
+{
+	bool found = false;
+
+	*live = NULL;
+	*n_live = 0;
+	for (size_t i = 0; i < t->n_threads; i++) {
+		const struct ckpt_thread *th = &t->threads[i];
+
+		if (th->tgid != tgid)
+			continue;
+		found = true;
+		if (th->seized) {
+			if (!*live)
+				*live = th;
+			(*n_live)++;
+		}
+	}
+	return found;
+}

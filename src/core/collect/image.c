@@ -601,12 +601,12 @@ static int32_t file_ref(struct collect *c, uint64_t dev, uint64_t ino, const cha
 	return e->failed ? -1 : k->ref;
 }
 
-static uint64_t file_size(pid_t tgid, const struct ckpt_proc_vma *v)
+static uint64_t file_size(pid_t pid, const struct ckpt_proc_vma *v)
 {
 	char path[96];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)tgid,
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)v->start, (unsigned long long)v->end);
 	if (stat(path, &st) == 0 || (v->path[0] == '/' && stat(v->path, &st) == 0))
 		return (uint64_t)st.st_size;
@@ -614,13 +614,13 @@ static uint64_t file_size(pid_t tgid, const struct ckpt_proc_vma *v)
 }
 
 /* The saved auxv, padded with AT_NULL entries to the kernel's array. */
-static int write_auxv(struct collect *c, pid_t tgid)
+static int write_auxv(struct collect *c, pid_t pid)
 {
 	size_t len = 0, want = (size_t)c->prof.consts[1] * 8;
-	char *auxv = ckpt_proc_readf(&len, "/proc/%d/auxv", (int)tgid);
+	char *auxv = ckpt_proc_readf(&len, "/proc/%d/auxv", (int)pid);
 
 	if (!auxv)
-		return ckpt_emit_fail(&c->e, "pid %d: cannot read its auxv: %s", (int)tgid, strerror(errno));
+		return ckpt_emit_fail(&c->e, "pid %d: cannot read its auxv: %s", (int)pid, strerror(errno));
 	if (len < want) {
 		char *bigger = realloc(auxv, want);
 
@@ -638,8 +638,13 @@ static int write_auxv(struct collect *c, pid_t tgid)
 	return rc;
 }
 
-static int32_t write_mm(struct collect *c, pid_t tgid, int32_t cred)
+/* The address space is read through a live thread of the group: once the
+ * leader has exited (pthread_exit) and waits as a zombie for the others,
+ * its smaps, maps, pagemap and mem are empty or refuse, while /proc/TID of
+ * any live thread shows the mm they all share. */
+static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t cred)
 {
+	pid_t pid = th->tid;
 	struct ckpt_emit *e = &c->e;
 	struct ckpt_proc_vma *vmas = NULL;
 	struct ckpt_proc_stat st;
@@ -651,15 +656,15 @@ static int32_t write_mm(struct collect *c, pid_t tgid, int32_t cred)
 	struct stat exe_st;
 	char link[64];
 
-	if (ckpt_proc_smaps(tgid, &vmas, &n) < 0 || ckpt_proc_stat(tgid, tgid, &st) < 0)
-		return ckpt_emit_fail(e, "pid %d: cannot read its memory map: %s", (int)tgid, strerror(errno));
+	if (ckpt_proc_smaps(pid, &vmas, &n) < 0 || ckpt_proc_stat(th->tgid, pid, &st) < 0)
+		return ckpt_emit_fail(e, "pid %d: cannot read its memory map: %s", (int)pid, strerror(errno));
 	vma_file = calloc(n ? n : 1, sizeof(*vma_file));
 	if (!vma_file) {
 		ckpt_oom(c);
 		goto out;
 	}
 	/* The files first: objects come before the records that use them. */
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tgid);
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 	ssize_t l = readlink(link, exe_path, sizeof(exe_path) - 1);
 
 	if (l > 0 && stat(link, &exe_st) == 0) {
@@ -682,7 +687,7 @@ static int32_t write_mm(struct collect *c, pid_t tgid, int32_t cred)
 			brk = vmas[i].end;
 	}
 	e->progress.pages_total += c->e.opt->no_pages ? 0 : resident;
-	char *filter = ckpt_proc_readf(NULL, "/proc/%d/coredump_filter", (int)tgid);
+	char *filter = ckpt_proc_readf(NULL, "/proc/%d/coredump_filter", (int)pid);
 	/* mm->flags: the dump filter sits above the two "dumpable" bits. */
 	uint64_t mm_flags = filter ? strtoull(filter, NULL, 16) << 2 : 0;
 
@@ -704,13 +709,13 @@ static int32_t write_mm(struct collect *c, pid_t tgid, int32_t cred)
 	ckpt_emit_set(e, "env_start", (uint64_t)st.f[50]);
 	ckpt_emit_set(e, "env_end", (uint64_t)st.f[51]);
 	ckpt_emit_put(e);
-	write_auxv(c, tgid);
+	write_auxv(c, pid);
 
 	const struct ckpt_field *flags_field =
 		ckpt_rtype_field(ckpt_schema_type_by_name(e->s, "VMA"), "vm_flags");
 
 	if (!c->e.opt->no_pages)
-		pages = ckpt_pages_new(tgid, e);
+		pages = ckpt_pages_new(pid, e);
 	for (size_t i = 0; i < n && !ckpt_emit_stopped(e); i++) {
 		const struct ckpt_proc_vma *v = &vmas[i];
 		enum vma_kind k = vma_kind(v);
@@ -718,7 +723,7 @@ static int32_t write_mm(struct collect *c, pid_t tgid, int32_t cred)
 		ckpt_emit_begin(e, "VMA", 0);
 		ckpt_emit_set_name(e, "vma_type", vma_type_names[k]);
 		ckpt_emit_set(e, "vma_objref", (uint32_t)vma_file[i]);
-		ckpt_emit_set(e, "ino_size", vma_file[i] > 0 ? file_size(tgid, v) : 0);
+		ckpt_emit_set(e, "ino_size", vma_file[i] > 0 ? file_size(pid, v) : 0);
 		ckpt_emit_set(e, "vm_start", v->start);
 		ckpt_emit_set(e, "vm_end", v->end);
 		ckpt_emit_set(e, "vm_page_prot", page_prot_of(v));
@@ -754,7 +759,7 @@ static int32_t mm_ref(struct collect *c, const struct ckpt_thread *th, int32_t c
 
 	if (o)
 		return o->ref;
-	int32_t ref = write_mm(c, th->tgid, cred);
+	int32_t ref = write_mm(c, th, cred);
 
 	if (ref > 0 && !ckpt_shared_add(c, CKPT_OBJ_MM, ref, th->tgid, th->tid, -1))
 		return -1;

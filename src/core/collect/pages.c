@@ -32,7 +32,7 @@
 #define MAX_IOV		1024
 
 struct ckpt_pages {
-	pid_t tgid;
+	pid_t pid;			/* a live thread of the mm's group */
 	struct ckpt_emit *e;
 	int pagemap_fd;
 	int mem_fd;			/* /proc/PID/mem, opened on first need */
@@ -43,7 +43,7 @@ struct ckpt_pages {
 	bool have_full;
 };
 
-struct ckpt_pages *ckpt_pages_new(pid_t tgid, struct ckpt_emit *e)
+struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e)
 {
 	struct ckpt_pages *p = calloc(1, sizeof(*p));
 	char path[64];
@@ -52,14 +52,14 @@ struct ckpt_pages *ckpt_pages_new(pid_t tgid, struct ckpt_emit *e)
 		ckpt_emit_fail(e, "out of memory");
 		return NULL;
 	}
-	p->tgid = tgid;
+	p->pid = pid;
 	p->e = e;
 	p->mem_fd = -1;
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)tgid);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
 	p->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	p->pm = malloc(PAGEMAP_CHUNK * sizeof(*p->pm));
 	if (p->pagemap_fd < 0 || !p->pm) {
-		ckpt_emit_fail(e, "pid %d: cannot read %s: %s", (int)tgid, path,
+		ckpt_emit_fail(e, "pid %d: cannot read %s: %s", (int)pid, path,
 			       p->pm ? strerror(errno) : "out of memory");
 		ckpt_pages_free(p);
 		return NULL;
@@ -87,7 +87,7 @@ static int read_via_mem(struct ckpt_pages *p, uint8_t *dst, uint64_t addr, size_
 	if (p->mem_fd < 0) {
 		char path[64];
 
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)p->tgid);
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)p->pid);
 		p->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (p->mem_fd < 0)
 			return -1;
@@ -127,7 +127,7 @@ static int read_pages(struct ckpt_pages *p, uint8_t *dst, const uint64_t *addrs,
 			bytes += run * PAGE_SIZE_BYTES;
 			i += run;
 		}
-		ssize_t got = process_vm_readv(p->tgid, local, niov, remote, niov, 0);
+		ssize_t got = process_vm_readv(p->pid, local, niov, remote, niov, 0);
 
 		if (got < 0)
 			got = 0;
@@ -139,7 +139,7 @@ static int read_pages(struct ckpt_pages *p, uint8_t *dst, const uint64_t *addrs,
 			for (size_t k = first + done_pages; k < i; k++) {
 				if (read_via_mem(p, dst + (k - first) * PAGE_SIZE_BYTES, addrs[k], PAGE_SIZE_BYTES) < 0)
 					return ckpt_emit_fail(p->e, "pid %d: cannot read the page at %#llx: %s",
-							      (int)p->tgid, (unsigned long long)addrs[k], strerror(errno));
+							      (int)p->pid, (unsigned long long)addrs[k], strerror(errno));
 			}
 		}
 		dst += bytes;
@@ -220,7 +220,7 @@ int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return ckpt_emit_fail(e, "pid %d: cannot read its pagemap at %#llx: %s", (int)p->tgid,
+			return ckpt_emit_fail(e, "pid %d: cannot read its pagemap at %#llx: %s", (int)p->pid,
 					      (unsigned long long)at, r < 0 ? strerror(errno) : "end of file");
 		size_t got = (size_t)r / sizeof(*p->pm);
 

@@ -247,9 +247,9 @@ static bool parse_map_line(const char *line, struct ckpt_proc_vma *v)
 	return true;
 }
 
-int ckpt_proc_smaps(pid_t tgid, struct ckpt_proc_vma **out, size_t *n)
+int ckpt_proc_smaps(pid_t pid, struct ckpt_proc_vma **out, size_t *n)
 {
-	char *text = ckpt_proc_readf(NULL, "/proc/%d/smaps", (int)tgid);
+	char *text = ckpt_proc_readf(NULL, "/proc/%d/smaps", (int)pid);
 	struct ckpt_proc_vma *vmas = NULL, *cur = NULL;
 	size_t count = 0, cap = 0;
 
@@ -337,9 +337,9 @@ int ckpt_proc_status_values(pid_t tgid, pid_t tid, const char *const *keys, cons
 
 /* "Max open files            1024                 4096                 files"
  * in RLIMIT_* order after a heading line; the values start at column 26. */
-int ckpt_proc_limits(pid_t tgid, uint64_t (*lim)[2], size_t n)
+int ckpt_proc_limits(pid_t pid, uint64_t (*lim)[2], size_t n)
 {
-	char *text = ckpt_proc_readf(NULL, "/proc/%d/limits", (int)tgid);
+	char *text = ckpt_proc_readf(NULL, "/proc/%d/limits", (int)pid);
 	char *line, *save = NULL;
 	size_t i = 0;
 

@@ -159,15 +159,16 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
 	if (ckpt_proc_stat(th->tgid, th->tid, &st) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read its stat: %s", (int)th->tid, strerror(errno));
 	/* prlimit(2) on a task of other uids needs CAP_SYS_RESOURCE, which a
-	 * container's root may lack; /proc/PID/limits shows the same values. */
+	 * container's root may lack; /proc/PID/limits shows the same values.
+	 * Both through this live thread: the group's leader may be a zombie. */
 	for (int r = 0; r < 16; r++) {
 		struct rlimit one;
 
-		if (syscall(SYS_prlimit64, th->tgid, r, NULL, &one) == 0) {
+		if (syscall(SYS_prlimit64, th->tid, r, NULL, &one) == 0) {
 			rl[r][0] = one.rlim_cur;
 			rl[r][1] = one.rlim_max;
-		} else if (errno != EPERM || ckpt_proc_limits(th->tgid, rl, 16) < 0) {
-			return ckpt_emit_fail(e, "pid %d: cannot read its resource limits: %s", (int)th->tgid,
+		} else if (errno != EPERM || ckpt_proc_limits(th->tid, rl, 16) < 0) {
+			return ckpt_emit_fail(e, "pid %d: cannot read its resource limits: %s", (int)th->tid,
 					      strerror(errno));
 		} else {
 			break;
