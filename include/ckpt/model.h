@@ -58,6 +58,7 @@ struct ckpt_model_ref {
 struct ckpt_model_task {
 	uint64_t record;		/* the TASK record */
 	char comm[72];			/* escaped with ckpt_escape(); "" when none */
+	uint32_t exit_state;		/* TASK.exit_state: non-zero for a zombie */
 	/* The i-th TASK's entry of the process tree, where the dialect has a
 	 * TREE: raw values (PID objrefs or markers) and the pid numbers they
 	 * resolve to (0 when they do not resolve: a marker, no PIDS entry). */

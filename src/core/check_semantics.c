@@ -44,7 +44,7 @@ static const struct ckpt_rule rules[] = {
 		"in a shallower pid namespace than its parent." },
 	[R_THREAD_SHARED] = { "thread-shared", "semantics", CKPT_SEV_ERROR, REV6,
 		"A thread does not share its thread group leader's mm, sighand and signal objects "
-		"(TASK_OBJS)." },
+		"(TASK_OBJS); a task that has exited (a zombie) may name none." },
 	[R_VMA_BOUNDS] = { "vma-bounds", "semantics", CKPT_SEV_ERROR, REV6,
 		"A VMA is empty or reversed, not page aligned, or reaches beyond the x86_64 user "
 		"address space (0x7ffffffff000); a VDSO VMA of the vsyscall page "
@@ -414,7 +414,12 @@ static void check_threads(struct ckpt_check *c, const struct ckpt_model *m, cons
 
 			memcpy(&mine, (const char *)t + shared[k].at, sizeof(mine));
 			memcpy(&theirs, (const char *)&m->tasks[l] + shared[k].at, sizeof(theirs));
-			if (mine == theirs)
+			/* A task that has exited released its mm (the kernel's
+			 * exit_mm), and nothing restores a zombie's signal
+			 * state, so a zombie leader of live threads may name
+			 * none of them. */
+			if (mine == theirs || (theirs == 0 && m->tasks[l].exit_state) ||
+			    (mine == 0 && t->exit_state))
 				continue;
 			check_report(c, &rules[R_THREAD_SHARED], -1, t->objs_record,
 				     field_at(m, t->objs_record, shared[k].field), "TASK_OBJS",

@@ -220,6 +220,7 @@ static bool on_task(struct builder *b, const struct ckpt_record *rec)
 	b->task = &m->tasks[m->n_tasks++];
 	*b->task = (struct ckpt_model_task){
 		.record = rec->index,
+		.exit_state = (uint32_t)field_u(rec, "exit_state"),
 		.creds_record = CKPT_MODEL_NONE,
 		.ns_record = CKPT_MODEL_NONE,
 		.objs_record = CKPT_MODEL_NONE,
