@@ -41,6 +41,7 @@ int main(void)
 	srunner_add_suite(sr, views_suite());
 	srunner_add_suite(sr, check_suite());
 	srunner_add_suite(sr, model_suite());
+	srunner_add_suite(sr, browse_suite());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

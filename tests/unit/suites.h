@@ -8,6 +8,7 @@ Suite *reader_suite(void);
 Suite *views_suite(void);
 Suite *check_suite(void);
 Suite *model_suite(void);
+Suite *browse_suite(void);
 
 /* The sample directory (CKPT_SAMPLES) and a whole sample read into memory. */
 const char *samples_dir(void);
