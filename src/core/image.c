@@ -571,3 +571,8 @@ enum ckpt_dialect ckpt_image_dialect(const struct ckpt_image *img) { return img-
 enum ckpt_image_end ckpt_image_end(const struct ckpt_image *img) { return img->end; }
 uint64_t ckpt_image_size(const struct ckpt_image *img) { return source_size(&img->src); }
 uint64_t ckpt_image_position(const struct ckpt_image *img) { return img->cur_off + img->cur_len; }
+
+void ckpt_image_set_access(struct ckpt_image *img, enum ckpt_access access)
+{
+	source_set_skim(&img->src, access == CKPT_ACCESS_SKIM);
+}

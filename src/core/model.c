@@ -467,12 +467,16 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 		return NULL;
 	m->schema = ckpt_image_schema(img);
 	m->size = ckpt_image_size(img);
+	/* The pass reads record starts and page addresses, never page data:
+	 * cold, that is a small part of a large image. */
+	ckpt_image_set_access(img, CKPT_ACCESS_SKIM);
 	ckpt_roles_init(&roles);
 	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
 		ckpt_roles_next(&roles, &rec, &role);
 		int s = one_record(&b, &rec, &role);
 
 		if (s == -2) {
+			ckpt_image_set_access(img, CKPT_ACCESS_SEQUENTIAL);
 			free(b.tree);
 			ckpt_model_free(m);
 			return NULL;
@@ -486,6 +490,7 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 		m->failed = true;
 		m->err = *ckpt_image_error(img);
 	}
+	ckpt_image_set_access(img, CKPT_ACCESS_SEQUENTIAL);
 	m->end = ckpt_image_end(img);
 	finish(&b);
 	free(b.tree);
