@@ -5,7 +5,7 @@
 #
 # Each run goes in -max_len stages: a quarter of the time on inputs of at
 # most 256 bytes, a quarter at 2 KiB, the rest unlimited (the corpus's
-# largest).  Small inputs run many times faster, and most framing and
+# largest); for the encoder's JSON text 1 KiB and 8 KiB.  Small inputs run many times faster, and most framing and
 # rule bugs need only a few records; the later stages grow from what the
 # early ones found.  FUZZ_NICE=19 runs the fuzzers at that niceness.
 #
@@ -68,7 +68,10 @@ for h in "${harnesses[@]}"; do
 	work="$top/fuzz-work/$h"
 	mkdir -p "$work"
 	echo "=== fuzz_$h: ${seconds}s"
-	for stage in "256 $quarter" "2048 $quarter" "0 $rest"; do
+	# JSON text is about four times the size of the image it describes.
+	small=256 medium=2048
+	[ "$h" = encode ] && small=1024 medium=8192
+	for stage in "$small $quarter" "$medium $quarter" "0 $rest"; do
 		set -- $stage
 		if ! (cd "$work" && nice -n "${FUZZ_NICE:-0}" "$dir/fuzz_$h" -max_len="$1" \
 			-max_total_time="$2" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
