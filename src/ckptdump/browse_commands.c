@@ -26,6 +26,7 @@
 #define X_MAX_LEN	(1u << 20)
 #define SEARCH_MAX_HITS	1000
 #define SEARCH_MAX_PATTERN 256
+#define SEARCH_MAX_REGEX_SIZE 2048	/* regex_size() units */
 #define FOLLOW_DEPTH	3
 
 static int fail(struct browse *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -825,6 +826,80 @@ static const char *parse_string(struct browse *b, const char *s, struct pattern 
 	return s + 1;
 }
 
+/* How large glibc's compiled form of an ERE grows, roughly: it copies a
+ * bounded repetition's operand once per count and x+ as xx*, so nested
+ * bounds multiply (((a{1,100}){1,100}){1,100} takes minutes to compile) and
+ * so do stacked quantifiers (regcomp time doubles with each + of 0x+++...).
+ * Saturates at SEARCH_MAX_REGEX_SIZE + 1; 0 for what regcomp refuses. */
+static uint64_t regex_size(const char *e)
+{
+	struct { uint64_t total, last; } st[64];
+	int depth = 0;
+	const uint64_t cap = SEARCH_MAX_REGEX_SIZE + 1;
+
+#define CAPPED(x) ((x) > cap ? cap : (x))
+	st[0].total = st[0].last = 0;
+	for (; *e; e++) {
+		uint64_t *last = &st[depth].last, *total = &st[depth].total;
+
+		if (*e == '*' || *e == '?') {
+			*last = CAPPED(*last + 1);
+		} else if (*e == '+') {
+			*last = CAPPED(*last * 2 + 1);
+		} else if (*e == '{' && isdigit((unsigned char)e[1])) {
+			char *end;
+			unsigned long m = strtoul(e + 1, &end, 10), n = m;
+
+			if (*end == ',')
+				n = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10) : m + 1, end += *end == ',';
+			if (*end != '}')
+				return 0;	/* not a bound: regcomp says what is wrong */
+			if (n < m)
+				n = m;
+			*last = CAPPED(*last * (n > 0 ? n : 1) + 1);
+			e = end;
+		} else if (*e == '(' && depth + 1 < (int)CKPT_ARRAY_LEN(st)) {
+			depth++;
+			st[depth].total = st[depth].last = 0;
+		} else if (*e == ')' && depth > 0) {
+			uint64_t item = CAPPED(st[depth].total + st[depth].last + 1);
+
+			depth--;
+			st[depth].total = CAPPED(st[depth].total + st[depth].last);
+			st[depth].last = item;
+		} else if (*e == '|') {
+			*total = CAPPED(*total + *last);
+			*last = 0;
+		} else {
+			if (*e == '\\' && e[1]) {
+				e++;
+			} else if (*e == '[') {
+				/* A bracket expression is one atom: []...] and [^]...]
+				 * start with a literal ], [:class:] holds a ]. */
+				e += e[1] == '^' ? 2 : 1;
+				if (*e == ']')
+					e++;
+				while (*e && *e != ']')
+					e += (e[0] == '[' && (e[1] == ':' || e[1] == '.' || e[1] == '=') &&
+					      strchr(e + 2, ']')) ? strchr(e + 2, ']') - e + 1 : 1;
+				if (!*e)
+					return 0;	/* unclosed: regcomp says so */
+			}
+			*total = CAPPED(*total + *last);
+			*last = 1;
+		}
+	}
+	while (depth > 0) {
+		uint64_t item = CAPPED(st[depth].total + st[depth].last + 1);
+
+		depth--;
+		st[depth].total = CAPPED(st[depth].total + st[depth].last);
+		st[depth].last = item;
+	}
+#undef CAPPED
+	return st[0].total + st[0].last > cap ? cap : st[0].total + st[0].last;
+}
+
 /* The pattern, then an optional pid.  Returns the pid word or "" in *pid. */
 static int parse_pattern(struct browse *b, const char *args, struct pattern *p, char *pid, size_t pid_size)
 {
@@ -856,6 +931,9 @@ static int parse_pattern(struct browse *b, const char *args, struct pattern *p, 
 				return fail(b, "search: /%s/: back-references (\\1 to \\9) are not supported", expr);
 			else if (c[0] == '\\' && c[1])
 				c++;
+		if (regex_size(expr) > SEARCH_MAX_REGEX_SIZE)
+			return fail(b, "search: /%s/: too complex (nested or stacked repetitions would "
+				    "take glibc too long)", expr);
 		rc = regcomp(&p->re, expr, REG_EXTENDED);
 		if (rc) {
 			char msg[256];

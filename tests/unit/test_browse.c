@@ -93,6 +93,32 @@ START_TEST(test_browse_search_backref)
 }
 END_TEST
 
+/* fuzz_browse: stacked quantifiers (0x+++...) and nested bounds make
+ * glibc's regcomp take time exponential in their number; the input the
+ * fuzzer found ran for over a minute.  Refused before regcomp, at once. */
+START_TEST(test_browse_search_complex)
+{
+	static const char *const refused[] = {
+		"search /0x++++++++++++++++++++++++++++++++++bgof200\\f]0/",
+		"search /((a{1,100}){1,100}){1,100}/",
+		"search /((a|b){1,255}){1,255}/",
+	};
+	struct session s;
+
+	session_open(&s, "rev6-tasks.ckpt");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_int_eq(session_run(&s, refused[i]), -1);
+		ck_assert_msg(strstr(s.err, ": too complex (") != NULL, "%s: %s", refused[i], s.err);
+	}
+	/* Ordinary regexes, brackets holding ( and {, still run. */
+	ck_assert_int_eq(session_run(&s, "search /0x7fff5a3bf000 \\+0f[0-9a-f]0/"), 0);
+	ck_assert_ptr_nonnull(strstr(s.out, "0x00007fff5a3bffe5  pid 1"));
+	ck_assert_int_eq(session_run(&s, "search /[({]{1,8}x|[[:alpha:]]{2,50}q+/"), 0);
+	ck_assert_int_eq(s.err_len, 0);
+	session_close(&s);
+}
+END_TEST
+
 /* An interrupt (Ctrl-C at a terminal) stops the command running and the
  * rest of its line. */
 START_TEST(test_browse_interrupted)
@@ -117,6 +143,7 @@ Suite *browse_suite(void)
 
 	tcase_add_test(tc, test_browse_line);
 	tcase_add_test(tc, test_browse_search_backref);
+	tcase_add_test(tc, test_browse_search_complex);
 	tcase_add_test(tc, test_browse_interrupted);
 	suite_add_tcase(s, tc);
 	return s;
