@@ -75,8 +75,9 @@ START_TEST(test_browse_line)
 }
 END_TEST
 
-/* fuzz_browse: a regex with back-references held a session for minutes on
- * one page (glibc backtracks); such a regex is refused at once. */
+/* A regex with back-references held a session for minutes on one page
+ * (glibc backtracks; found while writing fuzz_browse); such a regex is
+ * refused at once. */
 START_TEST(test_browse_search_backref)
 {
 	struct session s;
