@@ -103,6 +103,15 @@ void ckpt_image_set_window(struct ckpt_image *img, size_t bytes);
 /* Bytes consumed so far. */
 uint64_t ckpt_image_position(const struct ckpt_image *img);
 
+/* How the caller is about to read a file image, for the disk: SEQUENTIAL
+ * (the default) reads every byte in order, so the kernel reads far ahead;
+ * SKIM reads record headers and the start of each record and jumps over
+ * most page data (an index pass), so only the bytes near each record start
+ * are read from disk, and runs of adjacent records in growing batches.
+ * Memory and stream images ignore it. */
+enum ckpt_access { CKPT_ACCESS_SEQUENTIAL, CKPT_ACCESS_SKIM };
+void ckpt_image_set_access(struct ckpt_image *img, enum ckpt_access access);
+
 /* "byte 4232 (0x1088), record 17 (VMA): reason" */
 void ckpt_error_format(const struct ckpt_error *err, char *buf, size_t size);
 

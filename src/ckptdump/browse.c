@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,6 +95,7 @@ static int open_session(struct browse *b, const char *path)
 	}
 	b->cur = CKPT_MODEL_NONE;
 	b->out = stdout;
+	b->err = stderr;
 	return 0;
 }
 
@@ -109,7 +111,7 @@ static int screen_rows(void)
 }
 
 /* Interactive output longer than the screen goes through $PAGER. */
-static void page_out(const char *text, size_t len)
+static void page_out(struct browse *b, const char *text, size_t len)
 {
 	size_t lines = 0;
 
@@ -124,74 +126,20 @@ static void page_out(const char *text, size_t len)
 		fflush(stdout);
 		p = popen(pager, "w");
 		if (p) {
-			/* Quitting the pager early is not an error. */
+			/* Quitting the pager early is not an error, nor is a
+			 * Ctrl-C meant for the pager an interrupted command. */
 			void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+			sig_atomic_t was = browse_interrupted;
 
 			fwrite(text, 1, len, p);
 			pclose(p);
 			signal(SIGPIPE, old);
+			browse_interrupted = was;
 			return;
 		}
 	}
-	fwrite(text, 1, len, stdout);
-	fflush(stdout);
-}
-
-/* Runs a line of `;`-separated commands; -1 if any failed, 1 on quit. */
-static int run_line(struct browse *b, const char *line, bool use_pager)
-{
-	int status = 0;
-	const char *s = line;
-
-	while (*s) {
-		/* `;` inside "..." or /.../ does not separate commands. */
-		const char *e = s;
-		char quote = 0;
-
-		for (; *e && (quote || *e != ';'); e++) {
-			if (quote && *e == '\\' && e[1])
-				e++;
-			else if (quote && *e == quote)
-				quote = 0;
-			else if (!quote && (*e == '"' || (*e == '/' && (e == s || e[-1] == ' '))))
-				quote = *e;
-		}
-		char *cmd = strndup(s, (size_t)(e - s));
-
-		if (!cmd) {
-			fprintf(stderr, "ckptdump: out of memory\n");
-			return -1;
-		}
-		char *w = cmd + strspn(cmd, " \t");
-		size_t wl = strcspn(w, " \t");
-
-		if ((wl == 4 && strncmp(w, "quit", 4) == 0) || (wl == 4 && strncmp(w, "exit", 4) == 0)) {
-			free(cmd);
-			return status ? -1 : 1;
-		}
-		if (use_pager) {
-			char *text = NULL;
-			size_t len = 0;
-			FILE *mem = open_memstream(&text, &len);
-
-			if (mem) {
-				b->out = mem;
-				status |= browse_run_command(b, cmd);
-				fclose(mem);
-				b->out = stdout;
-				page_out(text, len);
-				free(text);
-			} else {
-				status |= browse_run_command(b, cmd);
-			}
-		} else {
-			status |= browse_run_command(b, cmd);
-			fflush(stdout);
-		}
-		free(cmd);
-		s = *e ? e + 1 : e;
-	}
-	return status ? -1 : 0;
+	fwrite(text, 1, len, b->out);
+	fflush(b->out);
 }
 
 /* -- readline --------------------------------------------------------------- */
@@ -256,27 +204,109 @@ static char *history_path(void)
 	return path;
 }
 
+/* -- the prompt -------------------------------------------------------------- */
+
+/* Readline's alternate (callback) interface, so that the session, not
+ * readline, owns SIGINT: Ctrl-C at the prompt drops the line being typed
+ * and gives a fresh prompt, as in bash, and Ctrl-C during a command ends
+ * that command (browse_interrupted) and comes back to the prompt.  The
+ * handlers only set flags; the loop acts on them between reads. */
+
+static volatile sig_atomic_t resized;
+static char *entered;
+static bool have_line;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGINT)
+		browse_interrupted = 1;
+	else
+		resized = 1;
+}
+
+static void on_line(char *line)
+{
+	entered = line;
+	have_line = true;
+}
+
+static void fresh_prompt(void)
+{
+	rl_echo_signal_char(SIGINT);
+	rl_free_line_state();
+	rl_callback_sigcleanup();
+	rl_replace_line("", 0);
+	rl_crlf();
+	rl_on_new_line();
+	rl_redisplay();
+}
+
+/* The next line typed at the prompt (NULL at end of input).  SIGINT and
+ * SIGWINCH are blocked here except while waiting for input, so neither is
+ * lost between the check of its flag and the wait. */
+static char *prompt_line(const char *prompt, const sigset_t *waiting)
+{
+	have_line = false;
+	rl_callback_handler_install(prompt, on_line);
+	while (!have_line) {
+		fd_set in;
+
+		if (browse_interrupted) {
+			browse_interrupted = 0;
+			fresh_prompt();
+		}
+		if (resized) {
+			resized = 0;
+			rl_resize_terminal();
+		}
+		FD_ZERO(&in);
+		FD_SET(fileno(rl_instream), &in);
+		int n = pselect(fileno(rl_instream) + 1, &in, NULL, NULL, NULL, waiting);
+
+		if (n < 0 && errno != EINTR) {
+			entered = NULL;
+			break;
+		}
+		if (n > 0)
+			rl_callback_read_char();
+	}
+	rl_callback_handler_remove();
+	return entered;
+}
+
 static int interactive(struct browse *b)
 {
 	char *hist = history_path();
-	char prompt[64];
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct sigaction old_int, old_winch;
+	sigset_t block, waiting;
 
 	session = b;
 	rl_readline_name = "ckptdump";
 	rl_attempted_completion_function = complete;
 	rl_completer_word_break_characters = " \t;";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
 	using_history();
 	stifle_history(HISTORY_MAX);
 	/* None yet is fine: start one, so each line can be appended as it is
 	 * entered and survives a Ctrl-C or a kill. */
 	if (hist && read_history(hist) != 0)
 		write_history(hist);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGWINCH, &sa, &old_winch);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGWINCH);
 	printf("%s: %s, %zu records, %zu tasks.  Type help for the commands.\n",
 	       b->shown, b->m->schema->title, b->m->n_records, b->m->n_tasks);
-	snprintf(prompt, sizeof(prompt), "ckptdump> ");
+	fflush(stdout);
 	for (;;) {
-		char *line = readline(prompt);
+		sigprocmask(SIG_BLOCK, &block, &waiting);
+		char *line = prompt_line("ckptdump> ", &waiting);
 
+		sigprocmask(SIG_SETMASK, &waiting, NULL);
 		if (!line) {
 			putchar('\n');
 			break;
@@ -286,12 +316,21 @@ static int interactive(struct browse *b)
 			if (hist)
 				append_history(1, hist);
 		}
-		int r = run_line(b, line, isatty(STDOUT_FILENO));
+		browse_interrupted = 0;
+		int r = browse_run_line(b, line, isatty(STDOUT_FILENO) ? page_out : NULL);
 
 		free(line);
+		if (browse_interrupted) {
+			/* After the terminal's ^C echo, on a line of its own. */
+			fflush(stdout);
+			fprintf(stderr, "\nckptdump: interrupted\n");
+			browse_interrupted = 0;
+		}
 		if (r == 1)
 			break;	/* failed commands already said so; the session goes on */
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGWINCH, &old_winch, NULL);
 	/* A history that cannot be written is no reason to fail. */
 	if (hist)
 		history_truncate_file(hist, HISTORY_MAX);
@@ -314,7 +353,7 @@ static int scripted(struct browse *b, FILE *in)
 
 		if (*s == '#' || !*s)
 			continue;
-		int r = run_line(b, s, false);
+		int r = browse_run_line(b, s, NULL);
 
 		if (r == 1)
 			break;
@@ -341,7 +380,7 @@ int browse_main(const char *path, const char *commands)
 		return 2;
 	}
 	if (commands) {
-		int r = run_line(&b, commands, false);
+		int r = browse_run_line(&b, commands, NULL);
 
 		status = r < 0;
 	} else if (isatty(STDIN_FILENO)) {

@@ -2,6 +2,7 @@
 #ifndef CKPTDUMP_BROWSE_H
 #define CKPTDUMP_BROWSE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -45,12 +46,26 @@ struct browse {
 	uint64_t cur;			/* last record shown, or CKPT_MODEL_NONE */
 	int spool_fd;			/* -: the spooled copy (for check), else -1 */
 	FILE *out;			/* command output */
+	FILE *err;			/* error lines (stderr) */
 	bool interactive;
 };
 
 /* Runs one command (one `;`-separated part, already split); 0 on success,
- * -1 after an error was reported on stderr. */
+ * -1 after an error was reported on b->err. */
 int browse_run_command(struct browse *b, const char *cmd);
+
+/* Set (by the interactive session's SIGINT handler) to stop the running
+ * command: long loops check it, end early and say so.  The session clears
+ * it before each command line. */
+extern volatile sig_atomic_t browse_interrupted;
+
+/* Takes the output of one command (when browse_run_line is given one). */
+typedef void (*browse_output_fn)(struct browse *b, const char *text, size_t len);
+
+/* Runs a line of `;`-separated commands, writing each command's output to
+ * b->out, or if output is given, collecting it and handing it to output.
+ * 0, -1 if any command failed, 1 on quit or exit. */
+int browse_run_line(struct browse *b, const char *line, browse_output_fn output);
 
 /* ckptdump -i PATH [-c COMMANDS]: the exit status. */
 int browse_main(const char *path, const char *commands);

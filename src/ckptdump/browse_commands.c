@@ -26,21 +26,23 @@
 #define X_MAX_LEN	(1u << 20)
 #define SEARCH_MAX_HITS	1000
 #define SEARCH_MAX_PATTERN 256
+#define SEARCH_MAX_REGEX_SIZE 2048	/* regex_size() units */
 #define FOLLOW_DEPTH	3
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(struct browse *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Errors are one line on stderr, whatever the mode. */
-static int fail(const char *fmt, ...)
+/* Errors are one line on the session's error stream (stderr), whatever the
+ * mode. */
+static int fail(struct browse *b, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("ckptdump: ", stderr);
+	fflush(b->out);
+	fputs("ckptdump: ", b->err);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(b->err, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', b->err);
 	return -1;
 }
 
@@ -119,17 +121,17 @@ static int render(struct browse *b, uint64_t i, enum ckpt_view_format fmt)
 	int r;
 
 	if (i >= b->m->n_records)
-		return fail("no record %" PRIu64 " (the image has %zu readable records)", i, b->m->n_records);
+		return fail(b, "no record %" PRIu64 " (the image has %zu readable records)", i, b->m->n_records);
 	if (ckpt_image_record_at(b->img, b->m->records[i].offset, i, &rec, &err) < 0) {
 		char msg[512];
 
 		ckpt_error_format(&err, msg, sizeof(msg));
-		return fail("%s", msg);
+		return fail(b, "%s", msg);
 	}
 	role_of(b->m, i, &role);
 	v = ckpt_view_new(b->out, &vopt);
 	if (!v)
-		return fail("out of memory");
+		return fail(b, "out of memory");
 	if (fmt != CKPT_VIEW_TEXT)
 		ckpt_view_begin(v, b->shown, b->img);
 	r = ckpt_view_record(v, b->img, &rec, &role);
@@ -141,7 +143,7 @@ static int render(struct browse *b, uint64_t i, enum ckpt_view_format fmt)
 		char msg[512];
 
 		ckpt_error_format(ckpt_image_error(b->img), msg, sizeof(msg));
-		return fail("%s", msg);
+		return fail(b, "%s", msg);
 	}
 	return 0;
 }
@@ -162,15 +164,15 @@ static const struct ckpt_model_task *find_task(struct browse *b, const char *arg
 	const struct ckpt_model_task *t;
 
 	if (!parse_i64(arg, &pid)) {
-		fail("%s: not a pid", arg);
+		fail(b, "%s: not a pid", arg);
 		return NULL;
 	}
 	t = ckpt_model_task_by_pid(b->m, pid);
 	if (!t) {
 		if (!b->m->n_tasks)
-			fail("the image has no tasks");
+			fail(b, "the image has no tasks");
 		else
-			fail("no task with pid %s (see ps)", arg);
+			fail(b, "no task with pid %s (see ps)", arg);
 	}
 	return t;
 }
@@ -206,7 +208,7 @@ static int cmd_info(struct browse *b, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return fail("info takes no arguments");
+		return fail(b, "info takes no arguments");
 	fprintf(b->out, "image      %s\n", b->shown);
 	fprintf(b->out, "dialect    %s (%s)\n", m->schema->id, m->schema->title);
 	if (m->size)
@@ -256,16 +258,16 @@ static int cmd_ls(struct browse *b, int argc, char **argv)
 	size_t shown = 0;
 
 	if (argc > 2)
-		return fail("usage: ls [TYPE]");
+		return fail(b, "usage: ls [TYPE]");
 	if (argc == 2) {
 		by_num = parse_u64(argv[1], &num);
 		if (!by_num) {
 			want = ckpt_schema_type_by_name(b->m->schema, argv[1]);
 			if (!want)
-				return fail("ls %s: %s has no record type of that name", argv[1], b->m->schema->id);
+				return fail(b, "ls %s: %s has no record type of that name", argv[1], b->m->schema->id);
 		}
 	}
-	for (uint64_t i = 0; i < b->m->n_records; i++) {
+	for (uint64_t i = 0; i < b->m->n_records && !browse_interrupted; i++) {
 		const struct ckpt_model_record *r = &b->m->records[i];
 
 		if (argc == 2 && (by_num ? r->type != num : r->rt != want))
@@ -295,7 +297,7 @@ static int show_fields(struct browse *b, uint64_t i, int nf, char **fields)
 	int found = 0;
 
 	if (!mem)
-		return fail("out of memory");
+		return fail(b, "out of memory");
 	b->out = mem;
 	status = render(b, i, CKPT_VIEW_TEXT);
 	b->out = out;
@@ -324,7 +326,7 @@ static int show_fields(struct browse *b, uint64_t i, int nf, char **fields)
 	}
 	free(text);
 	if (!found)
-		return fail("record %" PRIu64 " has none of the fields named", i);
+		return fail(b, "record %" PRIu64 " has none of the fields named", i);
 	return 0;
 }
 
@@ -340,24 +342,24 @@ static int cmd_show(struct browse *b, int argc, char **argv)
 		else if (strcmp(argv[a], "--yaml") == 0)
 			fmt = CKPT_VIEW_YAML;
 		else
-			return fail("show: unknown option %s (--json, --yaml)", argv[a]);
+			return fail(b, "show: unknown option %s (--json, --yaml)", argv[a]);
 	}
 	if (a >= argc)
-		return fail("usage: show [--json|--yaml] N|next|prev [FIELD...]");
+		return fail(b, "usage: show [--json|--yaml] N|next|prev [FIELD...]");
 	if (strcmp(argv[a], "next") == 0) {
 		i = b->cur == CKPT_MODEL_NONE ? 0 : b->cur + 1;
 		if (i >= b->m->n_records)
-			return fail("show next: record %" PRIu64 " was the last one", b->cur);
+			return fail(b, "show next: record %" PRIu64 " was the last one", b->cur);
 	} else if (strcmp(argv[a], "prev") == 0) {
 		if (b->cur == CKPT_MODEL_NONE || b->cur == 0)
-			return fail("show prev: no record before this one");
+			return fail(b, "show prev: no record before this one");
 		i = b->cur - 1;
 	} else if (!parse_u64(argv[a], &i)) {
-		return fail("show %s: not a record number", argv[a]);
+		return fail(b, "show %s: not a record number", argv[a]);
 	}
 	if (a + 1 < argc) {
 		if (fmt != CKPT_VIEW_TEXT)
-			return fail("show: field names go with the text form only");
+			return fail(b, "show: field names go with the text form only");
 		return show_fields(b, i, argc - a - 1, argv + a + 1);
 	}
 	return render(b, i, fmt);
@@ -368,10 +370,10 @@ static int cmd_goto(struct browse *b, int argc, char **argv)
 	uint64_t off, i;
 
 	if (argc != 2 || !parse_u64(argv[1], &off))
-		return fail("usage: goto OFFSET (a byte offset, decimal or 0x hex)");
+		return fail(b, "usage: goto OFFSET (a byte offset, decimal or 0x hex)");
 	i = ckpt_model_record_at(b->m, off);
 	if (i == CKPT_MODEL_NONE)
-		return fail("goto %s: no readable record holds byte %" PRIu64, argv[1], off);
+		return fail(b, "goto %s: no readable record holds byte %" PRIu64, argv[1], off);
 	return render(b, i, CKPT_VIEW_TEXT);
 }
 
@@ -383,13 +385,13 @@ static int cmd_ps(struct browse *b, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return fail("ps takes no arguments");
+		return fail(b, "ps takes no arguments");
 	if (!m->n_tasks) {
 		fprintf(b->out, "(no tasks in this image)\n");
 		return 0;
 	}
 	fprintf(b->out, "%7s %7s %7s %7s  %-6s %s\n", "PID", "TGID", "PPID", "THREADS", "RECORD", "COMM");
-	for (size_t i = 0; i < m->n_tasks; i++) {
+	for (size_t i = 0; i < m->n_tasks && !browse_interrupted; i++) {
 		const struct ckpt_model_task *t = &m->tasks[i];
 		char rec[24];
 
@@ -487,7 +489,7 @@ static int cmd_task(struct browse *b, int argc, char **argv)
 	int status = 0;
 
 	if (argc != 2)
-		return fail("usage: task PID");
+		return fail(b, "usage: task PID");
 	if (!(t = find_task(b, argv[1])))
 		return -1;
 	size_t ti = (size_t)(t - m->tasks);
@@ -539,11 +541,11 @@ static int cmd_creds(struct browse *b, int argc, char **argv)
 	struct seen seen = { .n = 0 };
 
 	if (argc != 2)
-		return fail("usage: creds PID");
+		return fail(b, "usage: creds PID");
 	if (!(t = find_task(b, argv[1])))
 		return -1;
 	if (t->creds_record == CKPT_MODEL_NONE)
-		return fail("task %s has no TASK_CREDS record", argv[1]);
+		return fail(b, "task %s has no TASK_CREDS record", argv[1]);
 	return follow_task_refs(b, t, t->creds_record, &seen) ? -1 : 0;
 }
 
@@ -553,11 +555,11 @@ static int cmd_ns(struct browse *b, int argc, char **argv)
 	struct seen seen = { .n = 0 };
 
 	if (argc != 2)
-		return fail("usage: ns PID");
+		return fail(b, "usage: ns PID");
 	if (!(t = find_task(b, argv[1])))
 		return -1;
 	if (t->ns_record == CKPT_MODEL_NONE)
-		return fail("task %s has no TASK_NS record", argv[1]);
+		return fail(b, "task %s has no TASK_NS record", argv[1]);
 	return follow_task_refs(b, t, t->ns_record, &seen) ? -1 : 0;
 }
 
@@ -592,7 +594,7 @@ static int cmd_fds(struct browse *b, int argc, char **argv)
 	size_t n = 0;
 
 	if (argc != 2)
-		return fail("usage: fds PID");
+		return fail(b, "usage: fds PID");
 	if (!(t = find_task(b, argv[1])))
 		return -1;
 	if (!t->files_ref) {
@@ -601,14 +603,14 @@ static int cmd_fds(struct browse *b, int argc, char **argv)
 	}
 	table = ckpt_model_object(m, t->files_ref);
 	if (!table || table->first_record == CKPT_MODEL_NONE)
-		return fail("file table %" PRId32 " is not defined in the readable part of the image", t->files_ref);
+		return fail(b, "file table %" PRId32 " is not defined in the readable part of the image", t->files_ref);
 	fprintf(b->out, "file table %" PRId32 ": FILE_TABLE [%" PRIu64 "], fdt_nfds %" PRId64 "\n",
 		t->files_ref, table->first_record,
 		(int64_t)(int32_t)rec_field(b, table->first_record, "fdt_nfds", NULL, 0));
 	fprintf(b->out, "%4s %-7s %6s %-8s %s\n", "FD", "CLOEXEC", "OBJREF", "RECORD", "PATH (FLAGS, POS)");
 	/* The table's FILE_DESC records follow it, each after the definition
 	 * of a file it is the first to use. */
-	for (uint64_t i = table->first_record + 1; i < m->n_records; i++) {
+	for (uint64_t i = table->first_record + 1; i < m->n_records && !browse_interrupted; i++) {
 		const struct ckpt_model_record *r = &m->records[i];
 
 		if (is_type(r, "OBJREF") || is_type(r, "FILE") || is_type(r, "FILE_NAME"))
@@ -642,7 +644,7 @@ static const struct ckpt_model_mm *task_mm(struct browse *b, const struct ckpt_m
 	const struct ckpt_model_mm *mm = ckpt_model_task_mm(b->m, t);
 
 	if (!mm)
-		fail("task %s has no mm in the readable part of the image", pid);
+		fail(b, "task %s has no mm in the readable part of the image", pid);
 	return mm;
 }
 
@@ -652,7 +654,7 @@ static int cmd_maps(struct browse *b, int argc, char **argv)
 	const struct ckpt_model_mm *mm;
 
 	if (argc != 2)
-		return fail("usage: maps PID");
+		return fail(b, "usage: maps PID");
 	if (!(t = find_task(b, argv[1])) || !(mm = task_mm(b, t, argv[1])))
 		return -1;
 	fprintf(b->out, "%-33s %-4s %-16s %6s  %s\n", "START-END", "PERM", "OFFSET", "DUMPED", "PATH");
@@ -708,7 +710,7 @@ static int cmd_x(struct browse *b, int argc, char **argv)
 	char first_pid[24];
 
 	if (argc < 2 || argc > 4)
-		return fail("usage: x [PID] ADDR [LEN]");
+		return fail(b, "usage: x [PID] ADDR [LEN]");
 	/* Three words: PID ADDR LEN; two: ADDR LEN when the first looks like an
 	 * address (0x...), else PID ADDR. */
 	if (argc == 4 || (argc == 3 && strncmp(argv[1], "0x", 2) != 0)) {
@@ -717,18 +719,18 @@ static int cmd_x(struct browse *b, int argc, char **argv)
 		a = 2;
 	} else {
 		if (!b->m->n_tasks)
-			return fail("the image has no tasks");
+			return fail(b, "the image has no tasks");
 		t = &b->m->tasks[0];
 	}
 	snprintf(first_pid, sizeof(first_pid), "%" PRId64, task_pid(b->m, t));
 	if (!(mm = task_mm(b, t, first_pid)))
 		return -1;
 	if (!parse_u64(argv[a], &addr))
-		return fail("x: %s is not an address", argv[a]);
+		return fail(b, "x: %s is not an address", argv[a]);
 	if (a + 1 < argc && (!parse_u64(argv[a + 1], &len) || len == 0 || len > X_MAX_LEN))
-		return fail("x: length %s is not between 1 and %u", argv[a + 1], X_MAX_LEN);
+		return fail(b, "x: length %s is not between 1 and %u", argv[a + 1], X_MAX_LEN);
 	if (addr + len < addr)
-		return fail("x: the range wraps around the address space");
+		return fail(b, "x: the range wraps around the address space");
 
 	uint64_t end = addr + len, dumped = 0;
 
@@ -755,7 +757,7 @@ static int cmd_x(struct browse *b, int argc, char **argv)
 			ssize_t got = ckpt_image_read_at(b->img, off, buf, chunk);
 
 			if (got != (ssize_t)chunk)
-				return fail("x: reading image byte %" PRIu64 ": %s", off,
+				return fail(b, "x: reading image byte %" PRIu64 ": %s", off,
 					    got < 0 ? strerror(errno) : "short read");
 			for (size_t i = 0; i < chunk; i += 16)
 				hexdump_line(b->out, addr + i, buf + i, chunk - i < 16 ? chunk - i : 16);
@@ -766,7 +768,7 @@ static int cmd_x(struct browse *b, int argc, char **argv)
 		}
 	}
 	if (!dumped)
-		return fail("x: no byte of that range was dumped");
+		return fail(b, "x: no byte of that range was dumped");
 	return 0;
 }
 
@@ -790,7 +792,7 @@ static int hexval(int c)
 }
 
 /* "string" with \\, \" and \xNN; returns the rest of the line or NULL. */
-static const char *parse_string(const char *s, struct pattern *p)
+static const char *parse_string(struct browse *b, const char *s, struct pattern *p)
 {
 	for (s++; *s && *s != '"'; s++) {
 		int c = (unsigned char)*s;
@@ -807,25 +809,99 @@ static const char *parse_string(const char *s, struct pattern *p)
 			} else if (*s == '\\' || *s == '"') {
 				c = (unsigned char)*s;
 			} else {
-				fail("search: unknown escape in the string");
+				fail(b, "search: unknown escape in the string");
 				return NULL;
 			}
 		}
 		if (p->len == SEARCH_MAX_PATTERN) {
-			fail("search: at most %d bytes", SEARCH_MAX_PATTERN);
+			fail(b, "search: at most %d bytes", SEARCH_MAX_PATTERN);
 			return NULL;
 		}
 		p->bytes[p->len++] = (uint8_t)c;
 	}
 	if (*s != '"') {
-		fail("search: the string has no closing quote");
+		fail(b, "search: the string has no closing quote");
 		return NULL;
 	}
 	return s + 1;
 }
 
+/* How large glibc's compiled form of an ERE grows, roughly: it copies a
+ * bounded repetition's operand once per count and x+ as xx*, so nested
+ * bounds multiply (((a{1,100}){1,100}){1,100} takes minutes to compile) and
+ * so do stacked quantifiers (regcomp time doubles with each + of 0x+++...).
+ * Saturates at SEARCH_MAX_REGEX_SIZE + 1; 0 for what regcomp refuses. */
+static uint64_t regex_size(const char *e)
+{
+	struct { uint64_t total, last; } st[64];
+	int depth = 0;
+	const uint64_t cap = SEARCH_MAX_REGEX_SIZE + 1;
+
+#define CAPPED(x) ((x) > cap ? cap : (x))
+	st[0].total = st[0].last = 0;
+	for (; *e; e++) {
+		uint64_t *last = &st[depth].last, *total = &st[depth].total;
+
+		if (*e == '*' || *e == '?') {
+			*last = CAPPED(*last + 1);
+		} else if (*e == '+') {
+			*last = CAPPED(*last * 2 + 1);
+		} else if (*e == '{' && isdigit((unsigned char)e[1])) {
+			char *end;
+			unsigned long m = strtoul(e + 1, &end, 10), n = m;
+
+			if (*end == ',')
+				n = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10) : m + 1, end += *end == ',';
+			if (*end != '}')
+				return 0;	/* not a bound: regcomp says what is wrong */
+			if (n < m)
+				n = m;
+			*last = CAPPED(*last * (n > 0 ? n : 1) + 1);
+			e = end;
+		} else if (*e == '(' && depth + 1 < (int)CKPT_ARRAY_LEN(st)) {
+			depth++;
+			st[depth].total = st[depth].last = 0;
+		} else if (*e == ')' && depth > 0) {
+			uint64_t item = CAPPED(st[depth].total + st[depth].last + 1);
+
+			depth--;
+			st[depth].total = CAPPED(st[depth].total + st[depth].last);
+			st[depth].last = item;
+		} else if (*e == '|') {
+			*total = CAPPED(*total + *last);
+			*last = 0;
+		} else {
+			if (*e == '\\' && e[1]) {
+				e++;
+			} else if (*e == '[') {
+				/* A bracket expression is one atom: []...] and [^]...]
+				 * start with a literal ], [:class:] holds a ]. */
+				e += e[1] == '^' ? 2 : 1;
+				if (*e == ']')
+					e++;
+				while (*e && *e != ']')
+					e += (e[0] == '[' && (e[1] == ':' || e[1] == '.' || e[1] == '=') &&
+					      strchr(e + 2, ']')) ? strchr(e + 2, ']') - e + 1 : 1;
+				if (!*e)
+					return 0;	/* unclosed: regcomp says so */
+			}
+			*total = CAPPED(*total + *last);
+			*last = 1;
+		}
+	}
+	while (depth > 0) {
+		uint64_t item = CAPPED(st[depth].total + st[depth].last + 1);
+
+		depth--;
+		st[depth].total = CAPPED(st[depth].total + st[depth].last);
+		st[depth].last = item;
+	}
+#undef CAPPED
+	return st[0].total + st[0].last > cap ? cap : st[0].total + st[0].last;
+}
+
 /* The pattern, then an optional pid.  Returns the pid word or "" in *pid. */
-static int parse_pattern(const char *args, struct pattern *p, char *pid, size_t pid_size)
+static int parse_pattern(struct browse *b, const char *args, struct pattern *p, char *pid, size_t pid_size)
 {
 	const char *rest;
 
@@ -833,7 +909,7 @@ static int parse_pattern(const char *args, struct pattern *p, char *pid, size_t 
 	while (*args == ' ' || *args == '\t')
 		args++;
 	if (*args == '"') {
-		rest = parse_string(args, p);
+		rest = parse_string(b, args, p);
 		if (!rest)
 			return -1;
 	} else if (*args == '/') {
@@ -842,17 +918,28 @@ static int parse_pattern(const char *args, struct pattern *p, char *pid, size_t 
 		int rc;
 
 		if (!close)
-			return fail("search: the regex has no closing /");
+			return fail(b, "search: the regex has no closing /");
 		if ((size_t)(close - args - 1) >= sizeof(expr))
-			return fail("search: the regex is too long");
+			return fail(b, "search: the regex is too long");
 		memcpy(expr, args + 1, (size_t)(close - args - 1));
 		expr[close - args - 1] = '\0';
+		/* glibc matches back-references by backtracking, exponential in
+		 * the page size: /(.*)(.*)\2\1x/ would hold the session for
+		 * minutes on one page.  (\1 in a bracket is refused too.) */
+		for (const char *c = expr; *c; c++)
+			if (c[0] == '\\' && c[1] >= '1' && c[1] <= '9')
+				return fail(b, "search: /%s/: back-references (\\1 to \\9) are not supported", expr);
+			else if (c[0] == '\\' && c[1])
+				c++;
+		if (regex_size(expr) > SEARCH_MAX_REGEX_SIZE)
+			return fail(b, "search: /%s/: too complex (nested or stacked repetitions would "
+				    "take glibc too long)", expr);
 		rc = regcomp(&p->re, expr, REG_EXTENDED);
 		if (rc) {
 			char msg[256];
 
 			regerror(rc, &p->re, msg, sizeof(msg));
-			return fail("search: /%s/: %s", expr, msg);
+			return fail(b, "search: /%s/: %s", expr, msg);
 		}
 		p->regex = true;
 		rest = close + 1;
@@ -862,21 +949,21 @@ static int parse_pattern(const char *args, struct pattern *p, char *pid, size_t 
 
 		while (*s && *s != ' ' && *s != '\t') {
 			if (hexval((unsigned char)s[0]) < 0 || hexval((unsigned char)s[1]) < 0)
-				return fail("search: BYTES must be an even number of hex digits in one word");
+				return fail(b, "search: BYTES must be an even number of hex digits in one word");
 			if (p->len == SEARCH_MAX_PATTERN)
-				return fail("search: at most %d bytes", SEARCH_MAX_PATTERN);
+				return fail(b, "search: at most %d bytes", SEARCH_MAX_PATTERN);
 			p->bytes[p->len++] = (uint8_t)(hexval((unsigned char)s[0]) * 16 + hexval((unsigned char)s[1]));
 			s += 2;
 		}
 		rest = s;
 		if (!p->len)
-			return fail("search: give hex BYTES, \"string\" or /regex/");
+			return fail(b, "search: give hex BYTES, \"string\" or /regex/");
 	}
 	if (!p->regex && !p->len)
-		return fail("search: the pattern is empty");
+		return fail(b, "search: the pattern is empty");
 	if (p->regex && regexec(&p->re, "", 0, NULL, 0) == 0) {
 		regfree(&p->re);
-		return fail("search: the regex matches the empty string (it would match everywhere)");
+		return fail(b, "search: the regex matches the empty string (it would match everywhere)");
 	}
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
@@ -886,7 +973,7 @@ static int parse_pattern(const char *args, struct pattern *p, char *pid, size_t 
 	if (strpbrk(pid, " \t")) {
 		if (p->regex)
 			regfree(&p->re);
-		return fail("search: unexpected words after the pattern: %s", pid);
+		return fail(b, "search: unexpected words after the pattern: %s", pid);
 	}
 	return 0;
 }
@@ -917,14 +1004,14 @@ static int search_run(struct browse *b, const struct ckpt_model_run *r, const st
 	size_t carry = 0;
 
 	if (!buf)
-		return fail("out of memory");
-	while (done < total && !h->capped) {
+		return fail(b, "out of memory");
+	while (done < total && !h->capped && !browse_interrupted) {
 		size_t n = total - done < CHUNK ? (size_t)(total - done) : CHUNK;
 		ssize_t got = ckpt_image_read_at(b->img, r->offset + done, buf + carry, n);
 
 		if (got != (ssize_t)n) {
 			free(buf);
-			return fail("search: reading image byte %" PRIu64 ": %s", r->offset + done,
+			return fail(b, "search: reading image byte %" PRIu64 ": %s", r->offset + done,
 				    got < 0 ? strerror(errno) : "short read");
 		}
 		uint64_t base = r->start + done - carry;	/* address of buf[0] */
@@ -972,14 +1059,14 @@ static int cmd_search(struct browse *b, const char *args)
 	const struct ckpt_model_task *only = NULL;
 	int status = 0;
 
-	if (parse_pattern(args, &p, pidw, sizeof(pidw)) < 0)
+	if (parse_pattern(b, args, &p, pidw, sizeof(pidw)) < 0)
 		return -1;
 	if (pidw[0] && !(only = find_task(b, pidw))) {
 		if (p.regex)
 			regfree(&p.re);
 		return -1;
 	}
-	for (size_t i = 0; i < m->n_mms && !status; i++) {
+	for (size_t i = 0; i < m->n_mms && !status && !browse_interrupted; i++) {
 		const struct ckpt_model_mm *mm = &m->mms[i];
 		int64_t pid = 0;
 
@@ -991,12 +1078,12 @@ static int cmd_search(struct browse *b, const char *args)
 				pid = task_pid(m, &m->tasks[k]);
 		if (only)
 			pid = task_pid(m, only);
-		for (size_t r = 0; r < mm->n_runs && !status && !h.capped; r++)
+		for (size_t r = 0; r < mm->n_runs && !status && !h.capped && !browse_interrupted; r++)
 			status = search_run(b, &mm->runs[r], &p, &h, pid);
 	}
 	if (p.regex)
 		regfree(&p.re);
-	if (status)
+	if (status || browse_interrupted)
 		return -1;
 	if (h.capped)
 		fprintf(b->out, "(more than %d matches; the rest are not shown)\n", SEARCH_MAX_HITS);
@@ -1016,7 +1103,7 @@ static int cmd_objref(struct browse *b, int argc, char **argv)
 	size_t n = 0;
 
 	if (argc != 2 || !parse_i64(argv[1], &ref) || ref <= 0 || ref > INT32_MAX)
-		return fail("usage: objref N (a positive object reference)");
+		return fail(b, "usage: objref N (a positive object reference)");
 	o = ckpt_model_object(m, (int32_t)ref);
 	if (o) {
 		const char *otn = m->schema->objtypes ? ckpt_names_lookup(m->schema->objtypes, o->objtype) : NULL;
@@ -1035,10 +1122,10 @@ static int cmd_objref(struct browse *b, int argc, char **argv)
 		for (size_t i = 0; i < m->n_refs && !used; i++)
 			used = m->refs[i].objref == ref;
 		if (!used)
-			return fail("objref %" PRId64 ": no such object in the readable part of the image", ref);
+			return fail(b, "objref %" PRId64 ": no such object in the readable part of the image", ref);
 		fprintf(b->out, "objref %" PRId64 ": not defined in the readable part of the image\n", ref);
 	}
-	for (size_t i = 0; i < m->n_refs; i++) {
+	for (size_t i = 0; i < m->n_refs && !browse_interrupted; i++) {
 		const struct ckpt_model_ref *r = &m->refs[i];
 
 		if (r->objref != ref)
@@ -1085,7 +1172,7 @@ static int cmd_check(struct browse *b, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return fail("check takes no arguments");
+		return fail(b, "check takes no arguments");
 	if (b->spool_fd >= 0) {
 		int fd = dup(b->spool_fd);
 
@@ -1096,17 +1183,17 @@ static int cmd_check(struct browse *b, int argc, char **argv)
 		img = ckpt_image_open(b->path, &err);
 	}
 	if (!img)
-		return fail("check: cannot read the image again: %s", err.reason);
+		return fail(b, "check: cannot read the image again: %s", err.reason);
 	c = ckpt_check_new(&opt);
 	if (!c) {
 		ckpt_image_close(img);
-		return fail("out of memory");
+		return fail(b, "out of memory");
 	}
 	r = ckpt_check_image(c, img, on_finding, b, &sum);
 	ckpt_check_free(c);
 	ckpt_image_close(img);
 	if (r < 0)
-		return fail("check: out of memory");
+		return fail(b, "check: out of memory");
 	fprintf(b->out, "%s: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " infos in %" PRIu64
 		" records%s (kernel rules: ckptcheck)\n", sum.errors ? "no-go" : "go", sum.errors,
 		sum.warnings, sum.infos, sum.records, sum.read_whole ? "" : " read before a fault");
@@ -1118,12 +1205,12 @@ static int cmd_check(struct browse *b, int argc, char **argv)
 static int cmd_help(struct browse *b, int argc, char **argv)
 {
 	if (argc > 2)
-		return fail("usage: help [COMMAND]");
+		return fail(b, "usage: help [COMMAND]");
 	if (argc == 2) {
 		const struct browse_command_info *c = browse_command_find(argv[1]);
 
 		if (!c)
-			return fail("help: no command %s (try help)", argv[1]);
+			return fail(b, "help: no command %s (try help)", argv[1]);
 		fprintf(b->out, "%s\n  %s\n%s", c->usage, c->summary, c->help);
 		return 0;
 	}
@@ -1176,11 +1263,11 @@ int browse_run_command(struct browse *b, const char *cmd)
 	int argc;
 
 	if (strlen(cmd) >= sizeof(line))
-		return fail("command too long");
+		return fail(b, "command too long");
 	snprintf(line, sizeof(line), "%s", cmd);
 	argc = split(line, argv);
 	if (argc < 0)
-		return fail("too many words (at most %d)", MAX_ARGS);
+		return fail(b, "too many words (at most %d)", MAX_ARGS);
 	if (argc == 0)
 		return 0;
 	if (strcmp(argv[0], "search") == 0) {
@@ -1194,5 +1281,5 @@ int browse_run_command(struct browse *b, const char *cmd)
 	char esc[128];
 
 	ckpt_escape((const uint8_t *)argv[0], strlen(argv[0]), esc, sizeof(esc));
-	return fail("%s: unknown command (try help)", esc);
+	return fail(b, "%s: unknown command (try help)", esc);
 }

@@ -40,8 +40,9 @@ const struct browse_command_info browse_commands[] = {
 	  "Prints the virtual addresses where the content occurs in dumped pages (of task\n"
 	  "PID's mm, or of every mm).  BYTES are hex digits in one word (deadbeef);\n"
 	  "\"string\" takes \\\\, \\\" and \\xNN escapes; /regex/ is a POSIX extended regex\n"
-	  "matched page by page: a match does not cross a page boundary.  At most 1000\n"
-	  "matches are printed.\n" },
+	  "without back-references or deeply nested repetitions, matched page by page: a\n"
+	  "match does not cross a page boundary.  At most 1000 matches are printed;\n"
+	  "Ctrl-C stops a long search.\n" },
 	{ "creds", "creds PID", "the task's credentials", BROWSE_ARG_PID,
 	  "The CRED objects of TASK_CREDS and the objects they refer to.\n" },
 	{ "ns", "ns PID", "the task's namespaces", BROWSE_ARG_PID,

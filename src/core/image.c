@@ -594,3 +594,8 @@ void ckpt_image_set_window(struct ckpt_image *img, size_t bytes)
 	source_set_window(&img->src, bytes);
 }
 uint64_t ckpt_image_position(const struct ckpt_image *img) { return img->cur_off + img->cur_len; }
+
+void ckpt_image_set_access(struct ckpt_image *img, enum ckpt_access access)
+{
+	source_set_skim(&img->src, access == CKPT_ACCESS_SKIM);
+}

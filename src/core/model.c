@@ -563,12 +563,16 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 
 	if (!b)
 		return NULL;
+	/* The pass reads record starts and page addresses, never page data:
+	 * cold, that is a small part of a large image. */
+	ckpt_image_set_access(img, CKPT_ACCESS_SKIM);
 	ckpt_roles_init(&roles);
 	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
 		ckpt_roles_next(&roles, &rec, &role);
 		int s = ckpt_model_builder_add(b, &rec, &role);
 
 		if (s == -2) {
+			ckpt_image_set_access(img, CKPT_ACCESS_SEQUENTIAL);
 			ckpt_model_builder_free(b);
 			return NULL;
 		}
@@ -577,6 +581,7 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 			break;
 		}
 	}
+	ckpt_image_set_access(img, CKPT_ACCESS_SEQUENTIAL);
 	return ckpt_model_builder_finish(b, r < 0);
 }
 

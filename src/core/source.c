@@ -2,6 +2,7 @@
  * resident all at once; the stream buffer grows only as data arrives, so a
  * lying length cannot make us allocate more than the input justifies. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,11 @@
 
 #define MAP_WINDOW	(32u << 20)
 #define STREAM_MIN_CAP	(64u << 10)
+/* Skimming asks the disk for this much past a record start, and up to
+ * SKIM_MAX_BATCH while consecutive requests continue each other. */
+#define SKIM_MIN_BATCH	(16u << 10)
+#define SKIM_MAX_BATCH	(4u << 20)
+#define SKIM_STRIDE_DEPTH 16
 
 int source_open_fd(struct source *s, int fd)
 {
@@ -90,10 +96,93 @@ static bool in_range(const struct source *s, uint64_t off, size_t n, size_t *got
 	return true;
 }
 
+static int map_advice(const struct source *s)
+{
+	return s->skim ? MADV_RANDOM : MADV_SEQUENTIAL;
+}
+
+void source_set_skim(struct source *s, int skim)
+{
+	if (s->kind != SOURCE_MAP)
+		return;
+	s->skim = skim;
+	s->ra_off = s->ra_end = 0;
+	s->ra_len = 0;
+	s->jump_off = s->stride = s->guess_end = 0;
+	if (s->base)
+		madvise((void *)s->base, s->win_len, map_advice(s));
+}
+
+/* While skimming, page faults read only the page they hit (MADV_RANDOM):
+ * the kernel's read-ahead would otherwise read the page data an index pass
+ * jumps over, the whole file in the end.  Instead each request not yet
+ * asked of the disk starts one read of its first bytes and a batch after
+ * them, in one I/O rather than a fault per page; requests that continue
+ * the last batch double it, so dense runs of small records are read in
+ * large sequential batches. */
+/* Each jump waits for the disk, and where the next record starts is known
+ * only once this one is read: the index pass is a chain of reads, one disk
+ * latency each.  But page arrays are mostly cut in equal chunks, so jumps
+ * repeat their stride: after two equal jumps the next SKIM_STRIDE_DEPTH
+ * record starts are asked for at once, and the disk serves them together.
+ * A wrong guess costs SKIM_MIN_BATCH bytes each. */
+static void skim_stride(struct source *s, uint64_t off, uint64_t pagesz)
+{
+	uint64_t stride = off > s->jump_off ? off - s->jump_off : 0;
+
+	if (stride && stride == s->stride) {
+		for (unsigned k = 1; k <= SKIM_STRIDE_DEPTH; k++) {
+			uint64_t at = off + k * stride;
+
+			if (at >= s->size)
+				break;
+			if (at <= s->guess_end)
+				continue;
+			uint64_t start = at / pagesz * pagesz;
+			uint64_t len = s->size - start < SKIM_MIN_BATCH ? s->size - start : SKIM_MIN_BATCH;
+
+			posix_fadvise(s->fd, (off_t)start, (off_t)len, POSIX_FADV_WILLNEED);
+			s->guess_end = at;
+		}
+	}
+	s->stride = stride;
+	s->jump_off = off;
+}
+
+static void skim_ahead(struct source *s, uint64_t off, size_t n)
+{
+	/* A request hands out up to CKPT_INLINE_MAX bytes of which an index
+	 * pass touches the start: covered if its first page was asked for. */
+	if (off >= s->ra_off && off + (n < 4096 ? n : 4096) <= s->ra_end)
+		return;
+	long pagesz = sysconf(_SC_PAGESIZE);
+
+	if (s->ra_len && off >= s->ra_off && off <= s->ra_end + s->ra_len) {
+		s->ra_len = s->ra_len * 2 > SKIM_MAX_BATCH ? SKIM_MAX_BATCH : s->ra_len * 2;
+	} else {
+		s->ra_len = SKIM_MIN_BATCH;
+		skim_stride(s, off, (uint64_t)pagesz);
+	}
+	uint64_t start = off / (uint64_t)pagesz * (uint64_t)pagesz;
+	uint64_t end = off + s->ra_len;
+
+	if (start < s->ra_end && off >= s->ra_off)
+		start = s->ra_end;	/* the part before was asked for already */
+	if (end > s->size)
+		end = s->size;
+	if (end > start)
+		posix_fadvise(s->fd, (off_t)start, (off_t)(end - start), POSIX_FADV_WILLNEED);
+	if (off < s->ra_off || off > s->ra_end)
+		s->ra_off = start;
+	s->ra_end = end;
+}
+
 static const uint8_t *map_peek(struct source *s, uint64_t off, size_t n, size_t *got)
 {
 	if (!in_range(s, off, n, got))
 		return NULL;
+	if (s->skim)
+		skim_ahead(s, off, n);
 	if (s->base && off >= s->win_off && off + n <= s->win_off + s->win_len)
 		return s->base + (off - s->win_off);
 
@@ -115,7 +204,7 @@ static const uint8_t *map_peek(struct source *s, uint64_t off, size_t n, size_t 
 		*got = 0;
 		return NULL;
 	}
-	madvise(m, wlen, MADV_SEQUENTIAL);
+	madvise(m, wlen, map_advice(s));
 	s->base = m;
 	s->win_off = woff;
 	s->win_len = wlen;

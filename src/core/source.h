@@ -21,6 +21,13 @@ struct source {
 	size_t cap;		/* STREAM: buffer capacity; MAP: window size */
 	size_t head;		/* STREAM: buf[head] is the byte at win_off */
 	int eof;
+	/* MAP, skimming: [ra_off, ra_end) was asked of the disk; ra_len is
+	 * the batch beyond the bytes wanted, doubled while reads run on. */
+	int skim;
+	uint64_t ra_off, ra_end;
+	size_t ra_len;
+	uint64_t jump_off, stride;	/* the last jump: where to, how far */
+	uint64_t guess_end;	/* the furthest record start guessed from it */
 };
 
 int source_open_fd(struct source *s, int fd);
@@ -34,6 +41,9 @@ const uint8_t *source_peek(struct source *s, uint64_t off, size_t n, size_t *got
 /* MAP: the most bytes mapped at once from now on (a larger request still
  * maps what it needs). */
 void source_set_window(struct source *s, size_t bytes);
+/* Skimming (an index pass) or reading everything (the default): see
+ * ckpt_image_set_access(). */
+void source_set_skim(struct source *s, int skim);
 /* 0 when the size is not known (stream). */
 uint64_t source_size(const struct source *s);
 

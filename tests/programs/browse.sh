@@ -169,6 +169,35 @@ tmux -S "$sock" send-keys C-u 'quit' Enter
 check_screen "tty: second session ends" 'browser-exited-0'
 tmux -S "$sock" kill-server 2>/dev/null
 
+# Ctrl-C at the prompt drops the line typed so far, as in bash; Ctrl-C during
+# a command stops that command only.  The search below takes minutes on 64
+# MiB of pages (the regex backtracks at every byte), so seeing it end within
+# screen_has's 30 s means the Ctrl-C stopped it.
+"$MKBENCH" pages 16384 "$tmp/64m.ckpt"
+sock="$tmp/tmux4.sock"
+tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 \
+	"env HOME='$tmp/home' XDG_STATE_HOME='$tmp/state' TERM=xterm INPUTRC=/dev/null \
+	'$CKPTDUMP' -i '$tmp/64m.ckpt'; echo browser-exited-\$?; sleep 30"
+check_screen "tty: Ctrl-C session prompt" '^ckptdump> $'
+tmux -S "$sock" send-keys 'info half-typed'
+check_screen "tty: a half-typed line" '^ckptdump> info half-typed$'
+tmux -S "$sock" send-keys C-c
+check_screen "tty: Ctrl-C at the prompt gives a fresh prompt" '^ckptdump> info half-typed\^C$'
+tmux -S "$sock" send-keys 'ps' Enter
+check_screen "tty: the fresh prompt runs the next line alone" '^ckptdump> ps$'
+check_screen "tty: ... and its output" '^ +1 +- +- +- +\[4\] +bench$'
+tmux -S "$sock" send-keys 'search /(.|..)*QQQQ/' Enter
+sleep 1
+tmux -S "$sock" send-keys C-c
+check_screen "tty: Ctrl-C stops a long search" '^ckptdump: interrupted$'
+tmux -S "$sock" send-keys 'info' Enter
+check_screen "tty: the session goes on after an interrupted command" '^records +75$'
+check_no_grep "tty: the interrupted search printed no verdict" 'not found|matches' "$screen"
+tmux -S "$sock" send-keys 'quit' Enter
+check_screen "tty: Ctrl-C session ends with status 0" 'browser-exited-0'
+tmux -S "$sock" kill-server 2>/dev/null
+rm -f "$tmp/64m.ckpt"
+
 # A history that cannot be written does not get in the way.
 sock="$tmp/tmux3.sock"
 tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 \
