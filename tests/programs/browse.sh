@@ -185,13 +185,13 @@ tmux -S "$sock" send-keys C-c
 check_screen "tty: Ctrl-C at the prompt gives a fresh prompt" '^ckptdump> info half-typed\^C$'
 tmux -S "$sock" send-keys 'ps' Enter
 check_screen "tty: the fresh prompt runs the next line alone" '^ckptdump> ps$'
-check_screen "tty: ... and its output" '^ +1 +- +- +- +\[4\] +bench$'
+check_screen "tty: ... and its output" '^ +1 +1 +- +1 +\[13\] +bench$'
 tmux -S "$sock" send-keys 'search /(.|..)*QQQQ/' Enter
 sleep 1
 tmux -S "$sock" send-keys C-c
 check_screen "tty: Ctrl-C stops a long search" '^ckptdump: interrupted$'
 tmux -S "$sock" send-keys 'info' Enter
-check_screen "tty: the session goes on after an interrupted command" '^records +75$'
+check_screen "tty: the session goes on after an interrupted command" '^records +85$'
 check_no_grep "tty: the interrupted search printed no verdict" 'not found|matches' "$screen"
 tmux -S "$sock" send-keys 'quit' Enter
 check_screen "tty: Ctrl-C session ends with status 0" 'browser-exited-0'
