@@ -61,6 +61,7 @@ for h in "${harnesses[@]}"; do
 	[ "$h" = browse ] && extra=("$dir/src/ckptdump/browse_commands.c"
 		"$dir/src/ckptdump/browse_complete.c" "$dir/src/ckptdump/browse_line.c"
 		-I"$dir/src/ckptdump" -DFUZZ_SAMPLE="\"$dir/samples/rev6-tasks.ckpt\"")
+	[ "$h" = diff ] && extra=(-DFUZZ_SAMPLE="\"$dir/samples/rev6-tasks.ckpt\"")
 	# shellcheck disable=SC2086
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-I"$dir/include" -I"$dir/src/core" -I"$dir" "$dir/fuzz/fuzz_$h.c" "${extra[@]}" \
