@@ -28,6 +28,7 @@
 #define CKPT_MODEL_NONE UINT64_MAX
 
 struct ckpt_model_record {
+	uint64_t index;			/* its place in the image (records[index] when dense) */
 	uint64_t offset;
 	uint64_t len;			/* framing header included */
 	uint32_t type;
@@ -109,6 +110,10 @@ struct ckpt_model {
 	bool failed;			/* the pass stopped at a reader error: */
 	struct ckpt_error err;		/* this one; what came before is kept */
 
+	/* Dense: every record, records[i].index == i.  Sparse (a lean model):
+	 * only the records the relations need, in image order; find them with
+	 * ckpt_model_record(). */
+	bool sparse;
 	struct ckpt_model_record *records;
 	size_t n_records;
 	struct ckpt_model_object *objects;	/* in order of definition */
@@ -141,6 +146,12 @@ void ckpt_model_free(struct ckpt_model *m);
  * builder; failed says the pass stopped at a reader error. */
 struct ckpt_model_builder;
 struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img);
+/* A builder of a lean model, for a checker that walks the records itself:
+ * its record index is sparse and keeps only the records the relations
+ * need (tasks and their TASK_* records, MMs, VMAs, PGARRs, FILE_TABLEs,
+ * FILE_DESCs, and every follower: buffers, names, pages), so that its
+ * memory grows with those and not with the number of records. */
+struct ckpt_model_builder *ckpt_model_builder_new_lean(struct ckpt_image *img);
 int ckpt_model_builder_add(struct ckpt_model_builder *b, const struct ckpt_record *rec,
 			   const struct ckpt_role *role);
 struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *b, bool failed);
@@ -154,7 +165,10 @@ const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t ob
 const struct ckpt_model_mm *ckpt_model_task_mm(const struct ckpt_model *m, const struct ckpt_model_task *t);
 /* The task with that pid; with no tree, pid N names the N-th task (1-based). */
 const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m, int64_t pid);
-/* The index of the record holding image byte `offset`. */
+/* The record with that index; NULL when there is none, or when a lean
+ * model did not keep it. */
+const struct ckpt_model_record *ckpt_model_record(const struct ckpt_model *m, uint64_t index);
+/* The index of the record holding image byte `offset` (dense models). */
 uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset);
 const struct ckpt_model_vma *ckpt_model_vma_at(const struct ckpt_model_mm *mm, uint64_t addr);
 /* Where the dumped page holding addr lies: image offset of that byte, and

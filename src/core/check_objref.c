@@ -49,12 +49,15 @@ struct state {
 	uint32_t objref_type;
 	/* Per object type: the record type named like it, 0 if none. */
 	uint32_t record_of[64];
-	/* Objects in definition order, and an open-addressing index of them
-	 * (slot = position + 1; 0 is empty). */
+	/* Objects in definition order, each objref once.  Producers number
+	 * objects 1, 2, 3... as they define them, so objref r is usually at
+	 * position r - 1 and is found there; only the others go into an
+	 * open-addressing index (slot = position + 1; 0 is empty), which then
+	 * stays small, and a large image costs no hashing. */
 	struct object *objs;
 	size_t n, cap;
 	uint32_t *slots;
-	size_t n_slots;
+	size_t n_slots, n_hashed;
 	/* The object records still owed by OBJREFs seen (innermost last): an
 	 * object's op may define the objects it needs before its record. */
 	struct {
@@ -70,8 +73,15 @@ static size_t hash(int32_t ref, size_t n_slots)
 	return ((uint32_t)ref * 2654435761u) & (n_slots - 1);
 }
 
+static bool in_place(const struct state *st, size_t pos)
+{
+	return (uint64_t)st->objs[pos].ref == (uint64_t)pos + 1;
+}
+
 static struct object *find(struct state *st, int32_t ref)
 {
+	if (ref > 0 && (size_t)ref <= st->n && in_place(st, (size_t)ref - 1))
+		return &st->objs[ref - 1];
 	if (!st->n_slots)
 		return NULL;
 	for (size_t h = hash(ref, st->n_slots);; h = (h + 1) & (st->n_slots - 1)) {
@@ -82,7 +92,7 @@ static struct object *find(struct state *st, int32_t ref)
 	}
 }
 
-static bool grow(struct state *st)
+static bool grow(struct state *st, bool hashed)
 {
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
@@ -94,13 +104,15 @@ static bool grow(struct state *st)
 		st->cap = cap;
 	}
 	/* Keep the index at most half full. */
-	if ((st->n + 1) * 2 > st->n_slots) {
+	if (hashed && (st->n_hashed + 1) * 2 > st->n_slots) {
 		size_t ns = st->n_slots ? st->n_slots * 2 : 128;
 		uint32_t *s = calloc(ns, sizeof(*s));
 
 		if (!s)
 			return false;
 		for (size_t i = 0; i < st->n; i++) {
+			if (in_place(st, i))
+				continue;
 			size_t h = hash(st->objs[i].ref, ns);
 
 			while (s[h])
@@ -116,16 +128,21 @@ static bool grow(struct state *st)
 
 static void add(struct ckpt_check *c, struct state *st, const struct object *o)
 {
-	if (st->n >= UINT32_MAX - 1 || !grow(st)) {
+	bool hashed = (uint64_t)o->ref != (uint64_t)st->n + 1;
+
+	if (st->n >= UINT32_MAX - 1 || !grow(st, hashed)) {
 		check_out_of_memory(c);
 		return;
 	}
-	size_t h = hash(o->ref, st->n_slots);
-
-	while (st->slots[h])
-		h = (h + 1) & (st->n_slots - 1);
 	st->objs[st->n] = *o;
-	st->slots[h] = (uint32_t)(st->n + 1);
+	if (hashed) {
+		size_t h = hash(o->ref, st->n_slots);
+
+		while (st->slots[h])
+			h = (h + 1) & (st->n_slots - 1);
+		st->slots[h] = (uint32_t)(st->n + 1);
+		st->n_hashed++;
+	}
 	st->n++;
 }
 

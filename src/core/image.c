@@ -57,13 +57,6 @@ void ckpt_error_format(const struct ckpt_error *err, char *buf, size_t size)
 			 err->offset, err->offset, err->index, err->reason);
 }
 
-static const char *type_name(const struct ckpt_image *img, uint32_t type)
-{
-	const struct ckpt_rtype *rt = ckpt_schema_type(img->schema, type);
-
-	return rt ? rt->name : "unknown type";
-}
-
 /* Reports a read failure (errno) or a premature end at `off`. */
 static void short_read(struct ckpt_image *img, uint64_t rec_off, const char *record,
 		       uint64_t need, size_t got, const char *what)
@@ -325,7 +318,7 @@ int ckpt_image_next_record(struct ckpt_image *img, struct ckpt_record *rec)
 	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
 	uint64_t len = ckpt_le_load(p + 4, 4);
 	const struct ckpt_rtype *rt = ckpt_schema_type(s, type);
-	const char *name = type_name(img, type);
+	const char *name = rt ? rt->name : "unknown type";
 
 	if (img->index == 0 && type != s->header_type) {
 		set_error(&img->err, img->pos, 0, name, "the first record must be HEADER");
@@ -488,7 +481,7 @@ int ckpt_image_record_at(struct ckpt_image *img, uint64_t offset, uint64_t index
 	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
 	uint64_t len = ckpt_le_load(p + 4, 4);
 	const struct ckpt_rtype *rt = ckpt_schema_type(s, type);
-	const char *name = type_name(img, type);
+	const char *name = rt ? rt->name : "unknown type";
 
 	if (len < s->hdr_len || len > size - offset) {
 		set_error(&img->err, offset, index, name, "length %" PRIu64 " does not frame a record here",

@@ -36,14 +36,18 @@ struct tree_entry {
 };
 
 /* What the builder does with a record, by its type (cached per type). */
-enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS };
+enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS, K_RELATED };
 
 struct builder {
 	struct ckpt_model *m;
 	unsigned char *kinds;		/* per entry of the schema's type table */
 	/* Per object type: the record type named like it (NULL: none). */
 	const struct ckpt_rtype *objtype_rt[64];
+	/* OBJREF's fields, looked up once: every other record is an OBJREF
+	 * in an image of many small objects. */
+	const struct ckpt_field *f_objref, *f_objtype;
 	struct ckpt_image *img;
+	bool lean;			/* index only the records relations need */
 	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
 	struct tree_entry *tree;
@@ -142,8 +146,10 @@ static bool on_objref(struct builder *b, const struct ckpt_record *rec)
 	if (!GROW(m->objects, b->cap_objects, m->n_objects))
 		return false;
 	m->objects[m->n_objects++] = (struct ckpt_model_object){
-		.objref = field_ref(rec, "objref"),
-		.objtype = (uint32_t)field_u(rec, "objtype"),
+		.objref = rec->rt && b->f_objref && ckpt_field_fits(b->f_objref, rec->avail) ?
+			  (int32_t)ckpt_field_s64(b->f_objref, rec->data) : 0,
+		.objtype = rec->rt && b->f_objtype && ckpt_field_fits(b->f_objtype, rec->avail) ?
+			   (uint32_t)ckpt_field_u64(b->f_objtype, rec->data) : 0,
 		.objref_record = rec->index,
 		.first_record = CKPT_MODEL_NONE,
 	};
@@ -176,7 +182,9 @@ static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
 	if (b->kinds[t] == K_UNKNOWN)
 		b->kinds[t] = is(rec, "TASK") ? K_TASK : is(rec, "MM") ? K_MM : is(rec, "VMA") ? K_VMA :
 			      is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS") ?
-			      K_TASK_REFS : K_OTHER;
+			      K_TASK_REFS :
+			      is(rec, "PGARR") || is(rec, "FILE_TABLE") || is(rec, "FILE_DESC") ?
+			      K_RELATED : K_OTHER;
 	return (enum kind)b->kinds[t];
 }
 
@@ -395,21 +403,24 @@ static bool on_tree(struct builder *b, const struct ckpt_record *rec, const stru
 static int one_record(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
 {
 	struct ckpt_model *m = b->m;
+	enum kind kind = kind_of(b, rec);
 
-	if (!GROW(m->records, b->cap_records, m->n_records))
-		return -2;
-	m->records[m->n_records++] = (struct ckpt_model_record){
-		.offset = rec->offset, .len = rec->len, .type = rec->type, .rt = rec->rt,
-		.role = role->name,
-		.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
-		.count = role->count,
-	};
+	if (!b->lean || role->name || kind != K_OTHER) {
+		if (!GROW(m->records, b->cap_records, m->n_records))
+			return -2;
+		m->records[m->n_records++] = (struct ckpt_model_record){
+			.index = rec->index, .offset = rec->offset, .len = rec->len, .type = rec->type,
+			.rt = rec->rt, .role = role->name,
+			.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
+			.count = role->count,
+		};
+	}
 	claim_first_record(b, rec);
 	if (!scan_refs(b, rec, role))
 		return -2;
 	if (rec->type && rec->type == m->schema->objref_type)
 		return on_objref(b, rec) ? 0 : -2;
-	switch (kind_of(b, rec)) {
+	switch (kind) {
 	case K_TASK:
 		return on_task(b, rec) ? 0 : -2;
 	case K_MM:
@@ -421,6 +432,7 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 		return 0;
 	case K_UNKNOWN:
 	case K_OTHER:
+	case K_RELATED:
 		break;
 	}
 	if (!role->name)
@@ -510,12 +522,30 @@ struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
 		free(b);
 		return NULL;
 	}
+	const struct ckpt_rtype *ort = b->m->schema->objref_type ?
+				       ckpt_schema_type(b->m->schema, b->m->schema->objref_type) : NULL;
+
+	if (ort) {
+		b->f_objref = ckpt_rtype_field(ort, "objref");
+		b->f_objtype = ckpt_rtype_field(ort, "objtype");
+	}
 	for (uint32_t t = 0; t < CKPT_ARRAY_LEN(b->objtype_rt) && b->m->schema->objtypes; t++) {
 		const char *name = ckpt_names_lookup(b->m->schema->objtypes, t);
 
 		b->objtype_rt[t] = name ? ckpt_schema_type_by_name(b->m->schema, name) : NULL;
 	}
 	return (struct ckpt_model_builder *)b;
+}
+
+struct ckpt_model_builder *ckpt_model_builder_new_lean(struct ckpt_image *img)
+{
+	struct ckpt_model_builder *mb = ckpt_model_builder_new(img);
+
+	if (mb) {
+		((struct builder *)mb)->lean = true;
+		((struct builder *)mb)->m->sparse = true;
+	}
+	return mb;
 }
 
 int ckpt_model_builder_add(struct ckpt_model_builder *mb, const struct ckpt_record *rec,
@@ -645,6 +675,23 @@ const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m,
 	return NULL;
 }
 
+const struct ckpt_model_record *ckpt_model_record(const struct ckpt_model *m, uint64_t index)
+{
+	size_t lo = 0, hi = m->n_records;
+
+	if (!m->sparse)
+		return index < m->n_records ? &m->records[index] : NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->records[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n_records && m->records[lo].index == index ? &m->records[lo] : NULL;
+}
+
 uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset)
 {
 	size_t lo = 0, hi = m->n_records;
@@ -663,7 +710,7 @@ uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset)
 		return CKPT_MODEL_NONE;
 	const struct ckpt_model_record *r = &m->records[lo - 1];
 
-	return offset - r->offset < r->len ? lo - 1 : CKPT_MODEL_NONE;
+	return offset - r->offset < r->len ? r->index : CKPT_MODEL_NONE;
 }
 
 const struct ckpt_model_vma *ckpt_model_vma_at(const struct ckpt_model_mm *mm, uint64_t addr)
