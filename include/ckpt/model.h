@@ -42,6 +42,7 @@ struct ckpt_model_object {
 	int32_t objref;
 	uint32_t objtype;		/* OBJREF.objtype */
 	uint64_t objref_record;		/* the OBJREF record that defines it */
+	uint64_t objref_offset;		/* and that record's image offset */
 	/* The object's own first record (the one after its OBJREF whose type
 	 * is named like the objtype), or NONE: a PID object has none. */
 	uint64_t first_record;
@@ -118,6 +119,12 @@ struct ckpt_model {
 	size_t n_records;
 	struct ckpt_model_object *objects;	/* in order of definition */
 	size_t n_objects;
+	/* The index behind ckpt_model_object(): objref r is found at
+	 * objects[r - 1] when it was defined there first (producers number
+	 * objects in order); other first definitions are in an open-addressing
+	 * table (slot = position + 1, 0 empty). */
+	uint32_t *object_slots;
+	size_t n_object_slots, n_objects_hashed;
 	struct ckpt_model_ref *refs;		/* in image order */
 	size_t n_refs;
 	struct ckpt_model_task *tasks;		/* in image order */
@@ -157,7 +164,12 @@ int ckpt_model_builder_add(struct ckpt_model_builder *b, const struct ckpt_recor
 struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *b, bool failed);
 void ckpt_model_builder_free(struct ckpt_model_builder *b);
 
-/* Look-ups; NULL / NONE when there is no such thing. */
+/* The model as far as it is built: a checker running its own pass looks
+ * up the objects defined so far (ckpt_model_object()). */
+const struct ckpt_model *ckpt_model_builder_model(const struct ckpt_model_builder *b);
+
+/* Look-ups; NULL / NONE when there is no such thing.  An object: its
+ * first definition. */
 const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref);
 const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref);
 /* The task's address space: its TASK_OBJS mm_objref, or, in an image

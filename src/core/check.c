@@ -167,6 +167,11 @@ const struct ckpt_model *check_model(const struct ckpt_check *c)
 	return c->model;
 }
 
+const struct ckpt_model *check_model_so_far(const struct ckpt_check *c)
+{
+	return ckpt_model_builder_model(c->builder);
+}
+
 /* Whether some family with a rule to run wants the bytes of long records. */
 static bool bytes_wanted(const struct ckpt_check *c)
 {

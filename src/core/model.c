@@ -41,6 +41,7 @@ enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS, K_RELATED 
 struct builder {
 	struct ckpt_model *m;
 	unsigned char *kinds;		/* per entry of the schema's type table */
+	unsigned char *refers;		/* the same: 0 not known yet, 1 no refs, 2 refs */
 	/* Per object type: the record type named like it (NULL: none). */
 	const struct ckpt_rtype *objtype_rt[64];
 	/* OBJREF's fields, looked up once: every other record is an OBJREF
@@ -120,12 +121,37 @@ static bool scan_fields(struct builder *b, const struct ckpt_record *rec,
 	return true;
 }
 
+/* Whether a set of table fields has an OBJREF-kind field, in arrays too. */
+static bool fields_refer(const struct ckpt_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fields[i].kind == CKPT_K_OBJREF ||
+		    (fields[i].kind == CKPT_K_ARRAY && fields_refer(fields[i].elem, fields[i].n_elem)))
+			return true;
+	return false;
+}
+
+/* Whether records of rec's type can hold references (cached per type):
+ * most records of a large image hold none. */
+static bool type_refers(struct builder *b, const struct ckpt_record *rec)
+{
+	const struct ckpt_schema *s = b->m->schema;
+	size_t t = (size_t)(rec->rt - s->types);
+
+	if (rec->rt < s->types || t >= s->n_types)
+		return fields_refer(rec->rt->fields, rec->rt->n_fields);
+	if (!b->refers[t])
+		b->refers[t] = fields_refer(rec->rt->fields, rec->rt->n_fields) ? 2 : 1;
+	return b->refers[t] == 2;
+}
+
 /* The references a record holds: its fields, or the structs of its payload
  * (e.g. the TREE entries in their BUFFER). */
 static bool scan_refs(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
 {
 	if (rec->rt && rec->rt->n_fields)
-		return scan_fields(b, rec, rec->rt->fields, rec->rt->n_fields, rec->data, rec->avail, -1);
+		return !type_refers(b, rec) ||
+		       scan_fields(b, rec, rec->rt->fields, rec->rt->n_fields, rec->data, rec->avail, -1);
 	if (!role->follow || role->follow->layout.kind != CKPT_L_STRUCTS)
 		return true;
 
@@ -139,11 +165,73 @@ static bool scan_refs(struct builder *b, const struct ckpt_record *rec, const st
 	return true;
 }
 
+static size_t slot_hash(int32_t ref, size_t n_slots)
+{
+	return ((uint32_t)ref * 2654435761u) & (n_slots - 1);
+}
+
+static bool in_place(const struct ckpt_model *m, size_t pos)
+{
+	return (uint64_t)m->objects[pos].objref == (uint64_t)pos + 1;
+}
+
+static const struct ckpt_model_object *hashed_object(const struct ckpt_model *m, int32_t ref)
+{
+	if (!m->n_objects_hashed)
+		return NULL;
+	for (size_t h = slot_hash(ref, m->n_object_slots);; h = (h + 1) & (m->n_object_slots - 1)) {
+		if (!m->object_slots[h])
+			return NULL;
+		if (m->objects[m->object_slots[h] - 1].objref == ref)
+			return &m->objects[m->object_slots[h] - 1];
+	}
+}
+
+static void slot_insert(uint32_t *slots, size_t n_slots, int32_t ref, size_t pos)
+{
+	size_t h = slot_hash(ref, n_slots);
+
+	while (slots[h])
+		h = (h + 1) & (n_slots - 1);
+	slots[h] = (uint32_t)(pos + 1);
+}
+
+/* Indexes the object just appended at pos, unless an earlier definition
+ * of its objref has the index already. */
+static bool index_object(struct ckpt_model *m, size_t pos)
+{
+	int32_t ref = m->objects[pos].objref;
+
+	if (ref <= 0 || in_place(m, pos))
+		return true;
+	if (ref - 1 < (int64_t)pos && in_place(m, (size_t)ref - 1))
+		return true;	/* a later definition of an object found in place */
+	if (hashed_object(m, ref))
+		return true;
+	if ((m->n_objects_hashed + 1) * 2 > m->n_object_slots) {
+		size_t ns = m->n_object_slots ? m->n_object_slots * 2 : 64;
+		uint32_t *slots = calloc(ns, sizeof(*slots));
+
+		if (!slots)
+			return false;
+		for (size_t i = 0; i < m->n_object_slots; i++)
+			if (m->object_slots[i])
+				slot_insert(slots, ns, m->objects[m->object_slots[i] - 1].objref,
+					    m->object_slots[i] - 1);
+		free(m->object_slots);
+		m->object_slots = slots;
+		m->n_object_slots = ns;
+	}
+	slot_insert(m->object_slots, m->n_object_slots, ref, pos);
+	m->n_objects_hashed++;
+	return true;
+}
+
 static bool on_objref(struct builder *b, const struct ckpt_record *rec)
 {
 	struct ckpt_model *m = b->m;
 
-	if (!GROW(m->objects, b->cap_objects, m->n_objects))
+	if (m->n_objects >= UINT32_MAX - 1 || !GROW(m->objects, b->cap_objects, m->n_objects))
 		return false;
 	m->objects[m->n_objects++] = (struct ckpt_model_object){
 		.objref = rec->rt && b->f_objref && ckpt_field_fits(b->f_objref, rec->avail) ?
@@ -151,9 +239,10 @@ static bool on_objref(struct builder *b, const struct ckpt_record *rec)
 		.objtype = rec->rt && b->f_objtype && ckpt_field_fits(b->f_objtype, rec->avail) ?
 			   (uint32_t)ckpt_field_u64(b->f_objtype, rec->data) : 0,
 		.objref_record = rec->index,
+		.objref_offset = rec->offset,
 		.first_record = CKPT_MODEL_NONE,
 	};
-	return true;
+	return index_object(m, m->n_objects - 1);
 }
 
 /* The record after an OBJREF starts the object when its type is named like
@@ -517,7 +606,10 @@ struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
 	b->m->schema = ckpt_image_schema(img);
 	b->m->size = ckpt_image_size(img);
 	b->kinds = calloc(b->m->schema->n_types + 1, 1);
-	if (!b->kinds) {
+	b->refers = calloc(b->m->schema->n_types + 1, 1);
+	if (!b->kinds || !b->refers) {
+		free(b->kinds);
+		free(b->refers);
 		free(b->m);
 		free(b);
 		return NULL;
@@ -548,6 +640,11 @@ struct ckpt_model_builder *ckpt_model_builder_new_lean(struct ckpt_image *img)
 	return mb;
 }
 
+const struct ckpt_model *ckpt_model_builder_model(const struct ckpt_model_builder *mb)
+{
+	return mb ? ((const struct builder *)mb)->m : NULL;
+}
+
 int ckpt_model_builder_add(struct ckpt_model_builder *mb, const struct ckpt_record *rec,
 			   const struct ckpt_role *role)
 {
@@ -567,6 +664,7 @@ struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *mb, bool
 	finish(b);
 	free(b->tree);
 	free(b->kinds);
+	free(b->refers);
 	free(b);
 	return m;
 }
@@ -580,6 +678,7 @@ void ckpt_model_builder_free(struct ckpt_model_builder *mb)
 	ckpt_model_free(b->m);
 	free(b->tree);
 	free(b->kinds);
+	free(b->refers);
 	free(b);
 }
 
@@ -627,6 +726,7 @@ void ckpt_model_free(struct ckpt_model *m)
 	}
 	free(m->records);
 	free(m->objects);
+	free(m->object_slots);
 	free(m->refs);
 	free(m->tasks);
 	free(m->mms);
@@ -637,6 +737,14 @@ void ckpt_model_free(struct ckpt_model *m)
 
 const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref)
 {
+	if (objref > 0) {
+		const struct ckpt_model_object *o = hashed_object(m, objref);
+
+		if (o)
+			return o;
+		return (size_t)objref <= m->n_objects && in_place(m, (size_t)objref - 1) ?
+		       &m->objects[objref - 1] : NULL;
+	}
 	for (size_t i = 0; i < m->n_objects; i++)
 		if (m->objects[i].objref == objref)
 			return &m->objects[i];
