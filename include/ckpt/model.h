@@ -1,7 +1,8 @@
 /* The model of an image: what one pass over its records learns about their
  * relations, without reading page contents.
  *
- *   - a record index: offset, length, type and role of every record;
+ *   - a record index: offset, length, type and role of every record (a
+ *     lean model, ckptcheck's, keeps only those the relations need);
  *   - the objects: objref -> objtype, defining OBJREF and first record;
  *   - every reference to an object (each OBJREF-kind field, found through
  *     the record tables, not per record type);
