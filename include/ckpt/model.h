@@ -157,8 +157,10 @@ struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img);
 /* A builder of a lean model, for a checker that walks the records itself:
  * its record index is sparse and keeps only the records the relations
  * need (tasks and their TASK_* records, MMs, VMAs, PGARRs, FILE_TABLEs,
- * FILE_DESCs, and every follower: buffers, names, pages), so that its
- * memory grows with those and not with the number of records. */
+ * FILE_DESCs, and every follower: buffers, names, pages), and its
+ * references only those of these records and of NS, CRED and USER
+ * objects, so that its memory grows with those and not with the number
+ * of records. */
 struct ckpt_model_builder *ckpt_model_builder_new_lean(struct ckpt_image *img);
 int ckpt_model_builder_add(struct ckpt_model_builder *b, const struct ckpt_record *rec,
 			   const struct ckpt_role *role);

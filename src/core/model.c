@@ -36,7 +36,11 @@ struct tree_entry {
 };
 
 /* What the builder does with a record, by its type (cached per type). */
-enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS, K_RELATED };
+enum kind {
+	K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS,
+	K_RELATED,	/* other records a lean model indexes */
+	K_REFS_READ,	/* objects whose references the refcount rules follow */
+};
 
 struct builder {
 	struct ckpt_model *m;
@@ -273,7 +277,8 @@ static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
 			      is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS") ?
 			      K_TASK_REFS :
 			      is(rec, "PGARR") || is(rec, "FILE_TABLE") || is(rec, "FILE_DESC") ?
-			      K_RELATED : K_OTHER;
+			      K_RELATED :
+			      is(rec, "NS") || is(rec, "CRED") || is(rec, "USER") ? K_REFS_READ : K_OTHER;
 	return (enum kind)b->kinds[t];
 }
 
@@ -493,8 +498,9 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 {
 	struct ckpt_model *m = b->m;
 	enum kind kind = kind_of(b, rec);
+	bool indexed = !b->lean || role->name || (kind != K_OTHER && kind != K_REFS_READ);
 
-	if (!b->lean || role->name || kind != K_OTHER) {
+	if (indexed) {
 		if (!GROW(m->records, b->cap_records, m->n_records))
 			return -2;
 		m->records[m->n_records++] = (struct ckpt_model_record){
@@ -505,7 +511,10 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 		};
 	}
 	claim_first_record(b, rec);
-	if (!scan_refs(b, rec, role))
+	/* A lean model keeps the references of what it indexes and of the
+	 * objects whose references are followed: most records of a large
+	 * image are neither. */
+	if ((indexed || kind == K_REFS_READ) && !scan_refs(b, rec, role))
 		return -2;
 	if (rec->type && rec->type == m->schema->objref_type)
 		return on_objref(b, rec) ? 0 : -2;
@@ -522,6 +531,7 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	case K_UNKNOWN:
 	case K_OTHER:
 	case K_RELATED:
+	case K_REFS_READ:
 		break;
 	}
 	if (!role->name)
