@@ -212,7 +212,9 @@ static void ob_field(struct ckpt_check *c, void *stp, const struct ckpt_record *
 {
 	struct state *st = stp;
 
-	if (f->kind != CKPT_K_OBJREF || !st->objref_type)
+	/* Without the model (memory ran out) nothing can be looked up; the
+	 * pass reports that it is incomplete. */
+	if (f->kind != CKPT_K_OBJREF || !st->objref_type || !check_model_so_far(c))
 		return;
 	int64_t v = ckpt_field_s64(f, base);
 
