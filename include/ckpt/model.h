@@ -1,7 +1,8 @@
 /* The model of an image: what one pass over its records learns about their
  * relations, without reading page contents.
  *
- *   - a record index: offset, length, type and role of every record;
+ *   - a record index: offset, length, type and role of every record (a
+ *     lean model, ckptcheck's, keeps only those the relations need);
  *   - the objects: objref -> objtype, defining OBJREF and first record;
  *   - every reference to an object (each OBJREF-kind field, found through
  *     the record tables, not per record type);
@@ -28,6 +29,7 @@
 #define CKPT_MODEL_NONE UINT64_MAX
 
 struct ckpt_model_record {
+	uint64_t index;			/* its place in the image (records[index] when dense) */
 	uint64_t offset;
 	uint64_t len;			/* framing header included */
 	uint32_t type;
@@ -41,6 +43,7 @@ struct ckpt_model_object {
 	int32_t objref;
 	uint32_t objtype;		/* OBJREF.objtype */
 	uint64_t objref_record;		/* the OBJREF record that defines it */
+	uint64_t objref_offset;		/* and that record's image offset */
 	/* The object's own first record (the one after its OBJREF whose type
 	 * is named like the objtype), or NONE: a PID object has none. */
 	uint64_t first_record;
@@ -109,10 +112,20 @@ struct ckpt_model {
 	bool failed;			/* the pass stopped at a reader error: */
 	struct ckpt_error err;		/* this one; what came before is kept */
 
+	/* Dense: every record, records[i].index == i.  Sparse (a lean model):
+	 * only the records the relations need, in image order; find them with
+	 * ckpt_model_record(). */
+	bool sparse;
 	struct ckpt_model_record *records;
 	size_t n_records;
 	struct ckpt_model_object *objects;	/* in order of definition */
 	size_t n_objects;
+	/* The index behind ckpt_model_object(): objref r is found at
+	 * objects[r - 1] when it was defined there first (producers number
+	 * objects in order); other first definitions are in an open-addressing
+	 * table (slot = position + 1, 0 empty). */
+	uint32_t *object_slots;
+	size_t n_object_slots, n_objects_hashed;
 	struct ckpt_model_ref *refs;		/* in image order */
 	size_t n_refs;
 	struct ckpt_model_task *tasks;		/* in image order */
@@ -141,12 +154,25 @@ void ckpt_model_free(struct ckpt_model *m);
  * builder; failed says the pass stopped at a reader error. */
 struct ckpt_model_builder;
 struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img);
+/* A builder of a lean model, for a checker that walks the records itself:
+ * its record index is sparse and keeps only the records the relations
+ * need (tasks and their TASK_* records, MMs, VMAs, PGARRs, FILE_TABLEs,
+ * FILE_DESCs, and every follower: buffers, names, pages), and its
+ * references only those of these records and of NS, CRED and USER
+ * objects, so that its memory grows with those and not with the number
+ * of records. */
+struct ckpt_model_builder *ckpt_model_builder_new_lean(struct ckpt_image *img);
 int ckpt_model_builder_add(struct ckpt_model_builder *b, const struct ckpt_record *rec,
 			   const struct ckpt_role *role);
 struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *b, bool failed);
 void ckpt_model_builder_free(struct ckpt_model_builder *b);
 
-/* Look-ups; NULL / NONE when there is no such thing. */
+/* The model as far as it is built: a checker running its own pass looks
+ * up the objects defined so far (ckpt_model_object()). */
+const struct ckpt_model *ckpt_model_builder_model(const struct ckpt_model_builder *b);
+
+/* Look-ups; NULL / NONE when there is no such thing.  An object: its
+ * first definition. */
 const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref);
 const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref);
 /* The task's address space: its TASK_OBJS mm_objref, or, in an image
@@ -154,7 +180,10 @@ const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t ob
 const struct ckpt_model_mm *ckpt_model_task_mm(const struct ckpt_model *m, const struct ckpt_model_task *t);
 /* The task with that pid; with no tree, pid N names the N-th task (1-based). */
 const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m, int64_t pid);
-/* The index of the record holding image byte `offset`. */
+/* The record with that index; NULL when there is none, or when a lean
+ * model did not keep it. */
+const struct ckpt_model_record *ckpt_model_record(const struct ckpt_model *m, uint64_t index);
+/* The index of the record holding image byte `offset` (dense models). */
 uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset);
 const struct ckpt_model_vma *ckpt_model_vma_at(const struct ckpt_model_mm *mm, uint64_t addr);
 /* Where the dumped page holding addr lies: image offset of that byte, and

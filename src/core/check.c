@@ -76,6 +76,10 @@ struct ckpt_check {
 	const struct ckpt_record *rec;	/* being walked */
 	const struct ckpt_role *role;
 	bool active[N_MODULES];		/* a rule of the family runs */
+	/* The active families that take each event, so that a record or a
+	 * field costs one call per family with something to do. */
+	unsigned char on_record[N_MODULES], on_field[N_MODULES], on_text[N_MODULES];
+	size_t n_on_record, n_on_field, n_on_text;
 	struct ckpt_model_builder *builder;
 	struct ckpt_model *model;
 	bool no_memory;
@@ -161,6 +165,11 @@ const struct ckpt_schema *check_schema(const struct ckpt_check *c)
 const struct ckpt_model *check_model(const struct ckpt_check *c)
 {
 	return c->model;
+}
+
+const struct ckpt_model *check_model_so_far(const struct ckpt_check *c)
+{
+	return ckpt_model_builder_model(c->builder);
 }
 
 /* Whether some family with a rule to run wants the bytes of long records. */
@@ -302,9 +311,11 @@ static void w_field(void *arg, const struct ckpt_field *f, const uint8_t *base)
 {
 	struct ckpt_check *c = arg;
 
-	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->field && c->active[m])
-			modules[m]->field(c, c->state[m], c->rec, f, base);
+	for (size_t i = 0; i < c->n_on_field; i++) {
+		size_t m = c->on_field[i];
+
+		modules[m]->field(c, c->state[m], c->rec, f, base);
+	}
 }
 
 static void w_text(void *arg, const char *name, const uint8_t *s, size_t len, bool terminated)
@@ -312,9 +323,11 @@ static void w_text(void *arg, const char *name, const uint8_t *s, size_t len, bo
 	struct ckpt_check *c = arg;
 
 	(void)name;
-	for (size_t m = 0; m < N_MODULES; m++)
-		if (modules[m]->text && c->active[m])
-			modules[m]->text(c, c->state[m], c->rec, c->role, s, len, terminated);
+	for (size_t i = 0; i < c->n_on_text; i++) {
+		size_t m = c->on_text[i];
+
+		modules[m]->text(c, c->state[m], c->rec, c->role, s, len, terminated);
+	}
 }
 
 static void w_array_begin(void *arg, const char *name, uint64_t count, bool sparse)
@@ -402,10 +415,18 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	c->no_memory = false;
 	c->model = NULL;
 	c->builder = NULL;
-	for (size_t m = 0; m < N_MODULES; m++)
+	c->n_on_record = c->n_on_field = c->n_on_text = 0;
+	for (size_t m = 0; m < N_MODULES; m++) {
 		c->active[m] = family_runs(c, m);
+		if (c->active[m] && modules[m]->record)
+			c->on_record[c->n_on_record++] = (unsigned char)m;
+		if (c->active[m] && modules[m]->field)
+			c->on_field[c->n_on_field++] = (unsigned char)m;
+		if (c->active[m] && modules[m]->text)
+			c->on_text[c->n_on_text++] = (unsigned char)m;
+	}
 	want_bytes = bytes_wanted(c);
-	if (model_wanted(c) && !(c->builder = ckpt_model_builder_new(img))) {
+	if (model_wanted(c) && !(c->builder = ckpt_model_builder_new_lean(img))) {
 		ret = -1;
 		goto out;
 	}
@@ -425,9 +446,11 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		out.last_index = rec.index;
 		out.last_offset = rec.offset;
 		out.last_len = rec.len;
-		for (size_t m = 0; m < N_MODULES; m++)
-			if (modules[m]->record && c->active[m])
-				modules[m]->record(c, c->state[m], &rec, &role);
+		for (size_t i = 0; i < c->n_on_record; i++) {
+			size_t m = c->on_record[i];
+
+			modules[m]->record(c, c->state[m], &rec, &role);
+		}
 		if (c->builder) {
 			r = ckpt_model_builder_add(c->builder, &rec, &role);
 			if (r == -2) {

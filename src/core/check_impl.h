@@ -69,6 +69,10 @@ const struct ckpt_schema *check_schema(const struct ckpt_check *c);
 /* The model of the image, in end() of a family that uses_model; NULL when
  * no such family runs or memory ran out. */
 const struct ckpt_model *check_model(const struct ckpt_check *c);
+/* During the pass, for a family that uses_model: the model as far as it is
+ * built, so that objects are looked up as they come (record() runs before
+ * the current record is added, field() after); NULL when memory ran out. */
+const struct ckpt_model *check_model_so_far(const struct ckpt_check *c);
 
 /* Reports a finding of rule r (if it runs) at record index/offset; sev < 0
  * means the rule's default severity.  The message is one sentence. */

@@ -37,7 +37,7 @@ static const struct ckpt_rule rules[] = {
 struct mismatch {
 	uint64_t index, offset;
 	uint64_t digest_index;		/* the EXT_DIGEST that names it */
-	uint32_t type;
+	const struct ckpt_rtype *rt;
 };
 
 struct state {
@@ -47,8 +47,11 @@ struct state {
 	 * pending_first; overflow: more came than any digest record covers. */
 	uint64_t pending[CKPT_EXT_DIGEST_MAX];
 	bool unknown[CKPT_EXT_DIGEST_MAX];	/* its bytes could not be read */
+	/* Where they are: the model of a check keeps no index of all records. */
+	uint64_t pending_offset[CKPT_EXT_DIGEST_MAX];
+	const struct ckpt_rtype *pending_rt[CKPT_EXT_DIGEST_MAX];
 	uint32_t n_pending;
-	uint64_t pending_first;
+	uint64_t pending_first, pending_first_offset;
 	bool overflow;
 	struct ckpt_digest_state *partial;	/* a long record being hashed */
 	bool partial_lost;			/* its bytes could not be read */
@@ -73,17 +76,22 @@ static int in_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *im
 
 static void add_pending(struct state *st, const struct ckpt_record *rec, uint64_t digest, bool unknown)
 {
-	if (!st->n_pending)
+	if (!st->n_pending) {
 		st->pending_first = rec->index;
+		st->pending_first_offset = rec->offset;
+	}
 	if (st->n_pending == CKPT_EXT_DIGEST_MAX) {
 		st->overflow = true;
 		return;
 	}
 	st->unknown[st->n_pending] = unknown;
+	st->pending_offset[st->n_pending] = rec->offset;
+	st->pending_rt[st->n_pending] = rec->rt;
 	st->pending[st->n_pending++] = digest;
 }
 
-static void note_mismatch(struct ckpt_check *c, struct state *st, uint64_t index, uint64_t digest_index)
+static void note_mismatch(struct ckpt_check *c, struct state *st, uint32_t pending, uint64_t index,
+			  uint64_t digest_index)
 {
 	if (st->n_bad == st->cap_bad) {
 		size_t cap = st->cap_bad ? st->cap_bad * 2 : 16;
@@ -96,7 +104,10 @@ static void note_mismatch(struct ckpt_check *c, struct state *st, uint64_t index
 		st->bad = b;
 		st->cap_bad = cap;
 	}
-	st->bad[st->n_bad++] = (struct mismatch){ .index = index, .digest_index = digest_index };
+	st->bad[st->n_bad++] = (struct mismatch){
+		.index = index, .offset = st->pending_offset[pending], .digest_index = digest_index,
+		.rt = st->pending_rt[pending],
+	};
 }
 
 static void on_digest(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
@@ -135,7 +146,7 @@ static void on_digest(struct ckpt_check *c, struct state *st, const struct ckpt_
 		if (idx < d.first || idx - d.first >= d.count || st->unknown[i])
 			continue;
 		if (ckpt_ext_digest_at(&d, (uint32_t)(idx - d.first)) != st->pending[i])
-			note_mismatch(c, st, idx, rec->index);
+			note_mismatch(c, st, i, idx, rec->index);
 	}
 reset:
 	st->n_pending = 0;
@@ -195,13 +206,13 @@ static void in_bytes(struct ckpt_check *c, void *stp, const struct ckpt_record *
 }
 
 /* The page run a PGARR or its page BUFFER holds, for a message. */
-static void describe_run(const struct ckpt_model *m, uint64_t index, char *buf, size_t size)
+static void describe_run(const struct ckpt_model *m, const struct mismatch *b, char *buf, size_t size)
 {
-	uint64_t buffer = index;
+	uint64_t buffer = b->index;
 
 	buf[0] = '\0';
-	if (index < m->n_records && m->records[index].rt && strcmp(m->records[index].rt->name, "PGARR") == 0)
-		buffer = index + 1;
+	if (b->rt && strcmp(b->rt->name, "PGARR") == 0)
+		buffer = b->index + 1;
 	for (size_t i = 0; i < m->n_mms; i++) {
 		const struct ckpt_model_mm *mm = &m->mms[i];
 
@@ -238,14 +249,11 @@ static void in_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		return;
 	for (size_t i = 0; i < st->n_bad; i++) {
 		const struct mismatch *b = &st->bad[i];
-		const struct ckpt_model_record *r = m && b->index < m->n_records ? &m->records[b->index] : NULL;
-		char run[200] = "", name[32];
+		char run[200] = "";
 
 		if (m)
-			describe_run(m, b->index, run, sizeof(run));
-		if (r)
-			snprintf(name, sizeof(name), "%s", r->rt ? r->rt->name : "");
-		check_report(c, &rules[R_MISMATCH], -1, b->index, r ? r->offset : 0, r ? name : "",
+			describe_run(m, b, run, sizeof(run));
+		check_report(c, &rules[R_MISMATCH], -1, b->index, b->offset, b->rt ? b->rt->name : "",
 			     "the record's bytes do not match its digest in the EXT_DIGEST of record "
 			     "%" PRIu64 "%s", b->digest_index, run);
 	}
@@ -257,7 +265,7 @@ static void in_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			     "from a stream, could not be verified; check the image as a file", st->unread);
 	if (!st->digests_seen && st->saw_ext) {
 		check_report(c, &rules[R_COVERAGE], -1, st->pending_first,
-			     m && st->pending_first < m->n_records ? m->records[st->pending_first].offset : 0,
+			     st->pending_first_offset,
 			     "", "the image carries ckpttools extension records (record %" PRIu64 "), "
 			     "whose producer always writes EXT_DIGEST records, but none is left",
 			     st->ext_index);
@@ -271,7 +279,7 @@ static void in_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	}
 	if (st->n_pending)
 		check_report(c, &rules[R_COVERAGE], -1, st->pending_first,
-			     m && st->pending_first < m->n_records ? m->records[st->pending_first].offset : 0,
+			     st->pending_first_offset,
 			     "", "records %" PRIu64 " to %" PRIu64 " come after the last EXT_DIGEST "
 			     "(record %" PRIu64 ") and are not covered", st->pending_first,
 			     st->pending_first + st->n_pending - 1, st->last_digest);

@@ -35,26 +35,17 @@ static const struct ckpt_rule rules[] = {
 		"An object is defined but no record of the image refers to it." },
 };
 
-struct object {
-	int32_t ref;
-	uint32_t objtype;
-	bool known_type;		/* objtype is one the dialect names */
-	bool referenced;
-	uint64_t index, offset;		/* its OBJREF record */
-};
-
 struct state {
 	const struct ckpt_names *objtypes;
 	const struct ckpt_field *f_objtype, *f_objref;
 	uint32_t objref_type;
 	/* Per object type: the record type named like it, 0 if none. */
 	uint32_t record_of[64];
-	/* Objects in definition order, and an open-addressing index of them
-	 * (slot = position + 1; 0 is empty). */
-	struct object *objs;
-	size_t n, cap;
-	uint32_t *slots;
-	size_t n_slots;
+	bool known[64];			/* the dialect names object type t */
+	/* The objects are the model's (one table for the model and these
+	 * rules): referenced[i] says whether the model's object i is. */
+	bool *referenced;
+	size_t cap_referenced;
 	/* The object records still owed by OBJREFs seen (innermost last): an
 	 * object's op may define the objects it needs before its record. */
 	struct {
@@ -65,68 +56,43 @@ struct state {
 	size_t n_owed;
 };
 
-static size_t hash(int32_t ref, size_t n_slots)
+static bool known_type(const struct state *st, uint64_t objtype)
 {
-	return ((uint32_t)ref * 2654435761u) & (n_slots - 1);
+	if (objtype < CKPT_ARRAY_LEN(st->known))
+		return st->known[objtype];
+	return ckpt_names_lookup(st->objtypes, objtype) != NULL;
 }
 
-static struct object *find(struct state *st, int32_t ref)
+/* The object first defined as ref, NULL if none is; sets *pos to its
+ * place in the model. */
+static const struct ckpt_model_object *find(struct ckpt_check *c, int32_t ref, size_t *pos)
 {
-	if (!st->n_slots)
-		return NULL;
-	for (size_t h = hash(ref, st->n_slots);; h = (h + 1) & (st->n_slots - 1)) {
-		if (!st->slots[h])
-			return NULL;
-		if (st->objs[st->slots[h] - 1].ref == ref)
-			return &st->objs[st->slots[h] - 1];
-	}
+	const struct ckpt_model *m = check_model_so_far(c);
+	const struct ckpt_model_object *o = m ? ckpt_model_object(m, ref) : NULL;
+
+	if (o)
+		*pos = (size_t)(o - m->objects);
+	return o;
 }
 
-static bool grow(struct state *st)
+static void mark_referenced(struct ckpt_check *c, struct state *st, size_t pos)
 {
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 64;
-		struct object *o = realloc(st->objs, cap * sizeof(*o));
+	if (pos >= st->cap_referenced) {
+		size_t cap = st->cap_referenced ? st->cap_referenced : 1024;
 
-		if (!o)
-			return false;
-		st->objs = o;
-		st->cap = cap;
-	}
-	/* Keep the index at most half full. */
-	if ((st->n + 1) * 2 > st->n_slots) {
-		size_t ns = st->n_slots ? st->n_slots * 2 : 128;
-		uint32_t *s = calloc(ns, sizeof(*s));
+		while (cap <= pos)
+			cap *= 2;
+		bool *r = realloc(st->referenced, cap * sizeof(*r));
 
-		if (!s)
-			return false;
-		for (size_t i = 0; i < st->n; i++) {
-			size_t h = hash(st->objs[i].ref, ns);
-
-			while (s[h])
-				h = (h + 1) & (ns - 1);
-			s[h] = (uint32_t)(i + 1);
+		if (!r) {
+			check_out_of_memory(c);
+			return;
 		}
-		free(st->slots);
-		st->slots = s;
-		st->n_slots = ns;
+		memset(r + st->cap_referenced, 0, (cap - st->cap_referenced) * sizeof(*r));
+		st->referenced = r;
+		st->cap_referenced = cap;
 	}
-	return true;
-}
-
-static void add(struct ckpt_check *c, struct state *st, const struct object *o)
-{
-	if (st->n >= UINT32_MAX - 1 || !grow(st)) {
-		check_out_of_memory(c);
-		return;
-	}
-	size_t h = hash(o->ref, st->n_slots);
-
-	while (st->slots[h])
-		h = (h + 1) & (st->n_slots - 1);
-	st->objs[st->n] = *o;
-	st->slots[h] = (uint32_t)(st->n + 1);
-	st->n++;
+	st->referenced[pos] = true;
 }
 
 static int ob_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *img)
@@ -147,6 +113,7 @@ static int ob_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *im
 		const struct ckpt_rtype *ort = name ? ckpt_schema_type_by_name(s, name) : NULL;
 
 		st->record_of[t] = ort ? ort->type : 0;
+		st->known[t] = name != NULL;
 	}
 	return 0;
 }
@@ -166,7 +133,8 @@ static void define(struct ckpt_check *c, struct state *st, const struct ckpt_rec
 	uint64_t type = ckpt_field_u64(st->f_objtype, rec->data);
 	int64_t ref = ckpt_field_s64(st->f_objref, rec->data);
 	uint64_t ref_off = check_field_offset(rec, st->f_objref, rec->data);
-	bool known = ckpt_names_lookup(st->objtypes, type) != NULL;
+	bool known = known_type(st, type);
+	size_t pos;
 
 	if (!known)
 		check_report_rec(c, &rules[R_OBJTYPE], -1, rec,
@@ -178,21 +146,16 @@ static void define(struct ckpt_check *c, struct state *st, const struct ckpt_rec
 				 "an OBJREF defines objref %" PRId64 "; objrefs start at 1", ref);
 		return;
 	}
-	struct object *prev = find(st, (int32_t)ref);
+	const struct ckpt_model_object *prev = ref <= INT32_MAX ? find(c, (int32_t)ref, &pos) : NULL;
 
 	if (prev) {
 		check_report_rec(c, &rules[R_DUPLICATE], -1, rec, ref_off,
 				 "objref %" PRId64 " (%s) was already defined by record %" PRIu64
-				 " as %s", ref, objtype_name(st, type), prev->index,
+				 " as %s", ref, objtype_name(st, type), prev->objref_record,
 				 objtype_name(st, prev->objtype));
 		return;
 	}
-	struct object o = {
-		.ref = (int32_t)ref, .objtype = (uint32_t)type, .known_type = known,
-		.index = rec->index, .offset = rec->offset,
-	};
-
-	add(c, st, &o);
+	/* The model defines it when the engine adds this record. */
 }
 
 /* Notes the record an OBJREF's object owes: the record type named like
@@ -249,13 +212,16 @@ static void ob_field(struct ckpt_check *c, void *stp, const struct ckpt_record *
 {
 	struct state *st = stp;
 
-	if (f->kind != CKPT_K_OBJREF || !st->objref_type)
+	/* Without the model (memory ran out) nothing can be looked up; the
+	 * pass reports that it is incomplete. */
+	if (f->kind != CKPT_K_OBJREF || !st->objref_type || !check_model_so_far(c))
 		return;
 	int64_t v = ckpt_field_s64(f, base);
 
 	if (v == 0 || (f->specials && ckpt_names_lookup(f->specials, (uint64_t)v)))
 		return;
-	struct object *o = v > 0 && v <= INT32_MAX ? find(st, (int32_t)v) : NULL;
+	size_t pos = 0;
+	const struct ckpt_model_object *o = v > 0 && v <= INT32_MAX ? find(c, (int32_t)v, &pos) : NULL;
 	uint64_t off = check_field_offset(rec, f, base);
 
 	if (!o) {
@@ -264,35 +230,39 @@ static void ob_field(struct ckpt_check *c, void *stp, const struct ckpt_record *
 				 "(a %s was expected)", f->name, v, objtype_name(st, (uint64_t)f->objtype));
 		return;
 	}
-	o->referenced = true;
-	if (f->objtype && o->known_type && o->objtype != (uint32_t)f->objtype)
+	mark_referenced(c, st, pos);
+	if (f->objtype && known_type(st, o->objtype) && o->objtype != (uint32_t)f->objtype)
 		check_report_rec(c, &rules[R_TYPE], -1, rec, off,
 				 "%s refers to objref %" PRId64 ", a %s (defined by record %" PRIu64
 				 "), but must refer to a %s", f->name, v, objtype_name(st, o->objtype),
-				 o->index, objtype_name(st, (uint64_t)f->objtype));
+				 o->objref_record, objtype_name(st, (uint64_t)f->objtype));
 }
 
 static void ob_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
+	const struct ckpt_model *m = check_model(c);
 
 	/* References may lie beyond a fault: judge only whole images. */
-	if (out->failed)
+	if (out->failed || !m)
 		return;
-	for (size_t i = 0; i < st->n; i++)
-		if (!st->objs[i].referenced)
-			check_report(c, &rules[R_UNREFERENCED], -1, st->objs[i].index, st->objs[i].offset,
-				     "OBJREF",
-				     "objref %" PRId32 " (%s) is defined but nothing in the image refers to it",
-				     st->objs[i].ref, objtype_name(st, st->objs[i].objtype));
+	for (size_t i = 0; i < m->n_objects; i++) {
+		const struct ckpt_model_object *o = &m->objects[i];
+
+		if (o->objref <= 0 || (i < st->cap_referenced && st->referenced[i]) ||
+		    ckpt_model_object(m, o->objref) != o)
+			continue;
+		check_report(c, &rules[R_UNREFERENCED], -1, o->objref_record, o->objref_offset, "OBJREF",
+			     "objref %" PRId32 " (%s) is defined but nothing in the image refers to it",
+			     o->objref, objtype_name(st, o->objtype));
+	}
 }
 
 static void ob_release(void *stp)
 {
 	struct state *st = stp;
 
-	free(st->objs);
-	free(st->slots);
+	free(st->referenced);
 }
 
 const struct check_module check_module_objref = {
@@ -305,4 +275,5 @@ const struct check_module check_module_objref = {
 	.field = ob_field,
 	.end = ob_end,
 	.release = ob_release,
+	.uses_model = true,
 };

@@ -260,7 +260,7 @@ static void count_users(struct state *st, const struct ckpt_model *m)
 		const struct ckpt_model_record *r = &m->records[i];
 
 		if (r->rt && strcmp(r->rt->name, "FILE_DESC") == 0) {
-			struct entry *e = find(st, ref_in(m, i, "fd_objref"));
+			struct entry *e = find(st, ref_in(m, r->index, "fd_objref"));
 
 			if (e)
 				e->counted++;

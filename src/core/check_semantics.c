@@ -234,10 +234,10 @@ static size_t pid_entry(const struct pid_slot *slots, size_t n, int32_t objref)
  * the type has no such field), and of byte `at` of TREE entry e. */
 static uint64_t field_at(const struct ckpt_model *m, uint64_t i, const char *name)
 {
-	const struct ckpt_model_record *r = &m->records[i];
-	const struct ckpt_field *f = r->rt ? ckpt_rtype_field(r->rt, name) : NULL;
+	const struct ckpt_model_record *r = ckpt_model_record(m, i);
+	const struct ckpt_field *f = r && r->rt ? ckpt_rtype_field(r->rt, name) : NULL;
 
-	return r->offset + (f ? f->offset : 0);
+	return r ? r->offset + (f ? f->offset : 0) : 0;
 }
 
 static uint64_t entry_at(const struct state *st, size_t e, unsigned at)
@@ -435,7 +435,10 @@ static void check_threads(struct ckpt_check *c, const struct ckpt_model *m, cons
 /* The image offset of the address slot of the page at addr in run r. */
 static uint64_t slot_at(const struct ckpt_model *m, const struct ckpt_model_run *r, uint64_t addr)
 {
-	const struct ckpt_model_record *b = &m->records[r->record];
+	const struct ckpt_model_record *b = ckpt_model_record(m, r->record);
+
+	if (!b)		/* the lean model keeps every page buffer: never */
+		return 0;
 	uint64_t first_page = b->offset + 8 + 8 * b->count;
 	uint64_t i = (r->offset - first_page) / CKPT_PAGE_SIZE + (addr - r->start) / CKPT_PAGE_SIZE;
 

@@ -14,6 +14,8 @@
 #include "source.h"
 #include "table.h"
 
+#define TYPE_CACHE 1024
+
 struct ckpt_image {
 	struct source src;
 	const struct ckpt_schema *schema;
@@ -27,7 +29,22 @@ struct ckpt_image {
 	const char *cur_name;
 	bool preamble_done;
 	bool after_error;		/* ERROR seen: its STRING comes next */
+	/* The table entries of small type numbers, looked up once each: the
+	 * schema's table is a list, and every record needs its entry. */
+	const struct ckpt_rtype *rt_of[TYPE_CACHE];
+	bool rt_cached[TYPE_CACHE];
 };
+
+static const struct ckpt_rtype *rtype(struct ckpt_image *img, uint32_t type)
+{
+	if (type >= TYPE_CACHE)
+		return ckpt_schema_type(img->schema, type);
+	if (!img->rt_cached[type]) {
+		img->rt_of[type] = ckpt_schema_type(img->schema, type);
+		img->rt_cached[type] = true;
+	}
+	return img->rt_of[type];
+}
 
 static void set_error(struct ckpt_error *err, uint64_t off, uint64_t index,
 		      const char *record, const char *fmt, ...)
@@ -55,13 +72,6 @@ void ckpt_error_format(const struct ckpt_error *err, char *buf, size_t size)
 	else
 		snprintf(buf, size, "byte %" PRIu64 " (0x%" PRIx64 "), record %" PRIu64 ": %s",
 			 err->offset, err->offset, err->index, err->reason);
-}
-
-static const char *type_name(const struct ckpt_image *img, uint32_t type)
-{
-	const struct ckpt_rtype *rt = ckpt_schema_type(img->schema, type);
-
-	return rt ? rt->name : "unknown type";
 }
 
 /* Reports a read failure (errno) or a premature end at `off`. */
@@ -324,8 +334,8 @@ int ckpt_image_next_record(struct ckpt_image *img, struct ckpt_record *rec)
 	}
 	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
 	uint64_t len = ckpt_le_load(p + 4, 4);
-	const struct ckpt_rtype *rt = ckpt_schema_type(s, type);
-	const char *name = type_name(img, type);
+	const struct ckpt_rtype *rt = rtype(img, type);
+	const char *name = rt ? rt->name : "unknown type";
 
 	if (img->index == 0 && type != s->header_type) {
 		set_error(&img->err, img->pos, 0, name, "the first record must be HEADER");
@@ -488,7 +498,7 @@ int ckpt_image_record_at(struct ckpt_image *img, uint64_t offset, uint64_t index
 	uint32_t type = (uint32_t)ckpt_le_load(p, 4);
 	uint64_t len = ckpt_le_load(p + 4, 4);
 	const struct ckpt_rtype *rt = ckpt_schema_type(s, type);
-	const char *name = type_name(img, type);
+	const char *name = rt ? rt->name : "unknown type";
 
 	if (len < s->hdr_len || len > size - offset) {
 		set_error(&img->err, offset, index, name, "length %" PRIu64 " does not frame a record here",

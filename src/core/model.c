@@ -36,14 +36,23 @@ struct tree_entry {
 };
 
 /* What the builder does with a record, by its type (cached per type). */
-enum kind { K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS };
+enum kind {
+	K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS,
+	K_RELATED,	/* other records a lean model indexes */
+	K_REFS_READ,	/* objects whose references the refcount rules follow */
+};
 
 struct builder {
 	struct ckpt_model *m;
 	unsigned char *kinds;		/* per entry of the schema's type table */
+	unsigned char *refers;		/* the same: 0 not known yet, 1 no refs, 2 refs */
 	/* Per object type: the record type named like it (NULL: none). */
 	const struct ckpt_rtype *objtype_rt[64];
+	/* OBJREF's fields, looked up once: every other record is an OBJREF
+	 * in an image of many small objects. */
+	const struct ckpt_field *f_objref, *f_objtype;
 	struct ckpt_image *img;
+	bool lean;			/* index only the records relations need */
 	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
 	struct tree_entry *tree;
@@ -116,12 +125,37 @@ static bool scan_fields(struct builder *b, const struct ckpt_record *rec,
 	return true;
 }
 
+/* Whether a set of table fields has an OBJREF-kind field, in arrays too. */
+static bool fields_refer(const struct ckpt_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fields[i].kind == CKPT_K_OBJREF ||
+		    (fields[i].kind == CKPT_K_ARRAY && fields_refer(fields[i].elem, fields[i].n_elem)))
+			return true;
+	return false;
+}
+
+/* Whether records of rec's type can hold references (cached per type):
+ * most records of a large image hold none. */
+static bool type_refers(struct builder *b, const struct ckpt_record *rec)
+{
+	const struct ckpt_schema *s = b->m->schema;
+	size_t t = (size_t)(rec->rt - s->types);
+
+	if (rec->rt < s->types || t >= s->n_types)
+		return fields_refer(rec->rt->fields, rec->rt->n_fields);
+	if (!b->refers[t])
+		b->refers[t] = fields_refer(rec->rt->fields, rec->rt->n_fields) ? 2 : 1;
+	return b->refers[t] == 2;
+}
+
 /* The references a record holds: its fields, or the structs of its payload
  * (e.g. the TREE entries in their BUFFER). */
 static bool scan_refs(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
 {
 	if (rec->rt && rec->rt->n_fields)
-		return scan_fields(b, rec, rec->rt->fields, rec->rt->n_fields, rec->data, rec->avail, -1);
+		return !type_refers(b, rec) ||
+		       scan_fields(b, rec, rec->rt->fields, rec->rt->n_fields, rec->data, rec->avail, -1);
 	if (!role->follow || role->follow->layout.kind != CKPT_L_STRUCTS)
 		return true;
 
@@ -135,19 +169,84 @@ static bool scan_refs(struct builder *b, const struct ckpt_record *rec, const st
 	return true;
 }
 
+static size_t slot_hash(int32_t ref, size_t n_slots)
+{
+	return ((uint32_t)ref * 2654435761u) & (n_slots - 1);
+}
+
+static bool in_place(const struct ckpt_model *m, size_t pos)
+{
+	return (uint64_t)m->objects[pos].objref == (uint64_t)pos + 1;
+}
+
+static const struct ckpt_model_object *hashed_object(const struct ckpt_model *m, int32_t ref)
+{
+	if (!m->n_objects_hashed)
+		return NULL;
+	for (size_t h = slot_hash(ref, m->n_object_slots);; h = (h + 1) & (m->n_object_slots - 1)) {
+		if (!m->object_slots[h])
+			return NULL;
+		if (m->objects[m->object_slots[h] - 1].objref == ref)
+			return &m->objects[m->object_slots[h] - 1];
+	}
+}
+
+static void slot_insert(uint32_t *slots, size_t n_slots, int32_t ref, size_t pos)
+{
+	size_t h = slot_hash(ref, n_slots);
+
+	while (slots[h])
+		h = (h + 1) & (n_slots - 1);
+	slots[h] = (uint32_t)(pos + 1);
+}
+
+/* Indexes the object just appended at pos, unless an earlier definition
+ * of its objref has the index already. */
+static bool index_object(struct ckpt_model *m, size_t pos)
+{
+	int32_t ref = m->objects[pos].objref;
+
+	if (ref <= 0 || in_place(m, pos))
+		return true;
+	if (ref - 1 < (int64_t)pos && in_place(m, (size_t)ref - 1))
+		return true;	/* a later definition of an object found in place */
+	if (hashed_object(m, ref))
+		return true;
+	if ((m->n_objects_hashed + 1) * 2 > m->n_object_slots) {
+		size_t ns = m->n_object_slots ? m->n_object_slots * 2 : 64;
+		uint32_t *slots = calloc(ns, sizeof(*slots));
+
+		if (!slots)
+			return false;
+		for (size_t i = 0; i < m->n_object_slots; i++)
+			if (m->object_slots[i])
+				slot_insert(slots, ns, m->objects[m->object_slots[i] - 1].objref,
+					    m->object_slots[i] - 1);
+		free(m->object_slots);
+		m->object_slots = slots;
+		m->n_object_slots = ns;
+	}
+	slot_insert(m->object_slots, m->n_object_slots, ref, pos);
+	m->n_objects_hashed++;
+	return true;
+}
+
 static bool on_objref(struct builder *b, const struct ckpt_record *rec)
 {
 	struct ckpt_model *m = b->m;
 
-	if (!GROW(m->objects, b->cap_objects, m->n_objects))
+	if (m->n_objects >= UINT32_MAX - 1 || !GROW(m->objects, b->cap_objects, m->n_objects))
 		return false;
 	m->objects[m->n_objects++] = (struct ckpt_model_object){
-		.objref = field_ref(rec, "objref"),
-		.objtype = (uint32_t)field_u(rec, "objtype"),
+		.objref = rec->rt && b->f_objref && ckpt_field_fits(b->f_objref, rec->avail) ?
+			  (int32_t)ckpt_field_s64(b->f_objref, rec->data) : 0,
+		.objtype = rec->rt && b->f_objtype && ckpt_field_fits(b->f_objtype, rec->avail) ?
+			   (uint32_t)ckpt_field_u64(b->f_objtype, rec->data) : 0,
 		.objref_record = rec->index,
+		.objref_offset = rec->offset,
 		.first_record = CKPT_MODEL_NONE,
 	};
-	return true;
+	return index_object(m, m->n_objects - 1);
 }
 
 /* The record after an OBJREF starts the object when its type is named like
@@ -176,7 +275,10 @@ static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
 	if (b->kinds[t] == K_UNKNOWN)
 		b->kinds[t] = is(rec, "TASK") ? K_TASK : is(rec, "MM") ? K_MM : is(rec, "VMA") ? K_VMA :
 			      is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS") ?
-			      K_TASK_REFS : K_OTHER;
+			      K_TASK_REFS :
+			      is(rec, "PGARR") || is(rec, "FILE_TABLE") || is(rec, "FILE_DESC") ?
+			      K_RELATED :
+			      is(rec, "NS") || is(rec, "CRED") || is(rec, "USER") ? K_REFS_READ : K_OTHER;
 	return (enum kind)b->kinds[t];
 }
 
@@ -395,21 +497,28 @@ static bool on_tree(struct builder *b, const struct ckpt_record *rec, const stru
 static int one_record(struct builder *b, const struct ckpt_record *rec, const struct ckpt_role *role)
 {
 	struct ckpt_model *m = b->m;
+	enum kind kind = kind_of(b, rec);
+	bool indexed = !b->lean || role->name || (kind != K_OTHER && kind != K_REFS_READ);
 
-	if (!GROW(m->records, b->cap_records, m->n_records))
-		return -2;
-	m->records[m->n_records++] = (struct ckpt_model_record){
-		.offset = rec->offset, .len = rec->len, .type = rec->type, .rt = rec->rt,
-		.role = role->name,
-		.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
-		.count = role->count,
-	};
+	if (indexed) {
+		if (!GROW(m->records, b->cap_records, m->n_records))
+			return -2;
+		m->records[m->n_records++] = (struct ckpt_model_record){
+			.index = rec->index, .offset = rec->offset, .len = rec->len, .type = rec->type,
+			.rt = rec->rt, .role = role->name,
+			.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
+			.count = role->count,
+		};
+	}
 	claim_first_record(b, rec);
-	if (!scan_refs(b, rec, role))
+	/* A lean model keeps the references of what it indexes and of the
+	 * objects whose references are followed: most records of a large
+	 * image are neither. */
+	if ((indexed || kind == K_REFS_READ) && !scan_refs(b, rec, role))
 		return -2;
 	if (rec->type && rec->type == m->schema->objref_type)
 		return on_objref(b, rec) ? 0 : -2;
-	switch (kind_of(b, rec)) {
+	switch (kind) {
 	case K_TASK:
 		return on_task(b, rec) ? 0 : -2;
 	case K_MM:
@@ -421,6 +530,8 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 		return 0;
 	case K_UNKNOWN:
 	case K_OTHER:
+	case K_RELATED:
+	case K_REFS_READ:
 		break;
 	}
 	if (!role->name)
@@ -505,10 +616,20 @@ struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
 	b->m->schema = ckpt_image_schema(img);
 	b->m->size = ckpt_image_size(img);
 	b->kinds = calloc(b->m->schema->n_types + 1, 1);
-	if (!b->kinds) {
+	b->refers = calloc(b->m->schema->n_types + 1, 1);
+	if (!b->kinds || !b->refers) {
+		free(b->kinds);
+		free(b->refers);
 		free(b->m);
 		free(b);
 		return NULL;
+	}
+	const struct ckpt_rtype *ort = b->m->schema->objref_type ?
+				       ckpt_schema_type(b->m->schema, b->m->schema->objref_type) : NULL;
+
+	if (ort) {
+		b->f_objref = ckpt_rtype_field(ort, "objref");
+		b->f_objtype = ckpt_rtype_field(ort, "objtype");
 	}
 	for (uint32_t t = 0; t < CKPT_ARRAY_LEN(b->objtype_rt) && b->m->schema->objtypes; t++) {
 		const char *name = ckpt_names_lookup(b->m->schema->objtypes, t);
@@ -516,6 +637,22 @@ struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
 		b->objtype_rt[t] = name ? ckpt_schema_type_by_name(b->m->schema, name) : NULL;
 	}
 	return (struct ckpt_model_builder *)b;
+}
+
+struct ckpt_model_builder *ckpt_model_builder_new_lean(struct ckpt_image *img)
+{
+	struct ckpt_model_builder *mb = ckpt_model_builder_new(img);
+
+	if (mb) {
+		((struct builder *)mb)->lean = true;
+		((struct builder *)mb)->m->sparse = true;
+	}
+	return mb;
+}
+
+const struct ckpt_model *ckpt_model_builder_model(const struct ckpt_model_builder *mb)
+{
+	return mb ? ((const struct builder *)mb)->m : NULL;
 }
 
 int ckpt_model_builder_add(struct ckpt_model_builder *mb, const struct ckpt_record *rec,
@@ -537,6 +674,7 @@ struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *mb, bool
 	finish(b);
 	free(b->tree);
 	free(b->kinds);
+	free(b->refers);
 	free(b);
 	return m;
 }
@@ -550,6 +688,7 @@ void ckpt_model_builder_free(struct ckpt_model_builder *mb)
 	ckpt_model_free(b->m);
 	free(b->tree);
 	free(b->kinds);
+	free(b->refers);
 	free(b);
 }
 
@@ -597,6 +736,7 @@ void ckpt_model_free(struct ckpt_model *m)
 	}
 	free(m->records);
 	free(m->objects);
+	free(m->object_slots);
 	free(m->refs);
 	free(m->tasks);
 	free(m->mms);
@@ -607,6 +747,14 @@ void ckpt_model_free(struct ckpt_model *m)
 
 const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref)
 {
+	if (objref > 0) {
+		const struct ckpt_model_object *o = hashed_object(m, objref);
+
+		if (o)
+			return o;
+		return (size_t)objref <= m->n_objects && in_place(m, (size_t)objref - 1) ?
+		       &m->objects[objref - 1] : NULL;
+	}
 	for (size_t i = 0; i < m->n_objects; i++)
 		if (m->objects[i].objref == objref)
 			return &m->objects[i];
@@ -645,6 +793,23 @@ const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m,
 	return NULL;
 }
 
+const struct ckpt_model_record *ckpt_model_record(const struct ckpt_model *m, uint64_t index)
+{
+	size_t lo = 0, hi = m->n_records;
+
+	if (!m->sparse)
+		return index < m->n_records ? &m->records[index] : NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->records[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n_records && m->records[lo].index == index ? &m->records[lo] : NULL;
+}
+
 uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset)
 {
 	size_t lo = 0, hi = m->n_records;
@@ -663,7 +828,7 @@ uint64_t ckpt_model_record_at(const struct ckpt_model *m, uint64_t offset)
 		return CKPT_MODEL_NONE;
 	const struct ckpt_model_record *r = &m->records[lo - 1];
 
-	return offset - r->offset < r->len ? lo - 1 : CKPT_MODEL_NONE;
+	return offset - r->offset < r->len ? r->index : CKPT_MODEL_NONE;
 }
 
 const struct ckpt_model_vma *ckpt_model_vma_at(const struct ckpt_model_mm *mm, uint64_t addr)

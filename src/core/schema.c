@@ -1,4 +1,5 @@
 /* Generic access to the record tables. */
+#include <endian.h>
 #include <string.h>
 
 #include "table.h"
@@ -81,6 +82,26 @@ bool ckpt_names_value(const struct ckpt_names *n, const char *name, uint64_t *va
 uint64_t ckpt_le_load(const uint8_t *p, unsigned width)
 {
 	uint64_t v = 0;
+	uint32_t v32;
+	uint16_t v16;
+
+	/* Every field of every record comes through here: the common widths
+	 * are one load each. */
+	switch (width) {
+	case 8:
+		memcpy(&v, p, 8);
+		return le64toh(v);
+	case 4:
+		memcpy(&v32, p, 4);
+		return le32toh(v32);
+	case 2:
+		memcpy(&v16, p, 2);
+		return le16toh(v16);
+	case 1:
+		return p[0];
+	default:
+		break;
+	}
 
 	for (unsigned i = 0; i < width && i < 8; i++)
 		v |= (uint64_t)p[i] << (8 * i);
