@@ -214,6 +214,10 @@ static inline int ckpt_oom(struct collect *c)
 {
 	return ckpt_emit_fail(&c->e, "out of memory");
 }
+/* Remembers a new object under the key (ka, kb) and writes its OBJREF;
+ * the object's own records follow.  Its objref, or -1 (the error is set). */
+int32_t ckpt_define_key(struct collect *c, struct key_ref **a, size_t *n, uint64_t ka, uint64_t kb,
+			const char *objtype);
 /* Records a shared object held by tid (for a FILE: through its descriptor
  * fd, -1 for a mapped file); NULL when out of memory (the error is set). */
 struct shared_obj *ckpt_shared_add(struct collect *c, uint32_t objtype, int32_t ref, pid_t tgid, pid_t tid,

@@ -152,6 +152,19 @@ struct key_ref *ckpt_find_key(struct key_ref *a, size_t n, uint64_t ka, uint64_t
 	return NULL;
 }
 
+int32_t ckpt_define_key(struct collect *c, struct key_ref **a, size_t *n, uint64_t ka, uint64_t kb,
+			const char *objtype)
+{
+	struct key_ref *k = ckpt_push(a, n, sizeof(*k));
+
+	if (!k)
+		return ckpt_oom(c);
+	k->a = ka;
+	k->b = kb;
+	k->ref = ckpt_emit_objref(&c->e, objtype);
+	return k->ref;
+}
+
 /* The kcmp(2) type that compares two tasks' objects of a type, or -1. */
 static int kcmp_type_of(uint32_t objtype)
 {

@@ -273,15 +273,14 @@ static int32_t userns_of_fd(struct collect *c, int fd, int depth)
 		parent = userns_of_fd(c, pfd, depth + 1);
 	if (parent < 0)
 		return -1;
-	k = ckpt_push(&c->userns, &c->n_userns, sizeof(*k));
-	if (!k)
-		return ckpt_oom(c);
-	k->a = st.st_ino;
-	k->ref = ckpt_emit_objref(e, "USER_NS");
+	int32_t ref = ckpt_define_key(c, &c->userns, &c->n_userns, st.st_ino, 0, "USER_NS");
+
+	if (ref < 0)
+		return -1;
 	ckpt_emit_begin(e, "USER_NS", 0);
 	ckpt_emit_set(e, "creator_ref", (uint32_t)parent);
 	ckpt_emit_put(e);
-	return e->failed ? -1 : k->ref;
+	return e->failed ? -1 : ref;
 }
 
 static int32_t userns_ref(struct collect *c, pid_t tid)
@@ -303,17 +302,15 @@ static int32_t user_ref(struct collect *c, uint32_t uid, int32_t ns_ref)
 
 	if (k)
 		return k->ref;
-	k = ckpt_push(&c->users, &c->n_users, sizeof(*k));
-	if (!k)
-		return ckpt_oom(c);
-	k->a = uid;
-	k->b = (uint64_t)ns_ref;
-	k->ref = ckpt_emit_objref(e, "USER");
+	int32_t ref = ckpt_define_key(c, &c->users, &c->n_users, uid, (uint64_t)ns_ref, "USER");
+
+	if (ref < 0)
+		return -1;
 	ckpt_emit_begin(e, "USER", 0);
 	ckpt_emit_set(e, "uid", uid);
 	ckpt_emit_set(e, "userns_ref", (uint32_t)ns_ref);
 	ckpt_emit_put(e);
-	return e->failed ? -1 : k->ref;
+	return e->failed ? -1 : ref;
 }
 
 static int32_t groupinfo_ref(struct collect *c, const uint32_t *groups, size_t n)
@@ -574,12 +571,10 @@ static int32_t file_ref(struct collect *c, uint64_t dev, uint64_t ino, const cha
 
 	if (k)
 		return k->ref;
-	k = ckpt_push(&c->files, &c->n_files, sizeof(*k));
-	if (!k)
-		return ckpt_oom(c);
-	k->a = dev;
-	k->b = ino;
-	k->ref = ckpt_emit_objref(e, "FILE");
+	int32_t ref = ckpt_define_key(c, &c->files, &c->n_files, dev, ino, "FILE");
+
+	if (ref < 0)
+		return -1;
 	ckpt_emit_begin(e, "FILE", 0);
 	ckpt_emit_set_name(e, "f_type", "GENERIC");
 	/* The mode and flags a mapping implies: read (and write for a
@@ -598,7 +593,7 @@ static int32_t file_ref(struct collect *c, uint64_t dev, uint64_t ino, const cha
 		return ckpt_oom(c);
 	ckpt_emit_raw(e, "FILE_NAME", name, len + 1);
 	free(name);
-	return e->failed ? -1 : k->ref;
+	return e->failed ? -1 : ref;
 }
 
 static uint64_t file_size(pid_t pid, const struct ckpt_proc_vma *v)
