@@ -75,6 +75,7 @@ struct output {
 	int fd;
 	int saved_flags;	/* the fd's status flags before O_NONBLOCK, or -1 */
 	bool regular;		/* a regular file: writes never wait for a reader */
+	bool owned;		/* fd was opened here (a device or fifo named by -o) */
 	uint64_t written;	/* bytes written so far */
 	uint64_t flushed;	/* bytes handed to writeback so far */
 };
@@ -129,7 +130,7 @@ static int output_close(void *cookie)
 	 * ckpt in a script: give it back in blocking mode. */
 	if (o->saved_flags >= 0)
 		fcntl(o->fd, F_SETFL, o->saved_flags);
-	return o->tmp ? close(o->fd) : 0;
+	return o->tmp || o->owned ? close(o->fd) : 0;
 }
 
 static int wrap_output(struct output *o, int fd)
@@ -161,6 +162,35 @@ static int open_output(struct output *o, const char *path)
 			fprintf(stderr, "ckpt: standard output: %s\n", strerror(errno));
 			return -1;
 		}
+		return 0;
+	}
+	struct stat st;
+
+	/* -o /dev/null or a fifo: write into it as into standard output.  A
+	 * temporary file renamed over it would replace the device node. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "ckpt: %s: is a directory\n", path);
+			return -1;
+		}
+		int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+		if (fd < 0) {
+			fprintf(stderr, "ckpt: cannot open %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		if (isatty(fd)) {
+			fprintf(stderr, "ckpt: refusing to write an image to a terminal (%s)\n", path);
+			close(fd);
+			return -1;
+		}
+		if (wrap_output(o, fd) < 0) {
+			fprintf(stderr, "ckpt: %s: %s\n", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		o->owned = true;
+		o->final = path;
 		return 0;
 	}
 	char *dcopy = strdup(path), *bcopy = strdup(path);
@@ -226,7 +256,8 @@ static int commit_output(struct output *o)
 
 		o->f = NULL;
 		if (rc != 0) {
-			fprintf(stderr, "ckpt: error writing standard output: %s\n", strerror(errno));
+			fprintf(stderr, "ckpt: error writing %s: %s\n", o->final ? o->final : "standard output",
+				strerror(errno));
 			return -1;
 		}
 		return 0;

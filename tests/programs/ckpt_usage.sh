@@ -38,6 +38,37 @@ check_eq "output in a missing directory: exit status 2" 2 "$rc"
 check_grep "output in a missing directory: says why" 'cannot create a file next to' "$tmp/e"
 check_released "output in a missing directory: workload untouched" "$w_pid"
 
+# -o naming something that is not a regular file: ckpt writes into it and
+# leaves it what it was (a temporary file renamed over /dev/null would
+# replace the device node).  A private null device and a fifo stand in.
+if [ "$(id -u)" = 0 ] && mknod -m 666 "$tmp/null" c 1 3 2>/dev/null; then
+	run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/null" "$w_pid"
+	check_eq "-o a character device: exit status 0" 0 "$rc"
+	check_eq "-o a character device: still the null device" "character special file 1,3" \
+		"$(stat -c '%F %t,%T' "$tmp/null")"
+	check_eq "-o a character device: no temporary file beside it" "" "$(ls -A "$tmp" | grep '^\.null')"
+	rm -f "$tmp/null"
+else
+	pass "# SKIP cannot create a device node: -o on a device is not tested"
+fi
+mkfifo "$tmp/fifo"
+# Bounded: were the fifo replaced, no writer would ever open it.
+timeout 30 cat "$tmp/fifo" >"$tmp/from-fifo.ckpt" &
+reader=$!
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/fifo" "$w_pid"
+wait "$reader"
+check_eq "-o a fifo: exit status 0" 0 "$rc"
+check_eq "-o a fifo: still a fifo" "fifo" "$(stat -c %F "$tmp/fifo")"
+run "$tmp/o2" "$tmp/e2" "$CKPTDUMP" "$tmp/from-fifo.ckpt"
+check_eq "-o a fifo: the reader got an image ckptdump reads whole" 0 "$rc"
+rm -f "$tmp/fifo" "$tmp/from-fifo.ckpt"
+mkdir "$tmp/adir"
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/adir" "$w_pid"
+check_eq "-o a directory: exit status 2" 2 "$rc"
+check_grep "-o a directory: says so" 'adir: is a directory' "$tmp/e"
+check_released "-o a device, fifo or directory: workload untouched" "$w_pid"
+rmdir "$tmp/adir"
+
 # Already traced: gdb holds the process while ckpt tries.
 if command -v gdb >/dev/null; then
 	gdb -nx -q -batch -p "$w_pid" -ex 'shell sleep 4' >/dev/null 2>&1 &
