@@ -53,7 +53,10 @@ struct ckpt_collect_stats {
 
 /* Writes the image of the frozen tree to out (no seeking: a pipe works).
  * 0, or -1 with the reason in err (a write error's errno in *write_errno,
- * else 0).  The tree stays frozen either way. */
+ * else 0).  The tree stays frozen either way.  Page contents are read and
+ * written by two threads of the library's own (all signals blocked), so
+ * out's write functions may run on them; *opt->stop is only read by the
+ * calling thread. */
 int ckpt_collect_write(struct ckpt_tree *t, FILE *out, const struct ckpt_collect_options *opt,
 		       struct ckpt_collect_stats *stats, int *write_errno, char *err, size_t errsize);
 

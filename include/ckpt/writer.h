@@ -60,6 +60,10 @@ int ckpt_writer_flush_digests(struct ckpt_writer *w);
 void ckpt_writer_release(struct ckpt_writer *w);
 /* Writes a record (and the zero padding the dialect puts before the next). */
 int ckpt_writer_put(struct ckpt_writer *w, const struct ckpt_rbuf *b);
+/* The same, with the record's digest already computed by the caller
+ * (ckpt_digest of its bytes; ignored without digests), so that hashing a
+ * big record can happen outside whatever orders the writes. */
+int ckpt_writer_put_digested(struct ckpt_writer *w, const struct ckpt_rbuf *b, uint64_t digest);
 /* Writes bytes as they are (an unframed header, or a deliberately odd image). */
 int ckpt_writer_raw(struct ckpt_writer *w, const void *p, size_t n);
 /* Zero padding up to the dialect's alignment. */

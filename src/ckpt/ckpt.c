@@ -21,9 +21,11 @@
 static volatile sig_atomic_t stop_signal;
 static bool progress_shown;
 
+/* Atomic accesses: the flag is also read by the library's page writer
+ * threads, through the output stream. */
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	__atomic_store_n(&stop_signal, sig, __ATOMIC_RELAXED);
 }
 
 static void usage(FILE *out)
@@ -95,7 +97,7 @@ static ssize_t output_write(void *cookie, const char *buf, size_t size)
 	size_t done = 0;
 
 	while (done < size) {
-		if (stop_signal) {
+		if (__atomic_load_n(&stop_signal, __ATOMIC_RELAXED)) {
 			errno = EINTR;
 			return done ? (ssize_t)done : -1;
 		}

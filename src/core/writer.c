@@ -200,6 +200,13 @@ int ckpt_writer_flush_digests(struct ckpt_writer *w)
 
 int ckpt_writer_put(struct ckpt_writer *w, const struct ckpt_rbuf *b)
 {
+	bool tail = b->rt && b->rt->type == w->schema->tail_type;
+
+	return ckpt_writer_put_digested(w, b, w->digests && !tail ? ckpt_digest(b->data, b->len) : 0);
+}
+
+int ckpt_writer_put_digested(struct ckpt_writer *w, const struct ckpt_rbuf *b, uint64_t digest)
+{
 	if (!w->digests)
 		return writer_record(w, b->data, b->len);
 	if (b->rt && b->rt->type == w->schema->tail_type && ckpt_writer_flush_digests(w) < 0)
@@ -208,7 +215,7 @@ int ckpt_writer_put(struct ckpt_writer *w, const struct ckpt_rbuf *b)
 		return -1;
 	if (b->rt && b->rt->type == w->schema->tail_type)
 		return 0;
-	ckpt_digest_batch_add(w->digests, ckpt_digest(b->data, b->len));
+	ckpt_digest_batch_add(w->digests, digest);
 
 	struct ckpt_record rec = {
 		.type = b->rt ? b->rt->type : 0, .len = b->len, .hdr_len = w->schema->hdr_len,

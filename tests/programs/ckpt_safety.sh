@@ -84,6 +84,16 @@ if [ "$(id -u)" = 0 ] && mkdir "$tmp/small" && mount -t tmpfs -o size=1m ckpt-te
 	check_eq "ENOSPC: no image and no temporary file" "" "$(ls -A "$tmp/small")"
 	check_released "ENOSPC: the tree runs on" "$pat_pid"
 	umount "$tmp/small"
+	# 24 MiB: the disk fills after a few 4 MiB batches, while the page
+	# writer threads hold them.
+	mount -t tmpfs -o size=24m ckpt-test "$tmp/small"
+	run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/small/img.ckpt" "$pat_pid"
+	check_eq "ENOSPC in the page writers: exit status 2" 2 "$rc"
+	check_eq "ENOSPC in the page writers: one exact line" \
+		"ckpt: error writing $tmp/small/img.ckpt: No space left on device" "$(cat "$tmp/e")"
+	check_eq "ENOSPC in the page writers: no image and no temporary file" "" "$(ls -A "$tmp/small")"
+	check_released "ENOSPC in the page writers: the tree runs on" "$pat_pid"
+	umount "$tmp/small"
 	small_mount=""
 else
 	pass "# SKIP ENOSPC: mounting a tmpfs needs root"

@@ -2,23 +2,44 @@
  *
  * /proc/PID/pagemap tells which pages of a range are present (bit 63) or
  * swapped (bit 62); pages never touched are not written.  The present pages
- * are gathered in batches of up to BATCH_PAGES, read with one
- * process_vm_readv(2) per batch (one iovec per run of adjacent pages)
- * straight into the BUFFER record that carries them, and written out; no
- * more than one batch is ever held.  A page that process_vm_readv cannot
- * read (a mapping without PROT_READ) is read through /proc/PID/mem, which
- * the tracer may read regardless of protection. */
+ * are gathered in batches of up to BATCH_PAGES; each batch becomes a PGARR
+ * record and a BUFFER record holding the addresses and the page contents,
+ * read with one process_vm_readv(2) per batch (one iovec per run of
+ * adjacent pages).
+ *
+ * Batches go to two lanes in turn.  A lane reads its batch into its own
+ * buffer, hashes it for EXT_DIGEST, then waits for its turn and writes it:
+ * reading and hashing happen in parallel, the writes in batch order, and a
+ * buffer stays on the core that filled it (handing a filled buffer to
+ * another thread to write cost a quarter more time in the reads).  Full
+ * batches run on the lanes' threads, started with an address space's
+ * second full batch; the caller runs a lane's work itself for the rest
+ * (the last batch of a mapping, small processes) and when no thread can be
+ * started.  Each lane holds at most one batch, so at most two are in
+ * memory.
+ *
+ * The image writer is used by one thread at a time: the lane whose turn it
+ * is, and the caller only once every handed batch is written (the end
+ * marker, the next VMA).  Lanes report failures here; the caller turns
+ * them into the collection's error.
+ *
+ * A page that process_vm_readv cannot read (a mapping without PROT_READ) is
+ * read through /proc/PID/mem, which the tracer may read regardless of
+ * protection. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ckpt/ext.h"
 #include "collect_impl.h"
 
 #define PAGE_SIZE_BYTES	4096u
@@ -30,18 +51,337 @@
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAPPED	(1ULL << 62)
 #define MAX_IOV		1024
+#define LANES		2u
+
+enum lane_failure { LANE_OK, LANE_NOMEM, LANE_READ, LANE_WRITE };
+
+struct page_lane {
+	struct ckpt_pages *p;
+	pthread_t thread;
+	bool started;
+	bool busy;			/* holds a batch not yet written */
+	bool threaded;			/* ... for the lane's thread to write */
+	uint64_t seq;			/* the batch's place in the write order */
+	uint64_t addrs[BATCH_PAGES];
+	size_t n;
+	struct ckpt_rbuf full;		/* reused BUFFER for full batches */
+	bool have_full;
+	int mem_fd;			/* /proc/PID/mem, opened on first need */
+};
 
 struct ckpt_pages {
 	pid_t pid;			/* a live thread of the mm's group */
 	struct ckpt_emit *e;
 	int pagemap_fd;
-	int mem_fd;			/* /proc/PID/mem, opened on first need */
 	uint64_t *pm;			/* a chunk of pagemap entries */
 	uint64_t addrs[BATCH_PAGES];	/* the batch being gathered */
 	size_t n;
-	struct ckpt_rbuf full;		/* reused BUFFER for full batches */
-	bool have_full;
+
+	pthread_mutex_t lock;		/* guards everything below */
+	pthread_cond_t cond;
+	struct page_lane lanes[LANES];
+	bool threads_failed;		/* pthread_create failed: run lanes inline */
+	uint64_t full_batches;		/* gathered so far */
+	uint64_t handed;		/* batches handed to lanes */
+	uint64_t turn;			/* the next batch to write */
+	bool quit;
+	/* The first failure of a lane; later batches are skipped. */
+	enum lane_failure failure;
+	int failure_errno;
+	uint64_t failure_addr;
 };
+
+static void lane_fail(struct ckpt_pages *p, enum lane_failure f, int err, uint64_t addr)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->failure == LANE_OK) {
+		p->failure = f;
+		p->failure_errno = err;
+		p->failure_addr = addr;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Reads what process_vm_readv could not through /proc/PID/mem. */
+static int read_via_mem(struct page_lane *l, uint8_t *dst, uint64_t addr, size_t len)
+{
+	if (l->mem_fd < 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)l->p->pid);
+		l->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (l->mem_fd < 0)
+			return -1;
+	}
+	while (len) {
+		ssize_t r = pread(l->mem_fd, dst, len, (off_t)addr);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		dst += r;
+		addr += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Fills dst with the lane's n pages (ascending addresses). */
+static int read_pages(struct page_lane *l, uint8_t *dst)
+{
+	struct iovec local[MAX_IOV], remote[MAX_IOV];
+	const uint64_t *addrs = l->addrs;
+	size_t i = 0, n = l->n;
+
+	while (i < n) {
+		size_t niov = 0, first = i;
+		size_t bytes = 0;
+
+		while (i < n && niov < MAX_IOV) {
+			size_t run = 1;
+
+			while (i + run < n && addrs[i + run] == addrs[i] + run * PAGE_SIZE_BYTES)
+				run++;
+			remote[niov] = (struct iovec){ (void *)(uintptr_t)addrs[i], run * PAGE_SIZE_BYTES };
+			local[niov] = (struct iovec){ dst + (i - first) * PAGE_SIZE_BYTES, run * PAGE_SIZE_BYTES };
+			niov++;
+			bytes += run * PAGE_SIZE_BYTES;
+			i += run;
+		}
+		ssize_t got = process_vm_readv(l->p->pid, local, niov, remote, niov, 0);
+
+		if (got < 0)
+			got = 0;
+		/* Whatever did not come through (an unreadable mapping, a
+		 * partial transfer) is read page by page through /proc/PID/mem. */
+		if ((size_t)got < bytes) {
+			for (size_t k = first + (size_t)got / PAGE_SIZE_BYTES; k < i; k++) {
+				if (read_via_mem(l, dst + (k - first) * PAGE_SIZE_BYTES, addrs[k], PAGE_SIZE_BYTES) < 0) {
+					lane_fail(l->p, LANE_READ, errno, addrs[k]);
+					return -1;
+				}
+			}
+		}
+		dst += bytes;
+	}
+	return 0;
+}
+
+/* PGARR {nr_pages} + BUFFER {addresses, pages}, in the lane's turn. */
+static int write_batch(struct page_lane *l, const struct ckpt_rbuf *b, uint64_t digest)
+{
+	struct ckpt_emit *e = l->p->e;
+	struct ckpt_rbuf hdr;
+	int rc;
+
+	if (ckpt_rbuf_init(&hdr, e->s, "PGARR", 0) < 0) {
+		lane_fail(l->p, LANE_NOMEM, ENOMEM, 0);
+		return -1;
+	}
+	rc = ckpt_rbuf_set(&hdr, "nr_pages", l->n) < 0 || ckpt_writer_put(&e->w, &hdr) < 0 ||
+	     ckpt_writer_put_digested(&e->w, b, digest) < 0 ? -1 : 0;
+	ckpt_rbuf_free(&hdr);
+	if (rc < 0)
+		lane_fail(l->p, LANE_WRITE, e->w.error ? e->w.error : EIO, 0);
+	return rc;
+}
+
+/* A lane's whole job for its batch: read, hash, wait for the turn, write. */
+static void lane_run(struct page_lane *l)
+{
+	struct ckpt_pages *p = l->p;
+	struct ckpt_emit *e = p->e;
+	size_t len = 8 + l->n * (8 + PAGE_SIZE_BYTES);
+	struct ckpt_rbuf one, *b = NULL;
+	uint64_t digest = 0;
+	bool ok;
+
+	pthread_mutex_lock(&p->lock);
+	ok = p->failure == LANE_OK;
+	pthread_mutex_unlock(&p->lock);
+	if (ok && l->n == BATCH_PAGES) {
+		if (!l->have_full && ckpt_rbuf_init(&l->full, e->s, "BUFFER", len) == 0)
+			l->have_full = true;
+		b = l->have_full ? &l->full : NULL;
+	} else if (ok && ckpt_rbuf_init(&one, e->s, "BUFFER", len) == 0) {
+		b = &one;
+	}
+	if (ok && !b) {
+		lane_fail(p, LANE_NOMEM, ENOMEM, 0);
+		ok = false;
+	}
+	if (ok) {
+		/* The pages layout: n little-endian addresses, then n pages. */
+		for (size_t i = 0; i < l->n; i++)
+			ckpt_le_store(b->data + 8 + 8 * i, 8, l->addrs[i]);
+		ok = read_pages(l, b->data + 8 + 8 * l->n) == 0;
+		/* The writer's digest pointer is set before the first record. */
+		if (ok && e->w.digests)
+			digest = ckpt_digest(b->data, b->len);
+	}
+	pthread_mutex_lock(&p->lock);
+	while (p->turn != l->seq)
+		pthread_cond_wait(&p->cond, &p->lock);
+	ok = ok && p->failure == LANE_OK;
+	pthread_mutex_unlock(&p->lock);
+	if (ok)
+		write_batch(l, b, digest);
+	if (b == &one)
+		ckpt_rbuf_free(&one);
+	pthread_mutex_lock(&p->lock);
+	p->turn++;
+	l->busy = false;
+	l->threaded = false;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *lane_main(void *arg)
+{
+	struct page_lane *l = arg;
+	struct ckpt_pages *p = l->p;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!(l->busy && l->threaded) && !p->quit)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (!(l->busy && l->threaded))
+			break;
+		pthread_mutex_unlock(&p->lock);
+		lane_run(l);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Starts the lane threads; false if not all could be (lanes then run
+ * inline, and the ones started stay idle). */
+static bool start_lanes(struct ckpt_pages *p)
+{
+	sigset_t all, old;
+	bool ok = true;
+
+	/* Stop signals are the collecting thread's business: it checks the
+	 * flag their handler sets, and a lane never waits for long. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned i = 0; i < LANES && ok; i++) {
+		if (pthread_create(&p->lanes[i].thread, NULL, lane_main, &p->lanes[i]) == 0)
+			p->lanes[i].started = true;
+		else
+			ok = false;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ok)
+		return true;
+	/* All or none: a started lane would take batches meant to run inline. */
+	pthread_mutex_lock(&p->lock);
+	p->quit = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < LANES; i++) {
+		if (p->lanes[i].started)
+			pthread_join(p->lanes[i].thread, NULL);
+		p->lanes[i].started = false;
+	}
+	p->quit = false;
+	return false;
+}
+
+/* Waits until every handed batch is written; the first lane failure as
+ * the collection's error. */
+static int drain(struct ckpt_pages *p)
+{
+	struct ckpt_emit *e = p->e;
+	enum lane_failure f;
+	int err;
+	uint64_t addr;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->turn != p->handed)
+		pthread_cond_wait(&p->cond, &p->lock);
+	f = p->failure;
+	err = p->failure_errno;
+	addr = p->failure_addr;
+	pthread_mutex_unlock(&p->lock);
+	switch (f) {
+	case LANE_OK:
+		return 0;
+	case LANE_NOMEM:
+		return ckpt_emit_fail(e, "out of memory");
+	case LANE_READ:
+		return ckpt_emit_fail(e, "pid %d: cannot read the page at %#llx: %s", (int)p->pid,
+				      (unsigned long long)addr, strerror(err));
+	case LANE_WRITE:
+		e->write_errno = err;
+		return ckpt_emit_fail(e, "write error: %s", strerror(err));
+	}
+	return -1;
+}
+
+static void report_progress(struct ckpt_pages *p, size_t n)
+{
+	struct ckpt_emit *e = p->e;
+	uint64_t before = e->progress.pages_done;
+
+	e->progress.pages_done += n;
+	if (e->progress.pages_done > e->progress.pages_total)
+		e->progress.pages_total = e->progress.pages_done;
+	/* About every 64 MiB. */
+	if (e->opt && e->opt->progress && (before >> 14) != (e->progress.pages_done >> 14))
+		e->opt->progress(e->opt->progress_arg, &e->progress);
+}
+
+/* Hands the gathered batch to the next lane in turn. */
+static int flush(struct ckpt_pages *p)
+{
+	struct ckpt_emit *e = p->e;
+	size_t n = p->n;
+	bool failed, inline_run = n < BATCH_PAGES;
+
+	if (!n)
+		return 0;
+	p->n = 0;
+	if (ckpt_emit_stopped(e))
+		return -1;
+	/* Full batches go to the lane threads, started with the second one:
+	 * a small process (many mappings of a few pages) gains nothing from
+	 * threads, and would pay for starting them and for every hand-off. */
+	if (n == BATCH_PAGES && ++p->full_batches == 2 && !p->threads_failed)
+		p->threads_failed = !start_lanes(p);
+
+	struct page_lane *l = &p->lanes[p->handed % LANES];
+
+	inline_run = inline_run || !l->started;
+
+	pthread_mutex_lock(&p->lock);
+	while (l->busy)
+		pthread_cond_wait(&p->cond, &p->lock);
+	failed = p->failure != LANE_OK;
+	if (!failed) {
+		memcpy(l->addrs, p->addrs, n * sizeof(*p->addrs));
+		l->n = n;
+		l->seq = p->handed++;
+		l->busy = true;
+		l->threaded = !inline_run;
+		pthread_cond_broadcast(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (failed) {
+		drain(p);
+		return -1;
+	}
+	if (inline_run)
+		lane_run(l);
+	e->records += 2;
+	report_progress(p, n);
+	return 0;
+}
 
 struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e)
 {
@@ -54,7 +394,12 @@ struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e)
 	}
 	p->pid = pid;
 	p->e = e;
-	p->mem_fd = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	for (unsigned i = 0; i < LANES; i++) {
+		p->lanes[i].p = p;
+		p->lanes[i].mem_fd = -1;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
 	p->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	p->pm = malloc(PAGEMAP_CHUNK * sizeof(*p->pm));
@@ -71,141 +416,31 @@ void ckpt_pages_free(struct ckpt_pages *p)
 {
 	if (!p)
 		return;
+	pthread_mutex_lock(&p->lock);
+	while (p->turn != p->handed)
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->quit = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < LANES; i++) {
+		struct page_lane *l = &p->lanes[i];
+
+		if (l->started)
+			pthread_join(l->thread, NULL);
+		if (l->have_full)
+			ckpt_rbuf_free(&l->full);
+		if (l->mem_fd >= 0)
+			close(l->mem_fd);
+	}
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
 	if (p->pagemap_fd >= 0)
 		close(p->pagemap_fd);
-	if (p->mem_fd >= 0)
-		close(p->mem_fd);
-	if (p->have_full)
-		ckpt_rbuf_free(&p->full);
 	free(p->pm);
 	free(p);
 }
 
-/* Reads the pages whose iovecs did not come through process_vm_readv. */
-static int read_via_mem(struct ckpt_pages *p, uint8_t *dst, uint64_t addr, size_t len)
-{
-	if (p->mem_fd < 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)p->pid);
-		p->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (p->mem_fd < 0)
-			return -1;
-	}
-	while (len) {
-		ssize_t r = pread(p->mem_fd, dst, len, (off_t)addr);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		dst += r;
-		addr += (uint64_t)r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Fills dst with the n pages at addrs (ascending). */
-static int read_pages(struct ckpt_pages *p, uint8_t *dst, const uint64_t *addrs, size_t n)
-{
-	struct iovec local[MAX_IOV], remote[MAX_IOV];
-	size_t i = 0;
-
-	while (i < n) {
-		size_t niov = 0, first = i;
-		size_t bytes = 0;
-
-		while (i < n && niov < MAX_IOV) {
-			size_t run = 1;
-
-			while (i + run < n && addrs[i + run] == addrs[i] + run * PAGE_SIZE_BYTES)
-				run++;
-			remote[niov] = (struct iovec){ (void *)(uintptr_t)addrs[i], run * PAGE_SIZE_BYTES };
-			local[niov] = (struct iovec){ dst + (i - first) * PAGE_SIZE_BYTES + 0, run * PAGE_SIZE_BYTES };
-			niov++;
-			bytes += run * PAGE_SIZE_BYTES;
-			i += run;
-		}
-		ssize_t got = process_vm_readv(p->pid, local, niov, remote, niov, 0);
-
-		if (got < 0)
-			got = 0;
-		/* Whatever did not come through (an unreadable mapping, a
-		 * partial transfer) is read page by page through /proc/PID/mem. */
-		if ((size_t)got < bytes) {
-			size_t done_pages = (size_t)got / PAGE_SIZE_BYTES;
-
-			for (size_t k = first + done_pages; k < i; k++) {
-				if (read_via_mem(p, dst + (k - first) * PAGE_SIZE_BYTES, addrs[k], PAGE_SIZE_BYTES) < 0)
-					return ckpt_emit_fail(p->e, "pid %d: cannot read the page at %#llx: %s",
-							      (int)p->pid, (unsigned long long)addrs[k], strerror(errno));
-			}
-		}
-		dst += bytes;
-	}
-	return 0;
-}
-
-static void report_progress(struct ckpt_pages *p, size_t n)
-{
-	struct ckpt_emit *e = p->e;
-	uint64_t before = e->progress.pages_done;
-
-	e->progress.pages_done += n;
-	if (e->progress.pages_done > e->progress.pages_total)
-		e->progress.pages_total = e->progress.pages_done;
-	/* About every 64 MiB. */
-	if (e->opt && e->opt->progress && (before >> 14) != (e->progress.pages_done >> 14))
-		e->opt->progress(e->opt->progress_arg, &e->progress);
-}
-
-/* PGARR {nr_pages} + BUFFER {addresses, pages} for the gathered batch. */
-static int flush(struct ckpt_pages *p)
-{
-	struct ckpt_emit *e = p->e;
-	size_t n = p->n, len = 8 + n * (8 + PAGE_SIZE_BYTES);
-	struct ckpt_rbuf one, *b;
-
-	if (!n)
-		return 0;
-	if (ckpt_emit_stopped(e))
-		return -1;
-	if (ckpt_emit_begin(e, "PGARR", 0) < 0 || ckpt_emit_set(e, "nr_pages", n) < 0 ||
-	    ckpt_emit_put(e) < 0)
-		return -1;
-	if (n == BATCH_PAGES) {
-		if (!p->have_full) {
-			if (ckpt_rbuf_init(&p->full, e->s, "BUFFER", len) < 0)
-				return ckpt_emit_fail(e, "out of memory");
-			p->have_full = true;
-		}
-		b = &p->full;
-	} else {
-		if (ckpt_rbuf_init(&one, e->s, "BUFFER", len) < 0)
-			return ckpt_emit_fail(e, "out of memory");
-		b = &one;
-	}
-	/* The pages layout: n little-endian addresses, then n pages. */
-	for (size_t i = 0; i < n; i++)
-		ckpt_le_store(b->data + 8 + 8 * i, 8, p->addrs[i]);
-	int rc = read_pages(p, b->data + 8 + 8 * n, p->addrs, n);
-
-	if (rc == 0 && ckpt_writer_put(&e->w, b) < 0) {
-		e->write_errno = e->w.error;
-		rc = ckpt_emit_fail(e, "write error: %s", strerror(e->w.error));
-	}
-	if (b == &one)
-		ckpt_rbuf_free(&one);
-	if (rc == 0) {
-		e->records++;
-		report_progress(p, n);
-	}
-	p->n = 0;
-	return rc;
-}
-
-int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end)
+static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 {
 	struct ckpt_emit *e = p->e;
 
@@ -233,8 +468,20 @@ int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end)
 		}
 		at += got * PAGE_SIZE_BYTES;
 	}
-	if (flush(p) < 0)
+	return flush(p);
+}
+
+int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end)
+{
+	struct ckpt_emit *e = p->e;
+	/* Whatever happened, every lane is idle before the caller writes
+	 * again. */
+	int rc = dump_range(p, start, end);
+
+	if (drain(p) < 0 || rc < 0) {
+		p->n = 0;
 		return -1;
+	}
 	/* nr_pages 0 ends the vma's pages. */
 	if (ckpt_emit_begin(e, "PGARR", 0) < 0 || ckpt_emit_put(e) < 0)
 		return -1;
