@@ -52,8 +52,12 @@ if [ "$(stat -f -c %T "$dir")" = tmpfs ]; then sync_gcore=0; else sync_gcore=1; 
 now() { date +%s.%N; }
 # time_ckpt / time_gcore: one run; its seconds go to $took, the output is
 # removed after.
+# On a disk each timed run starts with nothing left to write back from the
+# run before (a sync, untimed), so that neither tool pays for the other.
+settle() { [ "$sync_gcore" = 1 ] && sync; return 0; }
 time_ckpt() {
 	local t0 t1
+	settle
 	t0=$(now)
 	"$CKPT" -q -o "$dir/img.ckpt" "$pid" || { echo "bench: ckpt failed" >&2; exit 2; }
 	t1=$(now)
@@ -63,6 +67,7 @@ time_ckpt() {
 }
 time_gcore() {
 	local t0 t1
+	settle
 	t0=$(now)
 	gcore -o "$dir/core" "$pid" >/dev/null 2>&1 || { echo "bench: gcore failed" >&2; exit 2; }
 	# Like with like: ckpt fsyncs its image before the rename; on a disk
