@@ -39,15 +39,28 @@ struct ckpt_model_record {
 	uint64_t count;			/* PAGES role: pages the parent announced */
 };
 
+/* 24 bytes: an image may define millions of objects.  The first record
+ * and the path are found with the functions below. */
 struct ckpt_model_object {
 	int32_t objref;
 	uint32_t objtype;		/* OBJREF.objtype */
-	uint64_t objref_record;		/* the OBJREF record that defines it */
-	uint64_t objref_offset;		/* and that record's image offset */
-	/* The object's own first record (the one after its OBJREF whose type
-	 * is named like the objtype), or NONE: a PID object has none. */
-	uint64_t first_record;
-	char *path;			/* FILE: its FILE_NAME path (escaped), or NULL */
+	uint64_t objref_record : 63;	/* the OBJREF record that defines it */
+	/* Its own first record follows the OBJREF (a record whose type is
+	 * named like the objtype); a PID object has none. */
+	uint64_t has_first_record : 1;
+	uint64_t objref_offset;		/* the OBJREF record's image offset */
+};
+
+/* The object's own first record, or NONE. */
+static inline uint64_t ckpt_model_object_first(const struct ckpt_model_object *o)
+{
+	return o->has_first_record ? (uint64_t)o->objref_record + 1 : CKPT_MODEL_NONE;
+}
+
+/* A FILE object's path (its FILE_NAME, escaped). */
+struct ckpt_model_path {
+	size_t object;			/* position in objects[] */
+	char *path;
 };
 
 /* One OBJREF-kind field holding a positive value. */
@@ -126,6 +139,8 @@ struct ckpt_model {
 	 * table (slot = position + 1, 0 empty). */
 	uint32_t *object_slots;
 	size_t n_object_slots, n_objects_hashed;
+	struct ckpt_model_path *paths;		/* by object position */
+	size_t n_paths;
 	struct ckpt_model_ref *refs;		/* in image order */
 	size_t n_refs;
 	struct ckpt_model_task *tasks;		/* in image order */
@@ -174,6 +189,8 @@ const struct ckpt_model *ckpt_model_builder_model(const struct ckpt_model_builde
 /* Look-ups; NULL / NONE when there is no such thing.  An object: its
  * first definition. */
 const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, int32_t objref);
+/* The object's path: a FILE object's FILE_NAME (escaped), else NULL. */
+const char *ckpt_model_object_path(const struct ckpt_model *m, const struct ckpt_model_object *o);
 const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref);
 /* The task's address space: its TASK_OBJS mm_objref, or, in an image
  * without one, the MM written among the task's own records. */

@@ -451,19 +451,20 @@ static int follow(struct browse *b, const char *via, int32_t ref, struct seen *s
 		return 0;
 	}
 	const char *otn = m->schema->objtypes ? ckpt_names_lookup(m->schema->objtypes, o->objtype) : NULL;
+	uint64_t first = ckpt_model_object_first(o);
 
-	if (o->first_record == CKPT_MODEL_NONE) {
+	if (first == CKPT_MODEL_NONE) {
 		fprintf(b->out, "== %s %" PRId32 ": %s object (OBJREF [%" PRIu64 "], no records of its own)\n",
-			via, ref, otn ? otn : "unknown", o->objref_record);
+			via, ref, otn ? otn : "unknown", (uint64_t)o->objref_record);
 		return 0;
 	}
 	fprintf(b->out, "== %s %" PRId32 ": %s [%" PRIu64 "]\n", via, ref,
-		type_name(&m->records[o->first_record], tn, sizeof(tn)), o->first_record);
-	status |= render_with_followers(b, o->first_record);
+		type_name(&m->records[first], tn, sizeof(tn)), first);
+	status |= render_with_followers(b, first);
 	if (depth >= FOLLOW_DEPTH)
 		return status;
 	for (size_t i = 0; i < m->n_refs; i++)
-		if (m->refs[i].record == o->first_record)
+		if (m->refs[i].record == first)
 			status |= follow(b, m->refs[i].field->name, m->refs[i].objref, seen, depth + 1);
 	return status;
 }
@@ -602,15 +603,16 @@ static int cmd_fds(struct browse *b, int argc, char **argv)
 		return 0;
 	}
 	table = ckpt_model_object(m, t->files_ref);
-	if (!table || table->first_record == CKPT_MODEL_NONE)
+	uint64_t table_record = table ? ckpt_model_object_first(table) : CKPT_MODEL_NONE;
+
+	if (table_record == CKPT_MODEL_NONE)
 		return fail(b, "file table %" PRId32 " is not defined in the readable part of the image", t->files_ref);
 	fprintf(b->out, "file table %" PRId32 ": FILE_TABLE [%" PRIu64 "], fdt_nfds %" PRId64 "\n",
-		t->files_ref, table->first_record,
-		(int64_t)(int32_t)rec_field(b, table->first_record, "fdt_nfds", NULL, 0));
+		t->files_ref, table_record, (int64_t)(int32_t)rec_field(b, table_record, "fdt_nfds", NULL, 0));
 	fprintf(b->out, "%4s %-7s %6s %-8s %s\n", "FD", "CLOEXEC", "OBJREF", "RECORD", "PATH (FLAGS, POS)");
 	/* The table's FILE_DESC records follow it, each after the definition
 	 * of a file it is the first to use. */
-	for (uint64_t i = table->first_record + 1; i < m->n_records && !browse_interrupted; i++) {
+	for (uint64_t i = table_record + 1; i < m->n_records && !browse_interrupted; i++) {
 		const struct ckpt_model_record *r = &m->records[i];
 
 		if (is_type(r, "OBJREF") || is_type(r, "FILE") || is_type(r, "FILE_NAME"))
@@ -622,14 +624,16 @@ static int cmd_fds(struct browse *b, int argc, char **argv)
 		int32_t ref = (int32_t)rec_field(b, i, "fd_objref", NULL, 0);
 		const struct ckpt_model_object *o = ckpt_model_object(m, ref);
 		char flags[512] = "?", pos[64] = "?", rec[24];
+		uint64_t file_record = o ? ckpt_model_object_first(o) : CKPT_MODEL_NONE;
+		const char *path = ckpt_model_object_path(m, o);
 
-		if (o && o->first_record != CKPT_MODEL_NONE) {
-			rec_field(b, o->first_record, "f_flags", flags, sizeof(flags));
-			rec_field(b, o->first_record, "f_pos", pos, sizeof(pos));
+		if (file_record != CKPT_MODEL_NONE) {
+			rec_field(b, file_record, "f_flags", flags, sizeof(flags));
+			rec_field(b, file_record, "f_pos", pos, sizeof(pos));
 		}
 		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", i);
 		fprintf(b->out, "%4" PRId64 " %-7s %6" PRId32 " %-8s %s (%s, pos %s)\n", fd, cloexec ? "yes" : "no",
-			ref, rec, o && o->path ? o->path : "(no path)", flags, pos);
+			ref, rec, path ? path : "(no path)", flags, pos);
 		n++;
 	}
 	if (!n)
@@ -1107,14 +1111,16 @@ static int cmd_objref(struct browse *b, int argc, char **argv)
 	o = ckpt_model_object(m, (int32_t)ref);
 	if (o) {
 		const char *otn = m->schema->objtypes ? ckpt_names_lookup(m->schema->objtypes, o->objtype) : NULL;
+		uint64_t first = ckpt_model_object_first(o);
+		const char *path = ckpt_model_object_path(m, o);
 
 		fprintf(b->out, "objref %" PRId64 ": %s, defined by OBJREF [%" PRIu64 "]", ref,
-			otn ? otn : "unknown type", o->objref_record);
-		if (o->first_record != CKPT_MODEL_NONE)
+			otn ? otn : "unknown type", (uint64_t)o->objref_record);
+		if (first != CKPT_MODEL_NONE)
 			fprintf(b->out, ", first record %s [%" PRIu64 "]",
-				type_name(&m->records[o->first_record], tn, sizeof(tn)), o->first_record);
-		if (o->path)
-			fprintf(b->out, ", path %s", o->path);
+				type_name(&m->records[first], tn, sizeof(tn)), first);
+		if (path)
+			fprintf(b->out, ", path %s", path);
 		fputc('\n', b->out);
 	} else {
 		bool used = false;

@@ -151,7 +151,7 @@ static void define(struct ckpt_check *c, struct state *st, const struct ckpt_rec
 	if (prev) {
 		check_report_rec(c, &rules[R_DUPLICATE], -1, rec, ref_off,
 				 "objref %" PRId64 " (%s) was already defined by record %" PRIu64
-				 " as %s", ref, objtype_name(st, type), prev->objref_record,
+				 " as %s", ref, objtype_name(st, type), (uint64_t)prev->objref_record,
 				 objtype_name(st, prev->objtype));
 		return;
 	}
@@ -235,7 +235,7 @@ static void ob_field(struct ckpt_check *c, void *stp, const struct ckpt_record *
 		check_report_rec(c, &rules[R_TYPE], -1, rec, off,
 				 "%s refers to objref %" PRId64 ", a %s (defined by record %" PRIu64
 				 "), but must refer to a %s", f->name, v, objtype_name(st, o->objtype),
-				 o->objref_record, objtype_name(st, (uint64_t)f->objtype));
+				 (uint64_t)o->objref_record, objtype_name(st, (uint64_t)f->objtype));
 }
 
 static void ob_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)

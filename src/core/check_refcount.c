@@ -208,7 +208,7 @@ static uint64_t object_record(const struct state *st, int32_t objref)
 {
 	const struct ckpt_model_object *o = object(st, objref);
 
-	return o ? o->first_record : CKPT_MODEL_NONE;
+	return o ? ckpt_model_object_first(o) : CKPT_MODEL_NONE;
 }
 
 /* Entries that cannot be judged: said once, then left out. */
@@ -227,7 +227,7 @@ static void check_entries(struct ckpt_check *c, struct state *st, const struct c
 		else if (o->objtype != e->objtype)
 			snprintf(why, sizeof(why), "gives objref %" PRId32 " the type %s, but its OBJREF "
 				 "(record %" PRIu64 ") defines a %s", e->objref, tn ? tn : "unknown",
-				 o->objref_record, ckpt_names_lookup(m->schema->objtypes, o->objtype) ?
+				 (uint64_t)o->objref_record, ckpt_names_lookup(m->schema->objtypes, o->objtype) ?
 				 ckpt_names_lookup(m->schema->objtypes, o->objtype) : "unknown type");
 		else if (!counted_type(e->objtype) && e->method != CKPT_USERS_NONE)
 			snprintf(why, sizeof(why), "gives users of objref %" PRId32 ", a %s, whose users "

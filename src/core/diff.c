@@ -662,8 +662,8 @@ int ckpt_diff_models(struct ckpt_image *a, const struct ckpt_model *ma,
 		const struct side *s = tasks_a ? &d.a : &d.b;
 
 		for (size_t j = 0; j < s->m->n_objects; j++)
-			if (s->m->objects[j].first_record != CKPT_MODEL_NONE &&
-			    !idx_push(&all, s->m->objects[j].first_record))
+			if (ckpt_model_object_first(&s->m->objects[j]) != CKPT_MODEL_NONE &&
+			    !idx_push(&all, ckpt_model_object_first(&s->m->objects[j])))
 				d.failed = -2;
 		if (!d.failed)
 			compare_groups(&d, NULL, tasks_a ? &all : &d.a.g.loose, tasks_a ? &d.b.g.loose : &all, false);

@@ -195,8 +195,8 @@ bool groups_build(struct side *s)
 	for (size_t j = 0; j < m->n_objects; j++) {
 		if (m->objects[j].objref_record < n)
 			obj_at[m->objects[j].objref_record] = (long)j;
-		if (m->objects[j].first_record < n)
-			obj_at[m->objects[j].first_record] = (long)j;
+		if (ckpt_model_object_first(&m->objects[j]) < n)
+			obj_at[ckpt_model_object_first(&m->objects[j])] = (long)j;
 	}
 	for (size_t t = 0; t < m->n_tasks; t++)
 		if (m->tasks[t].record < n)

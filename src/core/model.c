@@ -6,18 +6,49 @@
  * read by name through the tables too, so a dialect without a field simply
  * leaves the model's value at 0. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ckpt/decode.h"
 #include "ckpt/format.h"
 #include "ckpt/model.h"
 
+/* An image of a million objects fills tens of MB of the model's arrays;
+ * first touching them page by page, the page faults were a quarter of
+ * ckptcheck's time.  Once an array is that large, each chunk is populated
+ * in one call as the array reaches it (not the whole doubled capacity,
+ * which could double the memory used). */
+#define POPULATE_FROM	(4u << 20)
+#define POPULATE_CHUNK	(1u << 20)
+
+static void populate_ahead(void *arr, size_t cap, size_t n, size_t elem)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t at = n * elem;
+
+	if (cap * elem < POPULATE_FROM || at % POPULATE_CHUNK >= elem)
+		return;
+	uintptr_t from = ((uintptr_t)arr + at) & ~(uintptr_t)4095;
+	uintptr_t to = ((uintptr_t)arr + (at + POPULATE_CHUNK < cap * elem ? at + POPULATE_CHUNK : cap * elem)) &
+		       ~(uintptr_t)4095;
+
+	/* Advice only: a kernel without it (before 5.14) faults as usual. */
+	if (to > from)
+		madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+	(void)arr, (void)cap, (void)n, (void)elem;
+#endif
+}
+
 /* Grows *arr (of *n elements, *cap allocated) so one more fits. */
 static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
-	if (n < *cap)
+	if (n < *cap) {
+		populate_ahead(*arr, *cap, n, elem);
 		return true;
+	}
 	size_t ncap = *cap ? *cap * 2 : 16;
 	void *p = realloc(*arr, ncap * elem);
 
@@ -25,6 +56,7 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 		return false;
 	*arr = p;
 	*cap = ncap;
+	populate_ahead(p, ncap, n, elem);
 	return true;
 }
 
@@ -53,7 +85,7 @@ struct builder {
 	const struct ckpt_field *f_objref, *f_objtype;
 	struct ckpt_image *img;
 	bool lean;			/* index only the records relations need */
-	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths;
+	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths, cap_paths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
 	struct tree_entry *tree;
 	size_t n_tree, cap_tree;
@@ -244,7 +276,6 @@ static bool on_objref(struct builder *b, const struct ckpt_record *rec)
 			   (uint32_t)ckpt_field_u64(b->f_objtype, rec->data) : 0,
 		.objref_record = rec->index,
 		.objref_offset = rec->offset,
-		.first_record = CKPT_MODEL_NONE,
 	};
 	return index_object(m, m->n_objects - 1);
 }
@@ -262,7 +293,7 @@ static void claim_first_record(struct builder *b, const struct ckpt_record *rec)
 	if (o->objref_record + 1 != rec->index)
 		return;
 	if (o->objtype < CKPT_ARRAY_LEN(b->objtype_rt) && b->objtype_rt[o->objtype] == rec->rt)
-		o->first_record = rec->index;
+		o->has_first_record = 1;
 }
 
 static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
@@ -302,15 +333,19 @@ static bool on_path(struct builder *b, const struct ckpt_record *rec, const stru
 
 	if (!m->n_objects)
 		return true;
-	struct ckpt_model_object *o = &m->objects[m->n_objects - 1];
+	size_t pos = m->n_objects - 1;
 
-	if (o->first_record != role->parent_index || o->path)
+	if (ckpt_model_object_first(&m->objects[pos]) != role->parent_index ||
+	    (m->n_paths && m->paths[m->n_paths - 1].object == pos))
 		return true;
 	char buf[4 * 4096 + 1];
+	char *path;
 
 	copy_text(rec, buf, sizeof(buf));
-	o->path = strdup(buf);
-	return o->path != NULL;
+	if (!GROW(m->paths, b->cap_paths, m->n_paths) || !(path = strdup(buf)))
+		return false;
+	m->paths[m->n_paths++] = (struct ckpt_model_path){ .object = pos, .path = path };
+	return true;
 }
 
 static bool on_task(struct builder *b, const struct ckpt_record *rec)
@@ -364,7 +399,7 @@ static bool on_mm(struct builder *b, const struct ckpt_record *rec)
 		return false;
 	b->mm = &m->mms[m->n_mms++];
 	*b->mm = (struct ckpt_model_mm){ .record = rec->index, .map_count = field_u(rec, "map_count") };
-	if (m->n_objects && m->objects[m->n_objects - 1].first_record == rec->index)
+	if (m->n_objects && ckpt_model_object_first(&m->objects[m->n_objects - 1]) == rec->index)
 		b->mm->objref = m->objects[m->n_objects - 1].objref;
 	b->cap_vmas = b->cap_runs = 0;
 	b->vma = NULL;
@@ -597,7 +632,7 @@ static void finish(struct builder *b)
 			struct ckpt_model_vma *v = &m->mms[i].vmas[k];
 			const struct ckpt_model_object *o = v->file_ref > 0 ? ckpt_model_object(m, v->file_ref) : NULL;
 
-			v->path = o ? o->path : NULL;
+			v->path = o ? ckpt_model_object_path(m, o) : NULL;
 		}
 }
 
@@ -728,8 +763,9 @@ void ckpt_model_free(struct ckpt_model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n_objects; i++)
-		free(m->objects[i].path);
+	for (size_t i = 0; i < m->n_paths; i++)
+		free(m->paths[i].path);
+	free(m->paths);
 	for (size_t i = 0; i < m->n_mms; i++) {
 		free(m->mms[i].vmas);
 		free(m->mms[i].runs);
@@ -759,6 +795,24 @@ const struct ckpt_model_object *ckpt_model_object(const struct ckpt_model *m, in
 		if (m->objects[i].objref == objref)
 			return &m->objects[i];
 	return NULL;
+}
+
+const char *ckpt_model_object_path(const struct ckpt_model *m, const struct ckpt_model_object *o)
+{
+	if (!o || o < m->objects || o >= m->objects + m->n_objects)
+		return NULL;
+	size_t pos = (size_t)(o - m->objects), lo = 0, hi = m->n_paths;
+
+	/* Paths are added as their objects are defined: in position order. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->paths[mid].object < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n_paths && m->paths[lo].object == pos ? m->paths[lo].path : NULL;
 }
 
 const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref)

@@ -71,13 +71,13 @@ START_TEST(test_model_tasks)
 	ck_assert_ptr_nonnull(o);
 	ck_assert_uint_eq(o->objtype, CKPT_OBJ_CRED);
 	ck_assert_str_eq(m->records[o->objref_record].rt->name, "OBJREF");
-	ck_assert_uint_eq(o->first_record, o->objref_record + 1);
-	ck_assert_str_eq(m->records[o->first_record].rt->name, "CRED");
+	ck_assert_uint_eq(ckpt_model_object_first(o), o->objref_record + 1);
+	ck_assert_str_eq(m->records[ckpt_model_object_first(o)].rt->name, "CRED");
 	/* A PID object has no records of its own. */
 	o = ckpt_model_object(m, 1);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_uint_eq(o->objtype, CKPT_OBJ_PID);
-	ck_assert_uint_eq(o->first_record, CKPT_MODEL_NONE);
+	ck_assert_uint_eq(ckpt_model_object_first(o), CKPT_MODEL_NONE);
 
 	/* Both tasks' TASK_CREDS refer to the cred: references are found. */
 	size_t cred_refs = 0;
