@@ -83,8 +83,10 @@ check_released() {
 
 # The mappings of a pid as "start-end" lines in lower-case hex without
 # leading zeros (/proc/PID/maps pads to 8 digits; imgfacts does not pad).
+# The [vsyscall] gate area is listed in maps but is not one of the mm's
+# mappings: ckpt leaves it out.
 maps_of() {
-	awk '{ print $1 }' "/proc/$1/maps" | sed 's/^0*\([0-9a-f]\)/\1/; s/-0*\([0-9a-f]\)/-\1/'
+	awk '$6 != "[vsyscall]" { print $1 }' "/proc/$1/maps" | sed 's/^0*\([0-9a-f]\)/\1/; s/-0*\([0-9a-f]\)/-\1/'
 }
 
 # The vmas of mm REF in an imgfacts listing, as "start-end" lines.

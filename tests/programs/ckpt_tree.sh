@@ -47,6 +47,10 @@ check_eq "threads: one CRED (equal creds written once)" 1 "$(grep -c '^cred ' "$
 check_eq "threads: exit_signal 17 for the leader" 17 "$(task_field "$tmp/threads.facts" "$thr_pid" exit_signal)"
 mm=$(task_field "$tmp/threads.facts" "$thr_pid" mm)
 check_eq "threads: the vmas are /proc/PID/maps" "$(maps_of "$thr_pid")" "$(image_vmas "$tmp/threads.facts" "$mm")"
+check_eq "threads: MM map_count is the number of VMA records" \
+	"$(image_vmas "$tmp/threads.facts" "$mm" | wc -l)" \
+	"$(awk -v r="ref=$mm" '$1 == "mm" && $2 == r { sub(/map_count=/, "", $3); print $3 }' "$tmp/threads.facts")"
+check_eq "threads: no VMA for the [vsyscall] gate area" "" "$(image_vmas "$tmp/threads.facts" "$mm" | grep '^ffffffffff600000-')"
 
 status=/proc/$thr_pid/status
 read -r _ ru eu su fu < <(grep '^Uid:' "$status")

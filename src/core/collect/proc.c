@@ -280,6 +280,13 @@ int ckpt_proc_smaps(pid_t pid, struct ckpt_proc_vma **out, size_t *n)
 				errno = EINVAL;
 				return -1;
 			}
+			/* The x86_64 vsyscall page is the kernel's gate area, not
+			 * a mapping of the mm: mm->map_count does not count it
+			 * and a restore could not map it. */
+			if (strcmp(cur->path, "[vsyscall]") == 0) {
+				cur = NULL;
+				continue;
+			}
 			count++;
 		} else if (cur && strncmp(line, "Rss:", 4) == 0) {
 			cur->rss_kb = strtoull(line + 4, NULL, 10);
