@@ -69,6 +69,10 @@ void emit(struct diff *d, struct ckpt_diff_item *it)
 {
 	if (ckpt_diff_filtered(d->opt, it->type, it->key))
 		return;
+	/* Tree matching pairs the roots by place: the producer's root pid
+	 * names the same task on both sides, whatever its number. */
+	if (d->opt->match == CKPT_DIFF_MATCH_TREE && strcmp(it->key, "ext_producer.root_pid") == 0)
+		return;
 	if (!it->a.text)
 		it->a.text = "";
 	if (!it->b.text)

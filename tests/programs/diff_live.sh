@@ -87,6 +87,9 @@ start_workload two threads
 	fail "checkpointing two runs of one program"
 run "$tmp/out" "$tmp/err" "$CKPTDIFF" --match-by tree --ignore header.time "$tmp/one.ckpt" "$tmp/two.ckpt"
 check_eq "two runs, by tree place: no task added or removed" 0 "$(grep -c '^[-+] task [0-9]* ([^)]*)$' "$tmp/out")"
+check_no_grep "two runs, by tree place: the producer's root pid is no difference" 'root_pid' "$tmp/out"
+run "$tmp/out2" "$tmp/err2" "$CKPTDIFF" --ignore header.time "$tmp/one.ckpt" "$tmp/two.ckpt"
+check_grep "two runs, by pid: the producer's root pid differs" 'root_pid' "$tmp/out2"
 check_eq "two runs: no file mapping added or removed" 0 "$(grep -c '^[-+] .* vma .* /' "$tmp/out")"
 if [ "$(cat /proc/sys/kernel/randomize_va_space 2>/dev/null)" != 0 ]; then
 	check_grep "two runs: a file mapping that moved is matched by file" \
