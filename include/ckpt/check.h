@@ -5,6 +5,7 @@
 #ifndef CKPT_CHECK_H
 #define CKPT_CHECK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,12 +50,16 @@ struct ckpt_check_options {
 	 * above), and so do the infos a rule names as strict errors (e.g.
 	 * namespaces shared with processes outside the image). */
 	bool strict;
+	/* Checked before every record: once non-zero, the pass stops and
+	 * judges nothing more (summary.interrupted).  NULL: never. */
+	volatile sig_atomic_t *stop;
 };
 
 struct ckpt_check_summary {
 	uint64_t records;		/* records read */
 	uint64_t errors, warnings, infos;
 	bool read_whole;		/* the reader reached the image's end cleanly */
+	bool interrupted;		/* stopped by options.stop: the counts are partial */
 };
 
 /* Every rule, in a stable order (families in turn). */

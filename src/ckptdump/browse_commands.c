@@ -1169,7 +1169,8 @@ static void on_finding(void *arg, const struct ckpt_finding *f)
  * stay with ckptcheck --target. */
 static int cmd_check(struct browse *b, int argc, char **argv)
 {
-	struct ckpt_check_options opt = { .target = NULL };
+	/* Ctrl-C ends the pass; the session says "interrupted". */
+	struct ckpt_check_options opt = { .target = NULL, .stop = &browse_interrupted };
 	struct ckpt_check_summary sum = { 0 };
 	struct ckpt_error err;
 	struct ckpt_image *img;
@@ -1200,6 +1201,11 @@ static int cmd_check(struct browse *b, int argc, char **argv)
 	ckpt_image_close(img);
 	if (r < 0)
 		return fail(b, "check: out of memory");
+	if (sum.interrupted) {
+		fprintf(b->out, "check: stopped after %" PRIu64 " records: no verdict (%" PRIu64 " errors, %" PRIu64
+			" warnings, %" PRIu64 " infos so far)\n", sum.records, sum.errors, sum.warnings, sum.infos);
+		return 0;
+	}
 	fprintf(b->out, "%s: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " infos in %" PRIu64
 		" records%s (kernel rules: ckptcheck)\n", sum.errors ? "no-go" : "go", sum.errors,
 		sum.warnings, sum.infos, sum.records, sum.read_whole ? "" : " read before a fault");

@@ -401,7 +401,8 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 	struct ckpt_roles roles;
 	struct ckpt_record rec;
 	struct ckpt_role role;
-	int ret = 0, r;
+	int ret = 0, r = 0;
+	bool stopped = false;
 	bool want_bytes;
 
 	if (!sum)
@@ -439,7 +440,7 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		}
 	}
 	ckpt_roles_init(&roles);
-	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
+	while (!(stopped = c->opt.stop && *c->opt.stop) && (r = ckpt_image_next_record(img, &rec)) == 1) {
 		ckpt_roles_next(&roles, &rec, &role);
 		out.records++;
 		out.last_type = rec.type;
@@ -476,10 +477,16 @@ int ckpt_check_image(struct ckpt_check *c, struct ckpt_image *img, ckpt_finding_
 		if (want_bytes && rec.len > rec.avail && (r = deliver_bytes(c, img, &rec, &role, walked)) < 0)
 			break;
 	}
+	sum->records = out.records;
+	if (stopped) {
+		/* Stopped by the caller: the image's end was not seen, so no
+		 * end-of-image judgment can be made. */
+		sum->interrupted = true;
+		goto out;
+	}
 	out.failed = r < 0;
 	out.err = out.failed ? ckpt_image_error(img) : NULL;
 	out.end = ckpt_image_end(img);
-	sum->records = out.records;
 	sum->read_whole = !out.failed;
 	if (c->builder) {
 		c->model = ckpt_model_builder_finish(c->builder, out.failed);

@@ -137,6 +137,29 @@ START_TEST(test_browse_interrupted)
 }
 END_TEST
 
+/* Ctrl-C during `check` ends the pass without a verdict; a later check
+ * runs whole. */
+START_TEST(test_browse_check_interrupted)
+{
+	struct session s;
+
+	session_open(&s, "rev6-ext.ckpt");
+	s.b.out = open_memstream(&s.out, &s.out_len);
+	s.b.err = open_memstream(&s.err, &s.err_len);
+	ck_assert(s.b.out && s.b.err);
+	browse_interrupted = 1;
+	ck_assert_int_eq(browse_run_command(&s.b, "check"), 0);
+	browse_interrupted = 0;
+	fclose(s.b.out);
+	fclose(s.b.err);
+	ck_assert_msg(strstr(s.out, "check: stopped after 0 records: no verdict") != NULL, "%s", s.out);
+	ck_assert_ptr_null(strstr(s.out, "go"));
+	ck_assert_int_eq(session_run(&s, "check"), 0);
+	ck_assert_msg(strncmp(s.out, "go: 0 errors", 12) == 0, "%s", s.out);
+	session_close(&s);
+}
+END_TEST
+
 Suite *browse_suite(void)
 {
 	Suite *s = suite_create("browse");
@@ -146,6 +169,7 @@ Suite *browse_suite(void)
 	tcase_add_test(tc, test_browse_search_backref);
 	tcase_add_test(tc, test_browse_search_complex);
 	tcase_add_test(tc, test_browse_interrupted);
+	tcase_add_test(tc, test_browse_check_interrupted);
 	suite_add_tcase(s, tc);
 	return s;
 }

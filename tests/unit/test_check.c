@@ -1265,6 +1265,39 @@ END_TEST
 /* Every cut and every single-bit flip of the rev 6 sample with extension
  * records is rejected: an error finding or an image that does not open,
  * never a go, never a crash (the sanitizer build runs this too). */
+/* A raised stop flag ends the pass before the next record, with no
+ * verdict; a flag left at zero changes nothing. */
+START_TEST(test_check_stop)
+{
+	size_t len;
+	unsigned char *buf = read_sample("rev6-ext.ckpt", &len);
+	struct ckpt_kernel_profile p = sample_rev6_kernel();
+	volatile sig_atomic_t stop = 1;
+	struct ckpt_check_options opt = { .target = &p, .stop = &stop };
+	struct found *fd = malloc(sizeof(*fd));
+
+	check_mem(buf, len, &opt, fd);
+	ck_assert(fd->opened && fd->sum.interrupted);
+	ck_assert_uint_eq(fd->sum.records, 0);
+	ck_assert_msg(fd->n == 0, "a stopped pass judged: %s", list_found(fd));
+	ck_assert(!fd->sum.read_whole);
+	stop = 0;
+	check_mem(buf, len, &opt, fd);
+	ck_assert(!fd->sum.interrupted && fd->sum.read_whole);
+	ck_assert_uint_gt(fd->sum.records, 50);
+	ck_assert_msg(fd->n == 0, "the sample: %s", list_found(fd));
+	/* Cut in the middle: without the flag a truncation error, with it
+	 * nothing (the end was never reached). */
+	check_mem(buf, len / 2, &opt, fd);
+	ck_assert_uint_gt(fd->sum.errors, 0);
+	stop = 1;
+	check_mem(buf, len / 2, &opt, fd);
+	ck_assert_uint_eq(fd->sum.errors, 0);
+	free(fd);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_rev6_ext_exhaustive)
 {
 	size_t len;
@@ -1382,6 +1415,7 @@ Suite *check_suite(void)
 	tcase_add_test(tcc, test_rev6_bit_flips);
 	tcase_add_test(tcc, test_v17_corruption);
 	tcase_add_test(tcc, test_rev6_ext_exhaustive);
+	tcase_add_test(tcc, test_check_stop);
 	suite_add_tcase(s, tcc);
 	return s;
 }
