@@ -74,27 +74,26 @@ fi
 check_released "SIGTERM mid-file: the tree runs on" "$pat_pid"
 
 # A full file system: ENOSPC removes the temporary file, exit 2.
-if [ "$(id -u)" = 0 ] && mkdir "$tmp/small" && mount -t tmpfs -o size=1m ckpt-test "$tmp/small" 2>/dev/null; then
+# enospc_case SIZE WHAT: ckpt into a fresh tmpfs of SIZE.
+enospc_case() {
+	mount -t tmpfs -o "size=$1" ckpt-test "$tmp/small" || { fail "$2: mounting a $1 tmpfs"; return; }
 	small_mount=$tmp/small
 	run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/small/img.ckpt" "$pat_pid"
-	check_eq "ENOSPC: exit status 2" 2 "$rc"
+	check_eq "$2: exit status 2" 2 "$rc"
 	# The output's name and the reason, once: no pid prefix, nor twice.
-	check_eq "ENOSPC: one exact line names the output and why" \
+	check_eq "$2: one exact line names the output and why" \
 		"ckpt: error writing $tmp/small/img.ckpt: No space left on device" "$(cat "$tmp/e")"
-	check_eq "ENOSPC: no image and no temporary file" "" "$(ls -A "$tmp/small")"
-	check_released "ENOSPC: the tree runs on" "$pat_pid"
-	umount "$tmp/small"
-	# 24 MiB: the disk fills after a few 4 MiB batches, while the page
-	# writer threads hold them.
-	mount -t tmpfs -o size=24m ckpt-test "$tmp/small"
-	run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/small/img.ckpt" "$pat_pid"
-	check_eq "ENOSPC in the page writers: exit status 2" 2 "$rc"
-	check_eq "ENOSPC in the page writers: one exact line" \
-		"ckpt: error writing $tmp/small/img.ckpt: No space left on device" "$(cat "$tmp/e")"
-	check_eq "ENOSPC in the page writers: no image and no temporary file" "" "$(ls -A "$tmp/small")"
-	check_released "ENOSPC in the page writers: the tree runs on" "$pat_pid"
+	check_eq "$2: no image and no temporary file" "" "$(ls -A "$tmp/small")"
+	check_released "$2: the tree runs on" "$pat_pid"
 	umount "$tmp/small"
 	small_mount=""
+}
+if [ "$(id -u)" = 0 ] && mkdir "$tmp/small" && mount -t tmpfs -o size=1m ckpt-test "$tmp/small" 2>/dev/null; then
+	umount "$tmp/small"
+	enospc_case 1m "ENOSPC"
+	# 24 MiB: the disk fills after a few 4 MiB batches, while the page
+	# writer threads hold them.
+	enospc_case 24m "ENOSPC in the page writers"
 else
 	pass "# SKIP ENOSPC: mounting a tmpfs needs root"
 fi
