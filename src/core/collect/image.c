@@ -723,7 +723,7 @@ static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t
 		ckpt_emit_set(e, "vm_end", v->end);
 		ckpt_emit_set(e, "vm_page_prot", page_prot_of(v));
 		ckpt_emit_set(e, "vm_flags", vm_flags_of(flags_field, v->vmflags));
-		ckpt_emit_set(e, "vm_pgoff", v->offset / 4096);
+		ckpt_emit_set(e, "vm_pgoff", v->offset / CKPT_PAGE_SIZE);
 		ckpt_emit_put(e);
 		if (pages && vma_has_contents(v, k)) {
 			/* Nothing resident: only the end marker. */

@@ -39,10 +39,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ckpt/decode.h"
 #include "ckpt/ext.h"
 #include "collect_impl.h"
 
-#define PAGE_SIZE_BYTES	4096u
 /* 4 MiB of page data per PGARR: large enough that the per-record and
  * per-syscall costs vanish, small enough to keep memory flat. */
 #define BATCH_PAGES	1024u
@@ -144,12 +144,12 @@ static int read_pages(struct page_lane *l, uint8_t *dst)
 		while (i < n && niov < MAX_IOV) {
 			size_t run = 1;
 
-			while (i + run < n && addrs[i + run] == addrs[i] + run * PAGE_SIZE_BYTES)
+			while (i + run < n && addrs[i + run] == addrs[i] + run * CKPT_PAGE_SIZE)
 				run++;
-			remote[niov] = (struct iovec){ (void *)(uintptr_t)addrs[i], run * PAGE_SIZE_BYTES };
-			local[niov] = (struct iovec){ dst + (i - first) * PAGE_SIZE_BYTES, run * PAGE_SIZE_BYTES };
+			remote[niov] = (struct iovec){ (void *)(uintptr_t)addrs[i], run * CKPT_PAGE_SIZE };
+			local[niov] = (struct iovec){ dst + (i - first) * CKPT_PAGE_SIZE, run * CKPT_PAGE_SIZE };
 			niov++;
-			bytes += run * PAGE_SIZE_BYTES;
+			bytes += run * CKPT_PAGE_SIZE;
 			i += run;
 		}
 		ssize_t got = process_vm_readv(l->p->pid, local, niov, remote, niov, 0);
@@ -159,8 +159,8 @@ static int read_pages(struct page_lane *l, uint8_t *dst)
 		/* Whatever did not come through (an unreadable mapping, a
 		 * partial transfer) is read page by page through /proc/PID/mem. */
 		if ((size_t)got < bytes) {
-			for (size_t k = first + (size_t)got / PAGE_SIZE_BYTES; k < i; k++) {
-				if (read_via_mem(l, dst + (k - first) * PAGE_SIZE_BYTES, addrs[k], PAGE_SIZE_BYTES) < 0) {
+			for (size_t k = first + (size_t)got / CKPT_PAGE_SIZE; k < i; k++) {
+				if (read_via_mem(l, dst + (k - first) * CKPT_PAGE_SIZE, addrs[k], CKPT_PAGE_SIZE) < 0) {
 					lane_fail(l->p, LANE_READ, errno, addrs[k]);
 					return -1;
 				}
@@ -195,7 +195,7 @@ static void lane_run(struct page_lane *l)
 {
 	struct ckpt_pages *p = l->p;
 	struct ckpt_emit *e = p->e;
-	size_t len = 8 + l->n * (8 + PAGE_SIZE_BYTES);
+	size_t hdr = e->s->hdr_len, len = hdr + l->n * (8 + CKPT_PAGE_SIZE);
 	struct ckpt_rbuf one, *b = NULL;
 	uint64_t digest = 0;
 	bool ok;
@@ -217,8 +217,8 @@ static void lane_run(struct page_lane *l)
 	if (ok) {
 		/* The pages layout: n little-endian addresses, then n pages. */
 		for (size_t i = 0; i < l->n; i++)
-			ckpt_le_store(b->data + 8 + 8 * i, 8, l->addrs[i]);
-		ok = read_pages(l, b->data + 8 + 8 * l->n) == 0;
+			ckpt_le_store(b->data + hdr + 8 * i, 8, l->addrs[i]);
+		ok = read_pages(l, b->data + hdr + 8 * l->n) == 0;
 		/* The writer's digest pointer is set before the first record. */
 		if (ok && e->w.digests)
 			digest = ckpt_digest(b->data, b->len);
@@ -445,12 +445,12 @@ static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 	struct ckpt_emit *e = p->e;
 
 	for (uint64_t at = start; at < end;) {
-		size_t want = (size_t)((end - at) / PAGE_SIZE_BYTES);
+		size_t want = (size_t)((end - at) / CKPT_PAGE_SIZE);
 
 		if (want > PAGEMAP_CHUNK)
 			want = PAGEMAP_CHUNK;
 		ssize_t r = pread(p->pagemap_fd, p->pm, want * sizeof(*p->pm),
-				  (off_t)(at / PAGE_SIZE_BYTES * sizeof(*p->pm)));
+				  (off_t)(at / CKPT_PAGE_SIZE * sizeof(*p->pm)));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -462,11 +462,11 @@ static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 		for (size_t i = 0; i < got; i++) {
 			if (!(p->pm[i] & (PM_PRESENT | PM_SWAPPED)))
 				continue;
-			p->addrs[p->n++] = at + i * PAGE_SIZE_BYTES;
+			p->addrs[p->n++] = at + i * CKPT_PAGE_SIZE;
 			if (p->n == BATCH_PAGES && flush(p) < 0)
 				return -1;
 		}
-		at += got * PAGE_SIZE_BYTES;
+		at += got * CKPT_PAGE_SIZE;
 	}
 	return flush(p);
 }
