@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "ckpt/schema.h"
-#include "table.h"
+#include "schema/table.h"
 
 static const struct ckpt_schema *const all_schemas[] = {
 	&ckpt_schema_v17, &ckpt_schema_rev6, &ckpt_schema_linuxcr,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 int ckpt_emit_fail(struct ckpt_emit *e, const char *fmt, ...)
 {

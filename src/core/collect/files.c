@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 #define FMODE_READ	0x1
 #define FMODE_WRITE	0x2

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 #ifndef __WALL
 #define __WALL 0x40000000

@@ -25,7 +25,7 @@
 #include <linux/kcmp.h>
 
 #include "ckpt/kernel.h"
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 
 /* --- header ---------------------------------------------------------------- */

@@ -41,7 +41,7 @@
 
 #include "ckpt/decode.h"
 #include "ckpt/ext.h"
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 /* 4 MiB of page data per PGARR: large enough that the per-record and
  * per-syscall costs vanish, small enough to keep memory flat. */

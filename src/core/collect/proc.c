@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 char *ckpt_proc_read(const char *path, size_t *len)
 {

@@ -23,8 +23,8 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
-#include "../table.h"
-#include "collect_impl.h"
+#include "schema/table.h"
+#include "collect/collect_impl.h"
 
 #ifndef PTRACE_PEEKSIGINFO
 #define PTRACE_PEEKSIGINFO 0x4209

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 static void copy_uts(struct ckpt_uts *u, const struct utsname *n)
 {

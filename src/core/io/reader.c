@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "ckpt/image.h"
-#include "source.h"
-#include "table.h"
+#include "io/source.h"
+#include "schema/table.h"
 
 #define TYPE_CACHE 1024
 

@@ -6,7 +6,7 @@
  * new meaning by a later kernel, the meaning of the image's kernel wins,
  * because that is the kernel that wrote the value.
  */
-#include "names.h"
+#include "schema/names.h"
 #include "ckpt/ext.h"
 
 #define NAMES(w, a)	{ .what = (w), .names = (a), .count = CKPT_ARRAY_LEN(a) }

@@ -2,7 +2,7 @@
 #include <endian.h>
 #include <string.h>
 
-#include "table.h"
+#include "schema/table.h"
 
 static const struct ckpt_schema *const all_schemas[] = {
 	&ckpt_schema_v17, &ckpt_schema_rev6, &ckpt_schema_linuxcr,

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_impl.h"
+#include "check/check_impl.h"
 
 /* The families, in the order their rules are listed and run. */
 static const struct check_module *const modules[] = {

@@ -4,7 +4,7 @@
 
 #include "ckpt/format.h"
 
-#include "view.h"
+#include "view/view.h"
 
 struct ckpt_view {
 	const struct view_ops *ops;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff_impl.h"
+#include "diff/diff_impl.h"
 
 static int cmp_keyed(const void *x, const void *y)
 {

@@ -8,7 +8,7 @@
 
 #include "ckpt/decode.h"
 #include "ckpt/format.h"
-#include "table.h"
+#include "schema/table.h"
 
 void ckpt_roles_init(struct ckpt_roles *r)
 {

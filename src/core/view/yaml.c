@@ -5,7 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "view.h"
+#include "view/view.h"
 
 struct yaml_view {
 	FILE *out;

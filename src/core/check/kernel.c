@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check_impl.h"
+#include "check/check_impl.h"
 
 #define ALL	CKPT_DIALECTS_ALL
 #define CR	(CKPT_DIALECT_BIT(CKPT_DIALECT_V17) | CKPT_DIALECT_BIT(CKPT_DIALECT_REV6))

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "ckpt/decode.h"
-#include "diff_impl.h"
+#include "diff/diff_impl.h"
 
 #define CHUNK_PAGES	256u	/* 1 MiB of each side at a time */
 

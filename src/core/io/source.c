@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ckpt/image.h"
-#include "source.h"
+#include "io/source.h"
 
 #define MAP_WINDOW	(32u << 20)
 #define STREAM_MIN_CAP	(64u << 10)

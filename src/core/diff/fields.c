@@ -14,7 +14,7 @@
 
 #include "ckpt/decode.h"
 #include "ckpt/format.h"
-#include "diff_impl.h"
+#include "diff/diff_impl.h"
 
 #define VALUE_MAX 2048
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ckpt/decode.h"
-#include "diff_impl.h"
+#include "diff/diff_impl.h"
 
 /* -- tasks ---------------------------------------------------------------- */
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ckpt/format.h"
-#include "view.h"
+#include "view/view.h"
 
 static json_t *hex_string(const uint8_t *p, size_t n)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_impl.h"
+#include "check/check_impl.h"
 #include "ckpt/ext.h"
 
 #define REV6	CKPT_DIALECT_BIT(CKPT_DIALECT_REV6)

@@ -3,7 +3,7 @@
 #define CKPT_TABLE_H
 
 #include "ckpt/schema.h"
-#include "names.h"
+#include "schema/names.h"
 
 #define F_U(n, off, w)		{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_UINT }
 #define F_I(n, off, w)		{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_INT }

@@ -1,6 +1,6 @@
 /* Dialect 1: linux-cr RFC v17 (header rev 1).  Records are framed by
  * { u32 type; u32 len } with len counting the frame, and are not padded. */
-#include "table.h"
+#include "schema/table.h"
 
 enum {
 	V17_HEADER = 1, V17_BUFFER = 2, V17_STRING = 3,

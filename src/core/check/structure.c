@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check_impl.h"
+#include "check/check_impl.h"
 #include "ckpt/format.h"
 
 #define ALL	CKPT_DIALECTS_ALL

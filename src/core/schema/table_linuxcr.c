@@ -9,7 +9,7 @@
  * image version 1 but renumbered every type, so an image's numbers cannot
  * tell the two apart and only the first is described here.
  */
-#include "table.h"
+#include "schema/table.h"
 
 enum {
 	LCR_UTS_NS = 1, LCR_CRED = 2,

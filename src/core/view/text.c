@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ckpt/format.h"
-#include "view.h"
+#include "view/view.h"
 
 #define LINE_MAX_LEN 4096
 

@@ -5,7 +5,7 @@
  * are listed so that a check can insist they are zero and so that the
  * fields of a fixed record account for each of its bytes.
  */
-#include "table.h"
+#include "schema/table.h"
 #include "ckpt/ext.h"
 
 enum {

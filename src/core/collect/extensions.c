@@ -28,7 +28,7 @@
 #include <linux/kcmp.h>
 
 #include "ckpt/ext.h"
-#include "collect_impl.h"
+#include "collect/collect_impl.h"
 
 static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ckpt/schema.h"
-#include "diff_impl.h"
+#include "diff/diff_impl.h"
 
 /* The private range of ckpttools extension records (rev 6 only). */
 #define EXT_FIRST	20001u
