@@ -41,103 +41,8 @@ struct ckpt_tree {
  * (live) thread or NULL, and *n_live how many of its threads are live. */
 bool ckpt_tree_group(const struct ckpt_tree *t, pid_t tgid, const struct ckpt_thread **live, uint32_t *n_live);
 
-/* --- proc.c: /proc readers ------------------------------------------------ */
-
-/* The whole of a (small) /proc file, NUL-terminated; NULL with errno. */
-char *ckpt_proc_read(const char *path, size_t *len);
-char *ckpt_proc_readf(size_t *len, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* /proc/PID/stat, split after the comm (which may hold spaces). */
-struct ckpt_proc_stat {
-	char comm[17];
-	char state;
-	long long f[53];	/* f[n] is field n of proc(5) (1-based); 0 if absent */
-};
-int ckpt_proc_stat(pid_t tgid, pid_t tid, struct ckpt_proc_stat *st);
-
-/* The credentials /proc/PID/task/TID/status shows. */
-struct ckpt_proc_creds {
-	uint32_t uid[4], gid[4];	/* real, effective, saved, fs */
-	uint32_t *groups;
-	size_t n_groups;
-	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd;
-	int nspid_depth;		/* pid-namespace depth: NSpid entries - 1 */
-	pid_t nspid[32];
-	pid_t tracer;			/* TracerPid */
-};
-int ckpt_proc_creds(pid_t tgid, pid_t tid, struct ckpt_proc_creds *c);
-void ckpt_proc_creds_free(struct ckpt_proc_creds *c);
-/* TracerPid of a task, or -1. */
-pid_t ckpt_proc_tracer(pid_t tid);
-
-/* One mapping of /proc/PID/smaps. */
-struct ckpt_proc_vma {
-	uint64_t start, end, offset;
-	unsigned prot;			/* PROT_* from the permission column */
-	bool shared;			/* 's' in the permission column */
-	unsigned dev_major, dev_minor;
-	uint64_t inode;
-	char path[4096];		/* "" for anonymous, "[heap]", "/lib/..." */
-	uint64_t rss_kb, swap_kb;
-	char vmflags[256];		/* the VmFlags line's two-letter codes */
-};
-/* All mappings; -1 with errno. */
-int ckpt_proc_smaps(pid_t pid, struct ckpt_proc_vma **out, size_t *n);
-
-/* The values of the named "Key:" lines of a thread's status, each parsed
- * in its base (SigBlk is hex, Umask octal); -1 with errno (ENOTSUP when a
- * line is missing: an older kernel). */
-int ckpt_proc_status_values(pid_t tgid, pid_t tid, const char *const *keys, const int *bases,
-			    uint64_t *values, size_t n);
-
-/* The first n resource limits {soft, hard} of /proc/PID/limits, unlimited
- * as all ones; -1 with errno. */
-int ckpt_proc_limits(pid_t pid, uint64_t (*lim)[2], size_t n);
-
-/* Inode number of /proc/PID/ns/NAME, or 0 when it cannot be read. */
-uint64_t ckpt_proc_ns_inode(pid_t tid, const char *name);
-
-/* --- uts.c ---------------------------------------------------------------- */
-
-struct ckpt_uts {
-	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
-};
-/* The uname strings as seen inside tid's uts namespace. */
-int ckpt_uts_of(pid_t tid, struct ckpt_uts *u, char *err, size_t errsize);
-
-/* --- emit.c: records through the tables ------------------------------------ */
-
-struct ckpt_emit {
-	struct ckpt_writer w;
-	const struct ckpt_schema *s;
-	struct ckpt_rbuf b;		/* the record being built */
-	int32_t next_ref;		/* next objref to hand out */
-	uint64_t records;
-	char *err;
-	size_t errsize;
-	bool failed;			/* first failure's reason is in err */
-	int write_errno;		/* errno of a failed write, else 0 */
-	const struct ckpt_collect_options *opt;
-	struct ckpt_collect_progress progress;
-};
-
-/* Each returns 0 or -1; the first failure is kept in e->err.  Building a
- * record by a wrong field name is a bug caught by the tests, but reported
- * like any other failure rather than crashing. */
-int ckpt_emit_begin(struct ckpt_emit *e, const char *type, size_t len);
-int ckpt_emit_set(struct ckpt_emit *e, const char *field, uint64_t v);
-int ckpt_emit_set_name(struct ckpt_emit *e, const char *field, const char *name);
-int ckpt_emit_set_chars(struct ckpt_emit *e, const char *field, const char *s);
-int ckpt_emit_put(struct ckpt_emit *e);
-/* A BUFFER/STRING/FILE_NAME/... of raw payload bytes. */
-int ckpt_emit_raw(struct ckpt_emit *e, const char *type, const void *p, size_t n);
-/* The same, NUL-padded to exactly n bytes (uts strings, comm). */
-int ckpt_emit_padded(struct ckpt_emit *e, const char *type, const char *s, size_t n);
-/* Hands out the next objref and writes its OBJREF record. */
-int32_t ckpt_emit_objref(struct ckpt_emit *e, const char *objtype);
-int ckpt_emit_fail(struct ckpt_emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Whether the caller asked to stop; sets the error when it did. */
-bool ckpt_emit_stopped(struct ckpt_emit *e);
+#include "collect/proc.h"
+#include "collect/emit.h"
 
 /* --- pages.c --------------------------------------------------------------- */
 
@@ -149,7 +54,7 @@ void ckpt_pages_free(struct ckpt_pages *p);
  * PGARR with nr_pages 0 that ends the vma. */
 int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end);
 
-/* --- image.c and its helpers: the state of one image being written ------- */
+/* --- the state of one image being written (image.c drives it) ----------- */
 
 #include "ckpt/kernel.h"
 #include "ckpt/schema.h"
@@ -226,6 +131,18 @@ struct shared_obj *ckpt_shared_add(struct collect *c, uint32_t objtype, int32_t 
  * 0) object tid shares with a task seen before, by kcmp(2); NULL if none. */
 const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objtype, pid_t tid, int fd);
 
+/* --- the parts of an image, each written by its own file ----------------- */
+
+/* tree.c: PIDS and TREE (every pid object the tasks refer to). */
+int ckpt_write_tree(struct collect *c);
+/* creds.c, namespaces.c, mm.c: a live thread's CRED, NS and MM objects
+ * (written the first time); the objref, or -1 on failure. */
+int32_t ckpt_cred_ref(struct collect *c, const struct ckpt_thread *th);
+int32_t ckpt_ns_ref(struct collect *c, const struct ckpt_thread *th);
+int32_t ckpt_mm_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
+/* tasks.c: one thread's TASK and everything after it. */
+int ckpt_write_task(struct collect *c, const struct ckpt_thread *th);
+
 /* --- files.c: descriptor tables, open files, fs ---------------------------- */
 
 /* The FILE_TABLE / FS objects of a live thread (written the first time);
@@ -233,7 +150,7 @@ const struct shared_obj *ckpt_shared_kcmp(const struct collect *c, uint32_t objt
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
 
-/* --- ext.c: the extension records ckpttools adds -------------------------- */
+/* --- extensions.c: the extension records ckpttools adds -------------------------- */
 
 /* EXT_PRODUCER, then EXT_USERS with the users of every shared object seen
  * system-wide now (docs/extensions.md). */
