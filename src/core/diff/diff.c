@@ -4,7 +4,7 @@
  * Matching is what this file knows: tasks by pid or tree place, an object
  * pair through the fields that name it (compared once; reached again with
  * another partner, its sharing differs), VMAs by start or by file and
- * offset, descriptors by number.  Comparing records is diff_fields.c's,
+ * offset, descriptors by number.  Comparing records is fields.c's,
  * pages diff_pages.c's. */
 #include <inttypes.h>
 #include <stdio.h>

@@ -69,23 +69,28 @@ struct diff {
 bool idx_push(struct idx_list *l, uint64_t v);
 void idx_free(struct idx_list *l);
 
-/* diff_own.c */
+/* groups.c: which records belong to which task or object. */
 bool groups_build(struct side *s);
 void groups_free(struct side *s);
 /* The index in the model of the (first) object with that objref, or -1. */
 long object_index(const struct side *s, int32_t objref);
 
-/* diff_fields.c */
+/* items.c: items handed to the caller. */
+/* Hands an item to the caller unless the options filter it. */
+void emit(struct diff *d, struct ckpt_diff_item *it);
+void emit_text_change(struct diff *d, const char *object, const char *type, const char *field,
+		      const char *a, const char *b);
+void emit_presence(struct diff *d, enum ckpt_diff_kind kind, const char *object, const char *type);
+/* "task.comm" style keys: lower-cased type name. */
+void lower_name(const char *name, char *out, size_t size);
+
+/* fields.c */
 /* Compares two lists of records (one object's, one task's...) by type and
  * order; OBJREF fields add pairs to d->found. */
 void compare_groups(struct diff *d, const char *label, const struct idx_list *la,
 		    const struct idx_list *lb, bool header);
-/* Hands an item to the caller unless the options filter it. */
-void emit(struct diff *d, struct ckpt_diff_item *it);
-/* "task.comm" style keys: lower-cased type name. */
-void lower_name(const char *name, char *out, size_t size);
 
-/* diff_pair.c */
+/* pair.c: pairing items of two lists by key. */
 struct keyed {
 	char key[96];
 	size_t pos;		/* the item's place in its list */
@@ -97,11 +102,8 @@ struct keyed {
  * receive each item's rank.  Reorders ka and kb. */
 void pair_keys(struct keyed *ka, size_t na, struct keyed *kb, size_t nb, long *match,
 	       size_t *ord_a, size_t *ord_b);
-void emit_text_change(struct diff *d, const char *object, const char *type, const char *field,
-		      const char *a, const char *b);
-void emit_presence(struct diff *d, enum ckpt_diff_kind kind, const char *object, const char *type);
 
-/* diff_pages.c */
+/* contents.c: page contents compared per VMA. */
 void compare_pages(struct diff *d, const char *label, const struct ckpt_model_vma *va,
 		   const struct ckpt_model_mm *ma, const struct ckpt_model_vma *vb,
 		   const struct ckpt_model_mm *mb);
