@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ckpt/image.h"
 #include "io/source.h"
 
 #define MAP_WINDOW	(32u << 20)
