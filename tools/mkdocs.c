@@ -563,7 +563,11 @@ static int do_file(const char *dir, const char *file, const struct block *blocks
 			char name[96];
 			struct text t = { 0 };
 
-			if (i > 0 && strcmp(rules[i - 1]->family, rules[i]->family) == 0)
+			bool seen = false;
+
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = strcmp(rules[k]->family, rules[i]->family) == 0;
+			if (seen)
 				continue;
 			snprintf(name, sizeof(name), "rules-%s", rules[i]->family);
 			gen_rules(&t, rules[i]->family);
