@@ -42,4 +42,17 @@ for name in $("$CKPTDUMP" --list-types | awk '/^[[:space:]]/ && NF >= 2 { print 
 	grep -qw -- "$name" "$top_srcdir/completion/ckptdump" || fail "type $name completes"
 done
 pass "every type of --list-types is in the ckptdump completion"
+
+# Every man page's SEE ALSO names every other page of the toolkit.
+pages=$(cd "$top_srcdir/man" && ls)
+for page in $pages; do
+	missing=""
+	see=$(sed -n '/^\.SH SEE ALSO/,/^\.SH /p' "$top_srcdir/man/$page")
+	for other in $pages; do
+		[ "$other" = "$page" ] && continue
+		name=${other%.*} sect=${other##*.}
+		grep -qF -- ".BR ${name//-/\\-} ($sect)" <<<"$see" || missing="$missing $other"
+	done
+	check_eq "$page: SEE ALSO names the whole toolkit" "" "$missing"
+done
 done_testing
