@@ -32,7 +32,6 @@ struct ctx {
 	const char *object;
 	char type[48];			/* lower-case type of the record (or parent) */
 	bool header;
-	bool header_fields;		/* HEADER / HEADER_ARCH: restart checks them */
 	const struct ckpt_rtype *rt_a, *rt_b;
 	struct rside *ra, *rb;
 };
@@ -58,8 +57,7 @@ static void field_item(struct ctx *c, const char *shown, const char *keyfield,
 		.a = { .field = ba ? fa : NULL, .base = ba, .absent = !ba, .text = ta },
 		.b = { .field = bb ? fb : NULL, .base = bb, .absent = !bb, .text = tb },
 		.header = c->header,
-		.blocks_restore = c->header_fields && fa->kind != CKPT_K_CHARS &&
-				  strcmp(fa->name, "time") != 0,
+		.blocks_restore = fa->restart_checked || fb->restart_checked,
 	};
 	emit(c->d, &it);
 }
@@ -419,8 +417,6 @@ static void compare_pair(struct diff *d, const char *object, bool header,
 	}
 	c.rt_a = ma->rt;
 	c.rt_b = mb->rt;
-	c.header_fields = header && ma->rt && (strcmp(ma->rt->name, "HEADER") == 0 ||
-					       strcmp(ma->rt->name, "HEADER_ARCH") == 0);
 	if (ma->rt && mb->rt && (ma->rt->n_fields || mb->rt->n_fields))
 		compare_fields(&c, ma->rt->fields, ma->rt->n_fields, mb->rt->fields, mb->rt->n_fields,
 			       ra.rec.data, ra.rec.avail, rb.rec.data, rb.rec.avail, "", "");

@@ -24,6 +24,15 @@
 /* A fixed-width signature that is not a C string (no terminating NUL). */
 #define F_SIGNATURE(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_CHARS, \
 				  .no_nul = true }
+/* Fields restart compares with the running kernel (restart_checked). */
+#define F_U_CHECKED(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_UINT, \
+				  .restart_checked = true }
+#define F_X_CHECKED(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_HEX, \
+				  .restart_checked = true }
+#define F_ENUM_CHECKED(n, off, w, nm) { .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_ENUM, \
+				  .names = &(nm), .restart_checked = true }
+#define F_FLAGS_CHECKED(n, off, w, nm) { .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_FLAGS, \
+				  .names = &(nm), .restart_checked = true }
 #define F_TIME(n, off)		{ .name = (n), .offset = (off), .width = 8, .kind = CKPT_K_TIME }
 /* An array of structs: fixed count (cnt > 0), counted by a sibling field
  * (cf != NULL), or filling the rest of the record (neither). */

@@ -17,9 +17,9 @@ enum {
 
 static const struct ckpt_field lcr_header_fields[] = {
 	F_SIGNATURE("signature", 0, 8),
-	F_U("image_version", 8, 8),
+	F_U_CHECKED("image_version", 8, 8),
 	F_CHARS("uts_release", 16, 64),
-	F_ENUM("arch", 80, 4, ckpt_names_lcr_arch),
+	F_ENUM_CHECKED("arch", 80, 4, ckpt_names_lcr_arch),
 };
 
 /* Not framed, so it has no type number of its own. */

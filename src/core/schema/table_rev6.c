@@ -57,28 +57,28 @@ enum {
 /* -- image framing ------------------------------------------------------- */
 
 static const struct ckpt_field r6_header_fields[] = {
-	F_X("magic", 8, 8),
-	F_ENUM("arch_id", 16, 2, ckpt_names_arch),
-	F_U("major", 18, 2),
-	F_U("minor", 20, 2),
-	F_U("patch", 22, 2),
-	F_U("rev", 24, 2),
+	F_X_CHECKED("magic", 8, 8),
+	F_ENUM_CHECKED("arch_id", 16, 2, ckpt_names_arch),
+	F_U_CHECKED("major", 18, 2),
+	F_U_CHECKED("minor", 20, 2),
+	F_U_CHECKED("patch", 22, 2),
+	F_U_CHECKED("rev", 24, 2),
 	F_PAD("pad", 26, 6),
 	/* The kernel constants restart compares with its own. */
-	F_U("task_comm_len", 32, 2),
-	F_U("at_vector_size", 34, 2),
-	F_U("signal_nsig", 36, 2),
-	F_U("uts_sysname_len", 38, 2),
-	F_U("uts_nodename_len", 40, 2),
-	F_U("uts_release_len", 42, 2),
-	F_U("uts_version_len", 44, 2),
-	F_U("uts_machine_len", 46, 2),
-	F_U("uts_domainname_len", 48, 2),
-	F_U("rlimit_nlimits", 50, 2),
-	F_U("n_tty_buf_size", 52, 2),
-	F_U("tty_termios_nccs", 54, 2),
+	F_U_CHECKED("task_comm_len", 32, 2),
+	F_U_CHECKED("at_vector_size", 34, 2),
+	F_U_CHECKED("signal_nsig", 36, 2),
+	F_U_CHECKED("uts_sysname_len", 38, 2),
+	F_U_CHECKED("uts_nodename_len", 40, 2),
+	F_U_CHECKED("uts_release_len", 42, 2),
+	F_U_CHECKED("uts_version_len", 44, 2),
+	F_U_CHECKED("uts_machine_len", 46, 2),
+	F_U_CHECKED("uts_domainname_len", 48, 2),
+	F_U_CHECKED("rlimit_nlimits", 50, 2),
+	F_U_CHECKED("n_tty_buf_size", 52, 2),
+	F_U_CHECKED("tty_termios_nccs", 54, 2),
 	F_TIME("time", 56),
-	F_FLAGS("uflags", 64, 8, ckpt_names_uflags),
+	F_FLAGS_CHECKED("uflags", 64, 8, ckpt_names_uflags),
 };
 
 static const struct ckpt_follow r6_header_follows[] = {
@@ -88,9 +88,9 @@ static const struct ckpt_follow r6_header_follows[] = {
 };
 
 static const struct ckpt_field r6_header_arch_fields[] = {
-	F_U("has_fxsr", 8, 2),
-	F_U("has_xsave", 10, 2),
-	F_U("xstate_size", 12, 2),
+	F_U_CHECKED("has_fxsr", 8, 2),
+	F_U_CHECKED("has_xsave", 10, 2),
+	F_U_CHECKED("xstate_size", 12, 2),
 	F_PAD("_padding", 14, 2),
 };
 

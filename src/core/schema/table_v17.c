@@ -8,19 +8,19 @@ enum {
 };
 
 static const struct ckpt_field v17_header_fields[] = {
-	F_X("magic", 8, 8),
+	F_X_CHECKED("magic", 8, 8),
 	F_PAD("_padding", 16, 2),
-	F_U("major", 18, 2),
-	F_U("minor", 20, 2),
-	F_U("patch", 22, 2),
-	F_U("rev", 24, 2),
+	F_U_CHECKED("major", 18, 2),
+	F_U_CHECKED("minor", 20, 2),
+	F_U_CHECKED("patch", 22, 2),
+	F_U_CHECKED("rev", 24, 2),
 	F_PAD("_pad0", 26, 6),
-	F_U("task_comm_len", 32, 2),
-	F_U("uts_release_len", 34, 2),
-	F_U("uts_version_len", 36, 2),
-	F_U("uts_machine_len", 38, 2),
+	F_U_CHECKED("task_comm_len", 32, 2),
+	F_U_CHECKED("uts_release_len", 34, 2),
+	F_U_CHECKED("uts_version_len", 36, 2),
+	F_U_CHECKED("uts_machine_len", 38, 2),
 	F_TIME("time", 40),
-	F_FLAGS("uflags", 48, 8, ckpt_names_uflags),
+	F_FLAGS_CHECKED("uflags", 48, 8, ckpt_names_uflags),
 };
 
 static const struct ckpt_follow v17_header_follows[] = {
