@@ -57,34 +57,34 @@ enum {
 /* -- image framing ------------------------------------------------------- */
 
 static const struct ckpt_field r6_header_fields[] = {
-	F_X("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
-	F_ENUM("arch_id", 16, 2, ckpt_names_arch,
+	F_X_CHECKED("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
+	F_ENUM_CHECKED("arch_id", 16, 2, ckpt_names_arch,
 	    "architecture that wrote the image; rev 6 images are read for X86_64 (2) only"),
-	F_U("major", 18, 2, "kernel version of the checkpointing kernel: major"),
-	F_U("minor", 20, 2, "kernel version: minor"),
-	F_U("patch", 22, 2, "kernel version: patch level"),
-	F_U("rev", 24, 2, "header revision: 6 for this dialect"),
+	F_U_CHECKED("major", 18, 2, "kernel version of the checkpointing kernel: major"),
+	F_U_CHECKED("minor", 20, 2, "kernel version: minor"),
+	F_U_CHECKED("patch", 22, 2, "kernel version: patch level"),
+	F_U_CHECKED("rev", 24, 2, "header revision: 6 for this dialect"),
 	F_PAD("pad", 26, 6, "padding to the kernel constants at @32"),
 	/* The kernel constants restart compares with its own. */
-	F_U("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
-	F_U("at_vector_size", 34, 2, "kernel constant: AT_VECTOR_SIZE, slots of the saved auxv"),
-	F_U("signal_nsig", 36, 2, "kernel constant: _NSIG, number of signals (64)"),
-	F_U("uts_sysname_len", 38, 2, "kernel constant: size of a uts sysname (65)"),
-	F_U("uts_nodename_len", 40, 2, "kernel constant: size of a uts nodename (65)"),
-	F_U("uts_release_len", 42, 2,
+	F_U_CHECKED("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
+	F_U_CHECKED("at_vector_size", 34, 2, "kernel constant: AT_VECTOR_SIZE, slots of the saved auxv"),
+	F_U_CHECKED("signal_nsig", 36, 2, "kernel constant: _NSIG, number of signals (64)"),
+	F_U_CHECKED("uts_sysname_len", 38, 2, "kernel constant: size of a uts sysname (65)"),
+	F_U_CHECKED("uts_nodename_len", 40, 2, "kernel constant: size of a uts nodename (65)"),
+	F_U_CHECKED("uts_release_len", 42, 2,
 	    "kernel constant: size of a uts release (65); the release BUFFER has this size"),
-	F_U("uts_version_len", 44, 2,
+	F_U_CHECKED("uts_version_len", 44, 2,
 	    "kernel constant: size of a uts version (65); the version BUFFER has this size"),
-	F_U("uts_machine_len", 46, 2,
+	F_U_CHECKED("uts_machine_len", 46, 2,
 	    "kernel constant: size of a uts machine (65); the machine BUFFER has this size"),
-	F_U("uts_domainname_len", 48, 2, "kernel constant: size of a uts domainname (65)"),
-	F_U("rlimit_nlimits", 50, 2,
+	F_U_CHECKED("uts_domainname_len", 48, 2, "kernel constant: size of a uts domainname (65)"),
+	F_U_CHECKED("rlimit_nlimits", 50, 2,
 	    "kernel constant: RLIM_NLIMITS, number of resource limits (16)"),
-	F_U("n_tty_buf_size", 52, 2, "kernel constant: N_TTY_BUF_SIZE (4096)"),
-	F_U("tty_termios_nccs", 54, 2,
+	F_U_CHECKED("n_tty_buf_size", 52, 2, "kernel constant: N_TTY_BUF_SIZE (4096)"),
+	F_U_CHECKED("tty_termios_nccs", 54, 2,
 	    "kernel constant: NCCS, control characters of a termios (19)"),
 	F_TIME("time", 56, "when the checkpoint was taken"),
-	F_FLAGS("uflags", 64, 8, ckpt_names_uflags,
+	F_FLAGS_CHECKED("uflags", 64, 8, ckpt_names_uflags,
 	    "flags the checkpoint was asked for: SUBTREE 0x1, NETNS 0x2"),
 };
 
@@ -95,9 +95,9 @@ static const struct ckpt_follow r6_header_follows[] = {
 };
 
 static const struct ckpt_field r6_header_arch_fields[] = {
-	F_U("has_fxsr", 8, 2, "the CPU has FXSAVE/FXRSTOR"),
-	F_U("has_xsave", 10, 2, "the CPU has XSAVE"),
-	F_U("xstate_size", 12, 2, "size of the FPU/extended state the CPU saves"),
+	F_U_CHECKED("has_fxsr", 8, 2, "the CPU has FXSAVE/FXRSTOR"),
+	F_U_CHECKED("has_xsave", 10, 2, "the CPU has XSAVE"),
+	F_U_CHECKED("xstate_size", 12, 2, "size of the FPU/extended state the CPU saves"),
 	F_PAD("_padding", 14, 2, "padding to 8 bytes"),
 };
 
