@@ -14,13 +14,18 @@ static const struct check_module *const modules[] = {
 	&check_module_kernel,
 	&check_module_objref,
 	&check_module_semantics,
+	&check_module_tasks,
+	&check_module_memory,
+	&check_module_creds,
+	&check_module_text,
 	&check_module_refcount,
+	&check_module_descriptors,
 	&check_module_integrity,
 };
 #define N_MODULES CKPT_ARRAY_LEN(modules)
 
 /* Large enough for every family's rules; a unit test proves it is. */
-#define MAX_RULES 64
+#define MAX_RULES 128
 
 static const struct ckpt_rule *registry[MAX_RULES];
 static size_t n_registry;
