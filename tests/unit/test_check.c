@@ -790,6 +790,9 @@ START_TEST(test_registry)
 		"users-external", "users-undercount", "users-entry",
 		"file-reopen", "file-peer-outside", "file-peer-unknown", "peers-entry",
 		"digest-mismatch", "digest-self", "digest-coverage", "digest-none",
+		"restore-zombie", "restore-thread", "restore-tree", "restore-cpu", "restore-file-type",
+		"restore-file-unnamed", "restore-vma-type", "restore-vma-pages", "restore-handler",
+		"restore-itimer", "restore-tty", "restore-sem-undo",
 	};
 
 	/* Every rule named here is registered (families add rules: no total
