@@ -101,6 +101,7 @@ static const struct {
 	{ CKPT_DIALECT_REV6, "ERROR", 8 },
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
+	{ CKPT_DIALECT_REV6, "EXT_PEERS", 40 },
 
 	{ CKPT_DIALECT_LINUXCR, "HEADER", 84 },
 	{ CKPT_DIALECT_LINUXCR, "UTS_NS", 392 },
@@ -741,6 +742,7 @@ static const struct {
 	{ 9001, "TAIL" }, { 9999, "ERROR" },
 	/* ckpttools extensions (docs/extensions.md) */
 	{ 20001, "EXT_PRODUCER" }, { 20002, "EXT_USERS" }, { 20003, "EXT_DIGEST" },
+	{ 20045, "EXT_PEERS" },
 };
 
 START_TEST(test_rev6_types)

@@ -38,7 +38,7 @@ enum {
 	R6_TAIL = 9001, R6_ERROR = 9999,
 
 	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
-	R6_EXT_DIGEST = CKPT_EXT_DIGEST,
+	R6_EXT_DIGEST = CKPT_EXT_DIGEST, R6_EXT_PEERS = CKPT_EXT_PEERS,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -548,6 +548,22 @@ static const struct ckpt_field r6_ext_digest_fields[] = {
 	    "one digest per covered record, in order"),
 };
 
+static const struct ckpt_field r6_ext_peers_fields[] = {
+	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the pipe, FIFO or socket FILE this record describes" },
+	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "the inode of the pipe, FIFO or socket" },
+	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for reading" },
+	{ .name = "outside_writers", .offset = 28, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for writing" },
+	{ .name = "scanned", .offset = 32, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "processes whose descriptors the producer scanned system-wide" },
+	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -678,6 +694,8 @@ static const struct ckpt_rtype r6_types[] = {
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
+	{ .type = R6_EXT_PEERS, .name = "EXT_PEERS", EXACT(CKPT_EXT_PEERS_LEN), FIELDS(r6_ext_peers_fields),
+	  .doc = "ckpttools extension: who outside the tree holds a pipe, FIFO or socket FILE's inode" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -686,7 +704,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_DIGEST,
+	.max_type = R6_EXT_PEERS,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,
