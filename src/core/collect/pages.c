@@ -4,8 +4,21 @@
  * swapped (bit 62); pages never touched are not written.  The present pages
  * are gathered in batches of up to BATCH_PAGES; each batch becomes a PGARR
  * record and a BUFFER record holding the addresses and the page contents,
- * read with one process_vm_readv(2) per batch (one iovec per run of
- * adjacent pages).
+ * read with one pread(2) of /proc/PID/mem per run of adjacent pages.
+ *
+ * Why not process_vm_readv(2): it pins the pages it reads, and pinning an
+ * anonymous page that is copy-on-write shared with another process (after
+ * fork) unshares it (kernels since 5.18): a checkpoint would turn a forked
+ * tree's shared memory into private copies, doubling it.  /proc/PID/mem
+ * reads without pinning, leaves the sharing alone, reads any protection
+ * (the tracer may: PROT_NONE and read-only pages too), and costs the same
+ * little more when each call reads a long run (docs/benchmarks.md).
+ *
+ * In a private file mapping only the pages the task has replaced with
+ * private copies differ from the file (written, relocated: RELRO, whatever
+ * the protection is now); pagemap tells them apart: present without bit
+ * 61 (file page or shared anonymous), or swapped (only private copies are
+ * swapped out of a private mapping).  Those alone are written.
  *
  * Batches go to two lanes in turn.  A lane reads its batch into its own
  * buffer, hashes it for EXT_DIGEST, then waits for its turn and writes it:
@@ -22,10 +35,7 @@
  * is, and the caller only once every handed batch is written (the end
  * marker, the next VMA).  Lanes report failures here; the caller turns
  * them into the collection's error.
- *
- * A page that process_vm_readv cannot read (a mapping without PROT_READ) is
- * read through /proc/PID/mem, which the tracer may read regardless of
- * protection. */
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -36,7 +46,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "ckpt/decode.h"
@@ -50,7 +59,7 @@
 #define PAGEMAP_CHUNK	8192u
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAPPED	(1ULL << 62)
-#define MAX_IOV		1024
+#define PM_FILE		(1ULL << 61)
 #define LANES		2u
 
 enum lane_failure { LANE_OK, LANE_NOMEM, LANE_READ, LANE_WRITE };
@@ -102,7 +111,7 @@ static void lane_fail(struct ckpt_pages *p, enum lane_failure f, int err, uint64
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Reads what process_vm_readv could not through /proc/PID/mem. */
+/* Reads [addr, addr + len) of the address space through /proc/PID/mem. */
 static int read_via_mem(struct page_lane *l, uint8_t *dst, uint64_t addr, size_t len)
 {
 	if (l->mem_fd < 0) {
@@ -130,43 +139,24 @@ static int read_via_mem(struct page_lane *l, uint8_t *dst, uint64_t addr, size_t
 	return 0;
 }
 
-/* Fills dst with the lane's n pages (ascending addresses). */
+/* Fills dst with the lane's n pages (ascending addresses): one pread per
+ * run of adjacent pages, up to a whole batch at once. */
 static int read_pages(struct page_lane *l, uint8_t *dst)
 {
-	struct iovec local[MAX_IOV], remote[MAX_IOV];
 	const uint64_t *addrs = l->addrs;
 	size_t i = 0, n = l->n;
 
 	while (i < n) {
-		size_t niov = 0, first = i;
-		size_t bytes = 0;
+		size_t run = 1;
 
-		while (i < n && niov < MAX_IOV) {
-			size_t run = 1;
-
-			while (i + run < n && addrs[i + run] == addrs[i] + run * CKPT_PAGE_SIZE)
-				run++;
-			remote[niov] = (struct iovec){ (void *)(uintptr_t)addrs[i], run * CKPT_PAGE_SIZE };
-			local[niov] = (struct iovec){ dst + (i - first) * CKPT_PAGE_SIZE, run * CKPT_PAGE_SIZE };
-			niov++;
-			bytes += run * CKPT_PAGE_SIZE;
-			i += run;
+		while (i + run < n && addrs[i + run] == addrs[i] + run * CKPT_PAGE_SIZE)
+			run++;
+		if (read_via_mem(l, dst, addrs[i], run * CKPT_PAGE_SIZE) < 0) {
+			lane_fail(l->p, LANE_READ, errno, addrs[i]);
+			return -1;
 		}
-		ssize_t got = process_vm_readv(l->p->pid, local, niov, remote, niov, 0);
-
-		if (got < 0)
-			got = 0;
-		/* Whatever did not come through (an unreadable mapping, a
-		 * partial transfer) is read page by page through /proc/PID/mem. */
-		if ((size_t)got < bytes) {
-			for (size_t k = first + (size_t)got / CKPT_PAGE_SIZE; k < i; k++) {
-				if (read_via_mem(l, dst + (k - first) * CKPT_PAGE_SIZE, addrs[k], CKPT_PAGE_SIZE) < 0) {
-					lane_fail(l->p, LANE_READ, errno, addrs[k]);
-					return -1;
-				}
-			}
-		}
-		dst += bytes;
+		dst += run * CKPT_PAGE_SIZE;
+		i += run;
 	}
 	return 0;
 }
@@ -440,7 +430,15 @@ void ckpt_pages_free(struct ckpt_pages *p)
 	free(p);
 }
 
-static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
+/* Whether the pagemap entry names a page to save. */
+static bool wanted(uint64_t pm, bool private_copies)
+{
+	if (pm & PM_SWAPPED)
+		return true;
+	return (pm & PM_PRESENT) && !(private_copies && (pm & PM_FILE));
+}
+
+static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
 {
 	struct ckpt_emit *e = p->e;
 
@@ -460,7 +458,7 @@ static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 		size_t got = (size_t)r / sizeof(*p->pm);
 
 		for (size_t i = 0; i < got; i++) {
-			if (!(p->pm[i] & (PM_PRESENT | PM_SWAPPED)))
+			if (!wanted(p->pm[i], private_copies))
 				continue;
 			p->addrs[p->n++] = at + i * CKPT_PAGE_SIZE;
 			if (p->n == BATCH_PAGES && flush(p) < 0)
@@ -471,12 +469,12 @@ static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 	return flush(p);
 }
 
-int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end)
+int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
 {
 	struct ckpt_emit *e = p->e;
 	/* Whatever happened, every lane is idle before the caller writes
 	 * again. */
-	int rc = dump_range(p, start, end);
+	int rc = dump_range(p, start, end, private_copies);
 
 	if (drain(p) < 0 || rc < 0) {
 		p->n = 0;
