@@ -135,5 +135,22 @@ run "$tmp/o" "$tmp/e" "$CKPT" --file-data-limit 2M -o "$tmp/fit.ckpt" "$fd_pid"
 check_eq "file data: at the limit it is saved" 0 "$rc"
 run "$tmp/o" "$tmp/e" "$CKPT" --file-data-limit 2x -o "$tmp/bad.ckpt" "$fd_pid"
 check_eq "file data: a bad size is a usage error" 2 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPT" --no-pages -o "$tmp/np.ckpt" "$fd_pid"
+check_eq "file data: --no-pages: exit status 0" 0 "$rc"
+run "$tmp/npfacts" "$tmp/ferr" "$IMGFACTS" "$tmp/np.ckpt"
+check_no_grep "file data: --no-pages: no contents" "^inodepages " "$tmp/npfacts"
+run "$tmp/d" "$tmp/de" "$CKPTDUMP" -t EXT_INODE "$tmp/np.ckpt"
+check_eq "file data: --no-pages: each object says so" "2" "$(grep -c 'flags .*(NO_CONTENTS)' "$tmp/d")"
+check_image "file data --no-pages" "$tmp/np.ckpt"
 check_released "file data: runs on, untraced" "$fd_pid"
+
+# ckptdiff compares the objects field by field and their contents.
+start_workload fd3 filedata 3
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/fd3.ckpt" "$fd3_pid"
+run "$tmp/df" "$tmp/dfe" "$CKPTDIFF" "$tmp/fd.ckpt" "$tmp/fit.ckpt"
+check_no_grep "ckptdiff: two images of one tree: the objects are the same" "ext_inode|contents" "$tmp/df"
+run "$tmp/df" "$tmp/dfe" "$CKPTDIFF" "$tmp/fd.ckpt" "$tmp/fd3.ckpt"
+check_eq "ckptdiff: a 2 MiB and a 3 MiB memfd differ (exit 1)" 1 "$rc"
+check_grep "ckptdiff: names the object's size" "ext_inode.size: 2097152 -> 3145728" "$tmp/df"
+check_released "ckptdiff: runs on, untraced" "$fd3_pid"
 done_testing
