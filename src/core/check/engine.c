@@ -16,6 +16,7 @@ static const struct check_module *const modules[] = {
 	&check_module_semantics,
 	&check_module_refcount,
 	&check_module_integrity,
+	&check_module_restorable,
 };
 #define N_MODULES CKPT_ARRAY_LEN(modules)
 
