@@ -134,6 +134,9 @@ mref=$(sed -n 's/^inode ref=\([0-9]*\) kind=MEMFD size=2097152 pages=1$/\1/p' "$
 check_grep "file data: the 2 MiB memfd's one written page" "^inodepages ref=$mref offset=0 count=1 fill=4d$" "$tmp/facts"
 check_grep "file data: its mapping names the object" "^vma .* type=FILE file=[0-9]+ ino=$mref$" "$tmp/facts"
 check_image "file data" "$tmp/fd.ckpt"
+"$CKPTDUMP" --json --pages "$tmp/fd.ckpt" 2>/dev/null | "$CKPTENCODE" >"$tmp/fd.re.ckpt" 2>"$tmp/ee"
+check_eq "file data: ckptdump --json --pages | ckptencode gives the image back" "0 0" "${PIPESTATUS[*]}"
+check_eq "file data: byte for byte" 0 "$(cmp -s "$tmp/fd.ckpt" "$tmp/fd.re.ckpt"; echo $?)"
 run "$tmp/o" "$tmp/e" "$CKPT" --file-data-limit 1M -o "$tmp/big.ckpt" "$fd_pid"
 check_eq "file data: over --file-data-limit: exit status 2" 2 "$rc"
 check_grep "file data: the error names the file and the limit" \
