@@ -23,7 +23,26 @@ enum ckpt_ext_type {
 	CKPT_EXT_USERS = 20002,
 	CKPT_EXT_DIGEST = 20003,
 	CKPT_EXT_PEERS = 20045,
+	/* 20030-20039: file contents a restore cannot open by path. */
+	CKPT_EXT_INODE = 20030,
+	CKPT_EXT_INODE_PAGES = 20031,
+	CKPT_EXT_FILE_INODE = 20032,
 };
+
+/* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
+ * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
+ * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
+#define CKPT_EXT_INODE_LEN		48u
+#define CKPT_EXT_INODE_PAGES_LEN	24u
+#define CKPT_EXT_INODE_PAGES_MAX	1024u	/* pages per run record, at most */
+#define CKPT_EXT_FILE_INODE_LEN		16u
+
+enum ckpt_inode_kind {
+	CKPT_INODE_SHM_ANON = 1,	/* MAP_SHARED|MAP_ANONYMOUS, shared /dev/zero */
+	CKPT_INODE_MEMFD = 2,		/* memfd_create(2) */
+	CKPT_INODE_UNLINKED = 3,	/* a file with no name left (st_nlink 0) */
+};
+#define CKPT_INODE_NO_CONTENTS		0x1u	/* flags: contents not saved (--no-pages) */
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
 #define CKPT_EXT_PRODUCER_LEN		32u

@@ -102,6 +102,9 @@ static const struct {
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
 	{ CKPT_DIALECT_REV6, "EXT_PEERS", 40 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE", 48 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE_PAGES", 24 },
+	{ CKPT_DIALECT_REV6, "EXT_FILE_INODE", 16 },
 
 	{ CKPT_DIALECT_LINUXCR, "HEADER", 84 },
 	{ CKPT_DIALECT_LINUXCR, "UTS_NS", 392 },
@@ -743,6 +746,7 @@ static const struct {
 	/* ckpttools extensions (docs/extensions.md) */
 	{ 20001, "EXT_PRODUCER" }, { 20002, "EXT_USERS" }, { 20003, "EXT_DIGEST" },
 	{ 20045, "EXT_PEERS" },
+	{ 20030, "EXT_INODE" }, { 20031, "EXT_INODE_PAGES" }, { 20032, "EXT_FILE_INODE" },
 };
 
 START_TEST(test_rev6_types)

@@ -39,6 +39,8 @@ enum {
 
 	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
 	R6_EXT_DIGEST = CKPT_EXT_DIGEST, R6_EXT_PEERS = CKPT_EXT_PEERS,
+	R6_EXT_INODE = CKPT_EXT_INODE, R6_EXT_INODE_PAGES = CKPT_EXT_INODE_PAGES,
+	R6_EXT_FILE_INODE = CKPT_EXT_FILE_INODE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -564,6 +566,61 @@ static const struct ckpt_field r6_ext_peers_fields[] = {
 	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
 };
 
+/* -- file contents a restore cannot open by path (20030-20039) ----------- */
+
+static const struct ckpt_name r6_inode_kind_list[] = {
+	{ CKPT_INODE_SHM_ANON, "SHM_ANON" }, { CKPT_INODE_MEMFD, "MEMFD" },
+	{ CKPT_INODE_UNLINKED, "UNLINKED" },
+};
+static const struct ckpt_names r6_names_inode_kind = {
+	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
+};
+static const struct ckpt_name r6_inode_flag_list[] = {
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" },
+};
+static const struct ckpt_names r6_names_inode_flags = {
+	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
+};
+
+static const struct ckpt_field r6_ext_inode_fields[] = {
+	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
+	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
+	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages)" },
+	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
+	  .doc = "st_mode of the inode: file type and permission bits" },
+	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_size in bytes: a restore creates the object this long" },
+	{ .name = "dev", .offset = 24, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "st_dev of the inode on the checkpointed host (identity only)" },
+	{ .name = "ino", .offset = 32, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_ino of the inode on the checkpointed host (identity only)" },
+	{ .name = "nr_pages", .offset = 40, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages saved in the EXT_INODE_PAGES runs that follow; every other page reads as zeros" },
+};
+
+static const struct ckpt_follow r6_ext_inode_follows[] = {
+	{ .type = R6_STRING, .role = "path", .layout = L_STRING },
+};
+
+static const struct ckpt_field r6_ext_inode_pages_fields[] = {
+	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "byte offset in the object of the run's first page (page aligned)" },
+	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages in the run, at most 1024; a BUFFER of nr_pages * 4096 bytes follows" },
+};
+
+static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
+	{ .type = R6_BUFFER, .role = "contents", .layout = { .kind = CKPT_L_BYTES },
+	  .if_nonzero = "nr_pages", .max_len = 8 + CKPT_EXT_INODE_PAGES_MAX * 4096 },
+};
+
+static const struct ckpt_field r6_ext_file_inode_fields[] = {
+	{ .name = "ino_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_INODE,
+	  .doc = "the INODE object (EXT_INODE) holding the contents of the FILE this record belongs to" },
+	{ .name = "_pad", .offset = 12, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -696,6 +753,16 @@ static const struct ckpt_rtype r6_types[] = {
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
 	{ .type = R6_EXT_PEERS, .name = "EXT_PEERS", EXACT(CKPT_EXT_PEERS_LEN), FIELDS(r6_ext_peers_fields),
 	  .doc = "ckpttools extension: who outside the tree holds a pipe, FIFO or socket FILE's inode" },
+	{ .type = R6_EXT_INODE, .name = "EXT_INODE", EXACT(CKPT_EXT_INODE_LEN),
+	  FIELDS(r6_ext_inode_fields), FOLLOWS(r6_ext_inode_follows),
+	  .doc = "ckpttools extension: an INODE object a restore cannot open by path (shared anonymous "
+		 "memory, memfd, unlinked file); a STRING with its path and its EXT_INODE_PAGES runs follow" },
+	{ .type = R6_EXT_INODE_PAGES, .name = "EXT_INODE_PAGES", EXACT(CKPT_EXT_INODE_PAGES_LEN),
+	  FIELDS(r6_ext_inode_pages_fields), FOLLOWS(r6_ext_inode_pages_follows),
+	  .doc = "ckpttools extension: a run of an INODE object's pages; a BUFFER with their bytes follows" },
+	{ .type = R6_EXT_FILE_INODE, .name = "EXT_FILE_INODE", EXACT(CKPT_EXT_FILE_INODE_LEN),
+	  FIELDS(r6_ext_file_inode_fields),
+	  .doc = "ckpttools extension: the INODE object whose contents an open FILE (memfd, unlinked) has" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
