@@ -159,9 +159,44 @@ int ckpt_write_users(struct collect *c);
 
 /* --- signals.c ------------------------------------------------------------- */
 
+#include <signal.h>
+
+/* What ckpt_write_task learns of a thread before it runs anything remotely
+ * in it: the signal it was taking when frozen, and the values only a
+ * system call made by the task itself returns. */
+#define CKPT_EXTRA_SECUREBITS	0x1u
+#define CKPT_EXTRA_SIGALTSTACK	0x2u
+#define CKPT_EXTRA_ITIMERS	0x4u
+struct ckpt_task_extra {
+	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
+	uint32_t securebits;
+	uint64_t ss_sp;
+	uint32_t ss_size, ss_flags;
+	bool delivering;		/* stopped in signal-delivery-stop: */
+	siginfo_t delivered;		/* the signal, dequeued but not yet handled */
+};
+
 int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th);
 int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th);
-/* SIGNAL_TASK and the thread's private SIGPENDING. */
-int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th);
+/* SIGNAL_TASK and the thread's private SIGPENDING, with the signal it was
+ * taking when frozen (x->delivering) among the queued ones. */
+int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+
+/* --- security.c ------------------------------------------------------------ */
+
+/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs and EXT_RSEQ. */
+int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+
+/* --- fdstate.c ------------------------------------------------------------- */
+
+/* The extension record of an eventfd, timerfd, signalfd or inotify file
+ * (nothing for other files), from its fdinfo text; written right after its
+ * FILE record. */
+int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const char *fdinfo);
+/* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
+ * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
+ * names when kcmp(KCMP_EPOLL_TFD) confirms it. */
+int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int epfd, int32_t ref,
+			   const int *fds, const int32_t *refs, size_t n);
 
 #endif

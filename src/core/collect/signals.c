@@ -94,8 +94,10 @@ int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th)
 }
 
 /* A SIGPENDING record: the pending set and every queued siginfo of the
- * thread's private queue, or of its thread group's shared one. */
-static int write_sigpending(struct collect *c, const struct ckpt_thread *th, bool shared, uint64_t set)
+ * thread's private queue, or of its thread group's shared one; extra (or
+ * NULL) is one more signal to list last, the one the thread was taking. */
+static int write_sigpending(struct collect *c, const struct ckpt_thread *th, bool shared, uint64_t set,
+			    const siginfo_t *extra)
 {
 	struct ckpt_emit *e = &c->e;
 	uint8_t (*infos)[SIGINFO_SIZE] = NULL;
@@ -120,8 +122,18 @@ static int write_sigpending(struct collect *c, const struct ckpt_thread *th, boo
 			free(infos);
 			return ckpt_emit_fail(e, "pid %d: PTRACE_PEEKSIGINFO: %s", (int)th->tid, strerror(errno));
 		}
-		if (got == 0)
+		if (got == 0) {
+			/* The kernel had dequeued it when it stopped the thread:
+			 * a restart must deliver it again, so it is pending. */
+			if (extra) {
+				memset(infos[n], 0, SIGINFO_SIZE);
+				memcpy(infos[n], extra, sizeof(*extra) < SIGINFO_SIZE ? sizeof(*extra) : SIGINFO_SIZE);
+				n++;
+				if (extra->si_signo >= 1 && extra->si_signo <= 64)
+					set |= 1ULL << (extra->si_signo - 1);
+			}
 			break;
+		}
 		n += (size_t)got;
 		if (n > most) {
 			free(infos);
@@ -191,7 +203,7 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
 	if (st.f[7] != 0 && st.f[8] > 0)
 		ckpt_emit_set(e, "tty_pgrp", (uint32_t)st.f[8]);
 	ckpt_emit_put(e);
-	write_sigpending(c, th, true, shdpnd);
+	write_sigpending(c, th, true, shdpnd, NULL);
 	return e->failed ? -1 : ref;
 }
 
@@ -204,7 +216,7 @@ int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th)
 	return write_signal(c, th);
 }
 
-int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th)
+int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	static const char *const keys[] = { "SigBlk", "SigPnd" };
 	struct ckpt_emit *e = &c->e;
@@ -215,5 +227,7 @@ int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th)
 	ckpt_emit_begin(e, "SIGNAL_TASK", 0);
 	ckpt_emit_set(e, "blocked", m[0]);
 	ckpt_emit_put(e);
-	return write_sigpending(c, th, false, m[1]);
+	/* Taken from the private or the shared queue, the signal goes back to
+	 * this thread's own: that is the thread that was to handle it. */
+	return write_sigpending(c, th, false, m[1], x->delivering ? &x->delivered : NULL);
 }

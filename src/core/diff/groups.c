@@ -18,6 +18,10 @@
 #define EXT_USERS	20002u
 #define EXT_DIGEST	20003u
 #define EXT_DIGEST_MAX	4096u
+/* Extension records of task and descriptor state: each describes what the
+ * records just before it describe (docs/extensions.md). */
+#define EXT_STATE_FIRST	20010u
+#define EXT_STATE_LAST	20029u
 
 enum owner_kind { OWN_SKIP, OWN_HEADER, OWN_LOOSE, OWN_TASK, OWN_OBJECT, OWN_SEMANTIC };
 
@@ -218,6 +222,10 @@ bool groups_build(struct side *s)
 			 * know yet (EXT_PRODUCER's) stay with it */
 			o = ext_owner;
 			ext_string = true;
+		} else if (r->type >= EXT_STATE_FIRST && r->type <= EXT_STATE_LAST && i > 0 && is_ext(m, r)) {
+			/* after a FILE_TABLE's descriptors (an epoll's items): the table */
+			o = own[i - 1].kind == OWN_SEMANTIC && last_ft >= 0 ? (struct owner){ OWN_OBJECT, (size_t)last_ft }
+									    : own[i - 1];
 		} else if (is_ext(m, r)) {
 			if (r->type == EXT_DIGEST || named(r, "EXT_DIGEST"))
 				harvest_digests(s, i);

@@ -39,6 +39,9 @@ enum {
 
 	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
 	R6_EXT_DIGEST = CKPT_EXT_DIGEST,
+	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
+	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
+	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -507,6 +510,121 @@ static const struct ckpt_field r6_ext_digest_fields[] = {
 	F_ARRAY("digests", 32, r6_ext_digest_entry_fields, 8, 0, "count", NULL),
 };
 
+/* Kernel state of tasks and descriptors the format has no record for
+ * (20010-20029; docs/extensions.md "Task and descriptor state"). */
+#define XF(n, off, w, k, d)	{ .name = (n), .offset = (off), .width = (w), .kind = (k), .doc = (d) }
+#define XFN(n, off, w, k, nm, d) \
+	{ .name = (n), .offset = (off), .width = (w), .kind = (k), .names = &(nm), .doc = (d) }
+#define XREF(n, off, ot, d) \
+	{ .name = (n), .offset = (off), .width = 4, .kind = CKPT_K_OBJREF, .objtype = (ot), .doc = (d) }
+#define XPAD(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_PAD }
+
+static const struct ckpt_field r6_ext_task_security_fields[] = {
+	XF("valid", 8, 4, CKPT_K_HEX, "which values were collected: 0x1 securebits, 0x2 sigaltstack, 0x4 itimers "
+	   "(the ones needing a remote system call); the others always are"),
+	XF("no_new_privs", 12, 4, CKPT_K_UINT, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
+	XFN("seccomp_mode", 16, 4, CKPT_K_ENUM, ckpt_names_seccomp_mode,
+	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
+	XF("seccomp_filters", 20, 4, CKPT_K_UINT,
+	   "filters attached (Seccomp_filters); as many EXT_SECCOMP_FILTER records follow"),
+	XFN("cap_ambient", 24, 8, CKPT_K_FLAGS, ckpt_names_cap, "ambient capability set (CapAmb)"),
+	XF("personality", 32, 4, CKPT_K_HEX, "personality(2) value (/proc/PID/personality)"),
+	XFN("securebits", 36, 4, CKPT_K_FLAGS, ckpt_names_securebits,
+	    "prctl(PR_GET_SECUREBITS) made by the task; valid bit 0x1"),
+};
+
+static const struct ckpt_field r6_bpf_insn_fields[] = {
+	XF("code", 0, 2, CKPT_K_HEX, "BPF opcode"),
+	XF("jt", 2, 1, CKPT_K_UINT, "jump if true"),
+	XF("jf", 3, 1, CKPT_K_UINT, "jump if false"),
+	XF("k", 4, 4, CKPT_K_HEX, "operand"),
+};
+
+#define R6_BPF_MAXINSNS	4096u
+
+static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
+	XF("index", 8, 4, CKPT_K_UINT, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	XF("nr_insns", 12, 4, CKPT_K_UINT, "instructions in the classic BPF program"),
+	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL),
+};
+
+static const struct ckpt_field r6_ext_rseq_fields[] = {
+	XF("rseq_abi_pointer", 8, 8, CKPT_K_HEX, "address of the registered struct rseq; 0 when none"),
+	XF("rseq_abi_size", 16, 4, CKPT_K_UINT, "the length registered"),
+	XF("signature", 20, 4, CKPT_K_HEX, "the abort signature registered"),
+	XF("flags", 24, 4, CKPT_K_HEX, "the registration flags"),
+	XPAD("_pad", 28, 4),
+};
+
+static const struct ckpt_field r6_ext_eventfd_fields[] = {
+	XREF("file_objref", 8, CKPT_OBJ_FILE, "the eventfd's open file (its FILE record precedes)"),
+	XF("semaphore", 12, 4, CKPT_K_UINT, "1 when created with EFD_SEMAPHORE (eventfd-semaphore of fdinfo)"),
+	XF("count", 16, 8, CKPT_K_UINT, "the counter (eventfd-count of fdinfo)"),
+};
+
+static const struct ckpt_field r6_ext_timerfd_fields[] = {
+	XREF("file_objref", 8, CKPT_OBJ_FILE, "the timerfd's open file (its FILE record precedes)"),
+	XF("clockid", 12, 4, CKPT_K_UINT, "the clock it was created on (0 REALTIME, 1 MONOTONIC, 7 BOOTTIME, ...)"),
+	XF("ticks", 16, 8, CKPT_K_UINT, "expirations not read yet"),
+	XF("settime_flags", 24, 4, CKPT_K_HEX, "timerfd_settime flags (1 ABSTIME, 2 CANCEL_ON_SET)"),
+	XPAD("_pad", 28, 4),
+	XF("value_sec", 32, 8, CKPT_K_UINT, "time to the next expiration, seconds (0 and 0: disarmed)"),
+	XF("value_nsec", 40, 8, CKPT_K_UINT, "and nanoseconds"),
+	XF("interval_sec", 48, 8, CKPT_K_UINT, "the period, seconds"),
+	XF("interval_nsec", 56, 8, CKPT_K_UINT, "and nanoseconds"),
+};
+
+static const struct ckpt_field r6_ext_signalfd_fields[] = {
+	XREF("file_objref", 8, CKPT_OBJ_FILE, "the signalfd's open file (its FILE record precedes)"),
+	XPAD("_pad", 12, 4),
+	{ .name = "sigmask", .offset = 16, .width = 8, .kind = CKPT_K_SIGSET, .names = &ckpt_names_signal,
+	  .doc = "the signals it reads (sigmask of fdinfo)" },
+};
+
+#define R6_INOTIFY_HANDLE	128u	/* MAX_HANDLE_SZ */
+#define R6_INOTIFY_WATCH_LEN	(32u + R6_INOTIFY_HANDLE)
+#define R6_INOTIFY_MAX		(1u << 16)
+
+static const struct ckpt_field r6_inotify_watch_fields[] = {
+	XF("wd", 0, 4, CKPT_K_INT, "the watch descriptor"),
+	XF("mask", 4, 4, CKPT_K_HEX, "IN_* events watched"),
+	XF("ignored_mask", 8, 4, CKPT_K_HEX, "ignored events"),
+	XF("sdev", 12, 4, CKPT_K_HEX, "the watched inode's device (kernel encoding, as fdinfo)"),
+	XF("ino", 16, 8, CKPT_K_UINT, "the watched inode"),
+	XF("handle_type", 24, 4, CKPT_K_INT, "file handle type, for open_by_handle_at(2)"),
+	XF("handle_bytes", 28, 4, CKPT_K_UINT, "bytes of handle used"),
+	XF("handle", 32, R6_INOTIFY_HANDLE, CKPT_K_BYTES, "the file handle of the watched inode"),
+};
+
+static const struct ckpt_field r6_ext_inotify_fields[] = {
+	XREF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
+	XF("nr_watches", 12, 4, CKPT_K_UINT, "watches that follow"),
+	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL),
+};
+
+/* An epoll instance's interest list.  The format's EPOLL_ITEMS has no
+ * layout in the reference, so it stays opaque and ckpt writes this. */
+#define R6_EPOLL_ITEMS_MAX	(1u << 16)
+
+static const struct ckpt_field r6_epoll_item_fields[] = {
+	{ .name = "data", .offset = 0, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "the epoll_data the item was added with" },
+	{ .name = "fd", .offset = 8, .width = 4, .kind = CKPT_K_INT,
+	  .doc = "the descriptor number the file was added under (tfd)" },
+	{ .name = "file_objref", .offset = 12, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the watched open file; 0 when no descriptor of the table holds it any more" },
+	{ .name = "events", .offset = 16, .width = 4, .kind = CKPT_K_HEX,
+	  .doc = "the EPOLL* event mask, EPOLLET and friends included" },
+	{ .name = "_pad", .offset = 20, .width = 4, .kind = CKPT_K_PAD },
+};
+
+static const struct ckpt_field r6_ext_epoll_fields[] = {
+	{ .name = "epfile_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the epoll instance's open file" },
+	{ .name = "num_items", .offset = 12, .width = 4, .kind = CKPT_K_UINT, .doc = "items that follow" },
+	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL),
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -637,6 +755,25 @@ static const struct ckpt_rtype r6_types[] = {
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
+	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(40), FIELDS(r6_ext_task_security_fields),
+	  .doc = "ckpttools extension: a task's no_new_privs, seccomp, ambient caps, personality, securebits" },
+	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
+	  FIELDS(r6_ext_seccomp_filter_fields),
+	  .doc = "ckpttools extension: one seccomp filter of the task, as classic BPF" },
+	{ .type = R6_EXT_RSEQ, .name = "EXT_RSEQ", EXACT(32), FIELDS(r6_ext_rseq_fields),
+	  .doc = "ckpttools extension: the task's rseq registration" },
+	{ .type = R6_EXT_EVENTFD, .name = "EXT_EVENTFD", EXACT(24), FIELDS(r6_ext_eventfd_fields),
+	  .doc = "ckpttools extension: an eventfd's counter and mode" },
+	{ .type = R6_EXT_TIMERFD, .name = "EXT_TIMERFD", EXACT(64), FIELDS(r6_ext_timerfd_fields),
+	  .doc = "ckpttools extension: a timerfd's clock, setting and unread expirations" },
+	{ .type = R6_EXT_SIGNALFD, .name = "EXT_SIGNALFD", EXACT(24), FIELDS(r6_ext_signalfd_fields),
+	  .doc = "ckpttools extension: a signalfd's signal mask" },
+	{ .type = R6_EXT_INOTIFY, .name = "EXT_INOTIFY",
+	  RANGE(16, 16 + R6_INOTIFY_WATCH_LEN * R6_INOTIFY_MAX), FIELDS(r6_ext_inotify_fields),
+	  .doc = "ckpttools extension: an inotify instance's watches" },
+	{ .type = R6_EXT_EPOLL, .name = "EXT_EPOLL", RANGE(16, 16 + 24 * R6_EPOLL_ITEMS_MAX),
+	  FIELDS(r6_ext_epoll_fields),
+	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -645,7 +782,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_DIGEST,
+	.max_type = R6_EXT_EPOLL,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,
