@@ -45,6 +45,24 @@ check_grep "rseq: the registration glibc made (signature 0x53053053)" "^ *signat
 check_eq "restart block: frozen in nanosleep, resumed through restart_syscall" "4 (HRTIMER_NANOSLEEP)" \
 	"$(field RESTART_BLOCK function_type)"
 
+# --- remote system calls: handlers, altstack, itimers, securebits -------------------
+check_grep "sighand: SIGUSR1's exact handler, flags (SA_SIGINFO|SA_RESTART|SA_ONSTACK and glibc's SA_RESTORER), restorer and mask" \
+	"^ *\[9\] SIGUSR1 handler=$(printf '0x%016x' "$(rv handler)") flags=$(printf '0x%016x' "$(rv flags)") \(SA_SIGINFO\|SA_RESTORER\|SA_ONSTACK\|SA_RESTART\) restorer=$(printf '0x%016x' "$(rv restorer)") mask=0x0000000000004800 \(SIGUSR2\|SIGTERM\)\$" \
+	"$tmp/k.dump"
+check_eq "sighand: no handler is SIG_ERR any more" "" "$(grep 'handler=0xffffffffffffffff' "$tmp/k.dump")"
+check_eq "altstack: TASK.sas_ss_sp and sas_ss_size are the workload's" \
+	"$(printf '0x%016x' "$(rv altstack)") $(rv altstack_size)" "$(field TASK sas_ss_sp) $(field TASK sas_ss_size)"
+check_eq "itimers: ITIMER_REAL interval 500 s, in ns" 500000000000 "$(field SIGNAL it_real_incr)"
+left=$(field SIGNAL it_real_value)
+[ "${left:-0}" -gt 0 ] && [ "${left:-0}" -le 1000000000000 ] && pass "itimers: ITIMER_REAL armed, at most 1000 s left" ||
+	fail "itimers: ITIMER_REAL armed, at most 1000 s left" "$left"
+check_eq "securebits: SECURE_KEEP_CAPS" "0x00000010 (SECURE_KEEP_CAPS)" "$(field EXT_TASK_SECURITY securebits)"
+check_eq "security: every remote value read (seccomp filters suspended meanwhile)" 0x0000000f \
+	"$(field EXT_TASK_SECURITY valid)"
+syscall=$(cut -d' ' -f1 /proc/"$ks_pid"/syscall)
+case $syscall in 35|219|230) pass "kstate: still asleep after the remote calls ($syscall)" ;;
+*) fail "kstate: still asleep after the remote calls" "syscall $syscall" ;; esac
+
 # --- descriptors -------------------------------------------------------------------
 ext_of() {	# ext_of TYPE FILE-REF: the record's fields on one line
 	awk -v t="$1" -v r="$2" '/^\[[0-9]+\] / { if (out != "") exit; in_t = ($2 == t) }

@@ -101,7 +101,7 @@ static const struct {
 	{ CKPT_DIALECT_REV6, "ERROR", 8 },
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
-	{ CKPT_DIALECT_REV6, "EXT_TASK_SECURITY", 40 },
+	{ CKPT_DIALECT_REV6, "EXT_TASK_SECURITY", 48 },
 	{ CKPT_DIALECT_REV6, "EXT_RSEQ", 32 },
 	{ CKPT_DIALECT_REV6, "EXT_EVENTFD", 24 },
 	{ CKPT_DIALECT_REV6, "EXT_TIMERFD", 64 },

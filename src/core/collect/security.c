@@ -122,7 +122,7 @@ int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, co
 	if (read_personality(th, &pers) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read its personality: %s", (int)th->tid, strerror(errno));
 	ckpt_emit_begin(e, "EXT_TASK_SECURITY", 0);
-	ckpt_emit_set(e, "valid", x->valid & CKPT_EXTRA_SECUREBITS);
+	ckpt_emit_set(e, "valid", x->valid);
 	ckpt_emit_set(e, "no_new_privs", v[0]);
 	ckpt_emit_set(e, "seccomp_mode", v[1]);
 	ckpt_emit_set(e, "seccomp_filters", v[2]);
@@ -130,6 +130,8 @@ int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, co
 	ckpt_emit_set(e, "personality", pers);
 	if (x->valid & CKPT_EXTRA_SECUREBITS)
 		ckpt_emit_set(e, "securebits", x->securebits);
+	if (x->valid & CKPT_EXTRA_SIGALTSTACK)
+		ckpt_emit_set(e, "sas_ss_flags", x->ss_flags);
 	ckpt_emit_put(e);
 	if (e->failed || write_filters(c, th, (uint32_t)v[2]) < 0)
 		return -1;

@@ -1,15 +1,15 @@
 /* Signal state of a frozen tree: handlers (SIGHAND), the thread group's
- * limits and shared queue (SIGNAL + SIGPENDING), each thread's blocked
- * mask and private queue (SIGNAL_TASK + SIGPENDING).
+ * limits, itimers and shared queue (SIGNAL + SIGPENDING), each thread's
+ * blocked mask and private queue (SIGNAL_TASK + SIGPENDING).
  *
- * What user space can see of another task's handlers is the SigIgn and
- * SigCgt masks of its status: whether each signal is ignored, caught or
- * left at its default.  rt_sigaction(2) answers only for the caller, and
- * nothing is injected into the frozen tasks, so a caught signal's handler
- * address, flags, restorer and mask are not known: the handler is written
- * as SIG_ERR (all ones, never a valid handler) to say "caught, address
- * unknown", the rest as zero.  Queued signals come from PTRACE_PEEKSIGINFO,
- * which the kernel allows on a ptrace-stopped thread. */
+ * Handlers (address, flags, restorer, mask) and itimers are visible only
+ * to the task itself: remote_state.c reads them with rt_sigaction(2) and
+ * getitimer(2) made by a frozen thread of the group.  When it could not
+ * (a seccomp task ckpt may not suspend the filters of), the SigIgn and
+ * SigCgt masks of its status are all there is: a caught signal's handler
+ * is written as SIG_ERR (all ones, never a valid handler) to say "caught,
+ * address unknown", the rest as zero.  Queued signals come from
+ * PTRACE_PEEKSIGINFO, which the kernel allows on a ptrace-stopped thread. */
 #include "config.h"
 
 #include <errno.h>
@@ -55,7 +55,7 @@ static int status_masks(struct collect *c, const struct ckpt_thread *th, const c
 	return 0;
 }
 
-static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
+static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	static const char *const keys[] = { "SigIgn", "SigCgt" };
 	struct ckpt_emit *e = &c->e;
@@ -68,7 +68,17 @@ static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
 	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGHAND, ref, th->tgid, th->tid, -1))
 		return -1;
 	ckpt_emit_begin(e, "SIGHAND", 0);
-	for (unsigned sig = 1; sig <= 64 && !e->failed; sig++) {
+	for (unsigned sig = 1; sig <= 64 && !e->failed && (x->valid & CKPT_EXTRA_SIGACTIONS); sig++) {
+		const char *const f[] = { "handler", "flags", "restorer", "mask" };
+		const uint64_t v[] = { x->action[sig - 1].handler, x->action[sig - 1].flags,
+				       x->action[sig - 1].restorer, x->action[sig - 1].mask };
+
+		for (size_t k = 0; k < 4; k++)
+			if (v[k] && ckpt_rbuf_set_elem(&e->b, "action", sig - 1, f[k], v[k]) < 0)
+				ckpt_emit_fail(e, "SIGHAND.action[%u].%s: cannot set", sig - 1, f[k]);
+	}
+	/* Not read (a seccomp task ckpt may not suspend): the masks alone. */
+	for (unsigned sig = 1; sig <= 64 && !e->failed && !(x->valid & CKPT_EXTRA_SIGACTIONS); sig++) {
 		uint64_t bit = 1ULL << (sig - 1), handler = 0;
 
 		if (m[0] & bit)
@@ -82,7 +92,7 @@ static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
 	return e->failed ? -1 : ref;
 }
 
-int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th)
+int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	/* CLONE_THREAD implies CLONE_SIGHAND: a thread group has one. */
 	for (size_t i = 0; i < c->n_objs; i++)
@@ -90,7 +100,7 @@ int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th)
 			return c->objs[i].ref;
 	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_SIGHAND, th->tid, 0);
 
-	return o ? o->ref : write_sighand(c, th);
+	return o ? o->ref : write_sighand(c, th, x);
 }
 
 /* A SIGPENDING record: the pending set and every queued siginfo of the
@@ -158,7 +168,7 @@ static int write_sigpending(struct collect *c, const struct ckpt_thread *th, boo
 	return e->failed ? -1 : 0;
 }
 
-static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
+static int32_t write_signal(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	static const char *const keys[] = { "ShdPnd" };
 	struct ckpt_emit *e = &c->e;
@@ -197,9 +207,19 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
 		    ckpt_rbuf_set_elem(&e->b, "rlim", r, "max", rl[r][1]) < 0)
 			ckpt_emit_fail(e, "SIGNAL.rlim[%zu]: cannot set", r);
 	}
-	/* The itimers and the tty's old process group are not in /proc; the
-	 * terminal's foreground group is (stat's tpgid), the terminal itself
-	 * is not collected. */
+	if (x->valid & CKPT_EXTRA_ITIMERS) {
+		static const char *const f[3][2] = { { "it_real_value", "it_real_incr" },
+						     { "it_virt_value", "it_virt_incr" },
+						     { "it_prof_value", "it_prof_incr" } };
+
+		for (int i = 0; i < 3; i++) {
+			ckpt_emit_set(e, f[i][0], x->itimer[i][0]);
+			ckpt_emit_set(e, f[i][1], x->itimer[i][1]);
+		}
+	}
+	/* The tty's old process group is not visible; the terminal's
+	 * foreground group is (stat's tpgid), the terminal itself is not
+	 * collected. */
 	if (st.f[7] != 0 && st.f[8] > 0)
 		ckpt_emit_set(e, "tty_pgrp", (uint32_t)st.f[8]);
 	ckpt_emit_put(e);
@@ -207,13 +227,13 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
 	return e->failed ? -1 : ref;
 }
 
-int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th)
+int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	/* One per thread group, shared by nothing else. */
 	for (size_t i = 0; i < c->n_objs; i++)
 		if (c->objs[i].objtype == CKPT_OBJ_SIGNAL && c->objs[i].tgid == th->tgid)
 			return c->objs[i].ref;
-	return write_signal(c, th);
+	return write_signal(c, th, x);
 }
 
 int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)

@@ -174,7 +174,7 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 	if (!zombie && read_regs(c, th, &regs) < 0)
 		return -1;
 #endif
-	if (!zombie && read_delivering(c, th, &x) < 0)
+	if (!zombie && (read_delivering(c, th, &x) < 0 || ckpt_read_remote_state(c, th, &x) < 0))
 		return -1;
 	if (ckpt_proc_stat(th->tgid, th->tid, &st) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read its stat: %s", (int)th->tid, strerror(errno));
@@ -189,6 +189,10 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 		ckpt_emit_set(e, "exit_code", (uint32_t)st.f[52]);
 	}
 	ckpt_emit_set(e, "exit_signal", (uint32_t)(int32_t)st.f[38]);
+	if (x.valid & CKPT_EXTRA_SIGALTSTACK) {
+		ckpt_emit_set(e, "sas_ss_sp", x.ss_sp);
+		ckpt_emit_set(e, "sas_ss_size", (uint32_t)x.ss_size);
+	}
 	ckpt_emit_set(e, "robust_futex_head_len", robust_len);
 	ckpt_emit_set(e, "robust_futex_list", robust_head);
 	ckpt_emit_put(e);
@@ -204,8 +208,8 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 		mm = ns > 0 ? ckpt_mm_ref(c, th, cred) : -1;
 		files = mm > 0 ? ckpt_files_ref(c, th, cred) : -1;
 		fs = files > 0 ? ckpt_fs_ref(c, th) : -1;
-		sighand = fs > 0 ? ckpt_sighand_ref(c, th) : -1;
-		signal = sighand > 0 ? ckpt_signal_ref(c, th) : -1;
+		sighand = fs > 0 ? ckpt_sighand_ref(c, th, &x) : -1;
+		signal = sighand > 0 ? ckpt_signal_ref(c, th, &x) : -1;
 	}
 	if (e->failed)
 		return -1;

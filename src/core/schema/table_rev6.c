@@ -435,12 +435,18 @@ static const struct ckpt_field r6_rlimit_fields[] = {
 
 static const struct ckpt_field r6_signal_fields[] = {
 	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit),
-	F_U("it_real_value", 264, 8),
-	F_U("it_real_incr", 272, 8),
-	F_U("it_virt_value", 280, 8),
-	F_U("it_virt_incr", 288, 8),
-	F_U("it_prof_value", 296, 8),
-	F_U("it_prof_incr", 304, 8),
+	{ .name = "it_real_value", .offset = 264, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "ITIMER_REAL: time to the next expiry, ns (getitimer made by the task)" },
+	{ .name = "it_real_incr", .offset = 272, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "ITIMER_REAL: the interval, ns" },
+	{ .name = "it_virt_value", .offset = 280, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "ITIMER_VIRTUAL: time to the next expiry, ns" },
+	{ .name = "it_virt_incr", .offset = 288, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "ITIMER_VIRTUAL: the interval, ns" },
+	{ .name = "it_prof_value", .offset = 296, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "ITIMER_PROF: time to the next expiry, ns" },
+	{ .name = "it_prof_incr", .offset = 304, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "ITIMER_PROF: the interval, ns" },
 	F_REF("tty_objref", 312, CKPT_OBJ_TTY),
 	F_I("tty_pgrp", 316, 4),
 	F_I("tty_old_pgrp", 320, 4),
@@ -520,8 +526,9 @@ static const struct ckpt_field r6_ext_digest_fields[] = {
 #define XPAD(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_PAD }
 
 static const struct ckpt_field r6_ext_task_security_fields[] = {
-	XF("valid", 8, 4, CKPT_K_HEX, "which values were collected: 0x1 securebits, 0x2 sigaltstack, 0x4 itimers "
-	   "(the ones needing a remote system call); the others always are"),
+	XF("valid", 8, 4, CKPT_K_HEX, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
+	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
 	XF("no_new_privs", 12, 4, CKPT_K_UINT, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
 	XFN("seccomp_mode", 16, 4, CKPT_K_ENUM, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
@@ -531,6 +538,9 @@ static const struct ckpt_field r6_ext_task_security_fields[] = {
 	XF("personality", 32, 4, CKPT_K_HEX, "personality(2) value (/proc/PID/personality)"),
 	XFN("securebits", 36, 4, CKPT_K_FLAGS, ckpt_names_securebits,
 	    "prctl(PR_GET_SECUREBITS) made by the task; valid bit 0x1"),
+	XF("sas_ss_flags", 40, 4, CKPT_K_HEX, "the alternate signal stack's flags (SS_AUTODISARM 0x80000000); "
+	   "valid bit 0x2"),
+	XPAD("_pad", 44, 4),
 };
 
 static const struct ckpt_field r6_bpf_insn_fields[] = {
@@ -755,7 +765,7 @@ static const struct ckpt_rtype r6_types[] = {
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
-	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(40), FIELDS(r6_ext_task_security_fields),
+	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(48), FIELDS(r6_ext_task_security_fields),
 	  .doc = "ckpttools extension: a task's no_new_privs, seccomp, ambient caps, personality, securebits" },
 	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
 	  FIELDS(r6_ext_seccomp_filter_fields),
