@@ -110,6 +110,10 @@ struct collect {
 	size_t n_objs;
 	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
 	size_t n_sorted[CKPT_OBJ_MAX];
+	/* remote_state.c: the 0f 05 found for the last thread group's remote
+	 * calls (its threads are written one after the other). */
+	pid_t syscall_tgid;
+	uint64_t syscall_ip;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */

@@ -126,7 +126,17 @@ int ckpt_read_remote_state(struct collect *c, const struct ckpt_thread *th, stru
 	} else {
 		r.stop = c->e.opt ? c->e.opt->stop : NULL;
 		rc = 0;
-		if (th->resend_signal) {
+		/* Finding a syscall instruction reads the task's maps, whose
+		 * length grows with its threads (their stacks): once per group. */
+		if (c->syscall_tgid == th->tgid && c->syscall_ip) {
+			ckpt_remote_set_syscall_ip(&r, c->syscall_ip);
+		} else if (ckpt_remote_find_syscall(&r, err, sizeof(err)) < 0) {
+			rc = ckpt_emit_fail(&c->e, "pid %d: cannot run system calls in it: %s", (int)th->tid, err);
+		} else {
+			c->syscall_tgid = th->tgid;
+			c->syscall_ip = r.syscall_ip;
+		}
+		if (rc == 0 && th->resend_signal) {
 			/* The helper keeps the signal and queues it again at
 			 * the end, siginfo and all; the detach then sends none. */
 			if (ckpt_remote_take_signal(&r, th->resend_signal, err, sizeof(err)) < 0)
