@@ -31,6 +31,7 @@ enum ckpt_ext_type {
 	CKPT_EXT_SIGNALFD = 20015,
 	CKPT_EXT_INOTIFY = 20016,
 	CKPT_EXT_EPOLL = 20017,
+	CKPT_EXT_PIPE = 20018,
 };
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */

@@ -93,6 +93,12 @@ check_eq "O_PATH: f_mode FMODE_PATH, f_flags O_PATH" "0x00004000 (FMODE_PATH)|0x
 		t == "FILE" && o == r && $1 == "f_mode" { m = $2 " " $3 } t == "FILE" && o == r && $1 == "f_flags" { print m "|" $2 " " $3; exit }' \
 		"$tmp/k.dump")"
 
+check_eq "pipe: EXT_PIPE of the read end holds its 10 bytes" "file_objref=$(file_of "$(rv pipe_r)") pipe_size=65536 nr_bytes=10" \
+	"$(awk '/^\[[0-9]+\] / { if (t == "EXT_PIPE" && out != "") exit; t = $2 } t == "EXT_PIPE" && NF == 2 { out = out " " $1 "=" $2 }
+		END { sub(/^ /, "", out); print out }' "$tmp/k.dump")"
+check_grep "pipe: the BUFFER after it is the bytes" "^ +00000000  70 69 70 65 2d 62 79 74 65 73 +\|pipe-bytes +\|\$" "$tmp/k.dump"
+check_eq "pipe: one EXT_PIPE (the write end has none)" 1 "$(grep -c '^\[[0-9]*\] EXT_PIPE ' "$tmp/k.dump")"
+
 # --- the tools accept it -------------------------------------------------------------
 run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" "$tmp/k.ckpt"
 check_eq "ckptcheck: go" 0 "$rc"
@@ -102,6 +108,7 @@ check_eq "ckptdiff: the image equals itself" 0 "$rc"
 run "$tmp/k2.out" "$tmp/k2.err" "$CKPT" --no-pages -o "$tmp/k2.ckpt" "$ks_pid"
 run "$tmp/d.out" "$tmp/d.err" "$CKPTDIFF" "$tmp/k.ckpt" "$tmp/k2.ckpt"
 check_grep "ckptdiff: a second image differs in the timerfd's time left" "value_nsec" "$tmp/d.out"
+check_no_grep "ckptdiff: and not in the pipe: checkpointing left its bytes in place" "nr_bytes|EXT_PIPE|ext_pipe" "$tmp/d.out"
 
 # --- a signal being delivered at the freeze --------------------------------------------
 # sigstorm sends itself SIGUSR1 with tgkill over and over.  Frozen just

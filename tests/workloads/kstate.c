@@ -2,7 +2,7 @@
  * mask, an alternate signal stack, interval timers, no_new_privs, a seccomp
  * filter, ambient capabilities, securebits, a personality; and descriptors
  * whose state is more than a path and an offset: eventfd, timerfd,
- * signalfd, epoll, inotify, O_PATH.  Needs root (ambient capabilities and
+ * signalfd, epoll, inotify, O_PATH, a pipe with bytes in it.  Needs root (ambient capabilities and
  * securebits); then sleeps in nanosleep, so that ckpt finds it inside a
  * call the kernel resumes through restart_syscall.
  *
@@ -141,13 +141,18 @@ int main(int argc, char **argv)
 	if (made < 0 || pfd < 0)
 		die("O_PATH");
 	close(made);
+	/* A pipe with bytes waiting, both ends here; a socketpair likewise. */
+	int pp[2];
+
+	if (pipe(pp) < 0 || write(pp[1], "pipe-bytes", 10) != 10)
+		die("pipe");
 
 	workload_ready(ready,
 		       "handler=%#llx\nflags=%#llx\nrestorer=%#llx\naltstack=%#llx\naltstack_size=%zu\n"
-		       "efd=%d\ntfd=%d\nsfd=%d\nepfd=%d\nifd=%d\npfd=%d\n",
+		       "efd=%d\ntfd=%d\nsfd=%d\nepfd=%d\nifd=%d\npfd=%d\npipe_r=%d\npipe_w=%d\n",
 		       (unsigned long long)(uintptr_t)on_usr1, (unsigned long long)back.sa_flags,
 		       (unsigned long long)(uintptr_t)back.sa_restorer, (unsigned long long)(uintptr_t)altstack,
-		       sizeof(altstack), efd, tfd, sfd, epfd, ifd, pfd);
+		       sizeof(altstack), efd, tfd, sfd, epfd, ifd, pfd, pp[0], pp[1]);
 	for (;;) {
 		struct timespec t = { 100000, 0 }, rem;
 

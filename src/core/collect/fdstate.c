@@ -1,6 +1,7 @@
 /* State of descriptors that is neither a path nor an offset: an eventfd's
  * counter, a timerfd's setting, a signalfd's mask, an inotify instance's
- * watches and an epoll instance's interest list (EXT_* records,
+ * watches, an epoll instance's interest list and the bytes waiting in a
+ * pipe (EXT_* records,
  * docs/extensions.md; the format's EPOLL_ITEMS has no layout in the
  * reference, so ckpt does not guess one).  All of it is in the file's
  * /proc/PID/fdinfo text, which files.c reads already; the kernel prints
@@ -8,9 +9,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kcmp.h>
@@ -273,5 +276,82 @@ int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int 
 	}
 	free(info);
 	ckpt_emit_put(e);
+	return e->failed ? -1 : 0;
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+/* A descriptor of th's table duplicated into ckpt (pidfd_getfd(2)), or -1
+ * with errno.  PIDFD_THREAD (Linux 6.9) reaches a thread whose group
+ * leader has exited; older kernels take the group. */
+static int grab_fd(const struct ckpt_thread *th, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, th->tid, PIDFD_THREAD);
+
+	if (pidfd < 0)
+		pidfd = (int)syscall(SYS_pidfd_open, th->tgid, 0);
+	if (pidfd < 0)
+		return -1;
+	int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int saved = errno;
+
+	close(pidfd);
+	errno = saved;
+	return got;
+}
+
+/* The bytes waiting in a pipe, copied without taking them out: tee(2)
+ * links the pipe's buffers into a pipe of ckpt's own as large, which is
+ * then read.  (A remote read and write-back in the task would also do,
+ * but it runs code in the task and briefly empties the pipe under any
+ * other reader.) */
+int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref)
+{
+	struct ckpt_emit *e = &c->e;
+	int src = grab_fd(th, fd), own[2] = { -1, -1 }, avail = 0, cap;
+	uint8_t *data = NULL;
+	ssize_t n = 0;
+
+	if (src < 0)
+		return ckpt_emit_fail(e, "pid %d: cannot duplicate pipe descriptor %d (pidfd_getfd): %s", (int)th->tid,
+				      fd, strerror(errno));
+	cap = fcntl(src, F_GETPIPE_SZ);
+	if (cap <= 0 || ioctl(src, FIONREAD, &avail) < 0 || pipe2(own, O_NONBLOCK | O_CLOEXEC) < 0) {
+		ckpt_emit_fail(e, "pid %d: pipe descriptor %d: %s", (int)th->tid, fd, strerror(errno));
+		goto out;
+	}
+	if (avail > 0) {
+		if (fcntl(own[1], F_SETPIPE_SZ, cap) < cap || !(data = malloc((size_t)avail))) {
+			ckpt_emit_fail(e, "pid %d: pipe descriptor %d: no room for its %d bytes: %s", (int)th->tid, fd,
+				       avail, strerror(errno));
+			goto out;
+		}
+		n = tee(src, own[1], (size_t)avail, SPLICE_F_NONBLOCK);
+		if (n >= 0 && n < avail) {
+			errno = EAGAIN;	/* a writer outside the tree raced us */
+			n = -1;
+		}
+		if (n < 0 || read(own[0], data, (size_t)n) != n) {
+			ckpt_emit_fail(e, "pid %d: cannot copy the %d bytes of pipe descriptor %d: %s", (int)th->tid,
+				       avail, fd, strerror(errno));
+			goto out;
+		}
+	}
+	ckpt_emit_begin(e, "EXT_PIPE", 0);
+	ckpt_emit_set(e, "file_objref", (uint32_t)ref);
+	ckpt_emit_set(e, "pipe_size", (uint32_t)cap);
+	ckpt_emit_set(e, "nr_bytes", (uint64_t)n);
+	ckpt_emit_put(e);
+	if (n > 0)
+		ckpt_emit_raw(e, "BUFFER", data, (size_t)n);
+out:
+	free(data);
+	if (own[0] >= 0) {
+		close(own[0]);
+		close(own[1]);
+	}
+	close(src);
 	return e->failed ? -1 : 0;
 }

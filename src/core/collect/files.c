@@ -189,6 +189,10 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	ckpt_emit_raw(e, "FILE_NAME", f->path, strlen(f->path) + 1);
 	if (!e->failed)
 		ckpt_write_fd_state(c, ref, f->path, f->info);
+	/* A pipe's contents belong to its reading side; O_PATH opens none. */
+	if (!e->failed && S_ISFIFO(f->st.st_mode) && !(f->flags & O_PATH) &&
+	    ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR))
+		ckpt_write_pipe_data(c, th, f->fd, ref);
 	return e->failed ? -1 : ref;
 }
 

@@ -42,6 +42,7 @@ enum {
 	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
 	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
+	R6_EXT_PIPE = CKPT_EXT_PIPE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -635,6 +636,18 @@ static const struct ckpt_field r6_ext_epoll_fields[] = {
 	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL),
 };
 
+/* The format's PIPE_BUF has no layout in the reference either. */
+static const struct ckpt_field r6_ext_pipe_fields[] = {
+	XREF("file_objref", 8, CKPT_OBJ_FILE, "the pipe's (or FIFO's) reading open file (its FILE record precedes)"),
+	XF("pipe_size", 12, 4, CKPT_K_UINT, "the pipe's capacity in bytes (F_GETPIPE_SZ)"),
+	XF("nr_bytes", 16, 4, CKPT_K_UINT, "bytes waiting in it; a BUFFER with them follows when not 0"),
+	XPAD("_pad", 20, 4),
+};
+
+static const struct ckpt_follow r6_ext_pipe_follows[] = {
+	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -784,6 +797,8 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_EPOLL, .name = "EXT_EPOLL", RANGE(16, 16 + 24 * R6_EPOLL_ITEMS_MAX),
 	  FIELDS(r6_ext_epoll_fields),
 	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
+	{ .type = R6_EXT_PIPE, .name = "EXT_PIPE", EXACT(24), FIELDS(r6_ext_pipe_fields), FOLLOWS(r6_ext_pipe_follows),
+	  .doc = "ckpttools extension: the bytes waiting in a pipe; a BUFFER with them follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -792,7 +807,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_EPOLL,
+	.max_type = R6_EXT_PIPE,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,
