@@ -1085,6 +1085,36 @@ START_TEST(test_release_parse)
 }
 END_TEST
 
+/* --external fd:PID:FD, shared with ckptrestore. */
+START_TEST(test_external_parse)
+{
+	struct ckpt_external x;
+	char err[200];
+
+	ck_assert_int_eq(ckpt_external_parse("fd:1234:1", &x, err, sizeof err), 0);
+	ck_assert(x.kind == CKPT_EXTERNAL_FD && x.pid == 1234 && x.fd == 1);
+	ck_assert_int_eq(ckpt_external_parse("fd:2147483647:0", &x, err, sizeof err), 0);
+	ck_assert_int_eq(x.pid, 2147483647);
+	ck_assert(ckpt_external_match(&x, 1, 2147483647, 0));
+	ck_assert(!ckpt_external_match(&x, 1, 2147483647, 1));
+	static const char *const bad[] = {
+		"", "fd", "fd:", "fd:1", "fd:1:", "fd:0:1", "fd:-1:1", "fd:1:-1", "fd:1:2:3",
+		"fd:2147483648:1", "fd:1:2147483648", "fd:99999999999999999999999:1",
+		"pipe:1:1", "fd: 1:1", "fd:1:1 ", "fd:0x10:1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		ck_assert_msg(ckpt_external_parse(bad[i], &x, err, sizeof err) == -1, "%s", bad[i]);
+		ck_assert_msg(strstr(err, "fd:PID:FD") != NULL, "%s: %s", bad[i], err);
+	}
+	/* Control bytes of the argument never reach the message raw. */
+	ck_assert_int_eq(ckpt_external_parse("fd:\x1b[2J:\a", &x, err, sizeof err), -1);
+	ck_assert_ptr_null(strchr(err, 0x1b));
+	ck_assert_ptr_null(strchr(err, '\a'));
+	ck_assert_int_eq(ckpt_external_parse(NULL, &x, NULL, 0), -1);
+}
+END_TEST
+
 /* The table facilities the rules rely on: pid markers in TREE entries,
  * and the one CHARS field that has no NUL by design. */
 START_TEST(test_table_facilities)
@@ -1408,6 +1438,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_integrity_rules);
 	tcase_add_test(tc, test_release_parse);
 	tcase_add_test(tc, test_table_facilities);
+	tcase_add_test(tc, test_external_parse);
 	suite_add_tcase(s, tc);
 
 	TCase *tcc = tcase_create("corruption");

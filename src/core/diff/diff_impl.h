@@ -16,16 +16,10 @@ struct groups {
 	struct idx_list header;		/* HEADER and what follows it, HEADER_ARCH, ... */
 	struct idx_list *task;		/* per model task: its own records */
 	struct idx_list *object;	/* per model object: its records (not the OBJREF) */
-	struct idx_list *fds;		/* per model object (FILE_TABLE): its FILE_DESCs */
 	struct idx_list loose;		/* records of no task or object (LinuxC/R) */
 	/* EXT_DIGEST: the digest of each covered record */
 	uint64_t *digest;
 	uint8_t *has_digest;
-};
-
-struct objref_index {
-	int32_t objref;
-	size_t object;
 };
 
 /* One side of the comparison. */
@@ -33,9 +27,6 @@ struct side {
 	struct ckpt_image *img;
 	const struct ckpt_model *m;
 	struct groups g;
-	struct objref_index *by_objref;	/* sorted by objref, then definition */
-	long *mm_of_object;		/* per object: its model MM, or -1 */
-	long *task_mm;			/* per task: the MM among its own records, or -1 */
 	int32_t *paired;		/* per object: the other side's objref paired with it */
 	int32_t *other_partner;		/* per object: a second partner already reported */
 	char **label;			/* per object: where it was first reached */
