@@ -60,6 +60,35 @@ static int groups(struct rs_ctx *x, const struct rs_cred *c)
 	return rs_call(x, "setgroups", SYS_setgroups, g ? (long)g->n : 0, (long)at, 0, 0, 0, 0, NULL);
 }
 
+/* The task's bounding set now (CapBnd of /proc/PID/status); 0 if unknown. */
+static uint64_t bounding_now(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapBnd: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Drops what the task's bounding set has and the image's has not. */
+static int drop_bounding(struct rs_ctx *x, uint64_t bset)
+{
+	uint64_t now = bounding_now(x->pid);
+
+	for (int cap = 0; cap < 64; cap++)
+		if ((now & (1ULL << cap)) && !(bset & (1ULL << cap)) &&
+		    rs_call(x, "prctl(PR_CAPBSET_DROP)", SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0, 0, NULL) < 0)
+			return -1;
+	return 0;
+}
+
 int rs_creds_restore(struct rs_ctx *x)
 {
 	const struct rs_cred *c = rs_cred(x->plan, x->task->cred);
@@ -71,15 +100,8 @@ int rs_creds_restore(struct rs_ctx *x)
 
 	if (!c)
 		return rs_fail(x, "the image holds no credentials for it");
-	for (int cap = 0; cap < 64; cap++)
-		if (!(c->cap_bset & (1ULL << cap))) {
-			long ret;
-
-			/* Capabilities this kernel does not know are EINVAL: none to drop. */
-			if (ckpt_remote_syscall(&x->r, SYS_prctl, (const long[6]){ PR_CAPBSET_DROP, cap }, &ret,
-						x->err, x->errsize) < 0)
-				return rs_fail(x, "prctl(PR_CAPBSET_DROP): remote call failed");
-		}
+	if (drop_bounding(x, c->cap_bset) < 0)
+		return -1;
 	if (rs_call(x, "prctl(PR_SET_SECUREBITS)", SYS_prctl, PR_SET_SECUREBITS,
 		    (long)(c->securebits | SECBIT_KEEP_CAPS_BIT), 0, 0, 0, 0, NULL) < 0 ||
 	    groups(x, c) < 0 ||

@@ -22,6 +22,8 @@
 #define VM_SHARED 0x8ULL
 #define VM_MAYWRITE 0x20ULL
 #define VM_GROWSDOWN 0x100ULL
+/* The top of a 4-level x86_64 user address space. */
+#define USER_TOP 0x7ffffffff000ULL
 #define VMA_VDSO 1
 #define VMA_ANON 2
 #define VMA_FILE 3
@@ -123,15 +125,37 @@ static int place_code(struct rs_ctx *x, const struct ckpt_model_mm *mm, const st
 	return 0;
 }
 
+/* Everything but the vdso areas and our code goes, a few calls for the
+ * whole range: munmap(2) takes ranges with holes in them. */
 static int unmap_rest(struct rs_ctx *x, const struct live_vma *live, size_t n_live)
 {
-	for (size_t i = 0; i < n_live; i++) {
-		const struct live_vma *v = &live[i];
+	uint64_t keep[16][2], from = 0x1000;	/* below: mmap_min_addr, never mapped */
+	size_t n_keep = 0;
 
-		if (special(v) || overlaps(v->start, v->end, x->code, x->code + RS_CODE_SIZE + RS_SCRATCH_SIZE))
-			continue;
-		if (rs_call(x, "munmap", SYS_munmap, (long)v->start, (long)(v->end - v->start), 0, 0, 0, 0, NULL) < 0)
+	for (size_t i = 0; i < n_live && n_keep < 15; i++)
+		if (special(&live[i]) && strcmp(live[i].name, "[vsyscall]") != 0) {
+			keep[n_keep][0] = live[i].start;
+			keep[n_keep++][1] = live[i].end;
+		}
+	keep[n_keep][0] = x->code;
+	keep[n_keep++][1] = x->code + RS_CODE_SIZE + RS_SCRATCH_SIZE;
+	/* In address order (few entries). */
+	for (size_t i = 1; i < n_keep; i++)
+		for (size_t k = i; k > 0 && keep[k - 1][0] > keep[k][0]; k--) {
+			uint64_t s0 = keep[k][0], e0 = keep[k][1];
+
+			keep[k][0] = keep[k - 1][0];
+			keep[k][1] = keep[k - 1][1];
+			keep[k - 1][0] = s0;
+			keep[k - 1][1] = e0;
+		}
+	for (size_t i = 0; i <= n_keep; i++) {
+		uint64_t to = i < n_keep ? keep[i][0] : USER_TOP;
+
+		if (to > from && rs_call(x, "munmap", SYS_munmap, (long)from, (long)(to - from), 0, 0, 0, 0, NULL) < 0)
 			return -1;
+		if (i < n_keep)
+			from = keep[i][1];
 	}
 	return 0;
 }

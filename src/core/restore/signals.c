@@ -11,18 +11,47 @@
 
 #include "restore/restore_impl.h"
 
+/* A signal's current disposition in the task, from /proc/PID/status:
+ * bit sig - 1 of SigIgn and SigCgt. */
+static int dispositions(pid_t pid, uint64_t *ign, uint64_t *cgt)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (sscanf(line, "SigIgn: %llx", &v) == 1)
+			*ign = v, found++;
+		else if (sscanf(line, "SigCgt: %llx", &v) == 1)
+			*cgt = v, found++;
+	}
+	fclose(f);
+	return found == 2 ? 0 : -1;
+}
+
 static int handlers(struct rs_ctx *x)
 {
 	const struct rs_sighand *h = rs_sighand(x->plan, x->task->sighand);
+	uint64_t ign = ~0ULL, cgt = ~0ULL;
 
+	/* Not known: every signal is set. */
+	dispositions(x->pid, &ign, &cgt);
 	for (int sig = 1; sig <= RS_NSIG; sig++) {
 		struct rs_sigaction act = { 0 };
-		uint64_t at;
+		uint64_t at, bit = 1ULL << (sig - 1);
 
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
 		if (h)
 			act = h->act[sig - 1];
+		/* Default in the image and default here: nothing to do. */
+		if (!act.handler && !act.flags && !act.restorer && !act.mask && !(ign & bit) && !(cgt & bit))
+			continue;
 		if (rs_scratch(x, &act, sizeof(act), &at) < 0 ||
 		    rs_call(x, "rt_sigaction", SYS_rt_sigaction, sig, (long)at, 0, 8, 0, 0, NULL) < 0)
 			return -1;
