@@ -688,7 +688,7 @@ START_TEST(test_registry)
 		"vma-order", "mm-map-count", "pgarr-size", "page-outside-vma", "page-duplicate", "cred-caps",
 		"users-external", "users-undercount", "users-entry",
 		"digest-mismatch", "digest-self", "digest-coverage", "digest-none",
-		"restore-zombie", "restore-thread", "restore-tree", "restore-cpu", "restore-file-type",
+		"restore-zombie", "restore-tree", "restore-cpu", "restore-file-type",
 		"restore-file-unnamed", "restore-vma-type", "restore-vma-pages", "restore-handler",
 		"restore-itimer", "restore-tty", "restore-sem-undo",
 	};

@@ -180,6 +180,16 @@ pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options 
 /* Kills and reaps a task we created (bounded). */
 void rs_kill_task(pid_t pid);
 
+/* run.c: steps of every thread (the leader's and the others'). */
+int rs_thread_pointers(struct rs_ctx *x);
+int rs_name(struct rs_ctx *x);
+/* signals.c: a thread's own pending signals. */
+int rs_thread_signals(struct rs_ctx *x);
+/* threads.c: the process's other threads, made by the leader (after the
+ * shared state, before the leader's credentials); their tids in tids
+ * (room for every task of the plan).  0, or -1 with err. */
+int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids);
+
 /* The steps, in the order run.c runs them; each 0, or -1 with x->err. */
 int rs_mm_restore(struct rs_ctx *x);		/* mm.c: address space, then PR_SET_MM */
 int rs_files_restore(struct rs_ctx *x);		/* files.c: descriptors, cwd, root, umask */

@@ -120,7 +120,7 @@ static int drop_rseq(struct rs_ctx *x)
 
 /* Per-thread pointers glibc gave the kernel: the robust futex list and
  * the tid word cleared at exit. */
-static int thread_pointers(struct rs_ctx *x)
+int rs_thread_pointers(struct rs_ctx *x)
 {
 	const struct rs_task *t = x->task;
 
@@ -131,7 +131,7 @@ static int thread_pointers(struct rs_ctx *x)
 }
 
 /* The task's name (comm), which the copy took from the restorer. */
-static int name(struct rs_ctx *x)
+int rs_name(struct rs_ctx *x)
 {
 	uint8_t comm[16] = { 0 };
 	uint64_t at;
@@ -143,16 +143,21 @@ static int name(struct rs_ctx *x)
 	return rs_call(x, "prctl(PR_SET_NAME)", SYS_prctl, 15 /* PR_SET_NAME */, (long)at, 0, 0, 0, 0, NULL);
 }
 
-static int build(struct rs_ctx *x)
+/* The leader: the shared state, then the other threads, then its own
+ * credentials (clone3 with a tid needs the privileges they may drop). */
+static int build(struct rs_ctx *x, pid_t *tids, size_t *n_tids)
 {
 	char why[256];
 
-	if (ckpt_remote_begin(&x->r, x->pid, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD, why, sizeof(why)) < 0)
+	if (ckpt_remote_begin(&x->r, x->pid, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE, why,
+			      sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
 	x->r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	x->r.stop = x->opt ? x->opt->stop : NULL;
-	if (drop_rseq(x) < 0 || rs_mm_restore(x) < 0 || thread_pointers(x) < 0 || name(x) < 0 || rs_files_restore(x) < 0 || rs_uts_restore(x) < 0 ||
-	    rs_signals_restore(x) < 0 || rs_limits_restore(x) < 0 || rs_creds_restore(x) < 0 || finish(x) < 0)
+	if (drop_rseq(x) < 0 || rs_mm_restore(x) < 0 || rs_thread_pointers(x) < 0 || rs_name(x) < 0 ||
+	    rs_files_restore(x) < 0 || rs_uts_restore(x) < 0 || rs_signals_restore(x) < 0 ||
+	    rs_limits_restore(x) < 0 || rs_threads_restore(x, tids, n_tids) < 0 || rs_creds_restore(x) < 0 ||
+	    finish(x) < 0)
 		return -1;
 	if (ckpt_remote_end(&x->r, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
@@ -163,35 +168,56 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 		     char *err, size_t errsize)
 {
 	struct rs_ctx x = { .plan = p, .opt = opt, .err = err, .errsize = errsize };
+	pid_t *tids;
+	size_t n_tids = 0;
 
 	*root = 0;
 	if (!p->go) {
 		snprintf(err, errsize, "the image did not pass the gate (%" PRIu64 " errors)", p->findings);
 		return -1;
 	}
-	if (p->n_tasks != 1) {
-		snprintf(err, errsize, "%zu tasks: only one is restored", p->n_tasks);
+	for (size_t i = 1; i < p->n_tasks; i++)
+		if (p->tasks[i].tgid != p->tasks[0].pid) {
+			snprintf(err, errsize, "task %" PRId64 " is another process: only one is restored",
+				 p->tasks[i].pid);
+			return -1;
+		}
+	if (!(tids = calloc(p->n_tasks, sizeof(*tids)))) {
+		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
 	x.task = &p->tasks[0];
 	x.pid = rs_create_task(x.task, opt, err, errsize);
-	if (x.pid < 0)
+	if (x.pid < 0) {
+		free(tids);
 		return -1;
+	}
 	rs_log(&x, 1, "task %d (%s): created, stopped", (int)x.pid, x.task->comm);
-	if (build(&x) < 0) {
+	if (build(&x, tids, &n_tids) < 0) {
 		char why[64];
 
 		ckpt_remote_end(&x.r, why, sizeof(why));
+		/* SIGKILL to the leader ends every thread. */
 		rs_kill_task(x.pid);
+		free(tids);
 		return -1;
 	}
-	if (ptrace(PTRACE_DETACH, x.pid, NULL, NULL) < 0) {
-		int e = errno;
+	/* The memory is whole and every thread set: the order they are let
+	 * go in does not matter; the leader last, so that a failure above
+	 * still finds it stopped. */
+	for (size_t i = 0; i <= n_tids; i++) {
+		pid_t t = i < n_tids ? tids[i] : x.pid;
 
-		rs_kill_task(x.pid);
-		snprintf(err, errsize, "task %d: PTRACE_DETACH: %s", (int)x.pid, strerror(e));
-		return -1;
+		if (ptrace(PTRACE_DETACH, t, NULL, NULL) < 0) {
+			int e = errno;
+
+			rs_kill_task(x.pid);
+			snprintf(err, errsize, "task %d: PTRACE_DETACH: %s", (int)t, strerror(e));
+			free(tids);
+			return -1;
+		}
 	}
+	free(tids);
 	rs_log(&x, 1, "task %d (%s): running", (int)x.pid, x.task->comm);
 	*root = x.pid;
 	return 0;

@@ -67,13 +67,18 @@ static int queue(struct rs_ctx *x, const struct rs_pending *q, bool shared)
 		if (rs_scratch(x, q->info[i].raw, sizeof(q->info[i].raw), &at) < 0)
 			return -1;
 		/* From inside the task itself, any si_code is accepted. */
-		if (shared ? rs_call(x, "rt_sigqueueinfo", SYS_rt_sigqueueinfo, x->pid, q->info[i].signo, (long)at,
+		if (shared ? rs_call(x, "rt_sigqueueinfo", SYS_rt_sigqueueinfo, x->task->tgid, q->info[i].signo, (long)at,
 				     0, 0, 0, NULL) < 0 :
-			     rs_call(x, "rt_tgsigqueueinfo", SYS_rt_tgsigqueueinfo, x->pid, x->pid,
+			     rs_call(x, "rt_tgsigqueueinfo", SYS_rt_tgsigqueueinfo, x->task->tgid, x->pid,
 				     q->info[i].signo, (long)at, 0, 0, NULL) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int rs_thread_signals(struct rs_ctx *x)
+{
+	return queue(x, &x->task->pending, false);
 }
 
 int rs_signals_restore(struct rs_ctx *x)
@@ -88,8 +93,7 @@ int rs_signals_restore(struct rs_ctx *x)
 		return -1;
 	/* The task's own mask is set with its registers (regs.c), once no
 	 * remote call runs it any more. */
-	return handlers(x) < 0 || queue(x, &x->task->pending, false) < 0 || (s && queue(x, &s->shared, true) < 0) ?
-		       -1 : 0;
+	return handlers(x) < 0 || rs_thread_signals(x) < 0 || (s && queue(x, &s->shared, true) < 0) ? -1 : 0;
 }
 
 int rs_limits_restore(struct rs_ctx *x)
