@@ -69,6 +69,10 @@ static void usage(FILE *out)
 		"      --freeze-timeout SECONDS\n"
 		"                      release the tree and fail if it stays frozen longer\n"
 		"                      (a stalled output, a huge dump); default: no limit\n"
+		"      --file-data-limit SIZE\n"
+		"                      save memfd and unlinked files up to SIZE bytes each\n"
+		"                      (suffix K, M, G; 'unlimited'; default 64M); a larger\n"
+		"                      one fails the checkpoint, naming it\n"
 		"  -q, --quiet         no messages except errors\n"
 		"  -v, --verbose       say what was frozen and written; progress lines also\n"
 		"                      when standard error is not a terminal\n"
@@ -107,6 +111,34 @@ static bool parse_pid(const char *s, pid_t *pid)
 	if (errno || *end || end == s || v <= 0 || v > 0x3fffffff)
 		return false;
 	*pid = (pid_t)v;
+	return true;
+}
+
+/* A size: digits with an optional K, M or G (powers of 1024), or
+ * "unlimited". */
+static bool parse_size(const char *s, uint64_t *size)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (strcmp(s, "unlimited") == 0) {
+		*size = UINT64_MAX;
+		return true;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return false;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
+		return false;
+	*size = (uint64_t)v << shift;
 	return true;
 }
 
@@ -296,10 +328,12 @@ static int commit_output(struct output *o)
 int main(int argc, char **argv)
 {
 	enum { OPT_NO_PAGES = 256, OPT_FREEZE_TIMEOUT };
+	enum { OPT_FILE_DATA_LIMIT = 320 };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-pages", no_argument, NULL, OPT_NO_PAGES },
 		{ "freeze-timeout", required_argument, NULL, OPT_FREEZE_TIMEOUT },
+		{ "file-data-limit", required_argument, NULL, OPT_FILE_DATA_LIMIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -330,6 +364,13 @@ int main(int argc, char **argv)
 		case OPT_FREEZE_TIMEOUT:
 			if (!parse_seconds(optarg, &freeze_timeout)) {
 				fprintf(stderr, "ckpt: --freeze-timeout %s: not a number of seconds\n", optarg);
+				return EXIT_TROUBLE;
+			}
+			break;
+		case OPT_FILE_DATA_LIMIT:
+			if (!parse_size(optarg, &copt.file_data_limit)) {
+				fprintf(stderr, "ckpt: --file-data-limit %s: not a size (e.g. 64M, unlimited)\n",
+					optarg);
 				return EXIT_TROUBLE;
 			}
 			break;
