@@ -2,7 +2,10 @@
  *
  * Every thread is attached with PTRACE_SEIZE (which, unlike PTRACE_ATTACH,
  * sends no SIGSTOP the task could observe) and stopped with
- * PTRACE_INTERRUPT; waitpid(__WALL) collects the stop.  Seized tasks cannot
+ * PTRACE_INTERRUPT; ckpt_wait_stop() (ptrace/wait.h) collects the stop,
+ * never waiting longer than a bound nor once the caller's stop flag is
+ * set: a thread in an uninterruptible sleep never stops, and a vfork
+ * parent (refused up front) not before its child execs.  Seized tasks cannot
  * clone, so the walk re-reads the thread lists and the children until a
  * whole round finds nothing new.  PTRACE_DETACH lets each thread run on;
  * if this process dies without detaching, the kernel detaches its tracees
@@ -25,6 +28,7 @@
 #include <linux/kcmp.h>
 
 #include "collect/collect_impl.h"
+#include "ptrace/wait.h"
 
 #ifndef __WALL
 #define __WALL 0x40000000
@@ -158,75 +162,67 @@ static int refuse_unstoppable(pid_t tgid, pid_t tid, char state, char *err, size
 	return -1;
 }
 
-/* The stop of a seized thread, waited for at most CKPT_FREEZE_STOP_MS and
- * only while the caller's stop flag is clear.  1: stopped; 0: it is gone;
- * -1: error in err. */
+/* What a collected stop says: a signal-delivery-stop must give its
+ * signal back with the detach (group-stops and the interrupt report
+ * PTRACE_EVENT_STOP, status >> 16 non-zero). */
+static void note_stop(struct ckpt_thread *th, int status)
+{
+	if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
+		th->resend_signal = WSTOPSIG(status);
+	th->stopped = true;
+}
+
+/* How long a thread waits before the vfork check: most stop in
+ * microseconds, and the check walks /proc. */
+#define CKPT_FREEZE_VFORK_CHECK_MS 50
+
+/* The stop of a seized thread, waited for at most t->stop_wait_ms and
+ * only while the caller's stop flag is clear (ptrace/wait.h).  1: stopped;
+ * 0: it is gone; -1: error in err. */
 static int wait_stopped(struct ckpt_tree *t, size_t i, char *err, size_t errsize)
 {
 	struct ckpt_thread *th = &t->threads[i];
-	int64_t start = now_ms(), waited;
-	bool vfork_checked = false;
-	long nap_us = 20;
-	int status;
+	unsigned first = t->stop_wait_ms < CKPT_FREEZE_VFORK_CHECK_MS ? t->stop_wait_ms : CKPT_FREEZE_VFORK_CHECK_MS;
+	enum ckpt_wait_result w;
+	struct ckpt_proc_stat st;
+	int status = 0;
 
-	for (;;) {
-		pid_t r = waitpid(th->tid, &status, __WALL | WNOHANG);
-
-		if (r < 0 && errno == EINTR)
-			r = 0;
-		if (r < 0) {
-			snprintf(err, errsize, "cannot stop pid %d: waitpid: %s", (int)th->tid, strerror(errno));
+	w = ckpt_wait_stop(th->tid, (int)first, t->stop, &status);
+	if (w == CKPT_WAIT_TIMEOUT) {
+		if (ckpt_proc_stat(th->tgid, th->tid, &st) == 0 &&
+		    refuse_unstoppable(th->tgid, th->tid, st.state, err, errsize) < 0)
 			return -1;
-		}
-		if (r > 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
-			th->seized = false;
-			return 0;
-		}
-		if (r > 0 && WIFSTOPPED(status)) {
-			/* A signal-delivery-stop: the thread is stopped, but the
-			 * signal it was about to take must go back with the detach.
-			 * Group-stops and the interrupt report PTRACE_EVENT_STOP. */
-			if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
-				th->resend_signal = WSTOPSIG(status);
-			th->stopped = true;
-			return 1;
-		}
-		if (stop_requested(t)) {
-			struct ckpt_proc_stat st;
-
-			snprintf(err, errsize, "interrupted while stopping pid %d (state %c)", (int)th->tid,
-				 ckpt_proc_stat(th->tgid, th->tid, &st) == 0 ? st.state : '?');
-			return -1;
-		}
-		waited = now_ms() - start;
-		if (!vfork_checked && waited >= 50) {
-			struct ckpt_proc_stat st;
-
-			vfork_checked = true;
-			if (ckpt_proc_stat(th->tgid, th->tid, &st) == 0 &&
-			    refuse_unstoppable(th->tgid, th->tid, st.state, err, errsize) < 0)
-				return -1;
-		}
-		if (waited >= t->stop_wait_ms) {
-			struct ckpt_proc_stat st;
-			char *wchan = ckpt_proc_readf(NULL, "/proc/%d/task/%d/wchan", (int)th->tgid, (int)th->tid);
-			char state = ckpt_proc_stat(th->tgid, th->tid, &st) == 0 ? st.state : '?';
-			bool named = wchan && *wchan && strcmp(wchan, "0") != 0;
-
-			snprintf(err, errsize, "cannot freeze pid %d: it did not stop within %u ms "
-				 "(state %c%s%s): %s", (int)th->tid, t->stop_wait_ms, state,
-				 named ? ", in the kernel at " : "", named ? wchan : "",
-				 state == 'D' ? "an uninterruptible sleep in the kernel holds it"
-					      : "it never reached a ptrace stop");
-			free(wchan);
-			return -1;
-		}
-		struct timespec nap = { 0, nap_us * 1000 };
-
-		nanosleep(&nap, NULL);
-		if (nap_us < 10000)
-			nap_us *= 2;
+		w = ckpt_wait_stop(th->tid, (int)(t->stop_wait_ms - first), t->stop, &status);
 	}
+	switch (w) {
+	case CKPT_WAIT_STOPPED:
+		note_stop(th, status);
+		return 1;
+	case CKPT_WAIT_EXITED:
+		th->seized = false;
+		return 0;
+	case CKPT_WAIT_INTERRUPTED:
+		snprintf(err, errsize, "interrupted while stopping pid %d (state %c)", (int)th->tid,
+			 ckpt_proc_stat(th->tgid, th->tid, &st) == 0 ? st.state : '?');
+		return -1;
+	case CKPT_WAIT_TIMEOUT: {
+		char *wchan = ckpt_proc_readf(NULL, "/proc/%d/task/%d/wchan", (int)th->tgid, (int)th->tid);
+		char state = ckpt_proc_stat(th->tgid, th->tid, &st) == 0 ? st.state : '?';
+		bool named = wchan && *wchan && strcmp(wchan, "0") != 0;
+
+		snprintf(err, errsize, "cannot freeze pid %d: it did not stop within %u ms "
+			 "(state %c%s%s): %s", (int)th->tid, t->stop_wait_ms, state,
+			 named ? ", in the kernel at " : "", named ? wchan : "",
+			 state == 'D' ? "an uninterruptible sleep in the kernel holds it"
+				      : "it never reached a ptrace stop");
+		free(wchan);
+		return -1;
+	}
+	case CKPT_WAIT_ERROR:
+		break;
+	}
+	snprintf(err, errsize, "cannot stop pid %d: waitpid: %s", (int)th->tid, strerror(errno));
+	return -1;
 }
 
 /* Seizes one thread and asks it to stop (PTRACE_INTERRUPT); its stop is
@@ -572,30 +568,22 @@ static void collect_late_stops(struct ckpt_tree *t)
 
 	for (size_t i = 0; i < t->n_threads; i++) {
 		struct ckpt_thread *th = &t->threads[i];
+		int64_t left = deadline - now_ms();
+		int status = 0;
 
-		while (th->seized && !th->stopped) {
-			int status;
-			pid_t r = waitpid(th->tid, &status, __WALL | WNOHANG);
-
-			if (r < 0 && errno != EINTR) {
-				th->seized = false;	/* gone */
-				break;
-			}
-			if (r > 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
-				th->seized = false;
-				break;
-			}
-			if (r > 0 && WIFSTOPPED(status)) {
-				if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
-					th->resend_signal = WSTOPSIG(status);
-				th->stopped = true;
-				break;
-			}
-			if (now_ms() >= deadline)
-				break;
-			struct timespec nap = { 0, 200000 };
-
-			nanosleep(&nap, NULL);
+		if (!th->seized || th->stopped)
+			continue;
+		switch (ckpt_wait_stop(th->tid, left > 0 ? (int)left : 0, NULL, &status)) {
+		case CKPT_WAIT_STOPPED:
+			note_stop(th, status);
+			break;
+		case CKPT_WAIT_EXITED:
+		case CKPT_WAIT_ERROR:
+			th->seized = false;	/* gone */
+			break;
+		case CKPT_WAIT_TIMEOUT:
+		case CKPT_WAIT_INTERRUPTED:
+			break;
 		}
 	}
 }
