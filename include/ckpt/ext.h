@@ -62,6 +62,12 @@ enum ckpt_inode_kind {
 #define CKPT_EXT_USERS_HDR_LEN		16u
 #define CKPT_EXT_USER_LEN		24u
 #define CKPT_EXT_USERS_MAX		40000u	/* entries per record, at most */
+/* EXT_USERS flags u32 @12 (zero in images of ckpttools 0.x before it). */
+#define CKPT_EXT_USERS_FLAGS_OFF	12u
+/* The producer could not look at every task of the system (no ptrace
+ * access to some): the observed counts are lower bounds, and a count
+ * equal to the image's own proves no absence of outside users. */
+#define CKPT_EXT_USERS_PARTIAL		0x1u
 
 /* How the producer counted an object's users. */
 enum ckpt_users_method {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <time.h>
 
 #include "ckpt/collect.h"
@@ -18,6 +19,7 @@ struct ckpt_thread {
 	pid_t tgid;
 	char state;		/* /proc state letter seen before seizing */
 	bool seized;		/* attached (zombies cannot be) */
+	bool stopped;		/* its ptrace stop was collected */
 	int resend_signal;	/* stopped in signal-delivery-stop: re-deliver at detach */
 };
 
@@ -35,7 +37,14 @@ struct ckpt_tree {
 	struct ckpt_process *procs;
 	size_t n_procs, cap_procs;
 	struct timespec frozen_wall, frozen_mono;	/* when the last thread stopped */
+	volatile sig_atomic_t *stop;	/* the caller's stop flag, or NULL */
+	unsigned stop_wait_ms;		/* how long one thread may take to stop */
 };
+
+/* How long one thread may take to reach its ptrace stop by default.  A
+ * thread in an uninterruptible sleep (a vfork parent, a hung NFS server)
+ * may never get there; the rest of the tree is stopped meanwhile. */
+#define CKPT_FREEZE_STOP_MS 10000
 
 /* Whether tgid is a process of the tree; if so, *live is its first seized
  * (live) thread or NULL, and *n_live how many of its threads are live. */

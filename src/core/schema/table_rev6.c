@@ -534,7 +534,9 @@ static const struct ckpt_field r6_ext_user_fields[] = {
 
 static const struct ckpt_field r6_ext_users_fields[] = {
 	F_U("nr", 8, 4, "number of entries"),
-	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
+	F_FLAGS("flags", CKPT_EXT_USERS_FLAGS_OFF, 4, ckpt_names_users_flags,
+		"PARTIAL: some task of the system could not be looked at, so every observed count "
+		"is a lower bound (was padding before)"),
 	F_ARRAY("users", 16, r6_ext_user_fields, CKPT_EXT_USER_LEN, 0, "nr", NULL,
 	    "one entry per counted shared object"),
 };
@@ -877,7 +879,8 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_USERS, .name = "EXT_USERS",
 	  RANGE(CKPT_EXT_USERS_HDR_LEN, CKPT_EXT_USERS_HDR_LEN + CKPT_EXT_USER_LEN * CKPT_EXT_USERS_MAX),
 	  FIELDS(r6_ext_users_fields),
-	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time" },
+	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time; "
+		 "flags PARTIAL: some tasks could not be looked at, the counts are lower bounds" },
 	{ .type = R6_EXT_DIGEST, .name = "EXT_DIGEST",
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
