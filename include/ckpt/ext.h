@@ -33,7 +33,10 @@ enum ckpt_ext_type {
  * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
 #define CKPT_EXT_INODE_LEN		48u
 #define CKPT_EXT_INODE_PAGES_LEN	24u
-#define CKPT_EXT_INODE_PAGES_MAX	1024u	/* pages per run record, at most */
+/* Pages per run, at most: a run's BUFFER stays under the 1 MiB that
+ * readers hold inline (CKPT_INLINE_MAX), so every consumer (ckptdiff's
+ * byte comparison too) sees a run whole. */
+#define CKPT_EXT_INODE_PAGES_MAX	128u
 #define CKPT_EXT_FILE_INODE_LEN		16u
 
 enum ckpt_inode_kind {

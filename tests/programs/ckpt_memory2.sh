@@ -130,8 +130,11 @@ run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/fd.ckpt" "$fd_pid"
 check_eq "file data: ckpt exit status 0" 0 "$rc"
 run "$tmp/facts" "$tmp/ferr" "$IMGFACTS" "$tmp/fd.ckpt"
 check_grep "file data: the unlinked file's two pages" "^inodepages ref=[0-9]+ offset=0 count=2 fill=55,56$" "$tmp/facts"
-mref=$(sed -n 's/^inode ref=\([0-9]*\) kind=MEMFD size=2097152 pages=1$/\1/p' "$tmp/facts")
-check_grep "file data: the 2 MiB memfd's one written page" "^inodepages ref=$mref offset=0 count=1 fill=4d$" "$tmp/facts"
+mref=$(sed -n 's/^inode ref=\([0-9]*\) kind=MEMFD size=2097152 pages=302$/\1/p' "$tmp/facts")
+check_eq "file data: the 2 MiB memfd's written pages in runs of at most 128, nothing else" \
+	"0:1:4d 0x10000:128:4f 0x90000:128:4f 0x110000:44:4f 0x1ff000:1:4c" \
+	"$(awk -v r="ref=$mref" '$1 == "inodepages" && $2 == r { sub("offset=", "", $3); sub("count=", "", $4); sub("fill=", "", $5)
+		f = $5; u = f; gsub(/4f,/, "", u); if (u == "4f") f = "4f"; printf "%s%s:%s:%s", s, $3, $4, f; s = " " }' "$tmp/facts")"
 check_grep "file data: its mapping names the object" "^vma .* type=FILE file=[0-9]+ ino=$mref$" "$tmp/facts"
 check_image "file data" "$tmp/fd.ckpt"
 "$CKPTDUMP" --json --pages "$tmp/fd.ckpt" 2>/dev/null | "$CKPTENCODE" >"$tmp/fd.re.ckpt" 2>"$tmp/ee"
@@ -164,4 +167,9 @@ run "$tmp/df" "$tmp/dfe" "$CKPTDIFF" "$tmp/fd.ckpt" "$tmp/fd3.ckpt"
 check_eq "ckptdiff: a 2 MiB and a 3 MiB memfd differ (exit 1)" 1 "$rc"
 check_grep "ckptdiff: names the object's size" "ext_inode.size: 2097152 -> 3145728" "$tmp/df"
 check_released "ckptdiff: runs on, untraced" "$fd3_pid"
+start_workload fdx filedata 2 0x4e
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/fdx.ckpt" "$fdx_pid"
+run "$tmp/df" "$tmp/dfe" "$CKPTDIFF" "$tmp/fd.ckpt" "$tmp/fdx.ckpt"
+check_eq "ckptdiff: one page of a memfd that differs (exit 1)" 1 "$rc"
+check_eq "ckptdiff: names that run's contents, and only that one" 1 "$(grep -c 'ext_inode_pages.contents: 4096 bytes' "$tmp/df")"
 done_testing

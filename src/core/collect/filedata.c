@@ -100,7 +100,7 @@ static int read_fully(int fd, uint8_t *dst, size_t len, uint64_t off)
 	return 0;
 }
 
-/* EXT_INODE_PAGES + BUFFER for each run of at most 1024 pages. */
+/* EXT_INODE_PAGES + BUFFER for each run of at most 128 pages. */
 static int write_runs(struct collect *c, int fd, const char *shown, const struct extent *x, size_t n)
 {
 	struct ckpt_emit *e = &c->e;

@@ -550,7 +550,7 @@ static const struct ckpt_field r6_ext_inode_pages_fields[] = {
 	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
 	  .doc = "byte offset in the object of the run's first page (page aligned)" },
 	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
-	  .doc = "pages in the run, at most 1024; a BUFFER of nr_pages * 4096 bytes follows" },
+	  .doc = "pages in the run, at most 128; a BUFFER of nr_pages * 4096 bytes follows" },
 };
 
 static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
