@@ -31,7 +31,7 @@ enum ckpt_ext_type {
 /* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
  * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
  * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
-#define CKPT_EXT_INODE_LEN		48u
+#define CKPT_EXT_INODE_LEN		56u
 #define CKPT_EXT_INODE_PAGES_LEN	24u
 /* Pages per run, at most: a run's BUFFER stays under the 1 MiB that
  * readers hold inline (CKPT_INLINE_MAX), so every consumer (ckptdiff's

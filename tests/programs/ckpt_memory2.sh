@@ -121,6 +121,8 @@ check_grep "shared /dev/zero: its page 3 is saved" "^inodepages ref=[0-9]+ offse
 mfref=$(sed -n 's/^inode ref=\([0-9]*\) kind=MEMFD size=16384 pages=2$/\1/p' "$tmp/facts")
 check_grep "shared memfd: page 1 (mapped) and page 2 (written only) are saved" \
 	"^inodepages ref=$mfref offset=0x1000 count=2 fill=6d,6e$" "$tmp/facts"
+run "$tmp/d" "$tmp/de" "$CKPTDUMP" -t EXT_INODE "$tmp/shm.ckpt"
+check_grep "shared memfd: its seals are saved" "seals +0x00000006 \(SHRINK\|GROW\)" "$tmp/d"
 check_image "shared anon" "$tmp/shm.ckpt"
 check_released "shared anon: the three tasks run on, untraced" "$shm_pid" "$first" "$second"
 

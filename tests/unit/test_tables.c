@@ -101,7 +101,7 @@ static const struct {
 	{ CKPT_DIALECT_REV6, "ERROR", 8 },
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
-	{ CKPT_DIALECT_REV6, "EXT_INODE", 48 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE", 56 },
 	{ CKPT_DIALECT_REV6, "EXT_INODE_PAGES", 24 },
 	{ CKPT_DIALECT_REV6, "EXT_FILE_INODE", 16 },
 

@@ -216,6 +216,10 @@ int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, i
 		ckpt_emit_set(e, "dev", (uint64_t)st.st_dev);
 		ckpt_emit_set(e, "ino", (uint64_t)st.st_ino);
 		ckpt_emit_set(e, "nr_pages", pages);
+		/* Files without seals (not shmem) refuse F_GET_SEALS. */
+		int seals = fcntl(fd, F_GET_SEALS);
+
+		ckpt_emit_set(e, "seals", seals > 0 ? (uint64_t)seals : 0);
 		ckpt_emit_put(e);
 		char *name = strndup(shown, len);
 
