@@ -114,6 +114,7 @@ struct collect {
 	size_t n_objs;
 	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
 	size_t n_sorted[CKPT_OBJ_MAX];
+	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -154,6 +155,14 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th);
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
 
+/* --- peers.c: EXT_PEERS --------------------------------------------------- */
+
+struct stat;
+/* After a pipe, FIFO or socket FILE's records: the EXT_PEERS record saying
+ * who outside the tree holds its inode (scanning the system once); nothing
+ * for other files.  0 or -1. */
+int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const struct stat *st);
+void ckpt_peers_free(struct ckpt_peers *p);
 /* --- filedata.c: contents a restore cannot open by path ------------------- */
 
 /* CKPT_INODE_* kind of a file by the path /proc shows for it (shm_anon:

@@ -119,6 +119,7 @@ static void free_collect(struct collect *c)
 	free(c->inodes);
 	free(c->pid_nums);
 	free(c->pid_refs);
+	ckpt_peers_free(c->peers);
 	ckpt_rbuf_free(&c->e.b);
 	ckpt_writer_release(&c->e.w);
 }
