@@ -46,6 +46,10 @@ enum ckpt_inode_kind {
 	CKPT_INODE_UNLINKED = 3,	/* a file with no name left (st_nlink 0) */
 };
 #define CKPT_INODE_NO_CONTENTS		0x1u	/* flags: contents not saved (--no-pages) */
+/* flags: read without /proc/PID/map_files (no CAP_CHECKPOINT_RESTORE):
+ * only the pages the first mapping task had mapped (none for a private
+ * mapping); size is a lower bound, mode and seals unknown (0). */
+#define CKPT_INODE_PARTIAL		0x2u
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
 #define CKPT_EXT_PRODUCER_LEN		32u

@@ -128,6 +128,29 @@ check_grep "shared memfd: its seals are saved" "seals +0x00000006 \(SHRINK\|GROW
 check_image "shared anon" "$tmp/shm.ckpt"
 check_released "shared anon: the three tasks run on, untraced" "$shm_pid" "$first" "$second"
 
+# --- 3b. without CAP_CHECKPOINT_RESTORE, map_files is closed: what the
+# mapping task shows, flagged PARTIAL, instead of no image at all --------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	mkdir "$tmp/nb" && chmod 0777 "$tmp/nb" && chmod o+x "$tmp"
+	setsid $nobody "$CKPT_WORKLOADS/shmanon" "$tmp/nb/shm.ready" </dev/null >/dev/null 2>&1 &
+	for i in $(seq 200); do
+		grep -q '^ready=1' "$tmp/nb/shm.ready" 2>/dev/null && break
+		sleep 0.05
+	done
+	upid=$(sed -n 's/^pid=//p' "$tmp/nb/shm.ready")
+	workload_pids="$workload_pids $upid"
+	run "$tmp/o" "$tmp/e" $nobody "$CKPT" -o "$tmp/nb/u.ckpt" "$upid"
+	check_eq "unprivileged: ckpt of shared memory succeeds" 0 "$rc"
+	[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+	run "$tmp/d" "$tmp/de" "$CKPTDUMP" -t EXT_INODE "$tmp/nb/u.ckpt"
+	check_eq "unprivileged: each of the 3 objects is flagged PARTIAL" 3 "$(grep -c 'flags .*(PARTIAL)' "$tmp/d")"
+	run "$tmp/facts" "$tmp/ferr" "$IMGFACTS" "$tmp/nb/u.ckpt"
+	check_grep "unprivileged: the parent's page 7 is there" "^inodepages ref=[0-9]+ offset=0x7000 count=1 fill=47$" "$tmp/facts"
+	check_image "unprivileged" "$tmp/nb/u.ckpt"
+	check_released "unprivileged: runs on, untraced" "$upid"
+fi
+
 # --- 4. memfd and unlinked files, bounded by --file-data-limit -------------
 start_workload fd filedata
 run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/fd.ckpt" "$fd_pid"

@@ -140,7 +140,12 @@ static int32_t vma_inode_ref(struct collect *c, pid_t pid, const struct ckpt_pro
 		return seen->ref;
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)pid, (unsigned long long)v->start,
 		 (unsigned long long)v->end);
-	return ckpt_inode_ref(c, link, v->path, kind);
+	struct ckpt_file_window w = {
+		.pid = pid, .start = v->start, .end = v->end, .pgoff = v->offset / CKPT_PAGE_SIZE,
+		.dev = makedev(v->dev_major, v->dev_minor), .ino = v->inode, .shared = v->shared,
+	};
+
+	return ckpt_inode_ref(c, link, v->path, kind, &w);
 }
 
 /* The FILE object of a mapped file (or the executable), by device and

@@ -576,7 +576,7 @@ static const struct ckpt_names r6_names_inode_kind = {
 	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
 };
 static const struct ckpt_name r6_inode_flag_list[] = {
-	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" },
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" }, { CKPT_INODE_PARTIAL, "PARTIAL" },
 };
 static const struct ckpt_names r6_names_inode_flags = {
 	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
@@ -595,7 +595,8 @@ static const struct ckpt_field r6_ext_inode_fields[] = {
 	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
 	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
 	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
-	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages)" },
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages); PARTIAL: read without "
+		 "map_files (no CAP_CHECKPOINT_RESTORE), only the pages the first mapping task mapped" },
 	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
 	  .doc = "st_mode of the inode: file type and permission bits" },
 	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
