@@ -187,7 +187,17 @@ int ckpt_file_data_kind(const char *shown, bool shm_anon);
  * EXT_INODE, STRING, EXT_INODE_PAGES runs); 0 when it needs none after
  * all (not a regular file, not unlinked), -1 on failure (the error is set:
  * unreadable, or a memfd or unlinked file over --file-data-limit). */
-int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind);
+struct ckpt_file_window {
+	pid_t pid;			/* the mapping task */
+	uint64_t start, end, pgoff;	/* the mapping, its offset in pages */
+	uint64_t dev, ino;		/* the object, as maps shows it */
+	bool shared;			/* MAP_SHARED: its pages are the object's */
+};
+/* w (a mapping, or NULL for a descriptor): when link may not be opened
+ * (map_files needs CAP_CHECKPOINT_RESTORE), the object is written from
+ * what the mapping shows, flagged PARTIAL. */
+int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind,
+		       const struct ckpt_file_window *w);
 /* For files.c: the INODE object of descriptor fd of tid when it is a memfd
  * or an unlinked file, else 0; -1 on failure.  Call it before writing the
  * descriptor's FILE object (objects come before their users), then

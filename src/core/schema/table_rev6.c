@@ -582,17 +582,27 @@ static const struct ckpt_names r6_names_inode_kind = {
 	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
 };
 static const struct ckpt_name r6_inode_flag_list[] = {
-	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" },
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" }, { CKPT_INODE_PARTIAL, "PARTIAL" },
 };
 static const struct ckpt_names r6_names_inode_flags = {
 	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
+};
+
+/* memfd seals, F_GET_SEALS bits (fcntl(2)). */
+static const struct ckpt_name r6_seal_list[] = {
+	{ 0x1, "SEAL" }, { 0x2, "SHRINK" }, { 0x4, "GROW" }, { 0x8, "WRITE" },
+	{ 0x10, "FUTURE_WRITE" }, { 0x20, "EXEC" },
+};
+static const struct ckpt_names r6_names_seals = {
+	"seals", r6_seal_list, CKPT_ARRAY_LEN(r6_seal_list)
 };
 
 static const struct ckpt_field r6_ext_inode_fields[] = {
 	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
 	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
 	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
-	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages)" },
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages); PARTIAL: read without "
+		 "map_files (no CAP_CHECKPOINT_RESTORE), only the pages the first mapping task mapped" },
 	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
 	  .doc = "st_mode of the inode: file type and permission bits" },
 	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
@@ -603,6 +613,9 @@ static const struct ckpt_field r6_ext_inode_fields[] = {
 	  .doc = "st_ino of the inode on the checkpointed host (identity only)" },
 	{ .name = "nr_pages", .offset = 40, .width = 8, .kind = CKPT_K_UINT,
 	  .doc = "pages saved in the EXT_INODE_PAGES runs that follow; every other page reads as zeros" },
+	{ .name = "seals", .offset = 48, .width = 4, .kind = CKPT_K_FLAGS, .names = &r6_names_seals,
+	  .doc = "F_GET_SEALS of the object (memfd and shared anonymous memory), 0 where it has none" },
+	{ .name = "_pad", .offset = 52, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
 };
 
 static const struct ckpt_follow r6_ext_inode_follows[] = {
@@ -613,7 +626,7 @@ static const struct ckpt_field r6_ext_inode_pages_fields[] = {
 	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
 	  .doc = "byte offset in the object of the run's first page (page aligned)" },
 	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
-	  .doc = "pages in the run, at most 1024; a BUFFER of nr_pages * 4096 bytes follows" },
+	  .doc = "pages in the run, at most 128; a BUFFER of nr_pages * 4096 bytes follows" },
 };
 
 static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
