@@ -7,6 +7,10 @@
  *                            ckptdiff
  *   mkbench records N FILE   one task followed by N small records (OBJREF
  *                            + USER_NS pairs), for records-per-second figures
+ *   mkbench threads N FILE   one process of N threads sharing one mm: N PID
+ *                            objects, a tree of N entries, per thread a TASK,
+ *                            its comm and a TASK_OBJS (about 4N records), for
+ *                            the cost of tasks in check, diff and the browser
  *
  * Both are whole images as ckpt writes them, that ckptcheck passes against
  * their kernel (tests/profiles/linux-2.6.37-ckpt-v23.json): the fixed
@@ -14,6 +18,7 @@
  *
  * Built through the record tables like every other producer. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +59,9 @@ static void put_raw(uint32_t type, const void *p, size_t n)
 	ckpt_rbuf_free(&b);
 }
 
-/* The opening of the image, for the kernel of the rev 6 sample. */
-static void header(void)
+/* The opening of the image, for the kernel of the rev 6 sample: PIDS and
+ * TREE with n_tasks threads of one process (pid 1 leads them). */
+static void header(uint64_t n_tasks)
 {
 	static const char *const names[] = { "magic", "arch_id", "major", "minor", "patch", "rev",
 		"task_comm_len", "at_vector_size", "signal_nsig", "uts_sysname_len",
@@ -66,15 +72,15 @@ static void header(void)
 	static const char *const anames[] = { "has_fxsr", "has_xsave", "xstate_size" };
 	static const uint64_t avalues[] = { 1, 1, 832 };
 	static const char *const pnames[] = { "nr_pids", "nr_vpids" };
-	static const uint64_t pvalues[] = { 1, 1 };
+	const uint64_t pvalues[] = { n_tasks, n_tasks };
 	static const char *const onames[] = { "objtype", "objref" };
-	static const uint64_t ovalues[] = { 1, 1 };	/* PID 1 */
 	static const char *const tnames[] = { "nr_tasks" };
-	static const uint64_t tvalues[] = { 1 };
+	const uint64_t tvalues[] = { n_tasks };
 	char uts[65] = "2.6.37-bench", lsm[11] = "";
-	uint8_t pids[8] = { 0 }, tree[24] = { 0 };
-	/* vpid, vppid (CKPT_PID_ROOT), vtgid, vpgid, vsid, depth */
-	const int32_t row[6] = { 1, -4097, 1, 1, 1, 0 };
+	uint8_t *pids = calloc(n_tasks, 8), *tree = calloc(n_tasks, 24);
+
+	if (!pids || !tree)
+		die("malloc");
 
 	put_fields("HEADER", 0, names, values, sizeof(values) / sizeof(values[0]));
 	for (int i = 0; i < 3; i++)
@@ -83,14 +89,52 @@ static void header(void)
 	put_fields("CONTAINER", 0, NULL, NULL, 0);
 	put_raw(4, lsm, sizeof(lsm));
 	put_raw(7, NULL, 0);	/* LSM_INFO */
-	ckpt_le_store(pids + 4, 4, 1);	/* depth 0, pid 1 */
+	for (uint64_t i = 0; i < n_tasks; i++)
+		ckpt_le_store(pids + 8 * i + 4, 4, i + 1);	/* depth 0, pid i + 1 */
 	put_fields("PIDS", 0, pnames, pvalues, 2);
-	put_raw(4, pids, sizeof(pids));
-	put_fields("OBJREF", 0, onames, ovalues, 2);
+	put_raw(4, pids, 8 * n_tasks);
+	for (uint64_t i = 0; i < n_tasks; i++) {
+		const uint64_t ovalues[] = { 1, i + 1 };	/* PID i + 1 */
+
+		put_fields("OBJREF", 0, onames, ovalues, 2);
+	}
 	put_fields("TREE", 0, tnames, tvalues, 1);
-	for (int k = 0; k < 6; k++)
-		ckpt_le_store(tree + 4 * k, 4, (uint32_t)row[k]);
-	put_raw(4, tree, sizeof(tree));
+	for (uint64_t i = 0; i < n_tasks; i++) {
+		/* vpid, vppid (CKPT_PID_ROOT: as the leader's), vtgid, vpgid, vsid, depth */
+		const int32_t row[6] = { (int32_t)(i + 1), -4097, 1, 1, 1, 0 };
+
+		for (int k = 0; k < 6; k++)
+			ckpt_le_store(tree + 24 * i + 4 * k, 4, (uint32_t)row[k]);
+	}
+	put_raw(4, tree, 24 * n_tasks);
+	free(pids);
+	free(tree);
+}
+
+/* n threads sharing the mm behind objref mm_ref. */
+static void threads(uint64_t n, uint64_t mm_ref)
+{
+	static const char *const onames[] = { "objtype", "objref" };
+	const uint64_t ovalues[] = { CKPT_OBJ_MM, mm_ref };
+	static const char *const mnames[] = { "map_count" };
+	static const uint64_t mvalues[] = { 0 };
+	static const char *const tnames[] = { "exit_signal" };
+	static const char *const jnames[] = { "mm_objref" };
+	const uint64_t jvalues[] = { mm_ref };
+	char comm[16];
+
+	put_fields("OBJREF", 0, onames, ovalues, 2);
+	put_fields("MM", 0, mnames, mvalues, 1);
+	put_raw(4, NULL, 0);	/* empty saved_auxv */
+	for (uint64_t i = 0; i < n; i++) {
+		const uint64_t tvalues[] = { i ? (uint64_t)-1 : 17 };
+
+		put_fields("TASK", 0, tnames, tvalues, 1);
+		memset(comm, 0, sizeof(comm));
+		snprintf(comm, sizeof(comm), "bench-%" PRIu64, i % 100000);
+		put_raw(5, comm, sizeof(comm));
+		put_fields("TASK_OBJS", 0, jnames, jvalues, 1);
+	}
 }
 
 static void task(void)
@@ -189,8 +233,10 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "pages") == 0)
 		pct = (unsigned)strtoul(argv[4], NULL, 10);
-	if ((argc != 4 && !(argc == 5 && pct <= 100)) || (strcmp(argv[1], "pages") && strcmp(argv[1], "records"))) {
-		fprintf(stderr, "Usage: mkbench pages N FILE [PCT] | mkbench records N FILE\n");
+	if ((argc != 4 && !(argc == 5 && pct <= 100)) ||
+	    (strcmp(argv[1], "pages") && strcmp(argv[1], "records") && strcmp(argv[1], "threads"))) {
+		fprintf(stderr, "Usage: mkbench pages N FILE [PCT] | mkbench records N FILE | "
+			"mkbench threads N FILE\n");
 		return 2;
 	}
 	n = strtoull(argv[2], &end, 0);
@@ -202,12 +248,21 @@ int main(int argc, char **argv)
 	ckpt_writer_init(&w, f, schema);
 	if (ckpt_writer_digests(&w) < 0)
 		die("digests");
-	header();
-	task();
-	if (strcmp(argv[1], "pages") == 0)
-		pages(n, pct);
-	else
-		records(n);
+	if (strcmp(argv[1], "threads") == 0) {
+		if (n < 1 || n > INT32_MAX - 1) {
+			fprintf(stderr, "mkbench: threads: 1 to %d\n", INT32_MAX - 1);
+			return 2;
+		}
+		header(n);
+		threads(n, n + 1);
+	} else {
+		header(1);
+		task();
+		if (strcmp(argv[1], "pages") == 0)
+			pages(n, pct);
+		else
+			records(n);
+	}
 	tail();
 	ckpt_writer_release(&w);
 	if (fclose(f) != 0 || w.error)

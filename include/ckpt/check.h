@@ -42,6 +42,26 @@ struct ckpt_finding {
 	char message[320];		/* one plain sentence */
 };
 
+/* An object the user declares as lying outside the image (--external, the
+ * same syntax for ckptcheck and ckptrestore): "fd:PID:FD" is the descriptor
+ * FD of the image's task PID (its pid as the image records it), whose pipe,
+ * socket or tty peer the user provides at restore time. */
+enum ckpt_external_kind {
+	CKPT_EXTERNAL_FD,
+};
+
+struct ckpt_external {
+	enum ckpt_external_kind kind;
+	int32_t pid;			/* >= 1 */
+	int32_t fd;			/* >= 0 */
+};
+
+/* Parses one declaration.  0, or -1 with a one-line reason in err (the
+ * spec shown escaped, so any byte is safe to print). */
+int ckpt_external_parse(const char *spec, struct ckpt_external *out, char *err, size_t errsize);
+/* Whether list (n entries) declares descriptor fd of task pid. */
+bool ckpt_external_match(const struct ckpt_external *list, size_t n, int32_t pid, int32_t fd);
+
 struct ckpt_check_options {
 	const struct ckpt_kernel_profile *target;	/* NULL: no kernel rules run */
 	const char *target_name;	/* for messages: "the running kernel", a path */
@@ -53,6 +73,10 @@ struct ckpt_check_options {
 	/* Checked before every record: once non-zero, the pass stops and
 	 * judges nothing more (summary.interrupted).  NULL: never. */
 	volatile sig_atomic_t *stop;
+	/* Descriptors declared external (--external): their peers outside
+	 * the image are the user's to provide, not a finding. */
+	const struct ckpt_external *externals;
+	size_t n_externals;
 };
 
 struct ckpt_check_summary {

@@ -106,6 +106,33 @@ struct ckpt_model_vma {
 	const char *path;		/* that FILE's path, or NULL */
 	size_t first_run, n_runs;	/* its runs in the MM's run list */
 	uint64_t pages;			/* dumped pages */
+	/* Pages its buffers carry at addresses outside it (in its runs all
+	 * the same), and pages a PGARR announced that its buffer cannot hold
+	 * (not in its runs: where their bytes lie is unknown). */
+	uint64_t stray_pages, lost_pages;
+	uint64_t stray_record, lost_record;	/* the first such BUFFER */
+};
+
+/* One FILE_DESC of a file table. */
+struct ckpt_model_fd {
+	uint64_t record;		/* the FILE_DESC record */
+	int32_t fd;			/* fd_descriptor */
+	int32_t file_ref;		/* fd_objref */
+	bool cloexec;			/* fd_close_on_exec */
+};
+
+/* A FILE_TABLE and the FILE_DESCs after it (up to the next task or table;
+ * the definitions of the files they are first to use come between). */
+struct ckpt_model_file_table {
+	int32_t objref;			/* 0 when not behind an OBJREF */
+	uint64_t record;
+	size_t first_fd, n_fds;		/* its descriptors in the model's fds[] */
+};
+
+/* The pid index: one entry per task, sorted by pid then image order. */
+struct ckpt_model_pid {
+	int64_t pid;
+	size_t task;
 };
 
 struct ckpt_model_mm {
@@ -152,6 +179,21 @@ struct ckpt_model {
 	uint32_t *pid_depths;	/* PIDS entries: their depth (parallel to the above) */
 	uint64_t pids_rest;	/* PIDS buffer bytes after its last whole entry */
 	size_t n_tree;		/* entries of the TREE buffer (tasks[i] has entry i) */
+	/* Pages of no VMA (a PGARR before any VMA of its MM, or of no MM):
+	 * how many and the first BUFFER carrying them. */
+	uint64_t stray_pages, stray_record;
+	struct ckpt_model_file_table *file_tables;	/* in image order */
+	size_t n_file_tables;
+	struct ckpt_model_fd *fds;	/* every table's, in image order */
+	size_t n_fds;
+	/* Indexes built when the pass ends: tasks by pid (ckpt_model_task_pid),
+	 * the tgid of every task with a tree entry (sorted), MMs and file
+	 * tables by objref (positions, sorted by objref then image order). */
+	struct ckpt_model_pid *by_pid;
+	int64_t *tgids;
+	size_t n_tgids;
+	size_t *mm_by_objref, n_mm_by_objref;
+	size_t *ft_by_objref, n_ft_by_objref;
 };
 
 /* One pass over img from where it stands (freshly opened).  NULL only when
@@ -195,8 +237,26 @@ const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t ob
 /* The task's address space: its TASK_OBJS mm_objref, or, in an image
  * without one, the MM written among the task's own records. */
 const struct ckpt_model_mm *ckpt_model_task_mm(const struct ckpt_model *m, const struct ckpt_model_task *t);
-/* The task with that pid; with no tree, pid N names the N-th task (1-based). */
+/* A task's pid: its tree entry's, or with no tree its 1-based place in
+ * image order. */
+int64_t ckpt_model_task_pid(const struct ckpt_model *m, const struct ckpt_model_task *t);
+/* The task with that pid (the first in image order), in O(log n); with no
+ * tree, pid N names the N-th task (1-based). */
 const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m, int64_t pid);
+/* How many tasks share t's thread group (its tgid); 1 without a tree. */
+size_t ckpt_model_thread_count(const struct ckpt_model *m, const struct ckpt_model_task *t);
+/* The file table behind that objref (its first definition), or NULL. */
+const struct ckpt_model_file_table *ckpt_model_file_table(const struct ckpt_model *m, int32_t objref);
+/* A field of a record by name, read from the image: 0 with the value (as
+ * unsigned, sign-extended for signed kinds, or as ckptdump prints it);
+ * 1 when the record's type has no such field or the record is too short
+ * for it; -1 when the record cannot be read (*err says why). */
+int ckpt_model_field_u64(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index,
+			 const char *name, uint64_t *value, struct ckpt_error *err);
+int ckpt_model_field_s64(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index,
+			 const char *name, int64_t *value, struct ckpt_error *err);
+int ckpt_model_field_text(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index,
+			  const char *name, char *out, size_t size, struct ckpt_error *err);
 /* The record with that index; NULL when there is none, or when a lean
  * model did not keep it. */
 const struct ckpt_model_record *ckpt_model_record(const struct ckpt_model *m, uint64_t index);

@@ -15,8 +15,7 @@
 #include "ckpt/image.h"
 #include "ckpt/kernel.h"
 
-#define EXIT_NOGO	1
-#define EXIT_TROUBLE	2
+#include "common/program.h"
 
 /* The version of the --json document shape (documented in ckptcheck(1)). */
 #define CHECK_JSON_VERSION 1
@@ -85,7 +84,7 @@ static bool select_rules(struct ckpt_check *c, const char *opt, char *list, bool
 		if ((only ? ckpt_check_only(c, id) : ckpt_check_skip(c, id)) < 0) {
 			char shown[128];
 
-			ckpt_escape((const uint8_t *)id, strlen(id), shown, sizeof(shown));
+			program_escape(id, shown, sizeof(shown));
 			fprintf(stderr, "ckptcheck: %s %s: no rule has that id (see --list-rules)\n",
 				opt, shown);
 			return false;
@@ -127,10 +126,7 @@ static int check(const char *path, struct ckpt_check *c, const struct ckpt_kerne
 	int status;
 
 	/* The name reaches the terminal: never let it carry control bytes. */
-	if (strcmp(path, "-") == 0)
-		snprintf(shown, sizeof(shown), "(stdin)");
-	else
-		ckpt_escape((const uint8_t *)path, strlen(path), shown, sizeof(shown));
+	program_shown_name(path, shown, sizeof(shown));
 
 	struct ckpt_image *img = ckpt_image_open(path, &err);
 
@@ -149,20 +145,20 @@ static int check(const char *path, struct ckpt_check *c, const struct ckpt_kerne
 		}
 		if (output != OUT_QUIET)
 			fprintf(stderr, "ckptcheck: %s: %s\n", shown, msg);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (output == OUT_JSON && !(run.findings = json_array())) {
 		fprintf(stderr, "ckptcheck: out of memory\n");
 		ckpt_image_close(img);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (ckpt_check_image(c, img, on_finding, &run, &sum) < 0) {
 		fprintf(stderr, "ckptcheck: %s: out of memory\n", shown);
 		json_decref(run.findings);
 		ckpt_image_close(img);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
-	status = sum.errors ? EXIT_NOGO : 0;
+	status = sum.errors ? PROGRAM_EXIT_FOUND : 0;
 	const char *verdict = status ? "no-go" : "go";
 	const char *dialect = ckpt_image_schema(img)->id;
 
@@ -190,7 +186,7 @@ static int check(const char *path, struct ckpt_check *c, const struct ckpt_kerne
 		run.findings = NULL;	/* the document owns it now (or freed it) */
 		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 			fprintf(stderr, "ckptcheck: cannot build the JSON document\n");
-			status = EXIT_TROUBLE;
+			status = PROGRAM_EXIT_TROUBLE;
 		}
 		putchar('\n');
 		json_decref(doc);
@@ -198,7 +194,7 @@ static int check(const char *path, struct ckpt_check *c, const struct ckpt_kerne
 	ckpt_image_close(img);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ckptcheck: error writing output: %s\n", strerror(errno));
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	return status;
 }
@@ -211,13 +207,13 @@ static int save_profile(const char *path)
 
 	if (!out) {
 		fprintf(stderr, "ckptcheck: --save-profile %s: %s\n", path, strerror(errno));
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (ckpt_kernel_profile_running(&p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ckptcheck: the running kernel's profile: %s\n", err);
 		if (out != stdout)
 			fclose(out);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	int bad = ckpt_kernel_profile_write(&p, out) < 0;
 
@@ -227,7 +223,7 @@ static int save_profile(const char *path)
 		bad |= fflush(out) != 0;
 	if (bad) {
 		fprintf(stderr, "ckptcheck: --save-profile %s: write failed: %s\n", path, strerror(errno));
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	return 0;
 }
@@ -293,37 +289,37 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("ckptcheck (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			program_print_version(stdout, "ckptcheck");
 			return 0;
 		default:
 			usage(stderr);
-			return EXIT_TROUBLE;
+			return PROGRAM_EXIT_TROUBLE;
 		}
 	}
 	if (save_path && optind == argc)
 		return save_profile(save_path);
 	if (save_path) {
 		fprintf(stderr, "ckptcheck: --save-profile takes no image\n");
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "ckptcheck: %s\n", optind == argc ? "no image given" : "one image at a time");
 		usage(stderr);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (target_path) {
 		char shown[256];
 
-		ckpt_escape((const uint8_t *)target_path, strlen(target_path), shown, sizeof(shown));
+		program_escape(target_path, shown, sizeof(shown));
 		if (ckpt_kernel_profile_load(target_path, &target, err, sizeof(err)) < 0) {
 			fprintf(stderr, "ckptcheck: --target %s: %s\n", shown, err);
-			return EXIT_TROUBLE;
+			return PROGRAM_EXIT_TROUBLE;
 		}
 		snprintf(target_name, sizeof(target_name), "the target kernel of %s", shown);
 	} else {
 		if (ckpt_kernel_profile_running(&target, err, sizeof(err)) < 0) {
 			fprintf(stderr, "ckptcheck: the running kernel's profile: %s\n", err);
-			return EXIT_TROUBLE;
+			return PROGRAM_EXIT_TROUBLE;
 		}
 		snprintf(target_name, sizeof(target_name), "the running kernel");
 	}
@@ -334,7 +330,7 @@ int main(int argc, char **argv)
 
 	if (!chk) {
 		fprintf(stderr, "ckptcheck: out of memory\n");
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	bool selected = true;
 
@@ -344,7 +340,7 @@ int main(int argc, char **argv)
 		selected = select_rules(chk, "--skip", skip[i], false);
 	if (!selected) {
 		ckpt_check_free(chk);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	status = check(argv[optind], chk, &target, target_name, output);
 	ckpt_check_free(chk);

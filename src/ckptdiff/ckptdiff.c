@@ -17,9 +17,7 @@
 #include "ckpt/model.h"
 #include "ckpt/view.h"
 
-#define EXIT_SAME	0
-#define EXIT_DIFFER	1
-#define EXIT_TROUBLE	2
+#include "common/program.h"
 
 /* The version of the --json document shape (documented in ckptdiff(1)). */
 #define DIFF_JSON_VERSION 1
@@ -77,7 +75,9 @@ static void usage(FILE *out)
 		"  -V, --version            show the version and exit\n"
 		"\n"
 		"Exit status: 0 if the images are the same (after --ignore and --only), 1 if\n"
-		"they differ, 2 if an image cannot be read or on bad usage.\n");
+		"they differ, 2 if an image cannot be read, holds something that cannot be\n"
+		"compared (a reference to nothing, pages outside their VMA...), or on bad\n"
+		"usage.\n");
 }
 
 /* -- output --------------------------------------------------------------- */
@@ -358,30 +358,7 @@ static json_t *stat_json(const struct run *r, const struct ckpt_diff_summary *s)
 /* -- input ---------------------------------------------------------------- */
 
 /* Comparing reads pages at random, which a pipe cannot do: standard input
- * is copied to an unlinked temporary file first. */
-static int spool_stdin(void)
-{
-	FILE *t = tmpfile();
-	char buf[1 << 16];
-	size_t n;
-
-	if (!t)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-		if (fwrite(buf, 1, n, t) != n) {
-			fclose(t);
-			return -1;
-		}
-	if (ferror(stdin) || fflush(t) != 0) {
-		fclose(t);
-		return -1;
-	}
-	int fd = dup(fileno(t));
-
-	fclose(t);
-	return fd;
-}
-
+ * is spooled to a temporary file first (program_spool_stdin). */
 struct input {
 	char shown[1024];
 	struct ckpt_image *img;
@@ -393,12 +370,9 @@ static bool open_input(const char *path, struct input *in, enum output output)
 	struct ckpt_error err;
 	char msg[512];
 
-	if (strcmp(path, "-") == 0)
-		snprintf(in->shown, sizeof(in->shown), "(stdin)");
-	else
-		ckpt_escape((const uint8_t *)path, strlen(path), in->shown, sizeof(in->shown));
+	program_shown_name(path, in->shown, sizeof(in->shown));
 	if (strcmp(path, "-") == 0) {
-		int fd = spool_stdin();
+		int fd = program_spool_stdin();
 
 		if (fd < 0) {
 			if (output != OUT_QUIET)
@@ -488,16 +462,16 @@ int main(int argc, char **argv)
 				opt.match = CKPT_DIFF_MATCH_TREE;
 			else {
 				fprintf(stderr, "ckptdiff: --match-by takes pid or tree\n");
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			}
 			break;
 		case 'i':
 			if (!add_list(optarg, &ignore, &n_ignore))
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			break;
 		case 'o':
 			if (!add_list(optarg, &only, &n_only))
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			break;
 		case 'p': opt.page_bytes = true; break;
 		case 's': stat = true; break;
@@ -509,22 +483,22 @@ int main(int argc, char **argv)
 			color = optarg ? optarg : "always";
 			if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
 				fprintf(stderr, "ckptdiff: --color takes auto, always or never\n");
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			}
 			break;
-		case 'h': usage(stdout); return EXIT_SAME;
-		case 'V': printf("ckptdiff (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return EXIT_SAME;
-		default: usage(stderr); return EXIT_TROUBLE;
+		case 'h': usage(stdout); return PROGRAM_EXIT_OK;
+		case 'V': program_print_version(stdout, "ckptdiff"); return PROGRAM_EXIT_OK;
+		default: usage(stderr); return PROGRAM_EXIT_TROUBLE;
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "ckptdiff: two images expected\n");
 		usage(stderr);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0) {
 		fprintf(stderr, "ckptdiff: only one image can come from standard input\n");
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (output != OUT_QUIET)
 		output = json ? OUT_JSON : stat ? OUT_STAT : OUT_TEXT;
@@ -537,7 +511,7 @@ int main(int argc, char **argv)
 	struct run run = { .output = output, .page_bytes = opt.page_bytes };
 	struct ckpt_diff_summary sum;
 	struct ckpt_error err;
-	int status = EXIT_TROUBLE;
+	int status = PROGRAM_EXIT_TROUBLE;
 	const char *nc = getenv("NO_COLOR");
 
 	run.color = strcmp(color, "always") == 0 ||
@@ -556,10 +530,15 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		ckpt_error_format(&err, msg, sizeof(msg));
 		if (output != OUT_QUIET)
-			fprintf(stderr, "ckptdiff: %s: %s\n", a.shown, msg);
+		{
+			if (sum.error_image)
+				fprintf(stderr, "ckptdiff: %s: %s\n", sum.error_image == 'B' ? b.shown : a.shown, msg);
+			else
+				fprintf(stderr, "ckptdiff: %s\n", err.reason);
+		}
 		goto out;
 	}
-	status = sum.differences ? EXIT_DIFFER : EXIT_SAME;
+	status = sum.differences ? PROGRAM_EXIT_FOUND : PROGRAM_EXIT_OK;
 	if (output == OUT_STAT) {
 		print_stat(&run, &sum);
 	} else if (output == OUT_JSON) {
@@ -580,7 +559,7 @@ int main(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ckptdiff: writing the output failed\n");
-		status = EXIT_TROUBLE;
+		status = PROGRAM_EXIT_TROUBLE;
 	}
 out:
 	json_decref(run.items);

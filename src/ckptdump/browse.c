@@ -21,6 +21,8 @@
 
 #include "ckpt/format.h"
 
+#include "common/program.h"
+
 #include "browse.h"
 
 #define HISTORY_MAX 1000
@@ -29,38 +31,13 @@ static struct browse *session;	/* for the readline completion callback */
 
 /* -- opening -------------------------------------------------------------- */
 
-/* Standard input is copied to an unlinked temporary file first: the browser
- * needs random access, and the copy holds only what actually arrives. */
-static int spool_stdin(void)
-{
-	FILE *tmp = tmpfile();
-	char buf[65536];
-	size_t n;
-
-	if (!tmp)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-		if (fwrite(buf, 1, n, tmp) != n) {
-			fclose(tmp);
-			return -1;
-		}
-	if (ferror(stdin) || fflush(tmp) != 0) {
-		fclose(tmp);
-		return -1;
-	}
-	int fd = dup(fileno(tmp));
-
-	fclose(tmp);
-	return fd;
-}
-
 static int open_session(struct browse *b, const char *path)
 {
 	struct ckpt_error err;
 	char msg[512];
 
 	if (strcmp(path, "-") == 0) {
-		int fd = spool_stdin();
+		int fd = program_spool_stdin();
 
 		if (fd < 0) {
 			fprintf(stderr, "ckptdump: copying standard input to a temporary file: %s\n", strerror(errno));
@@ -70,7 +47,7 @@ static int open_session(struct browse *b, const char *path)
 		b->spool_fd = dup(fd);	/* check reads the image again */
 		b->img = ckpt_image_open_fd(fd, &err);
 	} else {
-		ckpt_escape((const uint8_t *)path, strlen(path), b->shown, sizeof(b->shown));
+		program_escape(path, b->shown, sizeof(b->shown));
 		b->img = ckpt_image_open(path, &err);
 	}
 	if (!b->img) {

@@ -32,18 +32,35 @@
 static int fail(struct browse *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Errors are one line on the session's error stream (stderr), whatever the
- * mode. */
+ * mode.  They quote what the user typed: a control byte in it is shown as
+ * \xNN, never sent to the terminal (text already escaped passes as is). */
 static int fail(struct browse *b, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
 	fflush(b->out);
-	fputs("ckptdump: ", b->err);
 	va_start(ap, fmt);
-	vfprintf(b->err, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("ckptdump: ", b->err);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(b->err, "\\x%02x", *p);
+		else
+			fputc(*p, b->err);
+	}
 	fputc('\n', b->err);
 	return -1;
+}
+
+/* A library error (a record that cannot be read) as one line. */
+static int fail_error(struct browse *b, const struct ckpt_error *err)
+{
+	char msg[512];
+
+	ckpt_error_format(err, msg, sizeof(msg));
+	return fail(b, "%s", msg);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -175,11 +192,6 @@ static const struct ckpt_model_task *find_task(struct browse *b, const char *arg
 			fail(b, "no task with pid %s (see ps)", arg);
 	}
 	return t;
-}
-
-static int64_t task_pid(const struct ckpt_model *m, const struct ckpt_model_task *t)
-{
-	return t->has_tree ? t->pid : (int64_t)(t - m->tasks) + 1;
 }
 
 /* -- info, ls, show, goto ------------------------------------------------ */
@@ -400,11 +412,7 @@ static int cmd_ps(struct browse *b, int argc, char **argv)
 			fprintf(b->out, "%7zu %7s %7s %7s  %-6s %s\n", i + 1, "-", "-", "-", rec, t->comm);
 			continue;
 		}
-		size_t threads = 0;
-
-		for (size_t k = 0; k < m->n_tasks; k++)
-			if (m->tasks[k].has_tree && m->tasks[k].tgid == t->tgid)
-				threads++;
+		size_t threads = ckpt_model_thread_count(m, t);
 		char ppid[24];
 
 		if (t->ppid)
@@ -501,7 +509,7 @@ static int cmd_task(struct browse *b, int argc, char **argv)
 		own = t->ns_record;
 	if (t->objs_record < own)
 		own = t->objs_record;
-	fprintf(b->out, "task %" PRId64 " (%s): TASK [%" PRIu64 "]", task_pid(m, t), t->comm, t->record);
+	fprintf(b->out, "task %" PRId64 " (%s): TASK [%" PRIu64 "]", ckpt_model_task_pid(m, t), t->comm, t->record);
 	if (t->has_tree) {
 		fprintf(b->out, ", tgid %" PRId64 ", ppid ", t->tgid);
 		if (t->ppid)
@@ -531,7 +539,7 @@ static int cmd_task(struct browse *b, int argc, char **argv)
 		for (size_t i = 0; i < mm->n_vmas; i++)
 			pages += mm->vmas[i].pages;
 		fprintf(b->out, "== mm %" PRId32 ": MM [%" PRIu64 "], %zu VMAs, %" PRIu64 " dumped pages (maps %" PRId64 ")\n",
-			mm->objref, mm->record, mm->n_vmas, pages, task_pid(m, t));
+			mm->objref, mm->record, mm->n_vmas, pages, ckpt_model_task_pid(m, t));
 	}
 	return status ? -1 : 0;
 }
@@ -564,35 +572,13 @@ static int cmd_ns(struct browse *b, int argc, char **argv)
 	return follow_task_refs(b, t, t->ns_record, &seen) ? -1 : 0;
 }
 
-static bool is_type(const struct ckpt_model_record *r, const char *name)
-{
-	return r->rt && strcmp(r->rt->name, name) == 0;
-}
-
-static uint64_t rec_field(struct browse *b, uint64_t i, const char *name, char *text, size_t size)
-{
-	struct ckpt_record rec;
-	struct ckpt_error err;
-	const struct ckpt_field *f;
-
-	if (text)
-		snprintf(text, size, "?");
-	if (ckpt_image_record_at(b->img, b->m->records[i].offset, i, &rec, &err) < 0 || !rec.rt)
-		return 0;
-	f = ckpt_rtype_field(rec.rt, name);
-	if (!f || !ckpt_field_fits(f, rec.avail))
-		return 0;
-	if (text)
-		ckpt_format_field(f, rec.data, text, size);
-	return ckpt_field_u64(f, rec.data);
-}
-
 static int cmd_fds(struct browse *b, int argc, char **argv)
 {
 	const struct ckpt_model *m = b->m;
 	const struct ckpt_model_task *t;
-	const struct ckpt_model_object *table;
-	size_t n = 0;
+	const struct ckpt_model_file_table *table;
+	struct ckpt_error err;
+	int64_t nfds;
 
 	if (argc != 2)
 		return fail(b, "usage: fds PID");
@@ -602,41 +588,30 @@ static int cmd_fds(struct browse *b, int argc, char **argv)
 		fprintf(b->out, "(task %s has no file table in this image)\n", argv[1]);
 		return 0;
 	}
-	table = ckpt_model_object(m, t->files_ref);
-	uint64_t table_record = table ? ckpt_model_object_first(table) : CKPT_MODEL_NONE;
-
-	if (table_record == CKPT_MODEL_NONE)
+	table = ckpt_model_file_table(m, t->files_ref);
+	if (!table)
 		return fail(b, "file table %" PRId32 " is not defined in the readable part of the image", t->files_ref);
+	if (ckpt_model_field_s64(b->img, m, table->record, "fdt_nfds", &nfds, &err) < 0)
+		return fail_error(b, &err);
 	fprintf(b->out, "file table %" PRId32 ": FILE_TABLE [%" PRIu64 "], fdt_nfds %" PRId64 "\n",
-		t->files_ref, table_record, (int64_t)(int32_t)rec_field(b, table_record, "fdt_nfds", NULL, 0));
+		t->files_ref, table->record, nfds);
 	fprintf(b->out, "%4s %-7s %6s %-8s %s\n", "FD", "CLOEXEC", "OBJREF", "RECORD", "PATH (FLAGS, POS)");
-	/* The table's FILE_DESC records follow it, each after the definition
-	 * of a file it is the first to use. */
-	for (uint64_t i = table_record + 1; i < m->n_records && !browse_interrupted; i++) {
-		const struct ckpt_model_record *r = &m->records[i];
-
-		if (is_type(r, "OBJREF") || is_type(r, "FILE") || is_type(r, "FILE_NAME"))
-			continue;
-		if (!is_type(r, "FILE_DESC"))
-			break;
-		int64_t fd = (int32_t)rec_field(b, i, "fd_descriptor", NULL, 0);
-		uint64_t cloexec = rec_field(b, i, "fd_close_on_exec", NULL, 0);
-		int32_t ref = (int32_t)rec_field(b, i, "fd_objref", NULL, 0);
-		const struct ckpt_model_object *o = ckpt_model_object(m, ref);
+	for (size_t k = 0; k < table->n_fds && !browse_interrupted; k++) {
+		const struct ckpt_model_fd *d = &m->fds[table->first_fd + k];
+		const struct ckpt_model_object *o = ckpt_model_object(m, d->file_ref);
 		char flags[512] = "?", pos[64] = "?", rec[24];
 		uint64_t file_record = o ? ckpt_model_object_first(o) : CKPT_MODEL_NONE;
 		const char *path = ckpt_model_object_path(m, o);
 
-		if (file_record != CKPT_MODEL_NONE) {
-			rec_field(b, file_record, "f_flags", flags, sizeof(flags));
-			rec_field(b, file_record, "f_pos", pos, sizeof(pos));
-		}
-		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", i);
-		fprintf(b->out, "%4" PRId64 " %-7s %6" PRId32 " %-8s %s (%s, pos %s)\n", fd, cloexec ? "yes" : "no",
-			ref, rec, path ? path : "(no path)", flags, pos);
-		n++;
+		if (file_record != CKPT_MODEL_NONE &&
+		    (ckpt_model_field_text(b->img, m, file_record, "f_flags", flags, sizeof(flags), &err) < 0 ||
+		     ckpt_model_field_text(b->img, m, file_record, "f_pos", pos, sizeof(pos), &err) < 0))
+			return fail_error(b, &err);
+		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", d->record);
+		fprintf(b->out, "%4" PRId32 " %-7s %6" PRId32 " %-8s %s (%s, pos %s)\n", d->fd,
+			d->cloexec ? "yes" : "no", d->file_ref, rec, path ? path : "(no path)", flags, pos);
 	}
-	if (!n)
+	if (!table->n_fds)
 		fprintf(b->out, "(no FILE_DESC records)\n");
 	return 0;
 }
@@ -726,7 +701,7 @@ static int cmd_x(struct browse *b, int argc, char **argv)
 			return fail(b, "the image has no tasks");
 		t = &b->m->tasks[0];
 	}
-	snprintf(first_pid, sizeof(first_pid), "%" PRId64, task_pid(b->m, t));
+	snprintf(first_pid, sizeof(first_pid), "%" PRId64, ckpt_model_task_pid(b->m, t));
 	if (!(mm = task_mm(b, t, first_pid)))
 		return -1;
 	if (!parse_u64(argv[a], &addr))
@@ -1079,9 +1054,9 @@ static int cmd_search(struct browse *b, const char *args)
 		/* The task asked for, else the first task using this mm, names it. */
 		for (size_t k = m->n_tasks; k-- > 0;)
 			if (ckpt_model_task_mm(m, &m->tasks[k]) == mm)
-				pid = task_pid(m, &m->tasks[k]);
+				pid = ckpt_model_task_pid(m, &m->tasks[k]);
 		if (only)
-			pid = task_pid(m, only);
+			pid = ckpt_model_task_pid(m, only);
 		for (size_t r = 0; r < mm->n_runs && !status && !h.capped && !browse_interrupted; r++)
 			status = search_run(b, &mm->runs[r], &p, &h, pid);
 	}

@@ -114,7 +114,7 @@ static void add_pids(struct list *l, const struct ckpt_model *m, const char *pre
 	for (size_t i = 0; i < m->n_tasks; i++) {
 		const struct ckpt_model_task *t = &m->tasks[i];
 
-		snprintf(buf, sizeof(buf), "%" PRId64, t->has_tree ? t->pid : (int64_t)i + 1);
+		snprintf(buf, sizeof(buf), "%" PRId64, ckpt_model_task_pid(m, t));
 		add(l, prefix, buf);
 	}
 }

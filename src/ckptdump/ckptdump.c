@@ -14,9 +14,10 @@
 #include "ckpt/image.h"
 #include "ckpt/view.h"
 
+#include "common/program.h"
+
 #include "browse.h"
 
-#define EXIT_TROUBLE 2
 #define MAX_TYPE_FILTER 64
 
 struct filter {
@@ -166,14 +167,11 @@ static int dump(const char *path, const struct ckpt_view_options *vopt, const st
 	char msg[512];
 
 	/* The name reaches the terminal: never let it carry control bytes. */
-	if (strcmp(path, "-") == 0)
-		snprintf(shown, sizeof(shown), "(stdin)");
-	else
-		ckpt_escape((const uint8_t *)path, strlen(path), shown, sizeof(shown));
+	program_shown_name(path, shown, sizeof(shown));
 	if (!view) {
 		fprintf(stderr, "ckptdump: out of memory\n");
 		ckpt_image_close(img);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	ckpt_view_begin(view, shown, img);
 	if (img) {
@@ -193,15 +191,15 @@ static int dump(const char *path, const struct ckpt_view_options *vopt, const st
 		}
 		if (r < 0) {
 			err = *ckpt_image_error(img);
-			status = EXIT_TROUBLE;
+			status = PROGRAM_EXIT_TROUBLE;
 		}
 	} else {
-		status = EXIT_TROUBLE;
+		status = PROGRAM_EXIT_TROUBLE;
 	}
 	ckpt_view_end(view, img, status ? &err : NULL);
 	if (!ckpt_view_free(view)) {
 		fprintf(stderr, "ckptdump: error writing output: %s\n", strerror(errno));
-		status = EXIT_TROUBLE;
+		status = PROGRAM_EXIT_TROUBLE;
 	}
 	if (status && (img || err.reason[0])) {
 		ckpt_error_format(&err, msg, sizeof(msg));
@@ -244,19 +242,19 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			if (!add_types(&f, optarg))
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			break;
 		case OPT_OFFSET:
 			if (!parse_u64(optarg, &f.offset)) {
 				fprintf(stderr, "ckptdump: --offset %s: not a byte offset\n", optarg);
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			}
 			f.has_offset = true;
 			break;
 		case OPT_INDEX:
 			if (!parse_index(&f, optarg)) {
 				fprintf(stderr, "ckptdump: --index %s: expected N or N-M with N <= M\n", optarg);
-				return EXIT_TROUBLE;
+				return PROGRAM_EXIT_TROUBLE;
 			}
 			break;
 		case 'p':
@@ -275,21 +273,21 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("ckptdump (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			program_print_version(stdout, "ckptdump");
 			return 0;
 		default:
 			usage(stderr);
-			return EXIT_TROUBLE;
+			return PROGRAM_EXIT_TROUBLE;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "ckptdump: %s\n", optind == argc ? "no image given" : "one image at a time");
 		usage(stderr);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (commands && !browse) {
 		fprintf(stderr, "ckptdump: -c goes with -i\n");
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (browse)
 		return browse_main(argv[optind], commands);

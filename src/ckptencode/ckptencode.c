@@ -12,7 +12,7 @@
 
 #include "ckpt/encode.h"
 
-#define EXIT_TROUBLE 2
+#include "common/program.h"
 
 static void usage(FILE *out)
 {
@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL, *input = "-";
+	char shown[1024], reason[1024];
 	json_error_t jerr;
 	json_t *doc;
 	FILE *out = stdout;
@@ -54,30 +55,33 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("ckptencode (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			program_print_version(stdout, "ckptencode");
 			return 0;
 		default:
 			usage(stderr);
-			return EXIT_TROUBLE;
+			return PROGRAM_EXIT_TROUBLE;
 		}
 	}
 	if (optind < argc)
 		input = argv[optind++];
 	if (optind != argc) {
 		fprintf(stderr, "ckptencode: one document at a time\n");
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	doc = strcmp(input, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
 				      : json_load_file(input, JSON_REJECT_DUPLICATES, &jerr);
+	program_shown_name(input, shown, sizeof(shown));
 	if (!doc) {
+		/* jansson quotes the offending token: it may carry control bytes. */
+		program_escape(jerr.text, reason, sizeof(reason));
 		fprintf(stderr, "ckptencode: %s: line %d column %d: %s\n",
-			strcmp(input, "-") == 0 ? "(stdin)" : input, jerr.line, jerr.column, jerr.text);
-		return EXIT_TROUBLE;
+			shown, jerr.line, jerr.column, reason);
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (!output && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "ckptencode: not writing an image to a terminal; use -o FILE\n");
 		json_decref(doc);
-		return EXIT_TROUBLE;
+		return PROGRAM_EXIT_TROUBLE;
 	}
 	/* Images hold memory and environments: never readable by others. */
 	if (output) {
@@ -85,24 +89,28 @@ int main(int argc, char **argv)
 
 		out = fd < 0 ? NULL : fdopen(fd, "wb");
 		if (!out) {
-			fprintf(stderr, "ckptencode: %s: %s\n", output, strerror(errno));
+			program_escape(output, shown, sizeof(shown));
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
 			json_decref(doc);
-			return EXIT_TROUBLE;
+			return PROGRAM_EXIT_TROUBLE;
 		}
 	}
 	int status = 0;
 
 	if (ckpt_encode_document(doc, out, &err) < 0) {
-		fprintf(stderr, "ckptencode: %s: %s\n", err.path, err.reason);
-		status = EXIT_TROUBLE;
+		program_escape(err.path, shown, sizeof(shown));
+		program_escape(err.reason, reason, sizeof(reason));
+		fprintf(stderr, "ckptencode: %s: %s\n", shown, reason);
+		status = PROGRAM_EXIT_TROUBLE;
 	}
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "ckptencode: write error: %s\n", strerror(errno));
-		status = EXIT_TROUBLE;
+		status = PROGRAM_EXIT_TROUBLE;
 	}
 	if (output && fclose(out) != 0 && !status) {
-		fprintf(stderr, "ckptencode: %s: %s\n", output, strerror(errno));
-		status = EXIT_TROUBLE;
+		program_escape(output, shown, sizeof(shown));
+		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
+		status = PROGRAM_EXIT_TROUBLE;
 	}
 	if (status && output)
 		unlink(output);

@@ -93,3 +93,9 @@ maps_of() {
 image_vmas() {
 	awk -v mm="mm=$2" '$1 == "vma" && $2 == mm { print $3 }' "$1"
 }
+
+# The ids of ckptcheck's restorable rules (what ckptrestore cannot rebuild),
+# comma-separated for --skip: tests that judge an image whole, not restorable.
+restorable_rules() {
+	"$CKPTCHECK" --list-rules | awk '/^[a-z]/ && $3 == "restorable" { print $1 }' | paste -sd, -
+}

@@ -95,6 +95,63 @@ START_TEST(test_model_tasks)
 }
 END_TEST
 
+/* The look-ups the programs used to derive by hand: pids, thread counts,
+ * file tables and their descriptors, fields by name. */
+START_TEST(test_model_api)
+{
+	size_t len;
+	unsigned char *buf = read_sample("rev6-tasks.ckpt", &len);
+	struct ckpt_image *img;
+	struct ckpt_model *m = model_of(buf, len, &img);
+	struct ckpt_error err;
+	uint64_t u;
+	int64_t v;
+	char text[128];
+
+	ck_assert_int_eq(ckpt_model_task_pid(m, &m->tasks[0]), 1);
+	ck_assert_int_eq(ckpt_model_task_pid(m, &m->tasks[1]), 2);
+	ck_assert_ptr_eq(ckpt_model_task_by_pid(m, 1), &m->tasks[0]);
+	ck_assert_ptr_null(ckpt_model_task_by_pid(m, 0));
+	ck_assert_ptr_null(ckpt_model_task_by_pid(m, -4097));
+	ck_assert_uint_eq(ckpt_model_thread_count(m, &m->tasks[0]), 2);
+	ck_assert_uint_eq(ckpt_model_thread_count(m, &m->tasks[1]), 2);
+	/* pid order: the index is sorted */
+	for (size_t i = 1; i < m->n_tasks; i++)
+		ck_assert_int_le(m->by_pid[i - 1].pid, m->by_pid[i].pid);
+
+	/* The file table both tasks share and its one descriptor. */
+	const struct ckpt_model_file_table *ft = ckpt_model_file_table(m, m->tasks[0].files_ref);
+
+	ck_assert_ptr_nonnull(ft);
+	ck_assert_uint_eq(m->n_file_tables, 1);
+	ck_assert_str_eq(m->records[ft->record].rt->name, "FILE_TABLE");
+	ck_assert_uint_eq(ft->n_fds, 1);
+	ck_assert_int_eq(m->fds[ft->first_fd].fd, 0);
+	ck_assert_str_eq(m->records[m->fds[ft->first_fd].record].rt->name, "FILE_DESC");
+	ck_assert_str_eq(ckpt_model_object_path(m, ckpt_model_object(m, m->fds[ft->first_fd].file_ref)),
+			 "/dev/console");
+	ck_assert_ptr_null(ckpt_model_file_table(m, m->tasks[0].mm_ref));
+	ck_assert_ptr_eq(ckpt_model_mm(m, m->tasks[0].mm_ref), &m->mms[0]);
+	ck_assert_ptr_null(ckpt_model_mm(m, m->tasks[0].files_ref));
+
+	/* Fields by name. */
+	ck_assert_int_eq(ckpt_model_field_s64(img, m, ft->record, "fdt_nfds", &v, &err), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(ckpt_model_field_u64(img, m, m->tasks[0].record, "exit_signal", &u, &err), 0);
+	ck_assert_uint_eq(u, 17);
+	ck_assert_int_eq(ckpt_model_field_u64(img, m, m->tasks[0].record, "no_such_field", &u, &err), 1);
+	ck_assert_uint_eq(u, 0);
+	uint64_t fr = ckpt_model_object_first(ckpt_model_object(m, m->fds[ft->first_fd].file_ref));
+
+	ck_assert_int_eq(ckpt_model_field_text(img, m, fr, "f_pos", text, sizeof(text), &err), 0);
+	ck_assert_str_eq(text, "42");
+	ck_assert_int_eq(ckpt_model_field_u64(img, m, m->n_records + 5, "x", &u, &err), -1);
+	ckpt_model_free(m);
+	ckpt_image_close(img);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_model_memory)
 {
 	size_t len;
@@ -336,6 +393,7 @@ Suite *model_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_model_tasks);
+	tcase_add_test(tc, test_model_api);
 	tcase_add_test(tc, test_model_memory);
 	tcase_add_test(tc, test_model_file);
 	tcase_add_test(tc, test_model_stream);

@@ -61,6 +61,7 @@ extern const struct check_module check_module_objref;
 extern const struct check_module check_module_semantics;
 extern const struct check_module check_module_refcount;
 extern const struct check_module check_module_integrity;
+extern const struct check_module check_module_restorable;
 
 /* Whether rule r runs on this image (selected, and for its dialect). */
 bool check_rule_on(const struct ckpt_check *c, const struct ckpt_rule *r);

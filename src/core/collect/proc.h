@@ -1,4 +1,5 @@
-/* The /proc readers of the producer (proc.c, uts.c).  Linux only. */
+/* The /proc readers of the producer (proc.c, uts.c) and the parsers of
+ * their text (proc_parse.c).  Linux only. */
 #ifndef CKPT_COLLECT_PROC_H
 #define CKPT_COLLECT_PROC_H
 
@@ -62,6 +63,25 @@ int ckpt_proc_limits(pid_t pid, uint64_t (*lim)[2], size_t n);
 
 /* Inode number of /proc/PID/ns/NAME, or 0 when it cannot be read. */
 uint64_t ckpt_proc_ns_inode(pid_t tid, const char *name);
+
+/* --- proc_parse.c: the text of a /proc file, already read --------------
+ * Each takes the NUL-terminated text of the file named; those taking a
+ * non-const text split it into lines in place.  -1 with errno (EINVAL:
+ * text not in the kernel's format). */
+
+/* /proc/PID/stat. */
+int ckpt_proc_parse_stat(const char *text, struct ckpt_proc_stat *st);
+/* /proc/PID/status: credentials; free with ckpt_proc_creds_free. */
+int ckpt_proc_parse_creds(char *text, struct ckpt_proc_creds *c);
+/* /proc/PID/status: TracerPid, or -1 when there is no such line. */
+pid_t ckpt_proc_parse_tracer(const char *text);
+/* /proc/PID/smaps: every mapping but [vsyscall]; free *out. */
+int ckpt_proc_parse_smaps(char *text, struct ckpt_proc_vma **out, size_t *n);
+/* /proc/PID/status: the named "Key:" values (ENOTSUP when one is missing). */
+int ckpt_proc_parse_status_values(const char *text, const char *const *keys, const int *bases,
+				  uint64_t *values, size_t n);
+/* /proc/PID/limits: the first n {soft, hard} pairs. */
+int ckpt_proc_parse_limits(char *text, uint64_t (*lim)[2], size_t n);
 
 /* --- uts.c ---------------------------------------------------------------- */
 

@@ -18,39 +18,22 @@
 
 static int64_t task_pid(const struct ckpt_model *m, size_t i)
 {
-	return m->tasks[i].has_tree ? m->tasks[i].pid : (int64_t)i + 1;
+	return ckpt_model_task_pid(m, &m->tasks[i]);
 }
 
-struct pid_index {
-	int64_t pid;
-	size_t task;
-};
-
-static int cmp_pid(const void *x, const void *y)
-{
-	const struct pid_index *a = x, *b = y;
-
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return a->task < b->task ? -1 : a->task > b->task;
-}
-
-/* match[i] = B's task for A's task i, or -1. */
+/* match[i] = B's task for A's task i, or -1; tasks that share a pid are
+ * paired in image order.  B's pid index is the model's. */
 static bool match_by_pid(const struct ckpt_model *ma, const struct ckpt_model *mb, long *match)
 {
-	struct pid_index *idx = malloc((mb->n_tasks ? mb->n_tasks : 1) * sizeof(*idx));
+	const struct ckpt_model_pid *idx = mb->by_pid;
 	uint8_t *taken = calloc(mb->n_tasks ? mb->n_tasks : 1, 1);
 
-	if (!idx || !taken) {
-		free(idx);
+	if (!taken || (mb->n_tasks && !idx)) {
 		free(taken);
 		return false;
 	}
-	for (size_t i = 0; i < mb->n_tasks; i++)
-		idx[i] = (struct pid_index){ task_pid(mb, i), i };
-	qsort(idx, mb->n_tasks, sizeof(*idx), cmp_pid);
 	for (size_t i = 0; i < ma->n_tasks; i++) {
-		struct pid_index key = { task_pid(ma, i), 0 };
+		struct ckpt_model_pid key = { task_pid(ma, i), 0 };
 		size_t lo = 0, hi = mb->n_tasks;
 
 		match[i] = -1;
@@ -69,7 +52,6 @@ static bool match_by_pid(const struct ckpt_model *ma, const struct ckpt_model *m
 				break;
 			}
 	}
-	free(idx);
 	free(taken);
 	return true;
 }
@@ -80,24 +62,13 @@ static bool match_by_pid(const struct ckpt_model *ma, const struct ckpt_model *m
 struct tree {
 	long *child, *thread, *next, *last_child, *last_thread;
 	long root, last_root;
-	struct pid_index *by_pid;	/* sorted */
 };
 
-static long find_pid(const struct ckpt_model *m, const struct tree *t, int64_t pid)
+static long find_pid(const struct ckpt_model *m, int64_t pid)
 {
-	size_t lo = 0, hi = m->n_tasks;
+	const struct ckpt_model_task *t = pid > 0 ? ckpt_model_task_by_pid(m, pid) : NULL;
 
-	if (pid <= 0)
-		return -1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->by_pid[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->n_tasks && t->by_pid[lo].pid == pid ? (long)t->by_pid[lo].task : -1;
+	return t ? (long)(t - m->tasks) : -1;
 }
 
 static bool tree_build(const struct ckpt_model *m, struct tree *t)
@@ -109,19 +80,15 @@ static bool tree_build(const struct ckpt_model *m, struct tree *t)
 	t->next = malloc(n * sizeof(long));
 	t->last_child = malloc(n * sizeof(long));
 	t->last_thread = malloc(n * sizeof(long));
-	t->by_pid = malloc(n * sizeof(*t->by_pid));
-	if (!t->child || !t->thread || !t->next || !t->last_child || !t->last_thread || !t->by_pid)
+	if (!t->child || !t->thread || !t->next || !t->last_child || !t->last_thread)
 		return false;
-	for (size_t i = 0; i < m->n_tasks; i++)
-		t->by_pid[i] = (struct pid_index){ task_pid(m, i), i };
-	qsort(t->by_pid, m->n_tasks, sizeof(*t->by_pid), cmp_pid);
 	for (size_t i = 0; i < m->n_tasks; i++)
 		t->child[i] = t->thread[i] = t->next[i] = t->last_child[i] = t->last_thread[i] = -1;
 	t->root = t->last_root = -1;
 	for (size_t i = 0; i < m->n_tasks; i++) {
 		const struct ckpt_model_task *k = &m->tasks[i];
 		bool is_thread = k->has_tree && k->tgid && k->tgid != k->pid;
-		long up = is_thread ? find_pid(m, t, k->tgid) : k->has_tree ? find_pid(m, t, k->ppid) : -1;
+		long up = is_thread ? find_pid(m, k->tgid) : k->has_tree ? find_pid(m, k->ppid) : -1;
 		long *first, *last;
 
 		if (up == (long)i)
@@ -152,7 +119,6 @@ static void tree_free(struct tree *t)
 	free(t->next);
 	free(t->last_child);
 	free(t->last_thread);
-	free(t->by_pid);
 }
 
 /* Pairs siblings in order, level by level, from a worklist of matched
@@ -230,14 +196,15 @@ static int64_t as_a_pid(const struct diff *d, int64_t pid)
 static void compare_tree(struct diff *d, const char *label, const struct ckpt_model_task *a,
 			 const struct ckpt_model_task *b)
 {
-	const char *names[] = { "ppid", "tgid", "pgid", "sid" };
-	int64_t va[] = { a->ppid, a->tgid, a->pgid, a->sid };
-	int64_t vb[] = { b->ppid, b->tgid, b->pgid, b->sid };
+	const char *names[] = { "ppid", "tgid", "pgid", "sid", "depth" };
+	int64_t va[] = { a->ppid, a->tgid, a->pgid, a->sid, a->depth };
+	int64_t vb[] = { b->ppid, b->tgid, b->pgid, b->sid, b->depth };
 
 	if (!a->has_tree || !b->has_tree)
 		return;
-	for (size_t i = 0; i < 4; i++) {
-		int64_t mapped = d->pidmap ? as_a_pid(d, vb[i]) : vb[i];
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(names); i++) {
+		/* the depth is a number of namespace levels, not a pid */
+		int64_t mapped = d->pidmap && i < 4 ? as_a_pid(d, vb[i]) : vb[i];
 
 		if (va[i] == mapped)
 			continue;
@@ -351,12 +318,42 @@ static void compare_one(struct diff *d, const char *label, uint64_t ra, uint64_t
 
 static void drain(struct diff *d);
 
+/* Pages that cannot be compared: placed outside their VMA, or announced
+ * but not in their buffer. */
+static bool pages_placed(struct diff *d, const struct side *s, const struct ckpt_model_mm *mm)
+{
+	for (size_t i = 0; i < mm->n_vmas; i++) {
+		const struct ckpt_model_vma *v = &mm->vmas[i];
+		const struct ckpt_model_record *r;
+
+		if (v->stray_pages) {
+			r = ckpt_model_record(s->m, v->stray_record);
+			diff_fail_at(d, s, v->stray_record, r ? r->offset : 0, "BUFFER",
+				     "%" PRIu64 " pages lie outside their VMA 0x%" PRIx64 "-0x%" PRIx64
+				     " (record %" PRIu64 "): cannot compare", v->stray_pages, v->start, v->end,
+				     v->record);
+			return false;
+		}
+		if (v->lost_pages) {
+			r = ckpt_model_record(s->m, v->lost_record);
+			diff_fail_at(d, s, v->lost_record, r ? r->offset : 0, "BUFFER",
+				     "%" PRIu64 " pages of VMA 0x%" PRIx64 "-0x%" PRIx64 " are announced but "
+				     "not in the buffer: cannot compare", v->lost_pages, v->start, v->end);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void compare_mm(struct diff *d, const char *label, const struct ckpt_model_mm *a,
 		       const struct ckpt_model_mm *b)
 {
 	long *match = malloc((a->n_vmas ? a->n_vmas : 1) * sizeof(long));
 	uint8_t *taken = calloc(b->n_vmas ? b->n_vmas : 1, 1);
 	char vl[2048];
+
+	if (!pages_placed(d, &d->a, a) || !pages_placed(d, &d->b, b))
+		goto out;
 
 	if (!match || !taken) {
 		d->failed = -2;
@@ -392,67 +389,47 @@ out:
 	free(taken);
 }
 
-static bool fd_numbers(struct diff *d, struct side *s, const struct idx_list *l, int64_t *out)
+/* The descriptors of two file tables (the model's), paired by number. */
+static void compare_fds(struct diff *d, const char *label, const struct ckpt_model_file_table *ta,
+			const struct ckpt_model_file_table *tb)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const struct ckpt_model_record *r = &s->m->records[l->v[i]];
-		const struct ckpt_field *f = r->rt ? ckpt_rtype_field(r->rt, "fd_descriptor") : NULL;
-		struct ckpt_record rec;
-
-		out[i] = -1;
-		if (!f)
-			continue;
-		if (ckpt_image_record_at(s->img, r->offset, l->v[i], &rec, d->err) < 0) {
-			d->failed = -1;
-			return false;
-		}
-		if (ckpt_field_fits(f, rec.avail))
-			out[i] = ckpt_field_s64(f, rec.data);
-	}
-	return true;
-}
-
-static void compare_fds(struct diff *d, const char *label, const struct idx_list *la, const struct idx_list *lb)
-{
-	int64_t *fa = malloc((la->n ? la->n : 1) * sizeof(*fa)), *fb = malloc((lb->n ? lb->n : 1) * sizeof(*fb));
-	struct keyed *ka = malloc((la->n ? la->n : 1) * sizeof(*ka)), *kb = malloc((lb->n ? lb->n : 1) * sizeof(*kb));
-	long *match = malloc((la->n ? la->n : 1) * sizeof(long));
-	uint8_t *taken = calloc(lb->n ? lb->n : 1, 1);
+	size_t na = ta ? ta->n_fds : 0, nb = tb ? tb->n_fds : 0;
+	const struct ckpt_model_fd *fa = ta ? &d->a.m->fds[ta->first_fd] : NULL;
+	const struct ckpt_model_fd *fb = tb ? &d->b.m->fds[tb->first_fd] : NULL;
+	struct keyed *ka = malloc((na ? na : 1) * sizeof(*ka)), *kb = malloc((nb ? nb : 1) * sizeof(*kb));
+	long *match = malloc((na ? na : 1) * sizeof(long));
+	uint8_t *taken = calloc(nb ? nb : 1, 1);
 	char fl[1200];
 
-	if (!fa || !fb || !ka || !kb || !match || !taken) {
+	if (!ka || !kb || !match || !taken) {
 		d->failed = -2;
 		goto out;
 	}
-	if (!fd_numbers(d, &d->a, la, fa) || !fd_numbers(d, &d->b, lb, fb))
-		goto out;
-	for (size_t i = 0; i < la->n; i++) {
-		snprintf(ka[i].key, sizeof(ka[i].key), "%" PRId64, fa[i]);
+	for (size_t i = 0; i < na; i++) {
+		snprintf(ka[i].key, sizeof(ka[i].key), "%" PRId32, fa[i].fd);
 		ka[i].pos = i;
 	}
-	for (size_t j = 0; j < lb->n; j++) {
-		snprintf(kb[j].key, sizeof(kb[j].key), "%" PRId64, fb[j]);
+	for (size_t j = 0; j < nb; j++) {
+		snprintf(kb[j].key, sizeof(kb[j].key), "%" PRId32, fb[j].fd);
 		kb[j].pos = j;
 	}
-	pair_keys(ka, la->n, kb, lb->n, match, NULL, NULL);
-	for (size_t i = 0; i < la->n && !d->failed; i++) {
-		snprintf(fl, sizeof(fl), "%s fd %" PRId64, label, fa[i]);
+	pair_keys(ka, na, kb, nb, match, NULL, NULL);
+	for (size_t i = 0; i < na && !d->failed; i++) {
+		snprintf(fl, sizeof(fl), "%s fd %" PRId32, label, fa[i].fd);
 		if (match[i] < 0) {
 			emit_presence(d, CKPT_DIFF_REMOVED, fl, "file_desc");
 			continue;
 		}
 		taken[match[i]] = 1;
-		compare_one(d, fl, la->v[i], lb->v[match[i]]);
+		compare_one(d, fl, fa[i].record, fb[match[i]].record);
 		drain(d);
 	}
-	for (size_t j = 0; j < lb->n && !d->failed; j++)
+	for (size_t j = 0; j < nb && !d->failed; j++)
 		if (!taken[j]) {
-			snprintf(fl, sizeof(fl), "%s fd %" PRId64, label, fb[j]);
+			snprintf(fl, sizeof(fl), "%s fd %" PRId32, label, fb[j].fd);
 			emit_presence(d, CKPT_DIFF_ADDED, fl, "file_desc");
 		}
 out:
-	free(fa);
-	free(fb);
 	free(ka);
 	free(kb);
 	free(match);
@@ -461,12 +438,21 @@ out:
 
 /* -- objects -------------------------------------------------------------- */
 
-static void compare_object(struct diff *d, const char *label, int32_t ra, int32_t rb)
+static void compare_object(struct diff *d, const struct pending *p)
 {
+	const char *label = p->label;
+	int32_t ra = p->ra, rb = p->rb;
 	long ja = object_index(&d->a, ra), jb = object_index(&d->b, rb);
 
-	if (ja < 0 || jb < 0)
-		return;		/* a dangling objref: ckptcheck's business */
+	/* A reference to nothing cannot be compared: never "same". */
+	if (ja < 0 || jb < 0) {
+		const struct side *s = ja < 0 ? &d->a : &d->b;
+		const struct ref_site *at = ja < 0 ? &p->sa : &p->sb;
+
+		diff_fail_at(d, s, at->record, at->offset, at->type, "%s %" PRId32 " names no object: cannot compare",
+			     at->field, ja < 0 ? ra : rb);
+		return;
+	}
 	const struct ckpt_model_object *oa = &d->a.m->objects[ja];
 	char type[48];
 	const char *tn = d->a.m->schema->objtypes ? ckpt_names_lookup(d->a.m->schema->objtypes, oa->objtype) : NULL;
@@ -508,12 +494,15 @@ static void compare_object(struct diff *d, const char *label, int32_t ra, int32_
 	compare_groups(d, label, &d->a.g.object[ja], &d->b.g.object[jb], false);
 	if (d->failed)
 		return;
-	long ka = d->a.mm_of_object[ja], kb = d->b.mm_of_object[jb];
+	const struct ckpt_model_mm *mma = ckpt_model_mm(d->a.m, ra), *mmb = ckpt_model_mm(d->b.m, rb);
 
-	if (ka >= 0 && kb >= 0)
-		compare_mm(d, label, &d->a.m->mms[ka], &d->b.m->mms[kb]);
-	if (d->a.g.fds[ja].n || d->b.g.fds[jb].n)
-		compare_fds(d, label, &d->a.g.fds[ja], &d->b.g.fds[jb]);
+	if (mma && mmb)
+		compare_mm(d, label, mma, mmb);
+	const struct ckpt_model_file_table *fta = ckpt_model_file_table(d->a.m, ra);
+	const struct ckpt_model_file_table *ftb = ckpt_model_file_table(d->b.m, rb);
+
+	if ((fta && fta->n_fds) || (ftb && ftb->n_fds))
+		compare_fds(d, label, fta, ftb);
 }
 
 /* Compares the pairs the last records named, depth first, in the order
@@ -544,7 +533,7 @@ static void drain(struct diff *d)
 			break;
 		struct pending p = stack[--n];
 
-		compare_object(d, p.label, p.ra, p.rb);
+		compare_object(d, &p);
 		free(p.label);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -567,6 +556,33 @@ static const char *end_name(enum ckpt_image_end e)
 	}
 }
 
+/* Every tree value that names a PID object must name one that resolves
+ * to a pid: a pid that cannot be known cannot be compared. */
+static bool tree_resolves(struct diff *d, const struct side *s)
+{
+	const struct ckpt_model *m = s->m;
+
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		const struct ckpt_model_task *t = &m->tasks[i];
+		const char *names[] = { "vpid", "vppid", "vtgid", "vpgid", "vsid" };
+		int32_t v[] = { t->vpid, t->vppid, t->vtgid, t->vpgid, t->vsid };
+		int64_t p[] = { t->pid, t->ppid, t->tgid, t->pgid, t->sid };
+
+		if (!t->has_tree)
+			continue;
+		for (size_t k = 0; k < CKPT_ARRAY_LEN(names); k++)
+			if (v[k] > 0 && p[k] == 0) {
+				const struct ckpt_model_record *r = ckpt_model_record(m, t->record);
+
+				diff_fail_at(d, s, t->record, r ? r->offset : 0, "TASK",
+					     "task %zu's TREE entry: %s %" PRId32 " names no PID object with a pid: "
+					     "cannot compare", i, names[k], v[k]);
+				return false;
+			}
+	}
+	return true;
+}
+
 static void compare_tasks(struct diff *d)
 {
 	const struct ckpt_model *ma = d->a.m, *mb = d->b.m;
@@ -574,6 +590,8 @@ static void compare_tasks(struct diff *d)
 	uint8_t *taken = calloc(mb->n_tasks ? mb->n_tasks : 1, 1);
 	char label[256];
 
+	if (!tree_resolves(d, &d->a) || !tree_resolves(d, &d->b))
+		goto out;
 	if (!match || !taken ||
 	    !(d->opt->match == CKPT_DIFF_MATCH_TREE ? match_by_tree(ma, mb, match) : match_by_pid(ma, mb, match))) {
 		d->failed = -2;
@@ -608,12 +626,12 @@ static void compare_tasks(struct diff *d)
 		drain(d);
 		/* An MM written among the task's records, not behind an OBJREF. */
 		if (!d->failed && ta->mm_ref <= 0 && tb->mm_ref <= 0) {
-			long ka = d->a.task_mm[i], kb = d->b.task_mm[match[i]];
+			const struct ckpt_model_mm *ka = ckpt_model_task_mm(ma, ta), *kb = ckpt_model_task_mm(mb, tb);
 			char ml[300];
 
 			snprintf(ml, sizeof(ml), "%s mm", label);
-			if (ka >= 0 && kb >= 0)
-				compare_mm(d, ml, &ma->mms[ka], &mb->mms[kb]);
+			if (ka && kb)
+				compare_mm(d, ml, ka, kb);
 		}
 	}
 	for (size_t j = 0; j < mb->n_tasks && !d->failed; j++)
@@ -643,6 +661,14 @@ int ckpt_diff_models(struct ckpt_image *a, const struct ckpt_model *ma,
 		d.failed = -2;
 		goto out;
 	}
+	for (const struct side *s = &d.a; s; s = s == &d.a ? &d.b : NULL)
+		if (s->m->stray_pages) {
+			const struct ckpt_model_record *r = ckpt_model_record(s->m, s->m->stray_record);
+
+			diff_fail_at(&d, s, s->m->stray_record, r ? r->offset : 0, "BUFFER",
+				     "%" PRIu64 " pages belong to no VMA: cannot compare", s->m->stray_pages);
+			goto out;
+		}
 	if (d.cross)
 		emit_text_change(&d, "image", "image", "dialect", ma->schema->title, mb->schema->title);
 	compare_groups(&d, "header", &d.a.g.header, &d.b.g.header, true);

@@ -16,16 +16,10 @@ struct groups {
 	struct idx_list header;		/* HEADER and what follows it, HEADER_ARCH, ... */
 	struct idx_list *task;		/* per model task: its own records */
 	struct idx_list *object;	/* per model object: its records (not the OBJREF) */
-	struct idx_list *fds;		/* per model object (FILE_TABLE): its FILE_DESCs */
 	struct idx_list loose;		/* records of no task or object (LinuxC/R) */
 	/* EXT_DIGEST: the digest of each covered record */
 	uint64_t *digest;
 	uint8_t *has_digest;
-};
-
-struct objref_index {
-	int32_t objref;
-	size_t object;
 };
 
 /* One side of the comparison. */
@@ -33,19 +27,23 @@ struct side {
 	struct ckpt_image *img;
 	const struct ckpt_model *m;
 	struct groups g;
-	struct objref_index *by_objref;	/* sorted by objref, then definition */
-	long *mm_of_object;		/* per object: its model MM, or -1 */
-	long *task_mm;			/* per task: the MM among its own records, or -1 */
 	int32_t *paired;		/* per object: the other side's objref paired with it */
 	int32_t *other_partner;		/* per object: a second partner already reported */
 	char **label;			/* per object: where it was first reached */
 	uint8_t *b_taken;		/* per object (B only): already paired */
 };
 
+/* Where a reference was read: to name it when it names no object. */
+struct ref_site {
+	uint64_t record, offset;
+	const char *type, *field;
+};
+
 /* A pair of objects waiting to be compared. */
 struct pending {
 	char *label;
 	int32_t ra, rb;
+	struct ref_site sa, sb;
 };
 
 struct diff {
@@ -65,6 +63,11 @@ struct diff {
 	int64_t (*pidmap)[2];
 	size_t n_pidmap;
 };
+
+/* Stops the comparison: something in s's image cannot be compared
+ * (record `record` at byte `offset`, of type `type`). */
+void diff_fail_at(struct diff *d, const struct side *s, uint64_t record, uint64_t offset, const char *type,
+		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 bool idx_push(struct idx_list *l, uint64_t v);
 void idx_free(struct idx_list *l);

@@ -9,15 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/ext.h"
 #include "ckpt/schema.h"
 #include "diff/diff_impl.h"
 
-/* The private range of ckpttools extension records (rev 6 only). */
-#define EXT_FIRST	20001u
-#define EXT_LAST	20099u
-#define EXT_USERS	20002u
-#define EXT_DIGEST	20003u
-#define EXT_DIGEST_MAX	4096u
 /* Extension records of task and descriptor state: each describes what the
  * records just before it describe (docs/extensions.md). */
 #define EXT_STATE_FIRST	20010u
@@ -54,66 +49,9 @@ void idx_free(struct idx_list *l)
 
 long object_index(const struct side *s, int32_t objref)
 {
-	size_t lo = 0, hi = s->m->n_objects;
+	const struct ckpt_model_object *o = objref > 0 ? ckpt_model_object(s->m, objref) : NULL;
 
-	if (objref <= 0)
-		return -1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->by_objref[mid].objref < objref)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->m->n_objects && s->by_objref[lo].objref == objref ? (long)s->by_objref[lo].object : -1;
-}
-
-static int cmp_objref(const void *x, const void *y)
-{
-	const struct objref_index *a = x, *b = y;
-
-	if (a->objref != b->objref)
-		return a->objref < b->objref ? -1 : 1;
-	return a->object < b->object ? -1 : a->object > b->object;
-}
-
-/* Look-ups the diff makes per object and per task, made O(log n) or O(1)
- * here: an image may hold many thousands of each. */
-static bool build_indexes(struct side *s)
-{
-	const struct ckpt_model *m = s->m;
-	size_t no = m->n_objects ? m->n_objects : 1, nt = m->n_tasks ? m->n_tasks : 1;
-
-	s->by_objref = malloc(no * sizeof(*s->by_objref));
-	s->mm_of_object = malloc(no * sizeof(long));
-	s->task_mm = malloc(nt * sizeof(long));
-	if (!s->by_objref || !s->mm_of_object || !s->task_mm)
-		return false;
-	for (size_t j = 0; j < m->n_objects; j++) {
-		s->by_objref[j] = (struct objref_index){ m->objects[j].objref, j };
-		s->mm_of_object[j] = -1;
-	}
-	qsort(s->by_objref, m->n_objects, sizeof(*s->by_objref), cmp_objref);
-	for (size_t k = 0; k < m->n_mms; k++) {
-		long j = object_index(s, m->mms[k].objref);
-
-		if (j >= 0 && s->mm_of_object[j] < 0)
-			s->mm_of_object[j] = (long)k;
-	}
-	/* Tasks and MMs are both in image order: one merge. */
-	size_t k = 0;
-
-	for (size_t t = 0; t < m->n_tasks; t++) {
-		uint64_t end = t + 1 < m->n_tasks ? m->tasks[t + 1].record : UINT64_MAX;
-
-		s->task_mm[t] = -1;
-		while (k < m->n_mms && m->mms[k].record < m->tasks[t].record)
-			k++;
-		if (k < m->n_mms && m->mms[k].record < end)
-			s->task_mm[t] = (long)k;
-	}
-	return true;
+	return o ? (long)(o - s->m->objects) : -1;
 }
 
 static bool named(const struct ckpt_model_record *r, const char *name)
@@ -125,7 +63,7 @@ static bool is_ext(const struct ckpt_model *m, const struct ckpt_model_record *r
 {
 	if (r->rt)
 		return strncmp(r->rt->name, "EXT_", 4) == 0;
-	return m->schema->dialect == CKPT_DIALECT_REV6 && r->type >= EXT_FIRST && r->type <= EXT_LAST;
+	return m->schema->dialect == CKPT_DIALECT_REV6 && r->type >= CKPT_EXT_FIRST && r->type <= CKPT_EXT_LAST;
 }
 
 /* EXT_DIGEST: algo u16@8 (1 = XXH3-64), count u32@12, first u64@16,
@@ -135,14 +73,15 @@ static bool is_ext(const struct ckpt_model *m, const struct ckpt_model_record *r
 static void harvest_digests(struct side *s, uint64_t index)
 {
 	const struct ckpt_model_record *r = &s->m->records[index];
-	uint8_t head[32];
+	uint8_t head[CKPT_EXT_DIGEST_HDR_LEN];
 
-	if (r->len < 32 || ckpt_image_read_at(s->img, r->offset, head, 32) != 32)
+	if (r->len < sizeof(head) || ckpt_image_read_at(s->img, r->offset, head, sizeof(head)) != sizeof(head))
 		return;
 	uint64_t algo = ckpt_le_load(head + 8, 2), count = ckpt_le_load(head + 12, 4);
 	uint64_t first = ckpt_le_load(head + 16, 8);
 
-	if (algo != 1 || count > EXT_DIGEST_MAX || r->len != 32 + 8 * count ||
+	if (algo != CKPT_DIGEST_XXH3_64 || count > CKPT_EXT_DIGEST_MAX ||
+	    r->len != CKPT_EXT_DIGEST_HDR_LEN + 8 * count ||
 	    first > index || index - first != count)
 		return;
 	uint8_t buf[8 * 256];
@@ -150,7 +89,8 @@ static void harvest_digests(struct side *s, uint64_t index)
 	for (uint64_t done = 0; done < count;) {
 		uint64_t n = count - done < 256 ? count - done : 256;
 
-		if (ckpt_image_read_at(s->img, r->offset + 32 + 8 * done, buf, 8 * n) != (ssize_t)(8 * n))
+		if (ckpt_image_read_at(s->img, r->offset + CKPT_EXT_DIGEST_HDR_LEN + 8 * done, buf, 8 * n) !=
+		    (ssize_t)(8 * n))
 			return;
 		for (uint64_t i = 0; i < n; i++) {
 			s->g.digest[first + done + i] = ckpt_le_load(buf + 8 * i, 8);
@@ -183,16 +123,14 @@ bool groups_build(struct side *s)
 
 	g->task = calloc(m->n_tasks ? m->n_tasks : 1, sizeof(*g->task));
 	g->object = calloc(m->n_objects ? m->n_objects : 1, sizeof(*g->object));
-	g->fds = calloc(m->n_objects ? m->n_objects : 1, sizeof(*g->fds));
 	g->digest = calloc(n ? n : 1, sizeof(*g->digest));
 	g->has_digest = calloc(n ? n : 1, 1);
 	s->paired = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->paired));
 	s->b_taken = calloc(m->n_objects ? m->n_objects : 1, 1);
 	s->other_partner = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->other_partner));
 	s->label = calloc(m->n_objects ? m->n_objects : 1, sizeof(*s->label));
-	if (!own || !obj_at || !task_at || !g->task || !g->object || !g->fds || !g->digest ||
-	    !g->has_digest || !s->paired || !s->b_taken || !s->other_partner || !s->label ||
-	    !build_indexes(s))
+	if (!own || !obj_at || !task_at || !g->task || !g->object || !g->digest ||
+	    !g->has_digest || !s->paired || !s->b_taken || !s->other_partner || !s->label)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		obj_at[i] = task_at[i] = -1;
@@ -224,12 +162,13 @@ bool groups_build(struct side *s)
 			ext_string = true;
 		} else if (r->type >= EXT_STATE_FIRST && r->type <= EXT_STATE_LAST && i > 0 && is_ext(m, r)) {
 			/* after a FILE_TABLE's descriptors (an epoll's items): the table */
-			o = own[i - 1].kind == OWN_SEMANTIC && last_ft >= 0 ? (struct owner){ OWN_OBJECT, (size_t)last_ft }
-									    : own[i - 1];
+			o = own[i - 1];
+			if (o.kind == OWN_SEMANTIC && last_ft >= 0)
+				o = (struct owner){ .kind = OWN_OBJECT, .idx = (size_t)last_ft };
 		} else if (is_ext(m, r)) {
-			if (r->type == EXT_DIGEST || named(r, "EXT_DIGEST"))
+			if (r->type == CKPT_EXT_DIGEST || named(r, "EXT_DIGEST"))
 				harvest_digests(s, i);
-			else if (r->type != EXT_USERS && !named(r, "EXT_USERS"))
+			else if (r->type != CKPT_EXT_USERS && !named(r, "EXT_USERS"))
 				o.kind = OWN_HEADER;
 			ext_owner = o;
 			after_ext = true;
@@ -243,18 +182,13 @@ bool groups_build(struct side *s)
 			o.kind = OWN_SKIP;
 		} else if (obj_at[i] >= 0) {
 			o = (struct owner){ OWN_OBJECT, (size_t)obj_at[i] };
-			const char *tn = r->rt ? r->rt->name : "";
-
-			if (strcmp(tn, "MM") == 0)
+			if (named(r, "MM"))
 				last_mm = obj_at[i];
-			else if (strcmp(tn, "FILE_TABLE") == 0)
+			else if (named(r, "FILE_TABLE"))
 				last_ft = obj_at[i];
-		} else if (named(r, "VMA") || named(r, "PGARR") || named(r, "HPAGE")) {
+		} else if (named(r, "VMA") || named(r, "PGARR") || named(r, "HPAGE") || named(r, "FILE_DESC")) {
+			/* matched on their own terms, from the model */
 			o.kind = OWN_SEMANTIC;
-		} else if (named(r, "FILE_DESC")) {
-			o.kind = OWN_SEMANTIC;
-			if (last_ft >= 0 && !idx_push(&g->fds[last_ft], i))
-				goto out;
 		} else if ((named(r, "MM_CONTEXT") || named(r, "MM_CONTEXT_LDT")) && last_mm >= 0) {
 			o = (struct owner){ OWN_OBJECT, (size_t)last_mm };
 		} else if (named(r, "TAIL") || named(r, "ERROR") || named(r, "PIDS") || named(r, "TREE")) {
@@ -294,14 +228,10 @@ void groups_free(struct side *s)
 	idx_free(&g->loose);
 	for (size_t i = 0; g->task && i < s->m->n_tasks; i++)
 		idx_free(&g->task[i]);
-	for (size_t i = 0; g->object && i < s->m->n_objects; i++) {
+	for (size_t i = 0; g->object && i < s->m->n_objects; i++)
 		idx_free(&g->object[i]);
-		if (g->fds)
-			idx_free(&g->fds[i]);
-	}
 	free(g->task);
 	free(g->object);
-	free(g->fds);
 	free(g->digest);
 	free(g->has_digest);
 	for (size_t i = 0; s->label && i < s->m->n_objects; i++)
@@ -312,11 +242,6 @@ void groups_free(struct side *s)
 	free(s->b_taken);
 	s->label = NULL;
 	s->other_partner = NULL;
-	free(s->by_objref);
-	free(s->mm_of_object);
-	free(s->task_mm);
-	s->by_objref = NULL;
-	s->mm_of_object = s->task_mm = NULL;
 	memset(g, 0, sizeof(*g));
 	s->paired = NULL;
 	s->b_taken = NULL;

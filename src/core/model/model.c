@@ -6,6 +6,8 @@
  * read by name through the tables too, so a dialect without a field simply
  * leaves the model's value at 0. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,11 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 #define GROW(arr, cap, n) grow((void **)&(arr), &(cap), (n), sizeof(*(arr)))
 
+struct pid_object {
+	int32_t objref;
+	uint32_t k;
+};
+
 struct tree_entry {
 	int32_t vpid, vppid, vtgid, vpgid, vsid;
 	uint32_t depth;
@@ -69,7 +76,7 @@ struct tree_entry {
 
 /* What the builder does with a record, by its type (cached per type). */
 enum kind {
-	K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS,
+	K_UNKNOWN = 0, K_OTHER, K_TASK, K_MM, K_VMA, K_TASK_REFS, K_FILE_TABLE, K_FILE_DESC,
 	K_RELATED,	/* other records a lean model indexes */
 	K_REFS_READ,	/* objects whose references the refcount rules follow */
 };
@@ -87,6 +94,12 @@ struct builder {
 	bool lean;			/* index only the records relations need */
 	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths, cap_paths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
+	size_t cap_fts, cap_fds;
+	struct ckpt_model_file_table *ft;	/* the table whose FILE_DESCs follow */
+	/* PID objects: (objref, k) for the k-th one, which names the k-th
+	 * PIDS entry; sorted when the pass ends. */
+	struct pid_object *pid_objects;
+	size_t n_pid_objects, cap_pid_objects;
 	struct tree_entry *tree;
 	size_t n_tree, cap_tree;
 	struct ckpt_model_task *task;	/* the task whose records follow */
@@ -277,7 +290,16 @@ static bool on_objref(struct builder *b, const struct ckpt_record *rec)
 		.objref_record = rec->index,
 		.objref_offset = rec->offset,
 	};
-	return index_object(m, m->n_objects - 1);
+	if (!index_object(m, m->n_objects - 1))
+		return false;
+	if (m->objects[m->n_objects - 1].objtype == CKPT_OBJ_PID) {
+		if (!GROW(b->pid_objects, b->cap_pid_objects, b->n_pid_objects))
+			return false;
+		b->pid_objects[b->n_pid_objects] = (struct pid_object){
+			m->objects[m->n_objects - 1].objref, (uint32_t)b->n_pid_objects };
+		b->n_pid_objects++;
+	}
+	return true;
 }
 
 /* The record after an OBJREF starts the object when its type is named like
@@ -307,8 +329,8 @@ static enum kind kind_of(struct builder *b, const struct ckpt_record *rec)
 		b->kinds[t] = is(rec, "TASK") ? K_TASK : is(rec, "MM") ? K_MM : is(rec, "VMA") ? K_VMA :
 			      is(rec, "TASK_CREDS") || is(rec, "TASK_NS") || is(rec, "TASK_OBJS") ?
 			      K_TASK_REFS :
-			      is(rec, "PGARR") || is(rec, "FILE_TABLE") || is(rec, "FILE_DESC") ?
-			      K_RELATED :
+			      is(rec, "FILE_TABLE") ? K_FILE_TABLE : is(rec, "FILE_DESC") ? K_FILE_DESC :
+			      is(rec, "PGARR") ? K_RELATED :
 			      is(rec, "NS") || is(rec, "CRED") || is(rec, "USER") ? K_REFS_READ : K_OTHER;
 	return (enum kind)b->kinds[t];
 }
@@ -364,6 +386,38 @@ static bool on_task(struct builder *b, const struct ckpt_record *rec)
 	};
 	b->mm = NULL;
 	b->vma = NULL;
+	b->ft = NULL;
+	return true;
+}
+
+static bool on_file_table(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!GROW(m->file_tables, b->cap_fts, m->n_file_tables))
+		return false;
+	b->ft = &m->file_tables[m->n_file_tables++];
+	*b->ft = (struct ckpt_model_file_table){ .record = rec->index, .first_fd = m->n_fds };
+	if (m->n_objects && ckpt_model_object_first(&m->objects[m->n_objects - 1]) == rec->index)
+		b->ft->objref = m->objects[m->n_objects - 1].objref;
+	return true;
+}
+
+static bool on_file_desc(struct builder *b, const struct ckpt_record *rec)
+{
+	struct ckpt_model *m = b->m;
+
+	if (!b->ft)
+		return true;	/* a descriptor of no table */
+	if (!GROW(m->fds, b->cap_fds, m->n_fds))
+		return false;
+	m->fds[m->n_fds++] = (struct ckpt_model_fd){
+		.record = rec->index,
+		.fd = field_ref(rec, "fd_descriptor"),
+		.file_ref = field_ref(rec, "fd_objref"),
+		.cloexec = field_u(rec, "fd_close_on_exec") != 0,
+	};
+	b->ft->n_fds++;
 	return true;
 }
 
@@ -435,6 +489,9 @@ static bool add_page(struct builder *b, uint64_t addr, uint64_t offset, uint64_t
 	struct ckpt_model_run *last = mm->n_runs ? &mm->runs[mm->n_runs - 1] : NULL;
 
 	b->vma->pages++;
+	if ((addr < b->vma->start || addr - b->vma->start >= b->vma->end - b->vma->start ||
+	     b->vma->end <= b->vma->start) && !b->vma->stray_pages++)
+		b->vma->stray_record = record;
 	if (last && last->record == record && last->start + last->pages * CKPT_PAGE_SIZE == addr &&
 	    last->offset + last->pages * CKPT_PAGE_SIZE == offset && mm->n_runs > b->vma->first_run) {
 		last->pages++;
@@ -465,10 +522,24 @@ static int on_pages(struct builder *b, const struct ckpt_record *rec, const stru
 {
 	uint64_t from = rec->hdr_len;
 	uint64_t room = (rec->len - from) / (8 + CKPT_PAGE_SIZE);
-	uint64_t n = role->count < room ? role->count : room;
+	uint64_t n = role->count;
 
-	if (!b->mm || !b->vma)
+	if (!b->mm || !b->vma) {
+		if (!b->m->stray_pages)
+			b->m->stray_record = rec->index;
+		b->m->stray_pages = n > UINT64_MAX - b->m->stray_pages ? UINT64_MAX : b->m->stray_pages + n;
 		return 0;
+	}
+	/* More pages than the buffer holds: their addresses and bytes overlap
+	 * whatever follows, so none of them is placed (a count of 2^64-1
+	 * would put "page data" inside the record's own frame). */
+	if (role->count > room) {
+		if (!b->vma->lost_pages)
+			b->vma->lost_record = rec->index;
+		b->vma->lost_pages = role->count > UINT64_MAX - b->vma->lost_pages ?
+				     UINT64_MAX : b->vma->lost_pages + role->count;
+		return 0;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		const uint8_t *p;
 		uint64_t at = from + 8 * i;
@@ -563,6 +634,10 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	case K_TASK_REFS:
 		on_task_refs(b, rec);
 		return 0;
+	case K_FILE_TABLE:
+		return on_file_table(b, rec) ? 0 : -2;
+	case K_FILE_DESC:
+		return on_file_desc(b, rec) ? 0 : -2;
 	case K_UNKNOWN:
 	case K_OTHER:
 	case K_RELATED:
@@ -587,29 +662,117 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	return 0;
 }
 
-/* A tree value as a pid number: the k-th PID object names the k-th PIDS
- * entry (both are written in the same order). */
-static int64_t resolve_pid(const struct ckpt_model *m, int32_t v)
+static int cmp_pid_object(const void *x, const void *y)
 {
-	size_t k = 0;
+	const struct pid_object *a = x, *b = y;
+
+	if (a->objref != b->objref)
+		return a->objref < b->objref ? -1 : 1;
+	return a->k < b->k ? -1 : a->k > b->k;
+}
+
+/* A tree value as a pid number: the k-th PID object names the k-th PIDS
+ * entry (both are written in the same order); the first definition of an
+ * objref counts. */
+static int64_t resolve_pid(const struct builder *b, int32_t v)
+{
+	const struct ckpt_model *m = b->m;
+	size_t lo = 0, hi = b->n_pid_objects;
 
 	if (v <= 0)
 		return 0;
-	for (size_t i = 0; i < m->n_objects; i++) {
-		if (m->objects[i].objtype != CKPT_OBJ_PID)
-			continue;
-		if (m->objects[i].objref == v)
-			return k < m->n_pid_numbers ? m->pid_numbers[k] : 0;
-		k++;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->pid_objects[mid].objref < v)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	if (lo == b->n_pid_objects || b->pid_objects[lo].objref != v)
+		return 0;
+	return b->pid_objects[lo].k < m->n_pid_numbers ? m->pid_numbers[b->pid_objects[lo].k] : 0;
 }
 
-static void finish(struct builder *b)
+static int cmp_by_pid(const void *x, const void *y)
+{
+	const struct ckpt_model_pid *a = x, *b = y;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->task < b->task ? -1 : a->task > b->task;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	const int64_t *a = x, *b = y;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+/* Sorting positions by objref: qsort has no context argument. */
+static const struct ckpt_model *sorting;
+static bool sorting_mms;
+
+static int32_t objref_at(size_t pos)
+{
+	return sorting_mms ? sorting->mms[pos].objref : sorting->file_tables[pos].objref;
+}
+
+static int cmp_by_objref(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int32_t ra = objref_at(a), rb = objref_at(b);
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static bool by_objref(struct ckpt_model *m, bool mms, size_t n, size_t **out, size_t *n_out)
+{
+	size_t k = 0;
+
+	*out = malloc((n ? n : 1) * sizeof(**out));
+	if (!*out)
+		return false;
+	sorting = m;
+	sorting_mms = mms;
+	for (size_t i = 0; i < n; i++)
+		if (objref_at(i) > 0)
+			(*out)[k++] = i;
+	qsort(*out, k, sizeof(**out), cmp_by_objref);
+	*n_out = k;
+	return true;
+}
+
+/* The indexes behind the O(log n) look-ups. */
+static bool build_indexes(struct builder *b)
+{
+	struct ckpt_model *m = b->m;
+	size_t nt = m->n_tasks ? m->n_tasks : 1;
+
+	m->by_pid = malloc(nt * sizeof(*m->by_pid));
+	m->tgids = malloc(nt * sizeof(*m->tgids));
+	if (!m->by_pid || !m->tgids)
+		return false;
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		m->by_pid[i] = (struct ckpt_model_pid){ ckpt_model_task_pid(m, &m->tasks[i]), i };
+		if (m->tasks[i].has_tree)
+			m->tgids[m->n_tgids++] = m->tasks[i].tgid;
+	}
+	qsort(m->by_pid, m->n_tasks, sizeof(*m->by_pid), cmp_by_pid);
+	qsort(m->tgids, m->n_tgids, sizeof(*m->tgids), cmp_i64);
+	return by_objref(m, true, m->n_mms, &m->mm_by_objref, &m->n_mm_by_objref) &&
+	       by_objref(m, false, m->n_file_tables, &m->ft_by_objref, &m->n_ft_by_objref);
+}
+
+static bool finish(struct builder *b)
 {
 	struct ckpt_model *m = b->m;
 
 	m->n_tree = b->n_tree;
+	qsort(b->pid_objects, b->n_pid_objects, sizeof(*b->pid_objects), cmp_pid_object);
 	for (size_t i = 0; i < m->n_tasks && i < b->n_tree; i++) {
 		struct ckpt_model_task *t = &m->tasks[i];
 		const struct tree_entry *e = &b->tree[i];
@@ -621,11 +784,11 @@ static void finish(struct builder *b)
 		t->vpgid = e->vpgid;
 		t->vsid = e->vsid;
 		t->depth = e->depth;
-		t->pid = resolve_pid(m, e->vpid);
-		t->ppid = resolve_pid(m, e->vppid);
-		t->tgid = resolve_pid(m, e->vtgid);
-		t->pgid = resolve_pid(m, e->vpgid);
-		t->sid = resolve_pid(m, e->vsid);
+		t->pid = resolve_pid(b, e->vpid);
+		t->ppid = resolve_pid(b, e->vppid);
+		t->tgid = resolve_pid(b, e->vtgid);
+		t->pgid = resolve_pid(b, e->vpgid);
+		t->sid = resolve_pid(b, e->vsid);
 	}
 	for (size_t i = 0; i < m->n_mms; i++)
 		for (size_t k = 0; k < m->mms[i].n_vmas; k++) {
@@ -634,6 +797,7 @@ static void finish(struct builder *b)
 
 			v->path = o ? ckpt_model_object_path(m, o) : NULL;
 		}
+	return build_indexes(b);
 }
 
 struct ckpt_model_builder *ckpt_model_builder_new(struct ckpt_image *img)
@@ -706,11 +870,17 @@ struct ckpt_model *ckpt_model_builder_finish(struct ckpt_model_builder *mb, bool
 		m->err = *ckpt_image_error(b->img);
 	}
 	m->end = ckpt_image_end(b->img);
-	finish(b);
+	bool ok = finish(b);
+
 	free(b->tree);
+	free(b->pid_objects);
 	free(b->kinds);
 	free(b->refers);
 	free(b);
+	if (!ok) {
+		ckpt_model_free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -722,6 +892,7 @@ void ckpt_model_builder_free(struct ckpt_model_builder *mb)
 		return;
 	ckpt_model_free(b->m);
 	free(b->tree);
+	free(b->pid_objects);
 	free(b->kinds);
 	free(b->refers);
 	free(b);
@@ -778,6 +949,12 @@ void ckpt_model_free(struct ckpt_model *m)
 	free(m->mms);
 	free(m->pid_numbers);
 	free(m->pid_depths);
+	free(m->file_tables);
+	free(m->fds);
+	free(m->by_pid);
+	free(m->tgids);
+	free(m->mm_by_objref);
+	free(m->ft_by_objref);
 	free(m);
 }
 
@@ -815,36 +992,163 @@ const char *ckpt_model_object_path(const struct ckpt_model *m, const struct ckpt
 	return lo < m->n_paths && m->paths[lo].object == pos ? m->paths[lo].path : NULL;
 }
 
+/* The first position in a sorted objref index whose objref is ref. */
+static const size_t *find_by_objref(const size_t *ix, size_t n, bool mms, const struct ckpt_model *m,
+				    int32_t ref)
+{
+	size_t lo = 0, hi = n;
+
+	if (ref <= 0 || !ix)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int32_t r = mms ? m->mms[ix[mid]].objref : m->file_tables[ix[mid]].objref;
+
+		if (r < ref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || (mms ? m->mms[ix[lo]].objref : m->file_tables[ix[lo]].objref) != ref)
+		return NULL;
+	return &ix[lo];
+}
+
 const struct ckpt_model_mm *ckpt_model_mm(const struct ckpt_model *m, int32_t objref)
 {
-	if (objref <= 0)
-		return NULL;
-	for (size_t i = 0; i < m->n_mms; i++)
-		if (m->mms[i].objref == objref)
-			return &m->mms[i];
-	return NULL;
+	const size_t *p = find_by_objref(m->mm_by_objref, m->n_mm_by_objref, true, m, objref);
+
+	return p ? &m->mms[*p] : NULL;
+}
+
+const struct ckpt_model_file_table *ckpt_model_file_table(const struct ckpt_model *m, int32_t objref)
+{
+	const size_t *p = find_by_objref(m->ft_by_objref, m->n_ft_by_objref, false, m, objref);
+
+	return p ? &m->file_tables[*p] : NULL;
 }
 
 const struct ckpt_model_mm *ckpt_model_task_mm(const struct ckpt_model *m, const struct ckpt_model_task *t)
 {
-	size_t ti = (size_t)(t - m->tasks);
+	size_t ti = (size_t)(t - m->tasks), lo = 0, hi = m->n_mms;
 	uint64_t end = ti + 1 < m->n_tasks ? m->tasks[ti + 1].record : UINT64_MAX;
 
 	if (t->mm_ref > 0)
 		return ckpt_model_mm(m, t->mm_ref);
-	for (size_t i = 0; i < m->n_mms; i++)
-		if (m->mms[i].record > t->record && m->mms[i].record < end)
-			return &m->mms[i];
-	return NULL;
+	/* MMs are in image order: the first after the TASK, if before the
+	 * next TASK. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->mms[mid].record <= t->record)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n_mms && m->mms[lo].record < end ? &m->mms[lo] : NULL;
+}
+
+int64_t ckpt_model_task_pid(const struct ckpt_model *m, const struct ckpt_model_task *t)
+{
+	return t->has_tree ? t->pid : (int64_t)(t - m->tasks) + 1;
 }
 
 const struct ckpt_model_task *ckpt_model_task_by_pid(const struct ckpt_model *m, int64_t pid)
 {
-	for (size_t i = 0; i < m->n_tasks; i++) {
-		if (m->tasks[i].has_tree ? m->tasks[i].pid == pid : (int64_t)i + 1 == pid)
-			return &m->tasks[i];
+	size_t lo = 0, hi = m->n_tasks;
+
+	if (!m->by_pid)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->by_pid[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	return lo < m->n_tasks && m->by_pid[lo].pid == pid ? &m->tasks[m->by_pid[lo].task] : NULL;
+}
+
+/* The first position in the sorted tgids whose value is >= v (> v when
+ * after). */
+static size_t tgid_bound(const struct ckpt_model *m, int64_t v, bool after)
+{
+	size_t lo = 0, hi = m->n_tgids;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->tgids[mid] < v || (after && m->tgids[mid] == v))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t ckpt_model_thread_count(const struct ckpt_model *m, const struct ckpt_model_task *t)
+{
+	if (!t->has_tree || !m->tgids)
+		return 1;
+	return tgid_bound(m, t->tgid, true) - tgid_bound(m, t->tgid, false);
+}
+
+/* Record `index` read back, and its field `name`: 0, 1 (no such field) or
+ * -1 (unreadable). */
+static int read_field(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index, const char *name,
+		      struct ckpt_record *rec, const struct ckpt_field **f, struct ckpt_error *err)
+{
+	const struct ckpt_model_record *r = ckpt_model_record(m, index);
+
+	if (!r) {
+		memset(err, 0, sizeof(*err));
+		err->kind = CKPT_ERR_IO;
+		err->index = index;
+		snprintf(err->reason, sizeof(err->reason), "record %" PRIu64 " is not in the model", index);
+		return -1;
+	}
+	if (!r->rt || !(*f = ckpt_rtype_field(r->rt, name)))
+		return 1;
+	if (ckpt_image_record_at(img, r->offset, index, rec, err) < 0)
+		return -1;
+	return rec->rt && ckpt_field_fits(*f, rec->avail) ? 0 : 1;
+}
+
+int ckpt_model_field_u64(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index,
+			 const char *name, uint64_t *value, struct ckpt_error *err)
+{
+	struct ckpt_record rec;
+	const struct ckpt_field *f;
+	int r = read_field(img, m, index, name, &rec, &f, err);
+
+	*value = r == 0 ? ckpt_field_u64(f, rec.data) : 0;
+	return r;
+}
+
+int ckpt_model_field_s64(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index,
+			 const char *name, int64_t *value, struct ckpt_error *err)
+{
+	struct ckpt_record rec;
+	const struct ckpt_field *f;
+	int r = read_field(img, m, index, name, &rec, &f, err);
+
+	*value = r == 0 ? ckpt_field_s64(f, rec.data) : 0;
+	return r;
+}
+
+int ckpt_model_field_text(struct ckpt_image *img, const struct ckpt_model *m, uint64_t index,
+			  const char *name, char *out, size_t size, struct ckpt_error *err)
+{
+	struct ckpt_record rec;
+	const struct ckpt_field *f;
+	int r = read_field(img, m, index, name, &rec, &f, err);
+
+	if (r == 0)
+		ckpt_format_field(f, rec.data, out, size);
+	else if (size)
+		snprintf(out, size, "?");
+	return r;
 }
 
 const struct ckpt_model_record *ckpt_model_record(const struct ckpt_model *m, uint64_t index)

@@ -1,0 +1,426 @@
+/* Restorable rules: the kinds of state ckptrestore (src/core/restore/)
+ * cannot rebuild.  The restorer runs these rules before it creates any
+ * task and refuses an image with a finding, so ckptcheck says go exactly
+ * when ckptrestore can restore the image.  When the restorer learns to
+ * rebuild something, its rule goes (or narrows) in the same commit.
+ *
+ * Only the rev 6 dialect is restored (ckpt writes it; the others come from
+ * kernels that restarted them with sys_restart), so the rules judge rev 6
+ * images only, and among them those ckpt wrote (they carry EXT_PRODUCER):
+ * an image the kernel wrote is restarted by the kernel's sys_restart, whose
+ * limits the kernel rules judge.  Findings name the task, the object and
+ * what is missing. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check_impl.h"
+#include "ckpt/format.h"
+#include "schema/names.h"
+
+#define R6 CKPT_DIALECT_BIT(CKPT_DIALECT_REV6)
+
+enum {
+	R_ZOMBIE,
+	R_THREAD,
+	R_TREE,
+	R_CPU,
+	R_FILE_TYPE,
+	R_FILE_UNNAMED,
+	R_VMA_TYPE,
+	R_VMA_PAGES,
+	R_HANDLER,
+	R_ITIMER,
+	R_TTY,
+	R_SEM_UNDO,
+};
+
+static const struct ckpt_rule rules[] = {
+	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
+		"A zombie task (TASK.exit_state set): ckptrestore does not recreate zombies." },
+	[R_THREAD] = { "restore-thread", "restorable", CKPT_SEV_ERROR, R6,
+		"A thread other than its group's leader: ckptrestore restores single-threaded "
+		"processes only." },
+	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
+		"More than one process in the image: ckptrestore restores one process, not a tree." },
+	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
+		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
+	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
+		"A descriptor of a kind ckptrestore cannot reopen from a path (pipe, fifo, socket, "
+		"tty, epoll, eventfd)." },
+	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
+		"A descriptor or mapping of a deleted or unnamed file: its contents are not in the "
+		"image and no path reopens it." },
+	[R_VMA_TYPE] = { "restore-vma-type", "restorable", CKPT_SEV_ERROR, R6,
+		"A mapping of a kind ckptrestore cannot rebuild (shared anonymous, SysV shm, "
+		"hugetlb)." },
+	[R_VMA_PAGES] = { "restore-vma-pages", "restorable", CKPT_SEV_ERROR, R6,
+		"A private file mapping that was written and made read-only again (VM_ACCOUNT "
+		"without VM_WRITE, e.g. a relocated GOT) has no saved pages: restored from the file "
+		"it would hold the unrelocated bytes." },
+	[R_HANDLER] = { "restore-handler", "restorable", CKPT_SEV_ERROR, R6,
+		"A caught signal whose handler the image does not hold (written as SIG_ERR)." },
+	[R_ITIMER] = { "restore-itimer", "restorable", CKPT_SEV_ERROR, R6,
+		"An armed interval timer (SIGNAL.it_*): ckptrestore does not re-arm timers." },
+	[R_TTY] = { "restore-tty", "restorable", CKPT_SEV_ERROR, R6,
+		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
+	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
+		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
+};
+
+struct file_fact {
+	int32_t objref;
+	uint32_t f_type;
+	uint64_t index, offset;		/* the FILE record */
+	char path[96];			/* escaped, for messages */
+	bool unnamed;
+};
+
+struct fd_fact {
+	int32_t table, file;
+	int64_t fd;
+};
+
+struct sighand_fact {
+	int32_t objref;
+	int caught_unknown;		/* first signal with SIG_ERR, 0 none */
+	uint64_t index, offset;
+};
+
+struct signal_fact {
+	int32_t objref;
+	bool itimer, tty;
+	uint64_t index, offset;
+};
+
+struct task_fact {
+	uint64_t index, offset;
+	bool has_cpu, has_fpu;
+	int32_t files, sighand, signal, sem_undo;
+};
+
+struct state {
+	bool user_space;		/* an EXT_PRODUCER: ckpt wrote the image */
+	uint32_t obj_type;		/* the OBJREF just read: applies to the next record */
+	int32_t obj_ref;
+	struct file_fact *files;
+	size_t n_files, cap_files;
+	struct fd_fact *fds;
+	size_t n_fds, cap_fds;
+	int32_t cur_table;
+	struct sighand_fact *sighands;
+	size_t n_sighands, cap_sighands;
+	struct signal_fact *signals;
+	size_t n_signals, cap_signals;
+	struct task_fact *tasks;
+	size_t n_tasks, cap_tasks;
+};
+
+/* Grows *arr to hold one more element of size sz; NULL when memory ran out. */
+static void *grow(void **arr, size_t *n, size_t *cap, size_t sz)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *p = realloc(*arr, nc * sz);
+
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = nc;
+	}
+	void *e = (char *)*arr + (*n)++ * sz;
+
+	memset(e, 0, sz);
+	return e;
+}
+
+#define GROW(c, st, name) \
+	((struct name##_fact *)grow((void **)&(st)->name##s, &(st)->n_##name##s, &(st)->cap_##name##s, \
+				    sizeof(struct name##_fact)))
+
+static uint64_t field(const struct ckpt_record *rec, const char *name)
+{
+	const struct ckpt_field *f = rec->rt ? ckpt_rtype_field(rec->rt, name) : NULL;
+
+	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
+}
+
+static bool is(const struct ckpt_record *rec, const char *name)
+{
+	return rec->rt && strcmp(rec->rt->name, name) == 0;
+}
+
+static struct task_fact *cur_task(struct state *st)
+{
+	return st->n_tasks ? &st->tasks[st->n_tasks - 1] : NULL;
+}
+
+static void file_name(struct state *st, const struct ckpt_record *rec)
+{
+	struct file_fact *f = st->n_files ? &st->files[st->n_files - 1] : NULL;
+	const uint8_t *s = rec->data + rec->hdr_len;
+	size_t len = rec->avail > rec->hdr_len ? rec->avail - rec->hdr_len : 0;
+	bool terminated;
+
+	if (!f)
+		return;
+	len = ckpt_text_len(s, len, &terminated);
+	ckpt_escape(s, len, f->path, sizeof(f->path));
+	/* A path is reopened only when it names a file: not "pipe:[N]",
+	 * "anon_inode:...", "/memfd:..." or "... (deleted)". */
+	f->unnamed = len == 0 || s[0] != '/' || (len >= 10 && memcmp(s + len - 10, " (deleted)", 10) == 0) ||
+		     (len >= 7 && memcmp(s, "/memfd:", 7) == 0);
+}
+
+static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record *rec,
+		      const struct ckpt_role *role)
+{
+	struct state *st = stp;
+	uint32_t objtype = st->obj_type;
+	int32_t objref = st->obj_ref;
+	struct task_fact *t;
+	bool ok = true;
+
+	st->obj_type = 0;
+	st->obj_ref = 0;
+	if (!rec->rt)
+		return;
+	if (is(rec, "EXT_PRODUCER")) {
+		st->user_space = true;
+	} else if (is(rec, "OBJREF")) {
+		st->obj_type = (uint32_t)field(rec, "objtype");
+		st->obj_ref = (int32_t)field(rec, "objref");
+	} else if (is(rec, "FILE")) {
+		struct file_fact *f = GROW(c, st, file);
+
+		if ((ok = f)) {
+			f->objref = objtype ? objref : 0;
+			f->f_type = (uint32_t)field(rec, "f_type");
+			f->index = rec->index;
+			f->offset = rec->offset;
+		}
+	} else if (is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
+		   strcmp(role->parent->name, "FILE") == 0) {
+		file_name(st, rec);
+	} else if (is(rec, "FILE_TABLE")) {
+		st->cur_table = objtype ? objref : 0;
+	} else if (is(rec, "FILE_DESC")) {
+		struct fd_fact *d = GROW(c, st, fd);
+
+		if ((ok = d)) {
+			d->table = st->cur_table;
+			d->file = (int32_t)field(rec, "fd_objref");
+			d->fd = (int32_t)field(rec, "fd_descriptor");
+		}
+	} else if (is(rec, "SIGHAND")) {
+		struct sighand_fact *h = GROW(c, st, sighand);
+		const struct ckpt_field *a = ckpt_rtype_field(rec->rt, "action");
+
+		if ((ok = h)) {
+			h->objref = objtype ? objref : 0;
+			h->index = rec->index;
+			h->offset = rec->offset;
+			for (uint32_t i = 0; a && a->elem && i < a->count; i++) {
+				const uint8_t *base = rec->data + a->offset + (size_t)i * a->stride;
+				const struct ckpt_field *hf = NULL;
+
+				for (size_t k = 0; k < a->n_elem; k++)
+					if (strcmp(a->elem[k].name, "handler") == 0)
+						hf = &a->elem[k];
+				if (!hf || (size_t)(base - rec->data) + hf->offset + hf->width > rec->avail)
+					break;
+				if (ckpt_field_u64(hf, base) == UINT64_MAX) {
+					h->caught_unknown = (int)i + 1;
+					break;
+				}
+			}
+		}
+	} else if (is(rec, "SIGNAL")) {
+		struct signal_fact *s = GROW(c, st, signal);
+
+		if ((ok = s)) {
+			s->objref = objtype ? objref : 0;
+			s->index = rec->index;
+			s->offset = rec->offset;
+			s->itimer = field(rec, "it_real_value") || field(rec, "it_real_incr") ||
+				    field(rec, "it_virt_value") || field(rec, "it_virt_incr") ||
+				    field(rec, "it_prof_value") || field(rec, "it_prof_incr");
+			s->tty = field(rec, "tty_objref") != 0;
+		}
+	} else if (is(rec, "TASK")) {
+		if ((ok = (t = GROW(c, st, task)))) {
+			t->index = rec->index;
+			t->offset = rec->offset;
+		}
+	} else if (is(rec, "TASK_OBJS") && (t = cur_task(st))) {
+		t->files = (int32_t)field(rec, "files_objref");
+		t->sighand = (int32_t)field(rec, "sighand_objref");
+		t->signal = (int32_t)field(rec, "signal_objref");
+		t->sem_undo = (int32_t)field(rec, "sem_undo_objref");
+	} else if (is(rec, "CPU") && (t = cur_task(st))) {
+		t->has_cpu = true;
+		/* A task that never used the FPU starts with a fresh one. */
+		t->has_fpu = field(rec, "used_math") == 0;
+	} else if (role->name && strcmp(role->name, "fpu") == 0 && (t = cur_task(st))) {
+		t->has_fpu = rec->len - rec->hdr_len > 0;
+	}
+	if (!ok)
+		check_out_of_memory(c);
+}
+
+static const struct file_fact *find_file(const struct state *st, int32_t ref)
+{
+	for (size_t i = 0; ref && i < st->n_files; i++)
+		if (st->files[i].objref == ref)
+			return &st->files[i];
+	return NULL;
+}
+
+static const char *task_name(const struct ckpt_model_task *mt, char *buf, size_t size)
+{
+	snprintf(buf, size, "task %" PRId64 " (%s)", mt->pid, mt->comm);
+	return buf;
+}
+
+static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt_model *m,
+		       const struct ckpt_model_task *mt, const char *who)
+{
+	const struct ckpt_model_mm *mm = ckpt_model_task_mm(m, mt);
+
+	for (size_t i = 0; mm && i < mm->n_vmas; i++) {
+		const struct ckpt_model_vma *v = &mm->vmas[i];
+		const struct ckpt_model_record *r = ckpt_model_record(m, v->record);
+		uint64_t off = r ? r->offset : 0;
+		const char *kind = ckpt_names_lookup(&ckpt_names_vma_type, v->type);
+		const struct file_fact *f = find_file(st, v->file_ref);
+
+		if (v->type != 1 && v->type != 2 && v->type != 3) {
+			check_report(c, &rules[R_VMA_TYPE], -1, v->record, off, "VMA",
+				     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " is %s memory, which is not restored",
+				     who, v->start, v->end, kind ? kind : "unknown");
+			continue;
+		}
+		if (v->type == 3 && f && f->unnamed)
+			check_report(c, &rules[R_FILE_UNNAMED], -1, v->record, off, "VMA",
+				     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " maps %s, which no path reopens",
+				     who, v->start, v->end, f->path);
+		/* VM_WRITE 0x2, VM_SHARED 0x8, VM_ACCOUNT 0x100000 */
+		if (v->type == 3 && (v->flags & 0x100000) && !(v->flags & 0xa) && v->pages == 0)
+			check_report(c, &rules[R_VMA_PAGES], -1, v->record, off, "VMA",
+				     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " of %s was written privately "
+				     "but the image holds none of its pages",
+				     who, v->start, v->end, f ? f->path : "a file");
+	}
+}
+
+static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, const char *who)
+{
+	for (size_t i = 0; t->files && i < st->n_fds; i++) {
+		const struct fd_fact *d = &st->fds[i];
+		const struct file_fact *f;
+
+		if (d->table != t->files || !(f = find_file(st, d->file)))
+			continue;
+		if (f->f_type != 1) {
+			const char *kind = ckpt_names_lookup(&ckpt_names_file_type, f->f_type);
+
+			check_report(c, &rules[R_FILE_TYPE], -1, f->index, f->offset, "FILE",
+				     "%s: descriptor %" PRId64 " is a %s (%s), which is not restored", who, d->fd,
+				     kind ? kind : "file of unknown kind", f->path);
+		} else if (f->unnamed) {
+			check_report(c, &rules[R_FILE_UNNAMED], -1, f->index, f->offset, "FILE",
+				     "%s: descriptor %" PRId64 " is %s, which no path reopens", who, d->fd, f->path);
+		}
+	}
+}
+
+static void judge_signals(struct ckpt_check *c, struct state *st, const struct task_fact *t, const char *who)
+{
+	for (size_t i = 0; t->sighand && i < st->n_sighands; i++) {
+		const struct sighand_fact *h = &st->sighands[i];
+
+		if (h->objref == t->sighand && h->caught_unknown)
+			check_report(c, &rules[R_HANDLER], -1, h->index, h->offset, "SIGHAND",
+				     "%s: signal %d is caught but the image does not hold its handler", who,
+				     h->caught_unknown);
+	}
+	for (size_t i = 0; t->signal && i < st->n_signals; i++) {
+		const struct signal_fact *s = &st->signals[i];
+
+		if (s->objref != t->signal)
+			continue;
+		if (s->itimer)
+			check_report(c, &rules[R_ITIMER], -1, s->index, s->offset, "SIGNAL",
+				     "%s: an interval timer is armed, and timers are not re-armed", who);
+		if (s->tty)
+			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
+				     "%s: has a controlling terminal, which is not reattached", who);
+	}
+}
+
+static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
+{
+	struct state *st = stp;
+	const struct ckpt_model *m = check_model(c);
+	size_t processes = 0;
+
+	(void)out;
+	if (!m || !st->user_space)
+		return;
+	for (size_t i = 0; i < m->n_tasks && i < st->n_tasks; i++) {
+		const struct ckpt_model_task *mt = &m->tasks[i];
+		const struct task_fact *t = &st->tasks[i];
+		char who[128];
+
+		task_name(mt, who, sizeof(who));
+		if (mt->exit_state)
+			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
+				     "%s: is a zombie (exit_state 0x%x), and zombies are not recreated", who,
+				     mt->exit_state);
+		if (mt->exit_state)
+			continue;
+		if (mt->has_tree && mt->pid != mt->tgid) {
+			check_report(c, &rules[R_THREAD], -1, t->index, t->offset, "TASK",
+				     "%s: is a thread of process %" PRId64 ", and threads are not restored", who,
+				     mt->tgid);
+			continue;
+		}
+		if (++processes > 1)
+			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
+				     "%s: is a second process (child of %" PRId64 "), and only one process is "
+				     "restored", who, mt->ppid);
+		if (!t->has_cpu || !t->has_fpu)
+			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
+				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
+				     "FPU state (CPU_FPU)");
+		if (t->sem_undo)
+			check_report(c, &rules[R_SEM_UNDO], -1, t->index, t->offset, "TASK",
+				     "%s: has SysV semaphore undo state (objref %d)", who, t->sem_undo);
+		judge_vmas(c, st, m, mt, who);
+		judge_files(c, st, t, who);
+		judge_signals(c, st, t, who);
+	}
+}
+
+static void rs_release(void *stp)
+{
+	struct state *st = stp;
+
+	free(st->files);
+	free(st->fds);
+	free(st->sighands);
+	free(st->signals);
+	free(st->tasks);
+}
+
+const struct check_module check_module_restorable = {
+	.family = "restorable",
+	.rules = rules,
+	.n_rules = CKPT_ARRAY_LEN(rules),
+	.state_size = sizeof(struct state),
+	.record = rs_record,
+	.end = rs_end,
+	.uses_model = true,
+	.release = rs_release,
+};
