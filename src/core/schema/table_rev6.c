@@ -563,8 +563,9 @@ static const struct ckpt_field r6_ext_digest_fields[] = {
 
 static const struct ckpt_field r6_ext_task_security_fields[] = {
 	XF("valid", 8, 4, CKPT_K_HEX, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
-	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
-	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND), "
+	   "none when ckpt could not suspend the task's seccomp filters to make them; 0x10 the seccomp "
+	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them"),
 	XF("no_new_privs", 12, 4, CKPT_K_UINT, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
 	XFN("seccomp_mode", 16, 4, CKPT_K_ENUM, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
