@@ -359,10 +359,11 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 			snprintf(why, sizeof(why), "%" PRIu32 " descriptor(s) outside the image write to it",
 				 f->peer.outside_writers);
 		else if (!f->has_peer && !other_end_inside(st, f)) {
-			check_report(c, &rules[R_PEER_UNKNOWN], -1, h.desc_index, f->offset, "FILE",
-				     "%s: %s, a %s %s end, has no other end in the image and no EXT_PEERS "
-				     "record says who holds it", h.who, f->path, kind_name(f->type),
-				     f->mode & FMODE_WRITE ? "write" : "read");
+			check_report(c, &rules[R_PEER_UNKNOWN], h.declared ? CKPT_SEV_INFO : -1, h.desc_index,
+				     f->offset, "FILE", "%s: %s, a %s %s end, has no other end in the image and "
+				     "no EXT_PEERS record says who holds it%s", h.who, f->path, kind_name(f->type),
+				     f->mode & FMODE_WRITE ? "write" : "read",
+				     h.declared ? "; declared external" : "");
 			return;
 		}
 		break;
