@@ -379,6 +379,8 @@ static void check_fields(const char *what, const struct ckpt_field *fields, size
 	for (size_t i = 0; i < n; i++) {
 		const struct ckpt_field *f = &fields[i];
 		ck_assert_msg(f->name && *f->name, "%s: field %zu unnamed", what, i);
+		/* Its line in ckpt-image(5) (tools/mkdocs.c). */
+		ck_assert_msg(f->doc && *f->doc, "%s.%s: no doc", what, f->name);
 		for (size_t j = 0; j < i; j++)
 			ck_assert_msg(strcmp(f->name, fields[j].name) != 0,
 				      "%s: field %s twice", what, f->name);
@@ -442,6 +444,14 @@ START_TEST(test_field_sanity)
 				      "%s: shorter than its frame", what);
 			ck_assert_msg(rt->min_len <= rt->max_len, "%s: empty size range", what);
 			check_fields(what, rt->fields, rt->n_fields);
+			for (size_t j = 0; j < rt->n_follows; j++) {
+				const struct ckpt_layout *lay = &rt->follows[j].layout;
+
+				for (size_t e = 0; e < lay->n_elem; e++)
+					ck_assert_msg(lay->elem[e].doc && *lay->elem[e].doc,
+						      "%s %s entry .%s: no doc", what,
+						      rt->follows[j].role, lay->elem[e].name);
+			}
 			/* Variable records may hold fields up to their longest
 			 * length only. */
 			for (size_t j = 0; j < rt->n_fields; j++)
