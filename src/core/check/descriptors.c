@@ -46,8 +46,8 @@ static const struct ckpt_rule rules[] = {
 		"A pipe or FIFO end without an EXT_PEERS record whose other end is not in the image: "
 		"its reader or writer lies outside, or there is none." },
 	[R_PEERS_ENTRY] = { "peers-entry", "files", CKPT_SEV_ERROR, REV6,
-		"An EXT_PEERS record names an objref that is no FILE of the image, or one that is "
-		"no pipe, FIFO or socket." },
+		"An EXT_PEERS record names a FILE that is no pipe, FIFO or socket (an objref of "
+		"another type is objref-type's finding)." },
 };
 
 struct file {
