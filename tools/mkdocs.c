@@ -136,7 +136,7 @@ static void row_format(struct text *t, const char **cur, const char *want)
 static void put_wide_row(struct text *t, const char **fmt, int indent, const char *s)
 {
 	row_format(t, fmt, "l s s s.");
-	put(t, "T{\n.ad l\n");
+	put(t, "T{\n.ad l\n.nh\n");
 	if (indent)
 		put(t, ".in +%dn\n", indent);
 	put_roff(t, s);
