@@ -248,12 +248,12 @@ static void gen_catalogue(struct text *t)
 
 	for (size_t k = 0; k < n; k++) {
 		const struct ckpt_schema *s = all[k];
-		const char *fmt = NULL;
+		const char *fmt = "lB2 rB2 rB2 lB.";
+
 		put(t, ".SS ");
 		put_name(t, s->id);
 		put(t, " \\(em %s\n", s->title);
-		put(t, ".TS\ntab(|);\nlB2 rB2 rB2 lB.\nField|@|Width|Kind\n");
-		fmt = "lB2 rB2 rB2 lB.";
+		put(t, ".TS\ntab(|);\n%s\nField|@|Width|Kind\n", fmt);
 		if (s->preamble) {
 			put(t, "_\n");
 			put_rtype(t, &fmt, s, s->preamble, true);
