@@ -252,7 +252,9 @@ static void gen_catalogue(struct text *t)
 
 		put(t, ".SS ");
 		put_name(t, s->id);
-		put(t, " \\(em %s\n", s->title);
+		put(t, " \\(em ");
+		put_name(t, s->title);
+		put(t, "\n");
 		put(t, ".TS\ntab(|);\n%s\nField|@|Width|Kind\n", fmt);
 		if (s->preamble) {
 			put(t, "_\n");
