@@ -43,6 +43,15 @@
 				  .no_nul = true, .doc = "" __VA_ARGS__ }
 #define F_TIME(n, off, ...)		{ .name = (n), .offset = (off), .width = 8, .kind = CKPT_K_TIME, \
 				  .doc = "" __VA_ARGS__ }
+/* Fields restart compares with the running kernel (restart_checked). */
+#define F_U_CHECKED(n, off, w, ...)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_UINT, \
+				  .restart_checked = true, .doc = "" __VA_ARGS__ }
+#define F_X_CHECKED(n, off, w, ...)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_HEX, \
+				  .restart_checked = true, .doc = "" __VA_ARGS__ }
+#define F_ENUM_CHECKED(n, off, w, nm, ...) { .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_ENUM, \
+				  .names = &(nm), .restart_checked = true, .doc = "" __VA_ARGS__ }
+#define F_FLAGS_CHECKED(n, off, w, nm, ...) { .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_FLAGS, \
+				  .names = &(nm), .restart_checked = true, .doc = "" __VA_ARGS__ }
 /* An array of structs: fixed count (cnt > 0), counted by a sibling field
  * (cf != NULL), or filling the rest of the record (neither). */
 #define F_ARRAY(n, off, el, str, cnt, cf, idx, ...) \

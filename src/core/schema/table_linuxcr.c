@@ -17,9 +17,9 @@ enum {
 
 static const struct ckpt_field lcr_header_fields[] = {
 	F_SIGNATURE("signature", 0, 8, "the 8 bytes \"LinuxC/R\", no NUL"),
-	F_U("image_version", 8, 8, "image version: 1"),
+	F_U_CHECKED("image_version", 8, 8, "image version: 1"),
 	F_CHARS("uts_release", 16, 64, "release of the checkpointing kernel"),
-	F_ENUM("arch", 80, 4, ckpt_names_lcr_arch, "architecture that wrote the image: X86_32 (1)"),
+	F_ENUM_CHECKED("arch", 80, 4, ckpt_names_lcr_arch, "architecture that wrote the image: X86_32 (1)"),
 };
 
 /* Not framed, so it has no type number of its own. */

@@ -38,7 +38,13 @@ enum {
 	R6_TAIL = 9001, R6_ERROR = 9999,
 
 	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
-	R6_EXT_DIGEST = CKPT_EXT_DIGEST,
+	R6_EXT_DIGEST = CKPT_EXT_DIGEST, R6_EXT_PEERS = CKPT_EXT_PEERS,
+	R6_EXT_INODE = CKPT_EXT_INODE, R6_EXT_INODE_PAGES = CKPT_EXT_INODE_PAGES,
+	R6_EXT_FILE_INODE = CKPT_EXT_FILE_INODE,
+	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
+	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
+	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
+	R6_EXT_PIPE = CKPT_EXT_PIPE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -57,34 +63,34 @@ enum {
 /* -- image framing ------------------------------------------------------- */
 
 static const struct ckpt_field r6_header_fields[] = {
-	F_X("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
-	F_ENUM("arch_id", 16, 2, ckpt_names_arch,
+	F_X_CHECKED("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
+	F_ENUM_CHECKED("arch_id", 16, 2, ckpt_names_arch,
 	    "architecture that wrote the image; rev 6 images are read for X86_64 (2) only"),
-	F_U("major", 18, 2, "kernel version of the checkpointing kernel: major"),
-	F_U("minor", 20, 2, "kernel version: minor"),
-	F_U("patch", 22, 2, "kernel version: patch level"),
-	F_U("rev", 24, 2, "header revision: 6 for this dialect"),
+	F_U_CHECKED("major", 18, 2, "kernel version of the checkpointing kernel: major"),
+	F_U_CHECKED("minor", 20, 2, "kernel version: minor"),
+	F_U_CHECKED("patch", 22, 2, "kernel version: patch level"),
+	F_U_CHECKED("rev", 24, 2, "header revision: 6 for this dialect"),
 	F_PAD("pad", 26, 6, "padding to the kernel constants at @32"),
 	/* The kernel constants restart compares with its own. */
-	F_U("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
-	F_U("at_vector_size", 34, 2, "kernel constant: AT_VECTOR_SIZE, slots of the saved auxv"),
-	F_U("signal_nsig", 36, 2, "kernel constant: _NSIG, number of signals (64)"),
-	F_U("uts_sysname_len", 38, 2, "kernel constant: size of a uts sysname (65)"),
-	F_U("uts_nodename_len", 40, 2, "kernel constant: size of a uts nodename (65)"),
-	F_U("uts_release_len", 42, 2,
+	F_U_CHECKED("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
+	F_U_CHECKED("at_vector_size", 34, 2, "kernel constant: AT_VECTOR_SIZE, slots of the saved auxv"),
+	F_U_CHECKED("signal_nsig", 36, 2, "kernel constant: _NSIG, number of signals (64)"),
+	F_U_CHECKED("uts_sysname_len", 38, 2, "kernel constant: size of a uts sysname (65)"),
+	F_U_CHECKED("uts_nodename_len", 40, 2, "kernel constant: size of a uts nodename (65)"),
+	F_U_CHECKED("uts_release_len", 42, 2,
 	    "kernel constant: size of a uts release (65); the release BUFFER has this size"),
-	F_U("uts_version_len", 44, 2,
+	F_U_CHECKED("uts_version_len", 44, 2,
 	    "kernel constant: size of a uts version (65); the version BUFFER has this size"),
-	F_U("uts_machine_len", 46, 2,
+	F_U_CHECKED("uts_machine_len", 46, 2,
 	    "kernel constant: size of a uts machine (65); the machine BUFFER has this size"),
-	F_U("uts_domainname_len", 48, 2, "kernel constant: size of a uts domainname (65)"),
-	F_U("rlimit_nlimits", 50, 2,
+	F_U_CHECKED("uts_domainname_len", 48, 2, "kernel constant: size of a uts domainname (65)"),
+	F_U_CHECKED("rlimit_nlimits", 50, 2,
 	    "kernel constant: RLIM_NLIMITS, number of resource limits (16)"),
-	F_U("n_tty_buf_size", 52, 2, "kernel constant: N_TTY_BUF_SIZE (4096)"),
-	F_U("tty_termios_nccs", 54, 2,
+	F_U_CHECKED("n_tty_buf_size", 52, 2, "kernel constant: N_TTY_BUF_SIZE (4096)"),
+	F_U_CHECKED("tty_termios_nccs", 54, 2,
 	    "kernel constant: NCCS, control characters of a termios (19)"),
 	F_TIME("time", 56, "when the checkpoint was taken"),
-	F_FLAGS("uflags", 64, 8, ckpt_names_uflags,
+	F_FLAGS_CHECKED("uflags", 64, 8, ckpt_names_uflags,
 	    "flags the checkpoint was asked for: SUBTREE 0x1, NETNS 0x2"),
 };
 
@@ -95,9 +101,9 @@ static const struct ckpt_follow r6_header_follows[] = {
 };
 
 static const struct ckpt_field r6_header_arch_fields[] = {
-	F_U("has_fxsr", 8, 2, "the CPU has FXSAVE/FXRSTOR"),
-	F_U("has_xsave", 10, 2, "the CPU has XSAVE"),
-	F_U("xstate_size", 12, 2, "size of the FPU/extended state the CPU saves"),
+	F_U_CHECKED("has_fxsr", 8, 2, "the CPU has FXSAVE/FXRSTOR"),
+	F_U_CHECKED("has_xsave", 10, 2, "the CPU has XSAVE"),
+	F_U_CHECKED("xstate_size", 12, 2, "size of the FPU/extended state the CPU saves"),
 	F_PAD("_padding", 14, 2, "padding to 8 bytes"),
 };
 
@@ -467,12 +473,12 @@ static const struct ckpt_field r6_rlimit_fields[] = {
 static const struct ckpt_field r6_signal_fields[] = {
 	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit,
 	    "resource limits, in RLIMIT_* order"),
-	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry"),
-	F_U("it_real_incr", 272, 8, "ITIMER_REAL: reload interval"),
-	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry"),
-	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: reload interval"),
-	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry"),
-	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: reload interval"),
+	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer made by the task)"),
+	F_U("it_real_incr", 272, 8, "ITIMER_REAL: the interval, ns"),
+	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry, ns"),
+	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: the interval, ns"),
+	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry, ns"),
+	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: the interval, ns"),
 	F_REF("tty_objref", 312, CKPT_OBJ_TTY, "controlling terminal"),
 	F_I("tty_pgrp", 316, 4, "foreground process group of the controlling terminal"),
 	F_I("tty_old_pgrp", 320, 4,
@@ -546,6 +552,204 @@ static const struct ckpt_field r6_ext_digest_fields[] = {
 	F_X("self", 24, 8, "digest of this record with self read as zero"),
 	F_ARRAY("digests", 32, r6_ext_digest_entry_fields, 8, 0, "count", NULL,
 	    "one digest per covered record, in order"),
+};
+
+static const struct ckpt_field r6_ext_peers_fields[] = {
+	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the pipe, FIFO or socket FILE this record describes" },
+	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "the inode of the pipe, FIFO or socket" },
+	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for reading" },
+	{ .name = "outside_writers", .offset = 28, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for writing" },
+	{ .name = "scanned", .offset = 32, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "processes whose descriptors the producer scanned system-wide" },
+	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
+/* -- file contents a restore cannot open by path (20030-20039) ----------- */
+
+static const struct ckpt_name r6_inode_kind_list[] = {
+	{ CKPT_INODE_SHM_ANON, "SHM_ANON" }, { CKPT_INODE_MEMFD, "MEMFD" },
+	{ CKPT_INODE_UNLINKED, "UNLINKED" },
+};
+static const struct ckpt_names r6_names_inode_kind = {
+	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
+};
+static const struct ckpt_name r6_inode_flag_list[] = {
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" },
+};
+static const struct ckpt_names r6_names_inode_flags = {
+	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
+};
+
+static const struct ckpt_field r6_ext_inode_fields[] = {
+	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
+	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
+	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages)" },
+	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
+	  .doc = "st_mode of the inode: file type and permission bits" },
+	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_size in bytes: a restore creates the object this long" },
+	{ .name = "dev", .offset = 24, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "st_dev of the inode on the checkpointed host (identity only)" },
+	{ .name = "ino", .offset = 32, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_ino of the inode on the checkpointed host (identity only)" },
+	{ .name = "nr_pages", .offset = 40, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages saved in the EXT_INODE_PAGES runs that follow; every other page reads as zeros" },
+};
+
+static const struct ckpt_follow r6_ext_inode_follows[] = {
+	{ .type = R6_STRING, .role = "path", .layout = L_STRING },
+};
+
+static const struct ckpt_field r6_ext_inode_pages_fields[] = {
+	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "byte offset in the object of the run's first page (page aligned)" },
+	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages in the run, at most 1024; a BUFFER of nr_pages * 4096 bytes follows" },
+};
+
+static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
+	{ .type = R6_BUFFER, .role = "contents", .layout = { .kind = CKPT_L_BYTES },
+	  .if_nonzero = "nr_pages", .max_len = 8 + CKPT_EXT_INODE_PAGES_MAX * 4096 },
+};
+
+static const struct ckpt_field r6_ext_file_inode_fields[] = {
+	{ .name = "ino_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_INODE,
+	  .doc = "the INODE object (EXT_INODE) holding the contents of the FILE this record belongs to" },
+	{ .name = "_pad", .offset = 12, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
+/* Kernel state of tasks and descriptors the format has no record for
+ * (20010-20029; docs/extensions.md "Task and descriptor state"). */
+static const struct ckpt_field r6_ext_task_security_fields[] = {
+	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
+	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
+	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
+	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
+	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
+	F_U("seccomp_filters", 20, 4, 
+	   "filters attached (Seccomp_filters); as many EXT_SECCOMP_FILTER records follow"),
+	F_FLAGS("cap_ambient", 24, 8, ckpt_names_cap, "ambient capability set (CapAmb)"),
+	F_X("personality", 32, 4, "personality(2) value (/proc/PID/personality)"),
+	F_FLAGS("securebits", 36, 4, ckpt_names_securebits,
+	    "prctl(PR_GET_SECUREBITS) made by the task; valid bit 0x1"),
+	F_X("sas_ss_flags", 40, 4, "the alternate signal stack's flags (SS_AUTODISARM 0x80000000); "
+	   "valid bit 0x2"),
+	F_PAD("_pad", 44, 4, "padding"),
+};
+
+static const struct ckpt_field r6_bpf_insn_fields[] = {
+	F_X("code", 0, 2, "BPF opcode"),
+	F_U("jt", 2, 1, "jump if true"),
+	F_U("jf", 3, 1, "jump if false"),
+	F_X("k", 4, 4, "operand"),
+};
+
+#define R6_BPF_MAXINSNS	4096u
+
+static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
+	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
+	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
+	    "the filter program, nr_insns classic BPF instructions"),
+};
+
+static const struct ckpt_field r6_ext_rseq_fields[] = {
+	F_X("rseq_abi_pointer", 8, 8, "address of the registered struct rseq; 0 when none"),
+	F_U("rseq_abi_size", 16, 4, "the length registered"),
+	F_X("signature", 20, 4, "the abort signature registered"),
+	F_X("flags", 24, 4, "the registration flags"),
+	F_PAD("_pad", 28, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_eventfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the eventfd's open file (its FILE record precedes)"),
+	F_U("semaphore", 12, 4, "1 when created with EFD_SEMAPHORE (eventfd-semaphore of fdinfo)"),
+	F_U("count", 16, 8, "the counter (eventfd-count of fdinfo)"),
+};
+
+static const struct ckpt_field r6_ext_timerfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the timerfd's open file (its FILE record precedes)"),
+	F_U("clockid", 12, 4, "the clock it was created on (0 REALTIME, 1 MONOTONIC, 7 BOOTTIME, ...)"),
+	F_U("ticks", 16, 8, "expirations not read yet"),
+	F_X("settime_flags", 24, 4, "timerfd_settime flags (1 ABSTIME, 2 CANCEL_ON_SET)"),
+	F_PAD("_pad", 28, 4, "padding"),
+	F_U("value_sec", 32, 8, "time to the next expiration, seconds (0 and 0: disarmed)"),
+	F_U("value_nsec", 40, 8, "and nanoseconds"),
+	F_U("interval_sec", 48, 8, "the period, seconds"),
+	F_U("interval_nsec", 56, 8, "and nanoseconds"),
+};
+
+static const struct ckpt_field r6_ext_signalfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the signalfd's open file (its FILE record precedes)"),
+	F_PAD("_pad", 12, 4, "padding"),
+	{ .name = "sigmask", .offset = 16, .width = 8, .kind = CKPT_K_SIGSET, .names = &ckpt_names_signal,
+	  .doc = "the signals it reads (sigmask of fdinfo)" },
+};
+
+#define R6_INOTIFY_HANDLE	128u	/* MAX_HANDLE_SZ */
+#define R6_INOTIFY_WATCH_LEN	(32u + R6_INOTIFY_HANDLE)
+#define R6_INOTIFY_MAX		(1u << 16)
+
+static const struct ckpt_field r6_inotify_watch_fields[] = {
+	F_I("wd", 0, 4, "the watch descriptor"),
+	F_X("mask", 4, 4, "IN_* events watched"),
+	F_X("ignored_mask", 8, 4, "ignored events"),
+	F_X("sdev", 12, 4, "the watched inode's device (kernel encoding, as fdinfo)"),
+	F_U("ino", 16, 8, "the watched inode"),
+	F_I("handle_type", 24, 4, "file handle type, for open_by_handle_at(2)"),
+	F_U("handle_bytes", 28, 4, "bytes of handle used"),
+	F_BYTES("handle", 32, R6_INOTIFY_HANDLE, "the file handle of the watched inode"),
+};
+
+static const struct ckpt_field r6_ext_inotify_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
+	F_U("nr_watches", 12, 4, "watches that follow"),
+	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL,
+	    "one entry per watch (fdinfo inotify lines)"),
+};
+
+/* An epoll instance's interest list.  The format's EPOLL_ITEMS has no
+ * layout in the reference, so it stays opaque and ckpt writes this. */
+#define R6_EPOLL_ITEMS_MAX	(1u << 16)
+
+static const struct ckpt_field r6_epoll_item_fields[] = {
+	{ .name = "data", .offset = 0, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "the epoll_data the item was added with" },
+	{ .name = "fd", .offset = 8, .width = 4, .kind = CKPT_K_INT,
+	  .doc = "the descriptor number the file was added under (tfd)" },
+	{ .name = "file_objref", .offset = 12, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the watched open file; 0 when no descriptor of the table holds it any more" },
+	{ .name = "events", .offset = 16, .width = 4, .kind = CKPT_K_HEX,
+	  .doc = "the EPOLL* event mask, EPOLLET and friends included" },
+	F_PAD("_pad", 20, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_epoll_fields[] = {
+	{ .name = "epfile_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the epoll instance's open file" },
+	{ .name = "num_items", .offset = 12, .width = 4, .kind = CKPT_K_UINT, .doc = "items that follow" },
+	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL,
+	    "one entry per watched file (fdinfo tfd lines)"),
+};
+
+/* The format's PIPE_BUF has no layout in the reference either. */
+static const struct ckpt_field r6_ext_pipe_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the pipe's (or FIFO's) reading open file (its FILE record precedes)"),
+	F_U("pipe_size", 12, 4, "the pipe's capacity in bytes (F_GETPIPE_SZ)"),
+	F_U("nr_bytes", 16, 4, "bytes waiting in it; a BUFFER with them follows when not 0"),
+	F_PAD("_pad", 20, 4, "padding"),
+};
+
+static const struct ckpt_follow r6_ext_pipe_follows[] = {
+	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
 };
 
 /* -- the table ----------------------------------------------------------- */
@@ -678,6 +882,39 @@ static const struct ckpt_rtype r6_types[] = {
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
+	{ .type = R6_EXT_PEERS, .name = "EXT_PEERS", EXACT(CKPT_EXT_PEERS_LEN), FIELDS(r6_ext_peers_fields),
+	  .doc = "ckpttools extension: who outside the tree holds a pipe, FIFO or socket FILE's inode" },
+	{ .type = R6_EXT_INODE, .name = "EXT_INODE", EXACT(CKPT_EXT_INODE_LEN),
+	  FIELDS(r6_ext_inode_fields), FOLLOWS(r6_ext_inode_follows),
+	  .doc = "ckpttools extension: an INODE object a restore cannot open by path (shared anonymous "
+		 "memory, memfd, unlinked file); a STRING with its path and its EXT_INODE_PAGES runs follow" },
+	{ .type = R6_EXT_INODE_PAGES, .name = "EXT_INODE_PAGES", EXACT(CKPT_EXT_INODE_PAGES_LEN),
+	  FIELDS(r6_ext_inode_pages_fields), FOLLOWS(r6_ext_inode_pages_follows),
+	  .doc = "ckpttools extension: a run of an INODE object's pages; a BUFFER with their bytes follows" },
+	{ .type = R6_EXT_FILE_INODE, .name = "EXT_FILE_INODE", EXACT(CKPT_EXT_FILE_INODE_LEN),
+	  FIELDS(r6_ext_file_inode_fields),
+	  .doc = "ckpttools extension: the INODE object whose contents an open FILE (memfd, unlinked) has" },
+	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(48), FIELDS(r6_ext_task_security_fields),
+	  .doc = "ckpttools extension: a task's no_new_privs, seccomp, ambient caps, personality, securebits" },
+	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
+	  FIELDS(r6_ext_seccomp_filter_fields),
+	  .doc = "ckpttools extension: one seccomp filter of the task, as classic BPF" },
+	{ .type = R6_EXT_RSEQ, .name = "EXT_RSEQ", EXACT(32), FIELDS(r6_ext_rseq_fields),
+	  .doc = "ckpttools extension: the task's rseq registration" },
+	{ .type = R6_EXT_EVENTFD, .name = "EXT_EVENTFD", EXACT(24), FIELDS(r6_ext_eventfd_fields),
+	  .doc = "ckpttools extension: an eventfd's counter and mode" },
+	{ .type = R6_EXT_TIMERFD, .name = "EXT_TIMERFD", EXACT(64), FIELDS(r6_ext_timerfd_fields),
+	  .doc = "ckpttools extension: a timerfd's clock, setting and unread expirations" },
+	{ .type = R6_EXT_SIGNALFD, .name = "EXT_SIGNALFD", EXACT(24), FIELDS(r6_ext_signalfd_fields),
+	  .doc = "ckpttools extension: a signalfd's signal mask" },
+	{ .type = R6_EXT_INOTIFY, .name = "EXT_INOTIFY",
+	  RANGE(16, 16 + R6_INOTIFY_WATCH_LEN * R6_INOTIFY_MAX), FIELDS(r6_ext_inotify_fields),
+	  .doc = "ckpttools extension: an inotify instance's watches" },
+	{ .type = R6_EXT_EPOLL, .name = "EXT_EPOLL", RANGE(16, 16 + 24 * R6_EPOLL_ITEMS_MAX),
+	  FIELDS(r6_ext_epoll_fields),
+	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
+	{ .type = R6_EXT_PIPE, .name = "EXT_PIPE", EXACT(24), FIELDS(r6_ext_pipe_fields), FOLLOWS(r6_ext_pipe_follows),
+	  .doc = "ckpttools extension: the bytes waiting in a pipe; a BUFFER with them follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -686,7 +923,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_DIGEST,
+	.max_type = R6_EXT_PEERS,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,

@@ -8,20 +8,20 @@ enum {
 };
 
 static const struct ckpt_field v17_header_fields[] = {
-	F_X("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
+	F_X_CHECKED("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
 	F_PAD("_padding", 16, 2, "padding"),
-	F_U("major", 18, 2, "kernel version of the checkpointing kernel: major"),
-	F_U("minor", 20, 2, "kernel version: minor"),
-	F_U("patch", 22, 2, "kernel version: patch level"),
-	F_U("rev", 24, 2, "header revision: 1 for this dialect"),
+	F_U_CHECKED("major", 18, 2, "kernel version of the checkpointing kernel: major"),
+	F_U_CHECKED("minor", 20, 2, "kernel version: minor"),
+	F_U_CHECKED("patch", 22, 2, "kernel version: patch level"),
+	F_U_CHECKED("rev", 24, 2, "header revision: 1 for this dialect"),
 	F_PAD("_pad0", 26, 6, "padding to the kernel constants at @32"),
-	F_U("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
-	F_U("uts_release_len", 34, 2,
+	F_U_CHECKED("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
+	F_U_CHECKED("uts_release_len", 34, 2,
 	    "kernel constant: size of a uts release (65); the release BUFFER has this size"),
-	F_U("uts_version_len", 36, 2, "kernel constant: size of a uts version (65)"),
-	F_U("uts_machine_len", 38, 2, "kernel constant: size of a uts machine (65)"),
+	F_U_CHECKED("uts_version_len", 36, 2, "kernel constant: size of a uts version (65)"),
+	F_U_CHECKED("uts_machine_len", 38, 2, "kernel constant: size of a uts machine (65)"),
 	F_TIME("time", 40, "when the checkpoint was taken"),
-	F_FLAGS("uflags", 48, 8, ckpt_names_uflags,
+	F_FLAGS_CHECKED("uflags", 48, 8, ckpt_names_uflags,
 	    "flags the checkpoint was asked for; restart accepts none"),
 };
 
