@@ -27,14 +27,27 @@ enum ckpt_ext_type {
 	CKPT_EXT_INODE = 20030,
 	CKPT_EXT_INODE_PAGES = 20031,
 	CKPT_EXT_FILE_INODE = 20032,
+	/* Kernel state of tasks and descriptors (20010-20029). */
+	CKPT_EXT_TASK_SECURITY = 20010,
+	CKPT_EXT_SECCOMP_FILTER = 20011,
+	CKPT_EXT_RSEQ = 20012,
+	CKPT_EXT_EVENTFD = 20013,
+	CKPT_EXT_TIMERFD = 20014,
+	CKPT_EXT_SIGNALFD = 20015,
+	CKPT_EXT_INOTIFY = 20016,
+	CKPT_EXT_EPOLL = 20017,
+	CKPT_EXT_PIPE = 20018,
 };
 
 /* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
  * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
  * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
-#define CKPT_EXT_INODE_LEN		48u
+#define CKPT_EXT_INODE_LEN		56u
 #define CKPT_EXT_INODE_PAGES_LEN	24u
-#define CKPT_EXT_INODE_PAGES_MAX	1024u	/* pages per run record, at most */
+/* Pages per run, at most: a run's BUFFER stays under the 1 MiB that
+ * readers hold inline (CKPT_INLINE_MAX), so every consumer (ckptdiff's
+ * byte comparison too) sees a run whole. */
+#define CKPT_EXT_INODE_PAGES_MAX	128u
 #define CKPT_EXT_FILE_INODE_LEN		16u
 
 enum ckpt_inode_kind {
@@ -43,6 +56,10 @@ enum ckpt_inode_kind {
 	CKPT_INODE_UNLINKED = 3,	/* a file with no name left (st_nlink 0) */
 };
 #define CKPT_INODE_NO_CONTENTS		0x1u	/* flags: contents not saved (--no-pages) */
+/* flags: read without /proc/PID/map_files (no CAP_CHECKPOINT_RESTORE):
+ * only the pages the first mapping task had mapped (none for a private
+ * mapping); size is a lower bound, mode and seals unknown (0). */
+#define CKPT_INODE_PARTIAL		0x2u
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
 #define CKPT_EXT_PRODUCER_LEN		32u

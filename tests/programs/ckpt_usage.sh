@@ -6,7 +6,7 @@
 
 run "$tmp/o" "$tmp/e" "$CKPT" --help
 check_eq "--help: exit status 0" 0 "$rc"
-for o in --output --no-pages --freeze-timeout --quiet --verbose --version; do
+for o in --output --no-pages --freeze-timeout --file-data-limit --quiet --verbose --version; do
 	check_grep "--help mentions $o" "$o" "$tmp/o"
 done
 run "$tmp/o" "$tmp/e" "$CKPT" --version
