@@ -62,12 +62,10 @@ check_released "threads: every thread runs on, untraced" "$thr_pid"
 # ckpt-image(5) lists them under FIELDS CKPT WRITES AS ZERO: each is named
 # there and is zero in every record of its type of the threads image.
 unseen="TASK:pdeath_signal TASK:set_child_tid TASK:clear_child_tid
-TASK:sas_ss_sp TASK:sas_ss_size TASK:compat_robust_futex_head_len
+TASK:compat_robust_futex_head_len
 TASK:compat_robust_futex_list TASK_OBJS:sem_undo_objref THREAD:sysenter_return
 THREAD:thread_info_flags CRED:sec_ref CRED:securebits MM:def_flags
 VMA:ino_objref VMA:hugetlb_shift FILE:f_version FILE:f_secref
-SIGNAL:it_real_value SIGNAL:it_real_incr SIGNAL:it_virt_value
-SIGNAL:it_virt_incr SIGNAL:it_prof_value SIGNAL:it_prof_incr
 SIGNAL:tty_objref SIGNAL:tty_old_pgrp"
 section=$(sed -n '/^\.SH FIELDS CKPT WRITES AS ZERO/,/^\.SH NOTES/p' "$top_srcdir/man/ckpt-image.5")
 missing=""

@@ -227,6 +227,7 @@ int ckpt_write_users(struct collect *c);
 #define CKPT_EXTRA_SIGALTSTACK	0x2u
 #define CKPT_EXTRA_ITIMERS	0x4u
 #define CKPT_EXTRA_SIGACTIONS	0x8u
+#define CKPT_EXTRA_FILTERS	0x10u	/* security.c: the seccomp programs */
 struct ckpt_task_extra {
 	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
 	uint32_t securebits;

@@ -473,12 +473,12 @@ static const struct ckpt_field r6_rlimit_fields[] = {
 static const struct ckpt_field r6_signal_fields[] = {
 	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit,
 	    "resource limits, in RLIMIT_* order"),
-	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer made by the task)"),
-	F_U("it_real_incr", 272, 8, "ITIMER_REAL: the interval, ns"),
+	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer(2) made by the task)"),
+	F_U("it_real_incr", 272, 8, "ITIMER_REAL: reload interval, ns"),
 	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry, ns"),
-	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: the interval, ns"),
+	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: reload interval, ns"),
 	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry, ns"),
-	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: the interval, ns"),
+	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: reload interval, ns"),
 	F_REF("tty_objref", 312, CKPT_OBJ_TTY, "controlling terminal"),
 	F_I("tty_pgrp", 316, 4, "foreground process group of the controlling terminal"),
 	F_I("tty_old_pgrp", 320, 4,
@@ -644,8 +644,9 @@ static const struct ckpt_field r6_ext_file_inode_fields[] = {
  * (20010-20029; docs/extensions.md "Task and descriptor state"). */
 static const struct ckpt_field r6_ext_task_security_fields[] = {
 	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
-	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
-	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND), "
+	   "none when ckpt could not suspend the task's seccomp filters to make them; 0x10 the seccomp "
+	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them"),
 	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
 	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
@@ -673,7 +674,7 @@ static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
 	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
 	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
 	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
-	    "the filter program, nr_insns classic BPF instructions"),
+	    "the program, struct sock_filter by struct sock_filter"),
 };
 
 static const struct ckpt_field r6_ext_rseq_fields[] = {
@@ -728,7 +729,7 @@ static const struct ckpt_field r6_ext_inotify_fields[] = {
 	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
 	F_U("nr_watches", 12, 4, "watches that follow"),
 	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL,
-	    "one entry per watch (fdinfo inotify lines)"),
+	    "one per watch, as its fdinfo line gives it"),
 };
 
 /* An epoll instance's interest list.  The format's EPOLL_ITEMS has no
@@ -752,7 +753,7 @@ static const struct ckpt_field r6_ext_epoll_fields[] = {
 	  .doc = "the epoll instance's open file" },
 	{ .name = "num_items", .offset = 12, .width = 4, .kind = CKPT_K_UINT, .doc = "items that follow" },
 	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL,
-	    "one entry per watched file (fdinfo tfd lines)"),
+	    "one per watched file, as its fdinfo tfd line gives it"),
 };
 
 /* The format's PIPE_BUF has no layout in the reference either. */
