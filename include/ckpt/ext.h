@@ -32,6 +32,7 @@ enum ckpt_ext_type {
 	CKPT_EXT_INOTIFY = 20016,
 	CKPT_EXT_EPOLL = 20017,
 	CKPT_EXT_PIPE = 20018,
+	CKPT_EXT_SOCKET_QUEUE = 20019,
 };
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
