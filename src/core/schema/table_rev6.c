@@ -771,10 +771,10 @@ static const struct ckpt_follow r6_ext_pipe_follows[] = {
 /* The format's SOCKET_QUEUE and SOCKET_BUFFER have no layout in the
  * reference. */
 static const struct ckpt_field r6_ext_socket_queue_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the socket's open file (its FILE record precedes)"),
-	XF("family", 12, 4, CKPT_K_UINT, "address family: 1 AF_UNIX (the only one collected)"),
-	XF("sock_type", 16, 4, CKPT_K_UINT, "socket type: 1 SOCK_STREAM (the only one collected)"),
-	XF("nr_bytes", 20, 4, CKPT_K_UINT, "bytes queued to be read; a BUFFER with them follows when not 0"),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the socket's open file (its FILE record precedes)"),
+	F_U("family", 12, 4, "address family: 1 AF_UNIX (the only one collected)"),
+	F_U("sock_type", 16, 4, "socket type: 1 SOCK_STREAM (the only one collected)"),
+	F_U("nr_bytes", 20, 4, "bytes queued to be read; a BUFFER with them follows when not 0"),
 };
 
 /* -- the table ----------------------------------------------------------- */
