@@ -141,7 +141,7 @@ enum breakage {
 	B_OBJREF_DUPLICATE, B_OBJTYPE_UNKNOWN, B_OBJREF_UNDEFINED, B_OBJREF_TYPE,
 	B_OBJREF_UNREFERENCED, B_PID_MARKER, B_OBJREF_RECORD,
 	B_SECUREBITS, B_TEXT_HUGE, B_LONG_TEXT, B_LONG_TEXT_UNTERMINATED, B_PEERS_ENTRY, B_FILE_SHARED,
-	B_TTY, B_PIPE_ALONE, B_SOCKET,
+	B_TTY, B_PIPE_ALONE, B_SOCKET, B_PIPE_PARTIAL,
 };
 
 struct img {
@@ -286,7 +286,8 @@ static void put_live_task(struct img *m, int32_t first, bool task_ns, enum break
 	put(m);
 	/* Descriptor 0: the executable (file-reopen), or a terminal, a
 	 * lone pipe end, a socket (file-peer-*), as objref first + 7. */
-	bool fd0 = b == B_FILE_SHARED || b == B_TTY || b == B_PIPE_ALONE || b == B_SOCKET;
+	bool fd0 = b == B_FILE_SHARED || b == B_TTY || b == B_PIPE_ALONE || b == B_SOCKET ||
+		   b == B_PIPE_PARTIAL;
 
 	if (fd0 && b != B_FILE_SHARED) {
 		put_objref(m, CKPT_OBJ_FILE, first + 7);
@@ -478,6 +479,13 @@ static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum 
 		size_t len = ckpt_ext_users_encode(&u, 1, rec);
 
 		put_raw(m, CKPT_EXT_USERS, rec + 8, len - 8);
+	}
+	if (b == B_PIPE_PARTIAL) {	/* nobody outside, as far as the scan went */
+		const struct ckpt_ext_peer pe = { .objref = 17, .flags = CKPT_PEER_SCAN_PARTIAL, .ino = 77 };
+		uint8_t rec[CKPT_EXT_PEERS_LEN];
+
+		ckpt_ext_peer_encode(&pe, rec);
+		put_raw(m, CKPT_EXT_PEERS, rec + 8, sizeof(rec) - 8);
 	}
 	if (b == B_PEERS_ENTRY) {	/* peer facts about the executable */
 		const struct ckpt_ext_peer pe = { .objref = 11, .ino = 77 };
@@ -874,6 +882,7 @@ static const struct {
 	{ B_TTY, "file-peer-outside", CKPT_SEV_ERROR },
 	{ B_SOCKET, "file-peer-outside", CKPT_SEV_ERROR },
 	{ B_PIPE_ALONE, "file-peer-unknown", CKPT_SEV_WARNING },
+	{ B_PIPE_PARTIAL, "file-peer-unknown", CKPT_SEV_WARNING },
 };
 
 /* -- tests ------------------------------------------------------------------- */

@@ -43,8 +43,9 @@ static const struct ckpt_rule rules[] = {
 		"held outside the image cannot be reconnected by the restorer; an info line "
 		"instead when the descriptor is declared with --external fd:PID:FD." },
 	[R_PEER_UNKNOWN] = { "file-peer-unknown", "files", CKPT_SEV_WARNING, REV6,
-		"A pipe or FIFO end without an EXT_PEERS record whose other end is not in the image: "
-		"its reader or writer lies outside, or there is none." },
+		"A pipe or FIFO end whose other end is not in the image, and no EXT_PEERS record "
+		"says who holds it (or the producer's scan stopped at its bound): its reader or "
+		"writer lies outside, or there is none." },
 	[R_PEERS_ENTRY] = { "peers-entry", "files", CKPT_SEV_ERROR, REV6,
 		"An EXT_PEERS record names a FILE that is no pipe, FIFO or socket (an objref of "
 		"another type is objref-type's finding)." },
@@ -404,11 +405,14 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 		else if (f->has_peer && (f->mode & FMODE_READ) && f->peer.outside_writers)
 			snprintf(why, sizeof(why), "%" PRIu32 " descriptor(s) outside the image write to it",
 				 f->peer.outside_writers);
-		else if (!f->has_peer && !other_end_inside(ends, n_ends, f)) {
+		else if ((!f->has_peer || (f->peer.flags & CKPT_PEER_SCAN_PARTIAL)) &&
+			 !other_end_inside(ends, n_ends, f)) {
 			check_report(c, &rules[R_PEER_UNKNOWN], h.declared ? CKPT_SEV_INFO : -1, h.desc_index,
 				     f->offset, "FILE", "%s: %s, a %s %s end, has no other end in the image and "
-				     "no EXT_PEERS record says who holds it%s", h.who, f->path, kind_name(f->type),
+				     "%s%s", h.who, f->path, kind_name(f->type),
 				     f->mode & FMODE_WRITE ? "write" : "read",
+				     f->has_peer ? "the producer's scan of the system stopped at its bound" :
+				     "no EXT_PEERS record says who holds it",
 				     h.declared ? "; declared external" : "");
 			return;
 		}
