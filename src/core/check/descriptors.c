@@ -421,10 +421,10 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 		if (shared)
 			snprintf(why, sizeof(why), "the socket is also open outside the image");
 		else if (f->has_peer && (f->peer.outside_readers || f->peer.outside_writers))
-			snprintf(why, sizeof(why), "processes outside the image hold the same socket");
-		else
-			snprintf(why, sizeof(why), "the image does not record its peer, so it cannot be "
-				 "reconnected");
+			snprintf(why, sizeof(why), "processes outside the image hold the socket or its peer");
+		else if (!f->has_peer || (f->peer.flags & (CKPT_PEER_UNKNOWN | CKPT_PEER_SCAN_PARTIAL)))
+			snprintf(why, sizeof(why), "the image does not record who holds its peer, so it "
+				 "cannot be reconnected");
 		break;
 	case FT_TTY:
 		snprintf(why, sizeof(why), "the other end of a terminal lies outside the image");
@@ -462,7 +462,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 	if (!st->on || out->failed || !m)
 		return;
-	qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
+	if (st->n_files)	/* qsort takes no NULL, even for 0 */
+		qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
 	for (size_t i = 0; i < st->n_descs; i++) {
 		struct file *f = find_file(st, st->descs[i].objref);
 
@@ -503,7 +504,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		if (m->tasks[i].files_ref > 0)
 			ix[n_ix++] = (struct by_table){ m->tasks[i].files_ref, i };
 	qsort(ix, n_ix, sizeof(*ix), cmp_by_table);
-	qsort(st->descs, st->n_descs, sizeof(*st->descs), cmp_desc);
+	if (st->n_descs)
+		qsort(st->descs, st->n_descs, sizeof(*st->descs), cmp_desc);
 	struct end *ends = malloc((st->n_files ? st->n_files : 1) * sizeof(*ends));
 	size_t n_ends = 0;
 
