@@ -23,7 +23,43 @@ enum ckpt_ext_type {
 	CKPT_EXT_USERS = 20002,
 	CKPT_EXT_DIGEST = 20003,
 	CKPT_EXT_PEERS = 20045,
+	/* 20030-20039: file contents a restore cannot open by path. */
+	CKPT_EXT_INODE = 20030,
+	CKPT_EXT_INODE_PAGES = 20031,
+	CKPT_EXT_FILE_INODE = 20032,
+	/* Kernel state of tasks and descriptors (20010-20029). */
+	CKPT_EXT_TASK_SECURITY = 20010,
+	CKPT_EXT_SECCOMP_FILTER = 20011,
+	CKPT_EXT_RSEQ = 20012,
+	CKPT_EXT_EVENTFD = 20013,
+	CKPT_EXT_TIMERFD = 20014,
+	CKPT_EXT_SIGNALFD = 20015,
+	CKPT_EXT_INOTIFY = 20016,
+	CKPT_EXT_EPOLL = 20017,
+	CKPT_EXT_PIPE = 20018,
 };
+
+/* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
+ * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
+ * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
+#define CKPT_EXT_INODE_LEN		56u
+#define CKPT_EXT_INODE_PAGES_LEN	24u
+/* Pages per run, at most: a run's BUFFER stays under the 1 MiB that
+ * readers hold inline (CKPT_INLINE_MAX), so every consumer (ckptdiff's
+ * byte comparison too) sees a run whole. */
+#define CKPT_EXT_INODE_PAGES_MAX	128u
+#define CKPT_EXT_FILE_INODE_LEN		16u
+
+enum ckpt_inode_kind {
+	CKPT_INODE_SHM_ANON = 1,	/* MAP_SHARED|MAP_ANONYMOUS, shared /dev/zero */
+	CKPT_INODE_MEMFD = 2,		/* memfd_create(2) */
+	CKPT_INODE_UNLINKED = 3,	/* a file with no name left (st_nlink 0) */
+};
+#define CKPT_INODE_NO_CONTENTS		0x1u	/* flags: contents not saved (--no-pages) */
+/* flags: read without /proc/PID/map_files (no CAP_CHECKPOINT_RESTORE):
+ * only the pages the first mapping task had mapped (none for a private
+ * mapping); size is a lower bound, mode and seals unknown (0). */
+#define CKPT_INODE_PARTIAL		0x2u
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
 #define CKPT_EXT_PRODUCER_LEN		32u
@@ -33,6 +69,12 @@ enum ckpt_ext_type {
 #define CKPT_EXT_USERS_HDR_LEN		16u
 #define CKPT_EXT_USER_LEN		24u
 #define CKPT_EXT_USERS_MAX		40000u	/* entries per record, at most */
+/* EXT_USERS flags u32 @12 (zero in images of ckpttools 0.x before it). */
+#define CKPT_EXT_USERS_FLAGS_OFF	12u
+/* The producer could not look at every task of the system (no ptrace
+ * access to some): the observed counts are lower bounds, and a count
+ * equal to the image's own proves no absence of outside users. */
+#define CKPT_EXT_USERS_PARTIAL		0x1u
 
 /* How the producer counted an object's users. */
 enum ckpt_users_method {

@@ -17,7 +17,7 @@
 
 #define REV6	CKPT_DIALECT_BIT(CKPT_DIALECT_REV6)
 
-enum { R_EXTERNAL, R_UNDERCOUNT, R_ENTRY };
+enum { R_EXTERNAL, R_UNDERCOUNT, R_ENTRY, R_PARTIAL };
 
 static const struct ckpt_rule rules[] = {
 	[R_EXTERNAL] = { "users-external", "refcount", CKPT_SEV_ERROR, REV6,
@@ -33,6 +33,10 @@ static const struct ckpt_rule rules[] = {
 		"An EXT_USERS entry names an objref no OBJREF defines, gives another object type "
 		"than its OBJREF, names a type whose users are not counted, or repeats an earlier "
 		"entry." },
+	[R_PARTIAL] = { "users-partial", "refcount", CKPT_SEV_INFO, REV6,
+		"The producer could not look at every task of the system (EXT_USERS flag PARTIAL, "
+		"typically ckpt run unprivileged): observed counts are lower bounds, so users outside "
+		"the image may have gone unseen and the refcount rules cannot rule them out." },
 };
 
 struct entry {
@@ -45,6 +49,7 @@ struct entry {
 
 struct state {
 	bool on;
+	bool partial_seen;		/* users-partial was reported */
 	struct entry *e;
 	size_t n, cap;
 	/* The model's objects by objref (first definition first), so that
@@ -83,6 +88,13 @@ static void rc_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	if (!st->on || rec->type != CKPT_EXT_USERS || !rec->rt ||
 	    !ckpt_ext_users_count(rec->data, rec->avail, &n))
 		return;
+	if (!st->partial_seen && rec->avail >= CKPT_EXT_USERS_HDR_LEN &&
+	    (ckpt_le_load(rec->data + CKPT_EXT_USERS_FLAGS_OFF, 4) & CKPT_EXT_USERS_PARTIAL)) {
+		st->partial_seen = true;
+		check_report(c, &rules[R_PARTIAL], -1, rec->index, rec->offset + CKPT_EXT_USERS_FLAGS_OFF,
+			     "EXT_USERS", "the observed users are partial (some tasks of the system could not "
+			     "be looked at): outside users may exist that no rule here can see");
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct ckpt_ext_user u;
 

@@ -14,6 +14,7 @@ extern const struct ckpt_names ckpt_names_vma_type;
 extern const struct ckpt_names ckpt_names_file_type;
 extern const struct ckpt_names ckpt_names_obj_type;
 extern const struct ckpt_names ckpt_names_users_method;
+extern const struct ckpt_names ckpt_names_users_flags;
 extern const struct ckpt_names ckpt_names_digest_algo;
 extern const struct ckpt_names ckpt_names_peer_flags;
 extern const struct ckpt_names ckpt_names_arch;
@@ -28,6 +29,7 @@ extern const struct ckpt_names ckpt_names_auxv;		/* AT_* types */
 extern const struct ckpt_names ckpt_names_itimer;	/* index names for signal itimers */
 extern const struct ckpt_names ckpt_names_restart_fn;	/* restart_block function types */
 extern const struct ckpt_names ckpt_names_lcr_arch;	/* LinuxC/R arch ids */
-extern const struct ckpt_names ckpt_names_pid_marker;	/* TREE entry markers (negative) */
+extern const struct ckpt_names ckpt_names_pid_marker;
+extern const struct ckpt_names ckpt_names_seccomp_mode;	/* seccomp modes 0..2 */	/* TREE entry markers (negative) */
 
 #endif
