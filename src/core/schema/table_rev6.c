@@ -560,7 +560,7 @@ static const struct ckpt_field r6_ext_peers_fields[] = {
 	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
 	  .doc = "the pipe, FIFO or socket FILE this record describes" },
 	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
-	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: the socket's peer cannot be told (not a Unix socket)" },
 	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
 	  .doc = "the inode of the pipe, FIFO or socket" },
 	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
