@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ckpt/encode.h"
+#include "common/atomic_output.h"
 
 #include "common/program.h"
 
@@ -77,14 +79,46 @@ int main(int argc, char **argv)
 			fclose(in);
 		return PROGRAM_EXIT_TROUBLE;
 	}
-	/* Images hold memory and environments: never readable by others. */
-	if (output) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Images hold memory and environments: never readable by others.
+	 * The target keeps its old contents until the new image is whole,
+	 * and a failed or killed run leaves nothing (atomic_output.h). */
+	struct atomic_output file = { .fd = -1 };
+
+	struct stat st;
+	/* -o /dev/stdout, a device or a fifo: written into as it is; a new
+	 * file renamed over it would replace the node. */
+	bool direct = output && stat(output, &st) == 0 && !S_ISREG(st.st_mode);
+
+	if (direct) {
+		int fd = open(output, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 
 		out = fd < 0 ? NULL : fdopen(fd, "wb");
 		if (!out) {
+			if (fd >= 0)
+				close(fd);
 			program_escape(output, shown, sizeof(shown));
 			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
+			if (in != stdin)
+				fclose(in);
+			return PROGRAM_EXIT_TROUBLE;
+		}
+	} else if (output) {
+		if (atomic_output_open(&file, output) < 0) {
+			program_escape(output, shown, sizeof(shown));
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
+			if (in != stdin)
+				fclose(in);
+			return PROGRAM_EXIT_TROUBLE;
+		}
+		int fd = dup(file.fd);
+
+		out = fd < 0 ? NULL : fdopen(fd, "wb");
+		if (!out) {
+			if (fd >= 0)
+				close(fd);
+			program_escape(output, shown, sizeof(shown));
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
+			atomic_output_discard(&file);
 			if (in != stdin)
 				fclose(in);
 			return PROGRAM_EXIT_TROUBLE;
@@ -119,7 +153,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
 		status = PROGRAM_EXIT_TROUBLE;
 	}
-	if (status && output)
-		unlink(output);
+	if (output && !direct && !status && atomic_output_commit(&file) < 0) {
+		program_escape(output, shown, sizeof(shown));
+		fprintf(stderr, "ckptencode: cannot write %s: %s\n", shown, strerror(errno));
+		status = PROGRAM_EXIT_TROUBLE;
+	}
+	if (output)
+		atomic_output_discard(&file);
 	return status;
 }

@@ -31,10 +31,10 @@ corpus=(
 	"static_utsns static_utsns|"
 	"static_creds static_creds|"
 	"static_threads static_threads|?"
-	"threads threads|restore-vma-pages"
+	"threads threads|"
 	"forktree forktree|restore-tree"
-	"pattern pattern|restore-vma-pages"
-	"files files $tmp/files|restore-file-type restore-handler"
+	"pattern pattern|"
+	"files files $tmp/files|restore-file-type restore-tree"
 	"zombieleader zombieleader|restore-zombie"
 )
 for entry in "${corpus[@]}"; do
