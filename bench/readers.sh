@@ -9,7 +9,8 @@
 # Prints every run's wall time, the medians, the ratios to ckptdump and
 # the peak RSS.  Targets: each within 3x of ckptdump, peak RSS < 256 MiB.
 # Usage: bench/readers.sh [ROUNDS] (from a built tree); BENCH_DIR chooses
-# where the images go (default /var/tmp).
+# where the images go (default /var/tmp).  A run longer than TIMEOUT
+# seconds (default 300) is stopped and shown as such.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-5}
@@ -28,17 +29,21 @@ trap 'rm -rf "$work"' EXIT
 cp "$work/threads.ckpt" "$work/threads-copy.ckpt"
 cp "$work/records.ckpt" "$work/records-copy.ckpt"
 
+timeout=${TIMEOUT:-300}
 declare -A all peak
 run() { # NAME CMD...: wall seconds and peak RSS (KiB); exit 0 or 1 is fine
 	local name=$1 t
 	shift
-	t=$( { /usr/bin/time -f '%e %M %x' "$@" >/dev/null 2>&1; } 2>&1 | tail -1) || true
+	/usr/bin/time -o "$work/time" -f '%e %M %x' timeout "$timeout" "$@" >/dev/null 2>&1 || true
+	t=$(tail -1 "$work/time")
 	read -r e m x <<<"$t"
-	[ "$x" = 0 ] || [ "$x" = 1 ] || { echo "$name: exit status $x" >&2; exit 1; }
+	[ "$x" = 124 ] && e="timeout"
+	[ "$x" = 0 ] || [ "$x" = 1 ] || [ "$x" = 124 ] || { echo "$name: exit status $x" >&2; exit 1; }
 	all[$name]="${all[$name]:-} $e"
 	[ "${peak[$name]:-0}" -ge "$m" ] || peak[$name]=$m
 }
 median() {
+	case "${all[$1]}" in *timeout*) echo "timeout"; return ;; esac
 	tr ' ' '\n' <<<"${all[$1]}" | sed '/^$/d' | sort -n |
 		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
@@ -60,6 +65,10 @@ for img in threads records; do
 	ref=$(median "$img dump")
 	for t in dump check diff browse; do
 		m=$(median "$img $t")
+		if [ "$m" = timeout ]; then
+			printf '| %s | %s | > %s | - | - |\n' "$img" "$t" "$timeout"
+			continue
+		fi
 		printf '| %s | %s | %s | %.2f | %d |\n' "$img" "$t" "$m" "$(echo "$m / $ref" | bc -l)" \
 			$((peak[$img $t] / 1024))
 	done
