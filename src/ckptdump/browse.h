@@ -26,6 +26,7 @@ struct browse_command_info {
 	const char *summary;
 	enum browse_arg arg;
 	const char *help;	/* the rest of `help NAME` */
+	bool json;		/* takes --json */
 };
 
 extern const struct browse_command_info browse_commands[];

@@ -17,6 +17,7 @@
 #include "common/program.h"
 
 #include "browse.h"
+#include "dump_summary.h"
 
 #define MAX_TYPE_FILTER 64
 
@@ -29,10 +30,13 @@ struct filter {
 	uint64_t index_lo, index_hi;
 };
 
+static void columns_help(FILE *out);
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: ckptdump [OPTION]... IMAGE\n"
+		"       ckptdump --summary [-j|-y] [-o COLUMNS] IMAGE\n"
 		"       ckptdump -i IMAGE [-c 'COMMAND; ...']\n"
 		"Print the records of a Linux checkpoint image (linux-cr rev 1 and rev 6,\n"
 		"LinuxC/R).  IMAGE may be - for standard input.\n"
@@ -43,14 +47,40 @@ static void usage(FILE *out)
 		"      --offset N          only the record that holds byte N\n"
 		"      --index N[-M]       only record N (or records N to M)\n"
 		"  -p, --pages             also hexdump the contents of dumped pages\n"
+		"      --summary           the image at a glance: producer, kernel, the process\n"
+		"                          tree with memory and files per task, namespaces\n"
+		"  -o, --output COLUMNS    with --summary: the task columns, comma-separated\n"
 		"  -i, --interactive       browse the image at a prompt (commands: help)\n"
 		"  -c, --command CMDS      with -i: run these ;-separated commands and exit\n"
 		"      --list-types        list the record types of every dialect and exit\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
 		"\n"
+		"Task columns of --summary (default: the ones marked *):\n");
+	columns_help(out);
+	fprintf(out,
+		"\n"
 		"Exit status: 0 if the image was read to its end, 2 if it is malformed or\n"
 		"unreadable (records before the fault are printed first) or on bad usage.\n");
+}
+
+static void columns_help(FILE *out)
+{
+	size_t n;
+	const struct ckpt_summary_column *cols = ckpt_summary_columns(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %c %-9s %s\n", cols[i].by_default ? '*' : ' ', cols[i].name, cols[i].doc);
+}
+
+static void columns_list(FILE *out)
+{
+	size_t n;
+	const struct ckpt_summary_column *cols = ckpt_summary_columns(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : "", cols[i].name);
+	fputc('\n', out);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -211,7 +241,7 @@ static int dump(const char *path, const struct ckpt_view_options *vopt, const st
 
 int main(int argc, char **argv)
 {
-	enum { OPT_OFFSET = 256, OPT_INDEX, OPT_LIST_TYPES };
+	enum { OPT_OFFSET = 256, OPT_INDEX, OPT_LIST_TYPES, OPT_SUMMARY };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "yaml", no_argument, NULL, 'y' },
@@ -222,6 +252,8 @@ int main(int argc, char **argv)
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "command", required_argument, NULL, 'c' },
 		{ "list-types", no_argument, NULL, OPT_LIST_TYPES },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -230,9 +262,32 @@ int main(int argc, char **argv)
 	struct filter f = { 0 };
 	bool browse = false;
 	const char *commands = NULL;
+	struct ckpt_summary_options sopt = { .format = CKPT_VIEW_TEXT };
+	bool summary = false;
+	/* Options that shape the record dump, and the first one given: the
+	 * browser and the summary take none of them. */
+	const char *dump_opt = NULL, *format_opt = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jyt:phVic:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jyt:phVic:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+		case 'y':
+		case 't':
+		case 'p':
+		case OPT_OFFSET:
+		case OPT_INDEX:
+			if (c == 'j' || c == 'y') {
+				if (!format_opt)
+					format_opt = c == 'j' ? "--json" : "--yaml";
+			} else if (!dump_opt) {
+				dump_opt = c == 't' ? "--type" : c == 'p' ? "--pages" :
+					   c == OPT_OFFSET ? "--offset" : "--index";
+			}
+			break;
+		default:
+			break;
+		}
 		switch (c) {
 		case 'j':
 			vopt.format = CKPT_VIEW_JSON;
@@ -240,6 +295,23 @@ int main(int argc, char **argv)
 		case 'y':
 			vopt.format = CKPT_VIEW_YAML;
 			break;
+		case OPT_SUMMARY:
+			summary = true;
+			break;
+		case 'o': {
+			char bad[80];
+
+			if (!ckpt_summary_columns_valid(optarg, bad, sizeof(bad))) {
+				char esc[320];
+
+				program_escape(bad, esc, sizeof(esc));
+				fprintf(stderr, "ckptdump: --output: unknown column '%s'; the columns are:\n  ", esc);
+				columns_list(stderr);
+				return PROGRAM_EXIT_TROUBLE;
+			}
+			sopt.columns = optarg;
+			break;
+		}
 		case 't':
 			if (!add_types(&f, optarg))
 				return PROGRAM_EXIT_TROUBLE;
@@ -289,7 +361,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptdump: -c goes with -i\n");
 		return PROGRAM_EXIT_TROUBLE;
 	}
+	if (browse && (summary || dump_opt || format_opt || sopt.columns)) {
+		fprintf(stderr, "ckptdump: -i does not take %s (the browser's commands have their own: "
+			"help)\n", summary ? "--summary" : sopt.columns ? "--output" : dump_opt ? dump_opt : format_opt);
+		return PROGRAM_EXIT_TROUBLE;
+	}
+	if (summary && dump_opt) {
+		fprintf(stderr, "ckptdump: --summary does not take %s (it covers the whole image)\n", dump_opt);
+		return PROGRAM_EXIT_TROUBLE;
+	}
+	if (sopt.columns && !summary) {
+		fprintf(stderr, "ckptdump: --output goes with --summary\n");
+		return PROGRAM_EXIT_TROUBLE;
+	}
 	if (browse)
 		return browse_main(argv[optind], commands);
+	if (summary) {
+		sopt.format = vopt.format;
+		return dump_summary(argv[optind], &sopt);
+	}
 	return dump(argv[optind], &vopt, &f);
 }
