@@ -50,9 +50,11 @@ struct ckpt_pages;
 /* pid: a live thread of the address space's group. */
 struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e);
 void ckpt_pages_free(struct ckpt_pages *p);
-/* Writes the PGARR records of every present page of [start, end), then the
- * PGARR with nr_pages 0 that ends the vma. */
-int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end);
+/* Writes the PGARR records of every present or swapped page of [start,
+ * end) (with private_copies: only the pages a private file mapping has
+ * replaced with private copies), then the PGARR with nr_pages 0 that ends
+ * the vma. */
+int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies);
 
 /* --- the state of one image being written (image.c drives it) ----------- */
 
@@ -104,12 +106,15 @@ struct collect {
 	size_t n_groupinfos;
 	struct key_ref *users, *userns, *files;
 	size_t n_users, n_userns, n_files;
+	struct key_ref *inodes;		/* INODE objects (filedata.c), by dev and ino */
+	size_t n_inodes;
 	struct ns_set *nsets;
 	size_t n_nsets;
 	struct shared_obj *objs;
 	size_t n_objs;
 	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
 	size_t n_sorted[CKPT_OBJ_MAX];
+	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -149,6 +154,36 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th);
  * -1 on failure. */
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
+
+/* --- peers.c: EXT_PEERS --------------------------------------------------- */
+
+struct stat;
+/* After a pipe, FIFO or socket FILE's records: the EXT_PEERS record saying
+ * who outside the tree holds its inode (scanning the system once); nothing
+ * for other files.  0 or -1. */
+int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const struct stat *st);
+void ckpt_peers_free(struct ckpt_peers *p);
+/* --- filedata.c: contents a restore cannot open by path ------------------- */
+
+/* CKPT_INODE_* kind of a file by the path /proc shows for it (shm_anon:
+ * the mapping is shared anonymous memory), or 0 when reopening it by path
+ * will do. */
+int ckpt_file_data_kind(const char *shown, bool shm_anon);
+/* The INODE object of the file open at link (/proc/PID/map_files/A-B,
+ * /proc/TID/fd/N), written with all its contents the first time (OBJREF,
+ * EXT_INODE, STRING, EXT_INODE_PAGES runs); 0 when it needs none after
+ * all (not a regular file, not unlinked), -1 on failure (the error is set:
+ * unreadable, or a memfd or unlinked file over --file-data-limit). */
+int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind);
+/* For files.c: the INODE object of descriptor fd of tid when it is a memfd
+ * or an unlinked file, else 0; -1 on failure.  Call it before writing the
+ * descriptor's FILE object (objects come before their users), then
+ * ckpt_file_data_link() among the FILE's records (after its FILE_NAME). */
+int32_t ckpt_file_data_ref(struct collect *c, pid_t tid, int fd);
+/* EXT_FILE_INODE naming ino_ref; nothing when ino_ref is 0. */
+int ckpt_file_data_link(struct collect *c, int32_t ino_ref);
+/* --file-data-limit in bytes (the default when the option is 0). */
+uint64_t ckpt_file_data_limit(const struct collect *c);
 
 /* --- extensions.c: the extension records ckpttools adds -------------------------- */
 

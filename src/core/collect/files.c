@@ -180,6 +180,7 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	ckpt_emit_set(e, "f_pos", f->pos);
 	ckpt_emit_put(e);
 	ckpt_emit_raw(e, "FILE_NAME", f->path, strlen(f->path) + 1);
+	ckpt_write_peers(c, ref, f->path, &f->st);
 	return e->failed ? -1 : ref;
 }
 

@@ -342,3 +342,10 @@ static const struct ckpt_name digest_algo_names[] = {
 	{ CKPT_DIGEST_XXH3_64, "XXH3-64" },
 };
 const struct ckpt_names ckpt_names_digest_algo = NAMES("digest_algo", digest_algo_names);
+
+/* EXT_PEERS flags (ckpt/ext.h). */
+static const struct ckpt_name peer_flag_names[] = {
+	{ CKPT_PEER_SCAN_PARTIAL, "scan-partial" },
+	{ CKPT_PEER_UNKNOWN, "peer-unknown" },
+};
+const struct ckpt_names ckpt_names_peer_flags = NAMES("peer_flags", peer_flag_names);
