@@ -95,6 +95,17 @@ bool ckpt_summary_print(FILE *out, struct ckpt_image *img, const struct ckpt_mod
  * then the checker's verdict belongs in the summary. */
 bool ckpt_summary_has_digests(const struct ckpt_model *m);
 
+/* -- one task's records -------------------------------------------------- */
+
+/* The records of one task (or, with whole_process, of every task in its
+ * thread group) and of every object they reference, transitively: a
+ * malloc'd array of m->n_records flags, or NULL when memory runs out.  The
+ * image's header (record 0 and its followers) is kept for context.  A
+ * task's records are its TASK and followers and its own records
+ * (TASK_CREDS ... up to the next task); an object's are its OBJREF and
+ * the records up to the next OBJREF, TASK or task's own records. */
+bool *ckpt_task_records(const struct ckpt_model *m, const struct ckpt_model_task *t, bool whole_process);
+
 /* A JSON value as a YAML document on out (the views' YAML conventions). */
 bool ckpt_yaml_write(FILE *out, json_t *doc);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ckpt/encode.h"
@@ -68,14 +69,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptencode: one document at a time\n");
 		return PROGRAM_EXIT_TROUBLE;
 	}
-	doc = strcmp(input, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
-				      : json_load_file(input, JSON_REJECT_DUPLICATES, &jerr);
 	program_shown_name(input, shown, sizeof(shown));
+	/* Opened here, so that a missing file or a directory is said as the
+	 * system says it, not as a parse error at line -1. */
+	FILE *in = strcmp(input, "-") == 0 ? stdin : fopen(input, "re");
+	struct stat st;
+
+	if (!in || (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(in ? EISDIR : errno));
+		if (in)
+			fclose(in);
+		return PROGRAM_EXIT_TROUBLE;
+	}
+	doc = json_loadf(in, JSON_REJECT_DUPLICATES, &jerr);
+	if (in != stdin)
+		fclose(in);
 	if (!doc) {
 		/* jansson quotes the offending token: it may carry control bytes. */
 		program_escape(jerr.text, reason, sizeof(reason));
-		fprintf(stderr, "ckptencode: %s: line %d column %d: %s\n",
-			shown, jerr.line, jerr.column, reason);
+		if (jerr.line > 0)
+			fprintf(stderr, "ckptencode: %s: line %d column %d: %s\n",
+				shown, jerr.line, jerr.column, reason);
+		else
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, reason);
 		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (!output && isatty(STDOUT_FILENO)) {

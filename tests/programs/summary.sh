@@ -88,4 +88,35 @@ run "$tmp/out" "$tmp/err" "$CKPTDUMP" --summary "$tmp/cut.ckpt"
 check_eq "truncated: exit status 2" 2 "$rc"
 check_grep "truncated: the error is named" 'the summary covers the records before it' "$tmp/err"
 check_no_grep "truncated: no sanitizer report" "$sanitizer_pattern" "$tmp/err"
+# --index and --offset beyond the image say so.
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --index 500 rev6-tasks.ckpt
+check_eq "--index beyond the image: exit status 2" 2 "$rc"
+check_eq "--index beyond the image: says so" "ckptdump: rev6-tasks.ckpt: --index 500: the image has 71 records (0 to 70)" "$(cat "$tmp/err")"
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --offset 0x100000 rev6-tasks.ckpt
+check_eq "--offset beyond the image: exit status 2" 2 "$rc"
+check_eq "--offset beyond the image: says so" "ckptdump: rev6-tasks.ckpt: --offset 1048576: the image is 21526 bytes long" "$(cat "$tmp/err")"
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --index 70 rev6-tasks.ckpt
+check_eq "--index of the last record: exit status 0" 0 "$rc"
+
+# --pid/--tid: one task's records and the objects they reference.
+"$CKPTDUMP" --tid 2 rev6-tasks.ckpt 2>&1 | grep '^\[' >"$tmp/out"
+compare rev6-tasks-tid2.txt
+check_no_grep "--tid 2: not the other thread's TASK" '^\[14\] TASK' "$tmp/out"
+check_grep "--tid 2: its own TASK" '^\[62\] TASK' "$tmp/out"
+check_grep "--tid 2: the mm it shares, with its pages" '^\[40\] BUFFER pages' "$tmp/out"
+check_grep "--tid 2: a file defined inside the file table" '^\[45\] FILE ' "$tmp/out"
+check_no_grep "--tid 2: not the process tree" '^\[[0-9]+\] (TREE|PIDS)' "$tmp/out"
+"$CKPTDUMP" --pid 2 rev6-tasks.ckpt 2>&1 | grep '^\[' >"$tmp/out"
+check_grep "--pid 2: the whole thread group" '^\[14\] TASK' "$tmp/out"
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --pid 1 --json -t TASK - <rev6-tasks.ckpt
+check_eq "--pid from standard input, with -t and --json: exit status 0" 0 "$rc"
+if "$VALIDATE" json "$tmp/out" 2>/dev/null; then pass "--pid --json parses"; else fail "--pid --json parses"; fi
+check_eq "--pid -t TASK: both threads' TASK records" 2 "$(grep -c '"type":"TASK"' "$tmp/out")"
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --pid 7 rev6-tasks.ckpt
+check_eq "--pid of no task: exit status 2" 2 "$rc"
+check_grep "--pid of no task: says so" '^ckptdump: --pid 7: rev6-tasks.ckpt has no task with that pid$' "$tmp/err"
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --pid 1 --tid 2 rev6-tasks.ckpt
+check_eq "--pid with --tid: usage error" 2 "$rc"
+run "$tmp/out" "$tmp/err" "$CKPTDUMP" --pid -3 rev6-tasks.ckpt
+check_eq "--pid -3: usage error" 2 "$rc"
 done_testing

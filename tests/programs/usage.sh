@@ -17,13 +17,30 @@ run "$tmp/o" "$tmp/e" "$CKPTDUMP" --bogus x
 check_eq "unknown option: exit status 2" 2 "$rc"
 run "$tmp/o" "$tmp/e" "$CKPTDUMP" "$tmp/does-not-exist"
 check_eq "missing file: exit status 2" 2 "$rc"
-check_grep "missing file: names the reason" 'cannot open: No such file or directory' "$tmp/e"
+check_eq "missing file: the system's words, no byte offset" "ckptdump: $tmp/does-not-exist: No such file or directory" "$(cat "$tmp/e")"
 run "$tmp/o" "$tmp/e" "$CKPTDUMP" /dev/null
 check_eq "empty input: exit status 2" 2 "$rc"
 check_grep "empty input: too short" 'byte 0 \(0x0\), record 0: image is 0 bytes long' "$tmp/e"
 run "$tmp/o" "$tmp/e" "$CKPTDUMP" "$tmp"
 check_eq "a directory: exit status 2" 2 "$rc"
 check_eq "a directory: one line on stderr" 1 "$(wc -l <"$tmp/e")"
+check_eq "a directory: says so" "ckptdump: $tmp: Is a directory" "$(cat "$tmp/e")"
+# Every program says it the same way.
+for prog in "$CKPTCHECK" "$CKPTDIFF $CKPT_SAMPLES/rev6-tasks.ckpt" "$CKPTENCODE -o $tmp/out.ckpt" \
+	"$CKPTDUMP --summary" "$CKPTDUMP -i"; do
+	name=$(basename "${prog%% *}")
+	what=$name
+	case $prog in *" "*) what="$name ${prog#* }" ;; esac
+	what=${what//$CKPT_SAMPLES\//}
+	what=${what//$tmp\//}
+	# shellcheck disable=SC2086
+	run "$tmp/o" "$tmp/e" $prog "$tmp/does-not-exist"
+	check_eq "$what: missing file: exit status 2" 2 "$rc"
+	check_eq "$what: missing file: the system's words" "$name: $tmp/does-not-exist: No such file or directory" "$(cat "$tmp/e")"
+	# shellcheck disable=SC2086
+	run "$tmp/o" "$tmp/e" $prog "$tmp"
+	check_eq "$what: a directory: the system's words" "$name: $tmp: Is a directory" "$(cat "$tmp/e")"
+done
 run "$tmp/o" "$tmp/e" "$CKPTDUMP" --list-types
 check_eq "--list-types: exit status 0" 0 "$rc"
 check_grep "--list-types lists rev 6 PGARR" '^ +403  PGARR ' "$tmp/o"
