@@ -88,6 +88,14 @@ run "$tmp/out" "$tmp/err" "$CKPTDUMP" --summary "$tmp/cut.ckpt"
 check_eq "truncated: exit status 2" 2 "$rc"
 check_grep "truncated: the error is named" 'the summary covers the records before it' "$tmp/err"
 check_no_grep "truncated: no sanitizer report" "$sanitizer_pattern" "$tmp/err"
+# JSON records: ranges and runs also carry their lengths as numbers.
+"$CKPTDUMP" --json -t VMA,BUFFER,MM rev6-tasks.ckpt >"$tmp/out"
+check_grep "record JSON: a VMA's vm_length" '"type":"VMA".*"vm_length":4096' "$tmp/out"
+check_grep "record JSON: the MM's arg_length" '"type":"MM".*"arg_length":11,"env_length":213' "$tmp/out"
+check_grep "record JSON: a run's length" '"pages":2,"length":8192,"xxh3"' "$tmp/out"
+check_eq "record JSON: the VMA lengths add up to the summary's mapped bytes" 139264 \
+	"$(( $(grep -o '"vm_length":[0-9]*' "$tmp/out" | cut -d: -f2 | paste -sd+) ))"
+
 # --index and --offset beyond the image say so.
 run "$tmp/out" "$tmp/err" "$CKPTDUMP" --index 500 rev6-tasks.ckpt
 check_eq "--index beyond the image: exit status 2" 2 "$rc"
