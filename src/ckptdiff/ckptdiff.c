@@ -65,12 +65,12 @@ static void usage(FILE *out)
 		"\n"
 		"  -m, --match-by HOW       pair tasks by pid (default) or by place in the\n"
 		"                           process tree (tree)\n"
-		"  -i, --ignore KEY[,KEY]   drop differences of these keys (globs: header.time,\n"
+		"      --ignore KEY[,KEY]   drop differences of these keys (globs: header.time,\n"
 		"                           cpu.*; a bare type such as cpu drops all of it)\n"
-		"  -o, --only TYPE[,TYPE]   report only these types (task, cred, uts_ns, vma,\n"
+		"      --only TYPE[,TYPE]   report only these types (task, cred, uts_ns, vma,\n"
 		"                           pages, header, ...)\n"
 		"  -p, --pages              show the first differing bytes of changed pages\n"
-		"  -s, --stat               print a summary table instead of each difference\n"
+		"      --stat               print a summary table instead of each difference\n"
 		"  -j, --json               print a JSON document (shape in ckptdiff(1))\n"
 		"  -q, --quiet              print nothing; the exit status says it all\n"
 		"      --color[=WHEN]       colour: auto (default; a terminal, unless NO_COLOR\n"
@@ -588,10 +588,13 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "match-by", required_argument, NULL, 'm' },
-		{ "ignore", required_argument, NULL, 'i' },
-		{ "only", required_argument, NULL, 'o' },
+		/* No -i, -o, -s: in ckptdump -i is --interactive and -o
+		 * --output, in ckpt and ckptencode -o is --output, in ckptcheck
+		 * -s is --skip (one letter, one meaning across the toolkit). */
+		{ "ignore", required_argument, NULL, 'I' },
+		{ "only", required_argument, NULL, 'O' },
 		{ "pages", no_argument, NULL, 'p' },
-		{ "stat", no_argument, NULL, 's' },
+		{ "stat", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "color", optional_argument, NULL, 'C' },
@@ -623,15 +626,26 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'i':
+		case 'o':
+		case 's': {
+			const char *lng = c == 'i' ? "--ignore" : c == 'o' ? "--only" : "--stat";
+			const char *other = c == 'i' ? "ckptdump -i is --interactive" :
+					    c == 'o' ? "ckpt -o and ckptencode -o are --output" : "ckptcheck -s is --skip";
+
+			fprintf(stderr, "ckptdiff: -%c is no longer short for %s (%s): write %s%s%s\n", c, lng, other, lng,
+				optarg ? " " : "", optarg ? optarg : "");
+			return PROGRAM_EXIT_TROUBLE;
+		}
+		case 'I':
 			if (!add_list(optarg, &ignore, &n_ignore, "--ignore", true))
 				return PROGRAM_EXIT_TROUBLE;
 			break;
-		case 'o':
+		case 'O':
 			if (!add_list(optarg, &only, &n_only, "--only", false))
 				return PROGRAM_EXIT_TROUBLE;
 			break;
 		case 'p': opt.page_bytes = true; break;
-		case 's': stat = true; break;
+		case 'S': stat = true; break;
 		case 'j': json = true; break;
 		case 'q': output = OUT_QUIET; break;
 		case 'A': opt.no_default_ignores = true; break;

@@ -45,4 +45,24 @@ run "$tmp/o" "$tmp/e" "$CKPTDUMP" --list-types
 check_eq "--list-types: exit status 0" 0 "$rc"
 check_grep "--list-types lists rev 6 PGARR" '^ +403  PGARR ' "$tmp/o"
 check_grep "--list-types lists LinuxC/R CRED" '^ +2  CRED ' "$tmp/o"
+# One letter, one meaning: the short forms that clashed are refused with
+# the long option named; the long options work.
+R6="$CKPT_SAMPLES/rev6-tasks.ckpt"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" -t "$tmp/profile.json" "$R6"
+check_eq "ckptcheck -t: usage error" 2 "$rc"
+check_eq "ckptcheck -t: names --target" "ckptcheck: -t is no longer short for --target (in ckptdump -t is --type): write --target $tmp/profile.json" "$(cat "$tmp/e")"
+for opt in "-i cpu" "-o cred" "-s"; do
+	# shellcheck disable=SC2086
+	run "$tmp/o" "$tmp/e" "$CKPTDIFF" $opt "$R6" "$R6"
+	check_eq "ckptdiff $opt: usage error" 2 "$rc"
+	check_grep "ckptdiff $opt: names the long option" "^ckptdiff: ${opt%% *} is no longer short for --(ignore|only|stat) .*: write --" "$tmp/e"
+done
+run "$tmp/o" "$tmp/e" "$CKPTDIFF" --ignore cpu --only cred --stat "$R6" "$R6"
+check_eq "ckptdiff --ignore --only --stat: exit 0" 0 "$rc"
+# Every short letter a program takes means the same in the others.
+letters() { "$1" --help | sed -n 's/^  -\([a-zA-Z]\), --\([a-z-]*\).*/\1 \2/p'; }
+clash=$( { letters "$CKPTDUMP"; letters "$CKPTCHECK"; letters "$CKPTDIFF"; letters "$CKPTENCODE"
+	[ -x "${CKPT:-}" ] && letters "$CKPT"; } |
+	sort -u | awk '{ n[$1]++; l[$1] = l[$1] " --" $2 } END { for (k in n) if (n[k] > 1) print "-" k ":" l[k] }' | sort)
+check_eq "no short letter means two things across the programs' --help" "" "$clash"
 done_testing
