@@ -341,11 +341,13 @@ int main(int argc, char **argv)
 			for (unsigned i = 0; i < 64 && 8 + 32 * i + 8 <= rec.avail; i++) {
 				uint64_t h = ckpt_le_load(rec.data + 8 + 32 * i, 8);
 
+				/* other: caught, but the handler address unknown
+				 * (SIG_ERR, written when ckpt could not ask). */
 				if (h == 1)
 					ign |= 1ULL << i;
-				else if (h == UINT64_MAX)
-					cgt |= 1ULL << i;
 				else if (h)
+					cgt |= 1ULL << i;
+				if (h == UINT64_MAX)
 					other |= 1ULL << i;
 			}
 			printf("sighand ref=%d ign=%#" PRIx64 " cgt=%#" PRIx64 " other=%#" PRIx64 "\n", pending_ref, ign,

@@ -115,6 +115,10 @@ struct collect {
 	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
 	size_t n_sorted[CKPT_OBJ_MAX];
 	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
+	/* remote_state.c: the 0f 05 found for the last thread group's remote
+	 * calls (its threads are written one after the other). */
+	pid_t syscall_tgid;
+	uint64_t syscall_ip;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -194,9 +198,66 @@ int ckpt_write_users(struct collect *c);
 
 /* --- signals.c ------------------------------------------------------------- */
 
-int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th);
-int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th);
-/* SIGNAL_TASK and the thread's private SIGPENDING. */
-int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th);
+#include <signal.h>
+
+/* What ckpt_write_task learns of a thread before its records are written:
+ * the signal it was taking when frozen, and what only a system call made
+ * by the task itself returns (remote calls, made and finished before its
+ * address space is read, so that their scratch mapping is never seen). */
+#define CKPT_EXTRA_SECUREBITS	0x1u
+#define CKPT_EXTRA_SIGALTSTACK	0x2u
+#define CKPT_EXTRA_ITIMERS	0x4u
+#define CKPT_EXTRA_SIGACTIONS	0x8u
+struct ckpt_task_extra {
+	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
+	uint32_t securebits;
+	uint64_t ss_sp, ss_size;
+	uint32_t ss_flags;
+	bool delivering;		/* stopped in signal-delivery-stop: */
+	siginfo_t delivered;		/* the signal, dequeued but not yet handled */
+	/* The thread group's, read through its first thread written. */
+	uint64_t itimer[3][2];		/* real, virtual, prof: value, interval (ns) */
+	struct {
+		uint64_t handler, flags, restorer, mask;
+	} action[64];			/* signal i + 1 */
+};
+
+/* signals.c: the handlers (when x has them) and itimers (likewise). */
+int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+/* SIGNAL_TASK and the thread's private SIGPENDING, with the signal it was
+ * taking when frozen (x->delivering) among the queued ones. */
+int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+
+/* --- security.c ------------------------------------------------------------ */
+
+/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs and EXT_RSEQ. */
+int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+
+/* --- remote_state.c: the remote calls that fill a ckpt_task_extra ----------- */
+
+/* Runs, in the frozen thread th, the calls that read its alternate signal
+ * stack and securebits, and, for the first thread written of its group,
+ * the group's handlers and itimers; then puts the thread back.  A thread
+ * under seccomp is run with its filters suspended
+ * (PTRACE_O_SUSPEND_SECCOMP), or not at all when that is refused: a
+ * filter may kill a task for a call it never makes itself.  0 (x->valid
+ * says what was read), or -1 with the error set. */
+int ckpt_read_remote_state(struct collect *c, const struct ckpt_thread *th, struct ckpt_task_extra *x);
+
+/* --- fdstate.c ------------------------------------------------------------- */
+
+/* The extension record of an eventfd, timerfd, signalfd or inotify file
+ * (nothing for other files), from its fdinfo text; written right after its
+ * FILE record. */
+int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const char *fdinfo);
+/* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
+ * descriptor fd reads, file ref. */
+int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
+ * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
+ * names when kcmp(KCMP_EPOLL_TFD) confirms it. */
+int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int epfd, int32_t ref,
+			   const int *fds, const int32_t *refs, size_t n);
 
 #endif

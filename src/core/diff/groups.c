@@ -13,6 +13,11 @@
 #include "ckpt/schema.h"
 #include "diff/diff_impl.h"
 
+/* Extension records of task and descriptor state: each describes what the
+ * records just before it describe (docs/extensions.md). */
+#define EXT_STATE_FIRST	CKPT_EXT_TASK_SECURITY
+#define EXT_STATE_LAST	20029u
+
 enum owner_kind { OWN_SKIP, OWN_HEADER, OWN_LOOSE, OWN_TASK, OWN_OBJECT, OWN_SEMANTIC };
 
 struct owner {
@@ -139,7 +144,7 @@ bool groups_build(struct side *s)
 		if (m->tasks[t].record < n)
 			task_at[m->tasks[t].record] = (long)t;
 
-	long cur_task = -1, last_mm = -1;
+	long cur_task = -1, last_mm = -1, last_ft = -1;
 	struct owner ext_owner = { OWN_SKIP, 0 };
 	bool after_ext = false;
 
@@ -155,6 +160,10 @@ bool groups_build(struct side *s)
 			 * know yet (EXT_PRODUCER's) stay with it */
 			o = ext_owner;
 			ext_string = true;
+		} else if (r->type >= EXT_STATE_FIRST && r->type <= EXT_STATE_LAST && i > 0 && is_ext(m, r)) {
+			/* after a FILE_TABLE's descriptors (an epoll's items): the table */
+			o = own[i - 1].kind == OWN_SEMANTIC && last_ft >= 0 ? (struct owner){ OWN_OBJECT, (size_t)last_ft }
+									    : own[i - 1];
 		} else if (is_ext(m, r)) {
 			if (r->type == CKPT_EXT_DIGEST || named(r, "EXT_DIGEST"))
 				harvest_digests(s, i);
@@ -174,6 +183,8 @@ bool groups_build(struct side *s)
 			o = (struct owner){ OWN_OBJECT, (size_t)obj_at[i] };
 			if (named(r, "MM"))
 				last_mm = obj_at[i];
+			else if (named(r, "FILE_TABLE"))
+				last_ft = obj_at[i];
 		} else if (named(r, "VMA") || named(r, "PGARR") || named(r, "HPAGE") || named(r, "FILE_DESC")) {
 			/* matched on their own terms, from the model */
 			o.kind = OWN_SEMANTIC;

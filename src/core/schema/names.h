@@ -28,6 +28,7 @@ extern const struct ckpt_names ckpt_names_auxv;		/* AT_* types */
 extern const struct ckpt_names ckpt_names_itimer;	/* index names for signal itimers */
 extern const struct ckpt_names ckpt_names_restart_fn;	/* restart_block function types */
 extern const struct ckpt_names ckpt_names_lcr_arch;	/* LinuxC/R arch ids */
-extern const struct ckpt_names ckpt_names_pid_marker;	/* TREE entry markers (negative) */
+extern const struct ckpt_names ckpt_names_pid_marker;
+extern const struct ckpt_names ckpt_names_seccomp_mode;	/* seccomp modes 0..2 */	/* TREE entry markers (negative) */
 
 #endif

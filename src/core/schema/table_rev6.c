@@ -41,6 +41,10 @@ enum {
 	R6_EXT_DIGEST = CKPT_EXT_DIGEST, R6_EXT_PEERS = CKPT_EXT_PEERS,
 	R6_EXT_INODE = CKPT_EXT_INODE, R6_EXT_INODE_PAGES = CKPT_EXT_INODE_PAGES,
 	R6_EXT_FILE_INODE = CKPT_EXT_FILE_INODE,
+	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
+	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
+	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
+	R6_EXT_PIPE = CKPT_EXT_PIPE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -469,12 +473,12 @@ static const struct ckpt_field r6_rlimit_fields[] = {
 static const struct ckpt_field r6_signal_fields[] = {
 	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit,
 	    "resource limits, in RLIMIT_* order"),
-	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry"),
-	F_U("it_real_incr", 272, 8, "ITIMER_REAL: reload interval"),
-	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry"),
-	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: reload interval"),
-	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry"),
-	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: reload interval"),
+	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer made by the task)"),
+	F_U("it_real_incr", 272, 8, "ITIMER_REAL: the interval, ns"),
+	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry, ns"),
+	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: the interval, ns"),
+	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry, ns"),
+	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: the interval, ns"),
 	F_REF("tty_objref", 312, CKPT_OBJ_TTY, "controlling terminal"),
 	F_I("tty_pgrp", 316, 4, "foreground process group of the controlling terminal"),
 	F_I("tty_old_pgrp", 320, 4,
@@ -621,6 +625,133 @@ static const struct ckpt_field r6_ext_file_inode_fields[] = {
 	{ .name = "_pad", .offset = 12, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
 };
 
+/* Kernel state of tasks and descriptors the format has no record for
+ * (20010-20029; docs/extensions.md "Task and descriptor state"). */
+static const struct ckpt_field r6_ext_task_security_fields[] = {
+	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
+	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
+	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
+	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
+	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
+	F_U("seccomp_filters", 20, 4, 
+	   "filters attached (Seccomp_filters); as many EXT_SECCOMP_FILTER records follow"),
+	F_FLAGS("cap_ambient", 24, 8, ckpt_names_cap, "ambient capability set (CapAmb)"),
+	F_X("personality", 32, 4, "personality(2) value (/proc/PID/personality)"),
+	F_FLAGS("securebits", 36, 4, ckpt_names_securebits,
+	    "prctl(PR_GET_SECUREBITS) made by the task; valid bit 0x1"),
+	F_X("sas_ss_flags", 40, 4, "the alternate signal stack's flags (SS_AUTODISARM 0x80000000); "
+	   "valid bit 0x2"),
+	F_PAD("_pad", 44, 4, "padding"),
+};
+
+static const struct ckpt_field r6_bpf_insn_fields[] = {
+	F_X("code", 0, 2, "BPF opcode"),
+	F_U("jt", 2, 1, "jump if true"),
+	F_U("jf", 3, 1, "jump if false"),
+	F_X("k", 4, 4, "operand"),
+};
+
+#define R6_BPF_MAXINSNS	4096u
+
+static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
+	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
+	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
+	    "the filter program, nr_insns classic BPF instructions"),
+};
+
+static const struct ckpt_field r6_ext_rseq_fields[] = {
+	F_X("rseq_abi_pointer", 8, 8, "address of the registered struct rseq; 0 when none"),
+	F_U("rseq_abi_size", 16, 4, "the length registered"),
+	F_X("signature", 20, 4, "the abort signature registered"),
+	F_X("flags", 24, 4, "the registration flags"),
+	F_PAD("_pad", 28, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_eventfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the eventfd's open file (its FILE record precedes)"),
+	F_U("semaphore", 12, 4, "1 when created with EFD_SEMAPHORE (eventfd-semaphore of fdinfo)"),
+	F_U("count", 16, 8, "the counter (eventfd-count of fdinfo)"),
+};
+
+static const struct ckpt_field r6_ext_timerfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the timerfd's open file (its FILE record precedes)"),
+	F_U("clockid", 12, 4, "the clock it was created on (0 REALTIME, 1 MONOTONIC, 7 BOOTTIME, ...)"),
+	F_U("ticks", 16, 8, "expirations not read yet"),
+	F_X("settime_flags", 24, 4, "timerfd_settime flags (1 ABSTIME, 2 CANCEL_ON_SET)"),
+	F_PAD("_pad", 28, 4, "padding"),
+	F_U("value_sec", 32, 8, "time to the next expiration, seconds (0 and 0: disarmed)"),
+	F_U("value_nsec", 40, 8, "and nanoseconds"),
+	F_U("interval_sec", 48, 8, "the period, seconds"),
+	F_U("interval_nsec", 56, 8, "and nanoseconds"),
+};
+
+static const struct ckpt_field r6_ext_signalfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the signalfd's open file (its FILE record precedes)"),
+	F_PAD("_pad", 12, 4, "padding"),
+	{ .name = "sigmask", .offset = 16, .width = 8, .kind = CKPT_K_SIGSET, .names = &ckpt_names_signal,
+	  .doc = "the signals it reads (sigmask of fdinfo)" },
+};
+
+#define R6_INOTIFY_HANDLE	128u	/* MAX_HANDLE_SZ */
+#define R6_INOTIFY_WATCH_LEN	(32u + R6_INOTIFY_HANDLE)
+#define R6_INOTIFY_MAX		(1u << 16)
+
+static const struct ckpt_field r6_inotify_watch_fields[] = {
+	F_I("wd", 0, 4, "the watch descriptor"),
+	F_X("mask", 4, 4, "IN_* events watched"),
+	F_X("ignored_mask", 8, 4, "ignored events"),
+	F_X("sdev", 12, 4, "the watched inode's device (kernel encoding, as fdinfo)"),
+	F_U("ino", 16, 8, "the watched inode"),
+	F_I("handle_type", 24, 4, "file handle type, for open_by_handle_at(2)"),
+	F_U("handle_bytes", 28, 4, "bytes of handle used"),
+	F_BYTES("handle", 32, R6_INOTIFY_HANDLE, "the file handle of the watched inode"),
+};
+
+static const struct ckpt_field r6_ext_inotify_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
+	F_U("nr_watches", 12, 4, "watches that follow"),
+	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL,
+	    "one entry per watch (fdinfo inotify lines)"),
+};
+
+/* An epoll instance's interest list.  The format's EPOLL_ITEMS has no
+ * layout in the reference, so it stays opaque and ckpt writes this. */
+#define R6_EPOLL_ITEMS_MAX	(1u << 16)
+
+static const struct ckpt_field r6_epoll_item_fields[] = {
+	{ .name = "data", .offset = 0, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "the epoll_data the item was added with" },
+	{ .name = "fd", .offset = 8, .width = 4, .kind = CKPT_K_INT,
+	  .doc = "the descriptor number the file was added under (tfd)" },
+	{ .name = "file_objref", .offset = 12, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the watched open file; 0 when no descriptor of the table holds it any more" },
+	{ .name = "events", .offset = 16, .width = 4, .kind = CKPT_K_HEX,
+	  .doc = "the EPOLL* event mask, EPOLLET and friends included" },
+	F_PAD("_pad", 20, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_epoll_fields[] = {
+	{ .name = "epfile_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the epoll instance's open file" },
+	{ .name = "num_items", .offset = 12, .width = 4, .kind = CKPT_K_UINT, .doc = "items that follow" },
+	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL,
+	    "one entry per watched file (fdinfo tfd lines)"),
+};
+
+/* The format's PIPE_BUF has no layout in the reference either. */
+static const struct ckpt_field r6_ext_pipe_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the pipe's (or FIFO's) reading open file (its FILE record precedes)"),
+	F_U("pipe_size", 12, 4, "the pipe's capacity in bytes (F_GETPIPE_SZ)"),
+	F_U("nr_bytes", 16, 4, "bytes waiting in it; a BUFFER with them follows when not 0"),
+	F_PAD("_pad", 20, 4, "padding"),
+};
+
+static const struct ckpt_follow r6_ext_pipe_follows[] = {
+	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -763,6 +894,27 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_FILE_INODE, .name = "EXT_FILE_INODE", EXACT(CKPT_EXT_FILE_INODE_LEN),
 	  FIELDS(r6_ext_file_inode_fields),
 	  .doc = "ckpttools extension: the INODE object whose contents an open FILE (memfd, unlinked) has" },
+	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(48), FIELDS(r6_ext_task_security_fields),
+	  .doc = "ckpttools extension: a task's no_new_privs, seccomp, ambient caps, personality, securebits" },
+	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
+	  FIELDS(r6_ext_seccomp_filter_fields),
+	  .doc = "ckpttools extension: one seccomp filter of the task, as classic BPF" },
+	{ .type = R6_EXT_RSEQ, .name = "EXT_RSEQ", EXACT(32), FIELDS(r6_ext_rseq_fields),
+	  .doc = "ckpttools extension: the task's rseq registration" },
+	{ .type = R6_EXT_EVENTFD, .name = "EXT_EVENTFD", EXACT(24), FIELDS(r6_ext_eventfd_fields),
+	  .doc = "ckpttools extension: an eventfd's counter and mode" },
+	{ .type = R6_EXT_TIMERFD, .name = "EXT_TIMERFD", EXACT(64), FIELDS(r6_ext_timerfd_fields),
+	  .doc = "ckpttools extension: a timerfd's clock, setting and unread expirations" },
+	{ .type = R6_EXT_SIGNALFD, .name = "EXT_SIGNALFD", EXACT(24), FIELDS(r6_ext_signalfd_fields),
+	  .doc = "ckpttools extension: a signalfd's signal mask" },
+	{ .type = R6_EXT_INOTIFY, .name = "EXT_INOTIFY",
+	  RANGE(16, 16 + R6_INOTIFY_WATCH_LEN * R6_INOTIFY_MAX), FIELDS(r6_ext_inotify_fields),
+	  .doc = "ckpttools extension: an inotify instance's watches" },
+	{ .type = R6_EXT_EPOLL, .name = "EXT_EPOLL", RANGE(16, 16 + 24 * R6_EPOLL_ITEMS_MAX),
+	  FIELDS(r6_ext_epoll_fields),
+	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
+	{ .type = R6_EXT_PIPE, .name = "EXT_PIPE", EXACT(24), FIELDS(r6_ext_pipe_fields), FOLLOWS(r6_ext_pipe_follows),
+	  .doc = "ckpttools extension: the bytes waiting in a pipe; a BUFFER with them follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
