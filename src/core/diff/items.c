@@ -143,6 +143,26 @@ static void each_type(void (*fn)(void *arg, const char *name, const struct ckpt_
 			lower_name(rt->name, low, sizeof(low));
 			fn(arg, low, rt);
 		}
+		/* An object reached through the second of two references of
+		 * one type is named by its field (ecred_ref: "ecred"). */
+		for (size_t k = 0; k < all[i]->n_types; k++)
+			for (size_t f = 0; f < all[i]->types[k].n_fields; f++) {
+				const struct ckpt_field *fl = &all[i]->types[k].fields[f];
+				static const char *const suffixes[] = { "_objref", "_ref", "ref" };
+
+				if (fl->kind != CKPT_K_OBJREF)
+					continue;
+				lower_name(fl->name, low, sizeof(low));
+				for (size_t x = 0; x < CKPT_ARRAY_LEN(suffixes); x++) {
+					size_t l = strlen(low), sl = strlen(suffixes[x]);
+
+					if (l > sl && strcmp(low + l - sl, suffixes[x]) == 0) {
+						low[l - sl] = '\0';
+						break;
+					}
+				}
+				fn(arg, low, &objtype_marker);
+			}
 		for (size_t k = 0; all[i]->objtypes && k < all[i]->objtypes->count; k++) {
 			lower_name(all[i]->objtypes->names[k].name, low, sizeof(low));
 			fn(arg, low, &objtype_marker);
