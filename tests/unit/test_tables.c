@@ -102,7 +102,7 @@ static const struct {
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
 	{ CKPT_DIALECT_REV6, "EXT_PEERS", 40 },
-	{ CKPT_DIALECT_REV6, "EXT_INODE", 48 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE", 56 },
 	{ CKPT_DIALECT_REV6, "EXT_INODE_PAGES", 24 },
 	{ CKPT_DIALECT_REV6, "EXT_FILE_INODE", 16 },
 	{ CKPT_DIALECT_REV6, "EXT_TASK_SECURITY", 48 },

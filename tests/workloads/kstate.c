@@ -6,9 +6,11 @@
  * securebits); then sleeps in nanosleep, so that ckpt finds it inside a
  * call the kernel resumes through restart_syscall.
  *
- * Usage: kstate READY-FILE DIR (DIR: a directory it may write in). */
+ * Usage: kstate READY-FILE DIR [unpriv] (DIR: a directory it may write
+ * in; unpriv: leave out what needs root, for a run as another user). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -102,9 +104,13 @@ int main(int argc, char **argv)
 		die("setitimer");
 	if (personality(ADDR_NO_RANDOMIZE) < 0)
 		die("personality");
-	raise_ambient();
-	if (prctl(PR_SET_SECUREBITS, 1 << 4 /* SECBIT_KEEP_CAPS */, 0, 0, 0) < 0)
-		die("PR_SET_SECUREBITS");
+	bool unpriv = argc > 3 && strcmp(argv[3], "unpriv") == 0;
+
+	if (!unpriv) {
+		raise_ambient();
+		if (prctl(PR_SET_SECUREBITS, 1 << 4 /* SECBIT_KEEP_CAPS */, 0, 0, 0) < 0)
+			die("PR_SET_SECUREBITS");
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die("PR_SET_NO_NEW_PRIVS");
 	install_filter();
