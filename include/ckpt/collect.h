@@ -37,6 +37,10 @@ struct ckpt_collect_progress {
 
 struct ckpt_collect_options {
 	bool no_pages;			/* metadata only: no PGARR records */
+	/* The largest memfd or unlinked file whose contents are saved, in
+	 * bytes (0: 64 MiB); a larger one fails the checkpoint, naming it.
+	 * Shared anonymous memory is saved whatever its size. */
+	uint64_t file_data_limit;
 	/* Checked between records and page batches: when it becomes non-zero
 	 * the write stops with an error ("interrupted"). */
 	volatile sig_atomic_t *stop;

@@ -95,14 +95,21 @@ typedef void (*ckpt_diff_cb)(void *arg, const struct ckpt_diff_item *item);
 
 struct ckpt_diff_summary {
 	uint64_t differences;		/* items reported */
+	/* When the comparison failed: 'A' or 'B', the image the error is in
+	 * (0: neither, e.g. memory ran out). */
+	char error_image;
 	uint64_t pages_compared;	/* pages whose bytes were read on both sides */
 	uint64_t pages_by_digest;	/* pages found equal by EXT_DIGEST alone */
 };
 
 /* Compares the images behind two models (built from a and b, which must be
  * files or memory: page data is read at random).  0 when the comparison
- * ran (summary->differences says whether they differ), -1 when reading a
- * page failed (*err says where). */
+ * ran (summary->differences says whether they differ); -1 when something
+ * could not be compared: a page that cannot be read, a reference to no
+ * object, a tree value naming no pid, pages outside their VMA or missing
+ * from their record (*err says where, summary->error_image in which
+ * image).  The diff never calls two images the same without having
+ * compared everything. */
 int ckpt_diff_models(struct ckpt_image *a, const struct ckpt_model *ma,
 		     struct ckpt_image *b, const struct ckpt_model *mb,
 		     const struct ckpt_diff_options *opt, ckpt_diff_cb cb, void *arg,

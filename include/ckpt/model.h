@@ -106,6 +106,11 @@ struct ckpt_model_vma {
 	const char *path;		/* that FILE's path, or NULL */
 	size_t first_run, n_runs;	/* its runs in the MM's run list */
 	uint64_t pages;			/* dumped pages */
+	/* Pages its buffers carry at addresses outside it (in its runs all
+	 * the same), and pages a PGARR announced that its buffer cannot hold
+	 * (not in its runs: where their bytes lie is unknown). */
+	uint64_t stray_pages, lost_pages;
+	uint64_t stray_record, lost_record;	/* the first such BUFFER */
 };
 
 /* One FILE_DESC of a file table. */
@@ -174,6 +179,9 @@ struct ckpt_model {
 	uint32_t *pid_depths;	/* PIDS entries: their depth (parallel to the above) */
 	uint64_t pids_rest;	/* PIDS buffer bytes after its last whole entry */
 	size_t n_tree;		/* entries of the TREE buffer (tasks[i] has entry i) */
+	/* Pages of no VMA (a PGARR before any VMA of its MM, or of no MM):
+	 * how many and the first BUFFER carrying them. */
+	uint64_t stray_pages, stray_record;
 	struct ckpt_model_file_table *file_tables;	/* in image order */
 	size_t n_file_tables;
 	struct ckpt_model_fd *fds;	/* every table's, in image order */

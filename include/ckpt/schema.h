@@ -60,6 +60,8 @@ struct ckpt_field {
 	const struct ckpt_names *specials;
 	bool no_nul;			/* CHARS: fills its width, no NUL by design
 					 * (the LinuxC/R signature) */
+	bool restart_checked;		/* restart refuses an image whose value
+					 * differs from the running kernel's */
 	/* ARRAY only */
 	const struct ckpt_field *elem;
 	size_t n_elem;

@@ -39,6 +39,10 @@ static void usage(FILE *out)
 		"  -o, --output FILE   write the image to FILE (created mode 0600, renamed into\n"
 		"                      place only when complete); default: standard output\n"
 		"      --no-pages      metadata only: no memory contents\n"
+		"      --file-data-limit SIZE\n"
+		"                      save memfd and unlinked files up to SIZE bytes each\n"
+		"                      (suffix K, M, G; 'unlimited'; default 64M); a larger\n"
+		"                      one fails the checkpoint, naming it\n"
 		"  -q, --quiet         no messages except errors\n"
 		"  -v, --verbose       say what was frozen and written\n"
 		"  -h, --help          show this help and exit\n"
@@ -66,6 +70,34 @@ static bool parse_pid(const char *s, pid_t *pid)
 	if (errno || *end || end == s || v <= 0 || v > 0x3fffffff)
 		return false;
 	*pid = (pid_t)v;
+	return true;
+}
+
+/* A size: digits with an optional K, M or G (powers of 1024), or
+ * "unlimited". */
+static bool parse_size(const char *s, uint64_t *size)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (strcmp(s, "unlimited") == 0) {
+		*size = UINT64_MAX;
+		return true;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return false;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
+		return false;
+	*size = (uint64_t)v << shift;
 	return true;
 }
 
@@ -287,9 +319,11 @@ static int commit_output(struct output *o)
 int main(int argc, char **argv)
 {
 	enum { OPT_NO_PAGES = 256 };
+	enum { OPT_FILE_DATA_LIMIT = 320 };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-pages", no_argument, NULL, OPT_NO_PAGES },
+		{ "file-data-limit", required_argument, NULL, OPT_FILE_DATA_LIMIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -313,6 +347,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_PAGES:
 			copt.no_pages = true;
+			break;
+		case OPT_FILE_DATA_LIMIT:
+			if (!parse_size(optarg, &copt.file_data_limit)) {
+				fprintf(stderr, "ckpt: --file-data-limit %s: not a size (e.g. 64M, unlimited)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
 			break;
 		case 'q':
 			quiet = 1;

@@ -44,8 +44,11 @@ static void usage(FILE *out)
 		"  -t, --target FILE           check against this saved kernel profile\n"
 		"                              (default: the running kernel)\n"
 		"      --allow-version-mismatch  a kernel version mismatch is only a warning\n"
-		"      --strict                warnings are errors, and so are objects that\n"
-		"                              something outside the image also used\n"
+		"  -x, --external fd:PID:FD    task PID's descriptor FD is a pipe, socket or\n"
+		"                              tty whose peer outside the image is provided\n"
+		"                              at restore (ckptrestore takes the same)\n"
+		"      --strict                warnings are errors, and so is an image\n"
+		"                              without integrity digests\n"
 		"      --save-profile FILE     write the running kernel's profile to FILE\n"
 		"                              (- for standard output) and exit\n"
 		"      --list-rules            list every rule and exit\n"
@@ -239,6 +242,7 @@ int main(int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "allow-version-mismatch", no_argument, NULL, OPT_ALLOW_VERSION },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "external", required_argument, NULL, 'x' },
 		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 		{ "help", no_argument, NULL, 'h' },
@@ -253,10 +257,12 @@ int main(int argc, char **argv)
 	 * fewer of them than arguments. */
 	char *only[argc], *skip[argc];
 	size_t n_only = 0, n_skip = 0;
+	struct ckpt_external externals[argc];
+	size_t n_externals = 0;
 	char err[256], target_name[300];
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "jqr:s:t:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqr:s:t:x:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			output = OUT_JSON;
@@ -272,6 +278,13 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			target_path = optarg;
+			break;
+		case 'x':
+			if (ckpt_external_parse(optarg, &externals[n_externals], err, sizeof(err)) < 0) {
+				fprintf(stderr, "ckptcheck: %s\n", err);
+				return PROGRAM_EXIT_TROUBLE;
+			}
+			n_externals++;
 			break;
 		case OPT_ALLOW_VERSION:
 			opt.allow_version_mismatch = true;
@@ -325,6 +338,8 @@ int main(int argc, char **argv)
 	}
 	opt.target = &target;
 	opt.target_name = target_name;
+	opt.externals = externals;
+	opt.n_externals = n_externals;
 
 	struct ckpt_check *chk = ckpt_check_new(&opt);
 

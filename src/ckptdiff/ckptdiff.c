@@ -75,7 +75,9 @@ static void usage(FILE *out)
 		"  -V, --version            show the version and exit\n"
 		"\n"
 		"Exit status: 0 if the images are the same (after --ignore and --only), 1 if\n"
-		"they differ, 2 if an image cannot be read or on bad usage.\n");
+		"they differ, 2 if an image cannot be read, holds something that cannot be\n"
+		"compared (a reference to nothing, pages outside their VMA...), or on bad\n"
+		"usage.\n");
 }
 
 /* -- output --------------------------------------------------------------- */
@@ -528,7 +530,12 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		ckpt_error_format(&err, msg, sizeof(msg));
 		if (output != OUT_QUIET)
-			fprintf(stderr, "ckptdiff: %s: %s\n", a.shown, msg);
+		{
+			if (sum.error_image)
+				fprintf(stderr, "ckptdiff: %s: %s\n", sum.error_image == 'B' ? b.shown : a.shown, msg);
+			else
+				fprintf(stderr, "ckptdiff: %s\n", err.reason);
+		}
 		goto out;
 	}
 	status = sum.differences ? PROGRAM_EXIT_FOUND : PROGRAM_EXIT_OK;

@@ -67,7 +67,9 @@ check_eq "empty input (no dialect): exit status 2" 2 "$rc"
 run "$tmp/rules" "$tmp/e" "$CKPTCHECK" --list-rules
 check_eq "--list-rules: exit status 0" 0 "$rc"
 ids=$(grep -Eo '^[a-z][a-z-]+' "$tmp/rules")
-check_eq "--list-rules: 53 rules" 53 "$(echo "$ids" | wc -l)"
+# No rule count here: adding a rule is one registry row and its tests.
+check_eq "--list-rules: no id twice" "" "$(echo "$ids" | sort | uniq -d | tr '\n' ' ')"
+check_grep "--list-rules: the framing rule is listed" '^framing ' "$tmp/rules"
 missing_man="" missing_comp=""
 for id in $ids; do
 	grep -qxF -- ".B ${id//-/\\-}" "$top_srcdir/man/ckptcheck.1" || missing_man="$missing_man $id"
@@ -260,15 +262,15 @@ f="$tmp/users.ckpt"; cp "$E" "$f"
 patch "$f" 8872 3	# the MM was seen with 3 users
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$R6K" --skip digest-mismatch "$f"
 check_grep "an mm held outside: users-external error" \
-	'^error users-external record 63 \(EXT_USERS\) @8872 .*objref 10 \(MM\) had 3 users .* but 1 inside' "$tmp/o"
+	'^error users-external record 63 \(EXT_USERS\) @8872 .*objref 10 \(MM, held by task [0-9]+ \([a-z]+\)\) had 3 users .* but 1 inside' "$tmp/o"
 f="$tmp/ns.ckpt"; cp "$E" "$f"
 patch "$f" 8848 5	# the uts namespace was seen with 5 users
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$R6K" --skip digest-mismatch "$f"
 check_eq "a namespace shared with the host: go" 0 "$rc"
 check_grep "... users-external is an info line" '^info users-external record 63 .*UTS_NS' "$tmp/o"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$R6K" --skip digest-mismatch --strict "$f"
-check_eq "... with --strict: no-go" 1 "$rc"
-check_grep "... an error" '^error users-external ' "$tmp/o"
+check_eq "... with --strict: still go (a subtree checkpoint shares namespaces by design)" 0 "$rc"
+check_grep "... still an info line" '^info users-external record 63 .*UTS_NS' "$tmp/o"
 
 # -- kernel profiles ---------------------------------------------------------------------
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --save-profile "$tmp/running.json"

@@ -92,7 +92,7 @@ check_grep "fs: umask 027, root and cwd as /proc" \
 status=/proc/$fw_pid/status
 hex() { printf '%#x' "0x$(sed -n "s/^$1:[[:space:]]*//p" "$status")"; }
 sh=$(task_field "$fw_pid" sighand)
-check_grep "signals: ignored and caught signals are SigIgn and SigCgt" \
+check_grep "signals: ignored and caught signals are SigIgn and SigCgt, every handler known" \
 	"^sighand ref=$sh ign=$(hex SigIgn) cgt=$(hex SigCgt) other=0\$" "$facts"
 check_grep "signals: RLIMIT_NOFILE 200/300" "^signal ref=$(task_field "$fw_pid" signal) nofile=200,300\$" "$facts"
 check_eq "signals: blocked mask is SigBlk" "$(hex SigBlk)" "$(task_field "$fw_pid" blocked)"

@@ -61,7 +61,7 @@ check_released "threads: every thread runs on, untraced" "$thr_pid"
 # --- fields ckpt cannot see ---------------------------------------------------
 # ckpt-image(5) lists them under FIELDS CKPT WRITES AS ZERO: each is named
 # there and is zero in every record of its type of the threads image.
-unseen="TASK:flags TASK:pdeath_signal TASK:set_child_tid TASK:clear_child_tid
+unseen="TASK:pdeath_signal TASK:set_child_tid TASK:clear_child_tid
 TASK:sas_ss_sp TASK:sas_ss_size TASK:compat_robust_futex_head_len
 TASK:compat_robust_futex_list TASK_OBJS:sem_undo_objref THREAD:sysenter_return
 THREAD:thread_info_flags CRED:sec_ref CRED:securebits MM:def_flags

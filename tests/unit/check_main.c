@@ -44,8 +44,8 @@ int main(void)
 	srunner_add_suite(sr, ext_suite());
 	srunner_add_suite(sr, diff_suite());
 	srunner_add_suite(sr, browse_suite());
-	srunner_add_suite(sr, remote_suite());
 	srunner_add_suite(sr, proc_parse_suite());
+	srunner_add_suite(sr, remote_suite());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -11,8 +11,8 @@ Suite *model_suite(void);
 Suite *ext_suite(void);
 Suite *diff_suite(void);
 Suite *browse_suite(void);
-Suite *remote_suite(void);
 Suite *proc_parse_suite(void);
+Suite *remote_suite(void);
 
 /* The sample directory (CKPT_SAMPLES) and a whole sample read into memory. */
 const char *samples_dir(void);

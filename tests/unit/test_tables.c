@@ -101,6 +101,16 @@ static const struct {
 	{ CKPT_DIALECT_REV6, "ERROR", 8 },
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
+	{ CKPT_DIALECT_REV6, "EXT_PEERS", 40 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE", 48 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE_PAGES", 24 },
+	{ CKPT_DIALECT_REV6, "EXT_FILE_INODE", 16 },
+	{ CKPT_DIALECT_REV6, "EXT_TASK_SECURITY", 48 },
+	{ CKPT_DIALECT_REV6, "EXT_RSEQ", 32 },
+	{ CKPT_DIALECT_REV6, "EXT_EVENTFD", 24 },
+	{ CKPT_DIALECT_REV6, "EXT_TIMERFD", 64 },
+	{ CKPT_DIALECT_REV6, "EXT_SIGNALFD", 24 },
+	{ CKPT_DIALECT_REV6, "EXT_PIPE", 24 },
 
 	{ CKPT_DIALECT_LINUXCR, "HEADER", 84 },
 	{ CKPT_DIALECT_LINUXCR, "UTS_NS", 392 },
@@ -378,6 +388,8 @@ static void check_fields(const char *what, const struct ckpt_field *fields, size
 	for (size_t i = 0; i < n; i++) {
 		const struct ckpt_field *f = &fields[i];
 		ck_assert_msg(f->name && *f->name, "%s: field %zu unnamed", what, i);
+		/* Its line in ckpt-image(5) (tools/mkdocs.c). */
+		ck_assert_msg(f->doc && *f->doc, "%s.%s: no doc", what, f->name);
 		for (size_t j = 0; j < i; j++)
 			ck_assert_msg(strcmp(f->name, fields[j].name) != 0,
 				      "%s: field %s twice", what, f->name);
@@ -441,6 +453,14 @@ START_TEST(test_field_sanity)
 				      "%s: shorter than its frame", what);
 			ck_assert_msg(rt->min_len <= rt->max_len, "%s: empty size range", what);
 			check_fields(what, rt->fields, rt->n_fields);
+			for (size_t j = 0; j < rt->n_follows; j++) {
+				const struct ckpt_layout *lay = &rt->follows[j].layout;
+
+				for (size_t e = 0; e < lay->n_elem; e++)
+					ck_assert_msg(lay->elem[e].doc && *lay->elem[e].doc,
+						      "%s %s entry .%s: no doc", what,
+						      rt->follows[j].role, lay->elem[e].name);
+			}
 			/* Variable records may hold fields up to their longest
 			 * length only. */
 			for (size_t j = 0; j < rt->n_fields; j++)
@@ -731,6 +751,11 @@ static const struct {
 	{ 9001, "TAIL" }, { 9999, "ERROR" },
 	/* ckpttools extensions (docs/extensions.md) */
 	{ 20001, "EXT_PRODUCER" }, { 20002, "EXT_USERS" }, { 20003, "EXT_DIGEST" },
+	{ 20045, "EXT_PEERS" },
+	{ 20030, "EXT_INODE" }, { 20031, "EXT_INODE_PAGES" }, { 20032, "EXT_FILE_INODE" },
+	{ 20010, "EXT_TASK_SECURITY" }, { 20011, "EXT_SECCOMP_FILTER" }, { 20012, "EXT_RSEQ" },
+	{ 20013, "EXT_EVENTFD" }, { 20014, "EXT_TIMERFD" }, { 20015, "EXT_SIGNALFD" },
+	{ 20016, "EXT_INOTIFY" }, { 20017, "EXT_EPOLL" }, { 20018, "EXT_PIPE" },
 };
 
 START_TEST(test_rev6_types)

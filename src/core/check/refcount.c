@@ -23,8 +23,9 @@ static const struct ckpt_rule rules[] = {
 	[R_EXTERNAL] = { "users-external", "refcount", CKPT_SEV_ERROR, REV6,
 		"More users of a shared object were observed at checkpoint time than the image "
 		"accounts for: something outside the image held it (an error for mm, file tables, "
-		"fs, sighand, signal and open files; an info line for namespaces, which a subtree "
-		"checkpoint shares with its host by design, an error with --strict)." },
+		"fs, sighand and signal; an info line for namespaces, which a subtree checkpoint "
+		"shares with its host by design, even with --strict; open files are the files "
+		"family's to judge)." },
 	[R_UNDERCOUNT] = { "users-undercount", "refcount", CKPT_SEV_ERROR, REV6,
 		"Fewer users of a shared object were observed at checkpoint time than the image "
 		"itself gives it: the EXT_USERS record and the image disagree." },
@@ -268,6 +269,27 @@ static void count_users(struct state *st, const struct ckpt_model *m)
 	}
 }
 
+/* "held by task 12 (comm)": the first task naming objref through its
+ * TASK_OBJS, TASK_NS or credentials; "held by no task" else. */
+static void holder(const struct state *st, const struct ckpt_model *m, int32_t objref, char *out, size_t size)
+{
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		const struct ckpt_model_task *t = &m->tasks[i];
+		uint64_t ns = object_record(st, t->ns_ref);
+		uint64_t user = object_record(st, ref_in(m, object_record(st, t->cred_ref), "user_ref"));
+
+		if (ref_in(m, ns, "uts_objref") == objref || ref_in(m, ns, "ipc_objref") == objref ||
+		    ref_in(m, ns, "net_objref") == objref || ref_in(m, user, "userns_ref") == objref ||
+		    t->mm_ref == objref || t->files_ref == objref || t->fs_ref == objref ||
+		    t->sighand_ref == objref || t->signal_ref == objref || t->ns_ref == objref ||
+		    t->cred_ref == objref || t->ecred_ref == objref) {
+			snprintf(out, size, "held by task %" PRId64 " (%s)", t->pid, t->comm[0] ? t->comm : "?");
+			return;
+		}
+	}
+	snprintf(out, size, "held by no task");
+}
+
 static void rc_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -288,20 +310,27 @@ static void rc_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 		if (e->skip || e->method == CKPT_USERS_NONE || e->observed == e->counted)
 			continue;
+		char who[128];
+
+		holder(st, m, e->objref, who, sizeof(who));
 		if (e->observed < e->counted) {
 			check_report(c, &rules[R_UNDERCOUNT], -1, e->index, e->offset + 8, "EXT_USERS",
-				     "objref %" PRId32 " (%s) had %" PRIu32 " users at checkpoint time, "
-				     "fewer than the %" PRIu64 " the image gives it", e->objref, tn,
+				     "objref %" PRId32 " (%s, %s) had %" PRIu32 " users at checkpoint time, "
+				     "fewer than the %" PRIu64 " the image gives it", e->objref, tn, who,
 				     e->observed, e->counted);
 			continue;
 		}
 		bool ns = is_namespace(e->objtype);
 
-		check_report(c, &rules[R_EXTERNAL],
-			     ns && !check_options(c)->strict ? CKPT_SEV_INFO : CKPT_SEV_ERROR,
+		/* An open file held outside: whether the restorer can rebuild
+		 * it depends on what it is (descriptors.c judges it, naming
+		 * the descriptor and path). */
+		if (e->objtype == CKPT_OBJ_FILE)
+			continue;
+		check_report(c, &rules[R_EXTERNAL], ns ? CKPT_SEV_INFO : CKPT_SEV_ERROR,
 			     e->index, e->offset + 8, "EXT_USERS",
-			     "objref %" PRId32 " (%s) had %" PRIu32 " users at checkpoint time but "
-			     "%" PRIu64 " inside the image: %s", e->objref, tn, e->observed, e->counted,
+			     "objref %" PRId32 " (%s, %s) had %" PRIu32 " users at checkpoint time but "
+			     "%" PRIu64 " inside the image: %s", e->objref, tn, who, e->observed, e->counted,
 			     ns ? "the image shares it with processes outside it" :
 			     "something outside the image also held it");
 	}

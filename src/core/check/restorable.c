@@ -33,6 +33,7 @@ enum {
 	R_ITIMER,
 	R_TTY,
 	R_SEM_UNDO,
+	R_SECCOMP,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -63,6 +64,9 @@ static const struct ckpt_rule rules[] = {
 		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
+	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
+		"A task in a seccomp mode (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): its "
+		"filters are not installed again." },
 };
 
 struct file_fact {
@@ -93,6 +97,7 @@ struct signal_fact {
 struct task_fact {
 	uint64_t index, offset;
 	bool has_cpu, has_fpu;
+	uint32_t seccomp;		/* EXT_TASK_SECURITY.seccomp_mode */
 	int32_t files, sighand, signal, sem_undo;
 };
 
@@ -254,6 +259,10 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		t->sighand = (int32_t)field(rec, "sighand_objref");
 		t->signal = (int32_t)field(rec, "signal_objref");
 		t->sem_undo = (int32_t)field(rec, "sem_undo_objref");
+	} else if (is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
+		t->seccomp = (uint32_t)field(rec, "seccomp_mode");
+	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
+		t->seccomp = t->seccomp ? t->seccomp : 2;
 	} else if (is(rec, "CPU") && (t = cur_task(st))) {
 		t->has_cpu = true;
 		/* A task that never used the FPU starts with a fresh one. */
@@ -376,17 +385,21 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 				     mt->exit_state);
 		if (mt->exit_state)
 			continue;
-		/* Threads are restored with their process. */
+		if (!t->has_cpu || !t->has_fpu)
+			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
+				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
+				     "FPU state (CPU_FPU)");
+		if (t->seccomp)
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: runs in seccomp mode %u, whose filters are not installed again", who,
+				     t->seccomp);
+		/* Threads are restored with their process; the rest is shared. */
 		if (mt->has_tree && mt->pid != mt->tgid)
 			continue;
 		if (++processes > 1)
 			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
 				     "%s: is a second process (child of %" PRId64 "), and only one process is "
 				     "restored", who, mt->ppid);
-		if (!t->has_cpu || !t->has_fpu)
-			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
-				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
-				     "FPU state (CPU_FPU)");
 		if (t->sem_undo)
 			check_report(c, &rules[R_SEM_UNDO], -1, t->index, t->offset, "TASK",
 				     "%s: has SysV semaphore undo state (objref %d)", who, t->sem_undo);

@@ -50,9 +50,11 @@ struct ckpt_pages;
 /* pid: a live thread of the address space's group. */
 struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e);
 void ckpt_pages_free(struct ckpt_pages *p);
-/* Writes the PGARR records of every present page of [start, end), then the
- * PGARR with nr_pages 0 that ends the vma. */
-int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end);
+/* Writes the PGARR records of every present or swapped page of [start,
+ * end) (with private_copies: only the pages a private file mapping has
+ * replaced with private copies), then the PGARR with nr_pages 0 that ends
+ * the vma. */
+int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies);
 
 /* --- the state of one image being written (image.c drives it) ----------- */
 
@@ -104,12 +106,19 @@ struct collect {
 	size_t n_groupinfos;
 	struct key_ref *users, *userns, *files;
 	size_t n_users, n_userns, n_files;
+	struct key_ref *inodes;		/* INODE objects (filedata.c), by dev and ino */
+	size_t n_inodes;
 	struct ns_set *nsets;
 	size_t n_nsets;
 	struct shared_obj *objs;
 	size_t n_objs;
 	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
 	size_t n_sorted[CKPT_OBJ_MAX];
+	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
+	/* remote_state.c: the 0f 05 found for the last thread group's remote
+	 * calls (its threads are written one after the other). */
+	pid_t syscall_tgid;
+	uint64_t syscall_ip;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -150,6 +159,36 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th);
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
 
+/* --- peers.c: EXT_PEERS --------------------------------------------------- */
+
+struct stat;
+/* After a pipe, FIFO or socket FILE's records: the EXT_PEERS record saying
+ * who outside the tree holds its inode (scanning the system once); nothing
+ * for other files.  0 or -1. */
+int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const struct stat *st);
+void ckpt_peers_free(struct ckpt_peers *p);
+/* --- filedata.c: contents a restore cannot open by path ------------------- */
+
+/* CKPT_INODE_* kind of a file by the path /proc shows for it (shm_anon:
+ * the mapping is shared anonymous memory), or 0 when reopening it by path
+ * will do. */
+int ckpt_file_data_kind(const char *shown, bool shm_anon);
+/* The INODE object of the file open at link (/proc/PID/map_files/A-B,
+ * /proc/TID/fd/N), written with all its contents the first time (OBJREF,
+ * EXT_INODE, STRING, EXT_INODE_PAGES runs); 0 when it needs none after
+ * all (not a regular file, not unlinked), -1 on failure (the error is set:
+ * unreadable, or a memfd or unlinked file over --file-data-limit). */
+int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind);
+/* For files.c: the INODE object of descriptor fd of tid when it is a memfd
+ * or an unlinked file, else 0; -1 on failure.  Call it before writing the
+ * descriptor's FILE object (objects come before their users), then
+ * ckpt_file_data_link() among the FILE's records (after its FILE_NAME). */
+int32_t ckpt_file_data_ref(struct collect *c, pid_t tid, int fd);
+/* EXT_FILE_INODE naming ino_ref; nothing when ino_ref is 0. */
+int ckpt_file_data_link(struct collect *c, int32_t ino_ref);
+/* --file-data-limit in bytes (the default when the option is 0). */
+uint64_t ckpt_file_data_limit(const struct collect *c);
+
 /* --- extensions.c: the extension records ckpttools adds -------------------------- */
 
 /* EXT_PRODUCER, then EXT_USERS with the users of every shared object seen
@@ -159,9 +198,66 @@ int ckpt_write_users(struct collect *c);
 
 /* --- signals.c ------------------------------------------------------------- */
 
-int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th);
-int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th);
-/* SIGNAL_TASK and the thread's private SIGPENDING. */
-int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th);
+#include <signal.h>
+
+/* What ckpt_write_task learns of a thread before its records are written:
+ * the signal it was taking when frozen, and what only a system call made
+ * by the task itself returns (remote calls, made and finished before its
+ * address space is read, so that their scratch mapping is never seen). */
+#define CKPT_EXTRA_SECUREBITS	0x1u
+#define CKPT_EXTRA_SIGALTSTACK	0x2u
+#define CKPT_EXTRA_ITIMERS	0x4u
+#define CKPT_EXTRA_SIGACTIONS	0x8u
+struct ckpt_task_extra {
+	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
+	uint32_t securebits;
+	uint64_t ss_sp, ss_size;
+	uint32_t ss_flags;
+	bool delivering;		/* stopped in signal-delivery-stop: */
+	siginfo_t delivered;		/* the signal, dequeued but not yet handled */
+	/* The thread group's, read through its first thread written. */
+	uint64_t itimer[3][2];		/* real, virtual, prof: value, interval (ns) */
+	struct {
+		uint64_t handler, flags, restorer, mask;
+	} action[64];			/* signal i + 1 */
+};
+
+/* signals.c: the handlers (when x has them) and itimers (likewise). */
+int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+/* SIGNAL_TASK and the thread's private SIGPENDING, with the signal it was
+ * taking when frozen (x->delivering) among the queued ones. */
+int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+
+/* --- security.c ------------------------------------------------------------ */
+
+/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs and EXT_RSEQ. */
+int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+
+/* --- remote_state.c: the remote calls that fill a ckpt_task_extra ----------- */
+
+/* Runs, in the frozen thread th, the calls that read its alternate signal
+ * stack and securebits, and, for the first thread written of its group,
+ * the group's handlers and itimers; then puts the thread back.  A thread
+ * under seccomp is run with its filters suspended
+ * (PTRACE_O_SUSPEND_SECCOMP), or not at all when that is refused: a
+ * filter may kill a task for a call it never makes itself.  0 (x->valid
+ * says what was read), or -1 with the error set. */
+int ckpt_read_remote_state(struct collect *c, const struct ckpt_thread *th, struct ckpt_task_extra *x);
+
+/* --- fdstate.c ------------------------------------------------------------- */
+
+/* The extension record of an eventfd, timerfd, signalfd or inotify file
+ * (nothing for other files), from its fdinfo text; written right after its
+ * FILE record. */
+int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const char *fdinfo);
+/* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
+ * descriptor fd reads, file ref. */
+int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
+ * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
+ * names when kcmp(KCMP_EPOLL_TFD) confirms it. */
+int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int epfd, int32_t ref,
+			   const int *fds, const int32_t *refs, size_t n);
 
 #endif

@@ -27,6 +27,7 @@
 #define FMODE_LSEEK	0x4
 #define FMODE_PREAD	0x8
 #define FMODE_PWRITE	0x10
+#define FMODE_PATH	0x4000
 
 /* One descriptor as /proc shows it. */
 struct fd_facts {
@@ -36,6 +37,7 @@ struct fd_facts {
 	uint64_t pos;
 	uint32_t flags;			/* fdinfo flags, O_CLOEXEC removed */
 	bool cloexec;
+	char *info;			/* the whole fdinfo text (fdstate.c reads the rest) */
 };
 
 static int cmp_int(const void *a, const void *b)
@@ -100,13 +102,13 @@ static int read_fd(pid_t tgid, pid_t tid, int fd, struct fd_facts *f)
 
 	if (!info)
 		return errno == ENOENT ? 1 : -1;
-	for (char *save = NULL, *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (const char *line = info; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		if (strncmp(line, "pos:", 4) == 0)
 			f->pos = strtoull(line + 4, NULL, 10);
 		else if (strncmp(line, "flags:", 6) == 0)
 			f->flags = (uint32_t)strtoul(line + 6, NULL, 8);
 	}
-	free(info);
+	f->info = info;
 	f->cloexec = (f->flags & O_CLOEXEC) != 0;
 	f->flags &= ~(uint32_t)O_CLOEXEC;
 	return 0;
@@ -142,6 +144,10 @@ static uint32_t fmode_of(const struct fd_facts *f)
 {
 	uint32_t mode = 0, acc = f->flags & O_ACCMODE;
 
+	/* An O_PATH descriptor neither reads nor writes, whatever its access
+	 * bits say (open(2) ignores them). */
+	if (f->flags & O_PATH)
+		return FMODE_PATH;
 	if (acc == O_RDONLY || acc == O_RDWR)
 		mode |= FMODE_READ;
 	if (acc == O_WRONLY || acc == O_RDWR)
@@ -154,12 +160,13 @@ static uint32_t fmode_of(const struct fd_facts *f)
 /* The FILE object of one descriptor: an open file description seen before
  * (kcmp KCMP_FILE), or a new one written now. */
 static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, const struct fd_facts *f,
-			     int32_t cred)
+			     int32_t cred, bool *is_new)
 {
 	struct ckpt_emit *e = &c->e;
 
 	const struct shared_obj *seen = ckpt_shared_kcmp(c, CKPT_OBJ_FILE, th->tid, f->fd);
 
+	*is_new = !seen;
 	if (seen)
 		return seen->ref;
 
@@ -180,6 +187,13 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	ckpt_emit_set(e, "f_pos", f->pos);
 	ckpt_emit_put(e);
 	ckpt_emit_raw(e, "FILE_NAME", f->path, strlen(f->path) + 1);
+	ckpt_write_peers(c, ref, f->path, &f->st);
+	if (!e->failed)
+		ckpt_write_fd_state(c, ref, f->path, f->info);
+	/* A pipe's contents belong to its reading side; O_PATH opens none. */
+	if (!e->failed && S_ISFIFO(f->st.st_mode) && !(f->flags & O_PATH) &&
+	    ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR))
+		ckpt_write_pipe_data(c, th, f->fd, ref);
 	return e->failed ? -1 : ref;
 }
 
@@ -190,13 +204,17 @@ static int32_t write_file_table(struct collect *c, const struct ckpt_thread *th,
 	size_t n = 0, kept = 0;
 	struct fd_facts *facts = NULL;
 	int32_t *refs = NULL, ref = -1;
+	bool *is_new = NULL;
+	int *kept_fds = NULL;
 
 	if (list_fds(th->tgid, th->tid, &fds, &n) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot list /proc/%d/task/%d/fd: %s", (int)th->tid,
 				      (int)th->tgid, (int)th->tid, strerror(errno));
 	facts = calloc(n ? n : 1, sizeof(*facts));
 	refs = calloc(n ? n : 1, sizeof(*refs));
-	if (!facts || !refs) {
+	is_new = calloc(n ? n : 1, sizeof(*is_new));
+	kept_fds = calloc(n ? n : 1, sizeof(*kept_fds));
+	if (!facts || !refs || !is_new || !kept_fds) {
 		ckpt_oom(c);
 		goto out;
 	}
@@ -212,8 +230,10 @@ static int32_t write_file_table(struct collect *c, const struct ckpt_thread *th,
 			kept++;
 	}
 	/* The open files first: objects come before the records naming them. */
-	for (size_t i = 0; i < kept && !e->failed; i++)
-		refs[i] = open_file_ref(c, th, &facts[i], cred);
+	for (size_t i = 0; i < kept && !e->failed; i++) {
+		refs[i] = open_file_ref(c, th, &facts[i], cred, &is_new[i]);
+		kept_fds[i] = facts[i].fd;
+	}
 	if (e->failed)
 		goto out;
 	ref = ckpt_emit_objref(e, "FILE_TABLE");
@@ -229,10 +249,19 @@ static int32_t write_file_table(struct collect *c, const struct ckpt_thread *th,
 		ckpt_emit_set(e, "fd_close_on_exec", facts[i].cloexec);
 		ckpt_emit_put(e);
 	}
+	/* An epoll's interest list names other open files: written once they
+	 * all have their objrefs, for the epoll files this table brought. */
+	for (size_t i = 0; i < kept && !e->failed; i++)
+		if (is_new[i] && strcmp(facts[i].path, "anon_inode:[eventpoll]") == 0)
+			ckpt_write_epoll_items(c, th, facts[i].fd, refs[i], kept_fds, refs, kept);
 out:
+	for (size_t i = 0; facts && i < n; i++)
+		free(facts[i].info);
 	free(fds);
 	free(facts);
 	free(refs);
+	free(is_new);
+	free(kept_fds);
 	return e->failed ? -1 : ref;
 }
 

@@ -1,15 +1,15 @@
 /* Signal state of a frozen tree: handlers (SIGHAND), the thread group's
- * limits and shared queue (SIGNAL + SIGPENDING), each thread's blocked
- * mask and private queue (SIGNAL_TASK + SIGPENDING).
+ * limits, itimers and shared queue (SIGNAL + SIGPENDING), each thread's
+ * blocked mask and private queue (SIGNAL_TASK + SIGPENDING).
  *
- * What user space can see of another task's handlers is the SigIgn and
- * SigCgt masks of its status: whether each signal is ignored, caught or
- * left at its default.  rt_sigaction(2) answers only for the caller, and
- * nothing is injected into the frozen tasks, so a caught signal's handler
- * address, flags, restorer and mask are not known: the handler is written
- * as SIG_ERR (all ones, never a valid handler) to say "caught, address
- * unknown", the rest as zero.  Queued signals come from PTRACE_PEEKSIGINFO,
- * which the kernel allows on a ptrace-stopped thread. */
+ * Handlers (address, flags, restorer, mask) and itimers are visible only
+ * to the task itself: remote_state.c reads them with rt_sigaction(2) and
+ * getitimer(2) made by a frozen thread of the group.  When it could not
+ * (a seccomp task ckpt may not suspend the filters of), the SigIgn and
+ * SigCgt masks of its status are all there is: a caught signal's handler
+ * is written as SIG_ERR (all ones, never a valid handler) to say "caught,
+ * address unknown", the rest as zero.  Queued signals come from
+ * PTRACE_PEEKSIGINFO, which the kernel allows on a ptrace-stopped thread. */
 #include "config.h"
 
 #include <errno.h>
@@ -55,7 +55,7 @@ static int status_masks(struct collect *c, const struct ckpt_thread *th, const c
 	return 0;
 }
 
-static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
+static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	static const char *const keys[] = { "SigIgn", "SigCgt" };
 	struct ckpt_emit *e = &c->e;
@@ -68,7 +68,17 @@ static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
 	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGHAND, ref, th->tgid, th->tid, -1))
 		return -1;
 	ckpt_emit_begin(e, "SIGHAND", 0);
-	for (unsigned sig = 1; sig <= 64 && !e->failed; sig++) {
+	for (unsigned sig = 1; sig <= 64 && !e->failed && (x->valid & CKPT_EXTRA_SIGACTIONS); sig++) {
+		const char *const f[] = { "handler", "flags", "restorer", "mask" };
+		const uint64_t v[] = { x->action[sig - 1].handler, x->action[sig - 1].flags,
+				       x->action[sig - 1].restorer, x->action[sig - 1].mask };
+
+		for (size_t k = 0; k < 4; k++)
+			if (v[k] && ckpt_rbuf_set_elem(&e->b, "action", sig - 1, f[k], v[k]) < 0)
+				ckpt_emit_fail(e, "SIGHAND.action[%u].%s: cannot set", sig - 1, f[k]);
+	}
+	/* Not read (a seccomp task ckpt may not suspend): the masks alone. */
+	for (unsigned sig = 1; sig <= 64 && !e->failed && !(x->valid & CKPT_EXTRA_SIGACTIONS); sig++) {
 		uint64_t bit = 1ULL << (sig - 1), handler = 0;
 
 		if (m[0] & bit)
@@ -82,7 +92,7 @@ static int32_t write_sighand(struct collect *c, const struct ckpt_thread *th)
 	return e->failed ? -1 : ref;
 }
 
-int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th)
+int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	/* CLONE_THREAD implies CLONE_SIGHAND: a thread group has one. */
 	for (size_t i = 0; i < c->n_objs; i++)
@@ -90,12 +100,14 @@ int32_t ckpt_sighand_ref(struct collect *c, const struct ckpt_thread *th)
 			return c->objs[i].ref;
 	const struct shared_obj *o = ckpt_shared_kcmp(c, CKPT_OBJ_SIGHAND, th->tid, 0);
 
-	return o ? o->ref : write_sighand(c, th);
+	return o ? o->ref : write_sighand(c, th, x);
 }
 
 /* A SIGPENDING record: the pending set and every queued siginfo of the
- * thread's private queue, or of its thread group's shared one. */
-static int write_sigpending(struct collect *c, const struct ckpt_thread *th, bool shared, uint64_t set)
+ * thread's private queue, or of its thread group's shared one; extra (or
+ * NULL) is one more signal to list last, the one the thread was taking. */
+static int write_sigpending(struct collect *c, const struct ckpt_thread *th, bool shared, uint64_t set,
+			    const siginfo_t *extra)
 {
 	struct ckpt_emit *e = &c->e;
 	uint8_t (*infos)[SIGINFO_SIZE] = NULL;
@@ -120,8 +132,18 @@ static int write_sigpending(struct collect *c, const struct ckpt_thread *th, boo
 			free(infos);
 			return ckpt_emit_fail(e, "pid %d: PTRACE_PEEKSIGINFO: %s", (int)th->tid, strerror(errno));
 		}
-		if (got == 0)
+		if (got == 0) {
+			/* The kernel had dequeued it when it stopped the thread:
+			 * a restart must deliver it again, so it is pending. */
+			if (extra) {
+				memset(infos[n], 0, SIGINFO_SIZE);
+				memcpy(infos[n], extra, sizeof(*extra) < SIGINFO_SIZE ? sizeof(*extra) : SIGINFO_SIZE);
+				n++;
+				if (extra->si_signo >= 1 && extra->si_signo <= 64)
+					set |= 1ULL << (extra->si_signo - 1);
+			}
 			break;
+		}
 		n += (size_t)got;
 		if (n > most) {
 			free(infos);
@@ -146,7 +168,7 @@ static int write_sigpending(struct collect *c, const struct ckpt_thread *th, boo
 	return e->failed ? -1 : 0;
 }
 
-static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
+static int32_t write_signal(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	static const char *const keys[] = { "ShdPnd" };
 	struct ckpt_emit *e = &c->e;
@@ -185,26 +207,36 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th)
 		    ckpt_rbuf_set_elem(&e->b, "rlim", r, "max", rl[r][1]) < 0)
 			ckpt_emit_fail(e, "SIGNAL.rlim[%zu]: cannot set", r);
 	}
-	/* The itimers and the tty's old process group are not in /proc; the
-	 * terminal's foreground group is (stat's tpgid), the terminal itself
-	 * is not collected. */
+	if (x->valid & CKPT_EXTRA_ITIMERS) {
+		static const char *const f[3][2] = { { "it_real_value", "it_real_incr" },
+						     { "it_virt_value", "it_virt_incr" },
+						     { "it_prof_value", "it_prof_incr" } };
+
+		for (int i = 0; i < 3; i++) {
+			ckpt_emit_set(e, f[i][0], x->itimer[i][0]);
+			ckpt_emit_set(e, f[i][1], x->itimer[i][1]);
+		}
+	}
+	/* The tty's old process group is not visible; the terminal's
+	 * foreground group is (stat's tpgid), the terminal itself is not
+	 * collected. */
 	if (st.f[7] != 0 && st.f[8] > 0)
 		ckpt_emit_set(e, "tty_pgrp", (uint32_t)st.f[8]);
 	ckpt_emit_put(e);
-	write_sigpending(c, th, true, shdpnd);
+	write_sigpending(c, th, true, shdpnd, NULL);
 	return e->failed ? -1 : ref;
 }
 
-int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th)
+int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	/* One per thread group, shared by nothing else. */
 	for (size_t i = 0; i < c->n_objs; i++)
 		if (c->objs[i].objtype == CKPT_OBJ_SIGNAL && c->objs[i].tgid == th->tgid)
 			return c->objs[i].ref;
-	return write_signal(c, th);
+	return write_signal(c, th, x);
 }
 
-int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th)
+int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x)
 {
 	static const char *const keys[] = { "SigBlk", "SigPnd" };
 	struct ckpt_emit *e = &c->e;
@@ -215,5 +247,7 @@ int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th)
 	ckpt_emit_begin(e, "SIGNAL_TASK", 0);
 	ckpt_emit_set(e, "blocked", m[0]);
 	ckpt_emit_put(e);
-	return write_sigpending(c, th, false, m[1]);
+	/* Taken from the private or the shared queue, the signal goes back to
+	 * this thread's own: that is the thread that was to handle it. */
+	return write_sigpending(c, th, false, m[1], x->delivering ? &x->delivered : NULL);
 }

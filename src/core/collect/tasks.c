@@ -37,15 +37,64 @@ static uint32_t task_state_of(char letter)
 	}
 }
 
-static int write_cpu(struct collect *c, const struct ckpt_thread *th)
+#if defined(__x86_64__)
+/* The registers as frozen: read before anything runs remotely in the
+ * thread, which leaves an interrupted system call set up to restart. */
+static int read_regs(struct collect *c, const struct ckpt_thread *th, struct user_regs_struct *regs)
+{
+	struct iovec iov = { regs, sizeof(*regs) };
+
+	if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)NT_PRSTATUS, &iov) < 0)
+		return ckpt_emit_fail(&c->e, "pid %d: cannot read its registers: %s", (int)th->tid, strerror(errno));
+	return 0;
+}
+
+#define ERESTART_RESTARTBLOCK	516	/* the kernel's: "restart with restart_syscall" */
+
+/* The restart block of a thread frozen inside a sleep the kernel resumes
+ * through restart_syscall(2): its kind, from the interrupted call's number,
+ * and that call's first five arguments.  What the kernel keeps in the
+ * block (a sleep's end time) is not visible from user space; a restorer
+ * runs the call again from these (nanosleep(2) wrote the time left to its
+ * rem argument when there is one, which the image's memory holds). */
+static int write_restart_block(struct collect *c, const struct user_regs_struct *regs)
+{
+	struct ckpt_emit *e = &c->e;
+	const char *fn;
+
+	if ((int64_t)regs->rax != -ERESTART_RESTARTBLOCK)
+		return 0;
+	switch ((long)regs->orig_rax) {
+	case SYS_nanosleep:
+	case SYS_clock_nanosleep:
+		/* clock_nanosleep on a CPU-time clock (negative ids) sleeps
+		 * through the posix-cpu-timers code instead. */
+		fn = regs->orig_rax == SYS_clock_nanosleep && (int32_t)regs->rdi < 0 ? "POSIX_CPU_TIMERS"
+										       : "HRTIMER_NANOSLEEP";
+		break;
+	case SYS_futex: fn = "FUTEX"; break;
+	case SYS_poll: case SYS_ppoll: fn = "POLL"; break;
+	case SYS_restart_syscall: fn = "RESTART_SYSCALL"; break;
+	default: fn = "NONE"; break;
+	}
+	ckpt_emit_begin(e, "RESTART_BLOCK", 0);
+	ckpt_emit_set_name(e, "function_type", fn);
+	ckpt_emit_set(e, "arg_0", regs->rdi);
+	ckpt_emit_set(e, "arg_1", regs->rsi);
+	ckpt_emit_set(e, "arg_2", regs->rdx);
+	ckpt_emit_set(e, "arg_3", regs->r10);
+	ckpt_emit_set(e, "arg_4", regs->r8);
+	ckpt_emit_put(e);
+	return e->failed ? -1 : 0;
+}
+#endif
+
+static int write_cpu(struct collect *c, const struct ckpt_thread *th, const void *regsp)
 {
 	struct ckpt_emit *e = &c->e;
 #if defined(__x86_64__)
-	struct user_regs_struct regs;
-	struct iovec iov = { &regs, sizeof(regs) };
+	const struct user_regs_struct regs = *(const struct user_regs_struct *)regsp;
 
-	if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)NT_PRSTATUS, &iov) < 0)
-		return ckpt_emit_fail(e, "pid %d: cannot read its registers: %s", (int)th->tid, strerror(errno));
 	/* The CPU record's names are pt_regs' (bp, ax, ...); fs and gs
 	 * are the segment bases, fsindex/gsindex the selectors. */
 	const struct { const char *field; uint64_t v; } map[] = {
@@ -87,8 +136,22 @@ static int write_cpu(struct collect *c, const struct ckpt_thread *th)
 	return e->failed ? -1 : 0;
 #else
 	(void)th;
+	(void)regsp;
 	return ckpt_emit_fail(e, "registers: only x86_64 is supported");
 #endif
+}
+
+/* The signal th was taking when it was frozen, before a remote call
+ * replaces its stop (and so its siginfo). */
+static int read_delivering(struct collect *c, const struct ckpt_thread *th, struct ckpt_task_extra *x)
+{
+	if (!th->seized || !th->resend_signal)
+		return 0;
+	if (ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &x->delivered) < 0)
+		return ckpt_emit_fail(&c->e, "pid %d: PTRACE_GETSIGINFO of the signal it was taking: %s",
+				      (int)th->tid, strerror(errno));
+	x->delivering = true;
+	return 0;
 }
 
 int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
@@ -98,18 +161,38 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 	bool zombie = !th->seized;
 	uint64_t robust_head = 0;
 	size_t robust_len = 0;
+	struct ckpt_task_extra x;
+#if defined(__x86_64__)
+	struct user_regs_struct regs;
+#else
+	int regs;
+#endif
 
+	memset(&x, 0, sizeof(x));
+	memset(&regs, 0, sizeof(regs));
+#if defined(__x86_64__)
+	if (!zombie && read_regs(c, th, &regs) < 0)
+		return -1;
+#endif
+	if (!zombie && (read_delivering(c, th, &x) < 0 || ckpt_read_remote_state(c, th, &x) < 0))
+		return -1;
 	if (ckpt_proc_stat(th->tgid, th->tid, &st) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read its stat: %s", (int)th->tid, strerror(errno));
 	if (!zombie && syscall(SYS_get_robust_list, th->tid, &robust_head, &robust_len) < 0)
 		return ckpt_emit_fail(e, "pid %d: get_robust_list: %s", (int)th->tid, strerror(errno));
 	ckpt_emit_begin(e, "TASK", 0);
+	/* The PF_* flags as this kernel numbers them (stat's field 9). */
+	ckpt_emit_set(e, "flags", (uint32_t)st.f[9]);
 	ckpt_emit_set(e, "state", task_state_of(th->state));
 	if (zombie) {
 		ckpt_emit_set_name(e, "exit_state", "EXIT_ZOMBIE");
 		ckpt_emit_set(e, "exit_code", (uint32_t)st.f[52]);
 	}
 	ckpt_emit_set(e, "exit_signal", (uint32_t)(int32_t)st.f[38]);
+	if (x.valid & CKPT_EXTRA_SIGALTSTACK) {
+		ckpt_emit_set(e, "sas_ss_sp", x.ss_sp);
+		ckpt_emit_set(e, "sas_ss_size", (uint32_t)x.ss_size);
+	}
 	ckpt_emit_set(e, "robust_futex_head_len", robust_len);
 	ckpt_emit_set(e, "robust_futex_list", robust_head);
 	ckpt_emit_put(e);
@@ -125,8 +208,8 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 		mm = ns > 0 ? ckpt_mm_ref(c, th, cred) : -1;
 		files = mm > 0 ? ckpt_files_ref(c, th, cred) : -1;
 		fs = files > 0 ? ckpt_fs_ref(c, th) : -1;
-		sighand = fs > 0 ? ckpt_sighand_ref(c, th) : -1;
-		signal = sighand > 0 ? ckpt_signal_ref(c, th) : -1;
+		sighand = fs > 0 ? ckpt_sighand_ref(c, th, &x) : -1;
+		signal = sighand > 0 ? ckpt_signal_ref(c, th, &x) : -1;
 	}
 	if (e->failed)
 		return -1;
@@ -146,12 +229,16 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 	ckpt_emit_put(e);
 	if (zombie)
 		return e->failed ? -1 : 0;
+#if defined(__x86_64__)
+	if (write_restart_block(c, &regs) < 0)
+		return -1;
+#endif
 	/* x86_64: three TLS descriptors of 8 bytes in the GDT. */
 	ckpt_emit_begin(e, "THREAD", 0);
 	ckpt_emit_set(e, "gdt_entry_tls_entries", 3);
 	ckpt_emit_set(e, "sizeof_tls_array", 24);
 	ckpt_emit_put(e);
-	if (write_cpu(c, th) < 0)
+	if (write_cpu(c, th, &regs) < 0 || ckpt_write_signal_task(c, th, &x) < 0)
 		return -1;
-	return ckpt_write_signal_task(c, th);
+	return ckpt_write_task_security(c, th, &x);
 }

@@ -120,6 +120,7 @@ static int read_side(struct diff *d, struct side *s, uint64_t off, uint8_t *buf,
 	snprintf(d->err->record, sizeof(d->err->record), "BUFFER");
 	snprintf(d->err->reason, sizeof(d->err->reason), "cannot read page data: %s",
 		 got < 0 ? strerror(errno) : "the image is shorter than its records say");
+	d->sum->error_image = s == &d->a ? 'A' : 'B';
 	d->failed = -1;
 	return -1;
 }

@@ -196,14 +196,15 @@ static int64_t as_a_pid(const struct diff *d, int64_t pid)
 static void compare_tree(struct diff *d, const char *label, const struct ckpt_model_task *a,
 			 const struct ckpt_model_task *b)
 {
-	const char *names[] = { "ppid", "tgid", "pgid", "sid" };
-	int64_t va[] = { a->ppid, a->tgid, a->pgid, a->sid };
-	int64_t vb[] = { b->ppid, b->tgid, b->pgid, b->sid };
+	const char *names[] = { "ppid", "tgid", "pgid", "sid", "depth" };
+	int64_t va[] = { a->ppid, a->tgid, a->pgid, a->sid, a->depth };
+	int64_t vb[] = { b->ppid, b->tgid, b->pgid, b->sid, b->depth };
 
 	if (!a->has_tree || !b->has_tree)
 		return;
-	for (size_t i = 0; i < 4; i++) {
-		int64_t mapped = d->pidmap ? as_a_pid(d, vb[i]) : vb[i];
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(names); i++) {
+		/* the depth is a number of namespace levels, not a pid */
+		int64_t mapped = d->pidmap && i < 4 ? as_a_pid(d, vb[i]) : vb[i];
 
 		if (va[i] == mapped)
 			continue;
@@ -317,12 +318,42 @@ static void compare_one(struct diff *d, const char *label, uint64_t ra, uint64_t
 
 static void drain(struct diff *d);
 
+/* Pages that cannot be compared: placed outside their VMA, or announced
+ * but not in their buffer. */
+static bool pages_placed(struct diff *d, const struct side *s, const struct ckpt_model_mm *mm)
+{
+	for (size_t i = 0; i < mm->n_vmas; i++) {
+		const struct ckpt_model_vma *v = &mm->vmas[i];
+		const struct ckpt_model_record *r;
+
+		if (v->stray_pages) {
+			r = ckpt_model_record(s->m, v->stray_record);
+			diff_fail_at(d, s, v->stray_record, r ? r->offset : 0, "BUFFER",
+				     "%" PRIu64 " pages lie outside their VMA 0x%" PRIx64 "-0x%" PRIx64
+				     " (record %" PRIu64 "): cannot compare", v->stray_pages, v->start, v->end,
+				     v->record);
+			return false;
+		}
+		if (v->lost_pages) {
+			r = ckpt_model_record(s->m, v->lost_record);
+			diff_fail_at(d, s, v->lost_record, r ? r->offset : 0, "BUFFER",
+				     "%" PRIu64 " pages of VMA 0x%" PRIx64 "-0x%" PRIx64 " are announced but "
+				     "not in the buffer: cannot compare", v->lost_pages, v->start, v->end);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void compare_mm(struct diff *d, const char *label, const struct ckpt_model_mm *a,
 		       const struct ckpt_model_mm *b)
 {
 	long *match = malloc((a->n_vmas ? a->n_vmas : 1) * sizeof(long));
 	uint8_t *taken = calloc(b->n_vmas ? b->n_vmas : 1, 1);
 	char vl[2048];
+
+	if (!pages_placed(d, &d->a, a) || !pages_placed(d, &d->b, b))
+		goto out;
 
 	if (!match || !taken) {
 		d->failed = -2;
@@ -407,12 +438,21 @@ out:
 
 /* -- objects -------------------------------------------------------------- */
 
-static void compare_object(struct diff *d, const char *label, int32_t ra, int32_t rb)
+static void compare_object(struct diff *d, const struct pending *p)
 {
+	const char *label = p->label;
+	int32_t ra = p->ra, rb = p->rb;
 	long ja = object_index(&d->a, ra), jb = object_index(&d->b, rb);
 
-	if (ja < 0 || jb < 0)
-		return;		/* a dangling objref: ckptcheck's business */
+	/* A reference to nothing cannot be compared: never "same". */
+	if (ja < 0 || jb < 0) {
+		const struct side *s = ja < 0 ? &d->a : &d->b;
+		const struct ref_site *at = ja < 0 ? &p->sa : &p->sb;
+
+		diff_fail_at(d, s, at->record, at->offset, at->type, "%s %" PRId32 " names no object: cannot compare",
+			     at->field, ja < 0 ? ra : rb);
+		return;
+	}
 	const struct ckpt_model_object *oa = &d->a.m->objects[ja];
 	char type[48];
 	const char *tn = d->a.m->schema->objtypes ? ckpt_names_lookup(d->a.m->schema->objtypes, oa->objtype) : NULL;
@@ -493,7 +533,7 @@ static void drain(struct diff *d)
 			break;
 		struct pending p = stack[--n];
 
-		compare_object(d, p.label, p.ra, p.rb);
+		compare_object(d, &p);
 		free(p.label);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -516,6 +556,33 @@ static const char *end_name(enum ckpt_image_end e)
 	}
 }
 
+/* Every tree value that names a PID object must name one that resolves
+ * to a pid: a pid that cannot be known cannot be compared. */
+static bool tree_resolves(struct diff *d, const struct side *s)
+{
+	const struct ckpt_model *m = s->m;
+
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		const struct ckpt_model_task *t = &m->tasks[i];
+		const char *names[] = { "vpid", "vppid", "vtgid", "vpgid", "vsid" };
+		int32_t v[] = { t->vpid, t->vppid, t->vtgid, t->vpgid, t->vsid };
+		int64_t p[] = { t->pid, t->ppid, t->tgid, t->pgid, t->sid };
+
+		if (!t->has_tree)
+			continue;
+		for (size_t k = 0; k < CKPT_ARRAY_LEN(names); k++)
+			if (v[k] > 0 && p[k] == 0) {
+				const struct ckpt_model_record *r = ckpt_model_record(m, t->record);
+
+				diff_fail_at(d, s, t->record, r ? r->offset : 0, "TASK",
+					     "task %zu's TREE entry: %s %" PRId32 " names no PID object with a pid: "
+					     "cannot compare", i, names[k], v[k]);
+				return false;
+			}
+	}
+	return true;
+}
+
 static void compare_tasks(struct diff *d)
 {
 	const struct ckpt_model *ma = d->a.m, *mb = d->b.m;
@@ -523,6 +590,8 @@ static void compare_tasks(struct diff *d)
 	uint8_t *taken = calloc(mb->n_tasks ? mb->n_tasks : 1, 1);
 	char label[256];
 
+	if (!tree_resolves(d, &d->a) || !tree_resolves(d, &d->b))
+		goto out;
 	if (!match || !taken ||
 	    !(d->opt->match == CKPT_DIFF_MATCH_TREE ? match_by_tree(ma, mb, match) : match_by_pid(ma, mb, match))) {
 		d->failed = -2;
@@ -592,6 +661,14 @@ int ckpt_diff_models(struct ckpt_image *a, const struct ckpt_model *ma,
 		d.failed = -2;
 		goto out;
 	}
+	for (const struct side *s = &d.a; s; s = s == &d.a ? &d.b : NULL)
+		if (s->m->stray_pages) {
+			const struct ckpt_model_record *r = ckpt_model_record(s->m, s->m->stray_record);
+
+			diff_fail_at(&d, s, s->m->stray_record, r ? r->offset : 0, "BUFFER",
+				     "%" PRIu64 " pages belong to no VMA: cannot compare", s->m->stray_pages);
+			goto out;
+		}
 	if (d.cross)
 		emit_text_change(&d, "image", "image", "dialect", ma->schema->title, mb->schema->title);
 	compare_groups(&d, "header", &d.a.g.header, &d.b.g.header, true);

@@ -33,10 +33,17 @@ struct side {
 	uint8_t *b_taken;		/* per object (B only): already paired */
 };
 
+/* Where a reference was read: to name it when it names no object. */
+struct ref_site {
+	uint64_t record, offset;
+	const char *type, *field;
+};
+
 /* A pair of objects waiting to be compared. */
 struct pending {
 	char *label;
 	int32_t ra, rb;
+	struct ref_site sa, sb;
 };
 
 struct diff {
@@ -56,6 +63,11 @@ struct diff {
 	int64_t (*pidmap)[2];
 	size_t n_pidmap;
 };
+
+/* Stops the comparison: something in s's image cannot be compared
+ * (record `record` at byte `offset`, of type `type`). */
+void diff_fail_at(struct diff *d, const struct side *s, uint64_t record, uint64_t offset, const char *type,
+		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 bool idx_push(struct idx_list *l, uint64_t v);
 void idx_free(struct idx_list *l);

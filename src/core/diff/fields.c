@@ -32,7 +32,6 @@ struct ctx {
 	const char *object;
 	char type[48];			/* lower-case type of the record (or parent) */
 	bool header;
-	bool header_fields;		/* HEADER / HEADER_ARCH: restart checks them */
 	const struct ckpt_rtype *rt_a, *rt_b;
 	struct rside *ra, *rb;
 };
@@ -58,8 +57,7 @@ static void field_item(struct ctx *c, const char *shown, const char *keyfield,
 		.a = { .field = ba ? fa : NULL, .base = ba, .absent = !ba, .text = ta },
 		.b = { .field = bb ? fb : NULL, .base = bb, .absent = !bb, .text = tb },
 		.header = c->header,
-		.blocks_restore = c->header_fields && fa->kind != CKPT_K_CHARS &&
-				  strcmp(fa->name, "time") != 0,
+		.blocks_restore = fa->restart_checked || fb->restart_checked,
 	};
 	emit(c->d, &it);
 }
@@ -130,7 +128,13 @@ static void ref_name(const struct ckpt_field *fields, const struct ckpt_field *f
 	}
 }
 
-static void add_found(struct diff *d, const char *label, int32_t ra, int32_t rb)
+static struct ref_site site_of(const struct rside *r, const struct ckpt_field *f)
+{
+	return (struct ref_site){ r->mr->index, r->mr->offset, r->mr->rt ? r->mr->rt->name : "", f->name };
+}
+
+static void add_found(struct diff *d, const char *label, int32_t ra, int32_t rb, struct ref_site sa,
+		      struct ref_site sb)
 {
 	if (d->n_found == d->cap_found) {
 		size_t ncap = d->cap_found ? d->cap_found * 2 : 8;
@@ -149,7 +153,7 @@ static void add_found(struct diff *d, const char *label, int32_t ra, int32_t rb)
 		d->failed = -2;
 		return;
 	}
-	d->found[d->n_found++] = (struct pending){ l, ra, rb };
+	d->found[d->n_found++] = (struct pending){ l, ra, rb, sa, sb };
 }
 
 static void compare_ref(struct ctx *c, const struct ckpt_field *fields_a, const struct ckpt_field *fa,
@@ -162,8 +166,18 @@ static void compare_ref(struct ctx *c, const struct ckpt_field *fields_a, const 
 	if (va > 0 && vb > 0) {
 		ref_name(fields_a, fa, &c->d->a, va, name, sizeof(name));
 		snprintf(label, sizeof(label), "%s %s", c->object, name);
-		add_found(c->d, label, va, vb);
+		add_found(c->d, label, va, vb, site_of(c->ra, fa), site_of(c->rb, fb));
 	} else if (va > 0 || vb > 0) {
+		const struct side *s = va > 0 ? &c->d->a : &c->d->b;
+		const struct rside *r = va > 0 ? c->ra : c->rb;
+		int32_t v = va > 0 ? va : vb;
+
+		/* Only on one side, but it must still name something. */
+		if (object_index(s, v) < 0) {
+			diff_fail_at(c->d, s, r->mr->index, r->mr->offset, r->mr->rt ? r->mr->rt->name : "",
+				     "%s %" PRId32 " names no object: cannot compare", (va > 0 ? fa : fb)->name, v);
+			return;
+		}
 		ref_name(fields_a, fa, va > 0 ? &c->d->a : &c->d->b, va > 0 ? va : vb, name, sizeof(name));
 		snprintf(label, sizeof(label), "%s %s", c->object, name);
 		emit_presence(c->d, va > 0 ? CKPT_DIFF_REMOVED : CKPT_DIFF_ADDED, label, name);
@@ -403,8 +417,6 @@ static void compare_pair(struct diff *d, const char *object, bool header,
 	}
 	c.rt_a = ma->rt;
 	c.rt_b = mb->rt;
-	c.header_fields = header && ma->rt && (strcmp(ma->rt->name, "HEADER") == 0 ||
-					       strcmp(ma->rt->name, "HEADER_ARCH") == 0);
 	if (ma->rt && mb->rt && (ma->rt->n_fields || mb->rt->n_fields))
 		compare_fields(&c, ma->rt->fields, ma->rt->n_fields, mb->rt->fields, mb->rt->n_fields,
 			       ra.rec.data, ra.rec.avail, rb.rec.data, rb.rec.avail, "", "");

@@ -9,15 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/ext.h"
 #include "ckpt/schema.h"
 #include "diff/diff_impl.h"
 
-/* The private range of ckpttools extension records (rev 6 only). */
-#define EXT_FIRST	20001u
-#define EXT_LAST	20099u
-#define EXT_USERS	20002u
-#define EXT_DIGEST	20003u
-#define EXT_DIGEST_MAX	4096u
+/* Extension records of task and descriptor state: each describes what the
+ * records just before it describe (docs/extensions.md). */
+#define EXT_STATE_FIRST	CKPT_EXT_TASK_SECURITY
+#define EXT_STATE_LAST	20029u
 
 enum owner_kind { OWN_SKIP, OWN_HEADER, OWN_LOOSE, OWN_TASK, OWN_OBJECT, OWN_SEMANTIC };
 
@@ -64,7 +63,7 @@ static bool is_ext(const struct ckpt_model *m, const struct ckpt_model_record *r
 {
 	if (r->rt)
 		return strncmp(r->rt->name, "EXT_", 4) == 0;
-	return m->schema->dialect == CKPT_DIALECT_REV6 && r->type >= EXT_FIRST && r->type <= EXT_LAST;
+	return m->schema->dialect == CKPT_DIALECT_REV6 && r->type >= CKPT_EXT_FIRST && r->type <= CKPT_EXT_LAST;
 }
 
 /* EXT_DIGEST: algo u16@8 (1 = XXH3-64), count u32@12, first u64@16,
@@ -74,14 +73,15 @@ static bool is_ext(const struct ckpt_model *m, const struct ckpt_model_record *r
 static void harvest_digests(struct side *s, uint64_t index)
 {
 	const struct ckpt_model_record *r = &s->m->records[index];
-	uint8_t head[32];
+	uint8_t head[CKPT_EXT_DIGEST_HDR_LEN];
 
-	if (r->len < 32 || ckpt_image_read_at(s->img, r->offset, head, 32) != 32)
+	if (r->len < sizeof(head) || ckpt_image_read_at(s->img, r->offset, head, sizeof(head)) != sizeof(head))
 		return;
 	uint64_t algo = ckpt_le_load(head + 8, 2), count = ckpt_le_load(head + 12, 4);
 	uint64_t first = ckpt_le_load(head + 16, 8);
 
-	if (algo != 1 || count > EXT_DIGEST_MAX || r->len != 32 + 8 * count ||
+	if (algo != CKPT_DIGEST_XXH3_64 || count > CKPT_EXT_DIGEST_MAX ||
+	    r->len != CKPT_EXT_DIGEST_HDR_LEN + 8 * count ||
 	    first > index || index - first != count)
 		return;
 	uint8_t buf[8 * 256];
@@ -89,7 +89,8 @@ static void harvest_digests(struct side *s, uint64_t index)
 	for (uint64_t done = 0; done < count;) {
 		uint64_t n = count - done < 256 ? count - done : 256;
 
-		if (ckpt_image_read_at(s->img, r->offset + 32 + 8 * done, buf, 8 * n) != (ssize_t)(8 * n))
+		if (ckpt_image_read_at(s->img, r->offset + CKPT_EXT_DIGEST_HDR_LEN + 8 * done, buf, 8 * n) !=
+		    (ssize_t)(8 * n))
 			return;
 		for (uint64_t i = 0; i < n; i++) {
 			s->g.digest[first + done + i] = ckpt_le_load(buf + 8 * i, 8);
@@ -143,7 +144,7 @@ bool groups_build(struct side *s)
 		if (m->tasks[t].record < n)
 			task_at[m->tasks[t].record] = (long)t;
 
-	long cur_task = -1, last_mm = -1;
+	long cur_task = -1, last_mm = -1, last_ft = -1;
 	struct owner ext_owner = { OWN_SKIP, 0 };
 	bool after_ext = false;
 
@@ -159,10 +160,14 @@ bool groups_build(struct side *s)
 			 * know yet (EXT_PRODUCER's) stay with it */
 			o = ext_owner;
 			ext_string = true;
+		} else if (r->type >= EXT_STATE_FIRST && r->type <= EXT_STATE_LAST && i > 0 && is_ext(m, r)) {
+			/* after a FILE_TABLE's descriptors (an epoll's items): the table */
+			o = own[i - 1].kind == OWN_SEMANTIC && last_ft >= 0 ? (struct owner){ OWN_OBJECT, (size_t)last_ft }
+									    : own[i - 1];
 		} else if (is_ext(m, r)) {
-			if (r->type == EXT_DIGEST || named(r, "EXT_DIGEST"))
+			if (r->type == CKPT_EXT_DIGEST || named(r, "EXT_DIGEST"))
 				harvest_digests(s, i);
-			else if (r->type != EXT_USERS && !named(r, "EXT_USERS"))
+			else if (r->type != CKPT_EXT_USERS && !named(r, "EXT_USERS"))
 				o.kind = OWN_HEADER;
 			ext_owner = o;
 			after_ext = true;
@@ -178,6 +183,8 @@ bool groups_build(struct side *s)
 			o = (struct owner){ OWN_OBJECT, (size_t)obj_at[i] };
 			if (named(r, "MM"))
 				last_mm = obj_at[i];
+			else if (named(r, "FILE_TABLE"))
+				last_ft = obj_at[i];
 		} else if (named(r, "VMA") || named(r, "PGARR") || named(r, "HPAGE") || named(r, "FILE_DESC")) {
 			/* matched on their own terms, from the model */
 			o.kind = OWN_SEMANTIC;

@@ -2,10 +2,30 @@
  * filters, and the few shapes of item every comparison reports. */
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "diff/diff_impl.h"
+
+void diff_fail_at(struct diff *d, const struct side *s, uint64_t record, uint64_t offset, const char *type,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->failed)
+		return;	/* the first error is the one reported */
+	memset(d->err, 0, sizeof(*d->err));
+	d->err->kind = CKPT_ERR_MALFORMED;
+	d->err->index = record;
+	d->err->offset = offset;
+	snprintf(d->err->record, sizeof(d->err->record), "%s", type ? type : "");
+	va_start(ap, fmt);
+	vsnprintf(d->err->reason, sizeof(d->err->reason), fmt, ap);
+	va_end(ap);
+	d->sum->error_image = s == &d->a ? 'A' : 'B';
+	d->failed = -1;
+}
 
 void lower_name(const char *name, char *out, size_t size)
 {

@@ -489,6 +489,9 @@ static bool add_page(struct builder *b, uint64_t addr, uint64_t offset, uint64_t
 	struct ckpt_model_run *last = mm->n_runs ? &mm->runs[mm->n_runs - 1] : NULL;
 
 	b->vma->pages++;
+	if ((addr < b->vma->start || addr - b->vma->start >= b->vma->end - b->vma->start ||
+	     b->vma->end <= b->vma->start) && !b->vma->stray_pages++)
+		b->vma->stray_record = record;
 	if (last && last->record == record && last->start + last->pages * CKPT_PAGE_SIZE == addr &&
 	    last->offset + last->pages * CKPT_PAGE_SIZE == offset && mm->n_runs > b->vma->first_run) {
 		last->pages++;
@@ -519,10 +522,24 @@ static int on_pages(struct builder *b, const struct ckpt_record *rec, const stru
 {
 	uint64_t from = rec->hdr_len;
 	uint64_t room = (rec->len - from) / (8 + CKPT_PAGE_SIZE);
-	uint64_t n = role->count < room ? role->count : room;
+	uint64_t n = role->count;
 
-	if (!b->mm || !b->vma)
+	if (!b->mm || !b->vma) {
+		if (!b->m->stray_pages)
+			b->m->stray_record = rec->index;
+		b->m->stray_pages = n > UINT64_MAX - b->m->stray_pages ? UINT64_MAX : b->m->stray_pages + n;
 		return 0;
+	}
+	/* More pages than the buffer holds: their addresses and bytes overlap
+	 * whatever follows, so none of them is placed (a count of 2^64-1
+	 * would put "page data" inside the record's own frame). */
+	if (role->count > room) {
+		if (!b->vma->lost_pages)
+			b->vma->lost_record = rec->index;
+		b->vma->lost_pages = role->count > UINT64_MAX - b->vma->lost_pages ?
+				     UINT64_MAX : b->vma->lost_pages + role->count;
+		return 0;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		const uint8_t *p;
 		uint64_t at = from + 8 * i;

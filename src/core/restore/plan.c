@@ -365,7 +365,20 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		t->robust_list = fld(rec, "robust_futex_list");
 		t->robust_len = (int32_t)fld(rec, "robust_futex_head_len");
 		t->clear_child_tid = fld(rec, "clear_child_tid");
+		t->sas_ss_sp = fld(rec, "sas_ss_sp");
+		t->sas_ss_size = fld(rec, "sas_ss_size");
 		rd->task = t;
+	} else if (is(rec, "EXT_TASK_SECURITY") && rd->task) {
+		rd->task->has_security = true;
+		rd->task->no_new_privs = (uint32_t)fld(rec, "no_new_privs");
+		rd->task->personality = (uint32_t)fld(rec, "personality");
+		rd->task->sas_ss_flags = (uint32_t)fld(rec, "sas_ss_flags");
+		rd->task->cap_ambient = fld(rec, "cap_ambient");
+	} else if (is(rec, "EXT_RSEQ") && rd->task) {
+		rd->task->rseq_ptr = fld(rec, "rseq_abi_pointer");
+		rd->task->rseq_size = (uint32_t)fld(rec, "rseq_abi_size");
+		rd->task->rseq_sig = (uint32_t)fld(rec, "signature");
+		rd->task->rseq_flags = (uint32_t)fld(rec, "flags");
 	} else if (is(rec, "TASK_CREDS") && rd->task) {
 		rd->task->cred = (int32_t)fld(rec, "cred_ref");
 	} else if (is(rec, "TASK_NS") && rd->task) {
@@ -549,7 +562,7 @@ static bool wanted(const struct ckpt_model_record *mr)
 	static const char *const types[] = {
 		"OBJREF", "TASK", "TASK_CREDS", "TASK_NS", "TASK_OBJS", "CPU", "SIGNAL_TASK", "SIGPENDING",
 		"FILE", "FILE_NAME", "FILE_TABLE", "FILE_DESC", "CRED", "GROUPINFO", "MM", "FS",
-		"SIGHAND", "SIGNAL", "UTS_NS", "NS",
+		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ",
 	};
 
 	if (!mr->rt)

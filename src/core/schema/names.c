@@ -267,6 +267,7 @@ static const struct ckpt_name fmode_names[] = {
 	{ 0x0100, "FMODE_WRITE_IOCTL" },
 	{ 0x0800, "FMODE_NOCMTIME" },
 	{ 0x1000, "FMODE_RANDOM" },
+	{ 0x4000, "FMODE_PATH" },
 };
 const struct ckpt_names ckpt_names_fmode = NAMES("fmode", fmode_names);
 
@@ -312,6 +313,9 @@ const struct ckpt_names ckpt_names_itimer = NAMES("itimer", itimer_names);
 static const struct ckpt_name restart_fn_names[] = {
 	{ 0, "NONE" }, { 1, "FUTEX" }, { 2, "POLL" }, { 3, "NANOSLEEP" },
 	{ 4, "HRTIMER_NANOSLEEP" }, { 5, "POSIX_CPU_TIMERS" },
+	/* ckpttools: a thread already in restart_syscall(2), whose kept
+	 * function is not visible from user space. */
+	{ 6, "RESTART_SYSCALL" },
 };
 const struct ckpt_names ckpt_names_restart_fn = NAMES("restart_fn", restart_fn_names);
 
@@ -342,3 +346,14 @@ static const struct ckpt_name digest_algo_names[] = {
 	{ CKPT_DIGEST_XXH3_64, "XXH3-64" },
 };
 const struct ckpt_names ckpt_names_digest_algo = NAMES("digest_algo", digest_algo_names);
+
+/* EXT_PEERS flags (ckpt/ext.h). */
+static const struct ckpt_name peer_flag_names[] = {
+	{ CKPT_PEER_SCAN_PARTIAL, "scan-partial" },
+	{ CKPT_PEER_UNKNOWN, "peer-unknown" },
+};
+const struct ckpt_names ckpt_names_peer_flags = NAMES("peer_flags", peer_flag_names);
+static const struct ckpt_name seccomp_mode_names[] = {
+	{ 0, "SECCOMP_MODE_DISABLED" }, { 1, "SECCOMP_MODE_STRICT" }, { 2, "SECCOMP_MODE_FILTER" },
+};
+const struct ckpt_names ckpt_names_seccomp_mode = NAMES("seccomp_mode", seccomp_mode_names);

@@ -15,6 +15,7 @@ extern const struct ckpt_names ckpt_names_file_type;
 extern const struct ckpt_names ckpt_names_obj_type;
 extern const struct ckpt_names ckpt_names_users_method;
 extern const struct ckpt_names ckpt_names_digest_algo;
+extern const struct ckpt_names ckpt_names_peer_flags;
 extern const struct ckpt_names ckpt_names_arch;
 extern const struct ckpt_names ckpt_names_uflags;
 extern const struct ckpt_names ckpt_names_task_state;	/* TASK_* bits */
@@ -27,6 +28,7 @@ extern const struct ckpt_names ckpt_names_auxv;		/* AT_* types */
 extern const struct ckpt_names ckpt_names_itimer;	/* index names for signal itimers */
 extern const struct ckpt_names ckpt_names_restart_fn;	/* restart_block function types */
 extern const struct ckpt_names ckpt_names_lcr_arch;	/* LinuxC/R arch ids */
-extern const struct ckpt_names ckpt_names_pid_marker;	/* TREE entry markers (negative) */
+extern const struct ckpt_names ckpt_names_pid_marker;
+extern const struct ckpt_names ckpt_names_seccomp_mode;	/* seccomp modes 0..2 */	/* TREE entry markers (negative) */
 
 #endif

@@ -16,10 +16,10 @@ enum {
 };
 
 static const struct ckpt_field lcr_header_fields[] = {
-	F_SIGNATURE("signature", 0, 8),
-	F_U("image_version", 8, 8),
-	F_CHARS("uts_release", 16, 64),
-	F_ENUM("arch", 80, 4, ckpt_names_lcr_arch),
+	F_SIGNATURE("signature", 0, 8, "the 8 bytes \"LinuxC/R\", no NUL"),
+	F_U_CHECKED("image_version", 8, 8, "image version: 1"),
+	F_CHARS("uts_release", 16, 64, "release of the checkpointing kernel"),
+	F_ENUM_CHECKED("arch", 80, 4, ckpt_names_lcr_arch, "architecture that wrote the image: X86_32 (1)"),
 };
 
 /* Not framed, so it has no type number of its own. */
@@ -29,29 +29,30 @@ static const struct ckpt_rtype lcr_header = {
 };
 
 static const struct ckpt_field lcr_uts_ns_fields[] = {
-	F_CHARS("sysname", 8, 64),
-	F_CHARS("nodename", 72, 64),
-	F_CHARS("release", 136, 64),
-	F_CHARS("version", 200, 64),
-	F_CHARS("machine", 264, 64),
-	F_CHARS("domainname", 328, 64),
+	F_CHARS("sysname", 8, 64, "operating system name (uname -s)"),
+	F_CHARS("nodename", 72, 64, "host name (uname -n)"),
+	F_CHARS("release", 136, 64, "kernel release (uname -r)"),
+	F_CHARS("version", 200, 64, "kernel version string (uname -v)"),
+	F_CHARS("machine", 264, 64, "hardware name (uname -m)"),
+	F_CHARS("domainname", 328, 64, "NIS domain name"),
 };
 
 /* uid and gid alternate here (real, saved, effective, fs), unlike rev 6,
  * which lists all four uids before the gids: easy to transpose. */
 static const struct ckpt_field lcr_cred_fields[] = {
-	F_U("uid", 8, 4),
-	F_U("gid", 12, 4),
-	F_U("suid", 16, 4),
-	F_U("sgid", 20, 4),
-	F_U("euid", 24, 4),
-	F_U("egid", 28, 4),
-	F_U("fsuid", 32, 4),
-	F_U("fsgid", 36, 4),
-	F_FLAGS("cap_inheritable", 40, 8, ckpt_names_cap),
-	F_FLAGS("cap_permitted", 48, 8, ckpt_names_cap),
-	F_FLAGS("cap_effective", 56, 8, ckpt_names_cap),
-	F_FLAGS("cap_bset", 64, 8, ckpt_names_cap),
+	F_U("uid", 8, 4, "real user id (uids and gids alternate here, unlike rev 6)"),
+	F_U("gid", 12, 4, "real group id"),
+	F_U("suid", 16, 4, "saved user id"),
+	F_U("sgid", 20, 4, "saved group id"),
+	F_U("euid", 24, 4, "effective user id"),
+	F_U("egid", 28, 4, "effective group id"),
+	F_U("fsuid", 32, 4, "file system user id"),
+	F_U("fsgid", 36, 4, "file system group id"),
+	F_FLAGS("cap_inheritable", 40, 8, ckpt_names_cap, "inheritable capabilities"),
+	F_FLAGS("cap_permitted", 48, 8, ckpt_names_cap, "permitted capabilities"),
+	F_FLAGS("cap_effective", 56, 8, ckpt_names_cap,
+	    "effective capabilities: a subset of the permitted ones"),
+	F_FLAGS("cap_bset", 64, 8, ckpt_names_cap, "capability bounding set"),
 };
 
 static const struct ckpt_rtype lcr_types[] = {

@@ -38,7 +38,13 @@ enum {
 	R6_TAIL = 9001, R6_ERROR = 9999,
 
 	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
-	R6_EXT_DIGEST = CKPT_EXT_DIGEST,
+	R6_EXT_DIGEST = CKPT_EXT_DIGEST, R6_EXT_PEERS = CKPT_EXT_PEERS,
+	R6_EXT_INODE = CKPT_EXT_INODE, R6_EXT_INODE_PAGES = CKPT_EXT_INODE_PAGES,
+	R6_EXT_FILE_INODE = CKPT_EXT_FILE_INODE,
+	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
+	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
+	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
+	R6_EXT_PIPE = CKPT_EXT_PIPE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -57,28 +63,35 @@ enum {
 /* -- image framing ------------------------------------------------------- */
 
 static const struct ckpt_field r6_header_fields[] = {
-	F_X("magic", 8, 8),
-	F_ENUM("arch_id", 16, 2, ckpt_names_arch),
-	F_U("major", 18, 2),
-	F_U("minor", 20, 2),
-	F_U("patch", 22, 2),
-	F_U("rev", 24, 2),
-	F_PAD("pad", 26, 6),
+	F_X_CHECKED("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
+	F_ENUM_CHECKED("arch_id", 16, 2, ckpt_names_arch,
+	    "architecture that wrote the image; rev 6 images are read for X86_64 (2) only"),
+	F_U_CHECKED("major", 18, 2, "kernel version of the checkpointing kernel: major"),
+	F_U_CHECKED("minor", 20, 2, "kernel version: minor"),
+	F_U_CHECKED("patch", 22, 2, "kernel version: patch level"),
+	F_U_CHECKED("rev", 24, 2, "header revision: 6 for this dialect"),
+	F_PAD("pad", 26, 6, "padding to the kernel constants at @32"),
 	/* The kernel constants restart compares with its own. */
-	F_U("task_comm_len", 32, 2),
-	F_U("at_vector_size", 34, 2),
-	F_U("signal_nsig", 36, 2),
-	F_U("uts_sysname_len", 38, 2),
-	F_U("uts_nodename_len", 40, 2),
-	F_U("uts_release_len", 42, 2),
-	F_U("uts_version_len", 44, 2),
-	F_U("uts_machine_len", 46, 2),
-	F_U("uts_domainname_len", 48, 2),
-	F_U("rlimit_nlimits", 50, 2),
-	F_U("n_tty_buf_size", 52, 2),
-	F_U("tty_termios_nccs", 54, 2),
-	F_TIME("time", 56),
-	F_FLAGS("uflags", 64, 8, ckpt_names_uflags),
+	F_U_CHECKED("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
+	F_U_CHECKED("at_vector_size", 34, 2, "kernel constant: AT_VECTOR_SIZE, slots of the saved auxv"),
+	F_U_CHECKED("signal_nsig", 36, 2, "kernel constant: _NSIG, number of signals (64)"),
+	F_U_CHECKED("uts_sysname_len", 38, 2, "kernel constant: size of a uts sysname (65)"),
+	F_U_CHECKED("uts_nodename_len", 40, 2, "kernel constant: size of a uts nodename (65)"),
+	F_U_CHECKED("uts_release_len", 42, 2,
+	    "kernel constant: size of a uts release (65); the release BUFFER has this size"),
+	F_U_CHECKED("uts_version_len", 44, 2,
+	    "kernel constant: size of a uts version (65); the version BUFFER has this size"),
+	F_U_CHECKED("uts_machine_len", 46, 2,
+	    "kernel constant: size of a uts machine (65); the machine BUFFER has this size"),
+	F_U_CHECKED("uts_domainname_len", 48, 2, "kernel constant: size of a uts domainname (65)"),
+	F_U_CHECKED("rlimit_nlimits", 50, 2,
+	    "kernel constant: RLIM_NLIMITS, number of resource limits (16)"),
+	F_U_CHECKED("n_tty_buf_size", 52, 2, "kernel constant: N_TTY_BUF_SIZE (4096)"),
+	F_U_CHECKED("tty_termios_nccs", 54, 2,
+	    "kernel constant: NCCS, control characters of a termios (19)"),
+	F_TIME("time", 56, "when the checkpoint was taken"),
+	F_FLAGS_CHECKED("uflags", 64, 8, ckpt_names_uflags,
+	    "flags the checkpoint was asked for: SUBTREE 0x1, NETNS 0x2"),
 };
 
 static const struct ckpt_follow r6_header_follows[] = {
@@ -88,10 +101,10 @@ static const struct ckpt_follow r6_header_follows[] = {
 };
 
 static const struct ckpt_field r6_header_arch_fields[] = {
-	F_U("has_fxsr", 8, 2),
-	F_U("has_xsave", 10, 2),
-	F_U("xstate_size", 12, 2),
-	F_PAD("_padding", 14, 2),
+	F_U_CHECKED("has_fxsr", 8, 2, "the CPU has FXSAVE/FXRSTOR"),
+	F_U_CHECKED("has_xsave", 10, 2, "the CPU has XSAVE"),
+	F_U_CHECKED("xstate_size", 12, 2, "size of the FPU/extended state the CPU saves"),
+	F_PAD("_padding", 14, 2, "padding to 8 bytes"),
 };
 
 static const struct ckpt_follow r6_container_follows[] = {
@@ -100,12 +113,13 @@ static const struct ckpt_follow r6_container_follows[] = {
 };
 
 static const struct ckpt_field r6_objref_fields[] = {
-	F_ENUM("objtype", 8, 4, ckpt_names_obj_type),
-	F_I("objref", 12, 4),
+	F_ENUM("objtype", 8, 4, ckpt_names_obj_type, "type of the object whose records follow"),
+	F_I("objref", 12, 4,
+	    "number that later records use to refer to the object; from 1 up, in order of first appearance"),
 };
 
 static const struct ckpt_field r6_tail_fields[] = {
-	F_X("magic", 8, 8),
+	F_X("magic", 8, 8, "tail magic 0x002d2a0cc0deef00"),
 };
 
 static const struct ckpt_follow r6_error_follows[] = {
@@ -115,10 +129,11 @@ static const struct ckpt_follow r6_error_follows[] = {
 /* -- process tree -------------------------------------------------------- */
 
 static const struct ckpt_field r6_pids_fields[] = {
-	F_U("nr_pids", 8, 4),
-	F_U("nr_vpids", 12, 4),
-	F_U("offset", 16, 4),
-	F_PAD("_pad", 20, 4),
+	F_U("nr_pids", 8, 4, "entries in the BUFFER that follows: one per pid"),
+	F_U("nr_vpids", 12, 4,
+	    "pid numbers in the BUFFER, every level of every entry together"),
+	F_U("offset", 16, 4, "meaning not given by the format reference; ckpt writes 0"),
+	F_PAD("_pad", 20, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_follow r6_pids_follows[] = {
@@ -126,19 +141,25 @@ static const struct ckpt_follow r6_pids_follows[] = {
 };
 
 static const struct ckpt_field r6_tree_fields[] = {
-	F_U("nr_tasks", 8, 4),
-	F_PAD("_pad", 12, 4),
+	F_U("nr_tasks", 8, 4,
+	    "number of tasks: the entries of the BUFFER that follows, and the TASK records"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
 };
 
 /* The v* values are objrefs of PID objects, not pid numbers, with 0 for a
  * pid that lives in an ancestor namespace and two negative markers. */
 static const struct ckpt_field r6_tree_entry_fields[] = {
-	F_REF_SPECIAL("vpid", 0, CKPT_OBJ_PID, ckpt_names_pid_marker),
-	F_REF_SPECIAL("vppid", 4, CKPT_OBJ_PID, ckpt_names_pid_marker),
-	F_REF_SPECIAL("vtgid", 8, CKPT_OBJ_PID, ckpt_names_pid_marker),
-	F_REF_SPECIAL("vpgid", 12, CKPT_OBJ_PID, ckpt_names_pid_marker),
-	F_REF_SPECIAL("vsid", 16, CKPT_OBJ_PID, ckpt_names_pid_marker),
-	F_U("depth", 20, 4),
+	F_REF_SPECIAL("vpid", 0, CKPT_OBJ_PID, ckpt_names_pid_marker,
+	    "the task's pid (a PID object)"),
+	F_REF_SPECIAL("vppid", 4, CKPT_OBJ_PID, ckpt_names_pid_marker,
+	    "its parent's pid; -4097 for the root of the tree"),
+	F_REF_SPECIAL("vtgid", 8, CKPT_OBJ_PID, ckpt_names_pid_marker,
+	    "its thread group leader's pid"),
+	F_REF_SPECIAL("vpgid", 12, CKPT_OBJ_PID, ckpt_names_pid_marker,
+	    "its process group id; -4096 for none"),
+	F_REF_SPECIAL("vsid", 16, CKPT_OBJ_PID, ckpt_names_pid_marker,
+	    "its session id; -4096 for none"),
+	F_U("depth", 20, 4, "pid namespace level of the task"),
 };
 
 static const struct ckpt_follow r6_tree_follows[] = {
@@ -148,20 +169,25 @@ static const struct ckpt_follow r6_tree_follows[] = {
 /* -- tasks --------------------------------------------------------------- */
 
 static const struct ckpt_field r6_task_fields[] = {
-	F_FLAGS("flags", 8, 4, ckpt_names_task_flags),
-	F_FLAGS("state", 12, 4, ckpt_names_task_state),
-	F_FLAGS("exit_state", 16, 4, ckpt_names_exit_state),
-	F_U("exit_code", 20, 4),
-	F_SENUM("exit_signal", 24, 4, ckpt_names_signal),
-	F_SENUM("pdeath_signal", 28, 4, ckpt_names_signal),
-	F_X("set_child_tid", 32, 8),
-	F_X("clear_child_tid", 40, 8),
-	F_X("sas_ss_sp", 48, 8),
-	F_U("sas_ss_size", 56, 4),
-	F_U("compat_robust_futex_head_len", 60, 4),
-	F_X("compat_robust_futex_list", 64, 4),
-	F_U("robust_futex_head_len", 68, 4),
-	F_X("robust_futex_list", 72, 8),
+	F_FLAGS("flags", 8, 4, ckpt_names_task_flags, "the kernel's PF_* flags of the task"),
+	F_FLAGS("state", 12, 4, ckpt_names_task_state, "scheduler state (TASK_* bits)"),
+	F_FLAGS("exit_state", 16, 4, ckpt_names_exit_state,
+	    "EXIT_ZOMBIE or EXIT_DEAD for a task that has exited, else 0"),
+	F_U("exit_code", 20, 4, "exit code of an exited task"),
+	F_SENUM("exit_signal", 24, 4, ckpt_names_signal,
+	    "signal sent to the parent when the task exits (SIGCHLD; -1 for a thread)"),
+	F_SENUM("pdeath_signal", 28, 4, ckpt_names_signal,
+	    "signal the task gets when its parent dies (prctl PR_SET_PDEATHSIG)"),
+	F_X("set_child_tid", 32, 8,
+	    "user address the kernel writes the tid to (CLONE_CHILD_SETTID)"),
+	F_X("clear_child_tid", 40, 8,
+	    "user address cleared and woken at exit (CLONE_CHILD_CLEARTID)"),
+	F_X("sas_ss_sp", 48, 8, "alternate signal stack: base address"),
+	F_U("sas_ss_size", 56, 4, "alternate signal stack: size"),
+	F_U("compat_robust_futex_head_len", 60, 4, "size of the 32-bit robust futex list head"),
+	F_X("compat_robust_futex_list", 64, 4, "user address of the 32-bit robust futex list"),
+	F_U("robust_futex_head_len", 68, 4, "size of the robust futex list head"),
+	F_X("robust_futex_list", 72, 8, "user address of the robust futex list (set_robust_list)"),
 };
 
 static const struct ckpt_follow r6_task_follows[] = {
@@ -169,65 +195,66 @@ static const struct ckpt_follow r6_task_follows[] = {
 };
 
 static const struct ckpt_field r6_task_ns_fields[] = {
-	F_REF("ns_objref", 8, CKPT_OBJ_NS),
-	F_PAD("_pad", 12, 4),
+	F_REF("ns_objref", 8, CKPT_OBJ_NS, "the task's namespace set (an NS object)"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_task_objs_fields[] = {
-	F_REF("files_objref", 8, CKPT_OBJ_FILE_TABLE),
-	F_REF("mm_objref", 12, CKPT_OBJ_MM),
-	F_REF("fs_objref", 16, CKPT_OBJ_FS),
-	F_REF("sem_undo_objref", 20, CKPT_OBJ_SEM_UNDO),
-	F_REF("sighand_objref", 24, CKPT_OBJ_SIGHAND),
-	F_REF("signal_objref", 28, CKPT_OBJ_SIGNAL),
+	F_REF("files_objref", 8, CKPT_OBJ_FILE_TABLE, "its file descriptor table"),
+	F_REF("mm_objref", 12, CKPT_OBJ_MM, "its address space"),
+	F_REF("fs_objref", 16, CKPT_OBJ_FS, "its root, working directory and umask"),
+	F_REF("sem_undo_objref", 20, CKPT_OBJ_SEM_UNDO, "its System V semaphore undo list"),
+	F_REF("sighand_objref", 24, CKPT_OBJ_SIGHAND, "its signal handlers"),
+	F_REF("signal_objref", 28, CKPT_OBJ_SIGNAL, "its shared signal state"),
 };
 
 static const struct ckpt_field r6_restart_block_fields[] = {
-	F_ENUM("function_type", 8, 8, ckpt_names_restart_fn),
-	F_X("arg_0", 16, 8),
-	F_X("arg_1", 24, 8),
-	F_X("arg_2", 32, 8),
-	F_X("arg_3", 40, 8),
-	F_X("arg_4", 48, 8),
+	F_ENUM("function_type", 8, 8, ckpt_names_restart_fn,
+	    "which interrupted call to resume (nanosleep, poll, futex wait, ...)"),
+	F_X("arg_0", 16, 8, "first argument of the call to resume"),
+	F_X("arg_1", 24, 8, "second argument"),
+	F_X("arg_2", 32, 8, "third argument"),
+	F_X("arg_3", 40, 8, "fourth argument"),
+	F_X("arg_4", 48, 8, "fifth argument"),
 };
 
 static const struct ckpt_field r6_thread_fields[] = {
-	F_X("sysenter_return", 8, 8),
-	F_X("thread_info_flags", 16, 4),
-	F_U("gdt_entry_tls_entries", 20, 2),
-	F_U("sizeof_tls_array", 22, 2),
+	F_X("sysenter_return", 8, 8, "user address a sysenter system call returns to"),
+	F_X("thread_info_flags", 16, 4, "the kernel's TIF_* flags of the thread"),
+	F_U("gdt_entry_tls_entries", 20, 2, "number of TLS slots of the GDT (3 on x86_64)"),
+	F_U("sizeof_tls_array", 22, 2, "size in bytes of the TLS descriptor array (24 on x86_64)"),
 };
 
 /* Register order of the x86_64 pt_regs the kernel copies from. */
 static const struct ckpt_field r6_cpu_fields[] = {
-	F_X("r15", 8, 8),
-	F_X("r14", 16, 8),
-	F_X("r13", 24, 8),
-	F_X("r12", 32, 8),
-	F_X("bp", 40, 8),
-	F_X("bx", 48, 8),
-	F_X("r11", 56, 8),
-	F_X("r10", 64, 8),
-	F_X("r9", 72, 8),
-	F_X("r8", 80, 8),
-	F_X("ax", 88, 8),
-	F_X("cx", 96, 8),
-	F_X("dx", 104, 8),
-	F_X("si", 112, 8),
-	F_X("di", 120, 8),
-	F_X("orig_ax", 128, 8),
-	F_X("ip", 136, 8),
-	F_X("sp", 144, 8),
-	F_X("flags", 152, 8),
-	F_X("fs", 160, 8),
-	F_X("gs", 168, 8),
-	F_X("fsindex", 176, 2),
-	F_X("gsindex", 178, 2),
-	F_X("cs", 180, 2),
-	F_X("ss", 182, 2),
-	F_X("ds", 184, 2),
-	F_X("es", 186, 2),
-	F_U("used_math", 188, 4),
+	F_X("r15", 8, 8, "register r15"),
+	F_X("r14", 16, 8, "register r14"),
+	F_X("r13", 24, 8, "register r13"),
+	F_X("r12", 32, 8, "register r12"),
+	F_X("bp", 40, 8, "register bp"),
+	F_X("bx", 48, 8, "register bx"),
+	F_X("r11", 56, 8, "register r11"),
+	F_X("r10", 64, 8, "register r10"),
+	F_X("r9", 72, 8, "register r9"),
+	F_X("r8", 80, 8, "register r8"),
+	F_X("ax", 88, 8, "register ax"),
+	F_X("cx", 96, 8, "register cx"),
+	F_X("dx", 104, 8, "register dx"),
+	F_X("si", 112, 8, "register si"),
+	F_X("di", 120, 8, "register di"),
+	F_X("orig_ax", 128, 8, "system call number of an interrupted call (-1 for none)"),
+	F_X("ip", 136, 8, "instruction pointer"),
+	F_X("sp", 144, 8, "stack pointer"),
+	F_X("flags", 152, 8, "the flags register"),
+	F_X("fs", 160, 8, "FS base (thread pointer)"),
+	F_X("gs", 168, 8, "GS base"),
+	F_X("fsindex", 176, 2, "FS segment selector"),
+	F_X("gsindex", 178, 2, "GS segment selector"),
+	F_X("cs", 180, 2, "code segment selector"),
+	F_X("ss", 182, 2, "stack segment selector"),
+	F_X("ds", 184, 2, "data segment selector"),
+	F_X("es", 186, 2, "extra segment selector"),
+	F_U("used_math", 188, 4, "not 0 when the task has FPU state: a CPU_FPU record follows"),
 };
 
 /* The kernel saves the FPU/xstate only for a task that has used it. */
@@ -238,44 +265,46 @@ static const struct ckpt_follow r6_cpu_follows[] = {
 /* -- namespaces and credentials ------------------------------------------ */
 
 static const struct ckpt_field r6_ns_fields[] = {
-	F_REF("uts_objref", 8, CKPT_OBJ_UTS_NS),
-	F_REF("ipc_objref", 12, CKPT_OBJ_IPC_NS),
-	F_REF("net_objref", 16, CKPT_OBJ_NET_NS),
-	F_PAD("_pad", 20, 4),
+	F_REF("uts_objref", 8, CKPT_OBJ_UTS_NS, "uts namespace (hostname, domain name)"),
+	F_REF("ipc_objref", 12, CKPT_OBJ_IPC_NS, "System V IPC namespace"),
+	F_REF("net_objref", 16, CKPT_OBJ_NET_NS, "network namespace"),
+	F_PAD("_pad", 20, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_utsns_fields[] = {
-	F_CHARS("sysname", 8, 65),
-	F_CHARS("nodename", 73, 65),
-	F_CHARS("release", 138, 65),
-	F_CHARS("version", 203, 65),
-	F_CHARS("machine", 268, 65),
-	F_CHARS("domainname", 333, 65),
-	F_PAD("_pad", 398, 2),
+	F_CHARS("sysname", 8, 65, "operating system name (uname -s)"),
+	F_CHARS("nodename", 73, 65, "host name (uname -n)"),
+	F_CHARS("release", 138, 65, "kernel release (uname -r)"),
+	F_CHARS("version", 203, 65, "kernel version string (uname -v)"),
+	F_CHARS("machine", 268, 65, "hardware name (uname -m)"),
+	F_CHARS("domainname", 333, 65, "NIS domain name"),
+	F_PAD("_pad", 398, 2, "padding to 8 bytes"),
 };
 
 /* The kernel keeps each capability set as two u32 words, low word first;
  * read as one little-endian u64 they are exactly the 64-bit set, so each
  * pair is one field named by capability masks. */
 static const struct ckpt_field r6_cred_fields[] = {
-	F_U("uid", 8, 4),
-	F_U("suid", 12, 4),
-	F_U("euid", 16, 4),
-	F_U("fsuid", 20, 4),
-	F_U("gid", 24, 4),
-	F_U("sgid", 28, 4),
-	F_U("egid", 32, 4),
-	F_U("fsgid", 36, 4),
-	F_REF("user_ref", 40, CKPT_OBJ_USER),
-	F_REF("groupinfo_ref", 44, CKPT_OBJ_GROUPINFO),
-	F_REF("sec_ref", 48, CKPT_OBJ_SECURITY),
-	F_PAD("_pad", 52, 4),
-	F_FLAGS("cap_inheritable", 56, 8, ckpt_names_cap),
-	F_FLAGS("cap_permitted", 64, 8, ckpt_names_cap),
-	F_FLAGS("cap_effective", 72, 8, ckpt_names_cap),
-	F_FLAGS("cap_bset", 80, 8, ckpt_names_cap),
-	F_FLAGS("securebits", 88, 4, ckpt_names_securebits),
-	F_PAD("padding", 92, 4),
+	F_U("uid", 8, 4, "real user id"),
+	F_U("suid", 12, 4, "saved user id"),
+	F_U("euid", 16, 4, "effective user id"),
+	F_U("fsuid", 20, 4, "file system user id"),
+	F_U("gid", 24, 4, "real group id"),
+	F_U("sgid", 28, 4, "saved group id"),
+	F_U("egid", 32, 4, "effective group id"),
+	F_U("fsgid", 36, 4, "file system group id"),
+	F_REF("user_ref", 40, CKPT_OBJ_USER, "the user (a USER object) the credentials belong to"),
+	F_REF("groupinfo_ref", 44, CKPT_OBJ_GROUPINFO, "supplementary groups"),
+	F_REF("sec_ref", 48, CKPT_OBJ_SECURITY, "LSM security context"),
+	F_PAD("_pad", 52, 4, "padding before the capabilities at @56"),
+	F_FLAGS("cap_inheritable", 56, 8, ckpt_names_cap,
+	    "inheritable capabilities (two u32 words, low first: one 64-bit set)"),
+	F_FLAGS("cap_permitted", 64, 8, ckpt_names_cap, "permitted capabilities"),
+	F_FLAGS("cap_effective", 72, 8, ckpt_names_cap,
+	    "effective capabilities: a subset of the permitted ones"),
+	F_FLAGS("cap_bset", 80, 8, ckpt_names_cap, "capability bounding set"),
+	F_FLAGS("securebits", 88, 4, ckpt_names_securebits, "SECBIT_* flags"),
+	F_PAD("padding", 92, 4, "padding to 8 bytes"),
 };
 
 /* The reference gives the capabilities struct as 40 bytes of fields (four
@@ -284,63 +313,69 @@ static const struct ckpt_field r6_cred_fields[] = {
  * those 40 bytes behind the frame, 48 in all; since that is inferred, the
  * size is a range and a shorter record is shown up to what it holds. */
 static const struct ckpt_field r6_capabilities_fields[] = {
-	F_FLAGS("cap_inheritable", 8, 8, ckpt_names_cap),
-	F_FLAGS("cap_permitted", 16, 8, ckpt_names_cap),
-	F_FLAGS("cap_effective", 24, 8, ckpt_names_cap),
-	F_FLAGS("cap_bset", 32, 8, ckpt_names_cap),
-	F_FLAGS("securebits", 40, 4, ckpt_names_securebits),
-	F_PAD("padding", 44, 4),
+	F_FLAGS("cap_inheritable", 8, 8, ckpt_names_cap,
+	    "inheritable capabilities (two u32 words, low first: one 64-bit set)"),
+	F_FLAGS("cap_permitted", 16, 8, ckpt_names_cap, "permitted capabilities"),
+	F_FLAGS("cap_effective", 24, 8, ckpt_names_cap,
+	    "effective capabilities: a subset of the permitted ones"),
+	F_FLAGS("cap_bset", 32, 8, ckpt_names_cap, "capability bounding set"),
+	F_FLAGS("securebits", 40, 4, ckpt_names_securebits, "SECBIT_* flags"),
+	F_PAD("padding", 44, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_user_ns_fields[] = {
-	F_REF("creator_ref", 8, CKPT_OBJ_USER_NS),
-	F_PAD("_pad", 12, 4),
+	F_REF("creator_ref", 8, CKPT_OBJ_USER_NS,
+	    "the user that created the namespace; 0: created by the root user namespace"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_user_fields[] = {
-	F_U("uid", 8, 4),
-	F_REF("userns_ref", 12, CKPT_OBJ_USER_NS),
+	F_U("uid", 8, 4, "user id in its user namespace"),
+	F_REF("userns_ref", 12, CKPT_OBJ_USER_NS, "the user namespace the uid belongs to"),
 };
 
 static const struct ckpt_field r6_group_fields[] = {
-	F_U("gid", 0, 4),
+	F_U("gid", 0, 4, "a supplementary group id"),
 };
 
 /* The writer sizes the record as 16 + 4n although the groups start at @12,
  * so the last 4 bytes are slack and the array is counted, not filled. */
 static const struct ckpt_field r6_groupinfo_fields[] = {
-	F_U("ngroups", 8, 4),
-	F_ARRAY("groups", 12, r6_group_fields, 4, 0, "ngroups", NULL),
+	F_U("ngroups", 8, 4, "number of supplementary groups"),
+	F_ARRAY("groups", 12, r6_group_fields, 4, 0, "ngroups", NULL,
+	    "the group ids; the record is 16 + 4 * ngroups bytes, so 4 bytes of slack follow them"),
 };
 
 static const struct ckpt_field r6_task_creds_fields[] = {
-	F_REF("cred_ref", 8, CKPT_OBJ_CRED),
-	F_REF("ecred_ref", 12, CKPT_OBJ_CRED),
+	F_REF("cred_ref", 8, CKPT_OBJ_CRED, "the task's objective (real) credentials"),
+	F_REF("ecred_ref", 12, CKPT_OBJ_CRED, "its subjective (effective) credentials"),
 };
 
 /* -- files --------------------------------------------------------------- */
 
 static const struct ckpt_field r6_file_table_fields[] = {
-	F_I("fdt_nfds", 8, 4),
-	F_PAD("_pad", 12, 4),
+	F_I("fdt_nfds", 8, 4, "number of descriptors: the FILE_DESC records that follow"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_file_desc_fields[] = {
-	F_REF("fd_objref", 8, CKPT_OBJ_FILE),
-	F_I("fd_descriptor", 12, 4),
-	F_U("fd_close_on_exec", 16, 4),
-	F_PAD("_pad", 20, 4),
+	F_REF("fd_objref", 8, CKPT_OBJ_FILE, "the open file the descriptor names"),
+	F_I("fd_descriptor", 12, 4, "descriptor number"),
+	F_U("fd_close_on_exec", 16, 4, "not 0 when the descriptor is closed on exec (FD_CLOEXEC)"),
+	F_PAD("_pad", 20, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_file_fields[] = {
-	F_ENUM("f_type", 8, 4, ckpt_names_file_type),
-	F_FLAGS("f_mode", 12, 4, ckpt_names_fmode),
-	F_FLAGS("f_flags", 16, 4, ckpt_names_open_flags),
-	F_REF("f_credref", 20, CKPT_OBJ_CRED),
-	F_U("f_pos", 24, 8),
-	F_U("f_version", 32, 8),
-	F_REF("f_secref", 40, CKPT_OBJ_SECURITY),
-	F_PAD("_pad", 44, 4),
+	F_ENUM("f_type", 8, 4, ckpt_names_file_type,
+	    "kind of file, which tells how restart reopens it"),
+	F_FLAGS("f_mode", 12, 4, ckpt_names_fmode,
+	    "FMODE_* bits: opened for reading, writing, ..."),
+	F_FLAGS("f_flags", 16, 4, ckpt_names_open_flags, "open(2) flags (O_*)"),
+	F_REF("f_credref", 20, CKPT_OBJ_CRED, "credentials the file was opened with"),
+	F_U("f_pos", 24, 8, "file offset"),
+	F_U("f_version", 32, 8, "the kernel's f_version (directory and pipe bookkeeping)"),
+	F_REF("f_secref", 40, CKPT_OBJ_SECURITY, "LSM security context of the file"),
+	F_PAD("_pad", 44, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_follow r6_file_follows[] = {
@@ -350,26 +385,27 @@ static const struct ckpt_follow r6_file_follows[] = {
 /* -- memory -------------------------------------------------------------- */
 
 static const struct ckpt_field r6_mm_fields[] = {
-	F_U("map_count", 8, 4),
-	F_REF("exe_objref", 12, CKPT_OBJ_FILE),
-	F_FLAGS("def_flags", 16, 8, ckpt_names_vm_flags),
-	F_X("flags", 24, 8),
-	F_X("start_code", 32, 8),
-	F_X("end_code", 40, 8),
-	F_X("start_data", 48, 8),
-	F_X("end_data", 56, 8),
-	F_X("start_brk", 64, 8),
-	F_X("brk", 72, 8),
-	F_X("start_stack", 80, 8),
-	F_X("arg_start", 88, 8),
-	F_X("arg_end", 96, 8),
-	F_X("env_start", 104, 8),
-	F_X("env_end", 112, 8),
+	F_U("map_count", 8, 4, "number of mappings: the VMA records of this MM"),
+	F_REF("exe_objref", 12, CKPT_OBJ_FILE, "the executable (a FILE object)"),
+	F_FLAGS("def_flags", 16, 8, ckpt_names_vm_flags,
+	    "VM_* flags every new mapping gets (VM_LOCKED after mlockall)"),
+	F_X("flags", 24, 8, "the mm's flags: dumpable bits and the core dump filter"),
+	F_X("start_code", 32, 8, "start of the program text"),
+	F_X("end_code", 40, 8, "end of the program text"),
+	F_X("start_data", 48, 8, "start of the initialised data"),
+	F_X("end_data", 56, 8, "end of the initialised data"),
+	F_X("start_brk", 64, 8, "start of the heap"),
+	F_X("brk", 72, 8, "current program break (end of the heap)"),
+	F_X("start_stack", 80, 8, "start of the main thread's stack"),
+	F_X("arg_start", 88, 8, "start of the command line arguments on the stack"),
+	F_X("arg_end", 96, 8, "end of the command line arguments"),
+	F_X("env_start", 104, 8, "start of the environment on the stack"),
+	F_X("env_end", 112, 8, "end of the environment"),
 };
 
 static const struct ckpt_field r6_auxv_entry_fields[] = {
-	F_ENUM("type", 0, 8, ckpt_names_auxv),
-	F_X("value", 8, 8),
+	F_ENUM("type", 0, 8, ckpt_names_auxv, "auxiliary vector entry type (AT_*)"),
+	F_X("value", 8, 8, "its value"),
 };
 
 static const struct ckpt_follow r6_mm_follows[] = {
@@ -377,22 +413,25 @@ static const struct ckpt_follow r6_mm_follows[] = {
 };
 
 static const struct ckpt_field r6_vma_fields[] = {
-	F_ENUM("vma_type", 8, 4, ckpt_names_vma_type),
-	F_REF("vma_objref", 12, CKPT_OBJ_FILE),
-	F_REF("ino_objref", 16, CKPT_OBJ_INODE),
-	F_PAD("_pad", 20, 4),
-	F_U("ino_size", 24, 8),
-	F_X("vm_start", 32, 8),
-	F_X("vm_end", 40, 8),
-	F_FLAGS("vm_page_prot", 48, 8, ckpt_names_page_prot),
-	F_FLAGS("vm_flags", 56, 8, ckpt_names_vm_flags),
-	F_X("vm_pgoff", 64, 8),
-	F_U("hugetlb_shift", 72, 2),
-	F_PAD("_pad2", 74, 6),
+	F_ENUM("vma_type", 8, 4, ckpt_names_vma_type,
+	    "kind of mapping, which tells how restart recreates it"),
+	F_REF("vma_objref", 12, CKPT_OBJ_FILE, "the mapped file (0 for anonymous memory)"),
+	F_REF("ino_objref", 16, CKPT_OBJ_INODE, "the inode of shared memory"),
+	F_PAD("_pad", 20, 4, "padding to 8 bytes"),
+	F_U("ino_size", 24, 8, "size of the shared memory object"),
+	F_X("vm_start", 32, 8, "first address of the mapping"),
+	F_X("vm_end", 40, 8, "address just past its end"),
+	F_FLAGS("vm_page_prot", 48, 8, ckpt_names_page_prot, "page protection bits (x86 _PAGE_*)"),
+	F_FLAGS("vm_flags", 56, 8, ckpt_names_vm_flags,
+	    "VM_* flags: access, sharing, growth direction, locking"),
+	F_X("vm_pgoff", 64, 8, "offset in the mapped file, in pages"),
+	F_U("hugetlb_shift", 72, 2, "log2 of the huge page size of a hugetlb mapping"),
+	F_PAD("_pad2", 74, 6, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_pgarr_fields[] = {
-	F_U("nr_pages", 8, 8),
+	F_U("nr_pages", 8, 8,
+	    "pages in the BUFFER that follows; 0 ends the pages of the vma and has no BUFFER"),
 };
 
 /* An empty PGARR ends the vma's pages and carries no BUFFER. */
@@ -402,8 +441,8 @@ static const struct ckpt_follow r6_pgarr_follows[] = {
 };
 
 static const struct ckpt_field r6_fs_fields[] = {
-	F_O("umask", 8, 4),
-	F_PAD("_pad", 12, 4),
+	F_O("umask", 8, 4, "file mode creation mask"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_follow r6_fs_follows[] = {
@@ -414,63 +453,67 @@ static const struct ckpt_follow r6_fs_follows[] = {
 /* -- signals ------------------------------------------------------------- */
 
 static const struct ckpt_field r6_sigaction_fields[] = {
-	F_X("handler", 0, 8),
-	F_FLAGS("flags", 8, 8, ckpt_names_sa_flags),
-	F_X("restorer", 16, 8),
-	F_SIGSET("mask", 24),
+	F_X("handler", 0, 8, "handler address; SIG_DFL 0, SIG_IGN 1"),
+	F_FLAGS("flags", 8, 8, ckpt_names_sa_flags, "SA_* flags"),
+	F_X("restorer", 16, 8, "user address of the signal return trampoline (SA_RESTORER)"),
+	F_SIGSET("mask", 24, "signals blocked while the handler runs"),
 };
 
 /* Element i is signal i + 1, so the signal table cannot name the index. */
 static const struct ckpt_field r6_sighand_fields[] = {
-	F_ARRAY_NAMED("action", 8, r6_sigaction_fields, 32, 64, ckpt_names_signal, 1),
+	F_ARRAY_NAMED("action", 8, r6_sigaction_fields, 32, 64, ckpt_names_signal, 1,
+	    "the action of each signal; element i is signal i + 1"),
 };
 
 static const struct ckpt_field r6_rlimit_fields[] = {
-	F_U("cur", 0, 8),
-	F_U("max", 8, 8),
+	F_U("cur", 0, 8, "soft limit; all ones for unlimited"),
+	F_U("max", 8, 8, "hard limit; all ones for unlimited"),
 };
 
 static const struct ckpt_field r6_signal_fields[] = {
-	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit),
-	F_U("it_real_value", 264, 8),
-	F_U("it_real_incr", 272, 8),
-	F_U("it_virt_value", 280, 8),
-	F_U("it_virt_incr", 288, 8),
-	F_U("it_prof_value", 296, 8),
-	F_U("it_prof_incr", 304, 8),
-	F_REF("tty_objref", 312, CKPT_OBJ_TTY),
-	F_I("tty_pgrp", 316, 4),
-	F_I("tty_old_pgrp", 320, 4),
-	F_PAD("_pad", 324, 4),
+	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit,
+	    "resource limits, in RLIMIT_* order"),
+	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer made by the task)"),
+	F_U("it_real_incr", 272, 8, "ITIMER_REAL: the interval, ns"),
+	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry, ns"),
+	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: the interval, ns"),
+	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry, ns"),
+	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: the interval, ns"),
+	F_REF("tty_objref", 312, CKPT_OBJ_TTY, "controlling terminal"),
+	F_I("tty_pgrp", 316, 4, "foreground process group of the controlling terminal"),
+	F_I("tty_old_pgrp", 320, 4,
+	    "process group the terminal had before the session leader lost it"),
+	F_PAD("_pad", 324, 4, "padding to 8 bytes"),
 };
 
 static const struct ckpt_field r6_signal_task_fields[] = {
-	F_SIGSET("blocked", 8),
+	F_SIGSET("blocked", 8, "the task's blocked signals (sigprocmask)"),
 };
 
 /* Offsets inside an element count from the element's start. */
 static const struct ckpt_field r6_siginfo_fields[] = {
-	F_SENUM("si_signo", 0, 4, ckpt_names_signal),
-	F_I("si_errno", 4, 4),
-	F_I("si_code", 8, 4),
-	F_BYTES("data", 12, 76),
+	F_SENUM("si_signo", 0, 4, ckpt_names_signal, "signal number"),
+	F_I("si_errno", 4, 4, "errno value of the siginfo"),
+	F_I("si_code", 8, 4, "origin of the signal (SI_USER, SI_QUEUE, a fault code, ...)"),
+	F_BYTES("data", 12, 76, "the first 76 bytes of the kernel's siginfo union"),
 };
 
 static const struct ckpt_field r6_sigpending_fields[] = {
-	F_U("nr_pending", 8, 4),
-	F_PAD("_pad", 12, 4),
-	F_SIGSET("signal", 16),
-	F_ARRAY("siginfo", 24, r6_siginfo_fields, 88, 0, "nr_pending", NULL),
+	F_U("nr_pending", 8, 4, "number of queued siginfo entries"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
+	F_SIGSET("signal", 16, "set of pending signals"),
+	F_ARRAY("siginfo", 24, r6_siginfo_fields, 88, 0, "nr_pending", NULL,
+	    "the queued signals, in queue order"),
 };
 
 /* -- ckpttools extension records (docs/extensions.md) -------------------- */
 
 static const struct ckpt_field r6_ext_producer_fields[] = {
-	F_U("ext_version", 8, 2),
-	F_PAD("_pad", 10, 2),
-	F_I("root_pid", 12, 4),
-	F_U("time_ns", 16, 8),
-	F_U("frozen_ns", 24, 8),
+	F_U("ext_version", 8, 2, "version of the extension record layout"),
+	F_PAD("_pad", 10, 2, "padding"),
+	F_I("root_pid", 12, 4, "pid of the checkpointed tree's root, as ckpt saw it"),
+	F_U("time_ns", 16, 8, "when the tree was frozen, in nanoseconds since the epoch"),
+	F_U("frozen_ns", 24, 8, "how long the tree stayed frozen, in nanoseconds"),
 };
 
 static const struct ckpt_follow r6_ext_producer_follows[] = {
@@ -481,30 +524,232 @@ static const struct ckpt_follow r6_ext_producer_follows[] = {
 
 /* Offsets inside an element count from the element's start. */
 static const struct ckpt_field r6_ext_user_fields[] = {
-	F_I("objref", 0, 4),
-	F_ENUM("objtype", 4, 4, ckpt_names_obj_type),
-	F_U("observed", 8, 4),
-	F_ENUM("method", 12, 4, ckpt_names_users_method),
-	F_U("ident", 16, 8),
+	F_I("objref", 0, 4, "the object counted"),
+	F_ENUM("objtype", 4, 4, ckpt_names_obj_type, "its object type, as its OBJREF gives it"),
+	F_U("observed", 8, 4, "users of the object observed system-wide at checkpoint time"),
+	F_ENUM("method", 12, 4, ckpt_names_users_method,
+	    "how they were counted (namespace inode, kcmp, thread group, ...); 0: not counted"),
+	F_U("ident", 16, 8, "what identified the object when counting (e.g. a namespace inode)"),
 };
 
 static const struct ckpt_field r6_ext_users_fields[] = {
-	F_U("nr", 8, 4),
-	F_PAD("_pad", 12, 4),
-	F_ARRAY("users", 16, r6_ext_user_fields, CKPT_EXT_USER_LEN, 0, "nr", NULL),
+	F_U("nr", 8, 4, "number of entries"),
+	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
+	F_ARRAY("users", 16, r6_ext_user_fields, CKPT_EXT_USER_LEN, 0, "nr", NULL,
+	    "one entry per counted shared object"),
 };
 
 static const struct ckpt_field r6_ext_digest_entry_fields[] = {
-	F_X("digest", 0, 8),
+	F_X("digest", 0, 8, "XXH3-64 of one whole record"),
 };
 
 static const struct ckpt_field r6_ext_digest_fields[] = {
-	F_ENUM("algo", 8, 2, ckpt_names_digest_algo),
-	F_PAD("_pad", 10, 2),
-	F_U("count", 12, 4),
-	F_U("first", 16, 8),
-	F_X("self", 24, 8),
-	F_ARRAY("digests", 32, r6_ext_digest_entry_fields, 8, 0, "count", NULL),
+	F_ENUM("algo", 8, 2, ckpt_names_digest_algo, "digest algorithm"),
+	F_PAD("_pad", 10, 2, "padding"),
+	F_U("count", 12, 4, "number of records covered"),
+	F_U("first", 16, 8,
+	    "index of the first covered record: the previous digest record's index plus one"),
+	F_X("self", 24, 8, "digest of this record with self read as zero"),
+	F_ARRAY("digests", 32, r6_ext_digest_entry_fields, 8, 0, "count", NULL,
+	    "one digest per covered record, in order"),
+};
+
+static const struct ckpt_field r6_ext_peers_fields[] = {
+	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the pipe, FIFO or socket FILE this record describes" },
+	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "the inode of the pipe, FIFO or socket" },
+	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for reading" },
+	{ .name = "outside_writers", .offset = 28, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for writing" },
+	{ .name = "scanned", .offset = 32, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "processes whose descriptors the producer scanned system-wide" },
+	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
+/* -- file contents a restore cannot open by path (20030-20039) ----------- */
+
+static const struct ckpt_name r6_inode_kind_list[] = {
+	{ CKPT_INODE_SHM_ANON, "SHM_ANON" }, { CKPT_INODE_MEMFD, "MEMFD" },
+	{ CKPT_INODE_UNLINKED, "UNLINKED" },
+};
+static const struct ckpt_names r6_names_inode_kind = {
+	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
+};
+static const struct ckpt_name r6_inode_flag_list[] = {
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" },
+};
+static const struct ckpt_names r6_names_inode_flags = {
+	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
+};
+
+static const struct ckpt_field r6_ext_inode_fields[] = {
+	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
+	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
+	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages)" },
+	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
+	  .doc = "st_mode of the inode: file type and permission bits" },
+	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_size in bytes: a restore creates the object this long" },
+	{ .name = "dev", .offset = 24, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "st_dev of the inode on the checkpointed host (identity only)" },
+	{ .name = "ino", .offset = 32, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_ino of the inode on the checkpointed host (identity only)" },
+	{ .name = "nr_pages", .offset = 40, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages saved in the EXT_INODE_PAGES runs that follow; every other page reads as zeros" },
+};
+
+static const struct ckpt_follow r6_ext_inode_follows[] = {
+	{ .type = R6_STRING, .role = "path", .layout = L_STRING },
+};
+
+static const struct ckpt_field r6_ext_inode_pages_fields[] = {
+	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "byte offset in the object of the run's first page (page aligned)" },
+	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages in the run, at most 1024; a BUFFER of nr_pages * 4096 bytes follows" },
+};
+
+static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
+	{ .type = R6_BUFFER, .role = "contents", .layout = { .kind = CKPT_L_BYTES },
+	  .if_nonzero = "nr_pages", .max_len = 8 + CKPT_EXT_INODE_PAGES_MAX * 4096 },
+};
+
+static const struct ckpt_field r6_ext_file_inode_fields[] = {
+	{ .name = "ino_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_INODE,
+	  .doc = "the INODE object (EXT_INODE) holding the contents of the FILE this record belongs to" },
+	{ .name = "_pad", .offset = 12, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
+/* Kernel state of tasks and descriptors the format has no record for
+ * (20010-20029; docs/extensions.md "Task and descriptor state"). */
+static const struct ckpt_field r6_ext_task_security_fields[] = {
+	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
+	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
+	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
+	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
+	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
+	F_U("seccomp_filters", 20, 4, 
+	   "filters attached (Seccomp_filters); as many EXT_SECCOMP_FILTER records follow"),
+	F_FLAGS("cap_ambient", 24, 8, ckpt_names_cap, "ambient capability set (CapAmb)"),
+	F_X("personality", 32, 4, "personality(2) value (/proc/PID/personality)"),
+	F_FLAGS("securebits", 36, 4, ckpt_names_securebits,
+	    "prctl(PR_GET_SECUREBITS) made by the task; valid bit 0x1"),
+	F_X("sas_ss_flags", 40, 4, "the alternate signal stack's flags (SS_AUTODISARM 0x80000000); "
+	   "valid bit 0x2"),
+	F_PAD("_pad", 44, 4, "padding"),
+};
+
+static const struct ckpt_field r6_bpf_insn_fields[] = {
+	F_X("code", 0, 2, "BPF opcode"),
+	F_U("jt", 2, 1, "jump if true"),
+	F_U("jf", 3, 1, "jump if false"),
+	F_X("k", 4, 4, "operand"),
+};
+
+#define R6_BPF_MAXINSNS	4096u
+
+static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
+	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
+	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
+	    "the filter program, nr_insns classic BPF instructions"),
+};
+
+static const struct ckpt_field r6_ext_rseq_fields[] = {
+	F_X("rseq_abi_pointer", 8, 8, "address of the registered struct rseq; 0 when none"),
+	F_U("rseq_abi_size", 16, 4, "the length registered"),
+	F_X("signature", 20, 4, "the abort signature registered"),
+	F_X("flags", 24, 4, "the registration flags"),
+	F_PAD("_pad", 28, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_eventfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the eventfd's open file (its FILE record precedes)"),
+	F_U("semaphore", 12, 4, "1 when created with EFD_SEMAPHORE (eventfd-semaphore of fdinfo)"),
+	F_U("count", 16, 8, "the counter (eventfd-count of fdinfo)"),
+};
+
+static const struct ckpt_field r6_ext_timerfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the timerfd's open file (its FILE record precedes)"),
+	F_U("clockid", 12, 4, "the clock it was created on (0 REALTIME, 1 MONOTONIC, 7 BOOTTIME, ...)"),
+	F_U("ticks", 16, 8, "expirations not read yet"),
+	F_X("settime_flags", 24, 4, "timerfd_settime flags (1 ABSTIME, 2 CANCEL_ON_SET)"),
+	F_PAD("_pad", 28, 4, "padding"),
+	F_U("value_sec", 32, 8, "time to the next expiration, seconds (0 and 0: disarmed)"),
+	F_U("value_nsec", 40, 8, "and nanoseconds"),
+	F_U("interval_sec", 48, 8, "the period, seconds"),
+	F_U("interval_nsec", 56, 8, "and nanoseconds"),
+};
+
+static const struct ckpt_field r6_ext_signalfd_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the signalfd's open file (its FILE record precedes)"),
+	F_PAD("_pad", 12, 4, "padding"),
+	{ .name = "sigmask", .offset = 16, .width = 8, .kind = CKPT_K_SIGSET, .names = &ckpt_names_signal,
+	  .doc = "the signals it reads (sigmask of fdinfo)" },
+};
+
+#define R6_INOTIFY_HANDLE	128u	/* MAX_HANDLE_SZ */
+#define R6_INOTIFY_WATCH_LEN	(32u + R6_INOTIFY_HANDLE)
+#define R6_INOTIFY_MAX		(1u << 16)
+
+static const struct ckpt_field r6_inotify_watch_fields[] = {
+	F_I("wd", 0, 4, "the watch descriptor"),
+	F_X("mask", 4, 4, "IN_* events watched"),
+	F_X("ignored_mask", 8, 4, "ignored events"),
+	F_X("sdev", 12, 4, "the watched inode's device (kernel encoding, as fdinfo)"),
+	F_U("ino", 16, 8, "the watched inode"),
+	F_I("handle_type", 24, 4, "file handle type, for open_by_handle_at(2)"),
+	F_U("handle_bytes", 28, 4, "bytes of handle used"),
+	F_BYTES("handle", 32, R6_INOTIFY_HANDLE, "the file handle of the watched inode"),
+};
+
+static const struct ckpt_field r6_ext_inotify_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
+	F_U("nr_watches", 12, 4, "watches that follow"),
+	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL,
+	    "one entry per watch (fdinfo inotify lines)"),
+};
+
+/* An epoll instance's interest list.  The format's EPOLL_ITEMS has no
+ * layout in the reference, so it stays opaque and ckpt writes this. */
+#define R6_EPOLL_ITEMS_MAX	(1u << 16)
+
+static const struct ckpt_field r6_epoll_item_fields[] = {
+	{ .name = "data", .offset = 0, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "the epoll_data the item was added with" },
+	{ .name = "fd", .offset = 8, .width = 4, .kind = CKPT_K_INT,
+	  .doc = "the descriptor number the file was added under (tfd)" },
+	{ .name = "file_objref", .offset = 12, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the watched open file; 0 when no descriptor of the table holds it any more" },
+	{ .name = "events", .offset = 16, .width = 4, .kind = CKPT_K_HEX,
+	  .doc = "the EPOLL* event mask, EPOLLET and friends included" },
+	F_PAD("_pad", 20, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_epoll_fields[] = {
+	{ .name = "epfile_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the epoll instance's open file" },
+	{ .name = "num_items", .offset = 12, .width = 4, .kind = CKPT_K_UINT, .doc = "items that follow" },
+	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL,
+	    "one entry per watched file (fdinfo tfd lines)"),
+};
+
+/* The format's PIPE_BUF has no layout in the reference either. */
+static const struct ckpt_field r6_ext_pipe_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the pipe's (or FIFO's) reading open file (its FILE record precedes)"),
+	F_U("pipe_size", 12, 4, "the pipe's capacity in bytes (F_GETPIPE_SZ)"),
+	F_U("nr_bytes", 16, 4, "bytes waiting in it; a BUFFER with them follows when not 0"),
+	F_PAD("_pad", 20, 4, "padding"),
+};
+
+static const struct ckpt_follow r6_ext_pipe_follows[] = {
+	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
 };
 
 /* -- the table ----------------------------------------------------------- */
@@ -637,6 +882,39 @@ static const struct ckpt_rtype r6_types[] = {
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
+	{ .type = R6_EXT_PEERS, .name = "EXT_PEERS", EXACT(CKPT_EXT_PEERS_LEN), FIELDS(r6_ext_peers_fields),
+	  .doc = "ckpttools extension: who outside the tree holds a pipe, FIFO or socket FILE's inode" },
+	{ .type = R6_EXT_INODE, .name = "EXT_INODE", EXACT(CKPT_EXT_INODE_LEN),
+	  FIELDS(r6_ext_inode_fields), FOLLOWS(r6_ext_inode_follows),
+	  .doc = "ckpttools extension: an INODE object a restore cannot open by path (shared anonymous "
+		 "memory, memfd, unlinked file); a STRING with its path and its EXT_INODE_PAGES runs follow" },
+	{ .type = R6_EXT_INODE_PAGES, .name = "EXT_INODE_PAGES", EXACT(CKPT_EXT_INODE_PAGES_LEN),
+	  FIELDS(r6_ext_inode_pages_fields), FOLLOWS(r6_ext_inode_pages_follows),
+	  .doc = "ckpttools extension: a run of an INODE object's pages; a BUFFER with their bytes follows" },
+	{ .type = R6_EXT_FILE_INODE, .name = "EXT_FILE_INODE", EXACT(CKPT_EXT_FILE_INODE_LEN),
+	  FIELDS(r6_ext_file_inode_fields),
+	  .doc = "ckpttools extension: the INODE object whose contents an open FILE (memfd, unlinked) has" },
+	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(48), FIELDS(r6_ext_task_security_fields),
+	  .doc = "ckpttools extension: a task's no_new_privs, seccomp, ambient caps, personality, securebits" },
+	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
+	  FIELDS(r6_ext_seccomp_filter_fields),
+	  .doc = "ckpttools extension: one seccomp filter of the task, as classic BPF" },
+	{ .type = R6_EXT_RSEQ, .name = "EXT_RSEQ", EXACT(32), FIELDS(r6_ext_rseq_fields),
+	  .doc = "ckpttools extension: the task's rseq registration" },
+	{ .type = R6_EXT_EVENTFD, .name = "EXT_EVENTFD", EXACT(24), FIELDS(r6_ext_eventfd_fields),
+	  .doc = "ckpttools extension: an eventfd's counter and mode" },
+	{ .type = R6_EXT_TIMERFD, .name = "EXT_TIMERFD", EXACT(64), FIELDS(r6_ext_timerfd_fields),
+	  .doc = "ckpttools extension: a timerfd's clock, setting and unread expirations" },
+	{ .type = R6_EXT_SIGNALFD, .name = "EXT_SIGNALFD", EXACT(24), FIELDS(r6_ext_signalfd_fields),
+	  .doc = "ckpttools extension: a signalfd's signal mask" },
+	{ .type = R6_EXT_INOTIFY, .name = "EXT_INOTIFY",
+	  RANGE(16, 16 + R6_INOTIFY_WATCH_LEN * R6_INOTIFY_MAX), FIELDS(r6_ext_inotify_fields),
+	  .doc = "ckpttools extension: an inotify instance's watches" },
+	{ .type = R6_EXT_EPOLL, .name = "EXT_EPOLL", RANGE(16, 16 + 24 * R6_EPOLL_ITEMS_MAX),
+	  FIELDS(r6_ext_epoll_fields),
+	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
+	{ .type = R6_EXT_PIPE, .name = "EXT_PIPE", EXACT(24), FIELDS(r6_ext_pipe_fields), FOLLOWS(r6_ext_pipe_follows),
+	  .doc = "ckpttools extension: the bytes waiting in a pipe; a BUFFER with them follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -645,7 +923,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_DIGEST,
+	.max_type = R6_EXT_PEERS,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,

@@ -8,19 +8,21 @@ enum {
 };
 
 static const struct ckpt_field v17_header_fields[] = {
-	F_X("magic", 8, 8),
-	F_PAD("_padding", 16, 2),
-	F_U("major", 18, 2),
-	F_U("minor", 20, 2),
-	F_U("patch", 22, 2),
-	F_U("rev", 24, 2),
-	F_PAD("_pad0", 26, 6),
-	F_U("task_comm_len", 32, 2),
-	F_U("uts_release_len", 34, 2),
-	F_U("uts_version_len", 36, 2),
-	F_U("uts_machine_len", 38, 2),
-	F_TIME("time", 40),
-	F_FLAGS("uflags", 48, 8, ckpt_names_uflags),
+	F_X_CHECKED("magic", 8, 8, "head magic 0x00feed0cc0a2d200"),
+	F_PAD("_padding", 16, 2, "padding"),
+	F_U_CHECKED("major", 18, 2, "kernel version of the checkpointing kernel: major"),
+	F_U_CHECKED("minor", 20, 2, "kernel version: minor"),
+	F_U_CHECKED("patch", 22, 2, "kernel version: patch level"),
+	F_U_CHECKED("rev", 24, 2, "header revision: 1 for this dialect"),
+	F_PAD("_pad0", 26, 6, "padding to the kernel constants at @32"),
+	F_U_CHECKED("task_comm_len", 32, 2, "kernel constant: size of a task comm (16)"),
+	F_U_CHECKED("uts_release_len", 34, 2,
+	    "kernel constant: size of a uts release (65); the release BUFFER has this size"),
+	F_U_CHECKED("uts_version_len", 36, 2, "kernel constant: size of a uts version (65)"),
+	F_U_CHECKED("uts_machine_len", 38, 2, "kernel constant: size of a uts machine (65)"),
+	F_TIME("time", 40, "when the checkpoint was taken"),
+	F_FLAGS_CHECKED("uflags", 48, 8, ckpt_names_uflags,
+	    "flags the checkpoint was asked for; restart accepts none"),
 };
 
 static const struct ckpt_follow v17_header_follows[] = {
@@ -30,12 +32,16 @@ static const struct ckpt_follow v17_header_follows[] = {
 };
 
 static const struct ckpt_field v17_task_fields[] = {
-	F_FLAGS("state", 8, 4, ckpt_names_task_state),
-	F_FLAGS("exit_state", 12, 4, ckpt_names_exit_state),
-	F_U("exit_code", 16, 4),
-	F_SENUM("exit_signal", 20, 4, ckpt_names_signal),
-	F_X("set_child_tid", 24, 8),
-	F_X("clear_child_tid", 32, 8),
+	F_FLAGS("state", 8, 4, ckpt_names_task_state, "scheduler state (TASK_* bits)"),
+	F_FLAGS("exit_state", 12, 4, ckpt_names_exit_state,
+	    "EXIT_ZOMBIE or EXIT_DEAD for a task that has exited, else 0"),
+	F_U("exit_code", 16, 4, "exit code of an exited task"),
+	F_SENUM("exit_signal", 20, 4, ckpt_names_signal,
+	    "signal sent to the parent when the task exits"),
+	F_X("set_child_tid", 24, 8,
+	    "user address the kernel writes the tid to (CLONE_CHILD_SETTID)"),
+	F_X("clear_child_tid", 32, 8,
+	    "user address cleared and woken at exit (CLONE_CHILD_CLEARTID)"),
 };
 
 static const struct ckpt_follow v17_task_follows[] = {
@@ -43,7 +49,7 @@ static const struct ckpt_follow v17_task_follows[] = {
 };
 
 static const struct ckpt_field v17_tail_fields[] = {
-	F_X("magic", 8, 8),
+	F_X("magic", 8, 8, "tail magic 0x002d2a0cc0deef00"),
 };
 
 static const struct ckpt_follow v17_error_follows[] = {
