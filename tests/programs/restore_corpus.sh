@@ -46,11 +46,11 @@ corpus=(
 	"files files $tmp/files|restore-file-type"
 	"zombieleader zombieleader|restore-zombie"
 	"kstate kstate $tmp/files|restore-seccomp restore-itimer restore-file-type"
-	"cowfork cowfork|?"
-	"privfile privfile|?"
-	"shmanon shmanon|?"
-	"filedata filedata|?"
-	"sigstorm sigstorm|?"
+	"cowfork cowfork|restore-tree"
+	"privfile privfile|"
+	"shmanon shmanon|restore-vma-type restore-file-unnamed"
+	"filedata filedata|restore-file-unnamed"
+	"sigstorm sigstorm|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
