@@ -111,6 +111,32 @@ kill -TERM "$pid"
 wait "$rpid"
 check_eq "wait: ckptrestore exits with the root's status (SIGTERM: 143)" 143 "$?"
 
+# -- --external: a pipe to the outside becomes ckptrestore's own descriptor ----------
+rm -f "$tmp/ext.ready"
+setsid "$CKPT_WORKLOADS/static_threads" "$tmp/ext.ready" </dev/null 2>/dev/null | cat >/dev/null &
+for i in $(seq 100); do grep -q '^ready=1' "$tmp/ext.ready" 2>/dev/null && break; sleep 0.05; done
+pid=$(sed -n 's/^pid=//p' "$tmp/ext.ready")
+workload_pids="$workload_pids $pid"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/ext.ckpt" "$pid"
+killed "$pid"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/ext.ckpt"
+check_grep "--external: without it, stdout's pipe is a finding" "^error file-peer-outside .* fd 1: pipe" "$tmp/o"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/ext.ckpt"
+check_eq "--external: without it, refused" 1 "$rc"
+check_eq "--external: refused, nothing created" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" --external "fd:$pid:1" "$tmp/ext.ckpt"
+check_eq "--external fd:PID:1: ckptcheck says go" 0 "$rc"
+rc=0
+"$CKPTRESTORE" -d --external "fd:$pid:1" "$tmp/ext.ckpt" >"$tmp/ext.out" 2>"$tmp/e" || rc=$?
+check_eq "--external fd:PID:1: restored" 0 "$rc"
+[ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
+check_eq "--external fd:PID:1: its stdout is ckptrestore's" "$tmp/ext.out" "$(readlink "/proc/$pid/fd/1")"
+check_released "--external: all its threads running" $(ls "/proc/$pid/task" 2>/dev/null)
+killed "$pid"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --external "fd:$pid:77" "$tmp/ext.ckpt"
+check_eq "--external of a descriptor ckptrestore lacks: exit 2" 2 "$rc"
+check_grep "--external of a descriptor ckptrestore lacks: says so" "has no descriptor 77" "$tmp/e"
+
 # -- failure paths --------------------------------------------------------------------
 checkpoint c3
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"

@@ -45,7 +45,7 @@ static const struct ckpt_rule rules[] = {
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor of a kind ckptrestore cannot reopen from a path (pipe, fifo, socket, "
-		"tty, epoll, eventfd)." },
+		"tty, epoll, eventfd), unless declared with --external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file: its contents are not in the "
 		"image and no path reopens it." },
@@ -319,13 +319,19 @@ static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt
 	}
 }
 
-static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, const char *who)
+static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, int64_t pid,
+			const char *who)
 {
+	const struct ckpt_check_options *opt = check_options(c);
+
 	for (size_t i = 0; t->files && i < st->n_fds; i++) {
 		const struct fd_fact *d = &st->fds[i];
 		const struct file_fact *f;
 
 		if (d->table != t->files || !(f = find_file(st, d->file)))
+			continue;
+		/* Declared external: the restorer's own descriptor goes there. */
+		if (ckpt_external_match(opt->externals, opt->n_externals, (int32_t)pid, (int32_t)d->fd))
 			continue;
 		if (f->f_type != 1) {
 			const char *kind = ckpt_names_lookup(&ckpt_names_file_type, f->f_type);
@@ -404,7 +410,7 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			check_report(c, &rules[R_SEM_UNDO], -1, t->index, t->offset, "TASK",
 				     "%s: has SysV semaphore undo state (objref %d)", who, t->sem_undo);
 		judge_vmas(c, st, m, mt, who);
-		judge_files(c, st, t, who);
+		judge_files(c, st, t, mt->pid, who);
 		judge_signals(c, st, t, who);
 	}
 }

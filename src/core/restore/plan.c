@@ -196,6 +196,8 @@ static int run_gate(struct ckpt_image *img, const struct ckpt_restore_options *o
 	copt.target = &running;
 	copt.target_name = "the running kernel";
 	copt.stop = opt ? opt->stop : NULL;
+	copt.externals = opt ? opt->externals : NULL;
+	copt.n_externals = opt ? opt->n_externals : 0;
 	if (!(c = ckpt_check_new(&copt)))
 		return fail(err, errsize, "out of memory");
 	r = ckpt_check_image(c, img, on_finding, &g, &sum);
