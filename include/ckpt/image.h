@@ -27,6 +27,9 @@ enum ckpt_error_kind {
 	CKPT_ERR_MALFORMED = 0,	/* the bytes break the format */
 	CKPT_ERR_IO,		/* reading failed (errno in the reason) */
 	CKPT_ERR_NO_TAIL,	/* whole records, then the data ends without a TAIL */
+	CKPT_ERR_OPEN,		/* the file could not be opened: the reason is the
+				 * system's ("No such file or directory"), with no
+				 * position */
 };
 
 struct ckpt_error {

@@ -42,7 +42,7 @@ static void usage(FILE *out)
 		"  -q, --quiet                 print nothing; the exit status says it all\n"
 		"  -r, --rule ID[,ID]          run only these rules\n"
 		"  -s, --skip ID[,ID]          do not run these rules\n"
-		"  -t, --target FILE           check against this saved kernel profile\n"
+		"      --target FILE           check against this saved kernel profile\n"
 		"                              (default: the running kernel)\n"
 		"      --allow-version-mismatch  a kernel version mismatch is only a warning\n"
 		"  -x, --external fd:PID:FD    task PID's descriptor FD is a pipe, socket or\n"
@@ -228,13 +228,14 @@ static int save_profile(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION, OPT_STRICT };
+	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION, OPT_STRICT, OPT_TARGET };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "skip", required_argument, NULL, 's' },
-		{ "target", required_argument, NULL, 't' },
+		/* No -t: ckptdump's -t is --type (one letter, one meaning). */
+		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "allow-version-mismatch", no_argument, NULL, OPT_ALLOW_VERSION },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "external", required_argument, NULL, 'x' },
@@ -271,9 +272,13 @@ int main(int argc, char **argv)
 		case 's':
 			skip[n_skip++] = optarg;
 			break;
-		case 't':
+		case OPT_TARGET:
 			target_path = optarg;
 			break;
+		case 't':
+			fprintf(stderr, "ckptcheck: -t is no longer short for --target (in ckptdump -t is --type): "
+				"write --target %s\n", optarg);
+			return PROGRAM_EXIT_TROUBLE;
 		case 'x':
 			if (ckpt_external_parse(optarg, &externals[n_externals], err, sizeof(err)) < 0) {
 				fprintf(stderr, "ckptcheck: %s\n", err);

@@ -33,6 +33,13 @@ struct stat_row {
 	uint64_t changed, added, removed;
 };
 
+/* Pages that differ, per task (the task the mm was reached through). */
+struct task_pages {
+	char task[96];		/* "task 1 (init)" */
+	int64_t pid;
+	uint64_t changed, added, removed;
+};
+
 struct run {
 	enum output output;
 	bool color;
@@ -42,6 +49,8 @@ struct run {
 	struct stat_row *rows;
 	size_t n_rows, cap_rows;
 	uint64_t pages_changed, pages_added, pages_removed, page_vmas;
+	struct task_pages *tasks;
+	size_t n_tasks, cap_tasks;
 };
 
 static void usage(FILE *out)
@@ -54,12 +63,12 @@ static void usage(FILE *out)
 		"\n"
 		"  -m, --match-by HOW       pair tasks by pid (default) or by place in the\n"
 		"                           process tree (tree)\n"
-		"  -i, --ignore KEY[,KEY]   drop differences of these keys (globs: header.time,\n"
+		"      --ignore KEY[,KEY]   drop differences of these keys (globs: header.time,\n"
 		"                           cpu.*; a bare type such as cpu drops all of it)\n"
-		"  -o, --only TYPE[,TYPE]   report only these types (task, cred, uts_ns, vma,\n"
+		"      --only TYPE[,TYPE]   report only these types (task, cred, uts_ns, vma,\n"
 		"                           pages, header, ...)\n"
 		"  -p, --pages              show the first differing bytes of changed pages\n"
-		"  -s, --stat               print a summary table instead of each difference\n"
+		"      --stat               print a summary table instead of each difference\n"
 		"  -j, --json               print a JSON document (shape in ckptdiff(1))\n"
 		"  -q, --quiet              print nothing; the exit status says it all\n"
 		"      --color[=WHEN]       colour: auto (default; a terminal, unless NO_COLOR\n"
@@ -80,6 +89,98 @@ static void usage(FILE *out)
 
 /* -- output --------------------------------------------------------------- */
 
+/* The task an object was reached through: "task 1 (init)" of
+ * "task 1 (init) mm vma ...". */
+static bool task_of(const char *object, char *out, size_t size, int64_t *pid)
+{
+	const char *close = strchr(object, ')');
+	char *end;
+
+	if (strncmp(object, "task ", 5) != 0 || !close || (size_t)(close - object) + 2 > size)
+		return false;
+	*pid = strtoll(object + 5, &end, 10);
+	snprintf(out, size, "%.*s", (int)(close - object + 1), object);
+	return end != object + 5;
+}
+
+static void count_task_pages(struct run *r, const struct ckpt_diff_item *it)
+{
+	char task[96];
+	int64_t pid;
+	size_t i = 0;
+
+	if (!task_of(it->object, task, sizeof(task), &pid))
+		return;
+	while (i < r->n_tasks && strcmp(r->tasks[i].task, task) != 0)
+		i++;
+	if (i == r->n_tasks) {
+		if (r->n_tasks == r->cap_tasks) {
+			size_t ncap = r->cap_tasks ? r->cap_tasks * 2 : 16;
+			struct task_pages *p = realloc(r->tasks, ncap * sizeof(*p));
+
+			if (!p)
+				return;
+			r->tasks = p;
+			r->cap_tasks = ncap;
+		}
+		memset(&r->tasks[i], 0, sizeof(r->tasks[i]));
+		snprintf(r->tasks[i].task, sizeof(r->tasks[i].task), "%s", task);
+		r->tasks[i].pid = pid;
+		r->n_tasks++;
+	}
+	r->tasks[i].changed += it->changed;
+	r->tasks[i].added += it->added;
+	r->tasks[i].removed += it->removed;
+}
+
+static void human(uint64_t b, char *out, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	int i = 0;
+	uint64_t v = b;
+
+	while (v >= 1024 * 10 && i < 6) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0 && b >= 1024 && b % 1024 == 0) {
+		v = b / 1024;
+		i = 1;
+	}
+	snprintf(out, size, "%" PRIu64 "%c", v, units[i]);
+}
+
+/* One line per task whose pages differ: pages and bytes. */
+static void print_task_pages(struct run *r)
+{
+	for (size_t i = 0; i < r->n_tasks; i++) {
+		const struct task_pages *t = &r->tasks[i];
+		char c[32], a[32], d[32];
+
+		human(t->changed * 4096, c, sizeof(c));
+		human(t->added * 4096, a, sizeof(a));
+		human(t->removed * 4096, d, sizeof(d));
+		printf("memory %s: %" PRIu64 " page%s changed (%s), %" PRIu64 " added (%s), %" PRIu64
+		       " removed (%s)\n", t->task, t->changed, t->changed == 1 ? "" : "s", c, t->added, a,
+		       t->removed, d);
+	}
+}
+
+static json_t *task_pages_json(const struct run *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_tasks; i++) {
+		const struct task_pages *t = &r->tasks[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "task", t->task,
+			"pid", (json_int_t)t->pid, "changed", (json_int_t)t->changed, "added", (json_int_t)t->added,
+			"removed", (json_int_t)t->removed, "changed_bytes", (json_int_t)(t->changed * 4096),
+			"added_bytes", (json_int_t)(t->added * 4096), "removed_bytes", (json_int_t)(t->removed * 4096)));
+	}
+	return a;
+}
+
 static void count(struct run *r, const struct ckpt_diff_item *it)
 {
 	size_t i = 0;
@@ -89,6 +190,7 @@ static void count(struct run *r, const struct ckpt_diff_item *it)
 		r->pages_added += it->added;
 		r->pages_removed += it->removed;
 		r->page_vmas++;
+		count_task_pages(r, it);
 	}
 	while (i < r->n_rows && strcmp(r->rows[i].type, it->type) != 0)
 		i++;
@@ -138,6 +240,7 @@ static void print_stat(struct run *r, const struct ckpt_diff_summary *s)
 		printf("pages: %" PRIu64 " changed, %" PRIu64 " added, %" PRIu64 " removed in %" PRIu64
 		       " VMA%s\n", r->pages_changed, r->pages_added, r->pages_removed, r->page_vmas,
 		       r->page_vmas == 1 ? "" : "s");
+	print_task_pages(r);
 	printf("%" PRIu64 " difference%s\n", s->differences, s->differences == 1 ? "" : "s");
 }
 
@@ -150,11 +253,12 @@ static json_t *stat_json(const struct run *r, const struct ckpt_diff_summary *s)
 				    json_pack("{s:I, s:I, s:I}", "changed", (json_int_t)r->rows[i].changed,
 					      "added", (json_int_t)r->rows[i].added,
 					      "removed", (json_int_t)r->rows[i].removed));
-	return json_pack("{s:I, s:o, s:{s:I, s:I, s:I}, s:I, s:I}",
+	return json_pack("{s:I, s:o, s:{s:I, s:I, s:I}, s:o, s:I, s:I}",
 			 "differences", (json_int_t)s->differences,
 			 "by_type", by,
 			 "pages", "changed", (json_int_t)r->pages_changed,
 			 "added", (json_int_t)r->pages_added, "removed", (json_int_t)r->pages_removed,
+			 "pages_by_task", task_pages_json(r),
 			 "pages_compared", (json_int_t)s->pages_compared,
 			 "pages_by_digest", (json_int_t)s->pages_by_digest);
 }
@@ -218,10 +322,46 @@ static void close_input(struct input *in)
 		ckpt_image_close(in->img);
 }
 
-/* Splits a comma-separated list in place onto *list. */
-static bool add_list(char *s, const char ***list, size_t *n)
+static void print_type(void *arg, const char *name)
+{
+	size_t *col = arg;
+
+	fprintf(stderr, "%s%s", *col ? ", " : "  ", name);
+	*col += strlen(name) + 2;
+	if (*col > 68) {
+		fputs(",\n", stderr);
+		*col = 0;
+	}
+}
+
+/* An --only or --ignore word that can match nothing is a usage error: a
+ * typo would otherwise make two different images "the same". */
+static bool check_pattern(const char *opt, const char *w, bool is_key)
+{
+	int r = ckpt_diff_pattern_check(w, is_key);
+	char esc[256];
+	size_t col = 0;
+
+	if (r == 0)
+		return true;
+	program_escape(w, esc, sizeof(esc));
+	if (r == -2) {
+		fprintf(stderr, "ckptdiff: %s %s: no field of that name (keys are TYPE.FIELD, with the field "
+			"names ckptdump prints)\n", opt, esc);
+		return false;
+	}
+	fprintf(stderr, "ckptdiff: %s %s: no such type; the types are:\n", opt, esc);
+	ckpt_diff_type_names(print_type, &col);
+	fputc('\n', stderr);
+	return false;
+}
+
+/* Splits a comma-separated list in place onto *list, each word checked. */
+static bool add_list(char *s, const char ***list, size_t *n, const char *opt, bool is_key)
 {
 	for (char *save = NULL, *w = strtok_r(s, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!check_pattern(opt, w, is_key))
+			return false;
 		const char **p = realloc(*list, (*n + 1) * sizeof(*p));
 
 		if (!p)
@@ -236,10 +376,13 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "match-by", required_argument, NULL, 'm' },
-		{ "ignore", required_argument, NULL, 'i' },
-		{ "only", required_argument, NULL, 'o' },
+		/* No -i, -o, -s: in ckptdump -i is --interactive and -o
+		 * --output, in ckpt and ckptencode -o is --output, in ckptcheck
+		 * -s is --skip (one letter, one meaning across the toolkit). */
+		{ "ignore", required_argument, NULL, 'I' },
+		{ "only", required_argument, NULL, 'O' },
 		{ "pages", no_argument, NULL, 'p' },
-		{ "stat", no_argument, NULL, 's' },
+		{ "stat", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "color", optional_argument, NULL, 'C' },
@@ -271,15 +414,26 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'i':
-			if (!add_list(optarg, &ignore, &n_ignore))
+		case 'o':
+		case 's': {
+			const char *lng = c == 'i' ? "--ignore" : c == 'o' ? "--only" : "--stat";
+			const char *other = c == 'i' ? "ckptdump -i is --interactive" :
+					    c == 'o' ? "ckpt -o and ckptencode -o are --output" : "ckptcheck -s is --skip";
+
+			fprintf(stderr, "ckptdiff: -%c is no longer short for %s (%s): write %s%s%s\n", c, lng, other, lng,
+				optarg ? " " : "", optarg ? optarg : "");
+			return PROGRAM_EXIT_TROUBLE;
+		}
+		case 'I':
+			if (!add_list(optarg, &ignore, &n_ignore, "--ignore", true))
 				return PROGRAM_EXIT_TROUBLE;
 			break;
-		case 'o':
-			if (!add_list(optarg, &only, &n_only))
+		case 'O':
+			if (!add_list(optarg, &only, &n_only, "--only", false))
 				return PROGRAM_EXIT_TROUBLE;
 			break;
 		case 'p': opt.page_bytes = true; break;
-		case 's': stat = true; break;
+		case 'S': stat = true; break;
 		case 'j': json = true; break;
 		case 'q': output = OUT_QUIET; break;
 		case 'A': opt.no_default_ignores = true; break;
@@ -368,6 +522,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	status = sum.differences ? PROGRAM_EXIT_FOUND : PROGRAM_EXIT_OK;
+	if (output == OUT_TEXT)
+		print_task_pages(&run);
 	if (output == OUT_STAT) {
 		print_stat(&run, &sum);
 	} else if (output == OUT_JSON) {
@@ -387,6 +543,7 @@ out:
 		ckpt_json_stream_end(run.json);
 	ckpt_diff_text_free(run.text);
 	free(run.rows);
+	free(run.tasks);
 	close_input(&a);
 	close_input(&b);
 	free(ignore);

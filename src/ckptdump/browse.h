@@ -36,6 +36,7 @@ struct browse_command_info {
 	/* Instead of run: takes the rest of the line unsplit (search, whose
 	 * "string" and /regex/ have their own quoting). */
 	int (*run_text)(struct browse *b, const char *args);
+	bool json;		/* takes --json (completed after it) */
 };
 
 extern const struct browse_command_info browse_commands[];

@@ -108,6 +108,15 @@ char **ckpt_browse_complete(const struct ckpt_model *m, const char *line)
 
 	if (!c)
 		return NULL;
+	if (c->json && prefix[0] == '-') {
+		add(&l, prefix, "--json");
+		if (strcmp(c->name, "summary") == 0)
+			add(&l, prefix, "--yaml");
+		return l.v;
+	}
+	/* Options before the argument do not count. */
+	for (size_t w = 1; c->json && w < argi && strncmp(words[w], "--", 2) == 0; w++)
+		argi--;
 	switch (c->arg) {
 	case BROWSE_ARG_TYPE:
 		if (argi == 1 && m->schema)

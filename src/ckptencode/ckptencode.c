@@ -73,6 +73,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
 		return PROGRAM_EXIT_TROUBLE;
 	}
+	struct stat in_st;
+
+	/* A directory opens, then fails every read: say what it is, as the
+	 * system does, not as a parse error. */
+	if (fstat(fileno(in), &in_st) == 0 && S_ISDIR(in_st.st_mode)) {
+		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(EISDIR));
+		fclose(in);
+		return PROGRAM_EXIT_TROUBLE;
+	}
 	if (!output && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "ckptencode: not writing an image to a terminal; use -o FILE\n");
 		if (in != stdin)

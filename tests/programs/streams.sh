@@ -18,8 +18,8 @@ peak() { # OUT CMD...: peak RSS in KiB; the output goes to OUT
 	tail -1 "$tmp/time"
 }
 
-quiet=$(peak /dev/null "$CKPTCHECK" -q -t "$target" "$tmp/b.ckpt")
-json=$(peak "$tmp/check.json" "$CKPTCHECK" --json -t "$target" "$tmp/b.ckpt")
+quiet=$(peak /dev/null "$CKPTCHECK" -q --target "$target" "$tmp/b.ckpt")
+json=$(peak "$tmp/check.json" "$CKPTCHECK" --json --target "$target" "$tmp/b.ckpt")
 found=$(grep -c '"rule":' "$tmp/check.json")
 [ "$found" -gt 10000 ] && pass "ckptcheck --json: $found findings" || fail "ckptcheck --json: $found findings"
 if "$VALIDATE" json "$tmp/check.json" 2>"$tmp/e"; then pass "ckptcheck --json: well-formed"; else fail "ckptcheck --json: well-formed" "$(cat "$tmp/e")"; fi

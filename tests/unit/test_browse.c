@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "suites.h"
 #include "browse.h"
@@ -201,6 +202,65 @@ START_TEST(test_browse_check_interrupted)
 }
 END_TEST
 
+static bool listed(char **list, const char *word)
+{
+	bool found = false;
+
+	for (size_t i = 0; list && list[i]; i++) {
+		found |= strcmp(list[i], word) == 0;
+		free(list[i]);
+	}
+	free(list);
+	return found;
+}
+
+/* The overview commands: --json output a parser takes, with lengths that
+ * add up; completion of the new commands and of --json before a pid. */
+START_TEST(test_browse_overview)
+{
+	struct session s;
+	json_error_t je;
+	json_t *j, *v;
+	size_t i;
+	json_int_t total = 0;
+
+	session_open(&s, "rev6-tasks.ckpt");
+	ck_assert_int_eq(session_run(&s, "maps --json 1"), 0);
+	j = json_loads(s.out, 0, &je);
+	ck_assert_msg(j != NULL, "%s", je.text);
+	json_array_foreach(j, i, v)
+		total += json_integer_value(json_object_get(v, "length"));
+	ck_assert_int_eq(total, 4096 + 135168);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 1), "name")), "[stack]");
+	json_decref(j);
+	ck_assert_int_eq(session_run(&s, "ps --json"), 0);
+	j = json_loads(s.out, 0, &je);
+	ck_assert_msg(j != NULL, "%s", je.text);
+	ck_assert_int_eq(json_array_size(j), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(json_array_get(j, 0), "argv"), 0)),
+			 "page 0x7fff");
+	json_decref(j);
+	ck_assert_int_eq(session_run(&s, "summary --json"), 0);
+	j = json_loads(s.out, 0, &je);
+	ck_assert_msg(j != NULL, "%s", je.text);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "totals"), "tasks")), 2);
+	json_decref(j);
+	ck_assert_int_eq(session_run(&s, "tree; env 1"), 0);
+	ck_assert_ptr_nonnull(strstr(s.out, "page 0x7fff"));
+	ck_assert_int_eq(session_run(&s, "tree --yaml"), -1);
+	ck_assert_str_eq(s.err, "ckptdump: tree: unknown option --yaml (--json)\n");
+
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "tr"), "tree"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "su"), "summary"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "maps --"), "--json"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "summary --"), "--yaml"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "maps --json "), "2"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "env "), "1"));
+	ck_assert(!listed(ckpt_browse_complete(s.b.m, "env --"), "--json"));
+	session_close(&s);
+}
+END_TEST
+
 Suite *browse_suite(void)
 {
 	Suite *s = suite_create("browse");
@@ -212,6 +272,7 @@ Suite *browse_suite(void)
 	tcase_add_test(tc, test_browse_search_complex);
 	tcase_add_test(tc, test_browse_interrupted);
 	tcase_add_test(tc, test_browse_check_interrupted);
+	tcase_add_test(tc, test_browse_overview);
 	suite_add_tcase(s, tc);
 	return s;
 }

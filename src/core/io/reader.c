@@ -70,7 +70,9 @@ static void set_error(struct ckpt_error *err, uint64_t off, uint64_t index,
 
 void ckpt_error_format(const struct ckpt_error *err, char *buf, size_t size)
 {
-	if (err->record[0])
+	if (err->kind == CKPT_ERR_OPEN)
+		snprintf(buf, size, "%s", err->reason);
+	else if (err->record[0])
 		snprintf(buf, size, "byte %" PRIu64 " (0x%" PRIx64 "), record %" PRIu64 " (%s): %s",
 			 err->offset, err->offset, err->index, err->record, err->reason);
 	else
@@ -609,7 +611,17 @@ struct ckpt_image *ckpt_image_open(const char *path, struct ckpt_error *err)
 	else
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		set_error(err, 0, 0, NULL, "cannot open: %s", strerror(errno));
+		set_error(err, 0, 0, NULL, "%s", strerror(errno));
+		err->kind = CKPT_ERR_OPEN;
+		return NULL;
+	}
+	struct stat st;
+
+	/* A directory opens, then fails every read: say what it is. */
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		set_error(err, 0, 0, NULL, "%s", strerror(EISDIR));
+		err->kind = CKPT_ERR_OPEN;
 		return NULL;
 	}
 	return ckpt_image_open_fd(fd, err);

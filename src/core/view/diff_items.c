@@ -205,6 +205,24 @@ json_t *ckpt_diff_item_json(const struct ckpt_diff_item *it)
 		json_object_set_new(j, "a_text", json_string(it->a.text));
 		json_object_set_new(j, "b_text", json_string(it->b.text));
 	}
+	/* Added and removed objects say who they are in keys too. */
+	if (it->pid)
+		json_object_set_new(j, "pid", json_integer(it->pid));
+	if (it->comm)
+		json_object_set_new(j, "comm", json_string(it->comm));
+	if (it->has_fd)
+		json_object_set_new(j, "fd", json_integer(it->fd));
+	if (it->has_vma)
+		json_object_set_new(j, "vma", json_pack("{s:o, s:o, s:I, s:s}", "start", hex_json(it->vma_start),
+							"end", hex_json(it->vma_end),
+							"length", (json_int_t)(it->vma_end - it->vma_start),
+							"perm", it->perm ? it->perm : ""));
+	if (it->has_fd || it->has_vma)
+		json_object_set_new(j, "path", it->path ? json_string(it->path) : json_null());
+	if (it->access)
+		json_object_set_new(j, "access", json_string(it->access));
+	if (it->has_pos)
+		json_object_set_new(j, "pos", json_integer((json_int_t)it->pos));
 	if (it->header) {
 		json_object_set_new(j, "header", json_true());
 		json_object_set_new(j, "blocks_restore", json_boolean(it->blocks_restore));
