@@ -298,7 +298,8 @@ static bool open_input(const char *path, struct input *in, enum output output)
 			fprintf(stderr, "ckptdiff: %s: %s\n", in->shown, msg);
 		return false;
 	}
-	in->m = ckpt_model_build(in->img);
+	/* the diff follows references through the records it compares */
+	in->m = ckpt_model_build_without_refs(in->img);
 	if (!in->m) {
 		if (output != OUT_QUIET)
 			fprintf(stderr, "ckptdiff: %s: out of memory\n", in->shown);

@@ -28,7 +28,8 @@ struct owner {
 bool idx_push(struct idx_list *l, uint64_t v)
 {
 	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 8;
+		/* most objects and tasks have a handful of records */
+		size_t ncap = l->cap ? l->cap * 2 : 2;
 		uint64_t *p = realloc(l->v, ncap * sizeof(*p));
 
 		if (!p)

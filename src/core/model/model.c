@@ -92,6 +92,7 @@ struct builder {
 	const struct ckpt_field *f_objref, *f_objtype;
 	struct ckpt_image *img;
 	bool lean;			/* index only the records relations need */
+	bool no_refs;			/* keep no reference list */
 	size_t cap_records, cap_objects, cap_refs, cap_tasks, cap_mms, cap_pids, cap_depths, cap_paths;
 	size_t cap_vmas, cap_runs;	/* of the current MM */
 	size_t cap_fts, cap_fds;
@@ -620,7 +621,7 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	/* A lean model keeps the references of what it indexes and of the
 	 * objects whose references are followed: most records of a large
 	 * image are neither. */
-	if ((indexed || kind == K_REFS_READ) && !scan_refs(b, rec, role))
+	if (!b->no_refs && (indexed || kind == K_REFS_READ) && !scan_refs(b, rec, role))
 		return -2;
 	if (rec->type && rec->type == m->schema->objref_type)
 		return on_objref(b, rec) ? 0 : -2;
@@ -899,7 +900,7 @@ void ckpt_model_builder_free(struct ckpt_model_builder *mb)
 	free(b);
 }
 
-struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
+static struct ckpt_model *build(struct ckpt_image *img, bool no_refs)
 {
 	struct ckpt_model_builder *b = ckpt_model_builder_new(img);
 	struct ckpt_roles roles;
@@ -909,6 +910,7 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 
 	if (!b)
 		return NULL;
+	((struct builder *)b)->no_refs = no_refs;
 	/* The pass reads record starts and page addresses, never page data:
 	 * cold, that is a small part of a large image. */
 	ckpt_image_set_access(img, CKPT_ACCESS_SKIM);
@@ -929,6 +931,16 @@ struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
 	}
 	ckpt_image_set_access(img, CKPT_ACCESS_SEQUENTIAL);
 	return ckpt_model_builder_finish(b, r < 0);
+}
+
+struct ckpt_model *ckpt_model_build(struct ckpt_image *img)
+{
+	return build(img, false);
+}
+
+struct ckpt_model *ckpt_model_build_without_refs(struct ckpt_image *img)
+{
+	return build(img, true);
 }
 
 void ckpt_model_free(struct ckpt_model *m)
