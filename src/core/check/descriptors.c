@@ -371,7 +371,7 @@ static bool other_end_inside(const struct end *ends, size_t n, const struct file
 {
 	uint32_t want = f->mode & FMODE_WRITE ? FMODE_READ : FMODE_WRITE;
 	struct end key = { .key = end_key(f) };
-	const struct end *e = bsearch(&key, ends, n, sizeof(key), cmp_end);
+	const struct end *e = n ? bsearch(&key, ends, n, sizeof(key), cmp_end) : NULL;
 
 	if (!e || (f->type == FT_PIPE && !f->ino))
 		return false;
@@ -458,7 +458,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 	if (!st->on || out->failed || !m)
 		return;
-	qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
+	if (st->n_files)	/* qsort(NULL, 0) is undefined: UBSan stops there */
+		qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
 	for (size_t i = 0; i < st->n_descs; i++) {
 		struct file *f = find_file(st, st->descs[i].objref);
 
@@ -498,8 +499,10 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	for (size_t i = 0; i < m->n_tasks; i++)
 		if (m->tasks[i].files_ref > 0)
 			ix[n_ix++] = (struct by_table){ m->tasks[i].files_ref, i };
-	qsort(ix, n_ix, sizeof(*ix), cmp_by_table);
-	qsort(st->descs, st->n_descs, sizeof(*st->descs), cmp_desc);
+	if (n_ix)	/* qsort(NULL, 0) is undefined */
+		qsort(ix, n_ix, sizeof(*ix), cmp_by_table);
+	if (st->n_descs)	/* qsort(NULL, 0) is undefined */
+		qsort(st->descs, st->n_descs, sizeof(*st->descs), cmp_desc);
 	struct end *ends = malloc((st->n_files ? st->n_files : 1) * sizeof(*ends));
 	size_t n_ends = 0;
 
@@ -514,7 +517,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		if (f->descs && (f->type == FT_PIPE || f->type == FT_FIFO))
 			ends[n_ends++] = (struct end){ end_key(f), f->mode, f };
 	}
-	qsort(ends, n_ends, sizeof(*ends), cmp_end);
+	if (n_ends)	/* qsort(NULL, 0) is undefined */
+		qsort(ends, n_ends, sizeof(*ends), cmp_end);
 	for (size_t i = 0; i < st->n_files; i++)
 		if (st->files[i].descs && (i == 0 || st->files[i - 1].objref != st->files[i].objref))
 			judge(c, st, m, ix, n_ix, ends, n_ends, &st->files[i]);
