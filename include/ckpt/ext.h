@@ -37,6 +37,7 @@ enum ckpt_ext_type {
 	CKPT_EXT_INOTIFY = 20016,
 	CKPT_EXT_EPOLL = 20017,
 	CKPT_EXT_PIPE = 20018,
+	CKPT_EXT_SOCKET_QUEUE = 20019,
 };
 
 /* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an

@@ -29,6 +29,12 @@ struct ckpt_restore_options {
 	volatile sig_atomic_t *stop;
 	/* Bound on each wait for a task to stop, in ms (0: 5000). */
 	int timeout_ms;
+	/* Descriptors declared outside the image (--external fd:PID:FD, as
+	 * ckptcheck takes them): the gate does not hold them against the
+	 * image, and the restored task gets the caller's own descriptor FD
+	 * there (the same open file description), whatever the image says. */
+	const struct ckpt_external *externals;
+	size_t n_externals;
 };
 
 struct ckpt_restore_plan;

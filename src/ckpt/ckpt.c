@@ -342,7 +342,7 @@ int main(int argc, char **argv)
 	};
 	/* Any of these while the tree is frozen must unwind through the
 	 * detach, never kill ckpt on the spot. */
-	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGALRM };
+	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
 	const char *output = NULL;
 	struct ckpt_collect_options copt = { .stop = &stop_signal };
 	struct ckpt_collect_stats stats = { 0 };
@@ -406,6 +406,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
 		sigaction(stop_signals[i], &sa, NULL);
+	/* SIGALRM is --freeze-timeout's: caught only when that is asked for. */
+	if (freeze_timeout > 0)
+		sigaction(SIGALRM, &sa, NULL);
 	if (!quiet && (ps.tty || verbose)) {
 		copt.progress = progress;
 		copt.progress_arg = &ps;

@@ -44,6 +44,8 @@ static void usage(FILE *out)
 		"  -d, --detach            return once the process runs (default: wait for it\n"
 		"                          and exit with its status)\n"
 		"  -p, --pidfile FILE      write the restored root's pid to FILE once it runs\n"
+		"  -x, --external fd:PID:FD  descriptor FD of task PID is outside the image:\n"
+		"                          the restored task gets ckptrestore's own FD there\n"
 		"      --pid-ns            restore into a new pid namespace (not supported yet)\n"
 		"  -v, --verbose           say what is done (twice: more)\n"
 		"  -q, --quiet             print no findings, only errors\n"
@@ -173,6 +175,7 @@ int main(int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "pid-ns", no_argument, NULL, OPT_PID_NS },
+		{ "external", required_argument, NULL, 'x' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -190,8 +193,25 @@ int main(int argc, char **argv)
 	pid_t root;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ndp:vqhV", longopts, NULL)) != -1) {
+	struct ckpt_external externals[argc];
+
+	while ((c = getopt_long(argc, argv, "ndp:x:vqhV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'x':
+			if (ckpt_external_parse(optarg, &externals[opt.n_externals], err, sizeof(err)) < 0) {
+				fprintf(stderr, "ckptrestore: --external: %s\n", err);
+				return EXIT_TROUBLE;
+			}
+			/* The descriptor handed over must be ours to give. */
+			if (fcntl(externals[opt.n_externals].fd, F_GETFD) < 0) {
+				program_escape(optarg, shown, sizeof(shown));
+				fprintf(stderr, "ckptrestore: --external %s: ckptrestore has no descriptor %d to give\n",
+					shown, (int)externals[opt.n_externals].fd);
+				return EXIT_TROUBLE;
+			}
+			opt.n_externals++;
+			opt.externals = externals;
+			break;
 		case 'n':
 			dry_run = true;
 			break;

@@ -57,4 +57,21 @@ check_grep "PARTIAL: users-partial says outside users may be unseen" \
 check_eq "PARTIAL: said once" 1 "$(grep -c 'users-partial' "$tmp/o")"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$CKPT_PROFILES/linux-2.6.37-ckpt-v23.json" "$E"
 check_no_grep "no flag: no users-partial" 'users-partial' "$tmp/o"
+
+# --- ckptencode's output: whole or nothing, the old image kept --------------
+# A document that fails late (the TAIL's magic) must leave an existing
+# target as it was, and no other file beside it.
+mkdir "$tmp/enc"
+cp "$R6" "$tmp/enc/img.ckpt"
+"$CKPTDUMP" --json --pages "$R6" | sed 's/\("type":"TAIL".*"magic":"\)0x[0-9a-f]*/\1zz/' >"$tmp/late.json"
+run "$tmp/o" "$tmp/e" "$CKPTENCODE" -o "$tmp/enc/img.ckpt" "$tmp/late.json"
+check_eq "ckptencode failing late: exit status 2" 2 "$rc"
+check_eq "ckptencode failing late: the old image is untouched" "" \
+	"$(cmp "$R6" "$tmp/enc/img.ckpt" 2>&1)"
+check_eq "ckptencode failing late: nothing else in the directory" "img.ckpt" "$(ls -A "$tmp/enc")"
+run "$tmp/o" "$tmp/e" "$CKPTENCODE" -o "$tmp/enc/img.ckpt" "$tmp/ext.json"
+check_eq "ckptencode replacing an image: exit status 0" 0 "$rc"
+check_eq "ckptencode replacing an image: the new one, mode 0600, alone" "img.ckpt 600" \
+	"$(ls -A "$tmp/enc") $(stat -c %a "$tmp/enc/img.ckpt")"
+check_eq "ckptencode replacing an image: byte for byte" "" "$(cmp "$E" "$tmp/enc/img.ckpt" 2>&1)"
 done_testing

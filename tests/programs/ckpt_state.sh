@@ -98,6 +98,16 @@ check_eq "pipe: EXT_PIPE of the read end holds its 10 bytes" "file_objref=$(file
 		END { sub(/^ /, "", out); print out }' "$tmp/k.dump")"
 check_grep "pipe: the BUFFER after it is the bytes" "^ +00000000  70 69 70 65 2d 62 79 74 65 73 +\|pipe-bytes +\|\$" "$tmp/k.dump"
 check_eq "pipe: one EXT_PIPE (the write end has none)" 1 "$(grep -c '^\[[0-9]*\] EXT_PIPE ' "$tmp/k.dump")"
+# sockq FD: the EXT_SOCKET_QUEUE of descriptor FD's file, fields on one line
+sockq() {
+	awk -v r="$(file_of "$1")" '/^\[[0-9]+\] / { if (keep) exit; t = $2 }
+		t == "EXT_SOCKET_QUEUE" && $1 == "file_objref" { keep = ($2 == r); next }
+		keep && NF == 2 { out = out " " $1 "=" $2 } END { sub(/^ /, "", out); print out }' "$tmp/k.dump"
+}
+check_eq "socketpair: the receiving end holds the 10 bytes sent in two writes" "family=1 sock_type=1 nr_bytes=10" \
+	"$(sockq "$(rv sock_b)")"
+check_eq "socketpair: the sending end's queue is empty" "family=1 sock_type=1 nr_bytes=0" "$(sockq "$(rv sock_a)")"
+check_grep "socketpair: the BUFFER is the bytes" "^ +00000000  73 6f 63 6b 2d 62 79 74 65 73 +\|sock-bytes +\|\$" "$tmp/k.dump"
 
 # --- the tools accept it -------------------------------------------------------------
 # The restorer cannot rebuild most of this state yet (its rules say so);
@@ -113,7 +123,7 @@ check_eq "ckptdiff: the image equals itself" 0 "$rc"
 run "$tmp/k2.out" "$tmp/k2.err" "$CKPT" --no-pages -o "$tmp/k2.ckpt" "$ks_pid"
 run "$tmp/d.out" "$tmp/d.err" "$CKPTDIFF" "$tmp/k.ckpt" "$tmp/k2.ckpt"
 check_grep "ckptdiff: a second image differs in the timerfd's time left" "value_nsec" "$tmp/d.out"
-check_no_grep "ckptdiff: and not in the pipe: checkpointing left its bytes in place" "nr_bytes|EXT_PIPE|ext_pipe" "$tmp/d.out"
+check_no_grep "ckptdiff: nor in the pipe or the socket: checkpointing left their bytes in place" "nr_bytes|EXT_PIPE|ext_pipe|ext_socket_queue" "$tmp/d.out"
 
 # --- a signal being delivered at the freeze --------------------------------------------
 # sigstorm sends itself SIGUSR1 with tgkill over and over.  Frozen just

@@ -19,6 +19,16 @@ gone() {
 	return 1
 }
 
+# killed PID: kills it, waits until the pid is free, and forgets it, so
+# that the cleanup at exit cannot hit another test's process that reused it.
+killed() {
+	kill -KILL -- "-$1" 2>/dev/null
+	kill -KILL "$1" 2>/dev/null
+	gone "$1"
+	workload_pids=$(echo " $workload_pids " | sed "s/ $1 / /g")
+}
+
+
 # file_pos IMAGE PATH: the position the image saved for the file at PATH.
 file_pos() {
 	"$IMGFACTS" "$1" | awk -v p="path=$2" '$1 == "file" && $NF == p { sub("pos=", "", $6); print $6 }'
@@ -35,8 +45,7 @@ checkpoint() {
 	start_workload "$1" counter "$tmp/$1.out"
 	pid=$(eval echo "\$${1}_pid")
 	run "$tmp/$1.cko" "$tmp/$1.cke" "$CKPT" -o "$tmp/$1.ckpt" "$pid"
-	kill -KILL "$pid"
-	gone "$pid"
+	killed "$pid"
 	pos=$(file_pos "$tmp/$1.ckpt" "$tmp/$1.out")
 	saved=$(head -c "$pos" "$tmp/$1.out" | tail -1 | cut -d' ' -f1)
 }
@@ -57,7 +66,7 @@ check_eq "--dry-run: creates nothing" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pidfile "$tmp/c1.pid" "$tmp/c1.ckpt"
 check_eq "restore -d: exit status 0" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
-workload_pids="$workload_pids $pid"
+[ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
 check_eq "--pidfile: the old pid" "$pid" "$(cat "$tmp/c1.pid" 2>/dev/null)"
 sleep 0.3
 check_released "restored: running, not stopped, not traced" "$pid"
@@ -81,16 +90,16 @@ check_eq "restored: the image's areas and nothing else" "$(($("$IMGFACTS" "$tmp/
 run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/c1b.ckpt" "$pid"
 check_eq "round trip: ckpt of the restored process" 0 "$rc"
 # Keys that must change (ckptrestore(1), ROUND TRIP): the time, the parent
-# outside the image, what the counter did since (its registers, state,
+# outside the image, the flags of a task forked by a restorer and not
+# exec'd since, what the counter did since (its registers, state, sleep,
 # pages and file position).
-ignore='header.time,tree.ppid,task.state,cpu.*,file.f_pos,pages'
+ignore='header.time,tree.ppid,task.flags,task.state,restart_block.*,cpu.*,fpu.*,file.f_pos,pages'
 run "$tmp/d" "$tmp/de" "$CKPTDIFF" --ignore "$ignore" "$tmp/c1.ckpt" "$tmp/c1b.ckpt"
 check_eq "round trip: no difference beyond the documented keys" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
 run "$tmp/d" "$tmp/de" "$CKPTDIFF" "$tmp/c1.ckpt" "$tmp/c1b.ckpt"
 check_eq "round trip: without the list, the counter's pages differ" 1 "$rc"
-kill -KILL "$pid"
-gone "$pid"
+killed "$pid"
 
 # -- the root's status, waited for ---------------------------------------------------
 checkpoint c2
@@ -102,18 +111,43 @@ kill -TERM "$pid"
 wait "$rpid"
 check_eq "wait: ckptrestore exits with the root's status (SIGTERM: 143)" 143 "$?"
 
+# -- --external: a pipe to the outside becomes ckptrestore's own descriptor ----------
+rm -f "$tmp/ext.ready"
+setsid "$CKPT_WORKLOADS/static_threads" "$tmp/ext.ready" </dev/null 2>/dev/null | cat >/dev/null &
+for i in $(seq 100); do grep -q '^ready=1' "$tmp/ext.ready" 2>/dev/null && break; sleep 0.05; done
+pid=$(sed -n 's/^pid=//p' "$tmp/ext.ready")
+workload_pids="$workload_pids $pid"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/ext.ckpt" "$pid"
+killed "$pid"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/ext.ckpt"
+check_grep "--external: without it, stdout's pipe is a finding" "^error file-peer-outside .* fd 1: pipe" "$tmp/o"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/ext.ckpt"
+check_eq "--external: without it, refused" 1 "$rc"
+check_eq "--external: refused, nothing created" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" --external "fd:$pid:1" "$tmp/ext.ckpt"
+check_eq "--external fd:PID:1: ckptcheck says go" 0 "$rc"
+rc=0
+"$CKPTRESTORE" -d --external "fd:$pid:1" "$tmp/ext.ckpt" >"$tmp/ext.out" 2>"$tmp/e" || rc=$?
+check_eq "--external fd:PID:1: restored" 0 "$rc"
+[ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
+check_eq "--external fd:PID:1: its stdout is ckptrestore's" "$tmp/ext.out" "$(readlink "/proc/$pid/fd/1")"
+check_released "--external: all its threads running" $(ls "/proc/$pid/task" 2>/dev/null)
+killed "$pid"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --external "fd:$pid:77" "$tmp/ext.ckpt"
+check_eq "--external of a descriptor ckptrestore lacks: exit 2" 2 "$rc"
+check_grep "--external of a descriptor ckptrestore lacks: says so" "has no descriptor 77" "$tmp/e"
+
 # -- failure paths --------------------------------------------------------------------
 checkpoint c3
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
 check_eq "free pid: restore works" 0 "$rc"
-workload_pids="$workload_pids $pid"
+[ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
 check_eq "pid taken: exit status 2" 2 "$rc"
 check_grep "pid taken: names the pid and --pid-ns" "pid $pid is taken.*--pid-ns" "$tmp/e"
 check_eq "pid taken: one line" 1 "$(wc -l <"$tmp/e")"
 check_released "pid taken: the running process is left alone" "$pid"
-kill -KILL "$pid"
-gone "$pid"
+killed "$pid"
 
 mv "$tmp/c3.out" "$tmp/c3.moved"
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
@@ -133,18 +167,16 @@ check_eq "truncated image on stdin: nothing created" "" "$(ls -d /proc/"$pid" 2>
 rc=0
 "$CKPTRESTORE" -d - <"$tmp/c3.ckpt" >"$tmp/o" 2>"$tmp/e" || rc=$?
 check_eq "whole image on stdin: restored" 0 "$rc"
-workload_pids="$workload_pids $pid"
+[ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
 check_released "whole image on stdin: running" "$pid"
-kill -KILL "$pid"
-gone "$pid"
+killed "$pid"
 
 # SIGINT while the restore runs: a counter with 256 MiB of memory takes
 # long enough to write back that the signal lands inside the restore.
 start_workload big counter "$tmp/big.out" 256
 pid=$big_pid
 run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/big.ckpt" "$pid"
-kill -KILL "$pid"
-gone "$pid"
+killed "$pid"
 "$CKPTRESTORE" -d -v "$tmp/big.ckpt" >"$tmp/o" 2>"$tmp/e" &
 rpid=$!
 for i in $(seq 200); do [ -d "/proc/$pid" ] && break; sleep 0.005; done

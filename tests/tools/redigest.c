@@ -49,15 +49,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "redigest: no digests for this dialect\n");
 		return 1;
 	}
-	size_t skip_followers = 0;
+	const struct ckpt_schema *schema = ckpt_image_schema(img);
+	bool dropping = false;
 
 	while ((r = ckpt_image_next_record(img, &rec)) == 1) {
-		if (skip_followers) {	/* the data of a dropped record (EXT_PRODUCER's strings) */
-			skip_followers--;
+		/* The data of a dropped record (EXT_PRODUCER's strings, the
+		 * BUFFERs of EXT_INODE_PAGES and EXT_PIPE): how many there are
+		 * varies, so every STRING or BUFFER right after it goes too. */
+		if (dropping && (rec.type == schema->string_type || rec.type == schema->buffer_type))
 			continue;
-		}
+		dropping = false;
 		if (rec.type == CKPT_EXT_DIGEST || (plain && rec.type >= CKPT_EXT_FIRST && rec.type <= CKPT_EXT_LAST)) {
-			skip_followers = rec.rt ? rec.rt->n_follows : 0;
+			dropping = true;
 			continue;
 		}
 		uint8_t *buf = malloc(rec.len ? rec.len : 1);

@@ -141,7 +141,7 @@ enum breakage {
 	B_OBJREF_DUPLICATE, B_OBJTYPE_UNKNOWN, B_OBJREF_UNDEFINED, B_OBJREF_TYPE,
 	B_OBJREF_UNREFERENCED, B_PID_MARKER, B_OBJREF_RECORD,
 	B_SECUREBITS, B_TEXT_HUGE, B_LONG_TEXT, B_LONG_TEXT_UNTERMINATED, B_PEERS_ENTRY, B_FILE_SHARED,
-	B_TTY, B_PIPE_ALONE, B_SOCKET,
+	B_TTY, B_PIPE_ALONE, B_SOCKET, B_PIPE_PARTIAL, B_SOCKET_INSIDE,
 };
 
 struct img {
@@ -286,15 +286,17 @@ static void put_live_task(struct img *m, int32_t first, bool task_ns, enum break
 	put(m);
 	/* Descriptor 0: the executable (file-reopen), or a terminal, a
 	 * lone pipe end, a socket (file-peer-*), as objref first + 7. */
-	bool fd0 = b == B_FILE_SHARED || b == B_TTY || b == B_PIPE_ALONE || b == B_SOCKET;
+	bool fd0 = b == B_FILE_SHARED || b == B_TTY || b == B_PIPE_ALONE || b == B_SOCKET ||
+		   b == B_PIPE_PARTIAL || b == B_SOCKET_INSIDE;
 
 	if (fd0 && b != B_FILE_SHARED) {
 		put_objref(m, CKPT_OBJ_FILE, first + 7);
 		begin(m, "FILE", 0);
-		set(m, "f_type", b == B_TTY ? 5 : b == B_SOCKET ? 4 : 2);
+		set(m, "f_type", b == B_TTY ? 5 : b == B_SOCKET || b == B_SOCKET_INSIDE ? 4 : 2);
 		set(m, "f_mode", 0x2);
 		put(m);
-		put_text(m, "FILE_NAME", b == B_TTY ? "/dev/pts/3" : b == B_SOCKET ? "socket:[77]" : "pipe:[77]", 16);
+		put_text(m, "FILE_NAME", b == B_TTY ? "/dev/pts/3" :
+			 b == B_SOCKET || b == B_SOCKET_INSIDE ? "socket:[77]" : "pipe:[77]", 16);
 	}
 	put_objref(m, CKPT_OBJ_FILE_TABLE, first + 3);
 	begin(m, "FILE_TABLE", 0);
@@ -478,6 +480,16 @@ static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum 
 		size_t len = ckpt_ext_users_encode(&u, 1, rec);
 
 		put_raw(m, CKPT_EXT_USERS, rec + 8, len - 8);
+	}
+	if (b == B_PIPE_PARTIAL || b == B_SOCKET_INSIDE) {
+		/* Nobody outside, as far as the scan went; a socket whose
+		 * peer sock_diag named and nobody outside holds. */
+		const struct ckpt_ext_peer pe = { .objref = 17, .ino = 77,
+			.flags = b == B_PIPE_PARTIAL ? CKPT_PEER_SCAN_PARTIAL : 0 };
+		uint8_t rec[CKPT_EXT_PEERS_LEN];
+
+		ckpt_ext_peer_encode(&pe, rec);
+		put_raw(m, CKPT_EXT_PEERS, rec + 8, sizeof(rec) - 8);
 	}
 	if (b == B_PEERS_ENTRY) {	/* peer facts about the executable */
 		const struct ckpt_ext_peer pe = { .objref = 11, .ino = 77 };
@@ -874,6 +886,7 @@ static const struct {
 	{ B_TTY, "file-peer-outside", CKPT_SEV_ERROR },
 	{ B_SOCKET, "file-peer-outside", CKPT_SEV_ERROR },
 	{ B_PIPE_ALONE, "file-peer-unknown", CKPT_SEV_WARNING },
+	{ B_PIPE_PARTIAL, "file-peer-unknown", CKPT_SEV_WARNING },
 };
 
 /* -- tests ------------------------------------------------------------------- */
@@ -1305,6 +1318,12 @@ START_TEST(test_gate_files)
 	struct ckpt_check_options opt = { .target = &p };
 	struct found *fd = malloc(sizeof(*fd));
 	struct img m;
+
+	/* A socket whose peer nobody outside holds: nothing to say. */
+	build_rev6(&m, &p, B_SOCKET_INSIDE);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "a socket with its peer inside: %s", list_found(fd));
+	free(m.buf);
 
 	/* A terminal declared external: an info line, go. */
 	build_rev6(&m, &p, B_TTY);

@@ -4,7 +4,7 @@
  * child rewrites every 16th page with the value it holds, so each side
  * ends up with runs of shared pages between private ones (same bytes):
  * both of ckpt's ways of reading pages meet in one batch.  A checkpoint
- * must leave the sharing as it is. */
+ * must leave the sharing as it is.  Argument 2: the size in MiB (8). */
 #include "config.h"
 
 #include <sys/mman.h>
@@ -14,7 +14,7 @@
 int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
-	size_t size = 8u << 20;
+	size_t size = (argc > 2 ? strtoull(argv[2], NULL, 0) : 8u) << 20;
 	uint64_t *region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pid_t child;
 	int done[2];

@@ -43,8 +43,9 @@ static const struct ckpt_rule rules[] = {
 		"held outside the image cannot be reconnected by the restorer; an info line "
 		"instead when the descriptor is declared with --external fd:PID:FD." },
 	[R_PEER_UNKNOWN] = { "file-peer-unknown", "files", CKPT_SEV_WARNING, REV6,
-		"A pipe or FIFO end without an EXT_PEERS record whose other end is not in the image: "
-		"its reader or writer lies outside, or there is none." },
+		"A pipe or FIFO end whose other end is not in the image, and no EXT_PEERS record "
+		"says who holds it (or the producer's scan stopped at its bound): its reader or "
+		"writer lies outside, or there is none." },
 	[R_PEERS_ENTRY] = { "peers-entry", "files", CKPT_SEV_ERROR, REV6,
 		"An EXT_PEERS record names a FILE that is no pipe, FIFO or socket (an objref of "
 		"another type is objref-type's finding)." },
@@ -371,7 +372,7 @@ static bool other_end_inside(const struct end *ends, size_t n, const struct file
 {
 	uint32_t want = f->mode & FMODE_WRITE ? FMODE_READ : FMODE_WRITE;
 	struct end key = { .key = end_key(f) };
-	const struct end *e = n ? bsearch(&key, ends, n, sizeof(key), cmp_end) : NULL;
+	const struct end *e = bsearch(&key, ends, n, sizeof(key), cmp_end);
 
 	if (!e || (f->type == FT_PIPE && !f->ino))
 		return false;
@@ -404,11 +405,14 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 		else if (f->has_peer && (f->mode & FMODE_READ) && f->peer.outside_writers)
 			snprintf(why, sizeof(why), "%" PRIu32 " descriptor(s) outside the image write to it",
 				 f->peer.outside_writers);
-		else if (!f->has_peer && !other_end_inside(ends, n_ends, f)) {
+		else if ((!f->has_peer || (f->peer.flags & CKPT_PEER_SCAN_PARTIAL)) &&
+			 !other_end_inside(ends, n_ends, f)) {
 			check_report(c, &rules[R_PEER_UNKNOWN], h.declared ? CKPT_SEV_INFO : -1, h.desc_index,
 				     f->offset, "FILE", "%s: %s, a %s %s end, has no other end in the image and "
-				     "no EXT_PEERS record says who holds it%s", h.who, f->path, kind_name(f->type),
+				     "%s%s", h.who, f->path, kind_name(f->type),
 				     f->mode & FMODE_WRITE ? "write" : "read",
+				     f->has_peer ? "the producer's scan of the system stopped at its bound" :
+				     "no EXT_PEERS record says who holds it",
 				     h.declared ? "; declared external" : "");
 			return;
 		}
@@ -417,10 +421,10 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 		if (shared)
 			snprintf(why, sizeof(why), "the socket is also open outside the image");
 		else if (f->has_peer && (f->peer.outside_readers || f->peer.outside_writers))
-			snprintf(why, sizeof(why), "processes outside the image hold the same socket");
-		else
-			snprintf(why, sizeof(why), "the image does not record its peer, so it cannot be "
-				 "reconnected");
+			snprintf(why, sizeof(why), "processes outside the image hold the socket or its peer");
+		else if (!f->has_peer || (f->peer.flags & (CKPT_PEER_UNKNOWN | CKPT_PEER_SCAN_PARTIAL)))
+			snprintf(why, sizeof(why), "the image does not record who holds its peer, so it "
+				 "cannot be reconnected");
 		break;
 	case FT_TTY:
 		snprintf(why, sizeof(why), "the other end of a terminal lies outside the image");
@@ -458,7 +462,7 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 	if (!st->on || out->failed || !m)
 		return;
-	if (st->n_files)	/* qsort(NULL, 0) is undefined: UBSan stops there */
+	if (st->n_files)	/* qsort takes no NULL, even for 0 */
 		qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
 	for (size_t i = 0; i < st->n_descs; i++) {
 		struct file *f = find_file(st, st->descs[i].objref);
@@ -499,9 +503,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	for (size_t i = 0; i < m->n_tasks; i++)
 		if (m->tasks[i].files_ref > 0)
 			ix[n_ix++] = (struct by_table){ m->tasks[i].files_ref, i };
-	if (n_ix)	/* qsort(NULL, 0) is undefined */
-		qsort(ix, n_ix, sizeof(*ix), cmp_by_table);
-	if (st->n_descs)	/* qsort(NULL, 0) is undefined */
+	qsort(ix, n_ix, sizeof(*ix), cmp_by_table);
+	if (st->n_descs)
 		qsort(st->descs, st->n_descs, sizeof(*st->descs), cmp_desc);
 	struct end *ends = malloc((st->n_files ? st->n_files : 1) * sizeof(*ends));
 	size_t n_ends = 0;
@@ -517,8 +520,7 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		if (f->descs && (f->type == FT_PIPE || f->type == FT_FIFO))
 			ends[n_ends++] = (struct end){ end_key(f), f->mode, f };
 	}
-	if (n_ends)	/* qsort(NULL, 0) is undefined */
-		qsort(ends, n_ends, sizeof(*ends), cmp_end);
+	qsort(ends, n_ends, sizeof(*ends), cmp_end);
 	for (size_t i = 0; i < st->n_files; i++)
 		if (st->files[i].descs && (i == 0 || st->files[i - 1].objref != st->files[i].objref))
 			judge(c, st, m, ix, n_ix, ends, n_ends, &st->files[i]);

@@ -33,6 +33,7 @@ enum {
 	R_ITIMER,
 	R_TTY,
 	R_SEM_UNDO,
+	R_SECCOMP,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -44,7 +45,7 @@ static const struct ckpt_rule rules[] = {
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor of a kind ckptrestore cannot reopen from a path (pipe, fifo, socket, "
-		"tty, epoll, eventfd)." },
+		"tty, epoll, eventfd), unless declared with --external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file: its contents are not in the "
 		"image and no path reopens it." },
@@ -63,6 +64,9 @@ static const struct ckpt_rule rules[] = {
 		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
+	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
+		"A task in a seccomp mode (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): its "
+		"filters are not installed again." },
 };
 
 struct file_fact {
@@ -93,6 +97,7 @@ struct signal_fact {
 struct task_fact {
 	uint64_t index, offset;
 	bool has_cpu, has_fpu;
+	uint32_t seccomp;		/* EXT_TASK_SECURITY.seccomp_mode */
 	int32_t files, sighand, signal, sem_undo;
 };
 
@@ -254,6 +259,10 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		t->sighand = (int32_t)field(rec, "sighand_objref");
 		t->signal = (int32_t)field(rec, "signal_objref");
 		t->sem_undo = (int32_t)field(rec, "sem_undo_objref");
+	} else if (is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
+		t->seccomp = (uint32_t)field(rec, "seccomp_mode");
+	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
+		t->seccomp = t->seccomp ? t->seccomp : 2;
 	} else if (is(rec, "CPU") && (t = cur_task(st))) {
 		t->has_cpu = true;
 		/* A task that never used the FPU starts with a fresh one. */
@@ -310,13 +319,19 @@ static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt
 	}
 }
 
-static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, const char *who)
+static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, int64_t pid,
+			const char *who)
 {
+	const struct ckpt_check_options *opt = check_options(c);
+
 	for (size_t i = 0; t->files && i < st->n_fds; i++) {
 		const struct fd_fact *d = &st->fds[i];
 		const struct file_fact *f;
 
 		if (d->table != t->files || !(f = find_file(st, d->file)))
+			continue;
+		/* Declared external: the restorer's own descriptor goes there. */
+		if (ckpt_external_match(opt->externals, opt->n_externals, (int32_t)pid, (int32_t)d->fd))
 			continue;
 		if (f->f_type != 1) {
 			const char *kind = ckpt_names_lookup(&ckpt_names_file_type, f->f_type);
@@ -376,22 +391,26 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 				     mt->exit_state);
 		if (mt->exit_state)
 			continue;
-		/* Threads are restored with their process. */
+		if (!t->has_cpu || !t->has_fpu)
+			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
+				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
+				     "FPU state (CPU_FPU)");
+		if (t->seccomp)
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: runs in seccomp mode %u, whose filters are not installed again", who,
+				     t->seccomp);
+		/* Threads are restored with their process; the rest is shared. */
 		if (mt->has_tree && mt->pid != mt->tgid)
 			continue;
 		if (++processes > 1)
 			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
 				     "%s: is a second process (child of %" PRId64 "), and only one process is "
 				     "restored", who, mt->ppid);
-		if (!t->has_cpu || !t->has_fpu)
-			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
-				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
-				     "FPU state (CPU_FPU)");
 		if (t->sem_undo)
 			check_report(c, &rules[R_SEM_UNDO], -1, t->index, t->offset, "TASK",
 				     "%s: has SysV semaphore undo state (objref %d)", who, t->sem_undo);
 		judge_vmas(c, st, m, mt, who);
-		judge_files(c, st, t, who);
+		judge_files(c, st, t, mt->pid, who);
 		judge_signals(c, st, t, who);
 	}
 }

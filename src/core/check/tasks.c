@@ -320,7 +320,7 @@ static const struct userns *find_userns(const struct state *st, int32_t objref)
 /* Walks each creator chain at most n_userns steps: longer means a loop. */
 static void check_userns(struct ckpt_check *c, struct state *st)
 {
-	if (st->n_userns)	/* qsort(NULL, 0) is undefined: UBSan stops there */
+	if (st->n_userns)	/* qsort and bsearch take no NULL, even for 0 */
 		qsort(st->userns, st->n_userns, sizeof(*st->userns), cmp_userns);
 	for (size_t i = 0; i < st->n_userns; i++) {
 		const struct userns *u = &st->userns[i];

@@ -274,6 +274,9 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 /* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
  * descriptor fd reads, file ref. */
 int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* EXT_SOCKET_QUEUE and a BUFFER: the bytes queued on th's Unix stream
+ * socket fd, file ref (nothing for other sockets). */
+int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
 /* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
  * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
  * names when kcmp(KCMP_EPOLL_TFD) confirms it. */

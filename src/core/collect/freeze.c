@@ -175,6 +175,8 @@ static void note_stop(struct ckpt_thread *th, int status)
 /* How long a thread waits before the vfork check: most stop in
  * microseconds, and the check walks /proc. */
 #define CKPT_FREEZE_VFORK_CHECK_MS 50
+/* How often a late thread's state is looked at while it is waited for. */
+#define CKPT_FREEZE_SLICE_MS 200
 
 /* The stop of a seized thread, waited for at most t->stop_wait_ms and
  * only while the caller's stop flag is clear (ptrace/wait.h).  1: stopped;
@@ -192,7 +194,22 @@ static int wait_stopped(struct ckpt_tree *t, size_t i, char *err, size_t errsize
 		if (ckpt_proc_stat(th->tgid, th->tid, &st) == 0 &&
 		    refuse_unstoppable(th->tgid, th->tid, st.state, err, errsize) < 0)
 			return -1;
-		w = ckpt_wait_stop(th->tid, (int)(t->stop_wait_ms - first), t->stop, &status);
+	}
+	/* The rest of the bound in slices: a thread that died meanwhile is a
+	 * zombie that never stops (a group leader is not even reported
+	 * before its last thread has gone): it is gone, not late. */
+	for (unsigned waited = first; w == CKPT_WAIT_TIMEOUT && waited < t->stop_wait_ms;) {
+		unsigned slice = t->stop_wait_ms - waited < CKPT_FREEZE_SLICE_MS ? t->stop_wait_ms - waited
+										 : CKPT_FREEZE_SLICE_MS;
+
+		w = ckpt_wait_stop(th->tid, (int)slice, t->stop, &status);
+		waited += slice;
+		if (w == CKPT_WAIT_TIMEOUT && ckpt_proc_stat(th->tgid, th->tid, &st) == 0 &&
+		    (st.state == 'Z' || st.state == 'X')) {
+			th->state = st.state;
+			th->seized = false;
+			return 0;
+		}
 	}
 	switch (w) {
 	case CKPT_WAIT_STOPPED:

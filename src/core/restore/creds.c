@@ -122,6 +122,17 @@ int rs_creds_restore(struct rs_ctx *x)
 	    rs_call(x, "capset", SYS_capset, (long)at, (long)(at + sizeof(caps.hdr)), 0, 0, 0, 0, NULL) < 0)
 		return -1;
 	/* Keep-caps as the image has it (it is not a locked bit here). */
-	return rs_call(x, "prctl(PR_SET_KEEPCAPS)", SYS_prctl, PR_SET_KEEPCAPS,
-		       (c->securebits & SECBIT_KEEP_CAPS_BIT) ? 1 : 0, 0, 0, 0, 0, NULL);
+	if (rs_call(x, "prctl(PR_SET_KEEPCAPS)", SYS_prctl, PR_SET_KEEPCAPS,
+		    (c->securebits & SECBIT_KEEP_CAPS_BIT) ? 1 : 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	/* Ambient capabilities need the sets above; no_new_privs is for good. */
+	for (int cap = 0; x->task->has_security && cap < 64; cap++)
+		if ((x->task->cap_ambient & (1ULL << cap)) &&
+		    rs_call(x, "prctl(PR_CAP_AMBIENT_RAISE)", SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0,
+			    0, 0, NULL) < 0)
+			return -1;
+	if (x->task->has_security && x->task->no_new_privs &&
+	    rs_call(x, "prctl(PR_SET_NO_NEW_PRIVS)", SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	return 0;
 }

@@ -25,15 +25,42 @@ static int by_fd(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
+/* A descriptor declared external: the restorer's own descriptor of that
+ * number, taken into the task with pidfd_getfd(2) (the task is still
+ * privileged) and moved to its number. */
+static int place_external(struct rs_ctx *x, const struct rs_fd *d)
+{
+	long pidfd, fd;
+
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+		return -1;
+	if (rs_call(x, "pidfd_getfd", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &fd) < 0)
+		return rs_fail(x, "descriptor %d (external): cannot take the restorer's descriptor %d", d->fd, d->fd);
+	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	if (fd != d->fd && (rs_call(x, "dup3", SYS_dup3, fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
+			    rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0))
+		return -1;
+	if (fd == d->fd && rs_call(x, "fcntl(F_SETFD)", SYS_fcntl, fd, F_SETFD, d->cloexec ? FD_CLOEXEC : 0, 0, 0, 0,
+				   NULL) < 0)
+		return -1;
+	rs_log(x, 1, "task %d: descriptor %d is the restorer's own (external)", (int)x->pid, d->fd);
+	return 0;
+}
+
 static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *const *placed, size_t n_placed)
 {
 	const struct rs_file *f = rs_file(x->plan, d->file);
 	long fd = -1;
 
+	if (x->opt && ckpt_external_match(x->opt->externals, x->opt->n_externals, (int32_t)x->task->pid, d->fd))
+		return place_external(x, d);
+
 	if (!f || !f->path)
 		return rs_fail(x, "descriptor %d: the image has no file for it", d->fd);
 	for (size_t i = 0; i < n_placed; i++)
-		if (placed[i]->file == d->file) {
+		if (placed[i]->file == d->file && !(x->opt && ckpt_external_match(x->opt->externals,
+				x->opt->n_externals, (int32_t)x->task->pid, placed[i]->fd))) {
 			/* Another descriptor of the same description. */
 			return rs_call(x, "dup3", SYS_dup3, placed[i]->fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0,
 				       NULL);

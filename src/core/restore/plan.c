@@ -196,6 +196,8 @@ static int run_gate(struct ckpt_image *img, const struct ckpt_restore_options *o
 	copt.target = &running;
 	copt.target_name = "the running kernel";
 	copt.stop = opt ? opt->stop : NULL;
+	copt.externals = opt ? opt->externals : NULL;
+	copt.n_externals = opt ? opt->n_externals : 0;
 	if (!(c = ckpt_check_new(&copt)))
 		return fail(err, errsize, "out of memory");
 	r = ckpt_check_image(c, img, on_finding, &g, &sum);
@@ -365,7 +367,20 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		t->robust_list = fld(rec, "robust_futex_list");
 		t->robust_len = (int32_t)fld(rec, "robust_futex_head_len");
 		t->clear_child_tid = fld(rec, "clear_child_tid");
+		t->sas_ss_sp = fld(rec, "sas_ss_sp");
+		t->sas_ss_size = fld(rec, "sas_ss_size");
 		rd->task = t;
+	} else if (is(rec, "EXT_TASK_SECURITY") && rd->task) {
+		rd->task->has_security = true;
+		rd->task->no_new_privs = (uint32_t)fld(rec, "no_new_privs");
+		rd->task->personality = (uint32_t)fld(rec, "personality");
+		rd->task->sas_ss_flags = (uint32_t)fld(rec, "sas_ss_flags");
+		rd->task->cap_ambient = fld(rec, "cap_ambient");
+	} else if (is(rec, "EXT_RSEQ") && rd->task) {
+		rd->task->rseq_ptr = fld(rec, "rseq_abi_pointer");
+		rd->task->rseq_size = (uint32_t)fld(rec, "rseq_abi_size");
+		rd->task->rseq_sig = (uint32_t)fld(rec, "signature");
+		rd->task->rseq_flags = (uint32_t)fld(rec, "flags");
 	} else if (is(rec, "TASK_CREDS") && rd->task) {
 		rd->task->cred = (int32_t)fld(rec, "cred_ref");
 	} else if (is(rec, "TASK_NS") && rd->task) {
@@ -549,7 +564,7 @@ static bool wanted(const struct ckpt_model_record *mr)
 	static const char *const types[] = {
 		"OBJREF", "TASK", "TASK_CREDS", "TASK_NS", "TASK_OBJS", "CPU", "SIGNAL_TASK", "SIGPENDING",
 		"FILE", "FILE_NAME", "FILE_TABLE", "FILE_DESC", "CRED", "GROUPINFO", "MM", "FS",
-		"SIGHAND", "SIGNAL", "UTS_NS", "NS",
+		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ",
 	};
 
 	if (!mr->rt)

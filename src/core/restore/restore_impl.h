@@ -110,6 +110,13 @@ struct rs_task {
 	struct rs_pending pending;
 	int32_t robust_len;
 	uint64_t robust_list, clear_child_tid;
+	uint64_t sas_ss_sp, sas_ss_size;
+	/* EXT_TASK_SECURITY and EXT_RSEQ, when the image has them. */
+	bool has_security;
+	uint32_t no_new_privs, personality, sas_ss_flags;
+	uint64_t cap_ambient;
+	uint64_t rseq_ptr;
+	uint32_t rseq_size, rseq_sig, rseq_flags;
 };
 
 struct ckpt_restore_plan {

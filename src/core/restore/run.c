@@ -127,7 +127,29 @@ int rs_thread_pointers(struct rs_ctx *x)
 	if (t->robust_len && rs_call(x, "set_robust_list", SYS_set_robust_list, (long)t->robust_list,
 				     t->robust_len, 0, 0, 0, 0, NULL) < 0)
 		return -1;
-	return rs_call(x, "set_tid_address", SYS_set_tid_address, (long)t->clear_child_tid, 0, 0, 0, 0, 0, NULL);
+	if (rs_call(x, "set_tid_address", SYS_set_tid_address, (long)t->clear_child_tid, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	/* The rseq area glibc registered (EXT_RSEQ): the kernel updates it
+	 * again from the first return to user space. */
+	if (t->rseq_ptr && rs_call(x, "rseq", SYS_rseq, (long)t->rseq_ptr, t->rseq_size, t->rseq_flags,
+				   t->rseq_sig, 0, 0, NULL) < 0)
+		return -1;
+	if (t->sas_ss_size) {
+		struct {
+			uint64_t sp;
+			int32_t flags, pad;
+			uint64_t size;
+		} ss = { t->sas_ss_sp, (int32_t)(t->sas_ss_flags & 0x80000000u), 0, t->sas_ss_size };
+		uint64_t at;
+
+		if (rs_scratch(x, &ss, sizeof(ss), &at) < 0 ||
+		    rs_call(x, "sigaltstack", SYS_sigaltstack, (long)at, 0, 0, 0, 0, 0, NULL) < 0)
+			return -1;
+	}
+	if (t->has_security && t->personality &&
+	    rs_call(x, "personality", SYS_personality, t->personality, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	return 0;
 }
 
 /* The task's name (comm), which the copy took from the restorer. */

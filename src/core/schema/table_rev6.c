@@ -44,7 +44,7 @@ enum {
 	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
 	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
-	R6_EXT_PIPE = CKPT_EXT_PIPE,
+	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -560,7 +560,7 @@ static const struct ckpt_field r6_ext_peers_fields[] = {
 	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
 	  .doc = "the pipe, FIFO or socket FILE this record describes" },
 	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
-	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: the socket's peer cannot be told (not a Unix socket)" },
 	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
 	  .doc = "the inode of the pipe, FIFO or socket" },
 	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
@@ -768,6 +768,15 @@ static const struct ckpt_follow r6_ext_pipe_follows[] = {
 	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
 };
 
+/* The format's SOCKET_QUEUE and SOCKET_BUFFER have no layout in the
+ * reference. */
+static const struct ckpt_field r6_ext_socket_queue_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the socket's open file (its FILE record precedes)"),
+	F_U("family", 12, 4, "address family: 1 AF_UNIX (the only one collected)"),
+	F_U("sock_type", 16, 4, "socket type: 1 SOCK_STREAM (the only one collected)"),
+	F_U("nr_bytes", 20, 4, "bytes queued to be read; a BUFFER with them follows when not 0"),
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -932,6 +941,9 @@ static const struct ckpt_rtype r6_types[] = {
 	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
 	{ .type = R6_EXT_PIPE, .name = "EXT_PIPE", EXACT(24), FIELDS(r6_ext_pipe_fields), FOLLOWS(r6_ext_pipe_follows),
 	  .doc = "ckpttools extension: the bytes waiting in a pipe; a BUFFER with them follows" },
+	{ .type = R6_EXT_SOCKET_QUEUE, .name = "EXT_SOCKET_QUEUE", EXACT(24), FIELDS(r6_ext_socket_queue_fields),
+	  FOLLOWS(r6_ext_pipe_follows),
+	  .doc = "ckpttools extension: the bytes queued on a Unix stream socket; a BUFFER with them follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {

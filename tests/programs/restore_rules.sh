@@ -1,0 +1,70 @@
+#!/bin/bash
+# Each restorable rule (ckptcheck's restore-* family, what ckptrestore
+# cannot rebuild) on an image of the counter with one fact changed through
+# ckptdump --json and ckptencode: ckptcheck names the rule and says no-go,
+# ckptrestore refuses with the same rule, and the unchanged image passes.
+# Rules that real workloads trigger are also checked in restore_corpus.sh.
+. "$top_srcdir/tests/programs/lib.sh"
+. "$top_srcdir/tests/programs/ckpt_lib.sh"
+
+command -v python3 >/dev/null || skip_all "python3 is needed to edit the JSON"
+require_ptrace
+
+start_workload c counter "$tmp/c.out"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/c.ckpt" "$c_pid"
+check_eq "counter: ckpt" 0 "$rc"
+kill -KILL "$c_pid"
+"$CKPTDUMP" --json --pages "$tmp/c.ckpt" >"$tmp/c.json"
+
+# edit NAME PYTHON: the image with records edited by PYTHON (recs: the
+# record list; rec(type): the first record of a type), re-encoded.
+edit() {
+	python3 - "$tmp/c.json" "$tmp/$1.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+recs = d["records"]
+def rec(t, n=0):
+    return [r for r in recs if r["type"] == t][n]
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$CKPTENCODE" "$tmp/$1.json" >"$tmp/$1.ckpt" 2>"$tmp/$1.err" || sed 's/^/# /' "$tmp/$1.err"
+}
+
+# expect RULE NAME: the edited image is refused for RULE by both.
+expect() {
+	run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/$2.ckpt"
+	check_grep "$1: ckptcheck names it" "^error $1 " "$tmp/o"
+	run "$tmp/o" "$tmp/e" "$CKPTRESTORE" --dry-run "$tmp/$2.ckpt"
+	check_eq "$1: ckptrestore refuses (exit 1)" 1 "$rc"
+	check_grep "$1: ckptrestore names it" "cannot restore: .*[(]$1[)]\$" "$tmp/e"
+}
+
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/c.ckpt"
+check_eq "the counter's image: go" 0 "$rc"
+check_no_grep "the counter's image: no restorable finding" "restore-" "$tmp/o"
+
+edit zombie 'rec("TASK")["fields"]["exit_state"] = ["EXIT_ZOMBIE"]'
+expect restore-zombie zombie
+edit cpu 'recs[:] = [r for r in recs if r["type"] != "CPU_FPU"]'
+expect restore-cpu cpu
+edit handler 'rec("SIGHAND")["fields"]["action"][0]["handler"] = "0xffffffffffffffff"'
+expect restore-handler handler
+edit itimer 'rec("SIGNAL")["fields"]["it_real_value"] = 5'
+expect restore-itimer itimer
+edit tty 'rec("SIGNAL")["fields"]["tty_objref"] = 7'
+expect restore-tty tty
+edit semundo 'rec("TASK_OBJS")["fields"]["sem_undo_objref"] = 7'
+expect restore-sem-undo semundo
+edit vmatype 'rec("VMA", 4)["fields"]["vma_type"] = "SHM_ANON"'
+expect restore-vma-type vmatype
+edit vmapages 'rec("VMA", 0)["fields"]["vm_flags"].append("VM_ACCOUNT")'
+expect restore-vma-pages vmapages
+edit unnamed 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].endswith("c.out")][0]; f["fields"]["text"] += " (deleted)"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
+expect restore-file-unnamed unnamed
+edit filetype 'f = [r for r in recs if r["type"] == "FILE" and r["fields"]["f_pos"] != 0][-1]; f["fields"]["f_type"] = "PIPE"'
+expect restore-file-type filetype
+edit seccomp 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = "SECCOMP_MODE_STRICT"'
+expect restore-seccomp seccomp
+
+done_testing
