@@ -321,7 +321,8 @@ static struct held *index_holders(const struct state *st, const struct ckpt_mode
 			if (refs[r] > 0)
 				h[k++] = (struct held){ refs[r], i };
 	}
-	qsort(h, k, sizeof(*h), cmp_held);
+	if (k)	/* qsort(NULL, 0) is undefined */
+		qsort(h, k, sizeof(*h), cmp_held);
 	*n = k;
 	return h;
 }
@@ -361,7 +362,8 @@ static void rc_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		check_out_of_memory(c);
 		return;
 	}
-	qsort(st->e, st->n, sizeof(*st->e), cmp_entry);
+	if (st->n)	/* qsort(NULL, 0) is undefined */
+		qsort(st->e, st->n, sizeof(*st->e), cmp_entry);
 	check_entries(c, st, m);
 	count_users(st, m);
 	size_t n_held = 0;
