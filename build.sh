@@ -45,9 +45,22 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
+# autoreconf names every helper script it copies in, on stderr: show its
+# warnings (the build is warning-free by policy), not that chatter; all of
+# it when it fails.
+run_autogen() {
+	local log
+	log=$(./autogen.sh 2>&1 >/dev/null) || { printf '%s\n' "$log" >&2; return 1; }
+	printf '%s\n' "$log" | grep -v ": installing '" | grep . >&2 || true
+}
+
+# A new configure is run here, quietly, rather than by make's noisy
+# config.status --recheck.
+reconfigure=no
 cd "$top"
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-	./autogen.sh >/dev/null
+	run_autogen
+	reconfigure=yes
 fi
 
 if [ "$sanitize" = yes ]; then
@@ -59,14 +72,16 @@ if [ "$sanitize" = yes ]; then
 	git ls-files -z --cached --others --exclude-standard |
 		grep -zv '^build-sanitize/' | tar --null -T - -cf - | tar -xf - -C "$dir"
 	cd "$dir"
+	reconfigure=no
 	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-		./autogen.sh >/dev/null
+		run_autogen
+		reconfigure=yes
 	fi
-	[ -f Makefile ] || ./configure -q --enable-werror CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
+	[ -f Makefile ] && [ $reconfigure = no ] || ./configure -q --enable-werror CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 else
-	[ -f Makefile ] || ./configure -q --enable-werror
+	[ -f Makefile ] && [ $reconfigure = no ] || ./configure -q --enable-werror
 fi
 make -s -j"$(nproc)"
 if [ "$target" = check ]; then

@@ -89,6 +89,19 @@ struct ckpt_diff_item {
 	uint64_t changed, added, removed;
 	const struct ckpt_diff_range *ranges;
 	size_t n_ranges;
+	/* ADDED, REMOVED: who the object is, for scripts (0 / false / NULL
+	 * where it does not apply); `object` says the same in words. */
+	int64_t pid;			/* a task: its pid */
+	const char *comm;
+	bool has_fd;			/* a descriptor: its number and file */
+	int32_t fd;
+	const char *path;		/* the descriptor's or the VMA's file */
+	const char *access;		/* the descriptor's "r", "w", "rw" */
+	bool has_pos;
+	uint64_t pos;
+	bool has_vma;			/* a VMA: its range and protection */
+	uint64_t vma_start, vma_end;
+	const char *perm;		/* "r-xp", as /proc/PID/maps */
 };
 
 typedef void (*ckpt_diff_cb)(void *arg, const struct ckpt_diff_item *item);
@@ -117,6 +130,15 @@ int ckpt_diff_models(struct ckpt_image *a, const struct ckpt_model *ma,
 
 /* Whether options drop a difference of this type and key. */
 bool ckpt_diff_filtered(const struct ckpt_diff_options *opt, const char *type, const char *key);
+
+/* Checks an --only TYPE or --ignore KEY pattern (fnmatch globs) against
+ * what the diff can report: 0 when it can match; -1 when its type (the
+ * part before the first dot, or all of a --only pattern) matches no type;
+ * -2 when its field part, written without globs, is no field, follower
+ * or pseudo-field of the types it names. */
+int ckpt_diff_pattern_check(const char *pattern, bool is_key);
+/* Calls fn with every type name an item can carry (lower case), once. */
+void ckpt_diff_type_names(void (*fn)(void *arg, const char *name), void *arg);
 
 /* Keys ignored unless no_default_ignores is set: facts about the producer's
  * run, not about the checkpointed tree. */

@@ -37,14 +37,18 @@ enum ckpt_ext_type {
 	CKPT_EXT_INOTIFY = 20016,
 	CKPT_EXT_EPOLL = 20017,
 	CKPT_EXT_PIPE = 20018,
+	CKPT_EXT_SOCKET_QUEUE = 20019,
 };
 
 /* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
  * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
  * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
-#define CKPT_EXT_INODE_LEN		48u
+#define CKPT_EXT_INODE_LEN		56u
 #define CKPT_EXT_INODE_PAGES_LEN	24u
-#define CKPT_EXT_INODE_PAGES_MAX	1024u	/* pages per run record, at most */
+/* Pages per run, at most: a run's BUFFER stays under the 1 MiB that
+ * readers hold inline (CKPT_INLINE_MAX), so every consumer (ckptdiff's
+ * byte comparison too) sees a run whole. */
+#define CKPT_EXT_INODE_PAGES_MAX	128u
 #define CKPT_EXT_FILE_INODE_LEN		16u
 
 enum ckpt_inode_kind {
@@ -53,6 +57,10 @@ enum ckpt_inode_kind {
 	CKPT_INODE_UNLINKED = 3,	/* a file with no name left (st_nlink 0) */
 };
 #define CKPT_INODE_NO_CONTENTS		0x1u	/* flags: contents not saved (--no-pages) */
+/* flags: read without /proc/PID/map_files (no CAP_CHECKPOINT_RESTORE):
+ * only the pages the first mapping task had mapped (none for a private
+ * mapping); size is a lower bound, mode and seals unknown (0). */
+#define CKPT_INODE_PARTIAL		0x2u
 
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
 #define CKPT_EXT_PRODUCER_LEN		32u
@@ -62,6 +70,12 @@ enum ckpt_inode_kind {
 #define CKPT_EXT_USERS_HDR_LEN		16u
 #define CKPT_EXT_USER_LEN		24u
 #define CKPT_EXT_USERS_MAX		40000u	/* entries per record, at most */
+/* EXT_USERS flags u32 @12 (zero in images of ckpttools 0.x before it). */
+#define CKPT_EXT_USERS_FLAGS_OFF	12u
+/* The producer could not look at every task of the system (no ptrace
+ * access to some): the observed counts are lower bounds, and a count
+ * equal to the image's own proves no absence of outside users. */
+#define CKPT_EXT_USERS_PARTIAL		0x1u
 
 /* How the producer counted an object's users. */
 enum ckpt_users_method {

@@ -15,6 +15,7 @@
 #include "ckpt/format.h"
 #include "ckpt/image.h"
 #include "ckpt/model.h"
+#include "ckpt/report.h"
 #include "ckpt/view.h"
 
 #include "common/program.h"
@@ -32,18 +33,24 @@ struct stat_row {
 	uint64_t changed, added, removed;
 };
 
+/* Pages that differ, per task (the task the mm was reached through). */
+struct task_pages {
+	char task[96];		/* "task 1 (init)" */
+	int64_t pid;
+	uint64_t changed, added, removed;
+};
+
 struct run {
 	enum output output;
 	bool color;
 	bool page_bytes;
-	const char *name_a, *name_b;	/* escaped, for output */
-	const char *title_a, *title_b;
-	bool started;
-	char last_object[2048];
-	json_t *items;
+	struct ckpt_diff_text *text;	/* OUT_TEXT, OUT_STAT */
+	struct ckpt_json_stream *json;	/* OUT_JSON: items written as found */
 	struct stat_row *rows;
 	size_t n_rows, cap_rows;
 	uint64_t pages_changed, pages_added, pages_removed, page_vmas;
+	struct task_pages *tasks;
+	size_t n_tasks, cap_tasks;
 };
 
 static void usage(FILE *out)
@@ -56,12 +63,12 @@ static void usage(FILE *out)
 		"\n"
 		"  -m, --match-by HOW       pair tasks by pid (default) or by place in the\n"
 		"                           process tree (tree)\n"
-		"  -i, --ignore KEY[,KEY]   drop differences of these keys (globs: header.time,\n"
+		"      --ignore KEY[,KEY]   drop differences of these keys (globs: header.time,\n"
 		"                           cpu.*; a bare type such as cpu drops all of it)\n"
-		"  -o, --only TYPE[,TYPE]   report only these types (task, cred, uts_ns, vma,\n"
+		"      --only TYPE[,TYPE]   report only these types (task, cred, uts_ns, vma,\n"
 		"                           pages, header, ...)\n"
 		"  -p, --pages              show the first differing bytes of changed pages\n"
-		"  -s, --stat               print a summary table instead of each difference\n"
+		"      --stat               print a summary table instead of each difference\n"
 		"  -j, --json               print a JSON document (shape in ckptdiff(1))\n"
 		"  -q, --quiet              print nothing; the exit status says it all\n"
 		"      --color[=WHEN]       colour: auto (default; a terminal, unless NO_COLOR\n"
@@ -82,198 +89,96 @@ static void usage(FILE *out)
 
 /* -- output --------------------------------------------------------------- */
 
-#define C_RED	"\033[31m"
-#define C_GREEN	"\033[32m"
-#define C_BOLD	"\033[1m"
-#define C_CYAN	"\033[36m"
-#define C_OFF	"\033[0m"
-
-static const char *col(const struct run *r, const char *c)
+/* The task an object was reached through: "task 1 (init)" of
+ * "task 1 (init) mm vma ...". */
+static bool task_of(const char *object, char *out, size_t size, int64_t *pid)
 {
-	return r->color ? c : "";
+	const char *close = strchr(object, ')');
+	char *end;
+
+	if (strncmp(object, "task ", 5) != 0 || !close || (size_t)(close - object) + 2 > size)
+		return false;
+	*pid = strtoll(object + 5, &end, 10);
+	snprintf(out, size, "%.*s", (int)(close - object + 1), object);
+	return end != object + 5;
 }
 
-static void start_text(struct run *r)
+static void count_task_pages(struct run *r, const struct ckpt_diff_item *it)
 {
-	if (r->started)
+	char task[96];
+	int64_t pid;
+	size_t i = 0;
+
+	if (!task_of(it->object, task, sizeof(task), &pid))
 		return;
-	r->started = true;
-	printf("%s--- %s (%s)%s\n", col(r, C_RED), r->name_a, r->title_a, col(r, C_OFF));
-	printf("%s+++ %s (%s)%s\n", col(r, C_GREEN), r->name_b, r->title_b, col(r, C_OFF));
-}
+	while (i < r->n_tasks && strcmp(r->tasks[i].task, task) != 0)
+		i++;
+	if (i == r->n_tasks) {
+		if (r->n_tasks == r->cap_tasks) {
+			size_t ncap = r->cap_tasks ? r->cap_tasks * 2 : 16;
+			struct task_pages *p = realloc(r->tasks, ncap * sizeof(*p));
 
-static void object_line(struct run *r, const char *object)
-{
-	if (strcmp(r->last_object, object) == 0)
-		return;
-	snprintf(r->last_object, sizeof(r->last_object), "%s", object);
-	printf("%s%s%s\n", col(r, C_BOLD), object, col(r, C_OFF));
-}
-
-static const char *range_kind(enum ckpt_diff_range_kind k)
-{
-	return k == CKPT_RANGE_CHANGED ? "changed" : k == CKPT_RANGE_ADDED ? "added" : "removed";
-}
-
-static void hex16(const uint8_t *p, char *out)
-{
-	for (int i = 0; i < 16; i++)
-		sprintf(out + 3 * i, "%02x%s", p[i], i < 15 ? " " : "");
-}
-
-static bool is_flags(const struct ckpt_field *f)
-{
-	return f && (f->kind == CKPT_K_FLAGS || f->kind == CKPT_K_SIGSET) && f->width <= 8;
-}
-
-/* A flag set is easier read as what was set and what was cleared. */
-static void flag_change(struct run *r, const struct ckpt_diff_item *it)
-{
-	if (!is_flags(it->a.field) || !is_flags(it->b.field) || it->a.field->kind != it->b.field->kind)
-		return;
-	uint64_t va = ckpt_field_u64(it->a.field, it->a.base), vb = ckpt_field_u64(it->b.field, it->b.base);
-	bool sig = it->a.field->kind == CKPT_K_SIGSET;
-	char set[1024], cleared[1024];
-
-	ckpt_format_flags(it->a.field->names, vb & ~va, sig, set, sizeof(set));
-	ckpt_format_flags(it->a.field->names, va & ~vb, sig, cleared, sizeof(cleared));
-	printf("    ");
-	if (vb & ~va)
-		printf("%sset %s%s", col(r, C_GREEN), set, col(r, C_OFF));
-	if ((vb & ~va) && (va & ~vb))
-		printf("; ");
-	if (va & ~vb)
-		printf("%scleared %s%s", col(r, C_RED), cleared, col(r, C_OFF));
-	putchar('\n');
-}
-
-static void text_item(struct run *r, const struct ckpt_diff_item *it)
-{
-	start_text(r);
-	switch (it->kind) {
-	case CKPT_DIFF_ADDED:
-		r->last_object[0] = '\0';
-		printf("%s+ %s%s\n", col(r, C_GREEN), it->object, col(r, C_OFF));
-		return;
-	case CKPT_DIFF_REMOVED:
-		r->last_object[0] = '\0';
-		printf("%s- %s%s\n", col(r, C_RED), it->object, col(r, C_OFF));
-		return;
-	case CKPT_DIFF_CHANGED:
-	case CKPT_DIFF_SHARING:
-		object_line(r, it->object);
-		printf("  %s.%s: %s%s%s -> %s%s%s\n", it->type, it->field, col(r, C_RED), it->a.text,
-		       col(r, C_OFF), col(r, C_GREEN), it->b.text, col(r, C_OFF));
-		flag_change(r, it);
-		if (it->blocks_restore)
-			printf("    %snote: blocks a restore on the other kernel (restart checks it)%s\n",
-			       col(r, C_CYAN), col(r, C_OFF));
-		return;
-	case CKPT_DIFF_PAGES:
-		object_line(r, it->object);
-		printf("  pages: %" PRIu64 " changed, %" PRIu64 " added, %" PRIu64 " removed\n",
-		       it->changed, it->added, it->removed);
-		for (size_t i = 0; i < it->n_ranges; i++) {
-			const struct ckpt_diff_range *g = &it->ranges[i];
-			const char *c = g->kind == CKPT_RANGE_ADDED ? C_GREEN : g->kind == CKPT_RANGE_REMOVED ? C_RED : "";
-
-			printf("    %s%-7s 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " page%s)%s\n", col(r, c),
-			       range_kind(g->kind), g->start, g->start + g->pages * 4096, g->pages,
-			       g->pages == 1 ? "" : "s", *c ? col(r, C_OFF) : "");
-			if (g->has_bytes) {
-				char ha[64], hb[64];
-
-				hex16(g->a_bytes, ha);
-				hex16(g->b_bytes, hb);
-				printf("      first difference at 0x%" PRIx64 "\n", g->first_diff);
-				printf("      %s- %016" PRIx64 "  %s%s\n", col(r, C_RED), g->bytes_at, ha, col(r, C_OFF));
-				printf("      %s+ %016" PRIx64 "  %s%s\n", col(r, C_GREEN), g->bytes_at, hb, col(r, C_OFF));
-			}
+			if (!p)
+				return;
+			r->tasks = p;
+			r->cap_tasks = ncap;
 		}
-		return;
+		memset(&r->tasks[i], 0, sizeof(r->tasks[i]));
+		snprintf(r->tasks[i].task, sizeof(r->tasks[i].task), "%s", task);
+		r->tasks[i].pid = pid;
+		r->n_tasks++;
+	}
+	r->tasks[i].changed += it->changed;
+	r->tasks[i].added += it->added;
+	r->tasks[i].removed += it->removed;
+}
+
+static void human(uint64_t b, char *out, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	int i = 0;
+	uint64_t v = b;
+
+	while (v >= 1024 * 10 && i < 6) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0 && b >= 1024 && b % 1024 == 0) {
+		v = b / 1024;
+		i = 1;
+	}
+	snprintf(out, size, "%" PRIu64 "%c", v, units[i]);
+}
+
+/* One line per task whose pages differ: pages and bytes. */
+static void print_task_pages(struct run *r)
+{
+	for (size_t i = 0; i < r->n_tasks; i++) {
+		const struct task_pages *t = &r->tasks[i];
+		char c[32], a[32], d[32];
+
+		human(t->changed * 4096, c, sizeof(c));
+		human(t->added * 4096, a, sizeof(a));
+		human(t->removed * 4096, d, sizeof(d));
+		printf("memory %s: %" PRIu64 " page%s changed (%s), %" PRIu64 " added (%s), %" PRIu64
+		       " removed (%s)\n", t->task, t->changed, t->changed == 1 ? "" : "s", c, t->added, a,
+		       t->removed, d);
 	}
 }
 
-static const char *kind_name(enum ckpt_diff_kind k)
+static json_t *task_pages_json(const struct run *r)
 {
-	switch (k) {
-	case CKPT_DIFF_CHANGED: return "changed";
-	case CKPT_DIFF_ADDED: return "added";
-	case CKPT_DIFF_REMOVED: return "removed";
-	case CKPT_DIFF_PAGES: return "pages";
-	case CKPT_DIFF_SHARING: return "sharing";
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_tasks; i++) {
+		const struct task_pages *t = &r->tasks[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "task", t->task,
+			"pid", (json_int_t)t->pid, "changed", (json_int_t)t->changed, "added", (json_int_t)t->added,
+			"removed", (json_int_t)t->removed, "changed_bytes", (json_int_t)(t->changed * 4096),
+			"added_bytes", (json_int_t)(t->added * 4096), "removed_bytes", (json_int_t)(t->removed * 4096)));
 	}
-	return "?";
-}
-
-static json_t *value_json(const struct ckpt_diff_value *v)
-{
-	if (v->absent)
-		return json_null();
-	if (v->field)
-		return ckpt_field_json(v->field, v->base);
-	if (v->is_num)
-		return json_integer((json_int_t)v->num);
-	return json_string(v->text);
-}
-
-static json_t *hex_json(uint64_t v)
-{
-	char s[24];
-
-	snprintf(s, sizeof(s), "0x%" PRIx64, v);
-	return json_string(s);
-}
-
-static json_t *json_item(const struct ckpt_diff_item *it)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "object", json_string(it->object));
-	json_object_set_new(j, "type", json_string(it->type));
-	json_object_set_new(j, "key", json_string(it->key));
-	json_object_set_new(j, "change", json_string(kind_name(it->kind)));
-	if (it->kind == CKPT_DIFF_CHANGED || it->kind == CKPT_DIFF_SHARING) {
-		json_object_set_new(j, "field", json_string(it->field));
-		json_object_set_new(j, "a", value_json(&it->a));
-		json_object_set_new(j, "b", value_json(&it->b));
-		json_object_set_new(j, "a_text", json_string(it->a.text));
-		json_object_set_new(j, "b_text", json_string(it->b.text));
-	}
-	if (it->header) {
-		json_object_set_new(j, "header", json_true());
-		json_object_set_new(j, "blocks_restore", json_boolean(it->blocks_restore));
-	}
-	if (it->kind == CKPT_DIFF_PAGES) {
-		json_t *ranges = json_array();
-
-		for (size_t i = 0; i < it->n_ranges; i++) {
-			const struct ckpt_diff_range *g = &it->ranges[i];
-			json_t *o = json_object();
-
-			json_object_set_new(o, "change", json_string(range_kind(g->kind)));
-			json_object_set_new(o, "start", hex_json(g->start));
-			json_object_set_new(o, "end", hex_json(g->start + g->pages * 4096));
-			json_object_set_new(o, "pages", json_integer((json_int_t)g->pages));
-			if (g->has_bytes) {
-				char ha[64], hb[64];
-
-				hex16(g->a_bytes, ha);
-				hex16(g->b_bytes, hb);
-				json_object_set_new(o, "first_difference", hex_json(g->first_diff));
-				json_object_set_new(o, "bytes_at", hex_json(g->bytes_at));
-				json_object_set_new(o, "a_bytes", json_string(ha));
-				json_object_set_new(o, "b_bytes", json_string(hb));
-			}
-			json_array_append_new(ranges, o);
-		}
-		json_object_set_new(j, "pages", json_pack("{s:I, s:I, s:I, s:o}",
-							  "changed", (json_int_t)it->changed,
-							  "added", (json_int_t)it->added,
-							  "removed", (json_int_t)it->removed,
-							  "ranges", ranges));
-	}
-	return j;
+	return a;
 }
 
 static void count(struct run *r, const struct ckpt_diff_item *it)
@@ -285,6 +190,7 @@ static void count(struct run *r, const struct ckpt_diff_item *it)
 		r->pages_added += it->added;
 		r->pages_removed += it->removed;
 		r->page_vmas++;
+		count_task_pages(r, it);
 	}
 	while (i < r->n_rows && strcmp(r->rows[i].type, it->type) != 0)
 		i++;
@@ -316,16 +222,16 @@ static void on_item(void *arg, const struct ckpt_diff_item *it)
 
 	count(r, it);
 	if (r->output == OUT_TEXT)
-		text_item(r, it);
+		ckpt_diff_text_item(r->text, it);
 	else if (r->output == OUT_JSON)
-		json_array_append_new(r->items, json_item(it));
+		ckpt_json_stream_array_item(r->json, ckpt_diff_item_json(it));
 }
 
 static void print_stat(struct run *r, const struct ckpt_diff_summary *s)
 {
 	if (!s->differences)
 		return;
-	start_text(r);
+	ckpt_diff_text_heading(r->text);
 	printf("%-16s %8s %8s %8s\n", "type", "changed", "added", "removed");
 	for (size_t i = 0; i < r->n_rows; i++)
 		printf("%-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", r->rows[i].type,
@@ -334,6 +240,7 @@ static void print_stat(struct run *r, const struct ckpt_diff_summary *s)
 		printf("pages: %" PRIu64 " changed, %" PRIu64 " added, %" PRIu64 " removed in %" PRIu64
 		       " VMA%s\n", r->pages_changed, r->pages_added, r->pages_removed, r->page_vmas,
 		       r->page_vmas == 1 ? "" : "s");
+	print_task_pages(r);
 	printf("%" PRIu64 " difference%s\n", s->differences, s->differences == 1 ? "" : "s");
 }
 
@@ -346,11 +253,12 @@ static json_t *stat_json(const struct run *r, const struct ckpt_diff_summary *s)
 				    json_pack("{s:I, s:I, s:I}", "changed", (json_int_t)r->rows[i].changed,
 					      "added", (json_int_t)r->rows[i].added,
 					      "removed", (json_int_t)r->rows[i].removed));
-	return json_pack("{s:I, s:o, s:{s:I, s:I, s:I}, s:I, s:I}",
+	return json_pack("{s:I, s:o, s:{s:I, s:I, s:I}, s:o, s:I, s:I}",
 			 "differences", (json_int_t)s->differences,
 			 "by_type", by,
 			 "pages", "changed", (json_int_t)r->pages_changed,
 			 "added", (json_int_t)r->pages_added, "removed", (json_int_t)r->pages_removed,
+			 "pages_by_task", task_pages_json(r),
 			 "pages_compared", (json_int_t)s->pages_compared,
 			 "pages_by_digest", (json_int_t)s->pages_by_digest);
 }
@@ -413,10 +321,46 @@ static void close_input(struct input *in)
 		ckpt_image_close(in->img);
 }
 
-/* Splits a comma-separated list in place onto *list. */
-static bool add_list(char *s, const char ***list, size_t *n)
+static void print_type(void *arg, const char *name)
+{
+	size_t *col = arg;
+
+	fprintf(stderr, "%s%s", *col ? ", " : "  ", name);
+	*col += strlen(name) + 2;
+	if (*col > 68) {
+		fputs(",\n", stderr);
+		*col = 0;
+	}
+}
+
+/* An --only or --ignore word that can match nothing is a usage error: a
+ * typo would otherwise make two different images "the same". */
+static bool check_pattern(const char *opt, const char *w, bool is_key)
+{
+	int r = ckpt_diff_pattern_check(w, is_key);
+	char esc[256];
+	size_t col = 0;
+
+	if (r == 0)
+		return true;
+	program_escape(w, esc, sizeof(esc));
+	if (r == -2) {
+		fprintf(stderr, "ckptdiff: %s %s: no field of that name (keys are TYPE.FIELD, with the field "
+			"names ckptdump prints)\n", opt, esc);
+		return false;
+	}
+	fprintf(stderr, "ckptdiff: %s %s: no such type; the types are:\n", opt, esc);
+	ckpt_diff_type_names(print_type, &col);
+	fputc('\n', stderr);
+	return false;
+}
+
+/* Splits a comma-separated list in place onto *list, each word checked. */
+static bool add_list(char *s, const char ***list, size_t *n, const char *opt, bool is_key)
 {
 	for (char *save = NULL, *w = strtok_r(s, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!check_pattern(opt, w, is_key))
+			return false;
 		const char **p = realloc(*list, (*n + 1) * sizeof(*p));
 
 		if (!p)
@@ -431,10 +375,13 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "match-by", required_argument, NULL, 'm' },
-		{ "ignore", required_argument, NULL, 'i' },
-		{ "only", required_argument, NULL, 'o' },
+		/* No -i, -o, -s: in ckptdump -i is --interactive and -o
+		 * --output, in ckpt and ckptencode -o is --output, in ckptcheck
+		 * -s is --skip (one letter, one meaning across the toolkit). */
+		{ "ignore", required_argument, NULL, 'I' },
+		{ "only", required_argument, NULL, 'O' },
 		{ "pages", no_argument, NULL, 'p' },
-		{ "stat", no_argument, NULL, 's' },
+		{ "stat", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "color", optional_argument, NULL, 'C' },
@@ -466,15 +413,26 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'i':
-			if (!add_list(optarg, &ignore, &n_ignore))
+		case 'o':
+		case 's': {
+			const char *lng = c == 'i' ? "--ignore" : c == 'o' ? "--only" : "--stat";
+			const char *other = c == 'i' ? "ckptdump -i is --interactive" :
+					    c == 'o' ? "ckpt -o and ckptencode -o are --output" : "ckptcheck -s is --skip";
+
+			fprintf(stderr, "ckptdiff: -%c is no longer short for %s (%s): write %s%s%s\n", c, lng, other, lng,
+				optarg ? " " : "", optarg ? optarg : "");
+			return PROGRAM_EXIT_TROUBLE;
+		}
+		case 'I':
+			if (!add_list(optarg, &ignore, &n_ignore, "--ignore", true))
 				return PROGRAM_EXIT_TROUBLE;
 			break;
-		case 'o':
-			if (!add_list(optarg, &only, &n_only))
+		case 'O':
+			if (!add_list(optarg, &only, &n_only, "--only", false))
 				return PROGRAM_EXIT_TROUBLE;
 			break;
 		case 'p': opt.page_bytes = true; break;
-		case 's': stat = true; break;
+		case 'S': stat = true; break;
 		case 'j': json = true; break;
 		case 'q': output = OUT_QUIET; break;
 		case 'A': opt.no_default_ignores = true; break;
@@ -518,52 +476,73 @@ int main(int argc, char **argv)
 		    (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) && !(nc && *nc));
 	if (!open_input(argv[optind], &a, output) || !open_input(argv[optind + 1], &b, output))
 		goto out;
-	run.name_a = a.shown;
-	run.name_b = b.shown;
-	run.title_a = a.m->schema->title;
-	run.title_b = b.m->schema->title;
-	if (output == OUT_JSON)
-		run.items = json_array();
+	if (output == OUT_JSON) {
+		/* The differences are written as they are found: the document
+		 * says whether the images are identical after them. */
+		run.json = ckpt_json_stream_new(stdout);
+		ckpt_json_stream_member(run.json, "ckptdiff", json_integer(DIFF_JSON_VERSION));
+		ckpt_json_stream_member(run.json, "a", json_pack("{s:s, s:s}", "image", a.shown,
+								 "dialect", a.m->schema->id));
+		ckpt_json_stream_member(run.json, "b", json_pack("{s:s, s:s}", "image", b.shown,
+								 "dialect", b.m->schema->id));
+		ckpt_json_stream_member(run.json, "match_by",
+					json_string(opt.match == CKPT_DIFF_MATCH_TREE ? "tree" : "pid"));
+		ckpt_json_stream_array_begin(run.json, "differences");
+	} else {
+		run.text = ckpt_diff_text_new(stdout, run.color, a.shown, a.m->schema->title, b.shown,
+					      b.m->schema->title);
+	}
+	if ((output == OUT_JSON && !run.json) || (output != OUT_JSON && !run.text)) {
+		fprintf(stderr, "ckptdiff: out of memory\n");
+		goto out;
+	}
 	if (ckpt_diff_models(a.img, a.m, b.img, b.m, &opt, on_item, &run, &sum, &err) < 0) {
 		char msg[512];
+		const char *where = sum.error_image == 'B' ? b.shown : a.shown;
 
 		fflush(stdout);
 		ckpt_error_format(&err, msg, sizeof(msg));
-		if (output != OUT_QUIET)
-		{
+		if (output != OUT_QUIET) {
 			if (sum.error_image)
-				fprintf(stderr, "ckptdiff: %s: %s\n", sum.error_image == 'B' ? b.shown : a.shown, msg);
+				fprintf(stderr, "ckptdiff: %s: %s\n", where, msg);
 			else
 				fprintf(stderr, "ckptdiff: %s\n", err.reason);
+		}
+		if (run.json) {
+			/* what was written stays a whole document, with the reason */
+			ckpt_json_stream_array_end(run.json);
+			ckpt_json_stream_member(run.json, "identical", json_null());
+			ckpt_json_stream_member(run.json, "error",
+						json_pack("{s:s?, s:s}", "image", sum.error_image ? where : NULL,
+							  "message", sum.error_image ? msg : err.reason));
+			ckpt_json_stream_end(run.json);
+			run.json = NULL;
 		}
 		goto out;
 	}
 	status = sum.differences ? PROGRAM_EXIT_FOUND : PROGRAM_EXIT_OK;
+	if (output == OUT_TEXT)
+		print_task_pages(&run);
 	if (output == OUT_STAT) {
 		print_stat(&run, &sum);
 	} else if (output == OUT_JSON) {
-		json_t *doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:b, s:O, s:o}",
-					"ckptdiff", DIFF_JSON_VERSION,
-					"a", "image", a.shown, "dialect", a.m->schema->id,
-					"b", "image", b.shown, "dialect", b.m->schema->id,
-					"match_by", opt.match == CKPT_DIFF_MATCH_TREE ? "tree" : "pid",
-					"identical", !sum.differences,
-					"differences", run.items,
-					"summary", stat_json(&run, &sum));
-
-		if (doc) {
-			json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
-			json_decref(doc);
-		}
+		ckpt_json_stream_array_end(run.json);
+		ckpt_json_stream_member(run.json, "identical", json_boolean(!sum.differences));
+		ckpt_json_stream_member(run.json, "summary", stat_json(&run, &sum));
+		if (!ckpt_json_stream_end(run.json))
+			status = PROGRAM_EXIT_TROUBLE;
+		run.json = NULL;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ckptdiff: writing the output failed\n");
 		status = PROGRAM_EXIT_TROUBLE;
 	}
 out:
-	json_decref(run.items);
+	if (run.json)
+		ckpt_json_stream_end(run.json);
+	ckpt_diff_text_free(run.text);
 	free(run.rows);
+	free(run.tasks);
 	close_input(&a);
 	close_input(&b);
 	free(ignore);

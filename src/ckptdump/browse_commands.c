@@ -17,9 +17,11 @@
 #include "ckpt/check.h"
 #include "ckpt/decode.h"
 #include "ckpt/format.h"
+#include "ckpt/summary.h"
 #include "ckpt/view.h"
 
 #include "browse.h"
+#include "dump_summary.h"
 
 #define MAX_ARGS	16
 #define X_DEFAULT_LEN	256
@@ -391,39 +393,157 @@ static int cmd_goto(struct browse *b, int argc, char **argv)
 
 /* -- tasks ---------------------------------------------------------------- */
 
+/* Takes --json (and, where yaml is set, --yaml) out of the words; -1 on
+ * any other option. */
+static int take_format(struct browse *b, int *argc, char **argv, enum ckpt_view_format *fmt, bool yaml)
+{
+	int n = 1;
+
+	*fmt = CKPT_VIEW_TEXT;
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*fmt = CKPT_VIEW_JSON;
+		else if (yaml && strcmp(argv[i], "--yaml") == 0)
+			*fmt = CKPT_VIEW_YAML;
+		else if (strncmp(argv[i], "--", 2) == 0)
+			return fail(b, "%s: unknown option %s (%s)", argv[0], argv[i], yaml ? "--json, --yaml" : "--json");
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return 0;
+}
+
+static int put_json(struct browse *b, json_t *doc)
+{
+	if (!doc)
+		return fail(b, "out of memory");
+	json_dumpf(doc, b->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', b->out);
+	json_decref(doc);
+	return 0;
+}
+
+static void add_argv(void *arg, const char *escaped)
+{
+	json_array_append_new(arg, json_string(escaped));
+}
+
 static int cmd_ps(struct browse *b, int argc, char **argv)
 {
 	const struct ckpt_model *m = b->m;
+	enum ckpt_view_format fmt;
+	json_t *list = NULL;
+	char args[1024];
 
-	(void)argv;
+	if (take_format(b, &argc, argv, &fmt, false) < 0)
+		return -1;
 	if (argc > 1)
-		return fail(b, "ps takes no arguments");
-	if (!m->n_tasks) {
+		return fail(b, "usage: ps [--json]");
+	if (fmt == CKPT_VIEW_JSON)
+		list = json_array();
+	else if (!m->n_tasks) {
 		fprintf(b->out, "(no tasks in this image)\n");
 		return 0;
+	} else {
+		fprintf(b->out, "%7s %7s %7s %7s  %-6s %-16s %s\n", "PID", "TGID", "PPID", "THREADS", "RECORD", "COMM",
+			"COMMAND");
 	}
-	fprintf(b->out, "%7s %7s %7s %7s  %-6s %s\n", "PID", "TGID", "PPID", "THREADS", "RECORD", "COMM");
 	for (size_t i = 0; i < m->n_tasks && !browse_interrupted; i++) {
 		const struct ckpt_model_task *t = &m->tasks[i];
-		char rec[24];
+		size_t threads = ckpt_model_thread_count(m, t);
+		char rec[24], ppid[24], tgid[24], thr[24];
 
-		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", t->record);
-		if (!t->has_tree) {
-			fprintf(b->out, "%7zu %7s %7s %7s  %-6s %s\n", i + 1, "-", "-", "-", rec, t->comm);
+		if (list) {
+			json_t *av = json_array();
+			char why[256];
+
+			if (ckpt_task_strings(b->img, m, t, CKPT_TASK_ARGV, 64 * 1024, add_argv, av, why, sizeof(why)) < 0) {
+				json_decref(av);
+				av = json_null();
+			}
+			json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, s:I, s:s, s:o}",
+				"pid", (json_int_t)ckpt_model_task_pid(m, t),
+				"tgid", t->has_tree ? json_integer(t->tgid) : json_null(),
+				"ppid", t->has_tree && t->ppid ? json_integer(t->ppid) : json_null(),
+				"threads", t->has_tree ? json_integer((json_int_t)threads) : json_null(),
+				"record", (json_int_t)t->record, "comm", t->comm, "argv", av));
 			continue;
 		}
-		size_t threads = ckpt_model_thread_count(m, t);
-		char ppid[24];
-
-		if (t->ppid)
-			snprintf(ppid, sizeof(ppid), "%" PRId64, t->ppid);
-		else
-			snprintf(ppid, sizeof(ppid), "-");
-		fprintf(b->out, "%7" PRId64 " %7" PRId64 " %7s %7zu  %-6s %s\n", t->pid, t->tgid, ppid,
-			threads, rec, t->comm);
+		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", t->record);
+		snprintf(ppid, sizeof(ppid), "-");
+		snprintf(tgid, sizeof(tgid), "-");
+		snprintf(thr, sizeof(thr), "-");
+		if (t->has_tree) {
+			if (t->ppid)
+				snprintf(ppid, sizeof(ppid), "%" PRId64, t->ppid);
+			snprintf(tgid, sizeof(tgid), "%" PRId64, t->tgid);
+			snprintf(thr, sizeof(thr), "%zu", threads);
+		}
+		if (!ckpt_task_cmdline(b->img, m, t, args, sizeof(args)))
+			snprintf(args, sizeof(args), "[%s]", t->comm);
+		fprintf(b->out, "%7" PRId64 " %7s %7s %7s  %-6s %-16s %s\n", ckpt_model_task_pid(m, t), tgid, ppid, thr,
+			rec, t->comm, args);
 	}
+	if (list)
+		return put_json(b, list);
 	if (!m->tasks[0].has_tree)
 		fprintf(b->out, "# this image has no process tree: tasks are numbered in image order\n");
+	return 0;
+}
+
+static int summary_part(struct browse *b, int argc, char **argv, unsigned parts)
+{
+	struct ckpt_summary_options opt = { .parts = parts };
+	struct ckpt_check_summary verdict;
+
+	if (take_format(b, &argc, argv, &opt.format, parts != CKPT_SUMMARY_TASKS) < 0)
+		return -1;
+	if (argc > 1)
+		return fail(b, "usage: %s [--json%s]", argv[0], parts != CKPT_SUMMARY_TASKS ? "|--yaml" : "");
+	if ((parts & CKPT_SUMMARY_VERDICT) && ckpt_summary_has_digests(b->m) &&
+	    dump_summary_verdict(b->path, b->spool_fd, &verdict))
+		opt.verdict = &verdict;
+	if (!ckpt_summary_print(b->out, b->img, b->m, b->shown, &opt))
+		return fail(b, "%s: out of memory or output error", argv[0]);
+	return 0;
+}
+
+static int cmd_tree(struct browse *b, int argc, char **argv)
+{
+	return summary_part(b, argc, argv, CKPT_SUMMARY_TASKS);
+}
+
+static int cmd_summary(struct browse *b, int argc, char **argv)
+{
+	return summary_part(b, argc, argv, CKPT_SUMMARY_ALL);
+}
+
+struct env_out {
+	FILE *out;
+};
+
+static void env_line(void *arg, const char *escaped)
+{
+	struct env_out *e = arg;
+
+	if (*escaped)	/* padding between areas is no variable */
+		fprintf(e->out, "%s\n", escaped);
+}
+
+/* The environment only on request: it may hold secrets. */
+static int cmd_env(struct browse *b, int argc, char **argv)
+{
+	const struct ckpt_model_task *t;
+	struct env_out e = { .out = b->out };
+	char why[512];
+
+	if (argc != 2)
+		return fail(b, "usage: env PID");
+	if (!(t = find_task(b, argv[1])))
+		return -1;
+	if (ckpt_task_strings(b->img, b->m, t, CKPT_TASK_ENV, 0, env_line, &e, why, sizeof(why)) < 0)
+		return fail(b, "env %s: %s", argv[1], why);
 	return 0;
 }
 
@@ -572,45 +692,91 @@ static int cmd_ns(struct browse *b, int argc, char **argv)
 	return follow_task_refs(b, t, t->ns_record, &seen) ? -1 : 0;
 }
 
+/* A FILE record's kind: its f_type's name, lower case ("pipe"). */
+static void file_kind(struct browse *b, uint64_t file_record, char *out, size_t size)
+{
+	const struct ckpt_model_record *r = ckpt_model_record(b->m, file_record);
+	const struct ckpt_field *f = r && r->rt ? ckpt_rtype_field(r->rt, "f_type") : NULL;
+	struct ckpt_error err;
+	uint64_t v;
+	const char *name = NULL;
+
+	if (f && f->names && ckpt_model_field_u64(b->img, b->m, file_record, "f_type", &v, &err) == 0)
+		name = ckpt_names_lookup(f->names, v);
+	snprintf(out, size, "%s", name ? name : "?");
+	for (char *c = out; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
 static int cmd_fds(struct browse *b, int argc, char **argv)
 {
 	const struct ckpt_model *m = b->m;
 	const struct ckpt_model_task *t;
 	const struct ckpt_model_file_table *table;
 	struct ckpt_error err;
+	enum ckpt_view_format fmt;
+	json_t *list = NULL;
 	int64_t nfds;
 
+	if (take_format(b, &argc, argv, &fmt, false) < 0)
+		return -1;
 	if (argc != 2)
-		return fail(b, "usage: fds PID");
+		return fail(b, "usage: fds [--json] PID");
 	if (!(t = find_task(b, argv[1])))
 		return -1;
+	if (fmt == CKPT_VIEW_JSON)
+		list = json_array();
 	if (!t->files_ref) {
+		if (list)
+			return put_json(b, list);
 		fprintf(b->out, "(task %s has no file table in this image)\n", argv[1]);
 		return 0;
 	}
 	table = ckpt_model_file_table(m, t->files_ref);
-	if (!table)
+	if (!table) {
+		json_decref(list);
 		return fail(b, "file table %" PRId32 " is not defined in the readable part of the image", t->files_ref);
-	if (ckpt_model_field_s64(b->img, m, table->record, "fdt_nfds", &nfds, &err) < 0)
-		return fail_error(b, &err);
-	fprintf(b->out, "file table %" PRId32 ": FILE_TABLE [%" PRIu64 "], fdt_nfds %" PRId64 "\n",
-		t->files_ref, table->record, nfds);
-	fprintf(b->out, "%4s %-7s %6s %-8s %s\n", "FD", "CLOEXEC", "OBJREF", "RECORD", "PATH (FLAGS, POS)");
+	}
+	if (!list) {
+		if (ckpt_model_field_s64(b->img, m, table->record, "fdt_nfds", &nfds, &err) < 0)
+			return fail_error(b, &err);
+		fprintf(b->out, "file table %" PRId32 ": FILE_TABLE [%" PRIu64 "], fdt_nfds %" PRId64 "\n",
+			t->files_ref, table->record, nfds);
+		fprintf(b->out, "%4s %-8s %-7s %6s %-8s %s\n", "FD", "KIND", "CLOEXEC", "OBJREF", "RECORD",
+			"PATH (FLAGS, POS)");
+	}
 	for (size_t k = 0; k < table->n_fds && !browse_interrupted; k++) {
 		const struct ckpt_model_fd *d = &m->fds[table->first_fd + k];
 		const struct ckpt_model_object *o = ckpt_model_object(m, d->file_ref);
-		char flags[512] = "?", pos[64] = "?", rec[24];
+		char flags[512] = "?", pos[64] = "?", rec[24], kind[32] = "?";
 		uint64_t file_record = o ? ckpt_model_object_first(o) : CKPT_MODEL_NONE;
 		const char *path = ckpt_model_object_path(m, o);
+		uint64_t upos = 0, uflags = 0;
 
-		if (file_record != CKPT_MODEL_NONE &&
-		    (ckpt_model_field_text(b->img, m, file_record, "f_flags", flags, sizeof(flags), &err) < 0 ||
-		     ckpt_model_field_text(b->img, m, file_record, "f_pos", pos, sizeof(pos), &err) < 0))
-			return fail_error(b, &err);
+		if (file_record != CKPT_MODEL_NONE) {
+			if (ckpt_model_field_text(b->img, m, file_record, "f_flags", flags, sizeof(flags), &err) < 0 ||
+			    ckpt_model_field_text(b->img, m, file_record, "f_pos", pos, sizeof(pos), &err) < 0 ||
+			    ckpt_model_field_u64(b->img, m, file_record, "f_pos", &upos, &err) < 0 ||
+			    ckpt_model_field_u64(b->img, m, file_record, "f_flags", &uflags, &err) < 0) {
+				json_decref(list);
+				return fail_error(b, &err);
+			}
+			file_kind(b, file_record, kind, sizeof(kind));
+		}
+		if (list) {
+			json_array_append_new(list, json_pack("{s:i, s:s, s:b, s:i, s:I, s:o, s:o, s:o}",
+				"fd", d->fd, "kind", kind, "cloexec", d->cloexec, "objref", d->file_ref,
+				"record", (json_int_t)d->record, "path", path ? json_string(path) : json_null(),
+				"flags", file_record != CKPT_MODEL_NONE ? json_integer((json_int_t)uflags) : json_null(),
+				"pos", file_record != CKPT_MODEL_NONE ? json_integer((json_int_t)upos) : json_null()));
+			continue;
+		}
 		snprintf(rec, sizeof(rec), "[%" PRIu64 "]", d->record);
-		fprintf(b->out, "%4" PRId32 " %-7s %6" PRId32 " %-8s %s (%s, pos %s)\n", d->fd,
+		fprintf(b->out, "%4" PRId32 " %-8s %-7s %6" PRId32 " %-8s %s (%s, pos %s)\n", d->fd, kind,
 			d->cloexec ? "yes" : "no", d->file_ref, rec, path ? path : "(no path)", flags, pos);
 	}
+	if (list)
+		return put_json(b, list);
 	if (!table->n_fds)
 		fprintf(b->out, "(no FILE_DESC records)\n");
 	return 0;
@@ -631,35 +797,48 @@ static int cmd_maps(struct browse *b, int argc, char **argv)
 {
 	const struct ckpt_model_task *t;
 	const struct ckpt_model_mm *mm;
+	enum ckpt_view_format fmt;
+	json_t *list = NULL;
 
+	if (take_format(b, &argc, argv, &fmt, false) < 0)
+		return -1;
 	if (argc != 2)
-		return fail(b, "usage: maps PID");
+		return fail(b, "usage: maps [--json] PID");
 	if (!(t = find_task(b, argv[1])) || !(mm = task_mm(b, t, argv[1])))
 		return -1;
-	fprintf(b->out, "%-33s %-4s %-16s %6s  %s\n", "START-END", "PERM", "OFFSET", "DUMPED", "PATH");
-	for (size_t i = 0; i < mm->n_vmas; i++) {
+	if (fmt == CKPT_VIEW_JSON)
+		list = json_array();
+	else
+		fprintf(b->out, "%-33s %-4s %-16s %6s  %s\n", "START-END", "PERM", "OFFSET", "DUMPED", "PATH");
+	for (size_t i = 0; i < mm->n_vmas && !browse_interrupted; i++) {
 		const struct ckpt_model_vma *v = &mm->vmas[i];
 		/* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED as /proc prints them. */
 		char perm[5] = {
 			v->flags & 0x1 ? 'r' : '-', v->flags & 0x2 ? 'w' : '-',
 			v->flags & 0x4 ? 'x' : '-', v->flags & 0x8 ? 's' : 'p', 0,
 		};
-		char what[64];
-		const char *path = v->path;
+		char name[4200], hex[3][24];
 
-		if (!path) {
-			const struct ckpt_model_record *r = &b->m->records[v->record];
-			const struct ckpt_field *f = r->rt ? ckpt_rtype_field(r->rt, "vma_type") : NULL;
-			const char *tn = f ? ckpt_names_lookup(f->names, v->type) : NULL;
-
-			snprintf(what, sizeof(what), "[%s]", tn ? tn : "?");
-			for (char *c = what; *c; c++)
-				*c = (char)tolower((unsigned char)*c);
-			path = what;
+		/* Named as /proc/PID/maps names it: a path, [heap], [stack],
+		 * [vdso], ..., or nothing for plain anonymous memory. */
+		ckpt_vma_name(b->img, b->m, mm, i, name, sizeof(name));
+		if (list) {
+			snprintf(hex[0], sizeof(hex[0]), "0x%" PRIx64, v->start);
+			snprintf(hex[1], sizeof(hex[1]), "0x%" PRIx64, v->end);
+			snprintf(hex[2], sizeof(hex[2]), "0x%" PRIx64, v->pgoff * CKPT_PAGE_SIZE);
+			json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:I}",
+				"start", hex[0], "end", hex[1],
+				"length", (json_int_t)(v->end > v->start ? v->end - v->start : 0), "perm", perm,
+				"offset", hex[2], "pages", (json_int_t)v->pages,
+				"saved", (json_int_t)(v->pages * CKPT_PAGE_SIZE), "name", name,
+				"record", (json_int_t)v->record));
+			continue;
 		}
 		fprintf(b->out, "%016" PRIx64 "-%016" PRIx64 " %s %016" PRIx64 " %6" PRIu64 "  %s\n",
-			v->start, v->end, perm, v->pgoff * CKPT_PAGE_SIZE, v->pages, path);
+			v->start, v->end, perm, v->pgoff * CKPT_PAGE_SIZE, v->pages, name);
 	}
+	if (list)
+		return put_json(b, list);
 	return 0;
 }
 
@@ -1236,15 +1415,7 @@ static int split(char *s, char **argv)
 
 int browse_run_command(struct browse *b, const char *cmd)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct browse *, int, char **);
-	} table[] = {
-		{ "info", cmd_info }, { "ls", cmd_ls }, { "show", cmd_show }, { "goto", cmd_goto },
-		{ "ps", cmd_ps }, { "task", cmd_task }, { "maps", cmd_maps }, { "x", cmd_x },
-		{ "creds", cmd_creds }, { "ns", cmd_ns }, { "fds", cmd_fds }, { "objref", cmd_objref },
-		{ "check", cmd_check }, { "help", cmd_help },
-	};
+	const struct browse_command_info *c;
 	char line[4096];
 	char *argv[MAX_ARGS];
 	int argc;
@@ -1257,16 +1428,88 @@ int browse_run_command(struct browse *b, const char *cmd)
 		return fail(b, "too many words (at most %d)", MAX_ARGS);
 	if (argc == 0)
 		return 0;
-	if (strcmp(argv[0], "search") == 0) {
-		const char *args = cmd + strspn(cmd, " \t") + strlen("search");
-
-		return cmd_search(b, args);
-	}
-	for (size_t i = 0; i < CKPT_ARRAY_LEN(table); i++)
-		if (strcmp(argv[0], table[i].name) == 0)
-			return table[i].fn(b, argc, argv);
+	c = browse_command_find(argv[0]);
+	if (c && c->run_text)
+		return c->run_text(b, cmd + strspn(cmd, " \t") + strlen(argv[0]));
+	if (c && c->run)
+		return c->run(b, argc, argv);
 	char esc[128];
 
 	ckpt_escape((const uint8_t *)argv[0], strlen(argv[0]), esc, sizeof(esc));
 	return fail(b, "%s: unknown command (try help)", esc);
 }
+
+/* -- the command table ----------------------------------------------------- */
+
+const struct browse_command_info browse_commands[] = {
+	{ "info", "info", "dialect, header summary, record count, tasks, size", BROWSE_ARG_NONE,
+	  "Shows the dialect, the main header fields, the image size, how the image ended\n"
+	  "(or the error that stopped reading it), and counts of records, tasks and objects.\n", .run = cmd_info },
+	{ "ls", "ls [TYPE]", "list records (of one type)", BROWSE_ARG_TYPE,
+	  "One line per record: index, type, role, offset, length.  TYPE is a record\n"
+	  "type name (completed with Tab) or number.\n", .run = cmd_ls },
+	{ "show", "show [--json|--yaml] N|next|prev [FIELD...]", "print a record as ckptdump does",
+	  BROWSE_ARG_RECORD,
+	  "Prints record N exactly as ckptdump prints it (text, or a JSON/YAML document\n"
+	  "holding that record).  `next` and `prev` move from the record last shown;\n"
+	  "with FIELD names only those fields are printed (text).\n", .run = cmd_show },
+	{ "goto", "goto OFFSET", "show the record holding a byte offset", BROWSE_ARG_OTHER,
+	  "Shows the record that holds image byte OFFSET (decimal or 0x hex).\n", .run = cmd_goto },
+	{ "summary", "summary [--json|--yaml]", "the image at a glance (ckptdump --summary)", BROWSE_ARG_NONE,
+	  "Producer, kernel, time, dialect and size; the process tree with each process's\n"
+	  "command line, memory by kind and open files; totals; namespaces; and, when the\n"
+	  "image carries digests, the verdict of ckptcheck's image rules.\n", .run = cmd_summary, .json = true },
+	{ "tree", "tree [--json]", "the process tree, one row per process", BROWSE_ARG_NONE,
+	  "The task table of `summary`: processes drawn as a tree under their parents,\n"
+	  "with uid, threads, state, memory by kind, open files and the command line.\n",
+	  .run = cmd_tree, .json = true },
+	{ "ps", "ps [--json]", "the tasks: pid, tgid, ppid, threads, comm, command line", BROWSE_ARG_NONE,
+	  "One line per task in image order.  Pids come from the process tree (TREE and\n"
+	  "PIDS); in a dialect without a tree tasks are numbered 1, 2, ... in image order.\n"
+	  "THREADS counts the tasks of the same thread group.  COMMAND is the argv read\n"
+	  "from the saved pages ([comm] when they were not saved).\n", .run = cmd_ps, .json = true },
+	{ "env", "env PID", "the task's environment, one variable a line", BROWSE_ARG_PID,
+	  "The environment read from the saved pages (the MM's env_start to env_end).\n"
+	  "It can hold secrets: no other command shows it.\n", .run = cmd_env },
+	{ "task", "task PID", "everything about one task, following its objrefs", BROWSE_ARG_PID,
+	  "Prints the TASK record and its own records, then every object its TASK_CREDS,\n"
+	  "TASK_NS and TASK_OBJS refer to (and the objects those refer to).\n", .run = cmd_task },
+	{ "maps", "maps [--json] PID", "VMAs like /proc/PID/maps, with dumped-page counts", BROWSE_ARG_PID,
+	  "START-END PERMS OFFSET DUMPED PATH, one line per VMA of the task's mm, named as\n"
+	  "the kernel names them: a path, [heap], [stack], [vdso], [vvar], [vvar_vclock],\n"
+	  "[vsyscall], or nothing for anonymous memory.  --json: addresses as hex strings,\n"
+	  "length, pages and saved bytes as numbers.\n", .run = cmd_maps, .json = true },
+	{ "x", "x [PID] ADDR [LEN]", "hexdump dumped memory at a virtual address", BROWSE_ARG_PID,
+	  "Hexdumps LEN bytes (default 256, at most 1 MiB) of the dumped memory at ADDR\n"
+	  "in the mm of task PID (default: the first task).  Parts that were not dumped\n"
+	  "are named as such.\n", .run = cmd_x },
+	{ "search", "search BYTES|\"string\"|/regex/ [PID]", "find content in dumped pages",
+	  BROWSE_ARG_OTHER,
+	  "Prints the virtual addresses where the content occurs in dumped pages (of task\n"
+	  "PID's mm, or of every mm).  BYTES are hex digits in one word (deadbeef);\n"
+	  "\"string\" takes \\\\, \\\" and \\xNN escapes; /regex/ is a POSIX extended regex\n"
+	  "without back-references or deeply nested repetitions, matched page by page: a\n"
+	  "match does not cross a page boundary.  At most 1000 matches are printed;\n"
+	  "Ctrl-C stops a long search.\n", .run_text = cmd_search },
+	{ "creds", "creds PID", "the task's credentials", BROWSE_ARG_PID,
+	  "The CRED objects of TASK_CREDS and the objects they refer to.\n", .run = cmd_creds },
+	{ "ns", "ns PID", "the task's namespaces", BROWSE_ARG_PID,
+	  "The NS object of TASK_NS and the namespaces it refers to.\n", .run = cmd_ns },
+	{ "fds", "fds [--json] PID", "the task's open files", BROWSE_ARG_PID,
+	  "The FILE_TABLE of TASK_OBJS, then one line per FILE_DESC: descriptor, kind\n"
+	  "(generic, pipe, socket, tty, ...), close-on-exec, file objref, path, flags,\n"
+	  "position.\n", .run = cmd_fds, .json = true },
+	{ "objref", "objref N", "an object's definition and every reference to it", BROWSE_ARG_OBJREF,
+	  "The OBJREF record defining object N, its first record, and every record\n"
+	  "field (of any record type) that refers to it.\n", .run = cmd_objref },
+	{ "check", "check", "run ckptcheck's image rules and list the findings", BROWSE_ARG_NONE,
+	  "Runs ckptcheck's structure, header and objref rules over the image and lists\n"
+	  "the findings as ckptcheck does.  Kernel rules need a target kernel: run\n"
+	  "ckptcheck (--target) for those.  The command succeeds whatever it finds.\n", .run = cmd_check },
+	{ "help", "help [COMMAND]", "list the commands, or explain one", BROWSE_ARG_COMMAND,
+	  "Tab completes command names, record type names, pids, objrefs and, after\n"
+	  "`show N`, the field names of record N.\n", .run = cmd_help },
+	{ "quit", "quit", "leave the browser (also: exit, Ctrl-D)", BROWSE_ARG_NONE, "", .run = NULL },
+};
+
+const size_t browse_n_commands = sizeof(browse_commands) / sizeof(browse_commands[0]);

@@ -34,6 +34,7 @@ golden rev6-memory rev6-tasks.ckpt
 golden errors rev6-tasks.ckpt
 golden v17-task v17-task.ckpt
 golden linuxcr-creds linuxcr-creds.ckpt
+golden overview rev6-tasks.ckpt
 golden truncated truncated.ckpt "$tmp"
 
 # -c: `;`-separated commands, exit status 0 when all succeed, else 1.
@@ -185,7 +186,7 @@ tmux -S "$sock" send-keys C-c
 check_screen "tty: Ctrl-C at the prompt gives a fresh prompt" '^ckptdump> info half-typed\^C$'
 tmux -S "$sock" send-keys 'ps' Enter
 check_screen "tty: the fresh prompt runs the next line alone" '^ckptdump> ps$'
-check_screen "tty: ... and its output" '^ +1 +1 +- +1 +\[13\] +bench$'
+check_screen "tty: ... and its output" '^ +1 +1 +- +1 +\[13\] +bench +'
 tmux -S "$sock" send-keys 'search /(.|..)*QQQQ/' Enter
 sleep 1
 tmux -S "$sock" send-keys C-c

@@ -60,7 +60,8 @@ check_eq "two --rule options: both rules run" "digest-none kernel-version" \
 	"$(grep -Eo '^(error|info) [a-z-]+' "$tmp/o" | cut -d' ' -f2 | sort | tr '\n' ' ' | sed 's/ $//')"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/does-not-exist"
 check_eq "missing file: exit status 2" 2 "$rc"
-check_grep "missing file: names the reason" 'cannot open: No such file or directory' "$tmp/e"
+check_grep "missing file: names the reason" ': No such file or directory$' "$tmp/e"
+check_no_grep "missing file: no byte offset" 'byte 0' "$tmp/e"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" /dev/null
 check_eq "empty input (no dialect): exit status 2" 2 "$rc"
 

@@ -112,9 +112,41 @@ check_eq "B from standard input: same report but the name" "$(sed 1,2d want)" "$
 # --- descriptors by number --------------------------------------------------
 edit fds '/"index":47,/s/"fd_descriptor":0/"fd_descriptor":3/'
 run out err "$CKPTDIFF" rev6-tasks.ckpt fds.ckpt
-check_eq "fd renumbered: fd 0 removed, fd 3 added" \
-	"- task 1 (init) file_table fd 0|+ task 1 (init) file_table fd 3" \
+check_eq "fd renumbered: fd 0 removed, fd 3 added, each with its file" \
+	"- task 1 (init) file_table fd 0 -> /dev/console (rw, pos 42)|+ task 1 (init) file_table fd 3 -> /dev/console (rw, pos 42)" \
 	"$(grep '^[-+] ' out | tr '\n' '|' | sed 's/|$//')"
+run out err "$CKPTDIFF" --json rev6-tasks.ckpt fds.ckpt
+check_grep "fd renumbered, JSON: the added fd's number" '^      "fd": 3,$' out
+check_grep "fd renumbered, JSON: its path" '^      "path": "/dev/console",$' out
+check_grep "fd renumbered, JSON: its position, a number" '^      "pos": 42$' out
+# A VMA that only one side has: its range, protection and file.
+edit novma '/"index":34,/s/0000000000400000/0000000000410000/g
+/"index":34,/s/0000000000401000/0000000000411000/
+/"index":34,/s/"vm_pgoff":"0x0+"/"vm_pgoff":"0x0000000000000010"/
+/"index":36,/s/0000000000400000/0000000000410000/g'
+run out err "$CKPTDIFF" --only vma rev6-tasks.ckpt novma.ckpt
+check_grep "a VMA removed: range, protection, file" '^- task 1 \(init\) mm vma 0x400000-0x401000 r-xp /sbin/init$' out
+check_grep "a VMA added: range, protection, file" '^\+ task 1 \(init\) mm vma 0x410000-0x411000 r-xp /sbin/init$' out
+run out err "$CKPTDIFF" --json --only vma rev6-tasks.ckpt novma.ckpt
+check_grep "a VMA in JSON: start as hex" '"start": "0x410000",' out
+check_grep "a VMA in JSON: length as a number" '"length": 4096,' out
+# --only and --ignore refuse what can match nothing: a typo is not "same".
+run out err "$CKPTDIFF" --only creds rev6-tasks.ckpt changed.ckpt
+check_eq "--only creds (a typo): usage error" 2 "$rc"
+check_grep "--only creds: says so" '^ckptdiff: --only creds: no such type; the types are:$' err
+check_grep "--only creds: lists the types" '^  .*\bcred\b' err
+check_eq "--only creds: no output" "" "$(cat out)"
+run out err "$CKPTDIFF" --ignore cred.cap_efective rev6-tasks.ckpt changed.ckpt
+check_eq "--ignore with a misspelt field: usage error" 2 "$rc"
+check_grep "--ignore with a misspelt field: says so" '^ckptdiff: --ignore cred.cap_efective: no field of that name' err
+run out err "$CKPTDIFF" --ignore 'nosuch*' rev6-tasks.ckpt changed.ckpt
+check_eq "--ignore glob matching no type: usage error" 2 "$rc"
+run out err "$CKPTDIFF" --ignore 'cred.cap_*,task.comm,buffer.saved_auxv,signal.rlim[RLIMIT_NOFILE].cur,mm.sharing,tree.vpid' \
+	--only 'cred,task,pages,tree,file_*' rev6-tasks.ckpt changed.ckpt
+check_eq "valid keys, globs, roles and pseudo-fields are taken" 1 "$rc"
+# The memory line per task: pages and bytes.
+run out err "$CKPTDIFF" rev6-tasks.ckpt changed.ckpt
+check_grep "per-task memory line" '^memory task 1 \(init\): 1 page changed \(4K\), 0 added \(0B\), 0 removed \(0B\)$' out
 
 # --- sharing: task 2 gets a cred of its own (a copy of task 1's) ------------
 awk '/"index":64,/ {

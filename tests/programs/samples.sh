@@ -38,5 +38,5 @@ check_eq "linuxcr-creds has one UTS_NS record" 1 "$(grep -c '^\[[0-9]*\] UTS_NS 
 for t in TASK CRED UTS_NS MM VMA PGARR; do
 	check_grep "rev6-tasks has $t records" "^\[[0-9]+\] $t " "$tmp/r6.txt"
 done
-check_grep "rev6-tasks summarises pages in runs with digests" 'start=0x00007fff5a3bf000 pages=2 xxh3=0x' "$tmp/r6.txt"
+check_grep "rev6-tasks summarises pages in runs with digests" 'start=0x00007fff5a3bf000 pages=2 length=8192 xxh3=0x' "$tmp/r6.txt"
 done_testing

@@ -2,9 +2,11 @@
  * lines against the rev 6 sample, output and errors caught in memory, and
  * the inputs the fuzzer found to misbehave. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "suites.h"
 #include "browse.h"
@@ -56,6 +58,46 @@ static void session_close(struct session *s)
 	ckpt_model_free(s->b.m);
 	ckpt_image_close(s->b.img);
 }
+
+/* One table drives dispatch, help and completion: every row runs, has its
+ * help, and completes; a name that is no row is unknown to all three. */
+START_TEST(test_browse_command_table)
+{
+	struct session s;
+	char line[128];
+
+	session_open(&s, "rev6-tasks.ckpt");
+	ck_assert_uint_gt(browse_n_commands, 0);
+	for (size_t i = 0; i < browse_n_commands; i++) {
+		const struct browse_command_info *c = &browse_commands[i];
+		char **cands;
+		bool completes = false;
+
+		ck_assert_msg(c->usage && *c->usage && c->summary && *c->summary && c->help,
+			      "%s: usage, summary and help", c->name);
+		ck_assert_msg(!(c->run && c->run_text), "%s: two handlers", c->name);
+		ck_assert_ptr_eq(browse_command_find(c->name), c);
+		snprintf(line, sizeof(line), "help %s", c->name);
+		ck_assert_int_eq(session_run(&s, line), 0);
+		ck_assert_ptr_nonnull(strstr(s.out, c->summary));
+		/* Dispatch: whatever the command makes of no arguments, it is
+		 * not an unknown command. */
+		ck_assert_int_ge(session_run(&s, c->name), -1);
+		ck_assert_msg(!s.err || !strstr(s.err, "unknown command"), "%s: not dispatched",
+			      c->name);
+		cands = ckpt_browse_complete(s.b.m, c->name);
+		for (size_t k = 0; cands && cands[k]; k++) {
+			completes |= strcmp(cands[k], c->name) == 0;
+			free(cands[k]);
+		}
+		free(cands);
+		ck_assert_msg(completes, "%s: does not complete", c->name);
+	}
+	ck_assert_ptr_null(browse_command_find("nosuch"));
+	ck_assert_int_eq(session_run(&s, "help nosuch"), -1);
+	session_close(&s);
+}
+END_TEST
 
 START_TEST(test_browse_line)
 {
@@ -160,16 +202,77 @@ START_TEST(test_browse_check_interrupted)
 }
 END_TEST
 
+static bool listed(char **list, const char *word)
+{
+	bool found = false;
+
+	for (size_t i = 0; list && list[i]; i++) {
+		found |= strcmp(list[i], word) == 0;
+		free(list[i]);
+	}
+	free(list);
+	return found;
+}
+
+/* The overview commands: --json output a parser takes, with lengths that
+ * add up; completion of the new commands and of --json before a pid. */
+START_TEST(test_browse_overview)
+{
+	struct session s;
+	json_error_t je;
+	json_t *j, *v;
+	size_t i;
+	json_int_t total = 0;
+
+	session_open(&s, "rev6-tasks.ckpt");
+	ck_assert_int_eq(session_run(&s, "maps --json 1"), 0);
+	j = json_loads(s.out, 0, &je);
+	ck_assert_msg(j != NULL, "%s", je.text);
+	json_array_foreach(j, i, v)
+		total += json_integer_value(json_object_get(v, "length"));
+	ck_assert_int_eq(total, 4096 + 135168);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 1), "name")), "[stack]");
+	json_decref(j);
+	ck_assert_int_eq(session_run(&s, "ps --json"), 0);
+	j = json_loads(s.out, 0, &je);
+	ck_assert_msg(j != NULL, "%s", je.text);
+	ck_assert_int_eq(json_array_size(j), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(json_array_get(j, 0), "argv"), 0)),
+			 "page 0x7fff");
+	json_decref(j);
+	ck_assert_int_eq(session_run(&s, "summary --json"), 0);
+	j = json_loads(s.out, 0, &je);
+	ck_assert_msg(j != NULL, "%s", je.text);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "totals"), "tasks")), 2);
+	json_decref(j);
+	ck_assert_int_eq(session_run(&s, "tree; env 1"), 0);
+	ck_assert_ptr_nonnull(strstr(s.out, "page 0x7fff"));
+	ck_assert_int_eq(session_run(&s, "tree --yaml"), -1);
+	ck_assert_str_eq(s.err, "ckptdump: tree: unknown option --yaml (--json)\n");
+
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "tr"), "tree"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "su"), "summary"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "maps --"), "--json"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "summary --"), "--yaml"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "maps --json "), "2"));
+	ck_assert(listed(ckpt_browse_complete(s.b.m, "env "), "1"));
+	ck_assert(!listed(ckpt_browse_complete(s.b.m, "env --"), "--json"));
+	session_close(&s);
+}
+END_TEST
+
 Suite *browse_suite(void)
 {
 	Suite *s = suite_create("browse");
 	TCase *tc = tcase_create("commands");
 
 	tcase_add_test(tc, test_browse_line);
+	tcase_add_test(tc, test_browse_command_table);
 	tcase_add_test(tc, test_browse_search_backref);
 	tcase_add_test(tc, test_browse_search_complex);
 	tcase_add_test(tc, test_browse_interrupted);
 	tcase_add_test(tc, test_browse_check_interrupted);
+	tcase_add_test(tc, test_browse_overview);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,8 @@
 /* Files a restore cannot open by path: an unlinked file of two pages
  * (bytes 0x55, then 0x56) mapped privately read-only, and a memfd of
  * MIB MiB (argument 2, default 2) mapped shared whose first page the
- * process wrote (0x4d).  The unlinked file is the ready file's path plus
+ * process wrote (0x4d, or argument 3), pages 16 to 315 (0x4f: more than
+ * one run of the image) and its last page (0x4c).  The unlinked file is the ready file's path plus
  * ".gone". */
 #include "config.h"
 
@@ -41,7 +42,9 @@ int main(int argc, char **argv)
 	close(mfd);
 	if (mem == MAP_FAILED)
 		return 1;
-	memset(mem, 0x4d, PAGE);
+	memset(mem, argc > 3 ? (int)strtol(argv[3], NULL, 0) : 0x4d, PAGE);
+	memset(mem + 16 * PAGE, 0x4f, 300 * PAGE);
+	memset(mem + (mib << 20) - PAGE, 0x4c, PAGE);
 	workload_ready(ready, "gone=%#llx\nmemfd=%#llx\n", (unsigned long long)(uintptr_t)gone,
 		       (unsigned long long)(uintptr_t)mem);
 	workload_idle();

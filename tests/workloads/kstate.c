@@ -2,13 +2,16 @@
  * mask, an alternate signal stack, interval timers, no_new_privs, a seccomp
  * filter, ambient capabilities, securebits, a personality; and descriptors
  * whose state is more than a path and an offset: eventfd, timerfd,
- * signalfd, epoll, inotify, O_PATH, a pipe with bytes in it.  Needs root (ambient capabilities and
- * securebits); then sleeps in nanosleep, so that ckpt finds it inside a
- * call the kernel resumes through restart_syscall.
+ * signalfd, epoll, inotify, O_PATH, a pipe and a socketpair with bytes in
+ * them.  Needs root (ambient capabilities and securebits); then sleeps in
+ * nanosleep, so that ckpt finds it inside a call the kernel resumes
+ * through restart_syscall.
  *
- * Usage: kstate READY-FILE DIR (DIR: a directory it may write in). */
+ * Usage: kstate READY-FILE DIR [unpriv] (DIR: a directory it may write
+ * in; unpriv: leave out what needs root, for a run as another user). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -102,9 +106,13 @@ int main(int argc, char **argv)
 		die("setitimer");
 	if (personality(ADDR_NO_RANDOMIZE) < 0)
 		die("personality");
-	raise_ambient();
-	if (prctl(PR_SET_SECUREBITS, 1 << 4 /* SECBIT_KEEP_CAPS */, 0, 0, 0) < 0)
-		die("PR_SET_SECUREBITS");
+	bool unpriv = argc > 3 && strcmp(argv[3], "unpriv") == 0;
+
+	if (!unpriv) {
+		raise_ambient();
+		if (prctl(PR_SET_SECUREBITS, 1 << 4 /* SECBIT_KEEP_CAPS */, 0, 0, 0) < 0)
+			die("PR_SET_SECUREBITS");
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die("PR_SET_NO_NEW_PRIVS");
 	install_filter();
@@ -146,13 +154,18 @@ int main(int argc, char **argv)
 
 	if (pipe(pp) < 0 || write(pp[1], "pipe-bytes", 10) != 10)
 		die("pipe");
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0 || write(sp[0], "sock-", 5) != 5 ||
+	    write(sp[0], "bytes", 5) != 5)
+		die("socketpair");
 
 	workload_ready(ready,
 		       "handler=%#llx\nflags=%#llx\nrestorer=%#llx\naltstack=%#llx\naltstack_size=%zu\n"
-		       "efd=%d\ntfd=%d\nsfd=%d\nepfd=%d\nifd=%d\npfd=%d\npipe_r=%d\npipe_w=%d\n",
+		       "efd=%d\ntfd=%d\nsfd=%d\nepfd=%d\nifd=%d\npfd=%d\npipe_r=%d\npipe_w=%d\nsock_a=%d\nsock_b=%d\n",
 		       (unsigned long long)(uintptr_t)on_usr1, (unsigned long long)back.sa_flags,
 		       (unsigned long long)(uintptr_t)back.sa_restorer, (unsigned long long)(uintptr_t)altstack,
-		       sizeof(altstack), efd, tfd, sfd, epfd, ifd, pfd, pp[0], pp[1]);
+		       sizeof(altstack), efd, tfd, sfd, epfd, ifd, pfd, pp[0], pp[1], sp[0], sp[1]);
 	for (;;) {
 		struct timespec t = { 100000, 0 }, rem;
 

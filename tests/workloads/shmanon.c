@@ -5,7 +5,8 @@
  * page 9 any more.  Plus 64 KiB of a shared /dev/zero mapping whose page 3
  * the parent wrote (0x33), and a shared memfd mapping of 16 KiB whose page
  * 1 the parent wrote through the mapping (0x6d) and page 2 only with
- * write(2) (0x6e), its descriptor closed. */
+ * write(2) (0x6e), sealed against shrinking and growing, its descriptor
+ * closed. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 	uint8_t *shm = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
 	uint8_t *dz = zero < 0 ? MAP_FAILED : mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0);
-	int mfd = memfd_create("ckptshm", MFD_CLOEXEC);
+	int mfd = memfd_create("ckptshm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	pid_t first, second;
 
 	if (shm == MAP_FAILED || dz == MAP_FAILED || mfd < 0 || pipe(go) < 0)
@@ -36,7 +37,8 @@ int main(int argc, char **argv)
 	if (mf == MAP_FAILED)
 		return 1;
 	memset(buf, 0x6e, sizeof(buf));
-	if (pwrite(mfd, buf, PAGE, 2 * PAGE) != PAGE)
+	if (pwrite(mfd, buf, PAGE, 2 * PAGE) != PAGE ||
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return 1;
 	close(mfd);
 	first = fork();

@@ -43,11 +43,12 @@ static const struct ckpt_rule rules[] = {
 		"held outside the image cannot be reconnected by the restorer; an info line "
 		"instead when the descriptor is declared with --external fd:PID:FD." },
 	[R_PEER_UNKNOWN] = { "file-peer-unknown", "files", CKPT_SEV_WARNING, REV6,
-		"A pipe or FIFO end without an EXT_PEERS record whose other end is not in the image: "
-		"its reader or writer lies outside, or there is none." },
+		"A pipe or FIFO end whose other end is not in the image, and no EXT_PEERS record "
+		"says who holds it (or the producer's scan stopped at its bound): its reader or "
+		"writer lies outside, or there is none." },
 	[R_PEERS_ENTRY] = { "peers-entry", "files", CKPT_SEV_ERROR, REV6,
-		"An EXT_PEERS record names an objref that is no FILE of the image, or one that is "
-		"no pipe, FIFO or socket." },
+		"An EXT_PEERS record names a FILE that is no pipe, FIFO or socket (an objref of "
+		"another type is objref-type's finding)." },
 };
 
 struct file {
@@ -269,6 +270,31 @@ struct holder {
 	uint64_t desc_index;
 };
 
+static int cmp_desc(const void *a, const void *b)
+{
+	const struct desc *x = a, *y = b;
+
+	if (x->objref != y->objref)
+		return x->objref < y->objref ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The first descriptor naming objref (descs sorted by objref). */
+static size_t first_desc(const struct state *st, int32_t objref)
+{
+	size_t lo = 0, hi = st->n_descs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->descs[mid].objref < objref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void describe(const struct ckpt_check *c, const struct state *st, const struct ckpt_model *m,
 		     const struct by_table *ix, size_t n_ix, const struct file *f, struct holder *h)
 {
@@ -278,11 +304,9 @@ static void describe(const struct ckpt_check *c, const struct state *st, const s
 	memset(h, 0, sizeof(*h));
 	snprintf(h->who, sizeof(h->who), "no descriptor");
 	h->desc_index = f->index;
-	for (size_t i = 0; i < st->n_descs; i++) {
+	for (size_t i = first_desc(st, f->objref); i < st->n_descs && st->descs[i].objref == f->objref; i++) {
 		const struct desc *d = &st->descs[i];
 
-		if (d->objref != f->objref)
-			continue;
 		const struct ckpt_model_task *t = table_task(m, ix, n_ix, d->table);
 		int64_t pid = t ? t->pid : 0;
 
@@ -322,24 +346,47 @@ static const char *kind_name(uint32_t type)
 	return "file";
 }
 
-/* Whether the image holds the other end of pipe f (same inode, the
- * opposite direction). */
-static bool other_end_inside(const struct state *st, const struct file *f)
+/* Pipe and FIFO ends held by a descriptor, by inode (pipes) or path
+ * digest (FIFOs), to find a pipe's other end without a quadratic walk. */
+struct end {
+	uint64_t key;
+	uint32_t mode;
+	const struct file *f;
+};
+
+static int cmp_end(const void *a, const void *b)
+{
+	const struct end *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static uint64_t end_key(const struct file *f)
+{
+	return f->type == FT_PIPE ? f->ino : ckpt_digest(f->path, strlen(f->path)) | 1;
+}
+
+/* Whether the image holds the other end of pipe f (same inode, or for a
+ * FIFO the same path, the opposite direction). */
+static bool other_end_inside(const struct end *ends, size_t n, const struct file *f)
 {
 	uint32_t want = f->mode & FMODE_WRITE ? FMODE_READ : FMODE_WRITE;
+	struct end key = { .key = end_key(f) };
+	const struct end *e = bsearch(&key, ends, n, sizeof(key), cmp_end);
 
-	for (size_t i = 0; i < st->n_files; i++) {
-		const struct file *g = &st->files[i];
-
-		if (g != f && g->descs && (g->mode & want) &&
-		    (f->type == FT_PIPE ? g->ino == f->ino && f->ino : strcmp(g->path, f->path) == 0))
+	if (!e || (f->type == FT_PIPE && !f->ino))
+		return false;
+	while (e > ends && e[-1].key == key.key)
+		e--;
+	for (; e < ends + n && e->key == key.key; e++)
+		if (e->f != f && (e->mode & want))
 			return true;
-	}
 	return false;
 }
 
 static void judge(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m,
-		  const struct by_table *ix, size_t n_ix, const struct file *f)
+		  const struct by_table *ix, size_t n_ix, const struct end *ends, size_t n_ends,
+		  const struct file *f)
 {
 	struct holder h;
 	char why[200] = "";
@@ -358,11 +405,15 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 		else if (f->has_peer && (f->mode & FMODE_READ) && f->peer.outside_writers)
 			snprintf(why, sizeof(why), "%" PRIu32 " descriptor(s) outside the image write to it",
 				 f->peer.outside_writers);
-		else if (!f->has_peer && !other_end_inside(st, f)) {
-			check_report(c, &rules[R_PEER_UNKNOWN], -1, h.desc_index, f->offset, "FILE",
-				     "%s: %s, a %s %s end, has no other end in the image and no EXT_PEERS "
-				     "record says who holds it", h.who, f->path, kind_name(f->type),
-				     f->mode & FMODE_WRITE ? "write" : "read");
+		else if ((!f->has_peer || (f->peer.flags & CKPT_PEER_SCAN_PARTIAL)) &&
+			 !other_end_inside(ends, n_ends, f)) {
+			check_report(c, &rules[R_PEER_UNKNOWN], h.declared ? CKPT_SEV_INFO : -1, h.desc_index,
+				     f->offset, "FILE", "%s: %s, a %s %s end, has no other end in the image and "
+				     "%s%s", h.who, f->path, kind_name(f->type),
+				     f->mode & FMODE_WRITE ? "write" : "read",
+				     f->has_peer ? "the producer's scan of the system stopped at its bound" :
+				     "no EXT_PEERS record says who holds it",
+				     h.declared ? "; declared external" : "");
 			return;
 		}
 		break;
@@ -370,10 +421,10 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 		if (shared)
 			snprintf(why, sizeof(why), "the socket is also open outside the image");
 		else if (f->has_peer && (f->peer.outside_readers || f->peer.outside_writers))
-			snprintf(why, sizeof(why), "processes outside the image hold the same socket");
-		else
-			snprintf(why, sizeof(why), "the image does not record its peer, so it cannot be "
-				 "reconnected");
+			snprintf(why, sizeof(why), "processes outside the image hold the socket or its peer");
+		else if (!f->has_peer || (f->peer.flags & (CKPT_PEER_UNKNOWN | CKPT_PEER_SCAN_PARTIAL)))
+			snprintf(why, sizeof(why), "the image does not record who holds its peer, so it "
+				 "cannot be reconnected");
 		break;
 	case FT_TTY:
 		snprintf(why, sizeof(why), "the other end of a terminal lies outside the image");
@@ -411,7 +462,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 	if (!st->on || out->failed || !m)
 		return;
-	qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
+	if (st->n_files)	/* qsort takes no NULL, even for 0 */
+		qsort(st->files, st->n_files, sizeof(*st->files), cmp_file);
 	for (size_t i = 0; i < st->n_descs; i++) {
 		struct file *f = find_file(st, st->descs[i].objref);
 
@@ -452,9 +504,27 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		if (m->tasks[i].files_ref > 0)
 			ix[n_ix++] = (struct by_table){ m->tasks[i].files_ref, i };
 	qsort(ix, n_ix, sizeof(*ix), cmp_by_table);
+	if (st->n_descs)
+		qsort(st->descs, st->n_descs, sizeof(*st->descs), cmp_desc);
+	struct end *ends = malloc((st->n_files ? st->n_files : 1) * sizeof(*ends));
+	size_t n_ends = 0;
+
+	if (!ends) {
+		free(ix);
+		check_out_of_memory(c);
+		return;
+	}
+	for (size_t i = 0; i < st->n_files; i++) {
+		const struct file *f = &st->files[i];
+
+		if (f->descs && (f->type == FT_PIPE || f->type == FT_FIFO))
+			ends[n_ends++] = (struct end){ end_key(f), f->mode, f };
+	}
+	qsort(ends, n_ends, sizeof(*ends), cmp_end);
 	for (size_t i = 0; i < st->n_files; i++)
 		if (st->files[i].descs && (i == 0 || st->files[i - 1].objref != st->files[i].objref))
-			judge(c, st, m, ix, n_ix, &st->files[i]);
+			judge(c, st, m, ix, n_ix, ends, n_ends, &st->files[i]);
+	free(ends);
 	free(ix);
 }
 

@@ -173,17 +173,8 @@ static void check_vmas(struct ckpt_check *c, const struct ckpt_model *m, const s
 	}
 }
 
-/* Whether any live task uses the mm; its first such task. */
-static const struct ckpt_model_task *live_user(const struct ckpt_model *m, const struct ckpt_model_mm *mm)
-{
-	for (size_t i = 0; i < m->n_tasks; i++)
-		if (!m->tasks[i].exit_state && ckpt_model_task_mm(m, &m->tasks[i]) == mm)
-			return &m->tasks[i];
-	return NULL;
-}
-
 static void check_mm(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m,
-		     const struct ckpt_model_mm *mm)
+		     const struct ckpt_model_mm *mm, const struct ckpt_model_task *t)
 {
 	const struct mm_facts *f = facts_of(st, mm->record);
 
@@ -195,9 +186,7 @@ static void check_mm(struct ckpt_check *c, const struct state *st, const struct 
 	if (!vma_holding(mm, f->start_stack, false))
 		check_report(c, &rules[R_MM_STACK], -1, f->index, field_at(m, f->index, "start_stack"), "MM",
 			     "start_stack 0x%" PRIx64 " lies outside every VMA of the MM", f->start_stack);
-	const struct ckpt_model_task *t = f->exe ? NULL : live_user(m, mm);
-
-	if (t)
+	if (!f->exe && t)
 		check_report(c, &rules[R_MM_EXE], -1, f->index, field_at(m, f->index, "exe_objref"), "MM",
 			     "the MM of live task pid %" PRId64 " (%s) names no executable", t->pid,
 			     t->comm[0] ? t->comm : "?");
@@ -231,10 +220,24 @@ static void me_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 
 	if (!st->on || out->failed || !m)
 		return;
+	/* The first live task of each MM, found in one pass over the tasks. */
+	const struct ckpt_model_task **user = calloc(m->n_mms ? m->n_mms : 1, sizeof(*user));
+
+	if (!user) {
+		check_out_of_memory(c);
+		return;
+	}
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		const struct ckpt_model_mm *mm = m->tasks[i].exit_state ? NULL : ckpt_model_task_mm(m, &m->tasks[i]);
+
+		if (mm && mm >= m->mms && mm < m->mms + m->n_mms && !user[mm - m->mms])
+			user[mm - m->mms] = &m->tasks[i];
+	}
 	for (size_t i = 0; i < m->n_mms; i++) {
 		check_vmas(c, m, &m->mms[i]);
-		check_mm(c, st, m, &m->mms[i]);
+		check_mm(c, st, m, &m->mms[i], user[i]);
 	}
+	free(user);
 	for (size_t i = 0; i < st->n_cpus; i++)
 		check_cpu(c, m, &st->cpus[i]);
 }

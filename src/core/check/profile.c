@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <jansson.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -294,8 +295,14 @@ int ckpt_kernel_profile_load(const char *path, struct ckpt_kernel_profile *p,
 	size_t len = 0, cap = 0;
 
 	if (!f) {
-		snprintf(err, errsize, "cannot open: %s", strerror(errno));
+		snprintf(err, errsize, "%s", strerror(errno));
 		return -1;
+	}
+	struct stat st;
+
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errsize, "%s", strerror(EISDIR));
+		goto fail;
 	}
 	for (;;) {
 		if (len == cap) {

@@ -314,13 +314,14 @@ static const struct userns *find_userns(const struct state *st, int32_t objref)
 {
 	struct userns key = { .objref = objref };
 
-	return bsearch(&key, st->userns, st->n_userns, sizeof(key), cmp_userns);
+	return st->n_userns ? bsearch(&key, st->userns, st->n_userns, sizeof(key), cmp_userns) : NULL;
 }
 
 /* Walks each creator chain at most n_userns steps: longer means a loop. */
 static void check_userns(struct ckpt_check *c, struct state *st)
 {
-	qsort(st->userns, st->n_userns, sizeof(*st->userns), cmp_userns);
+	if (st->n_userns)	/* qsort and bsearch take no NULL, even for 0 */
+		qsort(st->userns, st->n_userns, sizeof(*st->userns), cmp_userns);
 	for (size_t i = 0; i < st->n_userns; i++) {
 		const struct userns *u = &st->userns[i];
 		int32_t r = u->creator;

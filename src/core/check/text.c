@@ -14,7 +14,7 @@
 /* PATH_MAX with its NUL; any other text: far above a real command line
  * (a few MiB at most), far below "gigabytes". */
 #define PATH_TEXT_MAX	4096u
-#define TEXT_MAX	(UINT64_C(64) << 20)
+#define TEXT_MAX	(UINT64_C(16) << 20)
 #define NSIG_X86	64
 #define PID_MAX_LIMIT	4194304
 #define FROZEN_MAX_NS	(UINT64_C(86400) * 1000000000u)
@@ -35,7 +35,7 @@ static const struct ckpt_rule rules[] = {
 		"outside 1..4194304, no time, or a freeze longer than a day." },
 	[R_TEXT_SIZE] = { "text-size", "strings", CKPT_SEV_ERROR, REV6,
 		"A text claims more bytes than it can hold: a FILE_NAME longer than PATH_MAX "
-		"(4096), or any other text longer than 64 MiB." },
+		"(4096), or any other text longer than 16 MiB." },
 };
 
 static int tx_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *img)
@@ -59,7 +59,7 @@ static void check_text(struct ckpt_check *c, const struct ckpt_record *rec, cons
 	if (len > (path ? PATH_TEXT_MAX : TEXT_MAX)) {
 		check_report_rec(c, &rules[R_TEXT_SIZE], -1, rec, rec->offset,
 				 "the %s text claims %" PRIu64 " bytes, more than %s", role->name, len,
-				 path ? "PATH_MAX (4096)" : "64 MiB");
+				 path ? "PATH_MAX (4096)" : "16 MiB");
 		return;
 	}
 	if (!path)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <time.h>
 
 #include "ckpt/collect.h"
@@ -18,6 +19,7 @@ struct ckpt_thread {
 	pid_t tgid;
 	char state;		/* /proc state letter seen before seizing */
 	bool seized;		/* attached (zombies cannot be) */
+	bool stopped;		/* its ptrace stop was collected */
 	int resend_signal;	/* stopped in signal-delivery-stop: re-deliver at detach */
 };
 
@@ -35,7 +37,14 @@ struct ckpt_tree {
 	struct ckpt_process *procs;
 	size_t n_procs, cap_procs;
 	struct timespec frozen_wall, frozen_mono;	/* when the last thread stopped */
+	volatile sig_atomic_t *stop;	/* the caller's stop flag, or NULL */
+	unsigned stop_wait_ms;		/* how long one thread may take to stop */
 };
+
+/* How long one thread may take to reach its ptrace stop by default.  A
+ * thread in an uninterruptible sleep (a vfork parent, a hung NFS server)
+ * may never get there; the rest of the tree is stopped meanwhile. */
+#define CKPT_FREEZE_STOP_MS 10000
 
 /* Whether tgid is a process of the tree; if so, *live is its first seized
  * (live) thread or NULL, and *n_live how many of its threads are live. */
@@ -178,7 +187,17 @@ int ckpt_file_data_kind(const char *shown, bool shm_anon);
  * EXT_INODE, STRING, EXT_INODE_PAGES runs); 0 when it needs none after
  * all (not a regular file, not unlinked), -1 on failure (the error is set:
  * unreadable, or a memfd or unlinked file over --file-data-limit). */
-int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind);
+struct ckpt_file_window {
+	pid_t pid;			/* the mapping task */
+	uint64_t start, end, pgoff;	/* the mapping, its offset in pages */
+	uint64_t dev, ino;		/* the object, as maps shows it */
+	bool shared;			/* MAP_SHARED: its pages are the object's */
+};
+/* w (a mapping, or NULL for a descriptor): when link may not be opened
+ * (map_files needs CAP_CHECKPOINT_RESTORE), the object is written from
+ * what the mapping shows, flagged PARTIAL. */
+int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind,
+		       const struct ckpt_file_window *w);
 /* For files.c: the INODE object of descriptor fd of tid when it is a memfd
  * or an unlinked file, else 0; -1 on failure.  Call it before writing the
  * descriptor's FILE object (objects come before their users), then
@@ -208,6 +227,7 @@ int ckpt_write_users(struct collect *c);
 #define CKPT_EXTRA_SIGALTSTACK	0x2u
 #define CKPT_EXTRA_ITIMERS	0x4u
 #define CKPT_EXTRA_SIGACTIONS	0x8u
+#define CKPT_EXTRA_FILTERS	0x10u	/* security.c: the seccomp programs */
 struct ckpt_task_extra {
 	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
 	uint32_t securebits;
@@ -254,6 +274,9 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 /* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
  * descriptor fd reads, file ref. */
 int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* EXT_SOCKET_QUEUE and a BUFFER: the bytes queued on th's Unix stream
+ * socket fd, file ref (nothing for other sockets). */
+int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
 /* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
  * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
  * names when kcmp(KCMP_EPOLL_TFD) confirms it. */

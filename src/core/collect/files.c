@@ -194,6 +194,8 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	if (!e->failed && S_ISFIFO(f->st.st_mode) && !(f->flags & O_PATH) &&
 	    ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR))
 		ckpt_write_pipe_data(c, th, f->fd, ref);
+	if (!e->failed && S_ISSOCK(f->st.st_mode))
+		ckpt_write_socket_queue(c, th, f->fd, ref);
 	return e->failed ? -1 : ref;
 }
 

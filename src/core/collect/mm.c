@@ -131,9 +131,21 @@ static int32_t vma_inode_ref(struct collect *c, pid_t pid, const struct ckpt_pro
 	kind = ckpt_file_data_kind(v->path, k == KIND_SHM_ANON);
 	if (!kind)
 		return 0;
+	/* Seen before (maps shows the inode's device and number): no need
+	 * to open it again for each sharer and each of its mappings. */
+	const struct key_ref *seen = ckpt_find_key(c->inodes, c->n_inodes,
+						   makedev(v->dev_major, v->dev_minor), v->inode);
+
+	if (seen)
+		return seen->ref;
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)pid, (unsigned long long)v->start,
 		 (unsigned long long)v->end);
-	return ckpt_inode_ref(c, link, v->path, kind);
+	struct ckpt_file_window w = {
+		.pid = pid, .start = v->start, .end = v->end, .pgoff = v->offset / CKPT_PAGE_SIZE,
+		.dev = makedev(v->dev_major, v->dev_minor), .ino = v->inode, .shared = v->shared,
+	};
+
+	return ckpt_inode_ref(c, link, v->path, kind, &w);
 }
 
 /* The FILE object of a mapped file (or the executable), by device and

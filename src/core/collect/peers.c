@@ -9,7 +9,9 @@
  * FILE's records.  The open mode of a descriptor is the mode of its
  * /proc/PID/fd/N link (lstat: owner read and write bits follow f_mode), so
  * the scan costs one readlink and one lstat per descriptor of the system.
- * Sockets: /proc cannot name a socket's peer, so the record says so. */
+ * A Unix socket's peer comes from sock_diag(7) (UNIX_DIAG_PEER): the
+ * counts are then of outside descriptors on the socket or on its peer.
+ * Other sockets' peers cannot be told, and the record says so. */
 #include "config.h"
 
 #include <dirent.h>
@@ -18,8 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include "collect/collect_impl.h"
 #include "ckpt/ext.h"
@@ -163,6 +171,70 @@ static struct ckpt_peers *scan(const struct ckpt_tree *t)
 	return p;
 }
 
+/* The peer inode of Unix socket ino (0: none, unconnected); false when
+ * sock_diag cannot tell (not a Unix socket, no answer within a second). */
+static bool unix_peer(uint64_t ino, uint64_t *peer)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req r;
+	} req = {
+		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_ino = (uint32_t)ino,
+		       .udiag_show = UDIAG_SHOW_PEER, .udiag_cookie = { ~0u, ~0u } },
+	};
+	const struct timeval wait = { .tv_sec = 1 };
+	long buf[1024];
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	bool found = false;
+
+	if (fd < 0 || ino > UINT32_MAX)
+		goto out;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) < 0 ||
+	    send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		goto out;
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	if (n < 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+		goto out;
+	struct unix_diag_msg *msg = NLMSG_DATA(h);
+	struct rtattr *a = (struct rtattr *)((char *)msg + NLMSG_ALIGN(sizeof(*msg)));
+	int left = (int)(h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*msg))));
+
+	if (msg->udiag_ino != ino)
+		goto out;
+	found = true;
+	*peer = 0;
+	for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+			uint32_t v;
+
+			memcpy(&v, RTA_DATA(a), sizeof(v));
+			*peer = v;
+		}
+out:
+	if (fd >= 0)
+		close(fd);
+	return found;
+}
+
+/* Outside descriptors on (kind, key): readers and writers added. */
+static void count_holders(const struct ckpt_peers *p, struct holder want, uint32_t *readers, uint32_t *writers)
+{
+	struct holder *h = p->n ? bsearch(&want, p->h, p->n, sizeof(*p->h), cmp_holder) : NULL;
+
+	/* bsearch lands on any match: walk back to the first. */
+	while (h && h > p->h && cmp_holder(h - 1, &want) == 0)
+		h--;
+	for (; h && h < p->h + p->n && cmp_holder(h, &want) == 0; h++) {
+		*readers += h->read;
+		*writers += h->write;
+	}
+}
+
 void ckpt_peers_free(struct ckpt_peers *p)
 {
 	if (p) {
@@ -176,9 +248,13 @@ int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const str
 	struct ckpt_emit *e = &c->e;
 	struct holder want = { 0 };
 	uint32_t flags = 0, readers = 0, writers = 0;
+	uint64_t peer = 0;
 
-	if (S_ISSOCK(st->st_mode))
-		want.kind = H_SOCKET, want.key = (uint64_t)st->st_ino, flags |= CKPT_PEER_UNKNOWN;
+	if (S_ISSOCK(st->st_mode)) {
+		want.kind = H_SOCKET, want.key = (uint64_t)st->st_ino;
+		if (!unix_peer((uint64_t)st->st_ino, &peer))
+			flags |= CKPT_PEER_UNKNOWN;
+	}
 	else if (S_ISFIFO(st->st_mode) && strncmp(path, "pipe:", 5) == 0)
 		want.kind = H_PIPE, want.key = (uint64_t)st->st_ino;
 	else if (S_ISFIFO(st->st_mode))
@@ -188,15 +264,10 @@ int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const str
 	if (!c->peers && !(c->peers = scan(c->t)))
 		return ckpt_oom(c);
 	struct ckpt_peers *p = c->peers;
-	struct holder *h = bsearch(&want, p->h, p->n, sizeof(*p->h), cmp_holder);
 
-	/* bsearch lands on any match: walk back to the first. */
-	while (h && h > p->h && cmp_holder(h - 1, &want) == 0)
-		h--;
-	for (; h && h < p->h + p->n && cmp_holder(h, &want) == 0; h++) {
-		readers += h->read;
-		writers += h->write;
-	}
+	count_holders(p, want, &readers, &writers);
+	if (peer)	/* a connected Unix socket: who holds the other end */
+		count_holders(p, (struct holder){ .kind = H_SOCKET, .key = peer }, &readers, &writers);
 	if (p->partial)
 		flags |= CKPT_PEER_SCAN_PARTIAL;
 	if (ckpt_emit_begin(e, "EXT_PEERS", 0) < 0 || ckpt_emit_set(e, "objref", (uint32_t)ref) < 0 ||

@@ -6,9 +6,9 @@
  * /proc/PID/status shows no_new_privs, the seccomp mode and filter count
  * and the ambient set; /proc/PID/personality the personality.  A filter's
  * program comes from PTRACE_SECCOMP_GET_FILTER (CAP_SYS_ADMIN; unprivileged
- * the count is kept and the programs are missing, which ckpt reports as an
- * error: an image without them would restore a task less confined than it
- * was).  The rseq registration comes from PTRACE_GET_RSEQ_CONFIGURATION
+ * the count is kept, the programs are missing and the valid bit 0x10 is
+ * clear: a restorer must not make such a task less confined than it was).
+ * The rseq registration comes from PTRACE_GET_RSEQ_CONFIGURATION
  * (Linux 5.13); on an older kernel the record is left out. */
 #include "config.h"
 
@@ -51,20 +51,26 @@ static int read_personality(const struct ckpt_thread *th, uint32_t *out)
 	return 0;
 }
 
-static int write_filters(struct collect *c, const struct ckpt_thread *th, uint32_t n)
+/* The programs of the n filters, or nothing when the kernel refuses them
+ * (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN): *read says which. */
+static int write_filters(struct collect *c, const struct ckpt_thread *th, uint32_t n, bool *read)
 {
 	struct ckpt_emit *e = &c->e;
 	uint8_t *prog = malloc(BPF_MAXINSNS * BPF_INSN_LEN);
 
+	*read = false;
 	if (!prog)
 		return ckpt_oom(c);
 	for (uint32_t i = 0; i < n && !e->failed; i++) {
 		long got = ptrace(PTRACE_SECCOMP_GET_FILTER, th->tid, (void *)(long)i, prog);
 
+		if (got < 0 && i == 0 && (errno == EACCES || errno == EPERM)) {
+			free(prog);
+			return 0;
+		}
 		if (got < 0) {
-			ckpt_emit_fail(e, "pid %d: cannot read its seccomp filter %u: PTRACE_SECCOMP_GET_FILTER: %s%s",
-				       (int)th->tid, i, strerror(errno),
-				       errno == EACCES || errno == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+			ckpt_emit_fail(e, "pid %d: cannot read its seccomp filter %u: PTRACE_SECCOMP_GET_FILTER: %s",
+				       (int)th->tid, i, strerror(errno));
 			break;
 		}
 		if (got > BPF_MAXINSNS) {
@@ -81,6 +87,7 @@ static int write_filters(struct collect *c, const struct ckpt_thread *th, uint32
 		ckpt_emit_put(e);
 	}
 	free(prog);
+	*read = !e->failed;
 	return e->failed ? -1 : 0;
 }
 
@@ -114,15 +121,20 @@ int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, co
 	static const int bases[] = { 10, 10, 10, 16 };
 	struct ckpt_emit *e = &c->e;
 	uint64_t v[4];
-	uint32_t pers = 0;
+	uint32_t pers = 0, valid = x->valid;
+	bool read = false;
 
 	if (ckpt_proc_status_values(th->tgid, th->tid, keys, bases, v, 4) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read NoNewPrivs, Seccomp, Seccomp_filters, CapAmb of its "
 				      "status: %s", (int)th->tid, strerror(errno));
 	if (read_personality(th, &pers) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read its personality: %s", (int)th->tid, strerror(errno));
+	/* Whether the kernel gives the programs (a NULL buffer asks only for
+	 * the first one's length): the record says so before they follow. */
+	if (v[2] == 0 || ptrace(PTRACE_SECCOMP_GET_FILTER, th->tid, (void *)0L, NULL) >= 0)
+		valid |= CKPT_EXTRA_FILTERS;
 	ckpt_emit_begin(e, "EXT_TASK_SECURITY", 0);
-	ckpt_emit_set(e, "valid", x->valid);
+	ckpt_emit_set(e, "valid", valid);
 	ckpt_emit_set(e, "no_new_privs", v[0]);
 	ckpt_emit_set(e, "seccomp_mode", v[1]);
 	ckpt_emit_set(e, "seccomp_filters", v[2]);
@@ -133,7 +145,7 @@ int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, co
 	if (x->valid & CKPT_EXTRA_SIGALTSTACK)
 		ckpt_emit_set(e, "sas_ss_flags", x->ss_flags);
 	ckpt_emit_put(e);
-	if (e->failed || write_filters(c, th, (uint32_t)v[2]) < 0)
+	if (e->failed || ((valid & CKPT_EXTRA_FILTERS) && write_filters(c, th, (uint32_t)v[2], &read) < 0))
 		return -1;
 	return write_rseq(c, th);
 }

@@ -193,18 +193,28 @@ static int64_t as_a_pid(const struct diff *d, int64_t pid)
 	return lo < d->n_pidmap && d->pidmap[lo][0] == pid ? d->pidmap[lo][1] : pid;
 }
 
+static int64_t tree_value(int32_t raw, int64_t pid)
+{
+	return raw > 0 ? pid : raw;
+}
+
 static void compare_tree(struct diff *d, const char *label, const struct ckpt_model_task *a,
 			 const struct ckpt_model_task *b)
 {
 	const char *names[] = { "ppid", "tgid", "pgid", "sid", "depth" };
-	int64_t va[] = { a->ppid, a->tgid, a->pgid, a->sid, a->depth };
-	int64_t vb[] = { b->ppid, b->tgid, b->pgid, b->sid, b->depth };
+	/* A value that names a PID object compares as its pid; 0 (a pid of
+	 * an ancestor namespace) and the markers (CKPT_PID_ROOT...) compare
+	 * as themselves: they name no pid, and differ from each other. */
+	int64_t va[] = { tree_value(a->vppid, a->ppid), tree_value(a->vtgid, a->tgid),
+			 tree_value(a->vpgid, a->pgid), tree_value(a->vsid, a->sid), a->depth };
+	int64_t vb[] = { tree_value(b->vppid, b->ppid), tree_value(b->vtgid, b->tgid),
+			 tree_value(b->vpgid, b->pgid), tree_value(b->vsid, b->sid), b->depth };
 
 	if (!a->has_tree || !b->has_tree)
 		return;
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(names); i++) {
 		/* the depth is a number of namespace levels, not a pid */
-		int64_t mapped = d->pidmap && i < 4 ? as_a_pid(d, vb[i]) : vb[i];
+		int64_t mapped = d->pidmap && i < 4 && vb[i] > 0 ? as_a_pid(d, vb[i]) : vb[i];
 
 		if (va[i] == mapped)
 			continue;
@@ -235,6 +245,54 @@ static void vma_label(const char *mm_label, const struct ckpt_model_vma *a, cons
 		n += snprintf(out + n, size - (size_t)n, " -> 0x%" PRIx64 "-0x%" PRIx64, b->start, b->end);
 	if (v->path && n > 0 && (size_t)n < size)
 		snprintf(out + n, size - (size_t)n, " %s", v->path);
+}
+
+/* An added or removed VMA, named by its range, protection and file. */
+static void vma_presence(struct diff *d, enum ckpt_diff_kind kind, const char *mm_label,
+			 const struct ckpt_model_vma *v)
+{
+	/* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED as /proc prints them. */
+	char perm[5] = {
+		v->flags & 0x1 ? 'r' : '-', v->flags & 0x2 ? 'w' : '-',
+		v->flags & 0x4 ? 'x' : '-', v->flags & 0x8 ? 's' : 'p', 0,
+	};
+	char label[2048];
+
+	snprintf(label, sizeof(label), "%s vma 0x%" PRIx64 "-0x%" PRIx64 " %s%s%s", mm_label, v->start, v->end,
+		 perm, v->path ? " " : "", v->path ? v->path : "");
+	struct ckpt_diff_item it = {
+		.kind = kind, .object = label, .type = "vma", .key = "vma", .has_vma = true,
+		.vma_start = v->start, .vma_end = v->end, .perm = perm, .path = v->path,
+	};
+	emit(d, &it);
+}
+
+/* An added or removed descriptor: its number, file, access and position
+ * ("fd 3 -> /etc/hostname (r, pos 0)"). */
+static void fd_presence(struct diff *d, enum ckpt_diff_kind kind, const struct side *s, const char *table_label,
+			const struct ckpt_model_fd *f)
+{
+	const struct ckpt_model_object *o = ckpt_model_object(s->m, f->file_ref);
+	const char *path = ckpt_model_object_path(s->m, o);
+	uint64_t first = o ? ckpt_model_object_first(o) : CKPT_MODEL_NONE;
+	uint64_t flags = 0, pos = 0;
+	struct ckpt_error err;
+	bool has_flags = first != CKPT_MODEL_NONE &&
+			 ckpt_model_field_u64(s->img, s->m, first, "f_flags", &flags, &err) == 0;
+	bool has_pos = first != CKPT_MODEL_NONE && ckpt_model_field_u64(s->img, s->m, first, "f_pos", &pos, &err) == 0;
+	const char *access = !has_flags ? NULL : (flags & 3) == 0 ? "r" : (flags & 3) == 1 ? "w" : "rw";
+	char label[1400], more[64] = "";
+
+	if (access && has_pos)
+		snprintf(more, sizeof(more), " (%s, pos %" PRIu64 ")", access, pos);
+	else if (access)
+		snprintf(more, sizeof(more), " (%s)", access);
+	snprintf(label, sizeof(label), "%s fd %" PRId32 " -> %s%s", table_label, f->fd, path ? path : "(no path)", more);
+	struct ckpt_diff_item it = {
+		.kind = kind, .object = label, .type = "file_desc", .key = "file_desc", .has_fd = true,
+		.fd = f->fd, .path = path, .access = access, .has_pos = has_pos, .pos = pos,
+	};
+	emit(d, &it);
 }
 
 /* What a mapping maps: its file (by a digest of the path, so that long
@@ -367,8 +425,7 @@ static void compare_mm(struct diff *d, const char *label, const struct ckpt_mode
 		const struct ckpt_model_vma *va = &a->vmas[i];
 
 		if (match[i] < 0) {
-			vma_label(label, va, NULL, vl, sizeof(vl));
-			emit_presence(d, CKPT_DIFF_REMOVED, vl, "vma");
+			vma_presence(d, CKPT_DIFF_REMOVED, label, va);
 			continue;
 		}
 		const struct ckpt_model_vma *vb = &b->vmas[match[i]];
@@ -380,10 +437,8 @@ static void compare_mm(struct diff *d, const char *label, const struct ckpt_mode
 			compare_pages(d, vl, va, a, vb, b);
 	}
 	for (size_t j = 0; j < b->n_vmas && !d->failed; j++)
-		if (!taken[j]) {
-			vma_label(label, NULL, &b->vmas[j], vl, sizeof(vl));
-			emit_presence(d, CKPT_DIFF_ADDED, vl, "vma");
-		}
+		if (!taken[j])
+			vma_presence(d, CKPT_DIFF_ADDED, label, &b->vmas[j]);
 out:
 	free(match);
 	free(taken);
@@ -417,7 +472,7 @@ static void compare_fds(struct diff *d, const char *label, const struct ckpt_mod
 	for (size_t i = 0; i < na && !d->failed; i++) {
 		snprintf(fl, sizeof(fl), "%s fd %" PRId32, label, fa[i].fd);
 		if (match[i] < 0) {
-			emit_presence(d, CKPT_DIFF_REMOVED, fl, "file_desc");
+			fd_presence(d, CKPT_DIFF_REMOVED, &d->a, label, &fa[i]);
 			continue;
 		}
 		taken[match[i]] = 1;
@@ -425,10 +480,8 @@ static void compare_fds(struct diff *d, const char *label, const struct ckpt_mod
 		drain(d);
 	}
 	for (size_t j = 0; j < nb && !d->failed; j++)
-		if (!taken[j]) {
-			snprintf(fl, sizeof(fl), "%s fd %" PRId32, label, fb[j].fd);
-			emit_presence(d, CKPT_DIFF_ADDED, fl, "file_desc");
-		}
+		if (!taken[j])
+			fd_presence(d, CKPT_DIFF_ADDED, &d->b, label, &fb[j]);
 out:
 	free(ka);
 	free(kb);
@@ -616,7 +669,12 @@ static void compare_tasks(struct diff *d)
 	for (size_t i = 0; i < ma->n_tasks && !d->failed; i++) {
 		task_label(ma, i, mb, match[i], label, sizeof(label));
 		if (match[i] < 0) {
-			emit_presence(d, CKPT_DIFF_REMOVED, label, "task");
+			struct ckpt_diff_item it = {
+				.kind = CKPT_DIFF_REMOVED, .object = label, .type = "task", .key = "task",
+				.pid = task_pid(ma, i), .comm = ma->tasks[i].comm,
+			};
+
+			emit(d, &it);
 			continue;
 		}
 		const struct ckpt_model_task *ta = &ma->tasks[i], *tb = &mb->tasks[match[i]];
@@ -637,7 +695,12 @@ static void compare_tasks(struct diff *d)
 	for (size_t j = 0; j < mb->n_tasks && !d->failed; j++)
 		if (!taken[j]) {
 			snprintf(label, sizeof(label), "task %" PRId64 " (%s)", task_pid(mb, j), mb->tasks[j].comm);
-			emit_presence(d, CKPT_DIFF_ADDED, label, "task");
+			struct ckpt_diff_item it = {
+				.kind = CKPT_DIFF_ADDED, .object = label, .type = "task", .key = "task",
+				.pid = task_pid(mb, j), .comm = mb->tasks[j].comm,
+			};
+
+			emit(d, &it);
 		}
 out:
 	free(match);

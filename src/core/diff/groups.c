@@ -162,8 +162,9 @@ bool groups_build(struct side *s)
 			ext_string = true;
 		} else if (r->type >= EXT_STATE_FIRST && r->type <= EXT_STATE_LAST && i > 0 && is_ext(m, r)) {
 			/* after a FILE_TABLE's descriptors (an epoll's items): the table */
-			o = own[i - 1].kind == OWN_SEMANTIC && last_ft >= 0 ? (struct owner){ OWN_OBJECT, (size_t)last_ft }
-									    : own[i - 1];
+			o = own[i - 1];
+			if (o.kind == OWN_SEMANTIC && last_ft >= 0)
+				o = (struct owner){ .kind = OWN_OBJECT, .idx = (size_t)last_ft };
 		} else if (is_ext(m, r)) {
 			if (r->type == CKPT_EXT_DIGEST || named(r, "EXT_DIGEST"))
 				harvest_digests(s, i);

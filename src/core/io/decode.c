@@ -249,6 +249,8 @@ static const struct ckpt_field page_count_field = F_U("page_count", 0, 8);
 static const struct ckpt_field run_start = F_X("start", 0, 8);
 static const struct ckpt_field run_pages = F_U("pages", 8, 8);
 static const struct ckpt_field run_digest = F_X("xxh3", 16, 8);
+/* The run's bytes, so that a script adds runs up without multiplying. */
+static const struct ckpt_field run_length = F_U("length", 24, 8);
 
 /* PGARR buffer: N addresses, then N pages.  Runs of contiguous addresses
  * are summarised by a digest; page data is read once, front to back. */
@@ -259,7 +261,7 @@ static int walk_pages(struct walk *w, uint64_t from, uint64_t announced)
 	struct page_run *runs = NULL;
 	size_t nruns = 0, cap = 0;
 	int ret = -1;
-	uint8_t buf[24];
+	uint8_t buf[32];
 
 	if (announced > room || announced * (8 + CKPT_PAGE_SIZE) != w->rec->len - from) {
 		note(w, "buffer holds %" PRIu64 " bytes; %" PRIu64 " announced pages need %" PRIu64,
@@ -305,6 +307,8 @@ static int walk_pages(struct walk *w, uint64_t from, uint64_t announced)
 		ckpt_le_store(buf + 8, 8, runs[r].pages);
 		w->ops->field(w->arg, &run_start, buf);
 		w->ops->field(w->arg, &run_pages, buf);
+		ckpt_le_store(buf + 24, 8, runs[r].pages * CKPT_PAGE_SIZE);
+		w->ops->field(w->arg, &run_length, buf);
 		if (w->opt && w->opt->page_data)
 			w->ops->bytes_begin(w->arg, "data", runs[r].pages * CKPT_PAGE_SIZE, runs[r].start);
 		XXH3_64bits_reset(st);
@@ -335,6 +339,33 @@ out:
 	return ret;
 }
 
+/* A text longer than the record's inline bytes, read whole (up to
+ * TEXT_WHOLE_MAX): a view shows it all and the encoder gets it back. */
+#define TEXT_WHOLE_MAX	(64u << 20)
+
+static int walk_long_text(struct walk *w, uint64_t from)
+{
+	size_t n = (size_t)(w->rec->len - from), done = 0;
+	uint8_t *text = malloc(n ? n : 1);
+
+	if (!text)
+		return -1;
+	while (done < n) {
+		const uint8_t *p;
+		ssize_t got = ckpt_image_record_bytes(w->img, from + done, &p, n - done);
+
+		if (got <= 0) {
+			free(text);
+			return -1;
+		}
+		memcpy(text + done, p, (size_t)got);
+		done += (size_t)got;
+	}
+	emit_text(w, "text", text, n);
+	free(text);
+	return 0;
+}
+
 int ckpt_walk_record(struct ckpt_image *img, const struct ckpt_record *rec,
 		     const struct ckpt_role *role, const struct ckpt_walk_options *opt,
 		     const struct ckpt_walk_ops *ops, void *arg)
@@ -357,6 +388,8 @@ int ckpt_walk_record(struct ckpt_image *img, const struct ckpt_record *rec,
 
 	switch (layout) {
 	case CKPT_L_STRING:
+		if (rec->len > rec->avail && rec->len - from <= TEXT_WHOLE_MAX)
+			return walk_long_text(&w, from);
 		emit_text(&w, "text", rec->data + from, inline_len);
 		if (rec->len > rec->avail)
 			note(&w, "text shown up to its first %zu bytes", inline_len);

@@ -342,6 +342,12 @@ static const struct ckpt_name users_method_names[] = {
 };
 const struct ckpt_names ckpt_names_users_method = NAMES("users_method", users_method_names);
 
+/* EXT_USERS: what holds for all its counts (ckpt/ext.h). */
+static const struct ckpt_name users_flags_names[] = {
+	{ CKPT_EXT_USERS_PARTIAL, "PARTIAL" },
+};
+const struct ckpt_names ckpt_names_users_flags = NAMES("users_flags", users_flags_names);
+
 static const struct ckpt_name digest_algo_names[] = {
 	{ CKPT_DIGEST_XXH3_64, "XXH3-64" },
 };

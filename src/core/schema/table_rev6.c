@@ -44,7 +44,7 @@ enum {
 	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
 	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
-	R6_EXT_PIPE = CKPT_EXT_PIPE,
+	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -473,12 +473,12 @@ static const struct ckpt_field r6_rlimit_fields[] = {
 static const struct ckpt_field r6_signal_fields[] = {
 	F_ARRAY("rlim", 8, r6_rlimit_fields, 16, 16, NULL, &ckpt_names_rlimit,
 	    "resource limits, in RLIMIT_* order"),
-	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer made by the task)"),
-	F_U("it_real_incr", 272, 8, "ITIMER_REAL: the interval, ns"),
+	F_U("it_real_value", 264, 8, "ITIMER_REAL: time to the next expiry, ns (getitimer(2) made by the task)"),
+	F_U("it_real_incr", 272, 8, "ITIMER_REAL: reload interval, ns"),
 	F_U("it_virt_value", 280, 8, "ITIMER_VIRTUAL: time to the next expiry, ns"),
-	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: the interval, ns"),
+	F_U("it_virt_incr", 288, 8, "ITIMER_VIRTUAL: reload interval, ns"),
 	F_U("it_prof_value", 296, 8, "ITIMER_PROF: time to the next expiry, ns"),
-	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: the interval, ns"),
+	F_U("it_prof_incr", 304, 8, "ITIMER_PROF: reload interval, ns"),
 	F_REF("tty_objref", 312, CKPT_OBJ_TTY, "controlling terminal"),
 	F_I("tty_pgrp", 316, 4, "foreground process group of the controlling terminal"),
 	F_I("tty_old_pgrp", 320, 4,
@@ -534,7 +534,9 @@ static const struct ckpt_field r6_ext_user_fields[] = {
 
 static const struct ckpt_field r6_ext_users_fields[] = {
 	F_U("nr", 8, 4, "number of entries"),
-	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
+	F_FLAGS("flags", CKPT_EXT_USERS_FLAGS_OFF, 4, ckpt_names_users_flags,
+		"PARTIAL: some task of the system could not be looked at, so every observed count "
+		"is a lower bound (was padding before)"),
 	F_ARRAY("users", 16, r6_ext_user_fields, CKPT_EXT_USER_LEN, 0, "nr", NULL,
 	    "one entry per counted shared object"),
 };
@@ -558,7 +560,7 @@ static const struct ckpt_field r6_ext_peers_fields[] = {
 	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
 	  .doc = "the pipe, FIFO or socket FILE this record describes" },
 	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
-	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: the socket's peer cannot be told (not a Unix socket)" },
 	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
 	  .doc = "the inode of the pipe, FIFO or socket" },
 	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
@@ -580,17 +582,27 @@ static const struct ckpt_names r6_names_inode_kind = {
 	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
 };
 static const struct ckpt_name r6_inode_flag_list[] = {
-	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" },
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" }, { CKPT_INODE_PARTIAL, "PARTIAL" },
 };
 static const struct ckpt_names r6_names_inode_flags = {
 	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
+};
+
+/* memfd seals, F_GET_SEALS bits (fcntl(2)). */
+static const struct ckpt_name r6_seal_list[] = {
+	{ 0x1, "SEAL" }, { 0x2, "SHRINK" }, { 0x4, "GROW" }, { 0x8, "WRITE" },
+	{ 0x10, "FUTURE_WRITE" }, { 0x20, "EXEC" },
+};
+static const struct ckpt_names r6_names_seals = {
+	"seals", r6_seal_list, CKPT_ARRAY_LEN(r6_seal_list)
 };
 
 static const struct ckpt_field r6_ext_inode_fields[] = {
 	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
 	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
 	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
-	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages)" },
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages); PARTIAL: read without "
+		 "map_files (no CAP_CHECKPOINT_RESTORE), only the pages the first mapping task mapped" },
 	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
 	  .doc = "st_mode of the inode: file type and permission bits" },
 	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
@@ -601,6 +613,9 @@ static const struct ckpt_field r6_ext_inode_fields[] = {
 	  .doc = "st_ino of the inode on the checkpointed host (identity only)" },
 	{ .name = "nr_pages", .offset = 40, .width = 8, .kind = CKPT_K_UINT,
 	  .doc = "pages saved in the EXT_INODE_PAGES runs that follow; every other page reads as zeros" },
+	{ .name = "seals", .offset = 48, .width = 4, .kind = CKPT_K_FLAGS, .names = &r6_names_seals,
+	  .doc = "F_GET_SEALS of the object (memfd and shared anonymous memory), 0 where it has none" },
+	{ .name = "_pad", .offset = 52, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
 };
 
 static const struct ckpt_follow r6_ext_inode_follows[] = {
@@ -611,7 +626,7 @@ static const struct ckpt_field r6_ext_inode_pages_fields[] = {
 	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
 	  .doc = "byte offset in the object of the run's first page (page aligned)" },
 	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
-	  .doc = "pages in the run, at most 1024; a BUFFER of nr_pages * 4096 bytes follows" },
+	  .doc = "pages in the run, at most 128; a BUFFER of nr_pages * 4096 bytes follows" },
 };
 
 static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
@@ -629,8 +644,9 @@ static const struct ckpt_field r6_ext_file_inode_fields[] = {
  * (20010-20029; docs/extensions.md "Task and descriptor state"). */
 static const struct ckpt_field r6_ext_task_security_fields[] = {
 	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
-	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND); "
-	   "0 when ckpt could not suspend the task's seccomp filters to make them"),
+	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND), "
+	   "none when ckpt could not suspend the task's seccomp filters to make them; 0x10 the seccomp "
+	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them"),
 	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
 	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
@@ -658,7 +674,7 @@ static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
 	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
 	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
 	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
-	    "the filter program, nr_insns classic BPF instructions"),
+	    "the program, struct sock_filter by struct sock_filter"),
 };
 
 static const struct ckpt_field r6_ext_rseq_fields[] = {
@@ -713,7 +729,7 @@ static const struct ckpt_field r6_ext_inotify_fields[] = {
 	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
 	F_U("nr_watches", 12, 4, "watches that follow"),
 	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL,
-	    "one entry per watch (fdinfo inotify lines)"),
+	    "one per watch, as its fdinfo line gives it"),
 };
 
 /* An epoll instance's interest list.  The format's EPOLL_ITEMS has no
@@ -737,7 +753,7 @@ static const struct ckpt_field r6_ext_epoll_fields[] = {
 	  .doc = "the epoll instance's open file" },
 	{ .name = "num_items", .offset = 12, .width = 4, .kind = CKPT_K_UINT, .doc = "items that follow" },
 	F_ARRAY("items", 16, r6_epoll_item_fields, 24, 0, "num_items", NULL,
-	    "one entry per watched file (fdinfo tfd lines)"),
+	    "one per watched file, as its fdinfo tfd line gives it"),
 };
 
 /* The format's PIPE_BUF has no layout in the reference either. */
@@ -750,6 +766,15 @@ static const struct ckpt_field r6_ext_pipe_fields[] = {
 
 static const struct ckpt_follow r6_ext_pipe_follows[] = {
 	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
+};
+
+/* The format's SOCKET_QUEUE and SOCKET_BUFFER have no layout in the
+ * reference. */
+static const struct ckpt_field r6_ext_socket_queue_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the socket's open file (its FILE record precedes)"),
+	F_U("family", 12, 4, "address family: 1 AF_UNIX (the only one collected)"),
+	F_U("sock_type", 16, 4, "socket type: 1 SOCK_STREAM (the only one collected)"),
+	F_U("nr_bytes", 20, 4, "bytes queued to be read; a BUFFER with them follows when not 0"),
 };
 
 /* -- the table ----------------------------------------------------------- */
@@ -877,7 +902,8 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_USERS, .name = "EXT_USERS",
 	  RANGE(CKPT_EXT_USERS_HDR_LEN, CKPT_EXT_USERS_HDR_LEN + CKPT_EXT_USER_LEN * CKPT_EXT_USERS_MAX),
 	  FIELDS(r6_ext_users_fields),
-	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time" },
+	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time; "
+		 "flags PARTIAL: some tasks could not be looked at, the counts are lower bounds" },
 	{ .type = R6_EXT_DIGEST, .name = "EXT_DIGEST",
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
@@ -915,6 +941,9 @@ static const struct ckpt_rtype r6_types[] = {
 	  .doc = "ckpttools extension: an epoll instance's interest list, one item per watched file" },
 	{ .type = R6_EXT_PIPE, .name = "EXT_PIPE", EXACT(24), FIELDS(r6_ext_pipe_fields), FOLLOWS(r6_ext_pipe_follows),
 	  .doc = "ckpttools extension: the bytes waiting in a pipe; a BUFFER with them follows" },
+	{ .type = R6_EXT_SOCKET_QUEUE, .name = "EXT_SOCKET_QUEUE", EXACT(24), FIELDS(r6_ext_socket_queue_fields),
+	  FOLLOWS(r6_ext_pipe_follows),
+	  .doc = "ckpttools extension: the bytes queued on a Unix stream socket; a BUFFER with them follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {

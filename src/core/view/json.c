@@ -273,6 +273,36 @@ static const struct ckpt_walk_ops builder_ops = {
 	.note = b_note,
 };
 
+/* Addresses are "0x.." strings, which jq cannot add: each address range a
+ * record holds as X_start and X_end (a VMA's vm_start and vm_end, an
+ * MM's arg and env areas) also gets its length as a number, X_length,
+ * next to the fields (not among them: the encoder writes those). */
+static void add_lengths(json_t *record, json_t *fields)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(fields, k, v) {
+		size_t n = strlen(k);
+		char other[96], name[96];
+
+		if (n < 7 || n >= sizeof(other) || strcmp(k + n - 6, "_start") != 0 || !json_is_string(v))
+			continue;
+		snprintf(other, sizeof(other), "%.*s_end", (int)(n - 6), k);
+		json_t *e = json_object_get(fields, other);
+
+		if (!json_is_string(e))
+			continue;
+		char *end1, *end2;
+		uint64_t a = strtoull(json_string_value(v), &end1, 16), z = strtoull(json_string_value(e), &end2, 16);
+
+		if (*end1 || *end2 || z < a)
+			continue;
+		snprintf(name, sizeof(name), "%.*s_length", (int)(n - 6), k);
+		json_object_set_new(record, name, json_integer((json_int_t)(z - a)));
+	}
+}
+
 json_t *ckpt_record_json(struct ckpt_image *img, const struct ckpt_record *rec,
 			 const struct ckpt_role *role, bool page_data)
 {
@@ -297,6 +327,7 @@ json_t *ckpt_record_json(struct ckpt_image *img, const struct ckpt_record *rec,
 		json_decref(b.record);
 		return NULL;
 	}
+	add_lengths(b.record, fields);
 	return b.record;
 }
 

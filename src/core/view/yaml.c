@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "ckpt/summary.h"
 #include "view/view.h"
 
 struct yaml_view {
@@ -216,3 +217,25 @@ const struct view_ops view_yaml_ops = {
 	.create = yv_create, .begin = yv_begin, .record = yv_record,
 	.end = yv_end, .destroy = yv_destroy,
 };
+
+/* One whole JSON value as a YAML document (the summary's YAML form). */
+bool ckpt_yaml_write(FILE *out, json_t *doc)
+{
+	struct ckpt_view_options opt = { .format = CKPT_VIEW_YAML };
+	struct yaml_view *v = yv_create(out, &opt);
+	yaml_event_t ev;
+
+	if (!v)
+		return false;
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	emit(v, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+	emit(v, &ev);
+	emit_json(v, doc);
+	yaml_document_end_event_initialize(&ev, 1);
+	emit(v, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	emit(v, &ev);
+	yaml_emitter_flush(&v->em);
+	return yv_destroy(v);
+}
