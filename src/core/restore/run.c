@@ -134,7 +134,9 @@ int rs_thread_pointers(struct rs_ctx *x)
 	if (t->rseq_ptr && rs_call(x, "rseq", SYS_rseq, (long)t->rseq_ptr, t->rseq_size, t->rseq_flags,
 				   t->rseq_sig, 0, 0, NULL) < 0)
 		return -1;
-	if (t->sas_ss_size) {
+	/* The alternate stack, or none: a copy of the restorer keeps the
+	 * restorer's (a sanitizer's, say) unless told otherwise. */
+	{
 		struct {
 			uint64_t sp;
 			int32_t flags, pad;
@@ -142,6 +144,8 @@ int rs_thread_pointers(struct rs_ctx *x)
 		} ss = { t->sas_ss_sp, (int32_t)(t->sas_ss_flags & 0x80000000u), 0, t->sas_ss_size };
 		uint64_t at;
 
+		if (!t->sas_ss_size)
+			ss = (__typeof__(ss)){ 0, 2 /* SS_DISABLE */, 0, 0 };
 		if (rs_scratch(x, &ss, sizeof(ss), &at) < 0 ||
 		    rs_call(x, "sigaltstack", SYS_sigaltstack, (long)at, 0, 0, 0, 0, 0, NULL) < 0)
 			return -1;
