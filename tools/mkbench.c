@@ -11,6 +11,11 @@
  *                            objects, a tree of N entries, per thread a TASK,
  *                            its comm and a TASK_OBJS (about 4N records), for
  *                            the cost of tasks in check, diff and the browser
+ *   mkbench findings N FILE  the same, but every thread's TREE entry names
+ *                            a parent its leader does not have (one
+ *                            ckptcheck finding per thread) and its comm
+ *                            differs (one ckptdiff item per thread against
+ *                            the threads image), for streamed reports
  *
  * Both are whole images as ckpt writes them, that ckptcheck passes against
  * their kernel (tests/profiles/linux-2.6.37-ckpt-v23.json): the fixed
@@ -61,7 +66,7 @@ static void put_raw(uint32_t type, const void *p, size_t n)
 
 /* The opening of the image, for the kernel of the rev 6 sample: PIDS and
  * TREE with n_tasks threads of one process (pid 1 leads them). */
-static void header(uint64_t n_tasks)
+static void header(uint64_t n_tasks, bool odd_threads)
 {
 	static const char *const names[] = { "magic", "arch_id", "major", "minor", "patch", "rev",
 		"task_comm_len", "at_vector_size", "signal_nsig", "uts_sysname_len",
@@ -101,7 +106,7 @@ static void header(uint64_t n_tasks)
 	put_fields("TREE", 0, tnames, tvalues, 1);
 	for (uint64_t i = 0; i < n_tasks; i++) {
 		/* vpid, vppid (CKPT_PID_ROOT: as the leader's), vtgid, vpgid, vsid, depth */
-		const int32_t row[6] = { (int32_t)(i + 1), -4097, 1, 1, 1, 0 };
+		const int32_t row[6] = { (int32_t)(i + 1), i && odd_threads ? 0 : -4097, 1, 1, 1, 0 };
 
 		for (int k = 0; k < 6; k++)
 			ckpt_le_store(tree + 24 * i + 4 * k, 4, (uint32_t)row[k]);
@@ -112,7 +117,7 @@ static void header(uint64_t n_tasks)
 }
 
 /* n threads sharing the mm behind objref mm_ref. */
-static void threads(uint64_t n, uint64_t mm_ref)
+static void threads(uint64_t n, uint64_t mm_ref, const char *comm_prefix)
 {
 	static const char *const onames[] = { "objtype", "objref" };
 	const uint64_t ovalues[] = { CKPT_OBJ_MM, mm_ref };
@@ -131,7 +136,7 @@ static void threads(uint64_t n, uint64_t mm_ref)
 
 		put_fields("TASK", 0, tnames, tvalues, 1);
 		memset(comm, 0, sizeof(comm));
-		snprintf(comm, sizeof(comm), "bench-%" PRIu64, i % 100000);
+		snprintf(comm, sizeof(comm), "%s-%" PRIu64, comm_prefix, i % 100000);
 		put_raw(5, comm, sizeof(comm));
 		put_fields("TASK_OBJS", 0, jnames, jvalues, 1);
 	}
@@ -234,9 +239,10 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "pages") == 0)
 		pct = (unsigned)strtoul(argv[4], NULL, 10);
 	if ((argc != 4 && !(argc == 5 && pct <= 100)) ||
-	    (strcmp(argv[1], "pages") && strcmp(argv[1], "records") && strcmp(argv[1], "threads"))) {
+	    (strcmp(argv[1], "pages") && strcmp(argv[1], "records") && strcmp(argv[1], "threads") &&
+	     strcmp(argv[1], "findings"))) {
 		fprintf(stderr, "Usage: mkbench pages N FILE [PCT] | mkbench records N FILE | "
-			"mkbench threads N FILE\n");
+			"mkbench threads|findings N FILE\n");
 		return 2;
 	}
 	n = strtoull(argv[2], &end, 0);
@@ -248,15 +254,15 @@ int main(int argc, char **argv)
 	ckpt_writer_init(&w, f, schema);
 	if (ckpt_writer_digests(&w) < 0)
 		die("digests");
-	if (strcmp(argv[1], "threads") == 0) {
+	if (strcmp(argv[1], "threads") == 0 || strcmp(argv[1], "findings") == 0) {
 		if (n < 1 || n > INT32_MAX - 1) {
 			fprintf(stderr, "mkbench: threads: 1 to %d\n", INT32_MAX - 1);
 			return 2;
 		}
-		header(n);
-		threads(n, n + 1);
+		header(n, strcmp(argv[1], "findings") == 0);
+		threads(n, n + 1, strcmp(argv[1], "findings") == 0 ? "odd" : "bench");
 	} else {
-		header(1);
+		header(1, false);
 		task();
 		if (strcmp(argv[1], "pages") == 0)
 			pages(n, pct);

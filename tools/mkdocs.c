@@ -136,7 +136,7 @@ static void row_format(struct text *t, const char **cur, const char *want)
 static void put_wide_row(struct text *t, const char **fmt, int indent, const char *s)
 {
 	row_format(t, fmt, "l s s s.");
-	put(t, "T{\n.ad l\n");
+	put(t, "T{\n.ad l\n.nh\n");
 	if (indent)
 		put(t, ".in +%dn\n", indent);
 	put_roff(t, s);
@@ -248,12 +248,14 @@ static void gen_catalogue(struct text *t)
 
 	for (size_t k = 0; k < n; k++) {
 		const struct ckpt_schema *s = all[k];
-		const char *fmt = NULL;
+		const char *fmt = "lB2 rB2 rB2 lB.";
+
 		put(t, ".SS ");
 		put_name(t, s->id);
-		put(t, " \\(em %s\n", s->title);
-		put(t, ".TS\ntab(|);\nlB2 rB2 rB2 lB.\nField|@|Width|Kind\n");
-		fmt = "lB2 rB2 rB2 lB.";
+		put(t, " \\(em ");
+		put_name(t, s->title);
+		put(t, "\n");
+		put(t, ".TS\ntab(|);\n%s\nField|@|Width|Kind\n", fmt);
 		if (s->preamble) {
 			put(t, "_\n");
 			put_rtype(t, &fmt, s, s->preamble, true);

@@ -21,6 +21,22 @@ struct ckpt_tree;
 /* Seizes the tree rooted at root: 0 and *out, or -1 with a reason naming
  * the pid that could not be traced in err; on -1 nothing is left traced. */
 int ckpt_freeze(pid_t root, struct ckpt_tree **out, char *err, size_t errsize);
+
+struct ckpt_freeze_options {
+	/* Checked in every wait: when it becomes non-zero the freeze gives
+	 * up ("interrupted") and releases what it had stopped. */
+	volatile sig_atomic_t *stop;
+	/* How long one thread may take to stop, in ms; 0: 10 s.  A thread
+	 * that does not stop in time fails the freeze, naming its pid and
+	 * state.  A vfork(2) parent is refused without waiting: it cannot
+	 * stop until its child execs or exits. */
+	unsigned stop_wait_ms;
+};
+/* ckpt_freeze() with options (opt may be NULL).  A thread that was seized
+ * but never stopped cannot be detached by ptrace; the kernel detaches it
+ * when the calling process exits. */
+int ckpt_freeze_opts(pid_t root, const struct ckpt_freeze_options *opt, struct ckpt_tree **out, char *err,
+		     size_t errsize);
 /* Detaches every seized thread (re-delivering a signal a thread was
  * stopped for) and frees the tree; the number of threads that could not be
  * detached because they were gone already is not an error. */
@@ -37,6 +53,10 @@ struct ckpt_collect_progress {
 
 struct ckpt_collect_options {
 	bool no_pages;			/* metadata only: no PGARR records */
+	/* The largest memfd or unlinked file whose contents are saved, in
+	 * bytes (0: 64 MiB); a larger one fails the checkpoint, naming it.
+	 * Shared anonymous memory is saved whatever its size. */
+	uint64_t file_data_limit;
 	/* Checked between records and page batches: when it becomes non-zero
 	 * the write stops with an error ("interrupted"). */
 	volatile sig_atomic_t *stop;

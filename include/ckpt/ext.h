@@ -22,6 +22,11 @@ enum ckpt_ext_type {
 	CKPT_EXT_PRODUCER = 20001,
 	CKPT_EXT_USERS = 20002,
 	CKPT_EXT_DIGEST = 20003,
+	CKPT_EXT_PEERS = 20045,
+	/* 20030-20039: file contents a restore cannot open by path. */
+	CKPT_EXT_INODE = 20030,
+	CKPT_EXT_INODE_PAGES = 20031,
+	CKPT_EXT_FILE_INODE = 20032,
 	/* Kernel state of tasks and descriptors (20010-20029). */
 	CKPT_EXT_TASK_SECURITY = 20010,
 	CKPT_EXT_SECCOMP_FILTER = 20011,
@@ -35,6 +40,28 @@ enum ckpt_ext_type {
 	CKPT_EXT_SOCKET_QUEUE = 20019,
 };
 
+/* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
+ * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
+ * its EXT_INODE_PAGES runs follow.  EXT_FILE_INODE ties an open FILE to it. */
+#define CKPT_EXT_INODE_LEN		56u
+#define CKPT_EXT_INODE_PAGES_LEN	24u
+/* Pages per run, at most: a run's BUFFER stays under the 1 MiB that
+ * readers hold inline (CKPT_INLINE_MAX), so every consumer (ckptdiff's
+ * byte comparison too) sees a run whole. */
+#define CKPT_EXT_INODE_PAGES_MAX	128u
+#define CKPT_EXT_FILE_INODE_LEN		16u
+
+enum ckpt_inode_kind {
+	CKPT_INODE_SHM_ANON = 1,	/* MAP_SHARED|MAP_ANONYMOUS, shared /dev/zero */
+	CKPT_INODE_MEMFD = 2,		/* memfd_create(2) */
+	CKPT_INODE_UNLINKED = 3,	/* a file with no name left (st_nlink 0) */
+};
+#define CKPT_INODE_NO_CONTENTS		0x1u	/* flags: contents not saved (--no-pages) */
+/* flags: read without /proc/PID/map_files (no CAP_CHECKPOINT_RESTORE):
+ * only the pages the first mapping task had mapped (none for a private
+ * mapping); size is a lower bound, mode and seals unknown (0). */
+#define CKPT_INODE_PARTIAL		0x2u
+
 /* EXT_PRODUCER: fixed part; STRINGs producer, host, cmdline follow. */
 #define CKPT_EXT_PRODUCER_LEN		32u
 #define CKPT_EXT_VERSION		1u
@@ -43,6 +70,12 @@ enum ckpt_ext_type {
 #define CKPT_EXT_USERS_HDR_LEN		16u
 #define CKPT_EXT_USER_LEN		24u
 #define CKPT_EXT_USERS_MAX		40000u	/* entries per record, at most */
+/* EXT_USERS flags u32 @12 (zero in images of ckpttools 0.x before it). */
+#define CKPT_EXT_USERS_FLAGS_OFF	12u
+/* The producer could not look at every task of the system (no ptrace
+ * access to some): the observed counts are lower bounds, and a count
+ * equal to the image's own proves no absence of outside users. */
+#define CKPT_EXT_USERS_PARTIAL		0x1u
 
 /* How the producer counted an object's users. */
 enum ckpt_users_method {
@@ -59,6 +92,24 @@ struct ckpt_ext_user {
 	uint32_t method;		/* enum ckpt_users_method */
 	uint64_t ident;			/* namespace inode number, else 0 */
 };
+
+/* EXT_PEERS: one record per pipe, FIFO or socket FILE, written right
+ * after its FILE_NAME: who else holds its inode outside the tree. */
+#define CKPT_EXT_PEERS_LEN		40u
+#define CKPT_PEER_SCAN_PARTIAL		0x1u	/* the system scan stopped at its bound */
+#define CKPT_PEER_UNKNOWN		0x2u	/* the peer cannot be told from /proc (sockets) */
+
+struct ckpt_ext_peer {
+	int32_t objref;			/* the FILE */
+	uint32_t flags;			/* CKPT_PEER_* */
+	uint64_t ino;			/* the pipe, FIFO or socket inode */
+	uint32_t outside_readers;	/* descriptors outside the tree open for reading */
+	uint32_t outside_writers;	/* ... for writing */
+	uint32_t scanned;		/* processes scanned system-wide */
+};
+/* Decode / encode the 40-byte record (framing header included). */
+bool ckpt_ext_peer_parse(const uint8_t *rec, size_t len, struct ckpt_ext_peer *p);
+void ckpt_ext_peer_encode(const struct ckpt_ext_peer *p, uint8_t out[CKPT_EXT_PEERS_LEN]);
 
 /* EXT_DIGEST: algo u16 @8, count u32 @12, first u64 @16, self u64 @24,
  * count u64 digests from @32. */

@@ -17,7 +17,9 @@
 #include "ckpt/schema.h"
 
 /* Records up to this size are handed out whole; the bytes of longer ones
- * (page data) are read in chunks with ckpt_image_record_bytes(). */
+ * (page data) are read in chunks with ckpt_image_record_bytes().  One
+ * exception: the BUFFER right after a TREE is handed out whole up to the
+ * 24 bytes per task its nr_tasks announces (2^22 tasks at most). */
 #define CKPT_INLINE_MAX		(1u << 20)
 
 /* What kind of fault an error is, for callers that act on it. */
@@ -43,7 +45,7 @@ struct ckpt_record {
 	uint32_t hdr_len;	/* framing header bytes at the start (0 or 8) */
 	const struct ckpt_rtype *rt;	/* NULL for a type the dialect does not know */
 	const uint8_t *data;	/* the first `avail` bytes of the record */
-	size_t avail;		/* == len unless len > CKPT_INLINE_MAX */
+	size_t avail;		/* == len unless len > CKPT_INLINE_MAX (see above) */
 };
 
 enum ckpt_image_end {

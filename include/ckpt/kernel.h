@@ -25,6 +25,9 @@ struct ckpt_kernel_profile {
 	char arch[65];			/* uname -m: "x86_64", "i686" */
 	unsigned consts[CKPT_KERNEL_NCONST];	/* ckpt_kernel_const_names order */
 	unsigned has_fxsr, has_xsave, xstate_size;	/* x86 FPU facts; 0 elsewhere */
+	/* The highest capability number (/proc/sys/kernel/cap_last_cap);
+	 * 0 when the profile does not say (an optional key). */
+	unsigned cap_last_cap;
 };
 
 /* The running kernel's profile.  0, or -1 with a reason in err. */

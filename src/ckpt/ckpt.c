@@ -5,27 +5,54 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ckpt/collect.h"
+#include "common/atomic_output.h"
 
 #define EXIT_TROUBLE 2
 
 static volatile sig_atomic_t stop_signal;
-static bool progress_shown;
 
 /* Atomic accesses: the flag is also read by the library's page writer
- * threads, through the output stream. */
+ * threads, through the output stream.  SIGALRM is --freeze-timeout's
+ * timer: it stops the dump like the others, but ckpt then exits 2. */
 static void on_signal(int sig)
 {
 	__atomic_store_n(&stop_signal, sig, __ATOMIC_RELAXED);
+}
+
+/* Progress: a line rewritten in place on a terminal; with -v on anything
+ * else, a line every PROGRESS_EVERY_MS. */
+#define PROGRESS_EVERY_MS 3000
+struct progress_state {
+	bool tty;
+	bool shown;		/* a line was printed */
+	int64_t last_ms;	/* when (monotonic) */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void print_progress(struct progress_state *ps, uint64_t done, uint64_t total)
+{
+	fprintf(stderr, "%sckpt: memory %llu / %llu MiB%s", ps->tty ? "\r" : "", (unsigned long long)(done >> 8),
+		(unsigned long long)(total >> 8), ps->tty ? "" : "\n");
+	ps->shown = true;
+	ps->last_ms = mono_ms();
 }
 
 static void usage(FILE *out)
@@ -39,8 +66,16 @@ static void usage(FILE *out)
 		"  -o, --output FILE   write the image to FILE (created mode 0600, renamed into\n"
 		"                      place only when complete); default: standard output\n"
 		"      --no-pages      metadata only: no memory contents\n"
+		"      --freeze-timeout SECONDS\n"
+		"                      release the tree and fail if it stays frozen longer\n"
+		"                      (a stalled output, a huge dump); default: no limit\n"
+		"      --file-data-limit SIZE\n"
+		"                      save memfd and unlinked files up to SIZE bytes each\n"
+		"                      (suffix K, M, G; 'unlimited'; default 64M); a larger\n"
+		"                      one fails the checkpoint, naming it\n"
 		"  -q, --quiet         no messages except errors\n"
-		"  -v, --verbose       say what was frozen and written\n"
+		"  -v, --verbose       say what was frozen and written; progress lines also\n"
+		"                      when standard error is not a terminal\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -50,10 +85,20 @@ static void usage(FILE *out)
 
 static void progress(void *arg, const struct ckpt_collect_progress *p)
 {
-	(void)arg;
-	fprintf(stderr, "\rckpt: memory %llu / %llu MiB", (unsigned long long)(p->pages_done >> 8),
-		(unsigned long long)(p->pages_total >> 8));
-	progress_shown = true;
+	struct progress_state *ps = arg;
+
+	if (ps->tty || mono_ms() - ps->last_ms >= PROGRESS_EVERY_MS)
+		print_progress(ps, p->pages_done, p->pages_total);
+}
+
+/* --freeze-timeout: a number of seconds, fractions allowed. */
+static bool parse_seconds(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return !errno && end != s && !*end && *v > 0 && *v <= 86400 * 365;
 }
 
 static bool parse_pid(const char *s, pid_t *pid)
@@ -69,10 +114,39 @@ static bool parse_pid(const char *s, pid_t *pid)
 	return true;
 }
 
-/* The output: a temporary file next to the final name, or stdout. */
+/* A size: digits with an optional K, M or G (powers of 1024), or
+ * "unlimited". */
+static bool parse_size(const char *s, uint64_t *size)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (strcmp(s, "unlimited") == 0) {
+		*size = UINT64_MAX;
+		return true;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return false;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
+		return false;
+	*size = (uint64_t)v << shift;
+	return true;
+}
+
+/* The output: a file linked into place when complete, or stdout (or a
+ * device or fifo named by -o). */
 struct output {
 	const char *final;
-	char *tmp;
+	struct atomic_output file;	/* file.fd >= 0: a file being written */
 	FILE *f;
 	int fd;
 	int saved_flags;	/* the fd's status flags before O_NONBLOCK, or -1 */
@@ -116,7 +190,7 @@ static ssize_t output_write(void *cookie, const char *buf, size_t size)
 		done += (size_t)n;
 	}
 	o->written += done;
-	if (o->tmp && o->written - o->flushed >= WRITEBACK_STEP) {
+	if (o->file.fd >= 0 && o->written - o->flushed >= WRITEBACK_STEP) {
 		sync_file_range(o->fd, (off_t)o->flushed, (off_t)(o->written - o->flushed),
 				SYNC_FILE_RANGE_WRITE);
 		o->flushed = o->written;
@@ -132,7 +206,9 @@ static int output_close(void *cookie)
 	 * ckpt in a script: give it back in blocking mode. */
 	if (o->saved_flags >= 0)
 		fcntl(o->fd, F_SETFL, o->saved_flags);
-	return o->tmp || o->owned ? close(o->fd) : 0;
+	/* The file's descriptor belongs to o->file (closed by its commit
+	 * or discard). */
+	return o->owned ? close(o->fd) : 0;
 }
 
 static int wrap_output(struct output *o, int fd)
@@ -155,6 +231,7 @@ static int wrap_output(struct output *o, int fd)
 static int open_output(struct output *o, const char *path)
 {
 	memset(o, 0, sizeof(*o));
+	o->file.fd = -1;
 	if (!path) {
 		if (isatty(STDOUT_FILENO)) {
 			fprintf(stderr, "ckpt: refusing to write an image to a terminal (use -o FILE or a pipe)\n");
@@ -195,67 +272,37 @@ static int open_output(struct output *o, const char *path)
 		o->final = path;
 		return 0;
 	}
-	char *dcopy = strdup(path), *bcopy = strdup(path);
-
-	if (!dcopy || !bcopy) {
-		free(dcopy);
-		free(bcopy);
-		fprintf(stderr, "ckpt: out of memory\n");
-		return -1;
-	}
-	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	size_t len = strlen(dir) + strlen(base) + 16;
-
-	o->tmp = malloc(len);
-	if (!o->tmp) {
-		free(dcopy);
-		free(bcopy);
-		fprintf(stderr, "ckpt: out of memory\n");
-		return -1;
-	}
-	snprintf(o->tmp, len, "%s/.%s.XXXXXX", dir, base);
-	free(dcopy);
-	free(bcopy);
-	int fd = mkostemp(o->tmp, O_CLOEXEC);
-
-	if (fd < 0) {
+	if (atomic_output_open(&o->file, path) < 0) {
 		fprintf(stderr, "ckpt: cannot create a file next to %s: %s\n", path, strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
 		return -1;
 	}
-	if (fchmod(fd, 0600) < 0 || wrap_output(o, fd) < 0) {
-		fprintf(stderr, "ckpt: %s: %s\n", o->tmp, strerror(errno));
-		close(fd);
-		unlink(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
+	if (wrap_output(o, o->file.fd) < 0) {
+		fprintf(stderr, "ckpt: %s: %s\n", path, strerror(errno));
+		atomic_output_discard(&o->file);
 		return -1;
 	}
 	o->final = path;
 	return 0;
 }
 
-/* Removes the temporary file. */
+/* Drops what was written: a file being written leaves nothing behind. */
 static void discard_output(struct output *o)
 {
 	if (o->f) {
 		fclose(o->f);
 		o->f = NULL;
 	}
-	if (o->tmp) {
-		unlink(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
-	}
+	atomic_output_discard(&o->file);
 }
 
-/* fsync, then rename: the final name only ever holds a whole image. */
+/* Flush, fsync, then link into place: the final name only ever holds a
+ * whole image. */
 static int commit_output(struct output *o)
 {
-	if (!o->tmp) {
-		int rc = fclose(o->f);
+	int rc = fflush(o->f);
 
+	if (o->file.fd < 0) {
+		rc = fclose(o->f);
 		o->f = NULL;
 		if (rc != 0) {
 			fprintf(stderr, "ckpt: error writing %s: %s\n", o->final ? o->final : "standard output",
@@ -264,32 +311,29 @@ static int commit_output(struct output *o)
 		}
 		return 0;
 	}
-	if (fflush(o->f) != 0 || fsync(o->fd) < 0) {
+	if (rc != 0 || ferror(o->f)) {
 		fprintf(stderr, "ckpt: error writing %s: %s\n", o->final, strerror(errno));
 		discard_output(o);
 		return -1;
 	}
-	int rc = fclose(o->f);
-
+	fclose(o->f);
 	o->f = NULL;
-	if (rc != 0 || rename(o->tmp, o->final) < 0) {
+	if (atomic_output_commit(&o->file) < 0) {
 		fprintf(stderr, "ckpt: cannot write %s: %s\n", o->final, strerror(errno));
-		unlink(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
 		return -1;
 	}
-	free(o->tmp);
-	o->tmp = NULL;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_PAGES = 256 };
+	enum { OPT_NO_PAGES = 256, OPT_FREEZE_TIMEOUT };
+	enum { OPT_FILE_DATA_LIMIT = 320 };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-pages", no_argument, NULL, OPT_NO_PAGES },
+		{ "freeze-timeout", required_argument, NULL, OPT_FREEZE_TIMEOUT },
+		{ "file-data-limit", required_argument, NULL, OPT_FILE_DATA_LIMIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -298,10 +342,13 @@ int main(int argc, char **argv)
 	};
 	/* Any of these while the tree is frozen must unwind through the
 	 * detach, never kill ckpt on the spot. */
-	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGALRM };
 	const char *output = NULL;
 	struct ckpt_collect_options copt = { .stop = &stop_signal };
 	struct ckpt_collect_stats stats = { 0 };
+	struct ckpt_freeze_options fopt = { .stop = &stop_signal };
+	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
+	double freeze_timeout = 0;
 	int quiet = 0, verbose = 0, c, werr = 0;
 	char err[1024];
 	pid_t pid;
@@ -313,6 +360,19 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_PAGES:
 			copt.no_pages = true;
+			break;
+		case OPT_FREEZE_TIMEOUT:
+			if (!parse_seconds(optarg, &freeze_timeout)) {
+				fprintf(stderr, "ckpt: --freeze-timeout %s: not a number of seconds\n", optarg);
+				return EXIT_TROUBLE;
+			}
+			break;
+		case OPT_FILE_DATA_LIMIT:
+			if (!parse_size(optarg, &copt.file_data_limit)) {
+				fprintf(stderr, "ckpt: --file-data-limit %s: not a size (e.g. 64M, unlimited)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
 			break;
 		case 'q':
 			quiet = 1;
@@ -346,9 +406,10 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
 		sigaction(stop_signals[i], &sa, NULL);
-	if (!quiet && isatty(STDERR_FILENO)) {
+	if (!quiet && (ps.tty || verbose)) {
 		copt.progress = progress;
-		copt.progress_arg = NULL;
+		copt.progress_arg = &ps;
+		ps.last_ms = mono_ms();
 	}
 
 	static struct output out;	/* the stream's cookie: outlives main's frame */
@@ -359,28 +420,48 @@ int main(int argc, char **argv)
 	 * gathers the small records. */
 	setvbuf(out.f, NULL, _IOFBF, 1 << 20);
 
-	struct ckpt_tree *tree;
+	struct ckpt_tree *tree = NULL;
+	/* The timer counts from the first thread stopped to the last one
+	 * let go: the freeze itself, the collection and the writes. */
+	if (freeze_timeout > 0) {
+		struct itimerval it = { 0 };
 
-	if (ckpt_freeze(pid, &tree, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ckpt: %s\n", err);
-		discard_output(&out);
-		return EXIT_TROUBLE;
+		it.it_value.tv_sec = (time_t)freeze_timeout;
+		it.it_value.tv_usec = (suseconds_t)((freeze_timeout - (double)it.it_value.tv_sec) * 1e6);
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
 	}
-	if (verbose)
+	int rc = ckpt_freeze_opts(pid, &fopt, &tree, err, sizeof(err));
+	bool froze = rc == 0;
+
+	if (froze && verbose)
 		fprintf(stderr, "ckpt: froze %zu process(es), %zu thread(s)\n", ckpt_tree_processes(tree),
 			ckpt_tree_threads(tree));
-	int rc = stop_signal ? -1 : ckpt_collect_write(tree, out.f, &copt, &stats, &werr, err, sizeof(err));
-
+	if (froze)
+		rc = stop_signal ? -1 : ckpt_collect_write(tree, out.f, &copt, &stats, &werr, err, sizeof(err));
 	if (stop_signal && rc == 0)
 		rc = -1;
 	/* Let the tree go before anything else can fail or take time. */
 	ckpt_thaw(tree);
-	if (progress_shown)
-		fputc('\n', stderr);
+	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
+	if (ps.shown) {
+		/* The last line: everything written, out of the whole total. */
+		if (rc == 0)
+			print_progress(&ps, stats.pages, stats.pages);
+		if (ps.tty)
+			fputc('\n', stderr);
+	}
 	if (rc == 0 && commit_output(&out) < 0)
 		return EXIT_TROUBLE;
 	if (rc < 0) {
 		discard_output(&out);
+		if (stop_signal == SIGALRM) {
+			fprintf(stderr, "ckpt: the tree stayed frozen longer than --freeze-timeout %g s (%s); "
+				"pid %d released, no image written\n", freeze_timeout,
+				!froze ? err : !out.regular ? "is the output read?" : "still collecting", (int)pid);
+			return EXIT_TROUBLE;
+		}
 		if (stop_signal) {
 			int sig = stop_signal;
 

@@ -14,6 +14,7 @@
 #include "ckpt/format.h"
 #include "ckpt/image.h"
 #include "ckpt/kernel.h"
+#include "ckpt/report.h"
 
 #include "common/program.h"
 
@@ -24,7 +25,7 @@ enum output { OUT_TEXT, OUT_JSON, OUT_QUIET };
 
 struct run {
 	enum output output;
-	json_t *findings;		/* OUT_JSON */
+	struct ckpt_json_stream *json;	/* OUT_JSON: findings written as found */
 };
 
 static void usage(FILE *out)
@@ -44,8 +45,11 @@ static void usage(FILE *out)
 		"  -t, --target FILE           check against this saved kernel profile\n"
 		"                              (default: the running kernel)\n"
 		"      --allow-version-mismatch  a kernel version mismatch is only a warning\n"
-		"      --strict                warnings are errors, and so are objects that\n"
-		"                              something outside the image also used\n"
+		"  -x, --external fd:PID:FD    task PID's descriptor FD is a pipe, socket or\n"
+		"                              tty whose peer outside the image is provided\n"
+		"                              at restore (ckptrestore takes the same)\n"
+		"      --strict                warnings are errors, and so is an image\n"
+		"                              without integrity digests\n"
 		"      --save-profile FILE     write the running kernel's profile to FILE\n"
 		"                              (- for standard output) and exit\n"
 		"      --list-rules            list every rule and exit\n"
@@ -97,23 +101,10 @@ static void on_finding(void *arg, const struct ckpt_finding *f)
 {
 	struct run *run = arg;
 
-	if (run->output == OUT_TEXT) {
-		printf("%s %s record %" PRIu64, ckpt_severity_name(f->severity), f->rule->id, f->index);
-		if (f->record[0])
-			printf(" (%s)", f->record);
-		printf(" @%" PRIu64 " (0x%" PRIx64 "): %s\n", f->offset, f->offset, f->message);
-	} else if (run->output == OUT_JSON) {
-		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s}",
-				      "rule", f->rule->id,
-				      "severity", ckpt_severity_name(f->severity),
-				      "record", (json_int_t)f->index,
-				      "offset", (json_int_t)f->offset,
-				      "type", f->record[0] ? f->record : NULL,
-				      "message", f->message);
-
-		if (j)
-			json_array_append_new(run->findings, j);
-	}
+	if (run->output == OUT_TEXT)
+		ckpt_finding_print(stdout, f);
+	else if (run->output == OUT_JSON)
+		ckpt_json_stream_array_item(run->json, ckpt_finding_json(f));
 }
 
 static int check(const char *path, struct ckpt_check *c, const struct ckpt_kernel_profile *target,
@@ -147,20 +138,38 @@ static int check(const char *path, struct ckpt_check *c, const struct ckpt_kerne
 			fprintf(stderr, "ckptcheck: %s: %s\n", shown, msg);
 		return PROGRAM_EXIT_TROUBLE;
 	}
-	if (output == OUT_JSON && !(run.findings = json_array())) {
-		fprintf(stderr, "ckptcheck: out of memory\n");
-		ckpt_image_close(img);
-		return PROGRAM_EXIT_TROUBLE;
+	const char *dialect = ckpt_image_schema(img)->id;
+
+	if (output == OUT_JSON) {
+		/* Findings are written as they are found: an image with
+		 * millions of them takes no more memory than one. */
+		run.json = ckpt_json_stream_new(stdout);
+		if (!run.json) {
+			fprintf(stderr, "ckptcheck: out of memory\n");
+			ckpt_image_close(img);
+			return PROGRAM_EXIT_TROUBLE;
+		}
+		ckpt_json_stream_member(run.json, "ckptcheck", json_integer(CHECK_JSON_VERSION));
+		ckpt_json_stream_member(run.json, "image", json_string(shown));
+		ckpt_json_stream_member(run.json, "dialect", json_string(dialect));
+		ckpt_json_stream_member(run.json, "target", json_pack("{s:s, s:s, s:s}", "name", target_name,
+								      "release", target->release,
+								      "arch", target->arch));
+		ckpt_json_stream_array_begin(run.json, "findings");
 	}
 	if (ckpt_check_image(c, img, on_finding, &run, &sum) < 0) {
 		fprintf(stderr, "ckptcheck: %s: out of memory\n", shown);
-		json_decref(run.findings);
+		if (run.json) {
+			ckpt_json_stream_array_end(run.json);
+			ckpt_json_stream_member(run.json, "verdict", json_string("unreadable"));
+			ckpt_json_stream_member(run.json, "error", json_string("out of memory"));
+			ckpt_json_stream_end(run.json);
+		}
 		ckpt_image_close(img);
 		return PROGRAM_EXIT_TROUBLE;
 	}
 	status = sum.errors ? PROGRAM_EXIT_FOUND : 0;
 	const char *verdict = status ? "no-go" : "go";
-	const char *dialect = ckpt_image_schema(img)->id;
 
 	if (output == OUT_TEXT) {
 		printf("%s: %s: %" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64 " info%s in %" PRIu64
@@ -169,27 +178,16 @@ static int check(const char *path, struct ckpt_check *c, const struct ckpt_kerne
 		       sum.infos, sum.infos == 1 ? "" : "s", sum.records, sum.records == 1 ? "" : "s",
 		       sum.read_whole ? "" : " read before a fault", dialect, target_name, target->release);
 	} else if (output == OUT_JSON) {
-		json_t *doc = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:{s:I, s:b, s:I, s:I, s:I}, s:s}",
-					"ckptcheck", CHECK_JSON_VERSION,
-					"image", shown,
-					"dialect", dialect,
-					"target", "name", target_name, "release", target->release,
-					"arch", target->arch,
-					"findings", run.findings,
-					"summary", "records", (json_int_t)sum.records,
-					"read_whole", sum.read_whole,
-					"errors", (json_int_t)sum.errors,
-					"warnings", (json_int_t)sum.warnings,
-					"infos", (json_int_t)sum.infos,
-					"verdict", verdict);
-
-		run.findings = NULL;	/* the document owns it now (or freed it) */
-		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		ckpt_json_stream_array_end(run.json);
+		ckpt_json_stream_member(run.json, "summary",
+					json_pack("{s:I, s:b, s:I, s:I, s:I}", "records", (json_int_t)sum.records,
+						  "read_whole", sum.read_whole, "errors", (json_int_t)sum.errors,
+						  "warnings", (json_int_t)sum.warnings, "infos", (json_int_t)sum.infos));
+		ckpt_json_stream_member(run.json, "verdict", json_string(verdict));
+		if (!ckpt_json_stream_end(run.json)) {
 			fprintf(stderr, "ckptcheck: cannot build the JSON document\n");
 			status = PROGRAM_EXIT_TROUBLE;
 		}
-		putchar('\n');
-		json_decref(doc);
 	}
 	ckpt_image_close(img);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -239,6 +237,7 @@ int main(int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "allow-version-mismatch", no_argument, NULL, OPT_ALLOW_VERSION },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "external", required_argument, NULL, 'x' },
 		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 		{ "help", no_argument, NULL, 'h' },
@@ -253,10 +252,12 @@ int main(int argc, char **argv)
 	 * fewer of them than arguments. */
 	char *only[argc], *skip[argc];
 	size_t n_only = 0, n_skip = 0;
+	struct ckpt_external externals[argc];
+	size_t n_externals = 0;
 	char err[256], target_name[300];
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "jqr:s:t:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqr:s:t:x:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			output = OUT_JSON;
@@ -272,6 +273,13 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			target_path = optarg;
+			break;
+		case 'x':
+			if (ckpt_external_parse(optarg, &externals[n_externals], err, sizeof(err)) < 0) {
+				fprintf(stderr, "ckptcheck: %s\n", err);
+				return PROGRAM_EXIT_TROUBLE;
+			}
+			n_externals++;
 			break;
 		case OPT_ALLOW_VERSION:
 			opt.allow_version_mismatch = true;
@@ -325,6 +333,8 @@ int main(int argc, char **argv)
 	}
 	opt.target = &target;
 	opt.target_name = target_name;
+	opt.externals = externals;
+	opt.n_externals = n_externals;
 
 	struct ckpt_check *chk = ckpt_check_new(&opt);
 

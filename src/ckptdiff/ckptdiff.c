@@ -15,6 +15,7 @@
 #include "ckpt/format.h"
 #include "ckpt/image.h"
 #include "ckpt/model.h"
+#include "ckpt/report.h"
 #include "ckpt/view.h"
 
 #include "common/program.h"
@@ -36,11 +37,8 @@ struct run {
 	enum output output;
 	bool color;
 	bool page_bytes;
-	const char *name_a, *name_b;	/* escaped, for output */
-	const char *title_a, *title_b;
-	bool started;
-	char last_object[2048];
-	json_t *items;
+	struct ckpt_diff_text *text;	/* OUT_TEXT, OUT_STAT */
+	struct ckpt_json_stream *json;	/* OUT_JSON: items written as found */
 	struct stat_row *rows;
 	size_t n_rows, cap_rows;
 	uint64_t pages_changed, pages_added, pages_removed, page_vmas;
@@ -82,200 +80,6 @@ static void usage(FILE *out)
 
 /* -- output --------------------------------------------------------------- */
 
-#define C_RED	"\033[31m"
-#define C_GREEN	"\033[32m"
-#define C_BOLD	"\033[1m"
-#define C_CYAN	"\033[36m"
-#define C_OFF	"\033[0m"
-
-static const char *col(const struct run *r, const char *c)
-{
-	return r->color ? c : "";
-}
-
-static void start_text(struct run *r)
-{
-	if (r->started)
-		return;
-	r->started = true;
-	printf("%s--- %s (%s)%s\n", col(r, C_RED), r->name_a, r->title_a, col(r, C_OFF));
-	printf("%s+++ %s (%s)%s\n", col(r, C_GREEN), r->name_b, r->title_b, col(r, C_OFF));
-}
-
-static void object_line(struct run *r, const char *object)
-{
-	if (strcmp(r->last_object, object) == 0)
-		return;
-	snprintf(r->last_object, sizeof(r->last_object), "%s", object);
-	printf("%s%s%s\n", col(r, C_BOLD), object, col(r, C_OFF));
-}
-
-static const char *range_kind(enum ckpt_diff_range_kind k)
-{
-	return k == CKPT_RANGE_CHANGED ? "changed" : k == CKPT_RANGE_ADDED ? "added" : "removed";
-}
-
-static void hex16(const uint8_t *p, char *out)
-{
-	for (int i = 0; i < 16; i++)
-		sprintf(out + 3 * i, "%02x%s", p[i], i < 15 ? " " : "");
-}
-
-static bool is_flags(const struct ckpt_field *f)
-{
-	return f && (f->kind == CKPT_K_FLAGS || f->kind == CKPT_K_SIGSET) && f->width <= 8;
-}
-
-/* A flag set is easier read as what was set and what was cleared. */
-static void flag_change(struct run *r, const struct ckpt_diff_item *it)
-{
-	if (!is_flags(it->a.field) || !is_flags(it->b.field) || it->a.field->kind != it->b.field->kind)
-		return;
-	uint64_t va = ckpt_field_u64(it->a.field, it->a.base), vb = ckpt_field_u64(it->b.field, it->b.base);
-	bool sig = it->a.field->kind == CKPT_K_SIGSET;
-	char set[1024], cleared[1024];
-
-	ckpt_format_flags(it->a.field->names, vb & ~va, sig, set, sizeof(set));
-	ckpt_format_flags(it->a.field->names, va & ~vb, sig, cleared, sizeof(cleared));
-	printf("    ");
-	if (vb & ~va)
-		printf("%sset %s%s", col(r, C_GREEN), set, col(r, C_OFF));
-	if ((vb & ~va) && (va & ~vb))
-		printf("; ");
-	if (va & ~vb)
-		printf("%scleared %s%s", col(r, C_RED), cleared, col(r, C_OFF));
-	putchar('\n');
-}
-
-static void text_item(struct run *r, const struct ckpt_diff_item *it)
-{
-	start_text(r);
-	switch (it->kind) {
-	case CKPT_DIFF_ADDED:
-		r->last_object[0] = '\0';
-		printf("%s+ %s%s\n", col(r, C_GREEN), it->object, col(r, C_OFF));
-		return;
-	case CKPT_DIFF_REMOVED:
-		r->last_object[0] = '\0';
-		printf("%s- %s%s\n", col(r, C_RED), it->object, col(r, C_OFF));
-		return;
-	case CKPT_DIFF_CHANGED:
-	case CKPT_DIFF_SHARING:
-		object_line(r, it->object);
-		printf("  %s.%s: %s%s%s -> %s%s%s\n", it->type, it->field, col(r, C_RED), it->a.text,
-		       col(r, C_OFF), col(r, C_GREEN), it->b.text, col(r, C_OFF));
-		flag_change(r, it);
-		if (it->blocks_restore)
-			printf("    %snote: blocks a restore on the other kernel (restart checks it)%s\n",
-			       col(r, C_CYAN), col(r, C_OFF));
-		return;
-	case CKPT_DIFF_PAGES:
-		object_line(r, it->object);
-		printf("  pages: %" PRIu64 " changed, %" PRIu64 " added, %" PRIu64 " removed\n",
-		       it->changed, it->added, it->removed);
-		for (size_t i = 0; i < it->n_ranges; i++) {
-			const struct ckpt_diff_range *g = &it->ranges[i];
-			const char *c = g->kind == CKPT_RANGE_ADDED ? C_GREEN : g->kind == CKPT_RANGE_REMOVED ? C_RED : "";
-
-			printf("    %s%-7s 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " page%s)%s\n", col(r, c),
-			       range_kind(g->kind), g->start, g->start + g->pages * 4096, g->pages,
-			       g->pages == 1 ? "" : "s", *c ? col(r, C_OFF) : "");
-			if (g->has_bytes) {
-				char ha[64], hb[64];
-
-				hex16(g->a_bytes, ha);
-				hex16(g->b_bytes, hb);
-				printf("      first difference at 0x%" PRIx64 "\n", g->first_diff);
-				printf("      %s- %016" PRIx64 "  %s%s\n", col(r, C_RED), g->bytes_at, ha, col(r, C_OFF));
-				printf("      %s+ %016" PRIx64 "  %s%s\n", col(r, C_GREEN), g->bytes_at, hb, col(r, C_OFF));
-			}
-		}
-		return;
-	}
-}
-
-static const char *kind_name(enum ckpt_diff_kind k)
-{
-	switch (k) {
-	case CKPT_DIFF_CHANGED: return "changed";
-	case CKPT_DIFF_ADDED: return "added";
-	case CKPT_DIFF_REMOVED: return "removed";
-	case CKPT_DIFF_PAGES: return "pages";
-	case CKPT_DIFF_SHARING: return "sharing";
-	}
-	return "?";
-}
-
-static json_t *value_json(const struct ckpt_diff_value *v)
-{
-	if (v->absent)
-		return json_null();
-	if (v->field)
-		return ckpt_field_json(v->field, v->base);
-	if (v->is_num)
-		return json_integer((json_int_t)v->num);
-	return json_string(v->text);
-}
-
-static json_t *hex_json(uint64_t v)
-{
-	char s[24];
-
-	snprintf(s, sizeof(s), "0x%" PRIx64, v);
-	return json_string(s);
-}
-
-static json_t *json_item(const struct ckpt_diff_item *it)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "object", json_string(it->object));
-	json_object_set_new(j, "type", json_string(it->type));
-	json_object_set_new(j, "key", json_string(it->key));
-	json_object_set_new(j, "change", json_string(kind_name(it->kind)));
-	if (it->kind == CKPT_DIFF_CHANGED || it->kind == CKPT_DIFF_SHARING) {
-		json_object_set_new(j, "field", json_string(it->field));
-		json_object_set_new(j, "a", value_json(&it->a));
-		json_object_set_new(j, "b", value_json(&it->b));
-		json_object_set_new(j, "a_text", json_string(it->a.text));
-		json_object_set_new(j, "b_text", json_string(it->b.text));
-	}
-	if (it->header) {
-		json_object_set_new(j, "header", json_true());
-		json_object_set_new(j, "blocks_restore", json_boolean(it->blocks_restore));
-	}
-	if (it->kind == CKPT_DIFF_PAGES) {
-		json_t *ranges = json_array();
-
-		for (size_t i = 0; i < it->n_ranges; i++) {
-			const struct ckpt_diff_range *g = &it->ranges[i];
-			json_t *o = json_object();
-
-			json_object_set_new(o, "change", json_string(range_kind(g->kind)));
-			json_object_set_new(o, "start", hex_json(g->start));
-			json_object_set_new(o, "end", hex_json(g->start + g->pages * 4096));
-			json_object_set_new(o, "pages", json_integer((json_int_t)g->pages));
-			if (g->has_bytes) {
-				char ha[64], hb[64];
-
-				hex16(g->a_bytes, ha);
-				hex16(g->b_bytes, hb);
-				json_object_set_new(o, "first_difference", hex_json(g->first_diff));
-				json_object_set_new(o, "bytes_at", hex_json(g->bytes_at));
-				json_object_set_new(o, "a_bytes", json_string(ha));
-				json_object_set_new(o, "b_bytes", json_string(hb));
-			}
-			json_array_append_new(ranges, o);
-		}
-		json_object_set_new(j, "pages", json_pack("{s:I, s:I, s:I, s:o}",
-							  "changed", (json_int_t)it->changed,
-							  "added", (json_int_t)it->added,
-							  "removed", (json_int_t)it->removed,
-							  "ranges", ranges));
-	}
-	return j;
-}
-
 static void count(struct run *r, const struct ckpt_diff_item *it)
 {
 	size_t i = 0;
@@ -316,16 +120,16 @@ static void on_item(void *arg, const struct ckpt_diff_item *it)
 
 	count(r, it);
 	if (r->output == OUT_TEXT)
-		text_item(r, it);
+		ckpt_diff_text_item(r->text, it);
 	else if (r->output == OUT_JSON)
-		json_array_append_new(r->items, json_item(it));
+		ckpt_json_stream_array_item(r->json, ckpt_diff_item_json(it));
 }
 
 static void print_stat(struct run *r, const struct ckpt_diff_summary *s)
 {
 	if (!s->differences)
 		return;
-	start_text(r);
+	ckpt_diff_text_heading(r->text);
 	printf("%-16s %8s %8s %8s\n", "type", "changed", "added", "removed");
 	for (size_t i = 0; i < r->n_rows; i++)
 		printf("%-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", r->rows[i].type,
@@ -518,23 +322,47 @@ int main(int argc, char **argv)
 		    (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) && !(nc && *nc));
 	if (!open_input(argv[optind], &a, output) || !open_input(argv[optind + 1], &b, output))
 		goto out;
-	run.name_a = a.shown;
-	run.name_b = b.shown;
-	run.title_a = a.m->schema->title;
-	run.title_b = b.m->schema->title;
-	if (output == OUT_JSON)
-		run.items = json_array();
+	if (output == OUT_JSON) {
+		/* The differences are written as they are found: the document
+		 * says whether the images are identical after them. */
+		run.json = ckpt_json_stream_new(stdout);
+		ckpt_json_stream_member(run.json, "ckptdiff", json_integer(DIFF_JSON_VERSION));
+		ckpt_json_stream_member(run.json, "a", json_pack("{s:s, s:s}", "image", a.shown,
+								 "dialect", a.m->schema->id));
+		ckpt_json_stream_member(run.json, "b", json_pack("{s:s, s:s}", "image", b.shown,
+								 "dialect", b.m->schema->id));
+		ckpt_json_stream_member(run.json, "match_by",
+					json_string(opt.match == CKPT_DIFF_MATCH_TREE ? "tree" : "pid"));
+		ckpt_json_stream_array_begin(run.json, "differences");
+	} else {
+		run.text = ckpt_diff_text_new(stdout, run.color, a.shown, a.m->schema->title, b.shown,
+					      b.m->schema->title);
+	}
+	if ((output == OUT_JSON && !run.json) || (output != OUT_JSON && !run.text)) {
+		fprintf(stderr, "ckptdiff: out of memory\n");
+		goto out;
+	}
 	if (ckpt_diff_models(a.img, a.m, b.img, b.m, &opt, on_item, &run, &sum, &err) < 0) {
 		char msg[512];
+		const char *where = sum.error_image == 'B' ? b.shown : a.shown;
 
 		fflush(stdout);
 		ckpt_error_format(&err, msg, sizeof(msg));
-		if (output != OUT_QUIET)
-		{
+		if (output != OUT_QUIET) {
 			if (sum.error_image)
-				fprintf(stderr, "ckptdiff: %s: %s\n", sum.error_image == 'B' ? b.shown : a.shown, msg);
+				fprintf(stderr, "ckptdiff: %s: %s\n", where, msg);
 			else
 				fprintf(stderr, "ckptdiff: %s\n", err.reason);
+		}
+		if (run.json) {
+			/* what was written stays a whole document, with the reason */
+			ckpt_json_stream_array_end(run.json);
+			ckpt_json_stream_member(run.json, "identical", json_null());
+			ckpt_json_stream_member(run.json, "error",
+						json_pack("{s:s?, s:s}", "image", sum.error_image ? where : NULL,
+							  "message", sum.error_image ? msg : err.reason));
+			ckpt_json_stream_end(run.json);
+			run.json = NULL;
 		}
 		goto out;
 	}
@@ -542,27 +370,21 @@ int main(int argc, char **argv)
 	if (output == OUT_STAT) {
 		print_stat(&run, &sum);
 	} else if (output == OUT_JSON) {
-		json_t *doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:b, s:O, s:o}",
-					"ckptdiff", DIFF_JSON_VERSION,
-					"a", "image", a.shown, "dialect", a.m->schema->id,
-					"b", "image", b.shown, "dialect", b.m->schema->id,
-					"match_by", opt.match == CKPT_DIFF_MATCH_TREE ? "tree" : "pid",
-					"identical", !sum.differences,
-					"differences", run.items,
-					"summary", stat_json(&run, &sum));
-
-		if (doc) {
-			json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
-			json_decref(doc);
-		}
+		ckpt_json_stream_array_end(run.json);
+		ckpt_json_stream_member(run.json, "identical", json_boolean(!sum.differences));
+		ckpt_json_stream_member(run.json, "summary", stat_json(&run, &sum));
+		if (!ckpt_json_stream_end(run.json))
+			status = PROGRAM_EXIT_TROUBLE;
+		run.json = NULL;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ckptdiff: writing the output failed\n");
 		status = PROGRAM_EXIT_TROUBLE;
 	}
 out:
-	json_decref(run.items);
+	if (run.json)
+		ckpt_json_stream_end(run.json);
+	ckpt_diff_text_free(run.text);
 	free(run.rows);
 	close_input(&a);
 	close_input(&b);

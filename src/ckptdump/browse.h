@@ -20,12 +20,22 @@ enum browse_arg {
 	BROWSE_ARG_OTHER,
 };
 
+struct browse;
+
+/* One command of the browser: this table alone drives dispatch, `help`
+ * and completion (browse_commands.c). */
 struct browse_command_info {
 	const char *name;
 	const char *usage;
 	const char *summary;
 	enum browse_arg arg;
 	const char *help;	/* the rest of `help NAME` */
+	/* Runs it on its words (argv[0] is the name); 0, or -1 after an error
+	 * line.  NULL: the line layer handles it (quit). */
+	int (*run)(struct browse *b, int argc, char **argv);
+	/* Instead of run: takes the rest of the line unsplit (search, whose
+	 * "string" and /regex/ have their own quoting). */
+	int (*run_text)(struct browse *b, const char *args);
 };
 
 extern const struct browse_command_info browse_commands[];

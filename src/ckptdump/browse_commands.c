@@ -1236,15 +1236,7 @@ static int split(char *s, char **argv)
 
 int browse_run_command(struct browse *b, const char *cmd)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct browse *, int, char **);
-	} table[] = {
-		{ "info", cmd_info }, { "ls", cmd_ls }, { "show", cmd_show }, { "goto", cmd_goto },
-		{ "ps", cmd_ps }, { "task", cmd_task }, { "maps", cmd_maps }, { "x", cmd_x },
-		{ "creds", cmd_creds }, { "ns", cmd_ns }, { "fds", cmd_fds }, { "objref", cmd_objref },
-		{ "check", cmd_check }, { "help", cmd_help },
-	};
+	const struct browse_command_info *c;
 	char line[4096];
 	char *argv[MAX_ARGS];
 	int argc;
@@ -1257,16 +1249,72 @@ int browse_run_command(struct browse *b, const char *cmd)
 		return fail(b, "too many words (at most %d)", MAX_ARGS);
 	if (argc == 0)
 		return 0;
-	if (strcmp(argv[0], "search") == 0) {
-		const char *args = cmd + strspn(cmd, " \t") + strlen("search");
-
-		return cmd_search(b, args);
-	}
-	for (size_t i = 0; i < CKPT_ARRAY_LEN(table); i++)
-		if (strcmp(argv[0], table[i].name) == 0)
-			return table[i].fn(b, argc, argv);
+	c = browse_command_find(argv[0]);
+	if (c && c->run_text)
+		return c->run_text(b, cmd + strspn(cmd, " \t") + strlen(argv[0]));
+	if (c && c->run)
+		return c->run(b, argc, argv);
 	char esc[128];
 
 	ckpt_escape((const uint8_t *)argv[0], strlen(argv[0]), esc, sizeof(esc));
 	return fail(b, "%s: unknown command (try help)", esc);
 }
+
+/* -- the command table ----------------------------------------------------- */
+
+const struct browse_command_info browse_commands[] = {
+	{ "info", "info", "dialect, header summary, record count, tasks, size", BROWSE_ARG_NONE,
+	  "Shows the dialect, the main header fields, the image size, how the image ended\n"
+	  "(or the error that stopped reading it), and counts of records, tasks and objects.\n", .run = cmd_info },
+	{ "ls", "ls [TYPE]", "list records (of one type)", BROWSE_ARG_TYPE,
+	  "One line per record: index, type, role, offset, length.  TYPE is a record\n"
+	  "type name (completed with Tab) or number.\n", .run = cmd_ls },
+	{ "show", "show [--json|--yaml] N|next|prev [FIELD...]", "print a record as ckptdump does",
+	  BROWSE_ARG_RECORD,
+	  "Prints record N exactly as ckptdump prints it (text, or a JSON/YAML document\n"
+	  "holding that record).  `next` and `prev` move from the record last shown;\n"
+	  "with FIELD names only those fields are printed (text).\n", .run = cmd_show },
+	{ "goto", "goto OFFSET", "show the record holding a byte offset", BROWSE_ARG_OTHER,
+	  "Shows the record that holds image byte OFFSET (decimal or 0x hex).\n", .run = cmd_goto },
+	{ "ps", "ps", "the tasks: pid, tgid, ppid, threads, comm", BROWSE_ARG_NONE,
+	  "One line per task in image order.  Pids come from the process tree (TREE and\n"
+	  "PIDS); in a dialect without a tree tasks are numbered 1, 2, ... in image order.\n"
+	  "THREADS counts the tasks of the same thread group.\n", .run = cmd_ps },
+	{ "task", "task PID", "everything about one task, following its objrefs", BROWSE_ARG_PID,
+	  "Prints the TASK record and its own records, then every object its TASK_CREDS,\n"
+	  "TASK_NS and TASK_OBJS refer to (and the objects those refer to).\n", .run = cmd_task },
+	{ "maps", "maps PID", "VMAs like /proc/PID/maps, with dumped-page counts", BROWSE_ARG_PID,
+	  "START-END PERMS OFFSET DUMPED PATH, one line per VMA of the task's mm.\n", .run = cmd_maps },
+	{ "x", "x [PID] ADDR [LEN]", "hexdump dumped memory at a virtual address", BROWSE_ARG_PID,
+	  "Hexdumps LEN bytes (default 256, at most 1 MiB) of the dumped memory at ADDR\n"
+	  "in the mm of task PID (default: the first task).  Parts that were not dumped\n"
+	  "are named as such.\n", .run = cmd_x },
+	{ "search", "search BYTES|\"string\"|/regex/ [PID]", "find content in dumped pages",
+	  BROWSE_ARG_OTHER,
+	  "Prints the virtual addresses where the content occurs in dumped pages (of task\n"
+	  "PID's mm, or of every mm).  BYTES are hex digits in one word (deadbeef);\n"
+	  "\"string\" takes \\\\, \\\" and \\xNN escapes; /regex/ is a POSIX extended regex\n"
+	  "without back-references or deeply nested repetitions, matched page by page: a\n"
+	  "match does not cross a page boundary.  At most 1000 matches are printed;\n"
+	  "Ctrl-C stops a long search.\n", .run_text = cmd_search },
+	{ "creds", "creds PID", "the task's credentials", BROWSE_ARG_PID,
+	  "The CRED objects of TASK_CREDS and the objects they refer to.\n", .run = cmd_creds },
+	{ "ns", "ns PID", "the task's namespaces", BROWSE_ARG_PID,
+	  "The NS object of TASK_NS and the namespaces it refers to.\n", .run = cmd_ns },
+	{ "fds", "fds PID", "the task's open files", BROWSE_ARG_PID,
+	  "The FILE_TABLE of TASK_OBJS, then one line per FILE_DESC: descriptor,\n"
+	  "close-on-exec, file objref, path, flags, position.\n", .run = cmd_fds },
+	{ "objref", "objref N", "an object's definition and every reference to it", BROWSE_ARG_OBJREF,
+	  "The OBJREF record defining object N, its first record, and every record\n"
+	  "field (of any record type) that refers to it.\n", .run = cmd_objref },
+	{ "check", "check", "run ckptcheck's image rules and list the findings", BROWSE_ARG_NONE,
+	  "Runs ckptcheck's structure, header and objref rules over the image and lists\n"
+	  "the findings as ckptcheck does.  Kernel rules need a target kernel: run\n"
+	  "ckptcheck (--target) for those.  The command succeeds whatever it finds.\n", .run = cmd_check },
+	{ "help", "help [COMMAND]", "list the commands, or explain one", BROWSE_ARG_COMMAND,
+	  "Tab completes command names, record type names, pids, objrefs and, after\n"
+	  "`show N`, the field names of record N.\n", .run = cmd_help },
+	{ "quit", "quit", "leave the browser (also: exit, Ctrl-D)", BROWSE_ARG_NONE, "", .run = NULL },
+};
+
+const size_t browse_n_commands = sizeof(browse_commands) / sizeof(browse_commands[0]);

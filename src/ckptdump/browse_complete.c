@@ -1,69 +1,13 @@
-/* The browser's commands as data (for help and completion) and completion
- * itself.  No readline here: the unit tests call ckpt_browse_complete()
- * directly, and browse.c hands its result to readline. */
+/* Completion of browser command lines, from the command table of
+ * browse_commands.c.  No readline here: the unit tests call
+ * ckpt_browse_complete() directly, and browse.c hands its result to
+ * readline. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "browse.h"
-
-const struct browse_command_info browse_commands[] = {
-	{ "info", "info", "dialect, header summary, record count, tasks, size", BROWSE_ARG_NONE,
-	  "Shows the dialect, the main header fields, the image size, how the image ended\n"
-	  "(or the error that stopped reading it), and counts of records, tasks and objects.\n" },
-	{ "ls", "ls [TYPE]", "list records (of one type)", BROWSE_ARG_TYPE,
-	  "One line per record: index, type, role, offset, length.  TYPE is a record\n"
-	  "type name (completed with Tab) or number.\n" },
-	{ "show", "show [--json|--yaml] N|next|prev [FIELD...]", "print a record as ckptdump does",
-	  BROWSE_ARG_RECORD,
-	  "Prints record N exactly as ckptdump prints it (text, or a JSON/YAML document\n"
-	  "holding that record).  `next` and `prev` move from the record last shown;\n"
-	  "with FIELD names only those fields are printed (text).\n" },
-	{ "goto", "goto OFFSET", "show the record holding a byte offset", BROWSE_ARG_OTHER,
-	  "Shows the record that holds image byte OFFSET (decimal or 0x hex).\n" },
-	{ "ps", "ps", "the tasks: pid, tgid, ppid, threads, comm", BROWSE_ARG_NONE,
-	  "One line per task in image order.  Pids come from the process tree (TREE and\n"
-	  "PIDS); in a dialect without a tree tasks are numbered 1, 2, ... in image order.\n"
-	  "THREADS counts the tasks of the same thread group.\n" },
-	{ "task", "task PID", "everything about one task, following its objrefs", BROWSE_ARG_PID,
-	  "Prints the TASK record and its own records, then every object its TASK_CREDS,\n"
-	  "TASK_NS and TASK_OBJS refer to (and the objects those refer to).\n" },
-	{ "maps", "maps PID", "VMAs like /proc/PID/maps, with dumped-page counts", BROWSE_ARG_PID,
-	  "START-END PERMS OFFSET DUMPED PATH, one line per VMA of the task's mm.\n" },
-	{ "x", "x [PID] ADDR [LEN]", "hexdump dumped memory at a virtual address", BROWSE_ARG_PID,
-	  "Hexdumps LEN bytes (default 256, at most 1 MiB) of the dumped memory at ADDR\n"
-	  "in the mm of task PID (default: the first task).  Parts that were not dumped\n"
-	  "are named as such.\n" },
-	{ "search", "search BYTES|\"string\"|/regex/ [PID]", "find content in dumped pages",
-	  BROWSE_ARG_OTHER,
-	  "Prints the virtual addresses where the content occurs in dumped pages (of task\n"
-	  "PID's mm, or of every mm).  BYTES are hex digits in one word (deadbeef);\n"
-	  "\"string\" takes \\\\, \\\" and \\xNN escapes; /regex/ is a POSIX extended regex\n"
-	  "without back-references or deeply nested repetitions, matched page by page: a\n"
-	  "match does not cross a page boundary.  At most 1000 matches are printed;\n"
-	  "Ctrl-C stops a long search.\n" },
-	{ "creds", "creds PID", "the task's credentials", BROWSE_ARG_PID,
-	  "The CRED objects of TASK_CREDS and the objects they refer to.\n" },
-	{ "ns", "ns PID", "the task's namespaces", BROWSE_ARG_PID,
-	  "The NS object of TASK_NS and the namespaces it refers to.\n" },
-	{ "fds", "fds PID", "the task's open files", BROWSE_ARG_PID,
-	  "The FILE_TABLE of TASK_OBJS, then one line per FILE_DESC: descriptor,\n"
-	  "close-on-exec, file objref, path, flags, position.\n" },
-	{ "objref", "objref N", "an object's definition and every reference to it", BROWSE_ARG_OBJREF,
-	  "The OBJREF record defining object N, its first record, and every record\n"
-	  "field (of any record type) that refers to it.\n" },
-	{ "check", "check", "run ckptcheck's image rules and list the findings", BROWSE_ARG_NONE,
-	  "Runs ckptcheck's structure, header and objref rules over the image and lists\n"
-	  "the findings as ckptcheck does.  Kernel rules need a target kernel: run\n"
-	  "ckptcheck (--target) for those.  The command succeeds whatever it finds.\n" },
-	{ "help", "help [COMMAND]", "list the commands, or explain one", BROWSE_ARG_COMMAND,
-	  "Tab completes command names, record type names, pids, objrefs and, after\n"
-	  "`show N`, the field names of record N.\n" },
-	{ "quit", "quit", "leave the browser (also: exit, Ctrl-D)", BROWSE_ARG_NONE, "" },
-};
-
-const size_t browse_n_commands = sizeof(browse_commands) / sizeof(browse_commands[0]);
 
 const struct browse_command_info *browse_command_find(const char *name)
 {

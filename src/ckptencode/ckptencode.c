@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ckpt/encode.h"
+#include "common/atomic_output.h"
 
 #include "common/program.h"
 
@@ -40,9 +42,7 @@ int main(int argc, char **argv)
 	};
 	const char *output = NULL, *input = "-";
 	char shown[1024], reason[1024];
-	json_error_t jerr;
-	json_t *doc;
-	FILE *out = stdout;
+	FILE *in = stdin, *out = stdout;
 	struct ckpt_encode_error err;
 	int c;
 
@@ -68,41 +68,82 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptencode: one document at a time\n");
 		return PROGRAM_EXIT_TROUBLE;
 	}
-	doc = strcmp(input, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
-				      : json_load_file(input, JSON_REJECT_DUPLICATES, &jerr);
 	program_shown_name(input, shown, sizeof(shown));
-	if (!doc) {
-		/* jansson quotes the offending token: it may carry control bytes. */
-		program_escape(jerr.text, reason, sizeof(reason));
-		fprintf(stderr, "ckptencode: %s: line %d column %d: %s\n",
-			shown, jerr.line, jerr.column, reason);
+	if (strcmp(input, "-") != 0 && !(in = fopen(input, "re"))) {
+		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
 		return PROGRAM_EXIT_TROUBLE;
 	}
 	if (!output && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "ckptencode: not writing an image to a terminal; use -o FILE\n");
-		json_decref(doc);
+		if (in != stdin)
+			fclose(in);
 		return PROGRAM_EXIT_TROUBLE;
 	}
-	/* Images hold memory and environments: never readable by others. */
-	if (output) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Images hold memory and environments: never readable by others.
+	 * The target keeps its old contents until the new image is whole,
+	 * and a failed or killed run leaves nothing (atomic_output.h). */
+	struct atomic_output file = { .fd = -1 };
+
+	struct stat st;
+	/* -o /dev/stdout, a device or a fifo: written into as it is; a new
+	 * file renamed over it would replace the node. */
+	bool direct = output && stat(output, &st) == 0 && !S_ISREG(st.st_mode);
+
+	if (direct) {
+		int fd = open(output, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 
 		out = fd < 0 ? NULL : fdopen(fd, "wb");
 		if (!out) {
+			if (fd >= 0)
+				close(fd);
 			program_escape(output, shown, sizeof(shown));
 			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
-			json_decref(doc);
+			if (in != stdin)
+				fclose(in);
+			return PROGRAM_EXIT_TROUBLE;
+		}
+	} else if (output) {
+		if (atomic_output_open(&file, output) < 0) {
+			program_escape(output, shown, sizeof(shown));
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
+			if (in != stdin)
+				fclose(in);
+			return PROGRAM_EXIT_TROUBLE;
+		}
+		int fd = dup(file.fd);
+
+		out = fd < 0 ? NULL : fdopen(fd, "wb");
+		if (!out) {
+			if (fd >= 0)
+				close(fd);
+			program_escape(output, shown, sizeof(shown));
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
+			atomic_output_discard(&file);
+			if (in != stdin)
+				fclose(in);
 			return PROGRAM_EXIT_TROUBLE;
 		}
 	}
 	int status = 0;
 
-	if (ckpt_encode_document(doc, out, &err) < 0) {
-		program_escape(err.path, shown, sizeof(shown));
+	/* The document is read as a stream, a record at a time. */
+	if (ckpt_encode_stream(in, out, &err) < 0) {
+		/* the reason may quote a token or a name: escaped */
 		program_escape(err.reason, reason, sizeof(reason));
-		fprintf(stderr, "ckptencode: %s: %s\n", shown, reason);
+		if (err.line) {
+			char where[200];
+
+			program_escape(err.path, where, sizeof(where));
+			fprintf(stderr, "ckptencode: %s: line %d column %d: %s%s%s\n", shown, err.line, err.column,
+				where, where[0] ? ": " : "", reason);
+		} else {
+			program_escape(err.path, shown, sizeof(shown));
+			fprintf(stderr, "ckptencode: %s: %s\n", shown, reason);
+		}
 		status = PROGRAM_EXIT_TROUBLE;
 	}
+	if (in != stdin)
+		fclose(in);
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "ckptencode: write error: %s\n", strerror(errno));
 		status = PROGRAM_EXIT_TROUBLE;
@@ -112,8 +153,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptencode: %s: %s\n", shown, strerror(errno));
 		status = PROGRAM_EXIT_TROUBLE;
 	}
-	if (status && output)
-		unlink(output);
-	json_decref(doc);
+	if (output && !direct && !status && atomic_output_commit(&file) < 0) {
+		program_escape(output, shown, sizeof(shown));
+		fprintf(stderr, "ckptencode: cannot write %s: %s\n", shown, strerror(errno));
+		status = PROGRAM_EXIT_TROUBLE;
+	}
+	if (output)
+		atomic_output_discard(&file);
 	return status;
 }

@@ -262,15 +262,15 @@ f="$tmp/users.ckpt"; cp "$E" "$f"
 patch "$f" 8872 3	# the MM was seen with 3 users
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$R6K" --skip digest-mismatch "$f"
 check_grep "an mm held outside: users-external error" \
-	'^error users-external record 63 \(EXT_USERS\) @8872 .*objref 10 \(MM\) had 3 users .* but 1 inside' "$tmp/o"
+	'^error users-external record 63 \(EXT_USERS\) @8872 .*objref 10 \(MM, held by task [0-9]+ \([a-z]+\)\) had 3 users .* but 1 inside' "$tmp/o"
 f="$tmp/ns.ckpt"; cp "$E" "$f"
 patch "$f" 8848 5	# the uts namespace was seen with 5 users
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$R6K" --skip digest-mismatch "$f"
 check_eq "a namespace shared with the host: go" 0 "$rc"
 check_grep "... users-external is an info line" '^info users-external record 63 .*UTS_NS' "$tmp/o"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --target "$R6K" --skip digest-mismatch --strict "$f"
-check_eq "... with --strict: no-go" 1 "$rc"
-check_grep "... an error" '^error users-external ' "$tmp/o"
+check_eq "... with --strict: still go (a subtree checkpoint shares namespaces by design)" 0 "$rc"
+check_grep "... still an info line" '^info users-external record 63 .*UTS_NS' "$tmp/o"
 
 # -- kernel profiles ---------------------------------------------------------------------
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" --save-profile "$tmp/running.json"

@@ -56,13 +56,84 @@ check_grep "SIGTERM mid-dump (pipe): says so" 'interrupted by signal 15' "$tmp/c
 check_released "SIGTERM mid-dump (pipe): the tree runs on" "$pat_pid"
 exec 3>&-
 
+# --freeze-timeout: the same pipe nobody reads, and ckpt gives up in time.
+exec 3<>"$tmp/fifo"
+start=$(date +%s%N)
+"$CKPT" --freeze-timeout 1.5 "$pat_pid" >"$tmp/fifo" 2>"$tmp/ft.err" &
+ckpt_pid=$!
+for i in $(seq 200); do kill -0 "$ckpt_pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$ckpt_pid" 2>/dev/null && { kill -KILL "$ckpt_pid"; echo "still running after 10 s: killed" >>"$tmp/ft.err"; }
+wait "$ckpt_pid"
+rc=$?
+ckpt_pid=""
+ms=$((($(date +%s%N) - start) / 1000000))
+check_eq "--freeze-timeout, a stalled pipe: exit status 2" 2 "$rc"
+check_grep "--freeze-timeout, a stalled pipe: says so, releasing the pid" \
+	"^ckpt: the tree stayed frozen longer than --freeze-timeout 1.5 s \\(is the output read\\?\\); pid $pat_pid released, no image written" "$tmp/ft.err"
+check_eq "--freeze-timeout, a stalled pipe: gave up between 1.5 and 4 s" 1 \
+	"$([ "$ms" -ge 1400 ] && [ "$ms" -le 4000 ] && echo 1 || echo "$ms ms")"
+check_released "--freeze-timeout, a stalled pipe: the tree runs on" "$pat_pid"
+timeout 2 cat <&3 >/dev/null 2>&1 || true
+exec 3>&-
+
+# written_by PID: bytes in the biggest regular file PID has open (the
+# unnamed output file has no name to look at).
+written_by() {
+	local f max=0 s
+	for f in /proc/"$1"/fd/*; do
+		s=$(stat -L -c '%F %s' "$f" 2>/dev/null) || continue
+		case $s in "regular file "*|"regular empty file "*) s=${s##* }; [ "$s" -gt "$max" ] && max=$s ;; esac
+	done
+	echo "$max"
+}
+
+# SIGKILL of ckpt writing a file, at several points: before the first
+# record, early, mid-pages, late.  Nothing may be left in the directory
+# (an image that was complete before the kill is fine, and is removed).
+mkdir "$tmp/kill"
+killed_mid=0
+for at in 0 1 4096 8388608 67108864 201326592; do
+	"$CKPT" -o "$tmp/kill/img.ckpt" "$pat_pid" 2>/dev/null &
+	ckpt_pid=$!
+	if [ "$at" != 0 ]; then
+		for i in $(seq 4000); do
+			[ "$(written_by "$ckpt_pid")" -ge "$at" ] && break
+			kill -0 "$ckpt_pid" 2>/dev/null || break
+		done
+	fi
+	if kill -KILL "$ckpt_pid" 2>/dev/null; then killed_mid=$((killed_mid + 1)); fi
+	wait "$ckpt_pid" 2>/dev/null
+	ckpt_pid=""
+	left=$(ls -A "$tmp/kill")
+	if [ "$left" = img.ckpt ] && "$CKPTDUMP" "$tmp/kill/img.ckpt" >/dev/null 2>&1; then
+		left=""	# finished before the signal: a whole image
+	fi
+	check_eq "SIGKILL after $at bytes: nothing left in the directory" "" "$left"
+	rm -f "$tmp/kill/"* "$tmp/kill/".[!.]* 2>/dev/null
+	check_released "SIGKILL after $at bytes: the tree runs on" "$pat_pid"
+done
+check_eq "SIGKILL: most kills landed while ckpt was running" 1 "$([ "$killed_mid" -ge 4 ] && echo 1 || echo "$killed_mid")"
+
+# -v with standard error not a terminal: a progress line every few seconds,
+# the last one showing the whole total.  A slow reader stretches the dump.
+"$CKPT" -v "$pat_pid" 2>"$tmp/v.err" |
+	{ while [ "$(head -c 25165824 | wc -c)" -gt 0 ]; do sleep 0.5; done; }
+check_grep "-v, not a tty: progress lines" '^ckpt: memory [0-9]+ / [0-9]+ MiB$' "$tmp/v.err"
+check_eq "-v, not a tty: more than one progress line" 1 \
+	"$([ "$(grep -c '^ckpt: memory' "$tmp/v.err")" -ge 2 ] && echo 1 || cat "$tmp/v.err")"
+check_grep "-v, not a tty: the last progress line is the whole total" \
+	'^ckpt: memory ([0-9]+) / \1 MiB$' <(grep '^ckpt: memory' "$tmp/v.err" | tail -1)
+check_eq "-v, not a tty: the total covers the pattern (256 MiB)" 1 \
+	"$(grep '^ckpt: memory' "$tmp/v.err" | tail -1 | awk '{ print ($3 >= 256) }')"
+check_eq "-v, not a tty: no carriage returns" 0 "$(tr -cd '\r' <"$tmp/v.err" | wc -c)"
+
 # SIGTERM while writing a file: no image, no temporary file.
 mkdir "$tmp/out"
 "$CKPT" -o "$tmp/out/img.ckpt" "$pat_pid" 2>"$tmp/term.err" &
 ckpt_pid=$!
 for i in $(seq 2000); do
-	f=$(ls -A "$tmp/out")
-	[ -n "$f" ] && [ "$(stat -c %s "$tmp/out/$f" 2>/dev/null || echo 0)" -gt 1048576 ] && break
+	[ "$(written_by "$ckpt_pid")" -gt 1048576 ] && break
+	kill -0 "$ckpt_pid" 2>/dev/null || break
 done
 signal_ckpt TERM
 if [ "$rc" = 0 ]; then

@@ -208,4 +208,50 @@ else
 	check_grep "creds: the supplementary groups" "^groupinfo ref=$gref groups=1234,5678$" "$tmp/creds.facts"
 	check_released "creds: runs on, untraced" "$cr_pid"
 fi
+
+# --- 10,000 threads: more pid objects than one EXT_DIGEST covers ------------
+# Every pid object is an OBJREF before the TREE: with 10,001 of them an
+# EXT_DIGEST must stand among them, and the image must still say go.
+# (--no-pages: the records are what this is about.)
+start_workload many manythreads 10000
+check_eq "10,000 threads: the workload has them" 10001 "$(ls /proc/"$many_pid"/task | wc -l)"
+run "$tmp/many.out" "$tmp/many.err" "$CKPT" -v --no-pages -o "$tmp/many.ckpt" "$many_pid"
+check_eq "10,000 threads: ckpt exit status 0" 0 "$rc"
+check_grep "10,000 threads: all frozen" '^ckpt: froze 1 process\(es\), 10001 thread\(s\)$' "$tmp/many.err"
+# The restorable family judges what a restore could rebuild (threads,
+# pages: not these); every other rule must pass.
+restorable=$("$CKPTCHECK" --list-rules | awk '$3 == "restorable" { printf "%s%s", sep, $1; sep = "," }')
+run "$tmp/many.chk" "$tmp/many.cerr" "$CKPTCHECK" ${restorable:+--skip "$restorable"} "$tmp/many.ckpt"
+check_eq "10,000 threads: ckptcheck says go (restorability aside)" 0 "$rc"
+[ "$rc" = 0 ] || grep -v '^info' "$tmp/many.chk" | head -5 | sed 's/^/# /'
+check_no_grep "10,000 threads: no prefix-order finding" 'prefix-order' "$tmp/many.chk"
+check_eq "10,000 threads: one task per thread" 10001 "$("$IMGFACTS" "$tmp/many.ckpt" | grep -c '^task ')"
+rm -f "$tmp/many.ckpt"
+# (check_released forks twice per thread: one awk reads them all)
+check_eq "10,000 threads: all run on, untraced" "" \
+	"$(awk '/^State:/ && $2 ~ /^[tT]/ { print FILENAME ": " $2 } /^TracerPid:/ && $2 != 0 { print FILENAME ": traced" }' \
+		/proc/"$many_pid"/task/*/status 2>/dev/null | head -3)"
+kill -KILL "$many_pid"
+
+# --- unprivileged: the users of shared objects are partial ------------------
+# Run as nobody, ckpt cannot look at root's processes: EXT_USERS is flagged
+# PARTIAL, and ckptcheck says the counts prove nothing about outside users.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
+	chmod o+x "$tmp"
+	mkdir "$tmp/nobody" && chmod 777 "$tmp/nobody"
+	as_nobody setsid "$CKPT_WORKLOADS/threads" "$tmp/nobody/ready" </dev/null >/dev/null 2>&1 &
+	for i in $(seq 200); do grep -q '^ready=1' "$tmp/nobody/ready" 2>/dev/null && break; sleep 0.05; done
+	nb_pid=$(sed -n 's/^pid=//p' "$tmp/nobody/ready")
+	workload_pids="$workload_pids $nb_pid"
+	run "$tmp/o" "$tmp/e" as_nobody "$CKPT" -o "$tmp/nobody/nb.ckpt" "$nb_pid"
+	check_eq "unprivileged: ckpt exit status 0" 0 "$rc"
+	run "$tmp/o" "$tmp/e" "$CKPTDUMP" "$tmp/nobody/nb.ckpt"
+	check_grep "unprivileged: EXT_USERS flagged PARTIAL" '^    flags +0x00000001 \(PARTIAL\)$' "$tmp/o"
+	run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/nobody/nb.ckpt"
+	check_grep "unprivileged: ckptcheck says the users are partial" '^info users-partial ' "$tmp/o"
+	check_released "unprivileged: runs on, untraced" "$nb_pid"
+else
+	pass "# SKIP partial users: needs root, setpriv and a nobody user"
+fi
 done_testing

@@ -6,7 +6,7 @@
 
 run "$tmp/o" "$tmp/e" "$CKPT" --help
 check_eq "--help: exit status 0" 0 "$rc"
-for o in --output --no-pages --quiet --verbose --version; do
+for o in --output --no-pages --freeze-timeout --file-data-limit --quiet --verbose --version; do
 	check_grep "--help mentions $o" "$o" "$tmp/o"
 done
 run "$tmp/o" "$tmp/e" "$CKPT" --version
@@ -28,11 +28,51 @@ sh -c 'exit 0' & gone=$!
 wait "$gone"
 run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/x.ckpt" "$gone"
 check_eq "no such process: exit status 2" 2 "$rc"
-check_grep "no such process: names the pid" "no process $gone" "$tmp/e"
+check_eq "no such process: one line naming the pid" "ckpt: pid $gone: no such process" "$(cat "$tmp/e")"
 check_eq "no such process: no image, no temporary file" "" "$(ls -A "$tmp" | grep -v '^[oe]$')"
+for t in 0 -1 abc 1x; do
+	run "$tmp/o" "$tmp/e" "$CKPT" --freeze-timeout "$t" -o "$tmp/x.ckpt" 1
+	check_eq "--freeze-timeout $t: exit status 2" 2 "$rc"
+	check_grep "--freeze-timeout $t: says why" "freeze-timeout $t: not a number of seconds" "$tmp/e"
+done
+
+# Kernel threads: PF_KTHREAD (0x200000) in the flags field of their stat.
+kthread=""
+for p in 2 $(ls /proc | grep -E '^[0-9]+$' | head -200); do
+	f=$(awk '{ sub(/.*\) /, ""); print $7 }' "/proc/$p/stat" 2>/dev/null)
+	[ -n "$f" ] && [ $((f & 0x200000)) != 0 ] && { kthread=$p; break; }
+done
+if [ -n "$kthread" ]; then
+	run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/x.ckpt" "$kthread"
+	check_eq "a kernel thread: exit status 2" 2 "$rc"
+	check_grep "a kernel thread: says so, naming the pid" "^ckpt: pid $kthread is a kernel thread " "$tmp/e"
+	check_eq "a kernel thread: no image" "" "$(ls -A "$tmp" | grep -v '^[oe]$')"
+else
+	pass "# SKIP no kernel thread visible in this pid namespace"
+fi
+
+# The tree would hold ckpt itself: the shell running this test is one of
+# its ancestors, and so is the shell's parent.
+for p in $$ $PPID; do
+	run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/x.ckpt" "$p"
+	check_eq "an ancestor of ckpt ($p): exit status 2" 2 "$rc"
+	check_grep "an ancestor of ckpt ($p): says the tree holds ckpt" \
+		"^ckpt: cannot checkpoint a tree that holds ckpt itself: pid $p is an ancestor of ckpt" "$tmp/e"
+	check_eq "an ancestor of ckpt ($p): no image" "" "$(ls -A "$tmp" | grep -v '^[oe]$')"
+done
+check_released "an ancestor of ckpt: the test's shell is not left traced" $$
 
 require_ptrace
 start_workload w threads
+# A thread id that is not a thread-group id: refused, naming the tgid.
+tid=$(ls /proc/"$w_pid"/task | sort -n | tail -1)
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/x.ckpt" "$tid"
+check_eq "a thread id: exit status 2" 2 "$rc"
+check_eq "a thread id: one line naming the tgid to use" \
+	"ckpt: pid $tid is a thread of process $w_pid, not a process: give its thread group id $w_pid" \
+	"$(cat "$tmp/e")"
+check_eq "a thread id: no image" "" "$(ls -A "$tmp" | grep x.ckpt)"
+check_released "a thread id: the workload is untouched" "$w_pid"
 run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/no/such/dir/x.ckpt" "$w_pid"
 check_eq "output in a missing directory: exit status 2" 2 "$rc"
 check_grep "output in a missing directory: says why" 'cannot create a file next to' "$tmp/e"

@@ -11,7 +11,12 @@
  * its TAIL, 1 otherwise.  With --digests it recomputes every record's
  * digest through the core API (ckpt/ext.h), compares them with the
  * EXT_DIGEST records, prints "digest mismatch record=N type=T" for each
- * record that differs and "digests covered=N bad=M" last. */
+ * record that differs and "digests covered=N bad=M" last.
+ *
+ * The contents of INODE objects (EXT_INODE) are summed up as
+ * "inode ref=R kind=K size=S pages=N" and, per run, "inodepages ref=R
+ * offset=0xO count=N fill=B,B,...", B the byte a page is filled with (two
+ * hex digits) or "mixed". */
 #include "config.h"
 
 #include <inttypes.h>
@@ -159,7 +164,8 @@ int main(int argc, char **argv)
 	struct ckpt_roles roles;
 	struct ckpt_role role;
 	struct task task = { 0 };
-	int32_t pending_ref = 0;
+	int32_t pending_ref = 0, inode_ref = 0;
+	uint64_t run_offset = 0;
 	uint64_t cur_mm = 0, pat_addr = 0, pat_size = 0, pat_pages = 0, pat_dupes = 0, pat_bad = 0;
 	uint8_t *seen = NULL;
 	int r;
@@ -223,6 +229,34 @@ int main(int argc, char **argv)
 		}
 		if (role.name && strcmp(role.name, "comm") == 0) {
 			snprintf(task.comm, sizeof(task.comm), "%.*s", (int)(rec.avail - 8), rec.data + 8);
+			continue;
+		}
+		if (role.name && strcmp(role.name, "contents") == 0) {
+			uint64_t n = (rec.len - 8) / 4096;
+
+			printf("inodepages ref=%d offset=%#" PRIx64 " count=%" PRIu64 " fill=", inode_ref, run_offset, n);
+			for (uint64_t i = 0; i < n; i++) {
+				const uint8_t *p;
+				uint8_t first = 0;
+				bool same = true;
+
+				for (uint64_t got = 0; got < 4096;) {
+					ssize_t k = ckpt_image_record_bytes(img, 8 + 4096 * i + got, &p, 4096 - got);
+
+					if (k <= 0)
+						return 1;
+					if (got == 0)
+						first = p[0];
+					for (ssize_t b = 0; b < k; b++)
+						same = same && p[b] == first;
+					got += (uint64_t)k;
+				}
+				if (same)
+					printf("%s%02x", i ? "," : "", first);
+				else
+					printf("%smixed", i ? "," : "");
+			}
+			printf("\n");
 			continue;
 		}
 		if (role.name && strcmp(role.name, "pages") == 0) {
@@ -373,8 +407,19 @@ int main(int argc, char **argv)
 			const struct ckpt_field *f = ckpt_rtype_field(rec.rt, "vma_type");
 			const char *type = ckpt_names_lookup(f->names, get("vma_type"));
 
-			printf("vma mm=%" PRIu64 " %" PRIx64 "-%" PRIx64 " type=%s file=%" PRIu64 "\n", cur_mm,
-			       get("vm_start"), get("vm_end"), type ? type : "?", get("vma_objref"));
+			printf("vma mm=%" PRIu64 " %" PRIx64 "-%" PRIx64 " type=%s file=%" PRIu64 " ino=%" PRIu64 "\n",
+			       cur_mm, get("vm_start"), get("vm_end"), type ? type : "?", get("vma_objref"),
+			       get("ino_objref"));
+		} else if (strcmp(name, "EXT_INODE") == 0) {
+			const char *kind = ckpt_names_lookup(ckpt_rtype_field(rec.rt, "kind")->names, get("kind"));
+
+			inode_ref = pending_ref;
+			printf("inode ref=%d kind=%s size=%" PRIu64 " pages=%" PRIu64 "\n", pending_ref,
+			       kind ? kind : "?", get("size"), get("nr_pages"));
+		} else if (strcmp(name, "EXT_INODE_PAGES") == 0) {
+			run_offset = get("offset");
+		} else if (strcmp(name, "EXT_FILE_INODE") == 0) {
+			printf("fileinode file=%d ino=%" PRIu64 "\n", pending_ref, get("ino_objref"));
 		} else if (strcmp(name, "HEADER") == 0) {
 			printf("header major=%" PRIu64 " minor=%" PRIu64 " patch=%" PRIu64 " rev=%" PRIu64 "\n",
 			       get("major"), get("minor"), get("patch"), get("rev"));

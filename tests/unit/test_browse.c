@@ -2,6 +2,7 @@
  * lines against the rev 6 sample, output and errors caught in memory, and
  * the inputs the fuzzer found to misbehave. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,46 @@ static void session_close(struct session *s)
 	ckpt_model_free(s->b.m);
 	ckpt_image_close(s->b.img);
 }
+
+/* One table drives dispatch, help and completion: every row runs, has its
+ * help, and completes; a name that is no row is unknown to all three. */
+START_TEST(test_browse_command_table)
+{
+	struct session s;
+	char line[128];
+
+	session_open(&s, "rev6-tasks.ckpt");
+	ck_assert_uint_gt(browse_n_commands, 0);
+	for (size_t i = 0; i < browse_n_commands; i++) {
+		const struct browse_command_info *c = &browse_commands[i];
+		char **cands;
+		bool completes = false;
+
+		ck_assert_msg(c->usage && *c->usage && c->summary && *c->summary && c->help,
+			      "%s: usage, summary and help", c->name);
+		ck_assert_msg(!(c->run && c->run_text), "%s: two handlers", c->name);
+		ck_assert_ptr_eq(browse_command_find(c->name), c);
+		snprintf(line, sizeof(line), "help %s", c->name);
+		ck_assert_int_eq(session_run(&s, line), 0);
+		ck_assert_ptr_nonnull(strstr(s.out, c->summary));
+		/* Dispatch: whatever the command makes of no arguments, it is
+		 * not an unknown command. */
+		ck_assert_int_ge(session_run(&s, c->name), -1);
+		ck_assert_msg(!s.err || !strstr(s.err, "unknown command"), "%s: not dispatched",
+			      c->name);
+		cands = ckpt_browse_complete(s.b.m, c->name);
+		for (size_t k = 0; cands && cands[k]; k++) {
+			completes |= strcmp(cands[k], c->name) == 0;
+			free(cands[k]);
+		}
+		free(cands);
+		ck_assert_msg(completes, "%s: does not complete", c->name);
+	}
+	ck_assert_ptr_null(browse_command_find("nosuch"));
+	ck_assert_int_eq(session_run(&s, "help nosuch"), -1);
+	session_close(&s);
+}
+END_TEST
 
 START_TEST(test_browse_line)
 {
@@ -166,6 +207,7 @@ Suite *browse_suite(void)
 	TCase *tc = tcase_create("commands");
 
 	tcase_add_test(tc, test_browse_line);
+	tcase_add_test(tc, test_browse_command_table);
 	tcase_add_test(tc, test_browse_search_backref);
 	tcase_add_test(tc, test_browse_search_complex);
 	tcase_add_test(tc, test_browse_interrupted);

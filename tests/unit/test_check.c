@@ -140,6 +140,8 @@ enum breakage {
 	B_PADDING, B_UFLAGS, B_BUFFER_SIZE, B_VERSION, B_CONST, B_ARCH, B_OBJREF_INVALID,
 	B_OBJREF_DUPLICATE, B_OBJTYPE_UNKNOWN, B_OBJREF_UNDEFINED, B_OBJREF_TYPE,
 	B_OBJREF_UNREFERENCED, B_PID_MARKER, B_OBJREF_RECORD,
+	B_SECUREBITS, B_TEXT_HUGE, B_LONG_TEXT, B_LONG_TEXT_UNTERMINATED, B_PEERS_ENTRY, B_FILE_SHARED,
+	B_TTY, B_PIPE_ALONE, B_SOCKET,
 };
 
 struct img {
@@ -159,6 +161,11 @@ static void begin(struct img *m, const char *type, size_t len)
 static void set(struct img *m, const char *field, uint64_t v)
 {
 	ck_assert_msg(ckpt_rbuf_set(&m->b, field, v) == 0, "cannot set %s", field);
+}
+
+static void set_name(struct img *m, const char *field, const char *name)
+{
+	ck_assert_msg(ckpt_rbuf_set_name(&m->b, field, name) == 0, "cannot set %s to %s", field, name);
 }
 
 static void put(struct img *m)
@@ -245,6 +252,84 @@ static void tail(struct img *m, enum breakage b)
 	put(m);
 }
 
+/* What every live task needs besides its credentials (task-refs, mm-exe,
+ * mm-stack): a namespace set, an executable, an address space with a
+ * stack, a descriptor table, an fs, signal handlers and a signal object,
+ * as objrefs first .. first + 6; then the task's TASK_NS (unless the
+ * caller wrote one) and TASK_OBJS. */
+static void put_live_task(struct img *m, int32_t first, bool task_ns, enum breakage b)
+{
+	put_objref(m, CKPT_OBJ_NS, first);
+	begin(m, "NS", 0);
+	put(m);
+	put_objref(m, CKPT_OBJ_FILE, first + 1);
+	begin(m, "FILE", 0);
+	set(m, "f_type", 1);
+	put(m);
+	put_text(m, "FILE_NAME", "/sbin/init", 11);
+	put_objref(m, CKPT_OBJ_MM, first + 2);
+	begin(m, "MM", 0);
+	set(m, "map_count", 1);
+	set(m, "exe_objref", (uint32_t)(first + 1));
+	set(m, "start_brk", 0x600000);
+	set(m, "brk", 0x601000);
+	set(m, "start_stack", 0x7ffffffde100ULL);
+	put(m);
+	put_raw(m, type_of(m, "BUFFER"), NULL, 0);	/* saved_auxv */
+	begin(m, "VMA", 0);
+	set_name(m, "vma_type", "ANON");
+	set(m, "vm_start", 0x7ffffffdd000ULL);
+	set(m, "vm_end", 0x7ffffffff000ULL);
+	set(m, "vm_flags", 0x100173);
+	put(m);
+	begin(m, "PGARR", 0);
+	put(m);
+	/* Descriptor 0: the executable (file-reopen), or a terminal, a
+	 * lone pipe end, a socket (file-peer-*), as objref first + 7. */
+	bool fd0 = b == B_FILE_SHARED || b == B_TTY || b == B_PIPE_ALONE || b == B_SOCKET;
+
+	if (fd0 && b != B_FILE_SHARED) {
+		put_objref(m, CKPT_OBJ_FILE, first + 7);
+		begin(m, "FILE", 0);
+		set(m, "f_type", b == B_TTY ? 5 : b == B_SOCKET ? 4 : 2);
+		set(m, "f_mode", 0x2);
+		put(m);
+		put_text(m, "FILE_NAME", b == B_TTY ? "/dev/pts/3" : b == B_SOCKET ? "socket:[77]" : "pipe:[77]", 16);
+	}
+	put_objref(m, CKPT_OBJ_FILE_TABLE, first + 3);
+	begin(m, "FILE_TABLE", 0);
+	set(m, "fdt_nfds", fd0);
+	put(m);
+	if (fd0) {
+		begin(m, "FILE_DESC", 0);
+		set(m, "fd_objref", (uint32_t)(b == B_FILE_SHARED ? first + 1 : first + 7));
+		put(m);
+	}
+	put_objref(m, CKPT_OBJ_FS, first + 4);
+	begin(m, "FS", 0);
+	put(m);
+	put_text(m, "FILE_NAME", "/", 2);
+	put_text(m, "FILE_NAME", "/", 2);
+	put_objref(m, CKPT_OBJ_SIGHAND, first + 5);
+	begin(m, "SIGHAND", 0);
+	put(m);
+	put_objref(m, CKPT_OBJ_SIGNAL, first + 6);
+	begin(m, "SIGNAL", 0);
+	put(m);
+	if (task_ns) {
+		begin(m, "TASK_NS", 0);
+		set(m, "ns_objref", (uint32_t)first);
+		put(m);
+	}
+	begin(m, "TASK_OBJS", 0);
+	set(m, "mm_objref", (uint32_t)(first + 2));
+	set(m, "files_objref", (uint32_t)(first + 3));
+	set(m, "fs_objref", (uint32_t)(first + 4));
+	set(m, "sighand_objref", (uint32_t)(first + 5));
+	set(m, "signal_objref", (uint32_t)(first + 6));
+	put(m);
+}
+
 /* A small rev 6 image for kernel p: the fixed opening, one task with its
  * creds, and the TAIL, with one thing broken. */
 static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum breakage b)
@@ -282,7 +367,19 @@ static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum 
 	if (b != B_PREFIX_ORDER) {
 		begin(m, "CONTAINER", 0);
 		put(m);
-		put_text(m, "BUFFER", "", 11);
+		if (b == B_LONG_TEXT || b == B_LONG_TEXT_UNTERMINATED || b == B_TEXT_HUGE) {
+			/* A text past the reader's 1 MiB inline window, its NUL
+			 * (or none) at the very end; or one of 17 MiB. */
+			size_t n = b == B_TEXT_HUGE ? (size_t)17 << 20 : (size_t)2 << 20;
+			char *t = malloc(n);
+
+			memset(t, 'a', n);
+			t[n - 1] = b == B_LONG_TEXT_UNTERMINATED ? 'z' : '\0';
+			put_raw(m, type_of(m, "BUFFER"), t, n);
+			free(t);
+		} else {
+			put_text(m, "BUFFER", "", 11);
+		}
 		put_raw(m, type_of(m, "LSM_INFO"), NULL, 0);
 	}
 	if (b == B_PREFIX_SHORT) {	/* the image stops before PIDS */
@@ -367,6 +464,28 @@ static void build_rev6(struct img *m, const struct ckpt_kernel_profile *p, enum 
 	}
 	if (b == B_TYPE_UNKNOWN)
 		put_raw(m, 7777, "ext", 3);
+	if (b != B_FRAMING)
+		put_live_task(m, 10, b != B_OBJTYPE_UNKNOWN, b);
+	if (b == B_SECUREBITS) {	/* a bit no kernel knows, written raw */
+		uint8_t caps[40] = { 0 };	/* the payload: securebits at record byte 40 */
+
+		ckpt_le_store(caps + 32, 4, 0x10000);
+		put_raw(m, type_of(m, "CAPABILITIES"), caps, sizeof(caps));
+	}
+	if (b == B_FILE_SHARED) {	/* the executable is open outside too */
+		const struct ckpt_ext_user u = { 11, CKPT_OBJ_FILE, 3, CKPT_USERS_FD_KCMP, 0 };
+		uint8_t rec[CKPT_EXT_USERS_HDR_LEN + CKPT_EXT_USER_LEN];
+		size_t len = ckpt_ext_users_encode(&u, 1, rec);
+
+		put_raw(m, CKPT_EXT_USERS, rec + 8, len - 8);
+	}
+	if (b == B_PEERS_ENTRY) {	/* peer facts about the executable */
+		const struct ckpt_ext_peer pe = { .objref = 11, .ino = 77 };
+		uint8_t rec[CKPT_EXT_PEERS_LEN];
+
+		ckpt_ext_peer_encode(&pe, rec);
+		put_raw(m, CKPT_EXT_PEERS, rec + 8, sizeof(rec) - 8);
+	}
 	tail(m, b);
 	finish(m);
 }
@@ -404,12 +523,9 @@ enum sem_breakage {
 	S_THREAD_SHARED, S_VMA_UNALIGNED, S_VMA_BEYOND, S_VMA_EMPTY, S_VMA_ORDER, S_MAP_COUNT,
 	S_PGARR_SHORT, S_PGARR_LONG, S_PAGE_OUTSIDE, S_PAGE_UNALIGNED, S_PAGE_DUPLICATE,
 	S_CRED_CAPS, S_VSYSCALL, S_VSYSCALL_ANON,
+	S_THREAD_PGID, S_SIGNAL_SHARED, S_NO_FS, S_BRK, S_NO_EXE, S_STACK_OUT, S_FILE_VMA, S_PGOFF,
+	S_EUID, S_USERNS_SELF, S_EXIT_SIGNAL, S_PID_DUP, S_PID_ZERO, S_CPU_IP, S_CPU_SP, S_ROOT_EMPTY,
 };
-
-static void set_name(struct img *m, const char *field, const char *name)
-{
-	ck_assert_msg(ckpt_rbuf_set_name(&m->b, field, name) == 0, "cannot set %s to %s", field, name);
-}
 
 /* The fixed opening of a rev 6 image for kernel p, up to PIDS. */
 static void rev6_opening(struct img *m, const struct ckpt_kernel_profile *p)
@@ -455,14 +571,19 @@ static void put_pgarr(struct img *m, const uint64_t *addrs, size_t n, size_t pag
 	free(buf);
 }
 
+/* For the next VMA only: its pgoff and flags (0: the defaults). */
+static uint64_t next_pgoff, next_flags;
+
 static void put_vma_type(struct img *m, const char *type, uint64_t start, uint64_t end)
 {
 	begin(m, "VMA", 0);
 	set_name(m, "vma_type", type);
 	set(m, "vm_start", start);
 	set(m, "vm_end", end);
-	set(m, "vm_flags", 0x100073);
+	set(m, "vm_flags", next_flags ? next_flags : 0x100073);
+	set(m, "vm_pgoff", next_pgoff);
 	put(m);
+	next_pgoff = next_flags = 0;
 }
 
 static void put_vma(struct img *m, uint64_t start, uint64_t end)
@@ -471,7 +592,8 @@ static void put_vma(struct img *m, uint64_t start, uint64_t end)
 }
 
 /* Objrefs of the semantics image. */
-enum { S_PID1 = 1, S_PID2, S_PID3, S_USERNS, S_USER, S_CRED, S_MM, S_SIGHAND, S_SIGNAL, S_PID4 };
+enum { S_PID1 = 1, S_PID2, S_PID3, S_USERNS, S_USER, S_CRED, S_MM, S_SIGHAND, S_SIGNAL, S_PID4,
+       S_NS, S_EXE, S_FILES, S_FS, S_SIGNAL2, S_SIGHAND2 };
 
 /* Three tasks: a root process, its thread, and a child process, with one
  * cred, one mm (two VMAs with pages), one sighand and one signal. */
@@ -482,7 +604,7 @@ static size_t n_sem_users;
 static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum sem_breakage b)
 {
 	rev6_opening(m, p);
-	const int32_t flat[] = { 0, 100, 0, 101, 0, 102, 0 };
+	const int32_t flat[] = { 0, 100, 0, b == S_PID_DUP ? 100 : 101, 0, b == S_PID_ZERO ? 0 : 102, 0 };
 	/* The root and its thread one pid namespace deeper than the child. */
 	const int32_t nested[] = { 1, 100, 1, 1, 101, 1, 0, 102 };
 	const int32_t *pids = b == S_TREE_CHILD_DEPTH ? nested : flat;
@@ -525,6 +647,9 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 	case S_TREE_CHILD_DEPTH:
 		rows[0][5] = rows[1][5] = 1;
 		break;
+	case S_THREAD_PGID:
+		rows[1][3] = S_PID3;	/* a thread in another process group */
+		break;
 	default:
 		break;
 	}
@@ -540,12 +665,16 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 
 	for (size_t t = 0; t < n_tasks; t++) {
 		begin(m, "TASK", 0);
-		set(m, "exit_signal", t == 1 ? 0 : 17);
+		set(m, "exit_signal", t == 1 ? 0 : t == 0 && b == S_EXIT_SIGNAL ? 65 : 17);
+		if (t == 3)
+			set(m, "exit_state", 0x10);	/* EXIT_ZOMBIE */
 		put(m);
 		put_text(m, "STRING", t == 1 ? "worker" : "init", 16);
 		if (t == 0) {
 			put_objref(m, CKPT_OBJ_USER_NS, S_USERNS);
 			begin(m, "USER_NS", 0);
+			if (b == S_USERNS_SELF)
+				set(m, "creator_ref", S_USERNS);
 			put(m);
 			put_objref(m, CKPT_OBJ_USER, S_USER);
 			begin(m, "USER", 0);
@@ -554,15 +683,34 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 			put_objref(m, CKPT_OBJ_CRED, S_CRED);
 			begin(m, "CRED", 0);
 			set(m, "user_ref", S_USER);
+			set(m, "euid", b == S_EUID ? 0xffffffff : 0);
 			set(m, "cap_permitted", 0x3);
 			set(m, "cap_effective", b == S_CRED_CAPS ? 0x5 : 0x1);
 			put(m);
+			put_objref(m, CKPT_OBJ_NS, S_NS);
+			begin(m, "NS", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_FILE, S_EXE);
+			begin(m, "FILE", 0);
+			set(m, "f_type", 1);
+			put(m);
+			put_text(m, "FILE_NAME", "/sbin/init", 11);
 			put_objref(m, CKPT_OBJ_MM, S_MM);
 			begin(m, "MM", 0);
 			set(m, "map_count", b == S_MAP_COUNT || b == S_VSYSCALL || b == S_VSYSCALL_ANON ? 3 : 2);
+			set(m, "exe_objref", S_EXE);
+			set(m, "start_brk", 0x600000);
+			set(m, "brk", b == S_BRK ? 0x5ff000 : 0x600000);
+			set(m, "start_stack", b == S_VMA_ORDER ? 0x401800 : b == S_STACK_OUT ? 0x10 : 0x7fffff001000ULL);
+			if (b == S_NO_EXE)
+				set(m, "exe_objref", 0);
 			put(m);
 			put_raw(m, type_of(m, "BUFFER"), NULL, 0);	/* saved_auxv */
-			put_vma(m, 0x400000, b == S_VMA_UNALIGNED ? 0x402800 : b == S_VMA_EMPTY ? 0x400000 : 0x402000);
+			next_pgoff = b == S_PGOFF ? UINT64_C(0x7fffffffffffff) : 0;
+			next_flags = 0x100075;	/* the text: VM_EXEC */
+			put_vma_type(m, b == S_FILE_VMA ? "FILE" : "ANON", 0x400000,
+				     b == S_VMA_UNALIGNED ? 0x402800 : b == S_VMA_EMPTY ? 0x400000 : 0x402000);
+
 			uint64_t text[] = { 0x400000, b == S_PAGE_OUTSIDE ? 0x402000 : b == S_PAGE_UNALIGNED ? 0x401010 : 0x401000 };
 
 			put_pgarr(m, text, 2, b == S_PGARR_SHORT ? 1 : b == S_PGARR_LONG ? 3 : 2);
@@ -589,16 +737,50 @@ static void build_sem(struct img *m, const struct ckpt_kernel_profile *p, enum s
 			put_objref(m, CKPT_OBJ_SIGNAL, S_SIGNAL);
 			begin(m, "SIGNAL", 0);
 			put(m);
+			put_objref(m, CKPT_OBJ_FILE_TABLE, S_FILES);
+			begin(m, "FILE_TABLE", 0);
+			put(m);
+			put_objref(m, CKPT_OBJ_FS, S_FS);
+			begin(m, "FS", 0);
+			put(m);
+			put_text(m, "FILE_NAME", b == S_ROOT_EMPTY ? "" : "/", 2);
+			put_text(m, "FILE_NAME", "/", 2);
+			/* The child process shares the mm and handlers
+			 * (CLONE_VM | CLONE_SIGHAND) but has its own signal. */
+			put_objref(m, CKPT_OBJ_SIGNAL, S_SIGNAL2);
+			begin(m, "SIGNAL", 0);
+			put(m);
+			if (b == S_THREAD_SHARED) {
+				put_objref(m, CKPT_OBJ_SIGHAND, S_SIGHAND2);
+				begin(m, "SIGHAND", 0);
+				put(m);
+			}
 		}
 		begin(m, "TASK_CREDS", 0);
 		set(m, "cred_ref", S_CRED);
 		set(m, "ecred_ref", S_CRED);
 		put(m);
-		if (t <= 1) {
+		/* The fourth task (S_TREE_TASKS) is a zombie: it needs nothing. */
+		if (t <= 2) {
+			begin(m, "TASK_NS", 0);
+			set(m, "ns_objref", S_NS);
+			put(m);
 			begin(m, "TASK_OBJS", 0);
 			set(m, "mm_objref", S_MM);
-			set(m, "sighand_objref", b == S_THREAD_SHARED && t == 1 ? 0 : S_SIGHAND);
-			set(m, "signal_objref", S_SIGNAL);
+			set(m, "files_objref", S_FILES);
+			set(m, "fs_objref", S_FS);
+			set(m, "sighand_objref", b == S_THREAD_SHARED && t == 1 ? S_SIGHAND2 : S_SIGHAND);
+			set(m, "signal_objref", t == 2 && b != S_SIGNAL_SHARED ? S_SIGNAL2 : S_SIGNAL);
+			if (t == 2 && b == S_NO_FS)
+				set(m, "fs_objref", 0);
+			put(m);
+		}
+		/* The root runs in its text, on its stack (which the VMA
+		 * breakages move or empty). */
+		if (t == 0 && b != S_VMA_EMPTY && b != S_VMA_ORDER) {
+			begin(m, "CPU", 0);
+			set(m, "ip", b == S_CPU_IP ? 0x7fffff001000ULL : 0x400100);
+			set(m, "sp", b == S_CPU_SP ? 0x300000 : 0x7fffff001800ULL);
 			put(m);
 		}
 	}
@@ -639,6 +821,22 @@ static const struct {
 	{ S_PAGE_DUPLICATE, "page-duplicate" },
 	{ S_CRED_CAPS, "cred-caps" },
 	{ S_VSYSCALL_ANON, "vma-bounds" },
+	{ S_THREAD_PGID, "thread-group" },
+	{ S_SIGNAL_SHARED, "signal-shared" },
+	{ S_NO_FS, "task-refs" },
+	{ S_BRK, "mm-brk" },
+	{ S_NO_EXE, "mm-exe" },
+	{ S_STACK_OUT, "mm-stack" },
+	{ S_FILE_VMA, "vma-file" },
+	{ S_PGOFF, "vma-pgoff" },
+	{ S_EUID, "cred-ids" },
+	{ S_USERNS_SELF, "userns-cycle" },
+	{ S_EXIT_SIGNAL, "signal-range" },
+	{ S_PID_DUP, "pid-number" },
+	{ S_PID_ZERO, "pid-number" },
+	{ S_CPU_IP, "cpu-ip" },
+	{ S_CPU_SP, "cpu-sp" },
+	{ S_ROOT_EMPTY, "fs-empty" },
 };
 
 static const struct {
@@ -670,6 +868,12 @@ static const struct {
 	{ B_OBJREF_UNREFERENCED, "objref-unreferenced", CKPT_SEV_WARNING },
 	{ B_PID_MARKER, "objref-undefined", CKPT_SEV_ERROR },
 	{ B_OBJREF_RECORD, "objref-record", CKPT_SEV_ERROR },
+	{ B_SECUREBITS, "cred-securebits", CKPT_SEV_ERROR },
+	{ B_PEERS_ENTRY, "peers-entry", CKPT_SEV_ERROR },
+	{ B_FILE_SHARED, "file-reopen", CKPT_SEV_INFO },
+	{ B_TTY, "file-peer-outside", CKPT_SEV_ERROR },
+	{ B_SOCKET, "file-peer-outside", CKPT_SEV_ERROR },
+	{ B_PIPE_ALONE, "file-peer-unknown", CKPT_SEV_WARNING },
 };
 
 /* -- tests ------------------------------------------------------------------- */
@@ -909,13 +1113,21 @@ START_TEST(test_semantic_rules)
 	check_mem(m.buf, m.len, &opt, fd);
 	ck_assert_msg(fd->n == 0, "a VDSO VMA of the vsyscall page: %s", list_found(fd));
 	free(m.buf);
-	for (size_t i = 0; i < CKPT_ARRAY_LEN(sem_cases); i++) {
-		build_sem(&m, &p, sem_cases[i].b);
-		check_mem(m.buf, m.len, &opt, fd);
-		expect_only(fd, sem_cases[i].rule, CKPT_SEV_ERROR);
-		ck_assert_msg(count_rule(fd, sem_cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
-		free(m.buf);
+	/* With digests over the broken records, and without any: the rules
+	 * judge the records, not the digests. */
+	for (int plain = 0; plain <= 1; plain++) {
+		plain_images = plain;
+		for (size_t i = 0; i < CKPT_ARRAY_LEN(sem_cases); i++) {
+			build_sem(&m, &p, sem_cases[i].b);
+			check_mem(m.buf, m.len, &opt, fd);
+			if (plain)	/* digest-none is an info line */
+				ck_assert_uint_eq(count_rule(fd, "digest-none"), 1);
+			expect_only(fd, sem_cases[i].rule, CKPT_SEV_ERROR);
+			ck_assert_msg(count_rule(fd, sem_cases[i].rule) == 1, "case %zu: %s", i, list_found(fd));
+			free(m.buf);
+		}
 	}
+	plain_images = false;
 	free(fd);
 }
 END_TEST
@@ -926,11 +1138,12 @@ START_TEST(test_refcount_rules)
 	struct ckpt_kernel_profile p = running();
 	struct ckpt_check_options opt = { .target = &p };
 	struct found *fd = malloc(sizeof(*fd));
-	/* What the image itself gives: mm, sighand, signal 2 users (the root
-	 * and its thread), the user namespace 3 (every task's cred). */
+	/* What the image itself gives: mm and sighand 3 users (the root, its
+	 * thread and its CLONE_VM child), signal 2 (the root and its thread),
+	 * the user namespace 3 (every task's cred). */
 	static const struct ckpt_ext_user good[] = {
-		{ S_MM, CKPT_OBJ_MM, 2, CKPT_USERS_KCMP, 0 },
-		{ S_SIGHAND, CKPT_OBJ_SIGHAND, 2, CKPT_USERS_KCMP, 0 },
+		{ S_MM, CKPT_OBJ_MM, 3, CKPT_USERS_KCMP, 0 },
+		{ S_SIGHAND, CKPT_OBJ_SIGHAND, 3, CKPT_USERS_KCMP, 0 },
 		{ S_SIGNAL, CKPT_OBJ_SIGNAL, 2, CKPT_USERS_KCMP, 0 },
 		{ S_USERNS, CKPT_OBJ_USER_NS, 3, CKPT_USERS_NS_INODE, 4026531837u },
 	};
@@ -940,14 +1153,16 @@ START_TEST(test_refcount_rules)
 		const char *rule;
 		enum ckpt_severity sev, strict_sev;
 	} cases[] = {
-		{ 0, { S_MM, CKPT_OBJ_MM, 3, CKPT_USERS_KCMP, 0 }, "users-external", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 0, { S_MM, CKPT_OBJ_MM, 4, CKPT_USERS_KCMP, 0 }, "users-external", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
 		{ 2, { S_SIGNAL, CKPT_OBJ_SIGNAL, 1, CKPT_USERS_KCMP, 0 }, "users-undercount", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		/* A subtree checkpoint shares namespaces with its host: never
+		 * an error, not even with --strict. */
 		{ 3, { S_USERNS, CKPT_OBJ_USER_NS, 40, CKPT_USERS_NS_INODE, 4026531837u }, "users-external",
-		  CKPT_SEV_INFO, CKPT_SEV_ERROR },
+		  CKPT_SEV_INFO, CKPT_SEV_INFO },
 		{ 4, { 77, CKPT_OBJ_FS, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
 		{ 4, { S_CRED, CKPT_OBJ_MM, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
 		{ 4, { S_CRED, CKPT_OBJ_CRED, 1, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
-		{ 4, { S_MM, CKPT_OBJ_MM, 2, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
+		{ 4, { S_MM, CKPT_OBJ_MM, 3, CKPT_USERS_KCMP, 0 }, "users-entry", CKPT_SEV_ERROR, CKPT_SEV_ERROR },
 	};
 	struct img m;
 
@@ -1035,7 +1250,8 @@ START_TEST(test_integrity_rules)
 	m.buf[r.offset + 40] ^= 1;
 
 	/* A record cut out (the third task's TASK_CREDS): coverage, and no
-	 * innocent record blamed. */
+	 * innocent record blamed; the task without credentials is itself a
+	 * finding, digests or not (task-refs). */
 	ck_assert(find_record(m.buf, m.len, "TASK_CREDS", 2, &r));
 	size_t cut_len = m.len - r.len;
 	char *cut = malloc(cut_len);
@@ -1043,8 +1259,9 @@ START_TEST(test_integrity_rules)
 	memcpy(cut, m.buf, r.offset);
 	memcpy(cut + r.offset, m.buf + r.offset + r.len, m.len - r.offset - r.len);
 	check_mem(cut, cut_len, &opt, fd);
-	expect_only(fd, "digest-coverage", CKPT_SEV_ERROR);
-	ck_assert_uint_eq(fd->sum.errors, 1);
+	ck_assert_uint_eq(count_rule(fd, "digest-coverage"), 1);
+	ck_assert_uint_eq(count_rule(fd, "task-refs"), 1);
+	ck_assert_msg(fd->sum.errors == 2, "%s", list_found(fd));
 	free(cut);
 	free(m.buf);
 
@@ -1077,6 +1294,72 @@ START_TEST(test_release_parse)
 	ck_assert_uint_eq(ckpt_kernel_arch_id("x86_64"), 2);
 	ck_assert_uint_eq(ckpt_kernel_arch_id("i686"), 1);
 	ck_assert_uint_eq(ckpt_kernel_arch_id("riscv64"), 0);
+}
+END_TEST
+
+/* Open files: declared externals, long texts, names in findings. */
+START_TEST(test_gate_files)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_external ext = { CKPT_EXTERNAL_FD, 1, 0 };
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	/* A terminal declared external: an info line, go. */
+	build_rev6(&m, &p, B_TTY);
+	opt.externals = &ext;
+	opt.n_externals = 1;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "file-peer-outside", CKPT_SEV_INFO);
+	ck_assert_uint_eq(fd->sum.errors, 0);
+	ck_assert_msg(strstr(fd->f[0].message, "task 1 (init) fd 0: /dev/pts/3 (terminal)") != NULL,
+		      "%s", fd->f[0].message);
+	/* Another descriptor declared: still an error. */
+	ext.fd = 1;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "file-peer-outside", CKPT_SEV_ERROR);
+	ck_assert(strstr(fd->f[0].message, "--external fd:1:0") != NULL);
+	free(m.buf);
+	opt.externals = NULL;
+	opt.n_externals = 0;
+
+	/* A file also open outside names task, fd and path; --strict keeps
+	 * it an info line. */
+	build_rev6(&m, &p, B_FILE_SHARED);
+	opt.strict = true;
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "file-reopen", CKPT_SEV_INFO);
+	ck_assert_msg(strstr(fd->f[0].message, "task 1 (init) fd 0: /sbin/init is also open outside") != NULL,
+		      "%s", fd->f[0].message);
+	free(m.buf);
+	free(fd);
+}
+END_TEST
+
+/* Texts past the reader's 1 MiB inline window (cases of their own, for
+ * their size): 2 MiB with its NUL at the end passes, without one it is
+ * unterminated; more than 16 MiB claims too much. */
+START_TEST(test_text_size)
+{
+	struct ckpt_kernel_profile p = running();
+	struct ckpt_check_options opt = { .target = &p };
+	struct found *fd = malloc(sizeof(*fd));
+	struct img m;
+
+	build_rev6(&m, &p, B_LONG_TEXT);
+	check_mem(m.buf, m.len, &opt, fd);
+	ck_assert_msg(fd->n == 0, "a 2 MiB text: %s", list_found(fd));
+	free(m.buf);
+	build_rev6(&m, &p, B_LONG_TEXT_UNTERMINATED);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "string-unterminated", CKPT_SEV_ERROR);
+	free(m.buf);
+	build_rev6(&m, &p, B_TEXT_HUGE);
+	check_mem(m.buf, m.len, &opt, fd);
+	expect_only(fd, "text-size", CKPT_SEV_ERROR);
+	free(m.buf);
+	free(fd);
 }
 END_TEST
 
@@ -1434,6 +1717,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_parse);
 	tcase_add_test(tc, test_table_facilities);
 	tcase_add_test(tc, test_external_parse);
+	tcase_add_test(tc, test_gate_files);
 	suite_add_tcase(s, tc);
 
 	TCase *tcc = tcase_create("corruption");
@@ -1445,6 +1729,7 @@ Suite *check_suite(void)
 	tcase_add_test(tcc, test_v17_corruption);
 	tcase_add_test(tcc, test_rev6_ext_exhaustive);
 	tcase_add_test(tcc, test_check_stop);
+	tcase_add_test(tcc, test_text_size);
 	suite_add_tcase(s, tcc);
 	return s;
 }

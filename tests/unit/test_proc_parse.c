@@ -223,6 +223,9 @@ START_TEST(smaps_mappings)
 	ck_assert_str_eq(m->path, "");
 	ck_assert_uint_eq(m->rss_kb, 1036);
 	ck_assert_uint_eq(m->swap_kb, 0);
+	ck_assert_uint_eq(m->anon_kb, 1036);
+	/* A file mapping's private copies: none in the executable's first. */
+	ck_assert_uint_eq(v[0].anon_kb, 0);
 	free(v);
 	free(text);
 }

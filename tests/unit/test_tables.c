@@ -101,6 +101,10 @@ static const struct {
 	{ CKPT_DIALECT_REV6, "ERROR", 8 },
 	/* Our own extension, sized by docs/extensions.md. */
 	{ CKPT_DIALECT_REV6, "EXT_PRODUCER", 32 },
+	{ CKPT_DIALECT_REV6, "EXT_PEERS", 40 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE", 56 },
+	{ CKPT_DIALECT_REV6, "EXT_INODE_PAGES", 24 },
+	{ CKPT_DIALECT_REV6, "EXT_FILE_INODE", 16 },
 	{ CKPT_DIALECT_REV6, "EXT_TASK_SECURITY", 48 },
 	{ CKPT_DIALECT_REV6, "EXT_RSEQ", 32 },
 	{ CKPT_DIALECT_REV6, "EXT_EVENTFD", 24 },
@@ -748,6 +752,8 @@ static const struct {
 	{ 9001, "TAIL" }, { 9999, "ERROR" },
 	/* ckpttools extensions (docs/extensions.md) */
 	{ 20001, "EXT_PRODUCER" }, { 20002, "EXT_USERS" }, { 20003, "EXT_DIGEST" },
+	{ 20045, "EXT_PEERS" },
+	{ 20030, "EXT_INODE" }, { 20031, "EXT_INODE_PAGES" }, { 20032, "EXT_FILE_INODE" },
 	{ 20010, "EXT_TASK_SECURITY" }, { 20011, "EXT_SECCOMP_FILTER" }, { 20012, "EXT_RSEQ" },
 	{ 20013, "EXT_EVENTFD" }, { 20014, "EXT_TIMERFD" }, { 20015, "EXT_SIGNALFD" },
 	{ 20016, "EXT_INOTIFY" }, { 20017, "EXT_EPOLL" }, { 20018, "EXT_PIPE" },

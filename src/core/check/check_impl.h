@@ -61,6 +61,11 @@ extern const struct check_module check_module_objref;
 extern const struct check_module check_module_semantics;
 extern const struct check_module check_module_refcount;
 extern const struct check_module check_module_integrity;
+extern const struct check_module check_module_descriptors;
+extern const struct check_module check_module_tasks;
+extern const struct check_module check_module_memory;
+extern const struct check_module check_module_creds;
+extern const struct check_module check_module_text;
 extern const struct check_module check_module_restorable;
 
 /* Whether rule r runs on this image (selected, and for its dialect). */

@@ -14,7 +14,12 @@ static const struct check_module *const modules[] = {
 	&check_module_kernel,
 	&check_module_objref,
 	&check_module_semantics,
+	&check_module_tasks,
+	&check_module_memory,
+	&check_module_creds,
+	&check_module_text,
 	&check_module_refcount,
+	&check_module_descriptors,
 	&check_module_integrity,
 	&check_module_restorable,
 };

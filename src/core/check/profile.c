@@ -132,6 +132,13 @@ int ckpt_kernel_profile_running(struct ckpt_kernel_profile *p, char *err, size_t
 		return -1;
 	}
 	memcpy(p->consts, linux_consts, sizeof(p->consts));
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+
+	if (f) {
+		if (fscanf(f, "%u", &p->cap_last_cap) != 1 || p->cap_last_cap > 63)
+			p->cap_last_cap = 0;
+		fclose(f);
+	}
 #if defined(__x86_64__) || defined(__i386__)
 	p->has_fxsr = cpu_flag("fxsr");
 	p->has_xsave = cpu_flag("xsave");
@@ -234,6 +241,10 @@ static int from_json(json_t *root, struct ckpt_kernel_profile *p, char *err, siz
 	    get_uint(k, "patch", "kernel.patch", 65535, &p->patch, err, errsize) < 0 ||
 	    get_string(k, "release", "kernel.release", p->release, sizeof(p->release), err, errsize) < 0 ||
 	    get_string(root, "arch", "arch", p->arch, sizeof(p->arch), err, errsize) < 0)
+		return -1;
+	/* Optional: profiles saved before it was known lack it. */
+	if (json_object_get(k, "cap_last_cap") &&
+	    get_uint(k, "cap_last_cap", "kernel.cap_last_cap", 63, &p->cap_last_cap, err, errsize) < 0)
 		return -1;
 	if (!(c = get_object(root, "constants", err, errsize)))
 		return -1;
@@ -342,6 +353,8 @@ int ckpt_kernel_profile_write(const struct ckpt_kernel_profile *p, FILE *out)
 	json_object_set_new(k, "minor", json_integer(p->minor));
 	json_object_set_new(k, "patch", json_integer(p->patch));
 	json_object_set_new(k, "release", json_string(p->release));
+	if (p->cap_last_cap)
+		json_object_set_new(k, "cap_last_cap", json_integer(p->cap_last_cap));
 	json_object_set_new(root, "kernel", k);
 	json_object_set_new(root, "arch", json_string(p->arch));
 	for (int i = 0; i < CKPT_KERNEL_NCONST; i++)

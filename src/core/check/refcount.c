@@ -17,14 +17,15 @@
 
 #define REV6	CKPT_DIALECT_BIT(CKPT_DIALECT_REV6)
 
-enum { R_EXTERNAL, R_UNDERCOUNT, R_ENTRY };
+enum { R_EXTERNAL, R_UNDERCOUNT, R_ENTRY, R_PARTIAL };
 
 static const struct ckpt_rule rules[] = {
 	[R_EXTERNAL] = { "users-external", "refcount", CKPT_SEV_ERROR, REV6,
 		"More users of a shared object were observed at checkpoint time than the image "
 		"accounts for: something outside the image held it (an error for mm, file tables, "
-		"fs, sighand, signal and open files; an info line for namespaces, which a subtree "
-		"checkpoint shares with its host by design, an error with --strict)." },
+		"fs, sighand and signal; an info line for namespaces, which a subtree checkpoint "
+		"shares with its host by design, even with --strict; open files are the files "
+		"family's to judge)." },
 	[R_UNDERCOUNT] = { "users-undercount", "refcount", CKPT_SEV_ERROR, REV6,
 		"Fewer users of a shared object were observed at checkpoint time than the image "
 		"itself gives it: the EXT_USERS record and the image disagree." },
@@ -32,6 +33,10 @@ static const struct ckpt_rule rules[] = {
 		"An EXT_USERS entry names an objref no OBJREF defines, gives another object type "
 		"than its OBJREF, names a type whose users are not counted, or repeats an earlier "
 		"entry." },
+	[R_PARTIAL] = { "users-partial", "refcount", CKPT_SEV_INFO, REV6,
+		"The producer could not look at every task of the system (EXT_USERS flag PARTIAL, "
+		"typically ckpt run unprivileged): observed counts are lower bounds, so users outside "
+		"the image may have gone unseen and the refcount rules cannot rule them out." },
 };
 
 struct entry {
@@ -44,6 +49,7 @@ struct entry {
 
 struct state {
 	bool on;
+	bool partial_seen;		/* users-partial was reported */
 	struct entry *e;
 	size_t n, cap;
 	/* The model's objects by objref (first definition first), so that
@@ -82,6 +88,13 @@ static void rc_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	if (!st->on || rec->type != CKPT_EXT_USERS || !rec->rt ||
 	    !ckpt_ext_users_count(rec->data, rec->avail, &n))
 		return;
+	if (!st->partial_seen && rec->avail >= CKPT_EXT_USERS_HDR_LEN &&
+	    (ckpt_le_load(rec->data + CKPT_EXT_USERS_FLAGS_OFF, 4) & CKPT_EXT_USERS_PARTIAL)) {
+		st->partial_seen = true;
+		check_report(c, &rules[R_PARTIAL], -1, rec->index, rec->offset + CKPT_EXT_USERS_FLAGS_OFF,
+			     "EXT_USERS", "the observed users are partial (some tasks of the system could not "
+			     "be looked at): outside users may exist that no rule here can see");
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct ckpt_ext_user u;
 
@@ -268,6 +281,75 @@ static void count_users(struct state *st, const struct ckpt_model *m)
 	}
 }
 
+/* Which task holds each object: (objref, task) pairs of every task's
+ * TASK_OBJS, TASK_NS and credential objects and the namespaces they name,
+ * sorted, so that naming the holder of a finding is a binary search. */
+struct held {
+	int32_t objref;
+	size_t task;
+};
+
+static int cmp_held(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+
+	if (x->objref != y->objref)
+		return x->objref < y->objref ? -1 : 1;
+	return x->task < y->task ? -1 : x->task > y->task;
+}
+
+#define HELD_PER_TASK 12
+
+static struct held *index_holders(const struct state *st, const struct ckpt_model *m, size_t *n)
+{
+	struct held *h = malloc((m->n_tasks ? m->n_tasks : 1) * HELD_PER_TASK * sizeof(*h));
+	size_t k = 0;
+
+	if (!h)
+		return NULL;
+	for (size_t i = 0; i < m->n_tasks; i++) {
+		const struct ckpt_model_task *t = &m->tasks[i];
+		uint64_t ns = object_record(st, t->ns_ref);
+		uint64_t user = object_record(st, ref_in(m, object_record(st, t->cred_ref), "user_ref"));
+		const int32_t refs[HELD_PER_TASK] = {
+			t->mm_ref, t->files_ref, t->fs_ref, t->sighand_ref, t->signal_ref, t->ns_ref,
+			t->cred_ref, t->ecred_ref, ref_in(m, ns, "uts_objref"), ref_in(m, ns, "ipc_objref"),
+			ref_in(m, ns, "net_objref"), ref_in(m, user, "userns_ref"),
+		};
+
+		for (size_t r = 0; r < HELD_PER_TASK; r++)
+			if (refs[r] > 0)
+				h[k++] = (struct held){ refs[r], i };
+	}
+	qsort(h, k, sizeof(*h), cmp_held);
+	*n = k;
+	return h;
+}
+
+/* "held by task 12 (comm)": the first task naming objref; "held by no
+ * task" else. */
+static void holder(const struct ckpt_model *m, const struct held *h, size_t n, int32_t objref,
+		   char *out, size_t size)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h[mid].objref < objref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && h[lo].objref == objref) {
+		const struct ckpt_model_task *t = &m->tasks[h[lo].task];
+
+		snprintf(out, size, "held by task %" PRId64 " (%s)", t->pid, t->comm[0] ? t->comm : "?");
+	} else {
+		snprintf(out, size, "held by no task");
+	}
+}
+
 static void rc_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -282,29 +364,44 @@ static void rc_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	qsort(st->e, st->n, sizeof(*st->e), cmp_entry);
 	check_entries(c, st, m);
 	count_users(st, m);
+	size_t n_held = 0;
+	struct held *held = index_holders(st, m, &n_held);
+
+	if (!held) {
+		check_out_of_memory(c);
+		return;
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct entry *e = &st->e[i];
 		const char *tn = ckpt_names_lookup(m->schema->objtypes, e->objtype);
 
 		if (e->skip || e->method == CKPT_USERS_NONE || e->observed == e->counted)
 			continue;
+		char who[128];
+
+		holder(m, held, n_held, e->objref, who, sizeof(who));
 		if (e->observed < e->counted) {
 			check_report(c, &rules[R_UNDERCOUNT], -1, e->index, e->offset + 8, "EXT_USERS",
-				     "objref %" PRId32 " (%s) had %" PRIu32 " users at checkpoint time, "
-				     "fewer than the %" PRIu64 " the image gives it", e->objref, tn,
+				     "objref %" PRId32 " (%s, %s) had %" PRIu32 " users at checkpoint time, "
+				     "fewer than the %" PRIu64 " the image gives it", e->objref, tn, who,
 				     e->observed, e->counted);
 			continue;
 		}
 		bool ns = is_namespace(e->objtype);
 
-		check_report(c, &rules[R_EXTERNAL],
-			     ns && !check_options(c)->strict ? CKPT_SEV_INFO : CKPT_SEV_ERROR,
+		/* An open file held outside: whether the restorer can rebuild
+		 * it depends on what it is (descriptors.c judges it, naming
+		 * the descriptor and path). */
+		if (e->objtype == CKPT_OBJ_FILE)
+			continue;
+		check_report(c, &rules[R_EXTERNAL], ns ? CKPT_SEV_INFO : CKPT_SEV_ERROR,
 			     e->index, e->offset + 8, "EXT_USERS",
-			     "objref %" PRId32 " (%s) had %" PRIu32 " users at checkpoint time but "
-			     "%" PRIu64 " inside the image: %s", e->objref, tn, e->observed, e->counted,
+			     "objref %" PRId32 " (%s, %s) had %" PRIu32 " users at checkpoint time but "
+			     "%" PRIu64 " inside the image: %s", e->objref, tn, who, e->observed, e->counted,
 			     ns ? "the image shares it with processes outside it" :
 			     "something outside the image also held it");
 	}
+	free(held);
 }
 
 static void rc_release(void *stp)

@@ -23,7 +23,6 @@
 
 enum {
 	R_ZOMBIE,
-	R_THREAD,
 	R_TREE,
 	R_CPU,
 	R_FILE_TYPE,
@@ -39,9 +38,6 @@ enum {
 static const struct ckpt_rule rules[] = {
 	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
 		"A zombie task (TASK.exit_state set): ckptrestore does not recreate zombies." },
-	[R_THREAD] = { "restore-thread", "restorable", CKPT_SEV_ERROR, R6,
-		"A thread other than its group's leader: ckptrestore restores single-threaded "
-		"processes only." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"More than one process in the image: ckptrestore restores one process, not a tree." },
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
@@ -380,12 +376,9 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 				     mt->exit_state);
 		if (mt->exit_state)
 			continue;
-		if (mt->has_tree && mt->pid != mt->tgid) {
-			check_report(c, &rules[R_THREAD], -1, t->index, t->offset, "TASK",
-				     "%s: is a thread of process %" PRId64 ", and threads are not restored", who,
-				     mt->tgid);
+		/* Threads are restored with their process. */
+		if (mt->has_tree && mt->pid != mt->tgid)
 			continue;
-		}
 		if (++processes > 1)
 			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
 				     "%s: is a second process (child of %" PRId64 "), and only one process is "

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <time.h>
 
 #include "ckpt/collect.h"
@@ -18,6 +19,7 @@ struct ckpt_thread {
 	pid_t tgid;
 	char state;		/* /proc state letter seen before seizing */
 	bool seized;		/* attached (zombies cannot be) */
+	bool stopped;		/* its ptrace stop was collected */
 	int resend_signal;	/* stopped in signal-delivery-stop: re-deliver at detach */
 };
 
@@ -35,7 +37,14 @@ struct ckpt_tree {
 	struct ckpt_process *procs;
 	size_t n_procs, cap_procs;
 	struct timespec frozen_wall, frozen_mono;	/* when the last thread stopped */
+	volatile sig_atomic_t *stop;	/* the caller's stop flag, or NULL */
+	unsigned stop_wait_ms;		/* how long one thread may take to stop */
 };
+
+/* How long one thread may take to reach its ptrace stop by default.  A
+ * thread in an uninterruptible sleep (a vfork parent, a hung NFS server)
+ * may never get there; the rest of the tree is stopped meanwhile. */
+#define CKPT_FREEZE_STOP_MS 10000
 
 /* Whether tgid is a process of the tree; if so, *live is its first seized
  * (live) thread or NULL, and *n_live how many of its threads are live. */
@@ -50,9 +59,11 @@ struct ckpt_pages;
 /* pid: a live thread of the address space's group. */
 struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e);
 void ckpt_pages_free(struct ckpt_pages *p);
-/* Writes the PGARR records of every present page of [start, end), then the
- * PGARR with nr_pages 0 that ends the vma. */
-int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end);
+/* Writes the PGARR records of every present or swapped page of [start,
+ * end) (with private_copies: only the pages a private file mapping has
+ * replaced with private copies), then the PGARR with nr_pages 0 that ends
+ * the vma. */
+int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies);
 
 /* --- the state of one image being written (image.c drives it) ----------- */
 
@@ -104,12 +115,15 @@ struct collect {
 	size_t n_groupinfos;
 	struct key_ref *users, *userns, *files;
 	size_t n_users, n_userns, n_files;
+	struct key_ref *inodes;		/* INODE objects (filedata.c), by dev and ino */
+	size_t n_inodes;
 	struct ns_set *nsets;
 	size_t n_nsets;
 	struct shared_obj *objs;
 	size_t n_objs;
 	size_t *sorted[CKPT_OBJ_MAX];	/* objs indices in kcmp order, per type */
 	size_t n_sorted[CKPT_OBJ_MAX];
+	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
 	/* remote_state.c: the 0f 05 found for the last thread group's remote
 	 * calls (its threads are written one after the other). */
 	pid_t syscall_tgid;
@@ -153,6 +167,46 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th);
  * -1 on failure. */
 int32_t ckpt_files_ref(struct collect *c, const struct ckpt_thread *th, int32_t cred);
 int32_t ckpt_fs_ref(struct collect *c, const struct ckpt_thread *th);
+
+/* --- peers.c: EXT_PEERS --------------------------------------------------- */
+
+struct stat;
+/* After a pipe, FIFO or socket FILE's records: the EXT_PEERS record saying
+ * who outside the tree holds its inode (scanning the system once); nothing
+ * for other files.  0 or -1. */
+int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const struct stat *st);
+void ckpt_peers_free(struct ckpt_peers *p);
+/* --- filedata.c: contents a restore cannot open by path ------------------- */
+
+/* CKPT_INODE_* kind of a file by the path /proc shows for it (shm_anon:
+ * the mapping is shared anonymous memory), or 0 when reopening it by path
+ * will do. */
+int ckpt_file_data_kind(const char *shown, bool shm_anon);
+/* The INODE object of the file open at link (/proc/PID/map_files/A-B,
+ * /proc/TID/fd/N), written with all its contents the first time (OBJREF,
+ * EXT_INODE, STRING, EXT_INODE_PAGES runs); 0 when it needs none after
+ * all (not a regular file, not unlinked), -1 on failure (the error is set:
+ * unreadable, or a memfd or unlinked file over --file-data-limit). */
+struct ckpt_file_window {
+	pid_t pid;			/* the mapping task */
+	uint64_t start, end, pgoff;	/* the mapping, its offset in pages */
+	uint64_t dev, ino;		/* the object, as maps shows it */
+	bool shared;			/* MAP_SHARED: its pages are the object's */
+};
+/* w (a mapping, or NULL for a descriptor): when link may not be opened
+ * (map_files needs CAP_CHECKPOINT_RESTORE), the object is written from
+ * what the mapping shows, flagged PARTIAL. */
+int32_t ckpt_inode_ref(struct collect *c, const char *link, const char *shown, int kind,
+		       const struct ckpt_file_window *w);
+/* For files.c: the INODE object of descriptor fd of tid when it is a memfd
+ * or an unlinked file, else 0; -1 on failure.  Call it before writing the
+ * descriptor's FILE object (objects come before their users), then
+ * ckpt_file_data_link() among the FILE's records (after its FILE_NAME). */
+int32_t ckpt_file_data_ref(struct collect *c, pid_t tid, int fd);
+/* EXT_FILE_INODE naming ino_ref; nothing when ino_ref is 0. */
+int ckpt_file_data_link(struct collect *c, int32_t ino_ref);
+/* --file-data-limit in bytes (the default when the option is 0). */
+uint64_t ckpt_file_data_limit(const struct collect *c);
 
 /* --- extensions.c: the extension records ckpttools adds -------------------------- */
 

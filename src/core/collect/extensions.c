@@ -91,6 +91,7 @@ struct census {
 	uint32_t *userns_observed;	/* per c->userns entry */
 	struct dev_ino *files;		/* what the image's open files are open on */
 	size_t n_files;
+	bool partial;			/* some process could not be looked at */
 };
 
 static void count_ns(struct census *k, pid_t tid)
@@ -188,6 +189,13 @@ static void count_process(struct census *k, pid_t tgid)
 	pid_t *tids;
 	size_t n;
 
+	/* kcmp(2) and /proc/PID/ns and fd need ptrace read access: without
+	 * it (run unprivileged, another user's process) nothing of the
+	 * process can be counted, so every count is a lower bound. */
+	if (syscall(SYS_kcmp, getpid(), tgid, KCMP_VM, 0, 0) < 0 && (errno == EPERM || errno == EACCES)) {
+		k->partial = true;
+		return;
+	}
 	if (list_tids(tgid, &tids, &n) < 0 || n == 0) {
 		free(tids);
 		return;
@@ -246,7 +254,7 @@ static uint32_t method_of(uint32_t objtype, bool fd)
 	}
 }
 
-static int emit_users(struct collect *c, const struct ckpt_ext_user *u, size_t n)
+static int emit_users(struct collect *c, const struct ckpt_ext_user *u, size_t n, uint32_t flags)
 {
 	for (size_t at = 0; at < n && !c->e.failed; at += CKPT_EXT_USERS_MAX) {
 		size_t part = n - at < CKPT_EXT_USERS_MAX ? n - at : CKPT_EXT_USERS_MAX;
@@ -256,6 +264,7 @@ static int emit_users(struct collect *c, const struct ckpt_ext_user *u, size_t n
 		if (!rec)
 			return ckpt_oom(c);
 		ckpt_ext_users_encode(u + at, part, rec);
+		ckpt_le_store(rec + CKPT_EXT_USERS_FLAGS_OFF, 4, flags);
 		/* The encoder frames the record; the emitter frames it again. */
 		ckpt_emit_raw(&c->e, "EXT_USERS", rec + 8, len - 8);
 		free(rec);
@@ -317,7 +326,7 @@ int ckpt_write_users(struct collect *c)
 			.ident = method == CKPT_USERS_NS_INODE ? s->ino : 0,
 		};
 	}
-	rc = emit_users(c, users, n_users);
+	rc = emit_users(c, users, n_users, k.partial ? CKPT_EXT_USERS_PARTIAL : 0);
 out:
 	if (proc)
 		closedir(proc);

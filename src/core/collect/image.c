@@ -116,8 +116,10 @@ static void free_collect(struct collect *c)
 	for (size_t i = 0; i < CKPT_OBJ_MAX; i++)
 		free(c->sorted[i]);
 	free(c->files);
+	free(c->inodes);
 	free(c->pid_nums);
 	free(c->pid_refs);
+	ckpt_peers_free(c->peers);
 	ckpt_rbuf_free(&c->e.b);
 	ckpt_writer_release(&c->e.w);
 }

@@ -101,11 +101,51 @@ static const char *const vma_type_names[] = {
 	[KIND_SHM_ANON] = "SHM_ANON", [KIND_SHM_IPC] = "SHM_IPC_SKIP", [KIND_HUGETLB] = "HUGETLB_SKIP",
 };
 
-/* Contents are saved for anonymous memory and private writable file
- * mappings: everything else restart can map again from its file. */
+/* PGARR records follow private mappings: all the pages of anonymous ones,
+ * the private copies of file ones (written, relocated: whatever the
+ * protection is now).  Shared anonymous memory is an INODE object of its
+ * own (filedata.c); shared file mappings map the file again. */
 static bool vma_has_contents(const struct ckpt_proc_vma *v, enum vma_kind k)
 {
-	return k == KIND_ANON || k == KIND_SHM_ANON || (k == KIND_FILE && !v->shared && (v->prot & PROT_WRITE));
+	return k == KIND_ANON || (k == KIND_FILE && !v->shared);
+}
+
+/* Pages the PGARR records of a vma will hold, at most. */
+static uint64_t vma_resident(const struct ckpt_proc_vma *v, enum vma_kind k)
+{
+	if (k == KIND_FILE)
+		return (v->anon_kb + v->swap_kb) / 4;
+	return (v->rss_kb + v->swap_kb) / 4;
+}
+
+/* The INODE object holding the contents of a mapping a restore cannot map
+ * again by path (shared anonymous memory, memfd, unlinked file), read
+ * through /proc/PID/map_files; 0 when it needs none. */
+static int32_t vma_inode_ref(struct collect *c, pid_t pid, const struct ckpt_proc_vma *v, enum vma_kind k)
+{
+	int kind;
+	char link[96];
+
+	if (k != KIND_FILE && k != KIND_SHM_ANON)
+		return 0;
+	kind = ckpt_file_data_kind(v->path, k == KIND_SHM_ANON);
+	if (!kind)
+		return 0;
+	/* Seen before (maps shows the inode's device and number): no need
+	 * to open it again for each sharer and each of its mappings. */
+	const struct key_ref *seen = ckpt_find_key(c->inodes, c->n_inodes,
+						   makedev(v->dev_major, v->dev_minor), v->inode);
+
+	if (seen)
+		return seen->ref;
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)pid, (unsigned long long)v->start,
+		 (unsigned long long)v->end);
+	struct ckpt_file_window w = {
+		.pid = pid, .start = v->start, .end = v->end, .pgoff = v->offset / CKPT_PAGE_SIZE,
+		.dev = makedev(v->dev_major, v->dev_minor), .ino = v->inode, .shared = v->shared,
+	};
+
+	return ckpt_inode_ref(c, link, v->path, kind, &w);
 }
 
 /* The FILE object of a mapped file (or the executable), by device and
@@ -192,7 +232,7 @@ static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t
 	struct ckpt_proc_stat st;
 	size_t n = 0;
 	int32_t exe = 0, ref = -1;
-	int32_t *vma_file = NULL;
+	int32_t *vma_file = NULL, *vma_inode = NULL;
 	struct ckpt_pages *pages = NULL;
 	char exe_path[4096];
 	struct stat exe_st;
@@ -201,7 +241,8 @@ static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t
 	if (ckpt_proc_smaps(pid, &vmas, &n) < 0 || ckpt_proc_stat(th->tgid, pid, &st) < 0)
 		return ckpt_emit_fail(e, "pid %d: cannot read its memory map: %s", (int)pid, strerror(errno));
 	vma_file = calloc(n ? n : 1, sizeof(*vma_file));
-	if (!vma_file) {
+	vma_inode = calloc(n ? n : 1, sizeof(*vma_inode));
+	if (!vma_file || !vma_inode) {
 		ckpt_oom(c);
 		goto out;
 	}
@@ -221,8 +262,10 @@ static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t
 		if (k == KIND_FILE || k == KIND_SHM_ANON)
 			vma_file[i] = file_ref(c, makedev(vmas[i].dev_major, vmas[i].dev_minor), vmas[i].inode,
 					       vmas[i].path, vmas[i].shared && (vmas[i].prot & PROT_WRITE), cred);
+		if (!e->failed)
+			vma_inode[i] = vma_inode_ref(c, pid, &vmas[i], k);
 		if (vma_has_contents(&vmas[i], k))
-			resident += (vmas[i].rss_kb + vmas[i].swap_kb) / 4;
+			resident += vma_resident(&vmas[i], k);
 		/* The current break is not in /proc: the heap ends at it,
 		 * rounded up to a page. */
 		if (strcmp(vmas[i].path, "[heap]") == 0)
@@ -265,6 +308,7 @@ static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t
 		ckpt_emit_begin(e, "VMA", 0);
 		ckpt_emit_set_name(e, "vma_type", vma_type_names[k]);
 		ckpt_emit_set(e, "vma_objref", (uint32_t)vma_file[i]);
+		ckpt_emit_set(e, "ino_objref", (uint32_t)vma_inode[i]);
 		ckpt_emit_set(e, "ino_size", vma_file[i] > 0 ? file_size(pid, v) : 0);
 		ckpt_emit_set(e, "vm_start", v->start);
 		ckpt_emit_set(e, "vm_end", v->end);
@@ -273,17 +317,18 @@ static int32_t write_mm(struct collect *c, const struct ckpt_thread *th, int32_t
 		ckpt_emit_set(e, "vm_pgoff", v->offset / CKPT_PAGE_SIZE);
 		ckpt_emit_put(e);
 		if (pages && vma_has_contents(v, k)) {
-			/* Nothing resident: only the end marker. */
-			if (v->rss_kb + v->swap_kb == 0) {
+			/* Nothing to save: only the end marker. */
+			if (vma_resident(v, k) == 0) {
 				ckpt_emit_begin(e, "PGARR", 0);
 				ckpt_emit_put(e);
 			} else {
-				ckpt_pages_dump(pages, v->start, v->end);
+				ckpt_pages_dump(pages, v->start, v->end, k == KIND_FILE);
 			}
 		}
 	}
 out:
 	ckpt_pages_free(pages);
+	free(vma_inode);
 	free(vma_file);
 	free(vmas);
 	return e->failed ? -1 : ref;

@@ -3,9 +3,24 @@
  * /proc/PID/pagemap tells which pages of a range are present (bit 63) or
  * swapped (bit 62); pages never touched are not written.  The present pages
  * are gathered in batches of up to BATCH_PAGES; each batch becomes a PGARR
- * record and a BUFFER record holding the addresses and the page contents,
- * read with one process_vm_readv(2) per batch (one iovec per run of
- * adjacent pages).
+ * record and a BUFFER record holding the addresses and the page contents.
+ *
+ * Reading must not change the tree.  process_vm_readv(2) pins the pages it
+ * reads, and pinning an anonymous page that is copy-on-write shared with
+ * another process (after fork) unshares it (kernels since 5.18): the task
+ * gets a private copy, and a forked tree's shared memory doubles.  A pread
+ * of /proc/PID/mem neither pins nor unshares (and reads any protection),
+ * but costs about 1.8 times the CPU (a bounce page per 4 KiB).  So pagemap
+ * decides per page: a present page that only this page table maps (bit 56)
+ * has nothing to unshare and is read with process_vm_readv, one iovec per
+ * run; every other one (COW shared, swapped, the zero page) with one pread
+ * of /proc/PID/mem per run of adjacent pages (docs/benchmarks.md).
+ *
+ * In a private file mapping only the pages the task has replaced with
+ * private copies differ from the file (written, relocated: RELRO, whatever
+ * the protection is now); pagemap tells them apart: present without bit
+ * 61 (file page or shared anonymous), or swapped (only private copies are
+ * swapped out of a private mapping).  Those alone are written.
  *
  * Batches go to two lanes in turn.  A lane reads its batch into its own
  * buffer, hashes it for EXT_DIGEST, then waits for its turn and writes it:
@@ -22,10 +37,7 @@
  * is, and the caller only once every handed batch is written (the end
  * marker, the next VMA).  Lanes report failures here; the caller turns
  * them into the collection's error.
- *
- * A page that process_vm_readv cannot read (a mapping without PROT_READ) is
- * read through /proc/PID/mem, which the tracer may read regardless of
- * protection. */
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -50,7 +62,11 @@
 #define PAGEMAP_CHUNK	8192u
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAPPED	(1ULL << 62)
+#define PM_FILE		(1ULL << 61)
+#define PM_EXCLUSIVE	(1ULL << 56)	/* mapped by this page table only */
 #define MAX_IOV		1024
+/* Low bit of a gathered page address: read it through /proc/PID/mem. */
+#define ADDR_SHARED	1ULL
 #define LANES		2u
 
 enum lane_failure { LANE_OK, LANE_NOMEM, LANE_READ, LANE_WRITE };
@@ -102,7 +118,7 @@ static void lane_fail(struct ckpt_pages *p, enum lane_failure f, int err, uint64
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Reads what process_vm_readv could not through /proc/PID/mem. */
+/* Reads [addr, addr + len) of the address space through /proc/PID/mem. */
 static int read_via_mem(struct page_lane *l, uint8_t *dst, uint64_t addr, size_t len)
 {
 	if (l->mem_fd < 0) {
@@ -130,16 +146,17 @@ static int read_via_mem(struct page_lane *l, uint8_t *dst, uint64_t addr, size_t
 	return 0;
 }
 
-/* Fills dst with the lane's n pages (ascending addresses). */
-static int read_pages(struct page_lane *l, uint8_t *dst)
+/* Reads pages that only this address space maps with process_vm_readv,
+ * one iovec per run, up to MAX_IOV runs per call; whatever does not come
+ * through (a mapping without PROT_READ, a partial transfer) is read
+ * through /proc/PID/mem. */
+static int read_exclusive(struct page_lane *l, uint8_t *dst, const uint64_t *addrs, size_t n)
 {
 	struct iovec local[MAX_IOV], remote[MAX_IOV];
-	const uint64_t *addrs = l->addrs;
-	size_t i = 0, n = l->n;
+	size_t i = 0;
 
 	while (i < n) {
-		size_t niov = 0, first = i;
-		size_t bytes = 0;
+		size_t niov = 0, first = i, bytes = 0;
 
 		while (i < n && niov < MAX_IOV) {
 			size_t run = 1;
@@ -156,17 +173,47 @@ static int read_pages(struct page_lane *l, uint8_t *dst)
 
 		if (got < 0)
 			got = 0;
-		/* Whatever did not come through (an unreadable mapping, a
-		 * partial transfer) is read page by page through /proc/PID/mem. */
-		if ((size_t)got < bytes) {
-			for (size_t k = first + (size_t)got / CKPT_PAGE_SIZE; k < i; k++) {
-				if (read_via_mem(l, dst + (k - first) * CKPT_PAGE_SIZE, addrs[k], CKPT_PAGE_SIZE) < 0) {
-					lane_fail(l->p, LANE_READ, errno, addrs[k]);
-					return -1;
-				}
+		for (size_t k = first + (size_t)got / CKPT_PAGE_SIZE; k < i; k++) {
+			if (read_via_mem(l, dst + (k - first) * CKPT_PAGE_SIZE, addrs[k], CKPT_PAGE_SIZE) < 0) {
+				lane_fail(l->p, LANE_READ, errno, addrs[k]);
+				return -1;
 			}
 		}
 		dst += bytes;
+	}
+	return 0;
+}
+
+/* Fills dst with the lane's n pages (ascending addresses).  Each stretch
+ * of pages of one kind goes the way that suits it: shared or swapped ones
+ * (ADDR_SHARED) with one pread of /proc/PID/mem per run of adjacent pages,
+ * the others with process_vm_readv. */
+static int read_pages(struct page_lane *l, uint8_t *dst)
+{
+	uint64_t *addrs = l->addrs;
+	size_t i = 0, n = l->n;
+
+	while (i < n) {
+		bool shared = addrs[i] & ADDR_SHARED;
+		size_t run = 1;
+
+		if (!shared) {
+			while (i + run < n && !(addrs[i + run] & ADDR_SHARED))
+				run++;
+			if (read_exclusive(l, dst, addrs + i, run) < 0)
+				return -1;
+		} else {
+			uint64_t at = addrs[i] & ~ADDR_SHARED;
+
+			while (i + run < n && addrs[i + run] == (at + run * CKPT_PAGE_SIZE) + ADDR_SHARED)
+				run++;
+			if (read_via_mem(l, dst, at, run * CKPT_PAGE_SIZE) < 0) {
+				lane_fail(l->p, LANE_READ, errno, at);
+				return -1;
+			}
+		}
+		dst += run * CKPT_PAGE_SIZE;
+		i += run;
 	}
 	return 0;
 }
@@ -217,7 +264,7 @@ static void lane_run(struct page_lane *l)
 	if (ok) {
 		/* The pages layout: n little-endian addresses, then n pages. */
 		for (size_t i = 0; i < l->n; i++)
-			ckpt_le_store(b->data + hdr + 8 * i, 8, l->addrs[i]);
+			ckpt_le_store(b->data + hdr + 8 * i, 8, l->addrs[i] & ~ADDR_SHARED);
 		ok = read_pages(l, b->data + hdr + 8 * l->n) == 0;
 		/* The writer's digest pointer is set before the first record. */
 		if (ok && e->w.digests)
@@ -440,7 +487,15 @@ void ckpt_pages_free(struct ckpt_pages *p)
 	free(p);
 }
 
-static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
+/* Whether the pagemap entry names a page to save. */
+static bool wanted(uint64_t pm, bool private_copies)
+{
+	if (pm & PM_SWAPPED)
+		return true;
+	return (pm & PM_PRESENT) && !(private_copies && (pm & PM_FILE));
+}
+
+static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
 {
 	struct ckpt_emit *e = p->e;
 
@@ -460,9 +515,14 @@ static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 		size_t got = (size_t)r / sizeof(*p->pm);
 
 		for (size_t i = 0; i < got; i++) {
-			if (!(p->pm[i] & (PM_PRESENT | PM_SWAPPED)))
+			if (!wanted(p->pm[i], private_copies))
 				continue;
-			p->addrs[p->n++] = at + i * CKPT_PAGE_SIZE;
+			/* Only a page mapped by this address space alone
+			 * may be pinned (process_vm_readv) without changing
+			 * anything; a swapped one is not known to be so. */
+			bool alone = (p->pm[i] & PM_PRESENT) && (p->pm[i] & PM_EXCLUSIVE);
+
+			p->addrs[p->n++] = (at + i * CKPT_PAGE_SIZE) | (alone ? 0 : ADDR_SHARED);
 			if (p->n == BATCH_PAGES && flush(p) < 0)
 				return -1;
 		}
@@ -471,12 +531,12 @@ static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end)
 	return flush(p);
 }
 
-int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end)
+int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
 {
 	struct ckpt_emit *e = p->e;
 	/* Whatever happened, every lane is idle before the caller writes
 	 * again. */
-	int rc = dump_range(p, start, end);
+	int rc = dump_range(p, start, end, private_copies);
 
 	if (drain(p) < 0 || rc < 0) {
 		p->n = 0;

@@ -46,6 +46,7 @@ struct ckpt_proc_vma {
 	uint64_t inode;
 	char path[4096];		/* "" for anonymous, "[heap]", "/lib/..." */
 	uint64_t rss_kb, swap_kb;
+	uint64_t anon_kb;		/* "Anonymous:": private copies, anonymous pages */
 	char vmflags[256];		/* the VmFlags line's two-letter codes */
 };
 /* All mappings; -1 with errno. */

@@ -204,6 +204,8 @@ int ckpt_proc_parse_smaps(char *text, struct ckpt_proc_vma **out, size_t *n)
 			count++;
 		} else if (cur && strncmp(line, "Rss:", 4) == 0) {
 			cur->rss_kb = strtoull(line + 4, NULL, 10);
+		} else if (cur && strncmp(line, "Anonymous:", 10) == 0) {
+			cur->anon_kb = strtoull(line + 10, NULL, 10);
 		} else if (cur && strncmp(line, "Swap:", 5) == 0) {
 			cur->swap_kb = strtoull(line + 5, NULL, 10);
 		} else if (cur && strncmp(line, "VmFlags:", 8) == 0) {

@@ -193,18 +193,28 @@ static int64_t as_a_pid(const struct diff *d, int64_t pid)
 	return lo < d->n_pidmap && d->pidmap[lo][0] == pid ? d->pidmap[lo][1] : pid;
 }
 
+static int64_t tree_value(int32_t raw, int64_t pid)
+{
+	return raw > 0 ? pid : raw;
+}
+
 static void compare_tree(struct diff *d, const char *label, const struct ckpt_model_task *a,
 			 const struct ckpt_model_task *b)
 {
 	const char *names[] = { "ppid", "tgid", "pgid", "sid", "depth" };
-	int64_t va[] = { a->ppid, a->tgid, a->pgid, a->sid, a->depth };
-	int64_t vb[] = { b->ppid, b->tgid, b->pgid, b->sid, b->depth };
+	/* A value that names a PID object compares as its pid; 0 (a pid of
+	 * an ancestor namespace) and the markers (CKPT_PID_ROOT...) compare
+	 * as themselves: they name no pid, and differ from each other. */
+	int64_t va[] = { tree_value(a->vppid, a->ppid), tree_value(a->vtgid, a->tgid),
+			 tree_value(a->vpgid, a->pgid), tree_value(a->vsid, a->sid), a->depth };
+	int64_t vb[] = { tree_value(b->vppid, b->ppid), tree_value(b->vtgid, b->tgid),
+			 tree_value(b->vpgid, b->pgid), tree_value(b->vsid, b->sid), b->depth };
 
 	if (!a->has_tree || !b->has_tree)
 		return;
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(names); i++) {
 		/* the depth is a number of namespace levels, not a pid */
-		int64_t mapped = d->pidmap && i < 4 ? as_a_pid(d, vb[i]) : vb[i];
+		int64_t mapped = d->pidmap && i < 4 && vb[i] > 0 ? as_a_pid(d, vb[i]) : vb[i];
 
 		if (va[i] == mapped)
 			continue;

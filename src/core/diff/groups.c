@@ -15,7 +15,7 @@
 
 /* Extension records of task and descriptor state: each describes what the
  * records just before it describe (docs/extensions.md). */
-#define EXT_STATE_FIRST	20010u
+#define EXT_STATE_FIRST	CKPT_EXT_TASK_SECURITY
 #define EXT_STATE_LAST	20029u
 
 enum owner_kind { OWN_SKIP, OWN_HEADER, OWN_LOOSE, OWN_TASK, OWN_OBJECT, OWN_SEMANTIC };

@@ -12,6 +12,13 @@
 #include "ckpt/encode.h"
 #include "ckpt/format.h"
 #include "ckpt/writer.h"
+#include "encode/json_records.h"
+
+/* A record may be longer than what its JSON gives (text and structs are
+ * zero-filled to the length), but not by much: a length of 4 GiB in a
+ * document of a few bytes would write gigabytes of zeros. */
+#define IMPLIED_MIN	(1u << 20)	/* bytes a record may always have */
+#define IMPLIED_RATIO	4u		/* else at most this many per byte of its JSON */
 
 struct enc {
 	const struct ckpt_schema *s;
@@ -67,6 +74,17 @@ static int put_hex(struct enc *e, const char *where, json_t *j, uint8_t *out, ui
 	return 0;
 }
 
+/* Whether a JSON integer fits a signed field without wrapping: an objref
+ * of 2^31 is not -2^31. */
+static bool signed_fits(const struct ckpt_field *f, json_int_t v)
+{
+	if (f->width >= 8)
+		return true;
+	int64_t lim = (int64_t)1 << (8 * f->width - 1);
+
+	return v >= -lim && v < lim;
+}
+
 /* The number a scalar field's JSON value stands for. */
 static int field_value(struct enc *e, const char *where, const struct ckpt_field *f, json_t *j,
 		       uint64_t *v)
@@ -85,6 +103,9 @@ static int field_value(struct enc *e, const char *where, const struct ckpt_field
 	case CKPT_K_OBJREF:
 		if (!json_is_integer(j))
 			return fail(e, where, "expected an integer");
+		if (!signed_fits(f, json_integer_value(j)))
+			return fail(e, where, "%" JSON_INTEGER_FORMAT " is out of range for a %" PRIu32
+				    "-byte signed field", json_integer_value(j), f->width);
 		*v = (uint64_t)json_integer_value(j);
 		break;
 	case CKPT_K_HEX:
@@ -100,6 +121,9 @@ static int field_value(struct enc *e, const char *where, const struct ckpt_field
 		if (json_is_integer(j)) {
 			if (f->kind == CKPT_K_ENUM && json_integer_value(j) < 0)
 				return fail(e, where, "expected a name or a non-negative integer");
+			if (f->kind == CKPT_K_SENUM && !signed_fits(f, json_integer_value(j)))
+				return fail(e, where, "%" JSON_INTEGER_FORMAT " is out of range for a %" PRIu32
+					    "-byte signed field", json_integer_value(j), f->width);
 			*v = (uint64_t)json_integer_value(j);
 		} else if (!s || (!ckpt_names_value(f->names, s, v) && !parse_number(s, 10, v))) {
 			return fail(e, where, "expected one of the %s names or an integer",
@@ -321,11 +345,14 @@ static int put_pids(struct enc *e, json_t *fields)
 			return fail(e, where, "expected {\"depth\": D, \"nr\": [D + 1 integers]}");
 		if (at + 4 + 4 * json_array_size(nr) > e->len)
 			return fail(e, where, "does not fit in the record");
+		if (depth > UINT32_MAX)
+			return fail(e, where, "depth %" JSON_INTEGER_FORMAT " is out of range", depth);
 		ckpt_le_store(e->buf + at, 4, (uint64_t)depth);
 		at += 4;
 		json_array_foreach(nr, i, x) {
-			if (!json_is_integer(x))
-				return fail(e, where, "nr[%zu] is not an integer", i);
+			if (!json_is_integer(x) || json_integer_value(x) < INT32_MIN ||
+			    json_integer_value(x) > INT32_MAX)
+				return fail(e, where, "nr[%zu] is not a 32-bit integer", i);
 			ckpt_le_store(e->buf + at, 4, (uint64_t)json_integer_value(x));
 			at += 4;
 		}
@@ -408,7 +435,7 @@ static int put_payload(struct enc *e, const struct ckpt_role *role, enum ckpt_la
 }
 
 static int encode_record(struct enc *e, json_t *j, uint64_t index, struct ckpt_roles *roles,
-			 struct ckpt_writer *w)
+			 struct ckpt_writer *w, uint64_t json_size)
 {
 	json_t *type_id = json_object_get(j, "type_id"), *length = json_object_get(j, "length");
 	json_t *fields = json_object_get(j, "fields");
@@ -433,6 +460,9 @@ static int encode_record(struct enc *e, json_t *j, uint64_t index, struct ckpt_r
 	if (rt && (e->len < rt->min_len || e->len > rt->max_len))
 		return fail(e, "length", "%" PRIu64 " is not a valid length for %s (%" PRIu32 " to %" PRIu32 ")",
 			    e->len, rt->name, rt->min_len, rt->max_len);
+	if (e->len > IMPLIED_MIN && e->len / IMPLIED_RATIO > json_size)
+		return fail(e, "length", "%" PRIu64 " bytes from %" PRIu64 " bytes of JSON: the document does "
+			    "not give this record's contents", e->len, json_size);
 	free(e->buf);
 	e->buf = calloc(1, e->len ? e->len : 1);
 	if (!e->buf)
@@ -475,6 +505,31 @@ static int encode_record(struct enc *e, json_t *j, uint64_t index, struct ckpt_r
 	return 0;
 }
 
+/* How many bytes of JSON text a decoded record came from, about: what
+ * bounds the length it may claim (see IMPLIED_RATIO). */
+static uint64_t json_size(json_t *j)
+{
+	uint64_t n = 2;
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		json_object_foreach(j, key, x)
+			n += strlen(key) + 4 + json_size(x);
+		return n;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, x)
+			n += 1 + json_size(x);
+		return n;
+	case JSON_STRING:
+		return 2 + json_string_length(j);
+	default:
+		return 8;
+	}
+}
+
 int ckpt_encode_document(json_t *doc, FILE *out, struct ckpt_encode_error *err)
 {
 	struct enc e = { .err = err };
@@ -500,11 +555,92 @@ int ckpt_encode_document(json_t *doc, FILE *out, struct ckpt_encode_error *err)
 	ckpt_roles_init(&roles);
 	json_array_foreach(records, i, j) {
 		snprintf(e.path, sizeof(e.path), "records[%zu]", i);
-		if (encode_record(&e, j, i, &roles, &w) < 0) {
+		if (encode_record(&e, j, i, &roles, &w, json_size(j)) < 0) {
 			ret = -1;
 			break;
 		}
 	}
+	free(e.buf);
+	return ret;
+}
+
+int ckpt_encode_stream(FILE *in, FILE *out, struct ckpt_encode_error *err)
+{
+	struct enc e = { .err = err };
+	struct json_records *r = json_records_new(in);
+	struct ckpt_writer w;
+	struct ckpt_roles roles;
+	const char *key;
+	json_t *v;
+	size_t index;
+	int ret = -1;
+
+	memset(err, 0, sizeof(*err));
+	if (!r) {
+		snprintf(err->reason, sizeof(err->reason), "out of memory");
+		return -1;
+	}
+	for (;;) {
+		enum json_records_event ev = json_records_next(r, &key, &v, &index);
+
+		if (ev == JR_ERROR) {
+			err->line = json_records_line(r);
+			err->column = json_records_column(r);
+			if (e.s && json_records_seen_records(r))
+				snprintf(err->path, sizeof(err->path), "records[%zu]", index);
+			snprintf(err->reason, sizeof(err->reason), "%s", json_records_reason(r));
+			break;
+		}
+		if (ev == JR_END) {
+			if (!json_records_seen_records(r)) {
+				snprintf(err->path, sizeof(err->path), "records");
+				snprintf(err->reason, sizeof(err->reason), "expected an array of records");
+				break;
+			}
+			if (!e.s) {
+				snprintf(err->path, sizeof(err->path), "dialect");
+				snprintf(err->reason, sizeof(err->reason),
+					 "expected one of linux-cr-v17, linux-cr-rev6, linuxcr-2009");
+				break;
+			}
+			ret = 0;
+			break;
+		}
+		if (ev == JR_MEMBER) {
+			if (strcmp(key, "dialect") == 0) {
+				const char *dialect = json_string_value(v);
+
+				if (!dialect || !(e.s = ckpt_schema_by_id(dialect))) {
+					snprintf(err->path, sizeof(err->path), "dialect");
+					snprintf(err->reason, sizeof(err->reason),
+						 "expected one of linux-cr-v17, linux-cr-rev6, linuxcr-2009");
+					json_decref(v);
+					break;
+				}
+			}
+			json_decref(v);
+			continue;
+		}
+		/* JR_RECORD */
+		if (!e.s) {
+			snprintf(err->path, sizeof(err->path), "dialect");
+			snprintf(err->reason, sizeof(err->reason),
+				 "missing before the records (it must precede them)");
+			json_decref(v);
+			break;
+		}
+		if (index == 0) {
+			ckpt_writer_init(&w, out, e.s);
+			ckpt_roles_init(&roles);
+		}
+		snprintf(e.path, sizeof(e.path), "records[%zu]", index);
+		int rc = encode_record(&e, v, index, &roles, &w, json_size(v));
+
+		json_decref(v);
+		if (rc < 0)
+			break;
+	}
+	json_records_free(r);
 	free(e.buf);
 	return ret;
 }

@@ -335,6 +335,33 @@ out:
 	return ret;
 }
 
+/* A text longer than the record's inline bytes, read whole (up to
+ * TEXT_WHOLE_MAX): a view shows it all and the encoder gets it back. */
+#define TEXT_WHOLE_MAX	(64u << 20)
+
+static int walk_long_text(struct walk *w, uint64_t from)
+{
+	size_t n = (size_t)(w->rec->len - from), done = 0;
+	uint8_t *text = malloc(n ? n : 1);
+
+	if (!text)
+		return -1;
+	while (done < n) {
+		const uint8_t *p;
+		ssize_t got = ckpt_image_record_bytes(w->img, from + done, &p, n - done);
+
+		if (got <= 0) {
+			free(text);
+			return -1;
+		}
+		memcpy(text + done, p, (size_t)got);
+		done += (size_t)got;
+	}
+	emit_text(w, "text", text, n);
+	free(text);
+	return 0;
+}
+
 int ckpt_walk_record(struct ckpt_image *img, const struct ckpt_record *rec,
 		     const struct ckpt_role *role, const struct ckpt_walk_options *opt,
 		     const struct ckpt_walk_ops *ops, void *arg)
@@ -357,6 +384,8 @@ int ckpt_walk_record(struct ckpt_image *img, const struct ckpt_record *rec,
 
 	switch (layout) {
 	case CKPT_L_STRING:
+		if (rec->len > rec->avail && rec->len - from <= TEXT_WHOLE_MAX)
+			return walk_long_text(&w, from);
 		emit_text(&w, "text", rec->data + from, inline_len);
 		if (rec->len > rec->avail)
 			note(&w, "text shown up to its first %zu bytes", inline_len);

@@ -29,6 +29,10 @@ struct ckpt_image {
 	const char *cur_name;
 	bool preamble_done;
 	bool after_error;		/* ERROR seen: its STRING comes next */
+	/* Handed out whole however long: the record after a TREE (its
+	 * BUFFER of 24-byte entries), up to this many bytes; 0 otherwise. */
+	uint64_t tree_buffer_max;
+	uint64_t tree_buffer_index;	/* the index that record must have */
 	/* The table entries of small type numbers, looked up once each: the
 	 * schema's table is a list, and every record needs its entry. */
 	const struct ckpt_rtype *rt_of[TYPE_CACHE];
@@ -272,6 +276,42 @@ static bool check_size(struct ckpt_image *img, const struct ckpt_rtype *rt, uint
 }
 
 /* Counted arrays must lie inside the record, so consumers can trust them. */
+/* The TREE of a big tree is followed by a BUFFER longer than
+ * CKPT_INLINE_MAX (43,690 tasks and more): its entries are read as a whole
+ * by every consumer, so it is handed out whole, bounded by what the TREE
+ * announced (nr_tasks, at most CKPT_TREE_TASKS_MAX of them) rather than by
+ * the length field alone. */
+#define CKPT_TREE_TASKS_MAX	(1u << 22)	/* the kernel's PID_MAX_LIMIT */
+#define CKPT_TREE_ENTRY_LEN	24u
+
+static void note_tree(struct ckpt_image *img, const struct ckpt_record *rec)
+{
+	const struct ckpt_field *f;
+	uint64_t n;
+
+	img->tree_buffer_max = 0;
+	if (!rec->rt || strcmp(rec->rt->name, "TREE") != 0)
+		return;
+	f = ckpt_rtype_field(rec->rt, "nr_tasks");
+	if (!f || !ckpt_field_fits(f, rec->avail))
+		return;
+	n = ckpt_field_u64(f, rec->data);
+	if (n > CKPT_TREE_TASKS_MAX)
+		n = CKPT_TREE_TASKS_MAX;
+	img->tree_buffer_max = img->schema->hdr_len + CKPT_TREE_ENTRY_LEN * n;
+	img->tree_buffer_index = rec->index + 1;
+}
+
+/* How many bytes of record `index`, of len bytes, are handed out with it. */
+static size_t inline_len(const struct ckpt_image *img, uint64_t index, uint64_t len)
+{
+	if (len <= CKPT_INLINE_MAX)
+		return (size_t)len;
+	if (index == img->tree_buffer_index && len <= img->tree_buffer_max)
+		return (size_t)len;
+	return CKPT_INLINE_MAX;
+}
+
 static bool check_arrays(struct ckpt_image *img, const struct ckpt_record *rec)
 {
 	const struct ckpt_rtype *rt = rec->rt;
@@ -362,7 +402,7 @@ int ckpt_image_next_record(struct ckpt_image *img, struct ckpt_record *rec)
 			  len, size - img->pos);
 		return fail(img);
 	}
-	size_t avail = len > CKPT_INLINE_MAX ? CKPT_INLINE_MAX : (size_t)len;
+	size_t avail = inline_len(img, img->index, len);
 
 	p = source_peek(&img->src, img->pos, avail, &got);
 	if (!p) {
@@ -375,6 +415,7 @@ int ckpt_image_next_record(struct ckpt_image *img, struct ckpt_record *rec)
 	};
 	if (rt && !check_arrays(img, rec))
 		return fail(img);
+	note_tree(img, rec);
 
 	if (img->after_error) {
 		img->after_error = false;
@@ -507,7 +548,7 @@ int ckpt_image_record_at(struct ckpt_image *img, uint64_t offset, uint64_t index
 	}
 	if (rt && !check_size(img, rt, len))
 		goto failed;
-	size_t avail = len > CKPT_INLINE_MAX ? CKPT_INLINE_MAX : (size_t)len;
+	size_t avail = inline_len(img, index, len);
 
 	p = source_peek(&img->src, offset, avail, &got);
 	if (!p) {
@@ -520,6 +561,7 @@ int ckpt_image_record_at(struct ckpt_image *img, uint64_t offset, uint64_t index
 	};
 	if (rt && !check_arrays(img, rec))
 		goto failed;
+	note_tree(img, rec);
 	img->cur_off = offset;
 	img->cur_len = len;
 	img->cur_index = index;

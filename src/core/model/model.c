@@ -772,7 +772,8 @@ static bool finish(struct builder *b)
 	struct ckpt_model *m = b->m;
 
 	m->n_tree = b->n_tree;
-	qsort(b->pid_objects, b->n_pid_objects, sizeof(*b->pid_objects), cmp_pid_object);
+	if (b->n_pid_objects)	/* qsort of NULL, 0 is undefined */
+		qsort(b->pid_objects, b->n_pid_objects, sizeof(*b->pid_objects), cmp_pid_object);
 	for (size_t i = 0; i < m->n_tasks && i < b->n_tree; i++) {
 		struct ckpt_model_task *t = &m->tasks[i];
 		const struct tree_entry *e = &b->tree[i];

@@ -342,11 +342,23 @@ static const struct ckpt_name users_method_names[] = {
 };
 const struct ckpt_names ckpt_names_users_method = NAMES("users_method", users_method_names);
 
+/* EXT_USERS: what holds for all its counts (ckpt/ext.h). */
+static const struct ckpt_name users_flags_names[] = {
+	{ CKPT_EXT_USERS_PARTIAL, "PARTIAL" },
+};
+const struct ckpt_names ckpt_names_users_flags = NAMES("users_flags", users_flags_names);
+
 static const struct ckpt_name digest_algo_names[] = {
 	{ CKPT_DIGEST_XXH3_64, "XXH3-64" },
 };
 const struct ckpt_names ckpt_names_digest_algo = NAMES("digest_algo", digest_algo_names);
 
+/* EXT_PEERS flags (ckpt/ext.h). */
+static const struct ckpt_name peer_flag_names[] = {
+	{ CKPT_PEER_SCAN_PARTIAL, "scan-partial" },
+	{ CKPT_PEER_UNKNOWN, "peer-unknown" },
+};
+const struct ckpt_names ckpt_names_peer_flags = NAMES("peer_flags", peer_flag_names);
 static const struct ckpt_name seccomp_mode_names[] = {
 	{ 0, "SECCOMP_MODE_DISABLED" }, { 1, "SECCOMP_MODE_STRICT" }, { 2, "SECCOMP_MODE_FILTER" },
 };

@@ -14,7 +14,9 @@ extern const struct ckpt_names ckpt_names_vma_type;
 extern const struct ckpt_names ckpt_names_file_type;
 extern const struct ckpt_names ckpt_names_obj_type;
 extern const struct ckpt_names ckpt_names_users_method;
+extern const struct ckpt_names ckpt_names_users_flags;
 extern const struct ckpt_names ckpt_names_digest_algo;
+extern const struct ckpt_names ckpt_names_peer_flags;
 extern const struct ckpt_names ckpt_names_arch;
 extern const struct ckpt_names ckpt_names_uflags;
 extern const struct ckpt_names ckpt_names_task_state;	/* TASK_* bits */

@@ -38,7 +38,9 @@ enum {
 	R6_TAIL = 9001, R6_ERROR = 9999,
 
 	R6_EXT_PRODUCER = CKPT_EXT_PRODUCER, R6_EXT_USERS = CKPT_EXT_USERS,
-	R6_EXT_DIGEST = CKPT_EXT_DIGEST,
+	R6_EXT_DIGEST = CKPT_EXT_DIGEST, R6_EXT_PEERS = CKPT_EXT_PEERS,
+	R6_EXT_INODE = CKPT_EXT_INODE, R6_EXT_INODE_PAGES = CKPT_EXT_INODE_PAGES,
+	R6_EXT_FILE_INODE = CKPT_EXT_FILE_INODE,
 	R6_EXT_TASK_SECURITY = CKPT_EXT_TASK_SECURITY, R6_EXT_SECCOMP_FILTER = CKPT_EXT_SECCOMP_FILTER,
 	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
@@ -532,7 +534,9 @@ static const struct ckpt_field r6_ext_user_fields[] = {
 
 static const struct ckpt_field r6_ext_users_fields[] = {
 	F_U("nr", 8, 4, "number of entries"),
-	F_PAD("_pad", 12, 4, "padding to 8 bytes"),
+	F_FLAGS("flags", CKPT_EXT_USERS_FLAGS_OFF, 4, ckpt_names_users_flags,
+		"PARTIAL: some task of the system could not be looked at, so every observed count "
+		"is a lower bound (was padding before)"),
 	F_ARRAY("users", 16, r6_ext_user_fields, CKPT_EXT_USER_LEN, 0, "nr", NULL,
 	    "one entry per counted shared object"),
 };
@@ -552,79 +556,156 @@ static const struct ckpt_field r6_ext_digest_fields[] = {
 	    "one digest per covered record, in order"),
 };
 
+static const struct ckpt_field r6_ext_peers_fields[] = {
+	{ .name = "objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_FILE,
+	  .doc = "the pipe, FIFO or socket FILE this record describes" },
+	{ .name = "flags", .offset = 12, .width = 4, .kind = CKPT_K_FLAGS, .names = &ckpt_names_peer_flags,
+	  .doc = "scan-partial: the system scan stopped at its bound; peer-unknown: /proc cannot tell the peer (sockets)" },
+	{ .name = "ino", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "the inode of the pipe, FIFO or socket" },
+	{ .name = "outside_readers", .offset = 24, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for reading" },
+	{ .name = "outside_writers", .offset = 28, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "descriptors of processes outside the tree open on the inode for writing" },
+	{ .name = "scanned", .offset = 32, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "processes whose descriptors the producer scanned system-wide" },
+	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
+/* -- file contents a restore cannot open by path (20030-20039) ----------- */
+
+static const struct ckpt_name r6_inode_kind_list[] = {
+	{ CKPT_INODE_SHM_ANON, "SHM_ANON" }, { CKPT_INODE_MEMFD, "MEMFD" },
+	{ CKPT_INODE_UNLINKED, "UNLINKED" },
+};
+static const struct ckpt_names r6_names_inode_kind = {
+	"inode_kind", r6_inode_kind_list, CKPT_ARRAY_LEN(r6_inode_kind_list)
+};
+static const struct ckpt_name r6_inode_flag_list[] = {
+	{ CKPT_INODE_NO_CONTENTS, "NO_CONTENTS" }, { CKPT_INODE_PARTIAL, "PARTIAL" },
+};
+static const struct ckpt_names r6_names_inode_flags = {
+	"inode_flags", r6_inode_flag_list, CKPT_ARRAY_LEN(r6_inode_flag_list)
+};
+
+/* memfd seals, F_GET_SEALS bits (fcntl(2)). */
+static const struct ckpt_name r6_seal_list[] = {
+	{ 0x1, "SEAL" }, { 0x2, "SHRINK" }, { 0x4, "GROW" }, { 0x8, "WRITE" },
+	{ 0x10, "FUTURE_WRITE" }, { 0x20, "EXEC" },
+};
+static const struct ckpt_names r6_names_seals = {
+	"seals", r6_seal_list, CKPT_ARRAY_LEN(r6_seal_list)
+};
+
+static const struct ckpt_field r6_ext_inode_fields[] = {
+	{ .name = "kind", .offset = 8, .width = 2, .kind = CKPT_K_ENUM, .names = &r6_names_inode_kind,
+	  .doc = "what the object is: SHM_ANON (shared anonymous memory), MEMFD, UNLINKED file" },
+	{ .name = "flags", .offset = 10, .width = 2, .kind = CKPT_K_FLAGS, .names = &r6_names_inode_flags,
+	  .doc = "NO_CONTENTS: the pages were not saved (ckpt --no-pages); PARTIAL: read without "
+		 "map_files (no CAP_CHECKPOINT_RESTORE), only the pages the first mapping task mapped" },
+	{ .name = "mode", .offset = 12, .width = 4, .kind = CKPT_K_OCTAL,
+	  .doc = "st_mode of the inode: file type and permission bits" },
+	{ .name = "size", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_size in bytes: a restore creates the object this long" },
+	{ .name = "dev", .offset = 24, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "st_dev of the inode on the checkpointed host (identity only)" },
+	{ .name = "ino", .offset = 32, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "st_ino of the inode on the checkpointed host (identity only)" },
+	{ .name = "nr_pages", .offset = 40, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages saved in the EXT_INODE_PAGES runs that follow; every other page reads as zeros" },
+	{ .name = "seals", .offset = 48, .width = 4, .kind = CKPT_K_FLAGS, .names = &r6_names_seals,
+	  .doc = "F_GET_SEALS of the object (memfd and shared anonymous memory), 0 where it has none" },
+	{ .name = "_pad", .offset = 52, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
+static const struct ckpt_follow r6_ext_inode_follows[] = {
+	{ .type = R6_STRING, .role = "path", .layout = L_STRING },
+};
+
+static const struct ckpt_field r6_ext_inode_pages_fields[] = {
+	{ .name = "offset", .offset = 8, .width = 8, .kind = CKPT_K_HEX,
+	  .doc = "byte offset in the object of the run's first page (page aligned)" },
+	{ .name = "nr_pages", .offset = 16, .width = 8, .kind = CKPT_K_UINT,
+	  .doc = "pages in the run, at most 128; a BUFFER of nr_pages * 4096 bytes follows" },
+};
+
+static const struct ckpt_follow r6_ext_inode_pages_follows[] = {
+	{ .type = R6_BUFFER, .role = "contents", .layout = { .kind = CKPT_L_BYTES },
+	  .if_nonzero = "nr_pages", .max_len = 8 + CKPT_EXT_INODE_PAGES_MAX * 4096 },
+};
+
+static const struct ckpt_field r6_ext_file_inode_fields[] = {
+	{ .name = "ino_objref", .offset = 8, .width = 4, .kind = CKPT_K_OBJREF, .objtype = CKPT_OBJ_INODE,
+	  .doc = "the INODE object (EXT_INODE) holding the contents of the FILE this record belongs to" },
+	{ .name = "_pad", .offset = 12, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+};
+
 /* Kernel state of tasks and descriptors the format has no record for
  * (20010-20029; docs/extensions.md "Task and descriptor state"). */
-#define XF(n, off, w, k, d)	{ .name = (n), .offset = (off), .width = (w), .kind = (k), .doc = (d) }
-#define XFN(n, off, w, k, nm, d) \
-	{ .name = (n), .offset = (off), .width = (w), .kind = (k), .names = &(nm), .doc = (d) }
-#define XREF(n, off, ot, d) \
-	{ .name = (n), .offset = (off), .width = 4, .kind = CKPT_K_OBJREF, .objtype = (ot), .doc = (d) }
-#define XPAD(n, off, w)	{ .name = (n), .offset = (off), .width = (w), .kind = CKPT_K_PAD, .doc = "padding" }
-
 static const struct ckpt_field r6_ext_task_security_fields[] = {
-	XF("valid", 8, 4, CKPT_K_HEX, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
+	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
 	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND), "
 	   "none when ckpt could not suspend the task's seccomp filters to make them; 0x10 the seccomp "
 	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them"),
-	XF("no_new_privs", 12, 4, CKPT_K_UINT, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
-	XFN("seccomp_mode", 16, 4, CKPT_K_ENUM, ckpt_names_seccomp_mode,
+	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
+	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
-	XF("seccomp_filters", 20, 4, CKPT_K_UINT,
+	F_U("seccomp_filters", 20, 4, 
 	   "filters attached (Seccomp_filters); as many EXT_SECCOMP_FILTER records follow"),
-	XFN("cap_ambient", 24, 8, CKPT_K_FLAGS, ckpt_names_cap, "ambient capability set (CapAmb)"),
-	XF("personality", 32, 4, CKPT_K_HEX, "personality(2) value (/proc/PID/personality)"),
-	XFN("securebits", 36, 4, CKPT_K_FLAGS, ckpt_names_securebits,
+	F_FLAGS("cap_ambient", 24, 8, ckpt_names_cap, "ambient capability set (CapAmb)"),
+	F_X("personality", 32, 4, "personality(2) value (/proc/PID/personality)"),
+	F_FLAGS("securebits", 36, 4, ckpt_names_securebits,
 	    "prctl(PR_GET_SECUREBITS) made by the task; valid bit 0x1"),
-	XF("sas_ss_flags", 40, 4, CKPT_K_HEX, "the alternate signal stack's flags (SS_AUTODISARM 0x80000000); "
+	F_X("sas_ss_flags", 40, 4, "the alternate signal stack's flags (SS_AUTODISARM 0x80000000); "
 	   "valid bit 0x2"),
-	XPAD("_pad", 44, 4),
+	F_PAD("_pad", 44, 4, "padding"),
 };
 
 static const struct ckpt_field r6_bpf_insn_fields[] = {
-	XF("code", 0, 2, CKPT_K_HEX, "BPF opcode"),
-	XF("jt", 2, 1, CKPT_K_UINT, "jump if true"),
-	XF("jf", 3, 1, CKPT_K_UINT, "jump if false"),
-	XF("k", 4, 4, CKPT_K_HEX, "operand"),
+	F_X("code", 0, 2, "BPF opcode"),
+	F_U("jt", 2, 1, "jump if true"),
+	F_U("jf", 3, 1, "jump if false"),
+	F_X("k", 4, 4, "operand"),
 };
 
 #define R6_BPF_MAXINSNS	4096u
 
 static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
-	XF("index", 8, 4, CKPT_K_UINT, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
-	XF("nr_insns", 12, 4, CKPT_K_UINT, "instructions in the classic BPF program"),
+	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
 	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
 	    "the program, struct sock_filter by struct sock_filter"),
 };
 
 static const struct ckpt_field r6_ext_rseq_fields[] = {
-	XF("rseq_abi_pointer", 8, 8, CKPT_K_HEX, "address of the registered struct rseq; 0 when none"),
-	XF("rseq_abi_size", 16, 4, CKPT_K_UINT, "the length registered"),
-	XF("signature", 20, 4, CKPT_K_HEX, "the abort signature registered"),
-	XF("flags", 24, 4, CKPT_K_HEX, "the registration flags"),
-	XPAD("_pad", 28, 4),
+	F_X("rseq_abi_pointer", 8, 8, "address of the registered struct rseq; 0 when none"),
+	F_U("rseq_abi_size", 16, 4, "the length registered"),
+	F_X("signature", 20, 4, "the abort signature registered"),
+	F_X("flags", 24, 4, "the registration flags"),
+	F_PAD("_pad", 28, 4, "padding"),
 };
 
 static const struct ckpt_field r6_ext_eventfd_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the eventfd's open file (its FILE record precedes)"),
-	XF("semaphore", 12, 4, CKPT_K_UINT, "1 when created with EFD_SEMAPHORE (eventfd-semaphore of fdinfo)"),
-	XF("count", 16, 8, CKPT_K_UINT, "the counter (eventfd-count of fdinfo)"),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the eventfd's open file (its FILE record precedes)"),
+	F_U("semaphore", 12, 4, "1 when created with EFD_SEMAPHORE (eventfd-semaphore of fdinfo)"),
+	F_U("count", 16, 8, "the counter (eventfd-count of fdinfo)"),
 };
 
 static const struct ckpt_field r6_ext_timerfd_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the timerfd's open file (its FILE record precedes)"),
-	XF("clockid", 12, 4, CKPT_K_UINT, "the clock it was created on (0 REALTIME, 1 MONOTONIC, 7 BOOTTIME, ...)"),
-	XF("ticks", 16, 8, CKPT_K_UINT, "expirations not read yet"),
-	XF("settime_flags", 24, 4, CKPT_K_HEX, "timerfd_settime flags (1 ABSTIME, 2 CANCEL_ON_SET)"),
-	XPAD("_pad", 28, 4),
-	XF("value_sec", 32, 8, CKPT_K_UINT, "time to the next expiration, seconds (0 and 0: disarmed)"),
-	XF("value_nsec", 40, 8, CKPT_K_UINT, "and nanoseconds"),
-	XF("interval_sec", 48, 8, CKPT_K_UINT, "the period, seconds"),
-	XF("interval_nsec", 56, 8, CKPT_K_UINT, "and nanoseconds"),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the timerfd's open file (its FILE record precedes)"),
+	F_U("clockid", 12, 4, "the clock it was created on (0 REALTIME, 1 MONOTONIC, 7 BOOTTIME, ...)"),
+	F_U("ticks", 16, 8, "expirations not read yet"),
+	F_X("settime_flags", 24, 4, "timerfd_settime flags (1 ABSTIME, 2 CANCEL_ON_SET)"),
+	F_PAD("_pad", 28, 4, "padding"),
+	F_U("value_sec", 32, 8, "time to the next expiration, seconds (0 and 0: disarmed)"),
+	F_U("value_nsec", 40, 8, "and nanoseconds"),
+	F_U("interval_sec", 48, 8, "the period, seconds"),
+	F_U("interval_nsec", 56, 8, "and nanoseconds"),
 };
 
 static const struct ckpt_field r6_ext_signalfd_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the signalfd's open file (its FILE record precedes)"),
-	XPAD("_pad", 12, 4),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the signalfd's open file (its FILE record precedes)"),
+	F_PAD("_pad", 12, 4, "padding"),
 	{ .name = "sigmask", .offset = 16, .width = 8, .kind = CKPT_K_SIGSET, .names = &ckpt_names_signal,
 	  .doc = "the signals it reads (sigmask of fdinfo)" },
 };
@@ -634,19 +715,19 @@ static const struct ckpt_field r6_ext_signalfd_fields[] = {
 #define R6_INOTIFY_MAX		(1u << 16)
 
 static const struct ckpt_field r6_inotify_watch_fields[] = {
-	XF("wd", 0, 4, CKPT_K_INT, "the watch descriptor"),
-	XF("mask", 4, 4, CKPT_K_HEX, "IN_* events watched"),
-	XF("ignored_mask", 8, 4, CKPT_K_HEX, "ignored events"),
-	XF("sdev", 12, 4, CKPT_K_HEX, "the watched inode's device (kernel encoding, as fdinfo)"),
-	XF("ino", 16, 8, CKPT_K_UINT, "the watched inode"),
-	XF("handle_type", 24, 4, CKPT_K_INT, "file handle type, for open_by_handle_at(2)"),
-	XF("handle_bytes", 28, 4, CKPT_K_UINT, "bytes of handle used"),
-	XF("handle", 32, R6_INOTIFY_HANDLE, CKPT_K_BYTES, "the file handle of the watched inode"),
+	F_I("wd", 0, 4, "the watch descriptor"),
+	F_X("mask", 4, 4, "IN_* events watched"),
+	F_X("ignored_mask", 8, 4, "ignored events"),
+	F_X("sdev", 12, 4, "the watched inode's device (kernel encoding, as fdinfo)"),
+	F_U("ino", 16, 8, "the watched inode"),
+	F_I("handle_type", 24, 4, "file handle type, for open_by_handle_at(2)"),
+	F_U("handle_bytes", 28, 4, "bytes of handle used"),
+	F_BYTES("handle", 32, R6_INOTIFY_HANDLE, "the file handle of the watched inode"),
 };
 
 static const struct ckpt_field r6_ext_inotify_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
-	XF("nr_watches", 12, 4, CKPT_K_UINT, "watches that follow"),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the inotify instance's open file (its FILE record precedes)"),
+	F_U("nr_watches", 12, 4, "watches that follow"),
 	F_ARRAY("watches", 16, r6_inotify_watch_fields, R6_INOTIFY_WATCH_LEN, 0, "nr_watches", NULL,
 	    "one per watch, as its fdinfo line gives it"),
 };
@@ -664,7 +745,7 @@ static const struct ckpt_field r6_epoll_item_fields[] = {
 	  .doc = "the watched open file; 0 when no descriptor of the table holds it any more" },
 	{ .name = "events", .offset = 16, .width = 4, .kind = CKPT_K_HEX,
 	  .doc = "the EPOLL* event mask, EPOLLET and friends included" },
-	{ .name = "_pad", .offset = 20, .width = 4, .kind = CKPT_K_PAD, .doc = "padding" },
+	F_PAD("_pad", 20, 4, "padding"),
 };
 
 static const struct ckpt_field r6_ext_epoll_fields[] = {
@@ -677,10 +758,10 @@ static const struct ckpt_field r6_ext_epoll_fields[] = {
 
 /* The format's PIPE_BUF has no layout in the reference either. */
 static const struct ckpt_field r6_ext_pipe_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the pipe's (or FIFO's) reading open file (its FILE record precedes)"),
-	XF("pipe_size", 12, 4, CKPT_K_UINT, "the pipe's capacity in bytes (F_GETPIPE_SZ)"),
-	XF("nr_bytes", 16, 4, CKPT_K_UINT, "bytes waiting in it; a BUFFER with them follows when not 0"),
-	XPAD("_pad", 20, 4),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the pipe's (or FIFO's) reading open file (its FILE record precedes)"),
+	F_U("pipe_size", 12, 4, "the pipe's capacity in bytes (F_GETPIPE_SZ)"),
+	F_U("nr_bytes", 16, 4, "bytes waiting in it; a BUFFER with them follows when not 0"),
+	F_PAD("_pad", 20, 4, "padding"),
 };
 
 static const struct ckpt_follow r6_ext_pipe_follows[] = {
@@ -690,10 +771,10 @@ static const struct ckpt_follow r6_ext_pipe_follows[] = {
 /* The format's SOCKET_QUEUE and SOCKET_BUFFER have no layout in the
  * reference. */
 static const struct ckpt_field r6_ext_socket_queue_fields[] = {
-	XREF("file_objref", 8, CKPT_OBJ_FILE, "the socket's open file (its FILE record precedes)"),
-	XF("family", 12, 4, CKPT_K_UINT, "address family: 1 AF_UNIX (the only one collected)"),
-	XF("sock_type", 16, 4, CKPT_K_UINT, "socket type: 1 SOCK_STREAM (the only one collected)"),
-	XF("nr_bytes", 20, 4, CKPT_K_UINT, "bytes queued to be read; a BUFFER with them follows when not 0"),
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the socket's open file (its FILE record precedes)"),
+	F_U("family", 12, 4, "address family: 1 AF_UNIX (the only one collected)"),
+	F_U("sock_type", 16, 4, "socket type: 1 SOCK_STREAM (the only one collected)"),
+	F_U("nr_bytes", 20, 4, "bytes queued to be read; a BUFFER with them follows when not 0"),
 };
 
 /* -- the table ----------------------------------------------------------- */
@@ -821,11 +902,24 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_USERS, .name = "EXT_USERS",
 	  RANGE(CKPT_EXT_USERS_HDR_LEN, CKPT_EXT_USERS_HDR_LEN + CKPT_EXT_USER_LEN * CKPT_EXT_USERS_MAX),
 	  FIELDS(r6_ext_users_fields),
-	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time" },
+	  .doc = "ckpttools extension: users of each shared object observed system-wide at checkpoint time; "
+		 "flags PARTIAL: some tasks could not be looked at, the counts are lower bounds" },
 	{ .type = R6_EXT_DIGEST, .name = "EXT_DIGEST",
 	  RANGE(CKPT_EXT_DIGEST_HDR_LEN, CKPT_EXT_DIGEST_HDR_LEN + 8 * CKPT_EXT_DIGEST_MAX),
 	  FIELDS(r6_ext_digest_fields),
 	  .doc = "ckpttools extension: XXH3-64 digests of the records since the previous EXT_DIGEST" },
+	{ .type = R6_EXT_PEERS, .name = "EXT_PEERS", EXACT(CKPT_EXT_PEERS_LEN), FIELDS(r6_ext_peers_fields),
+	  .doc = "ckpttools extension: who outside the tree holds a pipe, FIFO or socket FILE's inode" },
+	{ .type = R6_EXT_INODE, .name = "EXT_INODE", EXACT(CKPT_EXT_INODE_LEN),
+	  FIELDS(r6_ext_inode_fields), FOLLOWS(r6_ext_inode_follows),
+	  .doc = "ckpttools extension: an INODE object a restore cannot open by path (shared anonymous "
+		 "memory, memfd, unlinked file); a STRING with its path and its EXT_INODE_PAGES runs follow" },
+	{ .type = R6_EXT_INODE_PAGES, .name = "EXT_INODE_PAGES", EXACT(CKPT_EXT_INODE_PAGES_LEN),
+	  FIELDS(r6_ext_inode_pages_fields), FOLLOWS(r6_ext_inode_pages_follows),
+	  .doc = "ckpttools extension: a run of an INODE object's pages; a BUFFER with their bytes follows" },
+	{ .type = R6_EXT_FILE_INODE, .name = "EXT_FILE_INODE", EXACT(CKPT_EXT_FILE_INODE_LEN),
+	  FIELDS(r6_ext_file_inode_fields),
+	  .doc = "ckpttools extension: the INODE object whose contents an open FILE (memfd, unlinked) has" },
 	{ .type = R6_EXT_TASK_SECURITY, .name = "EXT_TASK_SECURITY", EXACT(48), FIELDS(r6_ext_task_security_fields),
 	  .doc = "ckpttools extension: a task's no_new_privs, seccomp, ambient caps, personality, securebits" },
 	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
@@ -858,7 +952,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_SOCKET_QUEUE,
+	.max_type = R6_EXT_PEERS,
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,

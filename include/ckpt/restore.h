@@ -1,0 +1,60 @@
+/* Restoring a checkpoint image: the restart half of ckpt, in user space.
+ *
+ * ckpt_restore_plan_open() reads an image, runs every ckptcheck rule on it
+ * (the restorable rules name what cannot be rebuilt) and reads it into a
+ * plan; ckpt_restore_run() then creates the tasks with their old pids,
+ * rebuilds them with remote system calls under ptrace and lets them run.
+ * Nothing is created before the whole plan is read and judged, and a
+ * failed run kills and reaps every task it created.  Linux x86_64, root. */
+#ifndef CKPT_RESTORE_H
+#define CKPT_RESTORE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ckpt/check.h"
+
+struct ckpt_restore_options {
+	/* Findings of the gate (every rule's, as ckptcheck reports them). */
+	ckpt_finding_fn on_finding;
+	void *finding_arg;
+	/* Progress lines ("mapped 23 areas of task 5464"), level 1 and 2
+	 * (-v, -vv); NULL: none. */
+	void (*log)(void *arg, int level, const char *line);
+	void *log_arg;
+	int verbose;
+	/* Non-zero: stop, kill and reap what was created (set by SIGINT). */
+	volatile sig_atomic_t *stop;
+	/* Bound on each wait for a task to stop, in ms (0: 5000). */
+	int timeout_ms;
+};
+
+struct ckpt_restore_plan;
+
+/* Opens the image at path ("-" for standard input, copied first to an
+ * anonymous file so its pages can be read in any order), runs the gate and
+ * reads the plan.  Returns 0 when the image can be restored, 1 when the
+ * gate refused it (the findings went to opt->on_finding), -1 when it
+ * cannot be read (err says why, with the byte offset and record).  *out is
+ * set for 0 and 1, NULL otherwise. */
+int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *opt,
+			   struct ckpt_restore_plan **out, char *err, size_t errsize);
+void ckpt_restore_plan_free(struct ckpt_restore_plan *p);
+
+/* Tasks in the plan, and the pid of the root as the image has it. */
+size_t ckpt_restore_plan_tasks(const struct ckpt_restore_plan *p);
+pid_t ckpt_restore_plan_root(const struct ckpt_restore_plan *p);
+/* One line per task and per kind of state, what a run would do
+ * (--dry-run): "task 5464 (t): 23 areas, 41 pages; 4 descriptors". */
+void ckpt_restore_plan_describe(const struct ckpt_restore_plan *p, void (*line)(void *arg, const char *s),
+				void *arg);
+
+/* Restores the plan's tasks, children of the caller, and lets them run
+ * from where they were frozen.  *root: the root's pid.  0, or -1 with err
+ * (then nothing created is left: every task was killed and reaped). */
+int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt,
+		     pid_t *root, char *err, size_t errsize);
+
+#endif

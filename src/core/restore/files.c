@@ -1,0 +1,99 @@
+/* Descriptors, cwd, root and umask.  Every descriptor the task has from
+ * the restorer goes; each file of the image is opened in the task from its
+ * path with its status flags, placed at its number (in ascending order, so
+ * the number opened is always free or below the one wanted), positioned,
+ * and given its close-on-exec flag.  Descriptors of one open file
+ * description are dups of one open, as they were. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "restore/restore_impl.h"
+
+/* What open(2) takes back of f_flags. */
+#define OPEN_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_NOATIME | O_LARGEFILE | \
+		    O_DIRECTORY | O_NOFOLLOW | O_PATH)
+
+static int by_fd(const void *a, const void *b)
+{
+	const struct rs_fd *x = *(const struct rs_fd *const *)a, *y = *(const struct rs_fd *const *)b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *const *placed, size_t n_placed)
+{
+	const struct rs_file *f = rs_file(x->plan, d->file);
+	long fd = -1;
+
+	if (!f || !f->path)
+		return rs_fail(x, "descriptor %d: the image has no file for it", d->fd);
+	for (size_t i = 0; i < n_placed; i++)
+		if (placed[i]->file == d->file) {
+			/* Another descriptor of the same description. */
+			return rs_call(x, "dup3", SYS_dup3, placed[i]->fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0,
+				       NULL);
+		}
+	if ((fd = rs_open(x, f->path, (int)(f->f_flags & OPEN_FLAGS))) < 0)
+		return -1;
+	if (fd != d->fd) {
+		if (rs_call(x, "dup3", SYS_dup3, fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
+		    rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0)
+			return -1;
+	} else if (!d->cloexec && rs_call(x, "fcntl(F_SETFD)", SYS_fcntl, fd, F_SETFD, 0, 0, 0, 0, NULL) < 0) {
+		return -1;
+	}
+	if (f->f_pos && !(f->f_flags & O_PATH)) {
+		long ret;
+
+		if (rs_call(x, "lseek", SYS_lseek, d->fd, (long)f->f_pos, SEEK_SET, 0, 0, 0, &ret) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int descriptors(struct rs_ctx *x)
+{
+	const struct ckpt_restore_plan *p = x->plan;
+	const struct rs_fd **mine = calloc(p->n_fds ? p->n_fds : 1, sizeof(*mine));
+	size_t n = 0;
+	int rc = 0;
+
+	if (!mine)
+		return rs_fail(x, "out of memory");
+	for (size_t i = 0; i < p->n_fds; i++)
+		if (x->task->files && p->fds[i].table == x->task->files)
+			mine[n++] = &p->fds[i];
+	qsort(mine, n, sizeof(*mine), by_fd);
+	if (rs_call(x, "close_range", SYS_close_range, 0, ~0U, 0, 0, 0, 0, NULL) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = place(x, mine[i], mine, i);
+	if (rc == 0)
+		rs_log(x, 1, "task %d: %zu descriptors", (int)x->pid, n);
+	free(mine);
+	return rc;
+}
+
+int rs_files_restore(struct rs_ctx *x)
+{
+	const struct rs_fs *fs = rs_fs(x->plan, x->task->fs);
+	uint64_t at;
+
+	if (descriptors(x) < 0)
+		return -1;
+	if (!fs)
+		return 0;
+	if (fs->root && strcmp(fs->root, "/") != 0 &&
+	    (rs_scratch(x, fs->root, strlen(fs->root) + 1, &at) < 0 ||
+	     rs_call(x, "chroot", SYS_chroot, (long)at, 0, 0, 0, 0, 0, NULL) < 0))
+		return -1;
+	if (fs->pwd && (rs_scratch(x, fs->pwd, strlen(fs->pwd) + 1, &at) < 0 ||
+			rs_call(x, "chdir", SYS_chdir, (long)at, 0, 0, 0, 0, 0, NULL) < 0))
+		return -1;
+	return rs_call(x, "umask", SYS_umask, (long)fs->umask, 0, 0, 0, 0, 0, NULL);
+}

@@ -1,0 +1,202 @@
+/* The restorer's internals: the plan read from an image (plan.c) and the
+ * steps that rebuild one task from it (tree.c, mm.c, files.c, creds.c,
+ * signals.c, regs.c).  Internal to libckpt; Linux x86_64 only. */
+#ifndef CKPT_RESTORE_IMPL_H
+#define CKPT_RESTORE_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "ckpt/model.h"
+#include "ckpt/restore.h"
+#include "ptrace/remote.h"
+
+#define RS_NSIG 64
+#define RS_NLIMITS 16
+#define RS_AUXV_MAX 64
+/* Our code page in a task being built (syscall; int3), then the scratch
+ * area for the arguments of remote calls. */
+#define RS_CODE_SIZE 4096
+#define RS_SCRATCH_SIZE (64 * 1024)
+
+struct rs_file {
+	int32_t objref;
+	uint32_t f_type;
+	uint32_t f_flags;
+	uint64_t f_pos;
+	char *path;			/* raw bytes, NUL-terminated */
+};
+
+struct rs_fd {
+	int32_t table;			/* the FILE_TABLE's objref */
+	int fd;
+	bool cloexec;
+	int32_t file;			/* the FILE's objref */
+};
+
+struct rs_cred {
+	int32_t objref;
+	uint32_t uid, suid, euid, fsuid, gid, sgid, egid, fsgid;
+	int32_t groupinfo;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bset;
+	uint32_t securebits;
+};
+
+struct rs_groups {
+	int32_t objref;
+	uint32_t n;
+	uint32_t *gids;
+};
+
+struct rs_mm {
+	int32_t objref;
+	const struct ckpt_model_mm *model;	/* VMAs and page runs */
+	int32_t exe;
+	uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv[RS_AUXV_MAX];
+	size_t n_auxv;			/* words, pairs included, AT_NULL last */
+};
+
+struct rs_fs {
+	int32_t objref;
+	uint32_t umask;
+	char *root, *pwd;
+};
+
+struct rs_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct rs_sighand {
+	int32_t objref;
+	struct rs_sigaction act[RS_NSIG];
+};
+
+struct rs_siginfo {
+	int32_t signo, code;
+	uint8_t raw[128];		/* siginfo_t as the kernel takes it */
+};
+
+struct rs_pending {
+	size_t n;
+	struct rs_siginfo *info;
+};
+
+struct rs_signal {
+	int32_t objref;
+	uint64_t rlim_cur[RS_NLIMITS], rlim_max[RS_NLIMITS];
+	struct rs_pending shared;
+};
+
+struct rs_uts {
+	int32_t objref;
+	char nodename[65], domainname[65];
+};
+
+struct rs_task {
+	int64_t pid, ppid, tgid, pgid, sid;
+	char comm[72];			/* escaped */
+	uint32_t exit_signal;
+	int32_t cred, mm, files, fs, sighand, signal, ns, uts;
+	bool has_regs;
+	struct user_regs_struct regs;
+	uint8_t *xstate;
+	size_t xstate_len;
+	uint64_t blocked;
+	struct rs_pending pending;
+	int32_t robust_len;
+	uint64_t robust_list, clear_child_tid;
+};
+
+struct ckpt_restore_plan {
+	struct ckpt_image *img;		/* random access for page data */
+	int memfd;			/* stdin copied here, else -1 */
+	struct ckpt_model *model;
+	bool go;
+	uint64_t findings;		/* errors of the gate */
+	struct rs_task *tasks;
+	size_t n_tasks;
+	struct rs_file *files;
+	size_t n_files;
+	struct rs_fd *fds;
+	size_t n_fds;
+	struct rs_cred *creds;
+	size_t n_creds;
+	struct rs_groups *groups;
+	size_t n_groups;
+	struct rs_mm *mms;
+	size_t n_mms;
+	struct rs_fs *fss;
+	size_t n_fss;
+	struct rs_sighand *sighands;
+	size_t n_sighands;
+	struct rs_signal *signals;
+	size_t n_signals;
+	struct rs_uts *utss;
+	size_t n_utss;
+	struct { int32_t objref, uts; } *nss;
+	size_t n_nss;
+};
+
+/* Look-ups by objref; NULL when the image has no such object. */
+const struct rs_file *rs_file(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_cred *rs_cred(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_groups *rs_groups(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_mm *rs_mm(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_fs *rs_fs(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_sighand *rs_sighand(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_signal *rs_signal(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_uts *rs_uts(const struct ckpt_restore_plan *p, int32_t ref);
+
+/* One task being built: the restorer's handle on it. */
+struct rs_ctx {
+	const struct ckpt_restore_plan *plan;
+	const struct ckpt_restore_options *opt;
+	const struct rs_task *task;
+	pid_t pid;			/* as the restorer sees it */
+	struct ckpt_remote r;
+	uint64_t code;			/* our code page in the task: syscall; int3 */
+	char *err;
+	size_t errsize;
+};
+
+/* A remote system call that must succeed: -1 with err naming what failed. */
+int rs_call(struct rs_ctx *x, const char *what, long nr, long a0, long a1, long a2, long a3, long a4,
+	    long a5, long *ret);
+/* Writes len bytes to the task's scratch page and returns its address. */
+int rs_scratch(struct rs_ctx *x, const void *buf, size_t len, uint64_t *addr);
+/* Opens path in the task (close-on-exec); the fd, or -1 with err. */
+long rs_open(struct rs_ctx *x, const char *path, int flags);
+void rs_log(const struct rs_ctx *x, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int rs_fail(struct rs_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* tree.c: a child of the caller with the task's pid, stopped under ptrace
+ * (PTRACE_O_EXITKILL: it dies with the restorer).  Its pid, or -1 with err. */
+pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, char *err, size_t errsize);
+/* Kills and reaps a task we created (bounded). */
+void rs_kill_task(pid_t pid);
+
+/* run.c: steps of every thread (the leader's and the others'). */
+int rs_thread_pointers(struct rs_ctx *x);
+int rs_name(struct rs_ctx *x);
+/* signals.c: a thread's own pending signals. */
+int rs_thread_signals(struct rs_ctx *x);
+/* threads.c: the process's other threads, made by the leader (after the
+ * shared state, before the leader's credentials); their tids in tids
+ * (room for every task of the plan).  0, or -1 with err. */
+int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids);
+
+/* The steps, in the order run.c runs them; each 0, or -1 with x->err. */
+int rs_mm_restore(struct rs_ctx *x);		/* mm.c: address space, then PR_SET_MM */
+int rs_files_restore(struct rs_ctx *x);		/* files.c: descriptors, cwd, root, umask */
+int rs_uts_restore(struct rs_ctx *x);		/* creds.c: uts namespace */
+int rs_signals_restore(struct rs_ctx *x);	/* signals.c: handlers, mask, pending */
+int rs_limits_restore(struct rs_ctx *x);	/* signals.c: rlimits (prlimit from here) */
+int rs_creds_restore(struct rs_ctx *x);		/* creds.c: last of the privileged steps */
+int rs_regs_restore(struct rs_ctx *x);		/* regs.c: final registers and FPU */
+
+#endif

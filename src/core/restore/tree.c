@@ -1,0 +1,102 @@
+/* Creating a task with its old pid, stopped under our ptrace before it
+ * runs anything of its own.  The child is a copy of the restorer until its
+ * address space is replaced; it only makes raw system calls. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace/wait.h"
+#include "restore/restore_impl.h"
+
+/* The child's first steps: die with the restorer, become traced, take
+ * its session and group as the image has them when it leads them, stop. */
+static void child_start(const struct rs_task *t)
+{
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (syscall(SYS_getppid) == 1)
+		syscall(SYS_exit_group, 127);
+	if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) < 0)
+		syscall(SYS_exit_group, 127);
+	if (t->sid == t->pid)
+		syscall(SYS_setsid);
+	else if (t->pgid == t->pid)
+		syscall(SYS_setpgid, 0, 0);
+	syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
+	syscall(SYS_exit_group, 127);
+}
+
+pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, char *err, size_t errsize)
+{
+	pid_t want = (pid_t)t->pid;
+	struct clone_args args = {
+		.exit_signal = t->exit_signal ? t->exit_signal : SIGCHLD,
+		.set_tid = (uint64_t)(uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	int timeout = opt && opt->timeout_ms > 0 ? opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
+	enum ckpt_wait_result w;
+	long pid;
+	int status;
+
+	if (args.exit_signal >= 65)
+		args.exit_signal = SIGCHLD;
+	fflush(NULL);
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		child_start(t);
+	if (pid < 0) {
+		int e = errno;
+
+		if (e == EEXIST)
+			snprintf(err, errsize, "pid %d is taken on this system; free it, or restore into a new "
+				 "pid namespace with --pid-ns", (int)want);
+		else if (e == EINVAL)
+			snprintf(err, errsize, "pid %d cannot be made here (above kernel.pid_max?)", (int)want);
+		else
+			snprintf(err, errsize, "cannot create task %d: clone3: %s", (int)want, strerror(e));
+		return -1;
+	}
+	w = ckpt_wait_stop((pid_t)pid, timeout, opt ? opt->stop : NULL, &status);
+	if (w != CKPT_WAIT_STOPPED || WSTOPSIG(status) != SIGSTOP) {
+		snprintf(err, errsize, "task %d did not stop for the restorer (%s)", (int)want,
+			 w == CKPT_WAIT_STOPPED ? "another stop" : ckpt_wait_result_name(w));
+		rs_kill_task((pid_t)pid);
+		return -1;
+	}
+	/* The task dies with us, whatever kills us. */
+	if (ptrace(PTRACE_SETOPTIONS, (pid_t)pid, NULL, (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) < 0) {
+		snprintf(err, errsize, "task %d: PTRACE_SETOPTIONS: %s", (int)want, strerror(errno));
+		rs_kill_task((pid_t)pid);
+		return -1;
+	}
+	return (pid_t)pid;
+}
+
+void rs_kill_task(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	/* SIGKILL ends a traced task too; it is our child, so it is reaped
+	 * here.  Bounded: a task in uninterruptible sleep dies when it wakes. */
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG | __WALL);
+
+		if (r == pid && (WIFEXITED(status) || WIFSIGNALED(status)))
+			return;
+		if (r < 0 && errno == ECHILD)
+			return;
+		usleep(10000);
+	}
+}

@@ -1,0 +1,162 @@
+#!/bin/bash
+# ckptrestore: a counter checkpointed, killed and restored goes on from its
+# saved value with its pid, name, descriptors and file position; the
+# failure paths (pid taken, file missing, truncated image on stdin, SIGINT)
+# say one line, exit 2 and leave nothing running, stopped or traced.
+. "$top_srcdir/tests/programs/lib.sh"
+. "$top_srcdir/tests/programs/ckpt_lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "ckptrestore needs root (clone3 with a chosen pid, PR_SET_MM)"
+require_ptrace
+
+# gone PID: waits (at most 5 s) until the pid is free again.
+gone() {
+	local i
+	for i in $(seq 100); do
+		[ -d "/proc/$1" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# file_pos IMAGE PATH: the position the image saved for the file at PATH.
+file_pos() {
+	"$IMGFACTS" "$1" | awk -v p="path=$2" '$1 == "file" && $NF == p { sub("pos=", "", $6); print $6 }'
+}
+
+# line_at FILE OFFSET: the line that starts at OFFSET.
+line_at() {
+	tail -c +"$(($2 + 1))" "$1" | head -1
+}
+
+# checkpoint NAME: a counter checkpointed to $tmp/NAME.ckpt and killed;
+# sets pid, pos (the saved file position) and saved (the count written last).
+checkpoint() {
+	start_workload "$1" counter "$tmp/$1.out"
+	pid=$(eval echo "\$${1}_pid")
+	run "$tmp/$1.cko" "$tmp/$1.cke" "$CKPT" -o "$tmp/$1.ckpt" "$pid"
+	kill -KILL "$pid"
+	gone "$pid"
+	pos=$(file_pos "$tmp/$1.ckpt" "$tmp/$1.out")
+	saved=$(head -c "$pos" "$tmp/$1.out" | tail -1 | cut -d' ' -f1)
+}
+
+# -- the gate and the plan --------------------------------------------------------
+checkpoint c1
+check_eq "counter: ckpt exit status 0" 0 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/c1.ckpt"
+check_eq "counter: ckptcheck says go" 0 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" --dry-run "$tmp/c1.ckpt"
+check_eq "--dry-run: exit status 0" 0 "$rc"
+check_grep "--dry-run: one line for the task" "^task $pid .counter.: parent" "$tmp/o"
+check_grep "--dry-run: the descriptor and its position" "fd 4: $tmp/c1.out at $pos\$" "$tmp/o"
+check_grep "--dry-run: the verdict" "go: 1 task would be restored" "$tmp/o"
+check_eq "--dry-run: creates nothing" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
+
+# -- restore, detached --------------------------------------------------------------
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pidfile "$tmp/c1.pid" "$tmp/c1.ckpt"
+check_eq "restore -d: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+workload_pids="$workload_pids $pid"
+check_eq "--pidfile: the old pid" "$pid" "$(cat "$tmp/c1.pid" 2>/dev/null)"
+sleep 0.3
+check_released "restored: running, not stopped, not traced" "$pid"
+check_eq "restored: its name" counter "$(cat "/proc/$pid/comm" 2>/dev/null)"
+check_eq "restored: its executable" "$CKPT_WORKLOADS/counter" "$(readlink "/proc/$pid/exe")"
+check_eq "restored: its cwd" "$(pwd -P)" "$(readlink "/proc/$pid/cwd")"
+check_eq "restored: descriptor 4 is the output file" "$tmp/c1.out" "$(readlink "/proc/$pid/fd/4")"
+check_eq "restored: descriptor 0 is /dev/null" /dev/null "$(readlink "/proc/$pid/fd/0")"
+check_eq "restored: no other descriptor" "0 1 2 4" "$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ' | sed 's/ $//')"
+check_eq "restored: the count goes on from the saved one, at the saved position" \
+	"$((saved + 1)) $((2 * (saved + 1)))" "$(line_at "$tmp/c1.out" "$pos")"
+after=$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$pid/fdinfo/4")
+[ "${after:-0}" -gt "$pos" ] && pass "restored: the file position moves on from $pos" ||
+	fail "restored: the file position moves on from $pos" "now ${after:-none}"
+check_eq "restored: the anonymous counter and the heap agree" "" \
+	"$(tail -c +"$((pos + 1))" "$tmp/c1.out" | awk '$2 != 2 * $1 { print }' | head -3)"
+maps=$(awk '{ print $1 }' "/proc/$pid/maps" | grep -c .)
+check_eq "restored: the image's areas and nothing else" "$(($("$IMGFACTS" "$tmp/c1.ckpt" | grep -c '^vma') + 1))" "$maps"
+
+# -- round trip: ckpt of the restored process against the first image -------------
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/c1b.ckpt" "$pid"
+check_eq "round trip: ckpt of the restored process" 0 "$rc"
+# Keys that must change (ckptrestore(1), ROUND TRIP): the time, the parent
+# outside the image, what the counter did since (its registers, state,
+# pages and file position).
+# The PF_ flags are the kernel's (a restored task was forked and never
+# exec'd: PF_FORKNOEXEC); the restorer registers no rseq area yet; a
+# restart block is there when the thread was frozen asleep, as its
+# registers say.
+ignore='header.time,tree.ppid,task.state,task.flags,ext_rseq.*,restart_block,cpu.*,fpu.*,file.f_pos,pages'
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --ignore "$ignore" "$tmp/c1.ckpt" "$tmp/c1b.ckpt"
+check_eq "round trip: no difference beyond the documented keys" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" "$tmp/c1.ckpt" "$tmp/c1b.ckpt"
+check_eq "round trip: without the list, the counter's pages differ" 1 "$rc"
+kill -KILL "$pid"
+gone "$pid"
+
+# -- the root's status, waited for ---------------------------------------------------
+checkpoint c2
+"$CKPTRESTORE" "$tmp/c2.ckpt" >"$tmp/o" 2>"$tmp/e" &
+rpid=$!
+for i in $(seq 100); do [ -d "/proc/$pid" ] && break; sleep 0.05; done
+sleep 0.2
+kill -TERM "$pid"
+wait "$rpid"
+check_eq "wait: ckptrestore exits with the root's status (SIGTERM: 143)" 143 "$?"
+
+# -- failure paths --------------------------------------------------------------------
+checkpoint c3
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
+check_eq "free pid: restore works" 0 "$rc"
+workload_pids="$workload_pids $pid"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
+check_eq "pid taken: exit status 2" 2 "$rc"
+check_grep "pid taken: names the pid and --pid-ns" "pid $pid is taken.*--pid-ns" "$tmp/e"
+check_eq "pid taken: one line" 1 "$(wc -l <"$tmp/e")"
+check_released "pid taken: the running process is left alone" "$pid"
+kill -KILL "$pid"
+gone "$pid"
+
+mv "$tmp/c3.out" "$tmp/c3.moved"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
+check_eq "file missing: exit status 2" 2 "$rc"
+check_grep "file missing: names the file" "cannot open $tmp/c3.out: No such file or directory" "$tmp/e"
+check_eq "file missing: one line" 1 "$(wc -l <"$tmp/e")"
+check_eq "file missing: nothing left with the pid" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
+mv "$tmp/c3.moved" "$tmp/c3.out"
+
+size=$(stat -c %s "$tmp/c3.ckpt")
+rc=0
+head -c "$((size / 2))" "$tmp/c3.ckpt" | "$CKPTRESTORE" -d - >"$tmp/o" 2>"$tmp/e" || rc=$?
+check_eq "truncated image on stdin: exit status 2" 2 "$rc"
+check_grep "truncated image on stdin: names stdin and the byte" '^ckptrestore: .stdin.: byte [0-9]' "$tmp/e"
+check_eq "truncated image on stdin: one line" 1 "$(wc -l <"$tmp/e")"
+check_eq "truncated image on stdin: nothing created" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
+rc=0
+"$CKPTRESTORE" -d - <"$tmp/c3.ckpt" >"$tmp/o" 2>"$tmp/e" || rc=$?
+check_eq "whole image on stdin: restored" 0 "$rc"
+workload_pids="$workload_pids $pid"
+check_released "whole image on stdin: running" "$pid"
+kill -KILL "$pid"
+gone "$pid"
+
+# SIGINT while the restore runs: a counter with 256 MiB of memory takes
+# long enough to write back that the signal lands inside the restore.
+start_workload big counter "$tmp/big.out" 256
+pid=$big_pid
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/big.ckpt" "$pid"
+kill -KILL "$pid"
+gone "$pid"
+"$CKPTRESTORE" -d -v "$tmp/big.ckpt" >"$tmp/o" 2>"$tmp/e" &
+rpid=$!
+for i in $(seq 200); do [ -d "/proc/$pid" ] && break; sleep 0.005; done
+kill -INT "$rpid"
+wait "$rpid"
+rc=$?
+check_eq "SIGINT during restore: exit status 2" 2 "$rc"
+check_grep "SIGINT during restore: says so" "interrupted" "$tmp/e"
+gone "$pid" && pass "SIGINT during restore: nothing left" || fail "SIGINT during restore: nothing left" "pid $pid"
+
+done_testing

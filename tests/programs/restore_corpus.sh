@@ -1,0 +1,107 @@
+#!/bin/bash
+# The gate and the restorer agree: for an image of each workload, ckptcheck
+# says go exactly when ckptrestore restores it (and the refusal names the
+# restorable rule the workload is there to trigger).  What is restored is
+# then checked from outside: hostname, ids, groups, capabilities.
+. "$top_srcdir/tests/programs/lib.sh"
+. "$top_srcdir/tests/programs/ckpt_lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "ckptrestore needs root (clone3 with a chosen pid, PR_SET_MM)"
+require_ptrace
+
+gone() {
+	local i
+	for i in $(seq 100); do
+		[ -d "/proc/$1" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+status_line() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
+}
+
+mkdir -p "$tmp/files"
+# NAME PROGRAM ARGS | the rules its image must trigger (none: go; ?: either,
+# the gate and the restorer agree: a threaded program is restorable once ckpt
+# saves the handlers glibc installs for its own signals, restore-handler until then)
+corpus=(
+	"counter counter $tmp/counter.out|"
+	"static_utsns static_utsns|"
+	"static_creds static_creds|"
+	"static_threads static_threads|?"
+	"threads threads|"
+	"forktree forktree|restore-tree"
+	"pattern pattern|"
+	"files files $tmp/files|restore-file-type restore-tree"
+	"zombieleader zombieleader|restore-zombie"
+)
+for entry in "${corpus[@]}"; do
+	spec=${entry%%|*} rule=${entry#*|}
+	read -r name prog args <<<"$spec"
+	# shellcheck disable=SC2086
+	start_workload "$name" "$prog" $args
+	pid=$(eval echo "\$${name}_pid")
+	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.ckpt" "$pid"
+	if [ "$rc" != 0 ]; then
+		fail "$name: ckpt" "$(head -1 "$tmp/e")"
+		continue
+	fi
+	# Facts of the live process, for the restored one.
+	tids=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
+	host=$(nsenter -t "$pid" -u hostname 2>/dev/null)
+	ids="$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
+	caps="$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
+	kill -KILL -- "-$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null
+	gone "$pid"
+	run "$tmp/$name.check" "$tmp/e" "$CKPTCHECK" "$tmp/$name.ckpt"
+	verdict=$rc
+	run "$tmp/o" "$tmp/$name.restore" "$CKPTRESTORE" -d "$tmp/$name.ckpt"
+	restored=$rc
+	workload_pids="$workload_pids $pid"
+	if [ "$verdict" = 0 ]; then
+		check_eq "$name: ckptcheck says go and ckptrestore restores it" 0 "$restored"
+	else
+		check_eq "$name: ckptcheck says no-go and ckptrestore refuses it (exit 1)" "1 1" "$verdict $restored"
+	fi
+	[ "$restored" = 0 ] || [ "$restored" = 1 ] || sed 's/^/# /' "$tmp/$name.restore"
+	if [ "$rule" = "?" ] && [ "$verdict" != 0 ]; then
+		check_grep "$name: refused for a handler the image lacks" "(restore-handler)" "$tmp/$name.restore"
+		continue
+	fi
+	if [ -n "$rule" ] && [ "$rule" != "?" ]; then
+		for r in $rule; do
+			check_grep "$name: ckptcheck names $r" "^error $r " "$tmp/$name.check"
+			check_grep "$name: ckptrestore names $r" "cannot restore: .*[(]$r[)]\$" "$tmp/$name.restore"
+		done
+		check_eq "$name: refused: nothing created" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
+		continue
+	fi
+	sleep 0.2
+	check_released "$name: restored, running" "$pid"
+	case $name in
+	static_utsns)
+		check_eq "$name: its hostname, in its own uts namespace" "$host" \
+			"$(nsenter -t "$pid" -u hostname 2>/dev/null)"
+		[ "$(readlink /proc/$pid/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] &&
+			pass "$name: not this host's uts namespace" ||
+			fail "$name: not this host's uts namespace"
+		;;
+	static_threads)
+		check_eq "$name: its five threads, with their tids" "$tids" "$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')"
+		check_released "$name: every thread running" $(ls "/proc/$pid/task")
+		;;
+	static_creds)
+		check_eq "$name: uids, gids and groups" "$ids" \
+			"$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
+		check_eq "$name: capability sets (effective, permitted, inheritable, bounding)" "$caps" \
+			"$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
+		;;
+	esac
+	kill -KILL "$pid" 2>/dev/null
+	gone "$pid"
+done
+
+done_testing
