@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -159,13 +160,18 @@ int main(int argc, char **argv)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0 || write(sp[0], "sock-", 5) != 5 ||
 	    write(sp[0], "bytes", 5) != 5)
 		die("socketpair");
+	/* A memfd held only by a descriptor: its contents must be saved. */
+	int mfd = memfd_create("kstate", 0);
+
+	if (mfd < 0 || write(mfd, "memfd-bytes", 11) != 11)
+		die("memfd");
 
 	workload_ready(ready,
 		       "handler=%#llx\nflags=%#llx\nrestorer=%#llx\naltstack=%#llx\naltstack_size=%zu\n"
-		       "efd=%d\ntfd=%d\nsfd=%d\nepfd=%d\nifd=%d\npfd=%d\npipe_r=%d\npipe_w=%d\nsock_a=%d\nsock_b=%d\n",
+		       "efd=%d\ntfd=%d\nsfd=%d\nepfd=%d\nifd=%d\npfd=%d\npipe_r=%d\npipe_w=%d\nsock_a=%d\nsock_b=%d\nmemfd=%d\n",
 		       (unsigned long long)(uintptr_t)on_usr1, (unsigned long long)back.sa_flags,
 		       (unsigned long long)(uintptr_t)back.sa_restorer, (unsigned long long)(uintptr_t)altstack,
-		       sizeof(altstack), efd, tfd, sfd, epfd, ifd, pfd, pp[0], pp[1], sp[0], sp[1]);
+		       sizeof(altstack), efd, tfd, sfd, epfd, ifd, pfd, pp[0], pp[1], sp[0], sp[1], mfd);
 	for (;;) {
 		struct timespec t = { 100000, 0 }, rem;
 

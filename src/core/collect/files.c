@@ -170,6 +170,12 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	if (seen)
 		return seen->ref;
 
+	/* A memfd's or an unlinked file's contents (filedata.c): an INODE
+	 * object, written before the FILE that names it. */
+	int32_t ino = ckpt_file_data_ref(c, th->tid, f->fd);
+
+	if (ino < 0)
+		return -1;
 	int32_t ref = ckpt_emit_objref(e, "FILE");
 
 	struct shared_obj *o = ref > 0 ? ckpt_shared_add(c, CKPT_OBJ_FILE, ref, th->tgid, th->tid, f->fd) : NULL;
@@ -187,6 +193,7 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	ckpt_emit_set(e, "f_pos", f->pos);
 	ckpt_emit_put(e);
 	ckpt_emit_raw(e, "FILE_NAME", f->path, strlen(f->path) + 1);
+	ckpt_file_data_link(c, ino);
 	ckpt_write_peers(c, ref, f->path, &f->st);
 	if (!e->failed)
 		ckpt_write_fd_state(c, ref, f->path, f->info);

@@ -53,7 +53,7 @@ static int read_regs(struct collect *c, const struct ckpt_thread *th, struct use
 
 /* The restart block of a thread frozen inside a sleep the kernel resumes
  * through restart_syscall(2): its kind, from the interrupted call's number,
- * and that call's first five arguments.  What the kernel keeps in the
+ * and that call's arguments (at most five; the rest 0).  What the kernel keeps in the
  * block (a sleep's end time) is not visible from user space; a restorer
  * runs the call again from these (nanosleep(2) wrote the time left to its
  * rem argument when there is one, which the image's memory holds). */
@@ -61,29 +61,31 @@ static int write_restart_block(struct collect *c, const struct user_regs_struct 
 {
 	struct ckpt_emit *e = &c->e;
 	const char *fn;
+	int nargs;	/* the call's arguments: the other registers mean nothing */
 
 	if ((int64_t)regs->rax != -ERESTART_RESTARTBLOCK)
 		return 0;
 	switch ((long)regs->orig_rax) {
-	case SYS_nanosleep:
+	case SYS_nanosleep: fn = "HRTIMER_NANOSLEEP"; nargs = 2; break;
 	case SYS_clock_nanosleep:
 		/* clock_nanosleep on a CPU-time clock (negative ids) sleeps
 		 * through the posix-cpu-timers code instead. */
-		fn = regs->orig_rax == SYS_clock_nanosleep && (int32_t)regs->rdi < 0 ? "POSIX_CPU_TIMERS"
-										       : "HRTIMER_NANOSLEEP";
+		fn = (int32_t)regs->rdi < 0 ? "POSIX_CPU_TIMERS" : "HRTIMER_NANOSLEEP";
+		nargs = 4;
 		break;
-	case SYS_futex: fn = "FUTEX"; break;
-	case SYS_poll: case SYS_ppoll: fn = "POLL"; break;
-	case SYS_restart_syscall: fn = "RESTART_SYSCALL"; break;
-	default: fn = "NONE"; break;
+	case SYS_futex: fn = "FUTEX"; nargs = 5; break;
+	case SYS_poll: fn = "POLL"; nargs = 3; break;
+	case SYS_ppoll: fn = "POLL"; nargs = 5; break;
+	case SYS_restart_syscall: fn = "RESTART_SYSCALL"; nargs = 0; break;
+	default: fn = "NONE"; nargs = 5; break;
 	}
+	const uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
+	static const char *const names[5] = { "arg_0", "arg_1", "arg_2", "arg_3", "arg_4" };
+
 	ckpt_emit_begin(e, "RESTART_BLOCK", 0);
 	ckpt_emit_set_name(e, "function_type", fn);
-	ckpt_emit_set(e, "arg_0", regs->rdi);
-	ckpt_emit_set(e, "arg_1", regs->rsi);
-	ckpt_emit_set(e, "arg_2", regs->rdx);
-	ckpt_emit_set(e, "arg_3", regs->r10);
-	ckpt_emit_set(e, "arg_4", regs->r8);
+	for (int i = 0; i < nargs; i++)
+		ckpt_emit_set(e, names[i], args[i]);
 	ckpt_emit_put(e);
 	return e->failed ? -1 : 0;
 }
