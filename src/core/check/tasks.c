@@ -317,34 +317,58 @@ static const struct userns *find_userns(const struct state *st, int32_t objref)
 	return st->n_userns ? bsearch(&key, st->userns, st->n_userns, sizeof(key), cmp_userns) : NULL;
 }
 
-/* Walks each creator chain at most n_userns steps: longer means a loop. */
+/* Follows each creator chain once: a namespace met again on the chain being
+ * walked closes a loop; one met on an earlier, finished walk leads nowhere
+ * new.  Each namespace is stepped through once, so a chain of a million
+ * costs a million look-ups, not a million squared. */
 static void check_userns(struct ckpt_check *c, struct state *st)
 {
-	if (st->n_userns)	/* qsort and bsearch take no NULL, even for 0 */
-		qsort(st->userns, st->n_userns, sizeof(*st->userns), cmp_userns);
+	enum { UNSEEN, ON_WALK, DONE };
+	uint8_t *mark;
+
+	if (!st->n_userns)	/* qsort and bsearch take no NULL, even for 0 */
+		return;
+	qsort(st->userns, st->n_userns, sizeof(*st->userns), cmp_userns);
+	mark = calloc(st->n_userns, 1);
+	if (!mark) {
+		check_out_of_memory(c);
+		return;
+	}
 	for (size_t i = 0; i < st->n_userns; i++) {
-		const struct userns *u = &st->userns[i];
-		int32_t r = u->creator;
-		size_t steps = 0;
+		const struct userns *u = &st->userns[i], *loop = NULL;
 
-		while (r > 0 && steps <= st->n_userns) {
-			const struct userns *p = find_userns(st, r);
+		if (mark[i] != UNSEEN)
+			continue;
+		for (const struct userns *p = u; p;) {
+			size_t k = (size_t)(p - st->userns);
 
-			if (!p)
-				break;	/* objref rules judge a dangling creator */
-			if (p == u)
+			if (mark[k] == ON_WALK) {
+				loop = p;	/* on the loop, unlike u perhaps */
 				break;
-			r = p->creator;
-			steps++;
+			}
+			if (mark[k] == DONE)
+				break;
+			mark[k] = ON_WALK;
+			/* A dangling creator is the objref rules' to judge. */
+			p = p->creator > 0 ? find_userns(st, p->creator) : NULL;
 		}
-		if (r > 0 && (r == u->objref || steps > st->n_userns) && find_userns(st, r)) {
-			check_report(c, &rules[R_USERNS_CYCLE], -1, u->index, u->offset, "USER_NS",
-				     "user namespace %" PRId32 " is %s", u->objref,
-				     u->creator == u->objref ? "its own creator" :
+		for (const struct userns *p = u; p;) {
+			size_t k = (size_t)(p - st->userns);
+
+			if (mark[k] != ON_WALK)
+				break;
+			mark[k] = DONE;
+			p = p->creator > 0 ? find_userns(st, p->creator) : NULL;
+		}
+		if (loop) {
+			check_report(c, &rules[R_USERNS_CYCLE], -1, loop->index, loop->offset, "USER_NS",
+				     "user namespace %" PRId32 " is %s", loop->objref,
+				     loop->creator == loop->objref ? "its own creator" :
 				     "its own ancestor through its creators");
-			return;	/* one loop, one finding */
+			break;	/* one loop, one finding */
 		}
 	}
+	free(mark);
 }
 
 static void ta_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
