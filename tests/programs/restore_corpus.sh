@@ -28,6 +28,24 @@ killed() {
 }
 
 
+# tree PID: PID and its descendants, depth first.
+tree() {
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		tree "$c"
+	done
+}
+
+# tree_facts PID...: "pid ppid pgid sid" of each (from /proc/PID/stat,
+# after the command name, which may hold spaces).
+tree_facts() {
+	local p
+	for p in "$@"; do
+		sed -n 's/^\([0-9]*\) (.*) . \([0-9]*\) \([0-9]*\) \([0-9]*\) .*/\1 \2 \3 \4/p' "/proc/$p/stat" 2>/dev/null
+	done | tr '\n' ';'
+}
+
 status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
@@ -42,11 +60,12 @@ corpus=(
 	"static_threads static_threads|"
 	"threads threads|"
 	"pattern pattern|"
-	"forktree forktree|restore-tree"
+	"forktree forktree|restore-zombie restore-file-type"
+	"proctree proctree $tmp/proctree.out|"
 	"files files $tmp/files|restore-file-type"
 	"zombieleader zombieleader|restore-zombie"
 	"kstate kstate $tmp/files|restore-seccomp restore-itimer restore-file-type"
-	"cowfork cowfork|restore-tree"
+	"cowfork cowfork|restore-file-type"
 	"privfile privfile|"
 	"shmanon shmanon|restore-vma-type restore-file-unnamed"
 	"filedata filedata|restore-file-unnamed"
@@ -68,8 +87,16 @@ for entry in "${corpus[@]}"; do
 	host=$(nsenter -t "$pid" -u hostname 2>/dev/null)
 	ids="$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
 	caps="$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
+	all=$(tree "$pid" | tr '\n' ' ')
+	facts=$(tree_facts $all)
+	last=$(tail -1 "$tmp/$name.out" 2>/dev/null)
 	kill -KILL -- "-$pid" 2>/dev/null
-	killed "$pid"
+	for p in $all; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in $all; do
+		killed "$p"
+	done
 	run "$tmp/$name.check" "$tmp/e" "$CKPTCHECK" "$tmp/$name.ckpt"
 	verdict=$rc
 	run "$tmp/o" "$tmp/$name.restore" "$CKPTRESTORE" -d "$tmp/$name.ckpt"
@@ -108,6 +135,22 @@ for entry in "${corpus[@]}"; do
 		check_eq "$name: its five threads, with their tids" "$tids" "$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')"
 		check_released "$name: every thread running" $(ls "/proc/$pid/task")
 		;;
+	proctree)
+		# The parent of the root is ckptrestore's, now gone: not compared.
+		check_eq "$name: every process, with its pid, parent, group and session" \
+			"$(echo "$facts" | sed 's/^[0-9]* [0-9]* /X /')" \
+			"$(tree_facts $all | sed 's/^[0-9]* [0-9]* /X /')"
+		check_released "$name: every process running" $all
+		sleep 0.2
+		# ckpt lets the tree run on after the image is written: the
+		# restored counter goes back to the image's value, at most
+		# $last, and not to zero.
+		first=$(awk -v last="$last" 'f { print; exit } $1 == last { f = 1 }' "$tmp/$name.out")
+		[ -n "$first" ] && [ "$first" -gt 1 ] && [ "$first" -le $((last + 2)) ] &&
+			pass "$name: the child's counter goes on from the image's value ($first after $last)" ||
+			fail "$name: the child's counter goes on from the image's value" \
+				"next: '$first' in $(tr '\n' ' ' <"$tmp/$name.out")"
+		;;
 	static_creds)
 		check_eq "$name: uids, gids and groups" "$ids" \
 			"$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
@@ -115,7 +158,12 @@ for entry in "${corpus[@]}"; do
 			"$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
 		;;
 	esac
-	killed "$pid"
+	for p in ${all:-$pid}; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in ${all:-$pid}; do
+		killed "$p"
+	done
 done
 
 done_testing

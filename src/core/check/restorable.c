@@ -40,7 +40,9 @@ static const struct ckpt_rule rules[] = {
 	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
 		"A zombie task (TASK.exit_state set): ckptrestore does not recreate zombies." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
-		"More than one process in the image: ckptrestore restores one process, not a tree." },
+		"A process whose parent is not a process listed before it in the image (the root "
+		"aside), or a thread whose leader is not: ckptrestore makes every child from its "
+		"restored parent." },
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
@@ -370,6 +372,15 @@ static void judge_signals(struct ckpt_check *c, struct state *st, const struct t
 	}
 }
 
+/* Whether a live process with pid ppid comes before task i in the image. */
+static bool made_before(const struct ckpt_model *m, size_t i, int64_t ppid)
+{
+	for (size_t k = 0; ppid > 0 && k < i; k++)
+		if (m->tasks[k].pid == ppid && m->tasks[k].tgid == ppid && !m->tasks[k].exit_state)
+			return true;
+	return false;
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -402,10 +413,11 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		/* Threads are restored with their process; the rest is shared. */
 		if (mt->has_tree && mt->pid != mt->tgid)
 			continue;
-		if (++processes > 1)
+		/* The restorer makes each child from its parent, made before it. */
+		if (++processes > 1 && !made_before(m, i, mt->ppid))
 			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
-				     "%s: is a second process (child of %" PRId64 "), and only one process is "
-				     "restored", who, mt->ppid);
+				     "%s: its parent %" PRId64 " is not a process the image lists before it, "
+				     "so it cannot be made by its parent", who, mt->ppid);
 		if (t->sem_undo)
 			check_report(c, &rules[R_SEM_UNDO], -1, t->index, t->offset, "TASK",
 				     "%s: has SysV semaphore undo state (objref %d)", who, t->sem_undo);

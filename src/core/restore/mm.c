@@ -285,6 +285,17 @@ static int set_mm_map(struct rs_ctx *x, const struct rs_mm *m)
 	uint64_t at;
 	long fd = -1;
 
+	/* A child made by its restored parent has that exe already, and
+	 * the kernel refuses to replace an exe that is still mapped. */
+	if (exe && exe->path) {
+		char link[64], now[4096];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)x->pid);
+		n = readlink(link, now, sizeof(now) - 1);
+		if (n > 0 && (size_t)n == strlen(exe->path) && memcmp(now, exe->path, (size_t)n) == 0)
+			exe = NULL;
+	}
 	/* The exe first: its path goes through the scratch too. */
 	if (exe && exe->path && (fd = rs_open(x, exe->path, O_RDONLY)) < 0)
 		return -1;

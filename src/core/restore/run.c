@@ -3,6 +3,9 @@
  * (and a stop request) kills and reaps what was created. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "ckpt/format.h"
+#include "ptrace/wait.h"
 #include "restore/restore_impl.h"
 
 void rs_log(const struct rs_ctx *x, int level, const char *fmt, ...)
@@ -169,82 +173,240 @@ int rs_name(struct rs_ctx *x)
 	return rs_call(x, "prctl(PR_SET_NAME)", SYS_prctl, 15 /* PR_SET_NAME */, (long)at, 0, 0, 0, 0, NULL);
 }
 
-/* The leader: the shared state, then the other threads, then its own
- * credentials (clone3 with a tid needs the privileges they may drop). */
-static int build(struct rs_ctx *x, pid_t *tids, size_t *n_tids)
-{
-	char why[256];
+/* Every task made so far, in the order made: killed in the reverse order
+ * on a failure, let go in the reverse order at the end. */
+struct made {
+	pid_t *pids;
+	size_t n, cap;
+};
 
-	if (ckpt_remote_begin(&x->r, x->pid, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE, why,
-			      sizeof(why)) < 0)
+#define TREE_OPTIONS (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK)
+
+static int build(struct rs_ctx *x, struct made *m, bool child);
+
+/* A process of the image whose parent is t, made by t itself with a
+ * remote clone3 (no sharing flags: a process of its own, with its old pid
+ * and exit signal), so that parent, group and session links are the
+ * kernel's own.  It starts as a copy of the half-built parent, attached by
+ * PTRACE_O_TRACEFORK (or TRACECLONE for another exit signal), stopped. */
+static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
+{
+	struct {
+		struct clone_args args;
+		pid_t tid;
+	} in;
+	uint64_t at = parent->code + RS_CODE_SIZE;
+	enum ckpt_wait_result w;
+	long pid = 0;
+	int status;
+
+	memset(&in, 0, sizeof(in));
+	in.tid = (pid_t)t->pid;
+	in.args.exit_signal = t->exit_signal && t->exit_signal < 65 ? t->exit_signal : SIGCHLD;
+	in.args.set_tid_size = 1;
+	in.args.set_tid = at + offsetof(__typeof__(in), tid);
+	if (rs_scratch(parent, &in, sizeof(in), &at) < 0)
+		return -1;
+	if (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
+		if (pid == -EEXIST)
+			return rs_fail(parent, "child %d: its pid is taken on this system; free it, or restore "
+				       "into a new pid namespace with --pid-ns", (int)t->pid);
+		return -1;
+	}
+	w = ckpt_wait_stop((pid_t)pid, parent->r.timeout_ms, parent->r.stop, &status);
+	if (w != CKPT_WAIT_STOPPED) {
+		rs_kill_task((pid_t)pid);
+		return rs_fail(parent, "child %ld did not stop for the restorer (%s)", pid, ckpt_wait_result_name(w));
+	}
+	return (pid_t)pid;
+}
+
+static int remember(struct rs_ctx *x, struct made *m, pid_t pid)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		pid_t *p = realloc(m->pids, cap * sizeof(*p));
+
+		if (!p)
+			return rs_fail(x, "out of memory");
+		m->pids = p;
+		m->cap = cap;
+	}
+	m->pids[m->n++] = pid;
+	return 0;
+}
+
+/* The processes whose parent is x's task, depth first in image order. */
+static int children(struct rs_ctx *x, struct made *m)
+{
+	const struct ckpt_restore_plan *p = x->plan;
+
+	for (size_t i = 0; i < p->n_tasks; i++) {
+		const struct rs_task *t = &p->tasks[i];
+		struct rs_ctx c;
+		pid_t pid;
+
+		if (t == x->task || t->pid != t->tgid || t->ppid != x->task->pid)
+			continue;
+		if ((pid = make_child(x, t)) < 0)
+			return -1;
+		if (remember(x, m, pid) < 0) {
+			rs_kill_task(pid);
+			return -1;
+		}
+		rs_log(x, 1, "task %d (%s): created by %d, stopped", (int)pid, t->comm, (int)x->pid);
+		c = *x;
+		c.task = t;
+		c.pid = pid;
+		memset(&c.r, 0, sizeof(c.r));
+		if (build(&c, m, true) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A child's group and session, where they differ from its parent's:
+ * session leaders make their session, group leaders their group, members
+ * join theirs (its leader, made before them in tree order, exists). */
+static int group_and_session(struct rs_ctx *x, const struct rs_task *parent)
+{
+	const struct rs_task *t = x->task;
+
+	if (t->sid == t->pid)
+		return rs_call(x, "setsid", SYS_setsid, 0, 0, 0, 0, 0, 0, NULL);
+	if (t->pgid == t->pid)
+		return rs_call(x, "setpgid(0, 0)", SYS_setpgid, 0, 0, 0, 0, 0, 0, NULL);
+	if (t->pgid != parent->pgid)
+		return rs_call(x, "setpgid", SYS_setpgid, 0, (long)t->pgid, 0, 0, 0, 0, NULL);
+	return 0;
+}
+
+static const struct rs_task *task_of(const struct ckpt_restore_plan *p, int64_t pid)
+{
+	for (size_t i = 0; i < p->n_tasks; i++)
+		if (p->tasks[i].pid == pid)
+			return &p->tasks[i];
+	return NULL;
+}
+
+/* A process: the shared state, then its children (made by it, from this
+ * half-built state, before it drops privileges), then its other threads,
+ * then its own credentials (clone3 with a pid needs the privileges they
+ * may drop).  A child starts from its parent's code page. */
+static int build(struct rs_ctx *x, struct made *m, bool child)
+{
+	pid_t tids[64], *more = tids;
+	size_t n_tids = 0;
+	char why[256];
+	int rc = -1;
+
+	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
 	x->r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	x->r.stop = x->opt ? x->opt->stop : NULL;
+	if (child) {
+		const struct rs_task *parent = task_of(x->plan, x->task->ppid);
+
+		ckpt_remote_set_syscall_ip(&x->r, x->code);
+		if (!parent || group_and_session(x, parent) < 0)
+			goto out;
+	}
+	if (x->plan->n_tasks > CKPT_ARRAY_LEN(tids) && !(more = calloc(x->plan->n_tasks, sizeof(*more)))) {
+		rs_fail(x, "out of memory");
+		goto out;
+	}
 	if (drop_rseq(x) < 0 || rs_mm_restore(x) < 0 || rs_thread_pointers(x) < 0 || rs_name(x) < 0 ||
 	    rs_files_restore(x) < 0 || rs_uts_restore(x) < 0 || rs_signals_restore(x) < 0 ||
-	    rs_limits_restore(x) < 0 || rs_threads_restore(x, tids, n_tids) < 0 || rs_creds_restore(x) < 0 ||
-	    finish(x) < 0)
-		return -1;
-	if (ckpt_remote_end(&x->r, why, sizeof(why)) < 0)
-		return rs_fail(x, "%s", why);
-	return rs_regs_restore(x);
+	    rs_limits_restore(x) < 0 || children(x, m) < 0)
+		goto out;
+	rc = rs_threads_restore(x, more, &n_tids);
+	for (size_t i = 0; i < n_tids; i++)
+		if (remember(x, m, more[i]) < 0)
+			rc = -1;
+	if (rc < 0 || rs_creds_restore(x) < 0 || finish(x) < 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (more != tids)
+		free(more);
+	if (ckpt_remote_end(&x->r, why, sizeof(why)) < 0 && rc == 0)
+		rc = rs_fail(x, "%s", why);
+	return rc == 0 ? rs_regs_restore(x) : -1;
+}
+
+/* Every process's parent is in the image and made before it (the image
+ * lists the tree root first, depth first), threads aside. */
+static int tree_ok(const struct ckpt_restore_plan *p, char *err, size_t errsize)
+{
+	for (size_t i = 1; i < p->n_tasks; i++) {
+		const struct rs_task *t = &p->tasks[i];
+		const struct rs_task *parent = t->pid == t->tgid ? task_of(p, t->ppid) : task_of(p, t->tgid);
+
+		if (!parent || parent >= t || parent->pid != parent->tgid) {
+			snprintf(err, errsize, "task %" PRId64 ": its %s %" PRId64 " is not a process made before it",
+				 t->pid, t->pid == t->tgid ? "parent" : "thread group leader",
+				 t->pid == t->tgid ? t->ppid : t->tgid);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void kill_made(const struct made *m)
+{
+	/* Every one first, so that none runs on; then each reaped. */
+	for (size_t i = m->n; i-- > 0;)
+		kill(m->pids[i], SIGKILL);
+	for (size_t i = m->n; i-- > 0;)
+		rs_kill_task(m->pids[i]);
 }
 
 int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt, pid_t *root,
 		     char *err, size_t errsize)
 {
 	struct rs_ctx x = { .plan = p, .opt = opt, .err = err, .errsize = errsize };
-	pid_t *tids;
-	size_t n_tids = 0;
+	struct made m = { 0 };
+	pid_t pid;
 
 	*root = 0;
 	if (!p->go) {
 		snprintf(err, errsize, "the image did not pass the gate (%" PRIu64 " errors)", p->findings);
 		return -1;
 	}
-	for (size_t i = 1; i < p->n_tasks; i++)
-		if (p->tasks[i].tgid != p->tasks[0].pid) {
-			snprintf(err, errsize, "task %" PRId64 " is another process: only one is restored",
-				 p->tasks[i].pid);
-			return -1;
-		}
-	if (!(tids = calloc(p->n_tasks, sizeof(*tids)))) {
-		snprintf(err, errsize, "out of memory");
+	if (tree_ok(p, err, errsize) < 0)
 		return -1;
-	}
 	x.task = &p->tasks[0];
-	x.pid = rs_create_task(x.task, opt, err, errsize);
-	if (x.pid < 0) {
-		free(tids);
+	pid = x.pid = rs_create_task(x.task, opt, err, errsize);
+	if (x.pid < 0)
 		return -1;
-	}
 	rs_log(&x, 1, "task %d (%s): created, stopped", (int)x.pid, x.task->comm);
-	if (build(&x, tids, &n_tids) < 0) {
-		char why[64];
-
-		ckpt_remote_end(&x.r, why, sizeof(why));
-		/* SIGKILL to the leader ends every thread. */
-		rs_kill_task(x.pid);
-		free(tids);
+	if (remember(&x, &m, x.pid) < 0 || build(&x, &m, false) < 0) {
+		kill_made(&m);
+		if (!m.n)
+			rs_kill_task(pid);
+		free(m.pids);
 		return -1;
 	}
 	/* The memory is whole and every thread set: the order they are let
-	 * go in does not matter; the leader last, so that a failure above
+	 * go in does not matter; the root last, so that a failure above
 	 * still finds it stopped. */
-	for (size_t i = 0; i <= n_tids; i++) {
-		pid_t t = i < n_tids ? tids[i] : x.pid;
+	for (size_t i = m.n; i-- > 0;) {
+		pid_t t = m.pids[i];
 
 		if (ptrace(PTRACE_DETACH, t, NULL, NULL) < 0) {
 			int e = errno;
 
-			rs_kill_task(x.pid);
+			m.n = i + 1;
+			kill_made(&m);
 			snprintf(err, errsize, "task %d: PTRACE_DETACH: %s", (int)t, strerror(e));
-			free(tids);
+			free(m.pids);
 			return -1;
 		}
 	}
-	free(tids);
-	rs_log(&x, 1, "task %d (%s): running", (int)x.pid, x.task->comm);
-	*root = x.pid;
+	free(m.pids);
+	rs_log(&x, 1, "task %d (%s): running", (int)pid, x.task->comm);
+	*root = pid;
 	return 0;
 }
