@@ -136,6 +136,7 @@ for entry in "${corpus[@]}"; do
 		check_released "$name: every thread running" $(ls "/proc/$pid/task")
 		;;
 	proctree)
+		proctree_all=$all
 		# The parent of the root is ckptrestore's, now gone: not compared.
 		check_eq "$name: every process, with its pid, parent, group and session" \
 			"$(echo "$facts" | sed 's/^[0-9]* [0-9]* /X /')" \
@@ -165,5 +166,33 @@ for entry in "${corpus[@]}"; do
 		killed "$p"
 	done
 done
+
+# A failure midway: the last child's pid is taken (the tasks before it
+# are made by then): every task made is killed and reaped, none is left
+# stopped or traced.
+set -- $proctree_all
+if [ $# = 4 ] && [ -w /proc/sys/kernel/ns_last_pid ]; then
+	taken=$4
+	for i in $(seq 20); do
+		echo $((taken - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 30 </dev/null >/dev/null 2>&1 &
+		[ "$!" = "$taken" ] && break
+		kill -KILL "$!"
+	done
+	if [ "$!" = "$taken" ]; then
+		run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/proctree.ckpt"
+		check_eq "pid taken midway: exit 2" 2 "$rc"
+		check_grep "pid taken midway: names the pid" "pid $taken is taken" "$tmp/e"
+		left=""
+		for p in $1 $2 $3; do
+			gone "$p" || left="$left $p($(sed -n 's/^State:[[:space:]]*//p' /proc/$p/status 2>/dev/null))"
+		done
+		check_eq "pid taken midway: every task made is gone" "" "$left"
+		kill -KILL "$taken"
+		wait "$taken" 2>/dev/null
+	else
+		pass "pid taken midway # SKIP could not take pid $taken"
+	fi
+fi
 
 done_testing

@@ -209,7 +209,7 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
 		return -1;
 	if (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
 		if (pid == -EEXIST)
-			return rs_fail(parent, "child %d: its pid is taken on this system; free it, or restore "
+			return rs_fail(parent, "pid %d is taken on this system; free it, or restore "
 				       "into a new pid namespace with --pid-ns", (int)t->pid);
 		return -1;
 	}
