@@ -46,8 +46,9 @@ static const struct ckpt_rule rules[] = {
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
-		"A descriptor of a kind ckptrestore cannot reopen from a path (pipe, fifo, socket, "
-		"tty, epoll, eventfd), unless declared with --external fd:PID:FD." },
+		"A descriptor of a kind ckptrestore cannot reopen from a path (fifo, socket, tty, "
+		"epoll, eventfd; a pipe whose other end is not in the image), unless declared with "
+		"--external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file: its contents are not in the "
 		"image and no path reopens it." },
@@ -73,7 +74,7 @@ static const struct ckpt_rule rules[] = {
 
 struct file_fact {
 	int32_t objref;
-	uint32_t f_type;
+	uint32_t f_type, f_flags;
 	uint64_t index, offset;		/* the FILE record */
 	char path[96];			/* escaped, for messages */
 	bool unnamed;
@@ -200,6 +201,7 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		if ((ok = f)) {
 			f->objref = objtype ? objref : 0;
 			f->f_type = (uint32_t)field(rec, "f_type");
+			f->f_flags = (uint32_t)field(rec, "f_flags");
 			f->index = rec->index;
 			f->offset = rec->offset;
 		}
@@ -321,6 +323,23 @@ static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt
 	}
 }
 
+/* A pipe end whose other end is in the image too: the restorer makes the
+ * pipe and gives each task its ends (O_ACCMODE 3; a pipe end is read-only
+ * or write-only). */
+static bool pipe_peer(const struct state *st, const struct file_fact *f)
+{
+	if (strncmp(f->path, "pipe:[", 6) != 0)
+		return false;
+	for (size_t i = 0; i < st->n_files; i++) {
+		const struct file_fact *g = &st->files[i];
+
+		if (g->f_type == 2 && strcmp(g->path, f->path) == 0 && (g->f_flags & 3) != (f->f_flags & 3) &&
+		    ((g->f_flags & 3) == 0 || (f->f_flags & 3) == 0))
+			return true;
+	}
+	return false;
+}
+
 static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, int64_t pid,
 			const char *who)
 {
@@ -334,6 +353,8 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 			continue;
 		/* Declared external: the restorer's own descriptor goes there. */
 		if (ckpt_external_match(opt->externals, opt->n_externals, (int32_t)pid, (int32_t)d->fd))
+			continue;
+		if (f->f_type == 2 && pipe_peer(st, f))
 			continue;
 		if (f->f_type != 1) {
 			const char *kind = ckpt_names_lookup(&ckpt_names_file_type, f->f_type);

@@ -5,8 +5,11 @@
  * and given its close-on-exec flag.  Descriptors of one open file
  * description are dups of one open, as they were. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -48,6 +51,117 @@ static int place_external(struct rs_ctx *x, const struct rs_fd *d)
 	return 0;
 }
 
+/* A pipe end: the restorer's end of that pipe taken into the task with
+ * pidfd_getfd(2) (one description for every task that holds it, as in
+ * the image) and moved to its number. */
+static int place_pipe(struct rs_ctx *x, const struct rs_fd *d, const struct rs_file *f)
+{
+	long pidfd, fd;
+	int mine = -1;
+
+	for (size_t i = 0; i < x->n_pipes; i++)
+		if (x->pipes[i].read_file == f->objref)
+			mine = x->pipes[i].fd[0];
+		else if (x->pipes[i].write_file == f->objref)
+			mine = x->pipes[i].fd[1];
+	if (mine < 0)
+		return rs_fail(x, "descriptor %d: %s has no other end in the image", d->fd, f->path);
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+		return -1;
+	if (rs_call(x, "pidfd_getfd(pipe)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
+		return -1;
+	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	if (fd != d->fd)
+		return rs_call(x, "dup3", SYS_dup3, fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
+		       rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0 ? -1 : 0;
+	return rs_call(x, "fcntl(F_SETFD)", SYS_fcntl, fd, F_SETFD, d->cloexec ? FD_CLOEXEC : 0, 0, 0, 0, NULL);
+}
+
+static void pipe_fail(char *err, size_t errsize, const struct rs_file *f, const char *what)
+{
+	snprintf(err, errsize, "%s: %s: %s", f->path, what, strerror(errno));
+}
+
+/* Without blocking: bytes that do not fit are an error, not a hang. */
+static bool write_waiting(int fd, const struct rs_file *f)
+{
+	int fl = fcntl(fd, F_GETFL);
+	bool ok;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return false;
+	ok = write(fd, f->pipe_data, f->pipe_len) == (ssize_t)f->pipe_len;
+	if (fcntl(fd, F_SETFL, fl) < 0)
+		ok = false;
+	return ok;
+}
+
+int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_t *n, char *err, size_t errsize)
+{
+	struct rs_pipe *pipes = calloc(p->n_files ? p->n_files : 1, sizeof(*pipes));
+
+	*out = pipes;
+	*n = 0;
+	if (!pipes) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct rs_file *f = &p->files[i];
+		struct rs_pipe *q = NULL;
+		bool reader = (f->f_flags & O_ACCMODE) == O_RDONLY;
+
+		if (!f->pipe_ino)
+			continue;
+		for (size_t k = 0; k < *n; k++)
+			if (pipes[k].ino == f->pipe_ino)
+				q = &pipes[k];
+		if (!q) {
+			q = &pipes[(*n)++];
+			q->ino = f->pipe_ino;
+			if (pipe2(q->fd, O_CLOEXEC) < 0) {
+				q->fd[0] = q->fd[1] = -1;
+				pipe_fail(err, errsize, f, "pipe2");
+				return -1;
+			}
+		}
+		if (reader) {
+			q->read_file = f->objref;
+			/* Status flags belong to the description: set once here. */
+			if ((f->f_flags & O_NONBLOCK) && fcntl(q->fd[0], F_SETFL, O_NONBLOCK) < 0) {
+				pipe_fail(err, errsize, f, "fcntl(F_SETFL)");
+				return -1;
+			}
+			if (f->pipe_size && fcntl(q->fd[0], F_SETPIPE_SZ, (int)f->pipe_size) < 0) {
+				pipe_fail(err, errsize, f, "fcntl(F_SETPIPE_SZ)");
+				return -1;
+			}
+			/* The bytes waiting: they fit, the pipe is as large as it was. */
+			if (f->pipe_len && !write_waiting(q->fd[1], f)) {
+				pipe_fail(err, errsize, f, "write of its waiting bytes");
+				return -1;
+			}
+		} else {
+			q->write_file = f->objref;
+			if ((f->f_flags & O_NONBLOCK) && fcntl(q->fd[1], F_SETFL, O_NONBLOCK) < 0) {
+				pipe_fail(err, errsize, f, "fcntl(F_SETFL)");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void rs_pipes_close(struct rs_pipe *pipes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++)
+			if (pipes[i].fd[k] >= 0)
+				close(pipes[i].fd[k]);
+	free(pipes);
+}
+
 static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *const *placed, size_t n_placed)
 {
 	const struct rs_file *f = rs_file(x->plan, d->file);
@@ -65,6 +179,8 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 			return rs_call(x, "dup3", SYS_dup3, placed[i]->fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0,
 				       NULL);
 		}
+	if (f->pipe_ino)
+		return place_pipe(x, d, f);
 	if ((fd = rs_open(x, f->path, (int)(f->f_flags & OPEN_FLAGS))) < 0)
 		return -1;
 	if (fd != d->fd) {

@@ -329,6 +329,7 @@ struct reading {
 	int32_t table;			/* FILE_TABLE being read */
 	struct rs_task *task;		/* TASK being read */
 	struct rs_file *file;		/* FILE whose FILE_NAME comes next */
+	struct rs_file *pipe;		/* the EXT_PIPE whose BUFFER comes next */
 	struct rs_mm *mm;
 	struct rs_fs *fs;
 	struct rs_signal *signal;
@@ -422,8 +423,29 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		rd->file = f;
 		return 0;
 	} else if (is(rec, "FILE_NAME") && role && strcmp(role, "path") == 0 && rd->file) {
+		unsigned long long ino;
+		char end;
+
 		if (!(rd->file->path = payload_string(rec)))
 			return -1;
+		if (sscanf(rd->file->path, "pipe:[%llu%c", &ino, &end) == 2 && end == ']')
+			rd->file->pipe_ino = ino;
+	} else if (is(rec, "EXT_PIPE")) {
+		struct rs_file *f = (struct rs_file *)rs_file(p, (int32_t)fld(rec, "file_objref"));
+
+		rd->pipe = f;
+		if (f)
+			f->pipe_size = (uint32_t)fld(rec, "pipe_size");
+	} else if (is(rec, "BUFFER") && role && strcmp(role, "data") == 0 && rd->pipe &&
+		   rd->last && strcmp(rd->last, "EXT_PIPE") == 0) {
+		size_t len = rec->avail > rec->hdr_len ? rec->avail - rec->hdr_len : 0;
+
+		free(rd->pipe->pipe_data);
+		if (!(rd->pipe->pipe_data = malloc(len ? len : 1)))
+			return -1;
+		memcpy(rd->pipe->pipe_data, rec->data + rec->hdr_len, len);
+		rd->pipe->pipe_len = len;
+		rd->pipe = NULL;
 	} else if (is(rec, "FILE_TABLE")) {
 		rd->table = ref;
 	} else if (is(rec, "FILE_DESC")) {
@@ -564,12 +586,15 @@ static bool wanted(const struct ckpt_model_record *mr)
 	static const char *const types[] = {
 		"OBJREF", "TASK", "TASK_CREDS", "TASK_NS", "TASK_OBJS", "CPU", "SIGNAL_TASK", "SIGPENDING",
 		"FILE", "FILE_NAME", "FILE_TABLE", "FILE_DESC", "CRED", "GROUPINFO", "MM", "FS",
-		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ",
+		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ", "EXT_PIPE",
 	};
 
 	if (!mr->rt)
 		return false;
 	if (mr->role && (strcmp(mr->role, "fpu") == 0 || strcmp(mr->role, "saved_auxv") == 0))
+		return true;
+	/* A pipe's waiting bytes (a BUFFER in the role data after EXT_PIPE). */
+	if (mr->role && strcmp(mr->role, "data") == 0 && strcmp(mr->rt->name, "BUFFER") == 0)
 		return true;
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(types); i++)
 		if (strcmp(mr->rt->name, types[i]) == 0)
@@ -670,8 +695,10 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 		free(p->tasks[i].xstate);
 		free_pending(&p->tasks[i].pending);
 	}
-	for (size_t i = 0; i < p->n_files; i++)
+	for (size_t i = 0; i < p->n_files; i++) {
 		free(p->files[i].path);
+		free(p->files[i].pipe_data);
+	}
 	for (size_t i = 0; i < p->n_groups; i++)
 		free(p->groups[i].gids);
 	for (size_t i = 0; i < p->n_fss; i++) {

@@ -28,6 +28,20 @@ struct rs_file {
 	uint32_t f_flags;
 	uint64_t f_pos;
 	char *path;			/* raw bytes, NUL-terminated */
+	/* A pipe end ("pipe:[INO]"): the pipe's inode, and from the EXT_PIPE
+	 * after a reading end its capacity and the bytes waiting in it. */
+	uint64_t pipe_ino;
+	uint32_t pipe_size;
+	uint8_t *pipe_data;
+	size_t pipe_len;
+};
+
+/* A pipe of the image, made in the restorer: each task takes its ends
+ * with pidfd_getfd(2), so every end is one open file description. */
+struct rs_pipe {
+	uint64_t ino;
+	int32_t read_file, write_file;	/* the FILEs of its ends (0: none) */
+	int fd[2];			/* the restorer's; -1 when closed */
 };
 
 struct rs_fd {
@@ -169,6 +183,8 @@ struct rs_ctx {
 	uint64_t code;			/* our code page in the task: syscall; int3 */
 	char *err;
 	size_t errsize;
+	const struct rs_pipe *pipes;	/* run.c's, for files.c */
+	size_t n_pipes;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -180,6 +196,11 @@ int rs_scratch(struct rs_ctx *x, const void *buf, size_t len, uint64_t *addr);
 long rs_open(struct rs_ctx *x, const char *path, int flags);
 void rs_log(const struct rs_ctx *x, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int rs_fail(struct rs_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* files.c: the image's pipes, made in the restorer with their waiting
+ * bytes; closed by rs_pipes_close.  0, or -1 with err. */
+int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_t *n, char *err, size_t errsize);
+void rs_pipes_close(struct rs_pipe *pipes, size_t n);
 
 /* tree.c: a child of the caller with the task's pid, stopped under ptrace
  * (PTRACE_O_EXITKILL: it dies with the restorer).  Its pid, or -1 with err. */

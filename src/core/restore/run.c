@@ -368,6 +368,8 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 {
 	struct rs_ctx x = { .plan = p, .opt = opt, .err = err, .errsize = errsize };
 	struct made m = { 0 };
+	struct rs_pipe *pipes = NULL;
+	size_t n_pipes = 0;
 	pid_t pid;
 
 	*root = 0;
@@ -377,16 +379,25 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 	}
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
+	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
+		rs_pipes_close(pipes, n_pipes);
+		return -1;
+	}
+	x.pipes = pipes;
+	x.n_pipes = n_pipes;
 	x.task = &p->tasks[0];
 	pid = x.pid = rs_create_task(x.task, opt, err, errsize);
-	if (x.pid < 0)
+	if (x.pid < 0) {
+		rs_pipes_close(pipes, n_pipes);
 		return -1;
+	}
 	rs_log(&x, 1, "task %d (%s): created, stopped", (int)x.pid, x.task->comm);
 	if (remember(&x, &m, x.pid) < 0 || build(&x, &m, false) < 0) {
 		kill_made(&m);
 		if (!m.n)
 			rs_kill_task(pid);
 		free(m.pids);
+		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
 	/* The memory is whole and every thread set: the order they are let
@@ -402,10 +413,12 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 			kill_made(&m);
 			snprintf(err, errsize, "task %d: PTRACE_DETACH: %s", (int)t, strerror(e));
 			free(m.pids);
+			rs_pipes_close(pipes, n_pipes);
 			return -1;
 		}
 	}
 	free(m.pids);
+	rs_pipes_close(pipes, n_pipes);
 	rs_log(&x, 1, "task %d (%s): running", (int)pid, x.task->comm);
 	*root = pid;
 	return 0;
