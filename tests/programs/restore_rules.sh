@@ -19,7 +19,7 @@ kill -KILL "$c_pid"
 # edit NAME PYTHON: the image with records edited by PYTHON (recs: the
 # record list; rec(type): the first record of a type), re-encoded.
 edit() {
-	python3 - "$tmp/c.json" "$tmp/$1.json" "$2" <<'PY'
+	python3 - "${edit_from:-$tmp/c.json}" "$tmp/$1.json" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 recs = d["records"]
@@ -66,5 +66,22 @@ edit filetype 'f = [r for r in recs if r["type"] == "FILE" and r["fields"]["f_po
 expect restore-file-type filetype
 edit seccomp 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = "SECCOMP_MODE_STRICT"'
 expect restore-seccomp seccomp
+
+# A tree with a pipe between two of its processes: it passes; a process
+# whose parent is outside the image, or a pipe end without its other end,
+# does not.
+start_workload t proctree "$tmp/t.out" pipe
+tree_pids="$t_pid $(ready_value t child) $(ready_value t grandchild) $(ready_value t session)"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/t.ckpt" "$t_pid"
+check_eq "proctree: ckpt" 0 "$rc"
+kill -KILL $tree_pids
+"$CKPTDUMP" --json --pages "$tmp/t.ckpt" >"$tmp/t.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/t.ckpt"
+check_no_grep "proctree (pipe): no restorable finding" "restore-" "$tmp/o"
+edit_from=$tmp/t.json
+edit orphan 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vppid"] = -4097'
+expect restore-tree orphan
+edit lonepipe 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].startswith("pipe:")][0]; f["fields"]["text"] = "pipe:[1]"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
+expect restore-file-type lonepipe
 
 done_testing
