@@ -289,6 +289,13 @@ static const struct rs_task *task_of(const struct ckpt_restore_plan *p, int64_t 
 	return NULL;
 }
 
+static bool same_ns(const struct rs_ctx *x, bool child)
+{
+	const struct rs_task *parent = child ? task_of(x->plan, x->task->ppid) : NULL;
+
+	return parent && x->task->ns && parent->ns == x->task->ns;
+}
+
 /* A process: the shared state, then its children (made by it, from this
  * half-built state, before it drops privileges), then its other threads,
  * then its own credentials (clone3 with a pid needs the privileges they
@@ -315,8 +322,10 @@ static int build(struct rs_ctx *x, struct made *m, bool child)
 		rs_fail(x, "out of memory");
 		goto out;
 	}
+	/* A child in its parent's namespaces has them already, shared (one
+	 * object of the image, one namespace), from the fork. */
 	if (drop_rseq(x) < 0 || rs_mm_restore(x) < 0 || rs_thread_pointers(x) < 0 || rs_name(x) < 0 ||
-	    rs_files_restore(x) < 0 || rs_uts_restore(x) < 0 || rs_signals_restore(x) < 0 ||
+	    rs_files_restore(x) < 0 || (!same_ns(x, child) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
 	    rs_limits_restore(x) < 0 || children(x, m) < 0)
 		goto out;
 	rc = rs_threads_restore(x, more, &n_tids);
