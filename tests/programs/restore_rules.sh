@@ -81,6 +81,8 @@ check_no_grep "proctree (pipe): no restorable finding" "restore-" "$tmp/o"
 edit_from=$tmp/t.json
 edit orphan 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vppid"] = -4097'
 expect restore-tree orphan
+edit othersession 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vsid"] = 4'
+expect restore-tree othersession
 edit lonepipe 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].startswith("pipe:")][0]; f["fields"]["text"] = "pipe:[1]"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
 expect restore-file-type lonepipe
 

@@ -41,8 +41,8 @@ static const struct ckpt_rule rules[] = {
 		"A zombie task (TASK.exit_state set): ckptrestore does not recreate zombies." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose parent is not a process listed before it in the image (the root "
-		"aside), or a thread whose leader is not: ckptrestore makes every child from its "
-		"restored parent." },
+		"aside), or whose session or group it cannot reach from its parent's (setsid, "
+		"setpgid): ckptrestore makes every child from its restored parent." },
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
@@ -402,6 +402,30 @@ static bool made_before(const struct ckpt_model *m, size_t i, int64_t ppid)
 	return false;
 }
 
+/* A child gets its parent's session and group from the fork; it can only
+ * make a session of its own, or a group of its own, or join a group of
+ * its session that a process made before it is in. */
+static bool group_reachable(const struct ckpt_model *m, size_t i)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i], *parent = NULL;
+
+	for (size_t k = 0; k < i; k++)
+		if (m->tasks[k].pid == mt->ppid)
+			parent = &m->tasks[k];
+	if (!parent)
+		return false;
+	if (mt->sid == mt->pid)
+		return mt->pgid == mt->pid;
+	if (mt->sid != parent->sid)
+		return false;
+	if (mt->pgid == mt->pid || mt->pgid == parent->pgid)
+		return true;
+	for (size_t k = 0; k < i; k++)
+		if (m->tasks[k].pgid == mt->pgid && m->tasks[k].sid == mt->sid && !m->tasks[k].exit_state)
+			return true;
+	return false;
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -439,6 +463,10 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
 				     "%s: its parent %" PRId64 " is not a process the image lists before it, "
 				     "so it cannot be made by its parent", who, mt->ppid);
+		else if (processes > 1 && !group_reachable(m, i))
+			check_report(c, &rules[R_TREE], -1, t->index, t->offset, "TASK",
+				     "%s: its session %" PRId64 " and group %" PRId64 " cannot be reached from its "
+				     "parent's by setsid or setpgid", who, mt->sid, mt->pgid);
 		if (t->sem_undo)
 			check_report(c, &rules[R_SEM_UNDO], -1, t->index, t->offset, "TASK",
 				     "%s: has SysV semaphore undo state (objref %d)", who, t->sem_undo);
