@@ -28,6 +28,16 @@ killed() {
 }
 
 
+# inode_sums PID NAME: the bytes of the workload's memfd and unlinked file
+# mappings (addresses from its ready file), as checksums.
+inode_sums() {
+	local a m
+	for a in $(sed -n 's/^\(gone\|memfd\)=0x//p' "$tmp/$2.ready"); do
+		m=$(grep -m1 "^0*$a-" "/proc/$1/maps" | cut -d' ' -f1)
+		[ -n "$m" ] && md5sum <"/proc/$1/map_files/$m" | cut -d' ' -f1
+	done | tr '\n' ' '
+}
+
 status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
@@ -49,7 +59,7 @@ corpus=(
 	"cowfork cowfork|restore-tree"
 	"privfile privfile|"
 	"shmanon shmanon|restore-vma-type restore-file-unnamed"
-	"filedata filedata|restore-file-unnamed"
+	"filedata filedata|"
 	"sigstorm sigstorm|"
 )
 for entry in "${corpus[@]}"; do
@@ -67,6 +77,7 @@ for entry in "${corpus[@]}"; do
 	tids=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
 	host=$(nsenter -t "$pid" -u hostname 2>/dev/null)
 	ids="$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
+	sums=$(inode_sums "$pid" "$name")
 	caps="$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
 	kill -KILL -- "-$pid" 2>/dev/null
 	killed "$pid"
@@ -113,6 +124,13 @@ for entry in "${corpus[@]}"; do
 			"$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
 		check_eq "$name: capability sets (effective, permitted, inheritable, bounding)" "$caps" \
 			"$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
+		;;
+	filedata)
+		check_eq "$name: both objects read before the checkpoint" 2 "$(echo "$sums" | wc -w)"
+		check_eq "$name: its memfd and unlinked file hold the saved bytes" "$sums" \
+			"$(inode_sums "$pid" "$name")"
+		grep -q '/memfd:ckptdata (deleted)' "/proc/$pid/maps" &&
+			pass "$name: its memfd keeps its name" || fail "$name: its memfd keeps its name"
 		;;
 	esac
 	killed "$pid"
