@@ -43,7 +43,7 @@ static void usage(FILE *out)
 		"  -n, --dry-run           check and plan only: print what would be restored\n"
 		"  -d, --detach            return once the process runs (default: wait for it\n"
 		"                          and exit with its status)\n"
-		"  -p, --pidfile FILE      write the restored root's pid to FILE once it runs\n"
+		"      --pidfile FILE      write the restored root's pid to FILE once it runs\n"
 		"  -x, --external fd:PID:FD  descriptor FD of task PID is outside the image:\n"
 		"                          the restored task gets ckptrestore's own FD there\n"
 		"      --pid-ns            restore into a new pid namespace (not supported yet)\n"
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 
 	struct ckpt_external externals[argc];
 
-	while ((c = getopt_long(argc, argv, "ndp:x:vqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ndx:vqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x':
 			if (ckpt_external_parse(optarg, &externals[opt.n_externals], err, sizeof(err)) < 0) {
