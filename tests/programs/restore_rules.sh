@@ -19,7 +19,7 @@ kill -KILL "$c_pid"
 # edit NAME PYTHON: the image with records edited by PYTHON (recs: the
 # record list; rec(type): the first record of a type), re-encoded.
 edit() {
-	python3 - "$tmp/c.json" "$tmp/$1.json" "$2" <<'PY'
+	python3 - "${src:-$tmp/c.json}" "$tmp/$1.json" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 recs = d["records"]
@@ -66,5 +66,21 @@ edit filetype 'f = [r for r in recs if r["type"] == "FILE" and r["fields"]["f_po
 expect restore-file-type filetype
 edit seccomp 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = "SECCOMP_MODE_STRICT"'
 expect restore-seccomp seccomp
+
+# INODE objects (memfd, unlinked file, shared anonymous memory) are
+# restored, unless their contents are missing.
+start_workload i inodes "$tmp/i.out"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/i.ckpt" "$i_pid"
+check_eq "inodes: ckpt" 0 "$rc"
+kill -KILL "$i_pid"
+"$CKPTDUMP" --json --pages "$tmp/i.ckpt" >"$tmp/i.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/i.ckpt"
+check_eq "the inodes image (memfd, unlinked, shared anonymous): go" 0 "$rc"
+src=$tmp/i.json edit partial 'ms = [r for r in recs if r["type"] == "EXT_INODE" and r["fields"]["kind"] == "MEMFD"]; ms[0]["fields"]["flags"] = ["PARTIAL"]'
+expect restore-file-unnamed partial
+src=$tmp/i.json edit nocontents 'ms = [r for r in recs if r["type"] == "EXT_INODE" and r["fields"]["kind"] == "UNLINKED"]; ms[0]["fields"]["flags"] = ["NO_CONTENTS"]'
+expect restore-file-unnamed nocontents
+src=$tmp/i.json edit shmpartial 'ms = [r for r in recs if r["type"] == "EXT_INODE" and r["fields"]["kind"] == "SHM_ANON"]; ms[0]["fields"]["flags"] = ["PARTIAL"]'
+expect restore-vma-type shmpartial
 
 done_testing
