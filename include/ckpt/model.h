@@ -28,10 +28,11 @@
 /* "No record" in the index fields below. */
 #define CKPT_MODEL_NONE UINT64_MAX
 
+/* 56 bytes: one per record, and an image may hold millions. */
 struct ckpt_model_record {
 	uint64_t index;			/* its place in the image (records[index] when dense) */
 	uint64_t offset;
-	uint64_t len;			/* framing header included */
+	uint32_t len;			/* framing header included (a u32 in every dialect) */
 	uint32_t type;
 	const struct ckpt_rtype *rt;	/* NULL: a type the dialect does not know */
 	const char *role;		/* "comm", "pages", ...; NULL: none */
@@ -71,23 +72,29 @@ struct ckpt_model_ref {
 	int32_t objref;
 };
 
+/* 152 bytes: an image may hold hundreds of thousands of threads. */
 struct ckpt_model_task {
 	uint64_t record;		/* the TASK record */
-	char comm[72];			/* escaped with ckpt_escape(); "" when none */
+	/* Escaped with ckpt_escape(); "" when none; never NULL.  Kept once
+	 * per run of tasks of the same name (threads), in the model. */
+	const char *comm;
 	uint32_t exit_state;		/* TASK.exit_state: non-zero for a zombie */
 	/* The i-th TASK's entry of the process tree, where the dialect has a
 	 * TREE: raw values (PID objrefs or markers) and the pid numbers they
 	 * resolve to (0 when they do not resolve: a marker, no PIDS entry). */
-	bool has_tree;
 	int32_t vpid, vppid, vtgid, vpgid, vsid;
 	uint32_t depth;
-	int64_t pid, ppid, tgid, pgid, sid;
 	/* TASK_CREDS, TASK_NS, TASK_OBJS after the TASK (NONE if absent) and
 	 * the objrefs they hold (0 = none). */
-	uint64_t creds_record, ns_record, objs_record;
 	int32_t cred_ref, ecred_ref, ns_ref;
 	int32_t files_ref, mm_ref, fs_ref, sem_undo_ref, sighand_ref, signal_ref;
+	bool has_tree;
+	int64_t pid, ppid, tgid, pgid, sid;
+	uint64_t creds_record, ns_record, objs_record;
 };
+
+/* Where the tasks' names are kept (model.c). */
+struct ckpt_model_text_chunk;
 
 /* Dumped pages at consecutive virtual addresses stored back to back. */
 struct ckpt_model_run {
@@ -172,6 +179,7 @@ struct ckpt_model {
 	size_t n_refs;
 	struct ckpt_model_task *tasks;		/* in image order */
 	size_t n_tasks;
+	struct ckpt_model_text_chunk *comms;	/* what their comm point into */
 	struct ckpt_model_mm *mms;		/* in image order */
 	size_t n_mms;
 	int64_t *pid_numbers;	/* PIDS entries: the number in the outermost ns */

@@ -126,7 +126,7 @@ static void record_line(struct browse *b, uint64_t i)
 	if (r->role && r->parent < b->m->n_records)
 		fprintf(b->out, " %s (of %s [%" PRIu64 "])", r->role,
 			type_name(&b->m->records[r->parent], tn, sizeof(tn)), r->parent);
-	fprintf(b->out, " @%" PRIu64 " (0x%" PRIx64 ") len %" PRIu64 "\n", r->offset, r->offset, r->len);
+	fprintf(b->out, " @%" PRIu64 " (0x%" PRIx64 ") len %" PRIu64 "\n", r->offset, r->offset, (uint64_t)r->len);
 }
 
 /* Prints record i as ckptdump does. */
