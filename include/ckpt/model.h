@@ -28,7 +28,11 @@
 /* "No record" in the index fields below. */
 #define CKPT_MODEL_NONE UINT64_MAX
 
-/* 56 bytes: one per record, and an image may hold millions. */
+/* A record's parent field when it follows none. */
+#define CKPT_MODEL_NO_PARENT UINT32_MAX
+
+/* 48 bytes: one per record, and an image may hold millions (a model
+ * holds fewer than UINT32_MAX records: the parent index fits 32 bits). */
 struct ckpt_model_record {
 	uint64_t index;			/* its place in the image (records[index] when dense) */
 	uint64_t offset;
@@ -36,8 +40,10 @@ struct ckpt_model_record {
 	uint32_t type;
 	const struct ckpt_rtype *rt;	/* NULL: a type the dialect does not know */
 	const char *role;		/* "comm", "pages", ...; NULL: none */
-	uint64_t parent;		/* index of the record it follows, or NONE */
-	uint64_t count;			/* PAGES role: pages the parent announced */
+	uint32_t parent;		/* index of the record it follows, or NO_PARENT */
+	/* PAGES role: pages the parent announced, UINT32_MAX for that many
+	 * or more (a buffer of any dumped page holds fewer: len is a u32). */
+	uint32_t count;
 };
 
 /* 24 bytes: an image may define millions of objects.  The first record

@@ -188,7 +188,7 @@ bool groups_build(struct side *s)
 			next_task++;
 		if (next_task < m->n_tasks && m->tasks[next_task].record == i)
 			is_task = true;
-		if (r->parent != CKPT_MODEL_NONE && r->parent < i) {
+		if (r->parent != CKPT_MODEL_NO_PARENT && r->parent < i) {
 			o = own[r->parent];
 		} else if (after_ext && r->type == m->schema->string_type) {
 			/* the STRINGs of an extension record the table does not

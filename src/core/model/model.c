@@ -646,13 +646,14 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	bool indexed = !b->lean || role->name || (kind != K_OTHER && kind != K_REFS_READ);
 
 	if (indexed) {
-		if (!GROW(m->records, b->cap_records, m->n_records))
+		/* a parent index must fit in 32 bits: far beyond memory */
+		if (rec->index >= CKPT_MODEL_NO_PARENT || !GROW(m->records, b->cap_records, m->n_records))
 			return -2;
 		m->records[m->n_records++] = (struct ckpt_model_record){
 			.index = rec->index, .offset = rec->offset, .len = (uint32_t)rec->len, .type = rec->type,
 			.rt = rec->rt, .role = role->name,
-			.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
-			.count = role->count,
+			.parent = role->name ? (uint32_t)role->parent_index : CKPT_MODEL_NO_PARENT,
+			.count = role->count < UINT32_MAX ? (uint32_t)role->count : UINT32_MAX,
 		};
 	}
 	claim_first_record(b, rec);
