@@ -369,7 +369,8 @@ static bool match_vmas(const struct ckpt_model_mm *a, const struct ckpt_model_mm
 
 static void compare_one(struct diff *d, const char *label, uint64_t ra, uint64_t rb)
 {
-	struct idx_list la = { &ra, 1, 1 }, lb = { &rb, 1, 1 };
+	uint32_t ia = (uint32_t)ra, ib = (uint32_t)rb;	/* record indices */
+	struct idx_list la = { &ia, 1, 1 }, lb = { &ib, 1, 1 };
 
 	compare_groups(d, label, &la, &lb, false);
 }

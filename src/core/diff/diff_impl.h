@@ -5,9 +5,10 @@
 
 #include "ckpt/diff.h"
 
-/* Record indices, in image order (cap 0: a window on another's array). */
+/* Record indices, in image order (cap 0: a window on another's array);
+ * 32 bits, as the model's parent indices: a model holds fewer records. */
 struct idx_list {
-	uint64_t *v;
+	uint32_t *v;
 	size_t n, cap;
 };
 
@@ -17,8 +18,8 @@ struct groups {
 	/* Per model task its own records, per model object its records (not
 	 * the OBJREF): flat[task_at[t] .. task_at[t + 1]), the same with
 	 * object_at; read them with group_task() / group_object(). */
-	uint64_t *flat;
-	size_t *task_at, *object_at;
+	uint32_t *flat;
+	uint32_t *task_at, *object_at;
 	struct idx_list loose;		/* records of no task or object (LinuxC/R) */
 	/* EXT_DIGEST: the digest of each covered record */
 	uint64_t *digest;

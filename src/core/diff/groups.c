@@ -25,14 +25,14 @@ bool idx_push(struct idx_list *l, uint64_t v)
 	if (l->n == l->cap) {
 		/* most objects and tasks have a handful of records */
 		size_t ncap = l->cap ? l->cap * 2 : 2;
-		uint64_t *p = realloc(l->v, ncap * sizeof(*p));
+		uint32_t *p = realloc(l->v, ncap * sizeof(*p));
 
 		if (!p)
 			return false;
 		l->v = p;
 		l->cap = ncap;
 	}
-	l->v[l->n++] = v;
+	l->v[l->n++] = (uint32_t)v;
 	return true;
 }
 
@@ -130,7 +130,7 @@ static bool place(struct groups *g, struct owner o, size_t i)
 }
 
 /* Turns counts (in at[k + 1]) into starts, from `base`. */
-static size_t starts(size_t *at, size_t n, size_t base)
+static uint32_t starts(uint32_t *at, size_t n, uint32_t base)
 {
 	at[0] = base;
 	for (size_t k = 0; k < n; k++)
@@ -145,10 +145,10 @@ bool groups_build(struct side *s)
 	size_t n = m->n_records;
 	struct owner *own = NULL;
 	int32_t *obj_at = NULL;		/* OBJREF / first record -> object, or -1 */
-	size_t *fill = NULL;
+	uint32_t *fill = NULL;
 	bool ok = false;
 
-	if (m->n_objects >= INT32_MAX || m->n_tasks >= UINT32_MAX)
+	if (m->n_objects >= INT32_MAX || m->n_tasks >= UINT32_MAX || n >= UINT32_MAX)
 		return false;
 	own = calloc(n ? n : 1, sizeof(*own));
 	obj_at = malloc((n ? n : 1) * sizeof(*obj_at));
@@ -246,7 +246,7 @@ bool groups_build(struct side *s)
 	free(obj_at);
 	obj_at = NULL;
 	/* the flat array: every task's records, then every object's */
-	size_t total = starts(g->object_at, m->n_objects, starts(g->task_at, m->n_tasks, 0));
+	uint32_t total = starts(g->object_at, m->n_objects, starts(g->task_at, m->n_tasks, 0));
 
 	g->flat = malloc((total ? total : 1) * sizeof(*g->flat));
 	fill = malloc((m->n_tasks + m->n_objects + 1) * sizeof(*fill));
@@ -256,9 +256,9 @@ bool groups_build(struct side *s)
 	memcpy(fill + m->n_tasks, g->object_at, m->n_objects * sizeof(*fill));
 	for (size_t i = 0; i < n; i++)
 		if (own[i].kind == OWN_TASK)
-			g->flat[fill[own[i].idx]++] = i;
+			g->flat[fill[own[i].idx]++] = (uint32_t)i;
 		else if (own[i].kind == OWN_OBJECT)
-			g->flat[fill[m->n_tasks + own[i].idx]++] = i;
+			g->flat[fill[m->n_tasks + own[i].idx]++] = (uint32_t)i;
 	ok = true;
 out:
 	free(own);
