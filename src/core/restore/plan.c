@@ -629,7 +629,7 @@ static bool wanted(const struct ckpt_model_record *mr)
 	if (mr->role && (strcmp(mr->role, "fpu") == 0 || strcmp(mr->role, "saved_auxv") == 0))
 		return true;
 	/* An INODE object's path and pages (the pages are not read here). */
-	if (mr->role && mr->parent != CKPT_MODEL_NONE && (strcmp(mr->role, "contents") == 0 ||
+	if (mr->role && mr->parent != CKPT_MODEL_NO_PARENT && (strcmp(mr->role, "contents") == 0 ||
 							  (strcmp(mr->role, "path") == 0 && strcmp(mr->rt->name, "STRING") == 0)))
 		return true;
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(types); i++)
