@@ -28,15 +28,22 @@
 /* "No record" in the index fields below. */
 #define CKPT_MODEL_NONE UINT64_MAX
 
+/* A record's parent field when it follows none. */
+#define CKPT_MODEL_NO_PARENT UINT32_MAX
+
+/* 48 bytes: one per record, and an image may hold millions (a model
+ * holds fewer than UINT32_MAX records: the parent index fits 32 bits). */
 struct ckpt_model_record {
 	uint64_t index;			/* its place in the image (records[index] when dense) */
 	uint64_t offset;
-	uint64_t len;			/* framing header included */
+	uint32_t len;			/* framing header included (a u32 in every dialect) */
 	uint32_t type;
 	const struct ckpt_rtype *rt;	/* NULL: a type the dialect does not know */
 	const char *role;		/* "comm", "pages", ...; NULL: none */
-	uint64_t parent;		/* index of the record it follows, or NONE */
-	uint64_t count;			/* PAGES role: pages the parent announced */
+	uint32_t parent;		/* index of the record it follows, or NO_PARENT */
+	/* PAGES role: pages the parent announced, UINT32_MAX for that many
+	 * or more (a buffer of any dumped page holds fewer: len is a u32). */
+	uint32_t count;
 };
 
 /* 24 bytes: an image may define millions of objects.  The first record
@@ -71,23 +78,29 @@ struct ckpt_model_ref {
 	int32_t objref;
 };
 
+/* 152 bytes: an image may hold hundreds of thousands of threads. */
 struct ckpt_model_task {
 	uint64_t record;		/* the TASK record */
-	char comm[72];			/* escaped with ckpt_escape(); "" when none */
+	/* Escaped with ckpt_escape(); "" when none; never NULL.  Kept once
+	 * per run of tasks of the same name (threads), in the model. */
+	const char *comm;
 	uint32_t exit_state;		/* TASK.exit_state: non-zero for a zombie */
 	/* The i-th TASK's entry of the process tree, where the dialect has a
 	 * TREE: raw values (PID objrefs or markers) and the pid numbers they
 	 * resolve to (0 when they do not resolve: a marker, no PIDS entry). */
-	bool has_tree;
 	int32_t vpid, vppid, vtgid, vpgid, vsid;
 	uint32_t depth;
-	int64_t pid, ppid, tgid, pgid, sid;
 	/* TASK_CREDS, TASK_NS, TASK_OBJS after the TASK (NONE if absent) and
 	 * the objrefs they hold (0 = none). */
-	uint64_t creds_record, ns_record, objs_record;
 	int32_t cred_ref, ecred_ref, ns_ref;
 	int32_t files_ref, mm_ref, fs_ref, sem_undo_ref, sighand_ref, signal_ref;
+	bool has_tree;
+	int64_t pid, ppid, tgid, pgid, sid;
+	uint64_t creds_record, ns_record, objs_record;
 };
+
+/* Where the tasks' names are kept (model.c). */
+struct ckpt_model_text_chunk;
 
 /* Dumped pages at consecutive virtual addresses stored back to back. */
 struct ckpt_model_run {
@@ -172,6 +185,7 @@ struct ckpt_model {
 	size_t n_refs;
 	struct ckpt_model_task *tasks;		/* in image order */
 	size_t n_tasks;
+	struct ckpt_model_text_chunk *comms;	/* what their comm point into */
 	struct ckpt_model_mm *mms;		/* in image order */
 	size_t n_mms;
 	int64_t *pid_numbers;	/* PIDS entries: the number in the outermost ns */

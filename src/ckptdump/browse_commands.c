@@ -125,8 +125,8 @@ static void record_line(struct browse *b, uint64_t i)
 	fprintf(b->out, "[%" PRIu64 "] %s", i, type_name(r, tn, sizeof(tn)));
 	if (r->role && r->parent < b->m->n_records)
 		fprintf(b->out, " %s (of %s [%" PRIu64 "])", r->role,
-			type_name(&b->m->records[r->parent], tn, sizeof(tn)), r->parent);
-	fprintf(b->out, " @%" PRIu64 " (0x%" PRIx64 ") len %" PRIu64 "\n", r->offset, r->offset, r->len);
+			type_name(&b->m->records[r->parent], tn, sizeof(tn)), (uint64_t)r->parent);
+	fprintf(b->out, " @%" PRIu64 " (0x%" PRIx64 ") len %" PRIu64 "\n", r->offset, r->offset, (uint64_t)r->len);
 }
 
 /* Prints record i as ckptdump does. */

@@ -46,6 +46,16 @@ tree_facts() {
 	done | tr '\n' ';'
 }
 
+# inode_sums PID NAME: the bytes of the workload's memfd and unlinked file
+# mappings (addresses from its ready file), as checksums.
+inode_sums() {
+	local a m
+	for a in $(sed -n 's/^\(gone\|memfd\)=0x//p' "$tmp/$2.ready"); do
+		m=$(grep -m1 "^0*$a-" "/proc/$1/maps" | cut -d' ' -f1)
+		[ -n "$m" ] && md5sum <"/proc/$1/map_files/$m" | cut -d' ' -f1
+	done | tr '\n' ' '
+}
+
 status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
@@ -69,7 +79,8 @@ corpus=(
 	"cowfork cowfork|"
 	"privfile privfile|"
 	"shmanon shmanon|restore-vma-type restore-file-unnamed"
-	"filedata filedata|restore-file-unnamed"
+	"filedata filedata|"
+	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
 )
 for entry in "${corpus[@]}"; do
@@ -87,6 +98,8 @@ for entry in "${corpus[@]}"; do
 	tids=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
 	host=$(nsenter -t "$pid" -u hostname 2>/dev/null)
 	ids="$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
+	sums=$(inode_sums "$pid" "$name")
+	lines=$(wc -l <"$tmp/$name.out" 2>/dev/null)
 	caps="$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
 	all=$(tree "$pid" | tr '\n' ' ')
 	facts=$(tree_facts $all)
@@ -158,6 +171,35 @@ for entry in "${corpus[@]}"; do
 			"$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
 		check_eq "$name: capability sets (effective, permitted, inheritable, bounding)" "$caps" \
 			"$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
+		;;
+	filedata)
+		check_eq "$name: both objects read before the checkpoint" 2 "$(echo "$sums" | wc -w)"
+		check_eq "$name: its memfd and unlinked file hold the saved bytes" "$sums" \
+			"$(inode_sums "$pid" "$name")"
+		grep -q '/memfd:ckptdata (deleted)' "/proc/$pid/maps" &&
+			pass "$name: its memfd keeps its name" || fail "$name: its memfd keeps its name"
+		;;
+	inodes)
+		# The workload checks its memfd (bytes, seals, position), its
+		# unlinked file and its shared anonymous counter on every count.
+		sleep 0.3
+		after=$(tail -n +"$((lines + 1))" "$tmp/$name.out")
+		first=$(echo "$after" | head -1 | cut -d' ' -f1)
+		[ -n "$first" ] && [ "$first" -gt 5 ] && [ "$first" -le "$((lines + 1))" ] &&
+			pass "$name: the shared counter resumes from its saved value ($first)" ||
+			fail "$name: the shared counter resumes from its saved value" "first count after: '$first', $lines before"
+		check_eq "$name: memfd bytes, seals and position, unlinked file, as saved" "ok" \
+			"$(echo "$after" | cut -d' ' -f2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+		check_grep "$name: the memfd keeps its name" '/memfd:ckptinodes [(]deleted[)]' "/proc/$pid/maps"
+		check_grep "$name: shared anonymous memory again" '/dev/zero [(]deleted[)]' "/proc/$pid/maps"
+		# Round trip: what must change is the identity of the objects,
+		# the unlinked file's name (an O_TMPFILE has none) and the counter.
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		run "$tmp/d" "$tmp/e" "$CKPTDIFF" --ignore \
+			'header.time,tree.ppid,task.flags,task.state,restart_block.*,cpu.*,cpu_fpu.*,file.f_pos,pages,ext_inode.ino,ext_inode.path,ext_inode_pages.contents,file.path' \
+			"$tmp/$name.ckpt" "$tmp/$name.2.ckpt"
+		check_eq "$name: ckpt of the restored process, ckptdiff: same" 0 "$rc"
+		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
 		;;
 	esac
 	for p in ${all:-$pid}; do

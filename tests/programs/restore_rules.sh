@@ -19,7 +19,7 @@ kill -KILL "$c_pid"
 # edit NAME PYTHON: the image with records edited by PYTHON (recs: the
 # record list; rec(type): the first record of a type), re-encoded.
 edit() {
-	python3 - "${edit_from:-$tmp/c.json}" "$tmp/$1.json" "$2" <<'PY'
+	python3 - "${src:-$tmp/c.json}" "$tmp/$1.json" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 recs = d["records"]
@@ -67,6 +67,22 @@ expect restore-file-type filetype
 edit seccomp 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = "SECCOMP_MODE_STRICT"'
 expect restore-seccomp seccomp
 
+# INODE objects (memfd, unlinked file, shared anonymous memory) are
+# restored, unless their contents are missing.
+start_workload i inodes "$tmp/i.out"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/i.ckpt" "$i_pid"
+check_eq "inodes: ckpt" 0 "$rc"
+kill -KILL "$i_pid"
+"$CKPTDUMP" --json --pages "$tmp/i.ckpt" >"$tmp/i.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/i.ckpt"
+check_eq "the inodes image (memfd, unlinked, shared anonymous): go" 0 "$rc"
+src=$tmp/i.json edit partial 'ms = [r for r in recs if r["type"] == "EXT_INODE" and r["fields"]["kind"] == "MEMFD"]; ms[0]["fields"]["flags"] = ["PARTIAL"]'
+expect restore-file-unnamed partial
+src=$tmp/i.json edit nocontents 'ms = [r for r in recs if r["type"] == "EXT_INODE" and r["fields"]["kind"] == "UNLINKED"]; ms[0]["fields"]["flags"] = ["NO_CONTENTS"]'
+expect restore-file-unnamed nocontents
+src=$tmp/i.json edit shmpartial 'ms = [r for r in recs if r["type"] == "EXT_INODE" and r["fields"]["kind"] == "SHM_ANON"]; ms[0]["fields"]["flags"] = ["PARTIAL"]'
+expect restore-vma-type shmpartial
+
 # A tree with a pipe between two of its processes: it passes; a process
 # whose parent is outside the image, or a pipe end without its other end,
 # does not.
@@ -78,12 +94,11 @@ kill -KILL $tree_pids
 "$CKPTDUMP" --json --pages "$tmp/t.ckpt" >"$tmp/t.json"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/t.ckpt"
 check_no_grep "proctree (pipe): no restorable finding" "restore-" "$tmp/o"
-edit_from=$tmp/t.json
-edit orphan 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vppid"] = -4097'
+src=$tmp/t.json edit orphan 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vppid"] = -4097'
 expect restore-tree orphan
-edit othersession 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vsid"] = 4'
+src=$tmp/t.json edit othersession 'rec("BUFFER", [i for i, r in enumerate([r for r in recs if r["type"] == "BUFFER"]) if r.get("role") == "tasks"][0])["fields"]["tasks"][2]["vsid"] = 4'
 expect restore-tree othersession
-edit lonepipe 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].startswith("pipe:")][0]; f["fields"]["text"] = "pipe:[1]"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
+src=$tmp/t.json edit lonepipe 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].startswith("pipe:")][0]; f["fields"]["text"] = "pipe:[1]"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
 expect restore-file-type lonepipe
 
 done_testing

@@ -250,6 +250,10 @@ static bool model_wanted(const struct ckpt_check *c)
 
 static void vreport(struct ckpt_check *c, const struct ckpt_rule *r, int sev, uint64_t index,
 		    uint64_t offset, const char *record, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
+
+static void vreport(struct ckpt_check *c, const struct ckpt_rule *r, int sev, uint64_t index,
+		    uint64_t offset, const char *record, const char *fmt, va_list ap)
 {
 	struct ckpt_finding f = {
 		.rule = r,

@@ -50,11 +50,12 @@ static const struct ckpt_rule rules[] = {
 		"epoll, eventfd; a pipe whose other end is not in the image), unless declared with "
 		"--external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
-		"A descriptor or mapping of a deleted or unnamed file: its contents are not in the "
-		"image and no path reopens it." },
+		"A descriptor or mapping of a deleted or unnamed file (or shared anonymous memory) "
+		"whose contents the image does not hold in an INODE object (EXT_INODE), or holds "
+		"PARTIAL or NO_CONTENTS, or whose object another process uses too." },
 	[R_VMA_TYPE] = { "restore-vma-type", "restorable", CKPT_SEV_ERROR, R6,
-		"A mapping of a kind ckptrestore cannot rebuild (shared anonymous, SysV shm, "
-		"hugetlb)." },
+		"A mapping of a kind ckptrestore cannot rebuild (shared anonymous memory without its "
+		"INODE object, SysV shm, hugetlb)." },
 	[R_VMA_PAGES] = { "restore-vma-pages", "restorable", CKPT_SEV_ERROR, R6,
 		"A private file mapping that was written and made read-only again (VM_ACCOUNT "
 		"without VM_WRITE, e.g. a relocated GOT) has no saved pages: restored from the file "
@@ -78,6 +79,20 @@ struct file_fact {
 	uint64_t index, offset;		/* the FILE record */
 	char path[96];			/* escaped, for messages */
 	bool unnamed;
+	int32_t ino;			/* EXT_FILE_INODE: its INODE object */
+};
+
+/* An INODE object (EXT_INODE) and the first process that uses it. */
+struct inode_fact {
+	int32_t objref;
+	uint32_t flags;
+	int64_t user;			/* pid of its first user, 0 none yet */
+};
+
+/* A VMA naming an INODE object, by its record index. */
+struct vma_ino_fact {
+	uint64_t record;
+	int32_t ino;
 };
 
 struct fd_fact {
@@ -119,6 +134,10 @@ struct state {
 	size_t n_signals, cap_signals;
 	struct task_fact *tasks;
 	size_t n_tasks, cap_tasks;
+	struct inode_fact *inodes;
+	size_t n_inodes, cap_inodes;
+	struct vma_ino_fact *vma_inos;
+	size_t n_vma_inos, cap_vma_inos;
 };
 
 /* Grows *arr to hold one more element of size sz; NULL when memory ran out. */
@@ -208,6 +227,22 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	} else if (is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
 		   strcmp(role->parent->name, "FILE") == 0) {
 		file_name(st, rec);
+	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
+		st->files[st->n_files - 1].ino = (int32_t)field(rec, "ino_objref");
+	} else if (is(rec, "EXT_INODE")) {
+		struct inode_fact *n = GROW(c, st, inode);
+
+		if ((ok = n)) {
+			n->objref = objtype ? objref : 0;
+			n->flags = (uint32_t)field(rec, "flags");
+		}
+	} else if (is(rec, "VMA") && field(rec, "ino_objref")) {
+		struct vma_ino_fact *v = GROW(c, st, vma_ino);
+
+		if ((ok = v)) {
+			v->record = rec->index;
+			v->ino = (int32_t)field(rec, "ino_objref");
+		}
 	} else if (is(rec, "FILE_TABLE")) {
 		st->cur_table = objtype ? objref : 0;
 	} else if (is(rec, "FILE_DESC")) {
@@ -286,6 +321,41 @@ static const struct file_fact *find_file(const struct state *st, int32_t ref)
 	return NULL;
 }
 
+static struct inode_fact *find_inode(struct state *st, int32_t ref)
+{
+	for (size_t i = 0; ref && i < st->n_inodes; i++)
+		if (st->inodes[i].objref == ref)
+			return &st->inodes[i];
+	return NULL;
+}
+
+static int32_t vma_ino(const struct state *st, uint64_t record)
+{
+	for (size_t i = 0; i < st->n_vma_inos; i++)
+		if (st->vma_inos[i].record == record)
+			return st->vma_inos[i].ino;
+	return 0;
+}
+
+/* Why process pid cannot have INODE object ref restored, or NULL: its
+ * contents are missing, or another process uses it too (objects shared
+ * between processes wait for the restore of process trees). */
+static const char *inode_refusal(struct state *st, int32_t ref, int64_t pid)
+{
+	struct inode_fact *n = find_inode(st, ref);
+
+	if (!n)
+		return "its INODE object is not in the image";
+	if (n->flags & 0x2)
+		return "its INODE object is PARTIAL (ckpt ran without CAP_CHECKPOINT_RESTORE)";
+	if (n->flags & 0x1)
+		return "its INODE object has NO_CONTENTS (ckpt --no-pages)";
+	if (n->user && n->user != pid)
+		return "its INODE object is shared with another process";
+	n->user = pid;
+	return NULL;
+}
+
 static const char *task_name(const struct ckpt_model_task *mt, char *buf, size_t size)
 {
 	snprintf(buf, size, "task %" PRId64 " (%s)", mt->pid, mt->comm);
@@ -304,13 +374,28 @@ static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt
 		const char *kind = ckpt_names_lookup(&ckpt_names_vma_type, v->type);
 		const struct file_fact *f = find_file(st, v->file_ref);
 
+		int32_t ino = vma_ino(st, v->record);
+		const char *why = ino ? inode_refusal(st, ino, mt->pid) : NULL;
+
+		if (v->type == 4 && ino) {
+			/* Shared anonymous memory: restored from its object. */
+			if (why)
+				check_report(c, &rules[R_VMA_TYPE], -1, v->record, off, "VMA",
+					     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " is shared anonymous memory: %s",
+					     who, v->start, v->end, why);
+			continue;
+		}
 		if (v->type != 1 && v->type != 2 && v->type != 3) {
 			check_report(c, &rules[R_VMA_TYPE], -1, v->record, off, "VMA",
 				     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " is %s memory, which is not restored",
 				     who, v->start, v->end, kind ? kind : "unknown");
 			continue;
 		}
-		if (v->type == 3 && f && f->unnamed)
+		if (v->type == 3 && f && f->unnamed && ino && why)
+			check_report(c, &rules[R_FILE_UNNAMED], -1, v->record, off, "VMA",
+				     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " maps %s: %s",
+				     who, v->start, v->end, f->path, why);
+		else if (v->type == 3 && f && f->unnamed && !ino)
 			check_report(c, &rules[R_FILE_UNNAMED], -1, v->record, off, "VMA",
 				     "%s: mapping 0x%" PRIx64 "-0x%" PRIx64 " maps %s, which no path reopens",
 				     who, v->start, v->end, f->path);
@@ -362,6 +447,12 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 			check_report(c, &rules[R_FILE_TYPE], -1, f->index, f->offset, "FILE",
 				     "%s: descriptor %" PRId64 " is a %s (%s), which is not restored", who, d->fd,
 				     kind ? kind : "file of unknown kind", f->path);
+		} else if (f->unnamed && f->ino) {
+			const char *why = inode_refusal(st, f->ino, pid);
+
+			if (why)
+				check_report(c, &rules[R_FILE_UNNAMED], -1, f->index, f->offset, "FILE",
+					     "%s: descriptor %" PRId64 " is %s: %s", who, d->fd, f->path, why);
 		} else if (f->unnamed) {
 			check_report(c, &rules[R_FILE_UNNAMED], -1, f->index, f->offset, "FILE",
 				     "%s: descriptor %" PRId64 " is %s, which no path reopens", who, d->fd, f->path);
@@ -485,6 +576,8 @@ static void rs_release(void *stp)
 	free(st->sighands);
 	free(st->signals);
 	free(st->tasks);
+	free(st->inodes);
+	free(st->vma_inos);
 }
 
 const struct check_module check_module_restorable = {

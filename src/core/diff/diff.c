@@ -369,7 +369,8 @@ static bool match_vmas(const struct ckpt_model_mm *a, const struct ckpt_model_mm
 
 static void compare_one(struct diff *d, const char *label, uint64_t ra, uint64_t rb)
 {
-	struct idx_list la = { &ra, 1, 1 }, lb = { &rb, 1, 1 };
+	uint32_t ia = (uint32_t)ra, ib = (uint32_t)rb;	/* record indices */
+	struct idx_list la = { &ia, 1, 1 }, lb = { &ib, 1, 1 };
 
 	compare_groups(d, label, &la, &lb, false);
 }
@@ -491,7 +492,7 @@ out:
 
 /* -- objects -------------------------------------------------------------- */
 
-static void compare_object(struct diff *d, const struct pending *p)
+static void compare_object(struct diff *d, struct pending *p)
 {
 	const char *label = p->label;
 	int32_t ra = p->ra, rb = p->rb;
@@ -540,11 +541,14 @@ static void compare_object(struct diff *d, const struct pending *p)
 	}
 	d->a.paired[ja] = rb;
 	d->b.paired[jb] = ra;
-	d->a.label[ja] = strdup(label);
-	d->b.label[jb] = strdup(label);
+	/* the pair keeps the label (one copy for both sides; A frees it) */
+	d->a.label[ja] = d->b.label[jb] = p->label;
+	p->label = NULL;
 	/* What these records name is compared by the caller's drain(), not
 	 * here: no recursion along a chain of objects. */
-	compare_groups(d, label, &d->a.g.object[ja], &d->b.g.object[jb], false);
+	struct idx_list la = group_object(&d->a.g, (size_t)ja), lb = group_object(&d->b.g, (size_t)jb);
+
+	compare_groups(d, label, &la, &lb, false);
 	if (d->failed)
 		return;
 	const struct ckpt_model_mm *mma = ckpt_model_mm(d->a.m, ra), *mmb = ckpt_model_mm(d->b.m, rb);
@@ -680,7 +684,9 @@ static void compare_tasks(struct diff *d)
 		const struct ckpt_model_task *ta = &ma->tasks[i], *tb = &mb->tasks[match[i]];
 
 		compare_tree(d, label, ta, tb);
-		compare_groups(d, label, &d->a.g.task[i], &d->b.g.task[match[i]], false);
+		struct idx_list la = group_task(&d->a.g, i), lb = group_task(&d->b.g, (size_t)match[i]);
+
+		compare_groups(d, label, &la, &lb, false);
 		drain(d);
 		/* An MM written among the task's records, not behind an OBJREF. */
 		if (!d->failed && ta->mm_ref <= 0 && tb->mm_ref <= 0) {
@@ -713,7 +719,7 @@ int ckpt_diff_models(struct ckpt_image *a, const struct ckpt_model *ma,
 		     struct ckpt_diff_summary *summary, struct ckpt_error *err)
 {
 	struct diff d = {
-		.a = { .img = a, .m = ma }, .b = { .img = b, .m = mb },
+		.a = { .img = a, .m = ma, .owns_labels = true }, .b = { .img = b, .m = mb },
 		.opt = opt, .cb = cb, .arg = arg, .sum = summary, .err = err,
 		.cross = ma->schema != mb->schema,
 	};

@@ -5,17 +5,21 @@
 
 #include "ckpt/diff.h"
 
-/* Record indices, in image order. */
+/* Record indices, in image order (cap 0: a window on another's array);
+ * 32 bits, as the model's parent indices: a model holds fewer records. */
 struct idx_list {
-	uint64_t *v;
+	uint32_t *v;
 	size_t n, cap;
 };
 
 /* The records of one image grouped by what they describe. */
 struct groups {
 	struct idx_list header;		/* HEADER and what follows it, HEADER_ARCH, ... */
-	struct idx_list *task;		/* per model task: its own records */
-	struct idx_list *object;	/* per model object: its records (not the OBJREF) */
+	/* Per model task its own records, per model object its records (not
+	 * the OBJREF): flat[task_at[t] .. task_at[t + 1]), the same with
+	 * object_at; read them with group_task() / group_object(). */
+	uint32_t *flat;
+	uint32_t *task_at, *object_at;
 	struct idx_list loose;		/* records of no task or object (LinuxC/R) */
 	/* EXT_DIGEST: the digest of each covered record */
 	uint64_t *digest;
@@ -30,6 +34,7 @@ struct side {
 	int32_t *paired;		/* per object: the other side's objref paired with it */
 	int32_t *other_partner;		/* per object: a second partner already reported */
 	char **label;			/* per object: where it was first reached */
+	bool owns_labels;		/* A's; B's point to the same strings */
 	uint8_t *b_taken;		/* per object (B only): already paired */
 };
 
@@ -75,6 +80,8 @@ void idx_free(struct idx_list *l);
 /* groups.c: which records belong to which task or object. */
 bool groups_build(struct side *s);
 void groups_free(struct side *s);
+struct idx_list group_task(const struct groups *g, size_t t);
+struct idx_list group_object(const struct groups *g, size_t j);
 /* The index in the model of the (first) object with that objref, or -1. */
 long object_index(const struct side *s, int32_t objref);
 

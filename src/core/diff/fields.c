@@ -473,7 +473,7 @@ static bool parent_unpaired(const struct side *s, const struct idx_list *l, size
 {
 	uint64_t parent = s->m->records[l->v[i]].parent;
 
-	if (parent == CKPT_MODEL_NONE)
+	if (parent == CKPT_MODEL_NO_PARENT)
 		return false;
 	for (size_t k = i; k-- > 0 && i - k <= CKPT_MAX_FOLLOWS;)
 		if (l->v[k] == parent)

@@ -64,6 +64,42 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 #define GROW(arr, cap, n) grow((void **)&(arr), &(cap), (n), sizeof(*(arr)))
 
+/* The tasks' names: a chain of chunks that never move, so a task's comm
+ * can point into them.  Threads follow each other with the same name:
+ * a name equal to the last one kept is not kept again. */
+#define COMM_CHUNK	(64u << 10)
+
+struct ckpt_model_text_chunk {
+	struct ckpt_model_text_chunk *next;
+	size_t used;
+	char text[COMM_CHUNK];
+};
+
+static const char *keep_comm(struct ckpt_model *m, const char *last, const char *comm)
+{
+	size_t n = strlen(comm) + 1;
+	struct ckpt_model_text_chunk *c = m->comms;
+
+	if (n == 1)
+		return "";
+	if (last && strcmp(last, comm) == 0)
+		return last;
+	if (n > COMM_CHUNK)
+		return NULL;
+	if (!c || COMM_CHUNK - c->used < n) {
+		if (!(c = malloc(sizeof(*c))))
+			return NULL;
+		c->next = m->comms;
+		c->used = 0;
+		m->comms = c;
+	}
+	char *at = c->text + c->used;
+
+	memcpy(at, comm, n);
+	c->used += n;
+	return at;
+}
+
 struct pid_object {
 	int32_t objref;
 	uint32_t k;
@@ -104,6 +140,7 @@ struct builder {
 	struct tree_entry *tree;
 	size_t n_tree, cap_tree;
 	struct ckpt_model_task *task;	/* the task whose records follow */
+	const char *last_comm;		/* the last name kept (keep_comm) */
 	struct ckpt_model_mm *mm;	/* the MM whose VMAs follow */
 	struct ckpt_model_vma *vma;	/* the VMA whose pages follow */
 	bool oom;
@@ -380,6 +417,7 @@ static bool on_task(struct builder *b, const struct ckpt_record *rec)
 	b->task = &m->tasks[m->n_tasks++];
 	*b->task = (struct ckpt_model_task){
 		.record = rec->index,
+		.comm = "",
 		.exit_state = (uint32_t)field_u(rec, "exit_state"),
 		.creds_record = CKPT_MODEL_NONE,
 		.ns_record = CKPT_MODEL_NONE,
@@ -608,13 +646,14 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	bool indexed = !b->lean || role->name || (kind != K_OTHER && kind != K_REFS_READ);
 
 	if (indexed) {
-		if (!GROW(m->records, b->cap_records, m->n_records))
+		/* a parent index must fit in 32 bits: far beyond memory */
+		if (rec->index >= CKPT_MODEL_NO_PARENT || !GROW(m->records, b->cap_records, m->n_records))
 			return -2;
 		m->records[m->n_records++] = (struct ckpt_model_record){
-			.index = rec->index, .offset = rec->offset, .len = rec->len, .type = rec->type,
+			.index = rec->index, .offset = rec->offset, .len = (uint32_t)rec->len, .type = rec->type,
 			.rt = rec->rt, .role = role->name,
-			.parent = role->name ? role->parent_index : CKPT_MODEL_NONE,
-			.count = role->count,
+			.parent = role->name ? (uint32_t)role->parent_index : CKPT_MODEL_NO_PARENT,
+			.count = role->count < UINT32_MAX ? (uint32_t)role->count : UINT32_MAX,
 		};
 	}
 	claim_first_record(b, rec);
@@ -648,7 +687,15 @@ static int one_record(struct builder *b, const struct ckpt_record *rec, const st
 	if (!role->name)
 		return 0;
 	if (strcmp(role->name, "comm") == 0 && b->task && b->task->record == role->parent_index) {
-		copy_text(rec, b->task->comm, sizeof(b->task->comm));
+		char comm[72];		/* as long as ever: longer names are cut */
+		const char *kept;
+
+		copy_text(rec, comm, sizeof(comm));
+		if (!(kept = keep_comm(m, b->last_comm, comm)))
+			return -2;
+		b->task->comm = kept;
+		if (*kept)
+			b->last_comm = kept;
 		return 0;
 	}
 	if (strcmp(role->name, "path") == 0)
@@ -959,6 +1006,12 @@ void ckpt_model_free(struct ckpt_model *m)
 	free(m->object_slots);
 	free(m->refs);
 	free(m->tasks);
+	while (m->comms) {
+		struct ckpt_model_text_chunk *next = m->comms->next;
+
+		free(m->comms);
+		m->comms = next;
+	}
 	free(m->mms);
 	free(m->pid_numbers);
 	free(m->pid_depths);

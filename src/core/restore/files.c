@@ -181,7 +181,20 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 		}
 	if (f->pipe_ino)
 		return place_pipe(x, d, f);
-	if ((fd = rs_open(x, f->path, (int)(f->f_flags & OPEN_FLAGS))) < 0)
+	if (f->ino) {
+		/* A memfd or unlinked file: a new open of the object made
+		 * with the address space (its own description). */
+		long ifd = rs_inode_fd(x, f->ino);
+		char path[64];
+
+		if (ifd < 0)
+			return rs_fail(x, "descriptor %d: object %d was not made", d->fd, f->ino);
+		snprintf(path, sizeof(path), "/proc/self/fd/%ld", ifd);
+		fd = rs_open(x, path, (int)(f->f_flags & OPEN_FLAGS));
+	} else {
+		fd = rs_open(x, f->path, (int)(f->f_flags & OPEN_FLAGS));
+	}
+	if (fd < 0)
 		return -1;
 	if (fd != d->fd) {
 		if (rs_call(x, "dup3", SYS_dup3, fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
@@ -212,10 +225,13 @@ static int descriptors(struct rs_ctx *x)
 		if (x->task->files && p->fds[i].table == x->task->files)
 			mine[n++] = &p->fds[i];
 	qsort(mine, n, sizeof(*mine), by_fd);
-	if (rs_call(x, "close_range", SYS_close_range, 0, ~0U, 0, 0, 0, 0, NULL) < 0)
+	/* All but the INODE objects' descriptors, above every number placed. */
+	if (rs_inodes_close_others(x) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = place(x, mine[i], mine, i);
+	if (rc == 0)
+		rc = rs_inodes_finish(x);
 	if (rc == 0)
 		rs_log(x, 1, "task %d: %zu descriptors", (int)x->pid, n);
 	free(mine);

@@ -217,12 +217,18 @@ static int map_vma(struct rs_ctx *x, const struct ckpt_model_vma *v)
 	int prot = prot_of(v->flags);
 	int flags = MAP_FIXED | (v->flags & VM_SHARED ? MAP_SHARED : MAP_PRIVATE);
 	uint64_t len = v->end - v->start;
-	long fd = -1, ret;
+	int32_t ino = rs_vma_ino(x->plan, v->record);
+	long fd = -1, ifd = -1, ret;
 
 	/* Saved pages are written while the area is writable. */
 	if (v->pages && !(v->flags & VM_SHARED))
 		prot |= PROT_READ | PROT_WRITE;
-	if (v->type == VMA_ANON) {
+	if (ino) {
+		/* The object made by rs_inodes_create; kept open until the
+		 * descriptors are placed. */
+		if ((ifd = rs_inode_fd(x, ino)) < 0)
+			return rs_fail(x, "mapping 0x%" PRIx64 ": object %d was not made", v->start, ino);
+	} else if (v->type == VMA_ANON) {
 		flags |= MAP_ANONYMOUS | (v->flags & VM_GROWSDOWN ? MAP_GROWSDOWN : 0);
 	} else {
 		const struct rs_file *f = rs_file(x->plan, v->file_ref);
@@ -233,8 +239,8 @@ static int map_vma(struct rs_ctx *x, const struct ckpt_model_vma *v)
 		if (fd < 0)
 			return -1;
 	}
-	if (rs_call(x, "mmap", SYS_mmap, (long)v->start, (long)len, prot, flags, fd,
-		    (long)(v->type == VMA_ANON ? 0 : v->pgoff * 4096), &ret) < 0)
+	if (rs_call(x, "mmap", SYS_mmap, (long)v->start, (long)len, prot, flags, ifd >= 0 ? ifd : fd,
+		    (long)(v->type == VMA_ANON && !ino ? 0 : v->pgoff * 4096), &ret) < 0)
 		return -1;
 	if (fd >= 0 && rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0)
 		return -1;
@@ -334,7 +340,7 @@ int rs_mm_restore(struct rs_ctx *x)
 	if (live_maps(x, &live, &n_live) < 0)
 		return -1;
 	if (place_code(x, mm, live, n_live) < 0 || unmap_rest(x, live, n_live) < 0 ||
-	    move_vdso(x, mm, live, n_live) < 0)
+	    move_vdso(x, mm, live, n_live) < 0 || rs_inodes_create(x) < 0)
 		goto out;
 	if (!(buf = malloc(bufsize))) {
 		rs_fail(x, "out of memory");

@@ -100,6 +100,13 @@ const struct rs_uts *rs_uts(const struct ckpt_restore_plan *p, int32_t ref)
 	return NULL;
 }
 
+const struct rs_inode *rs_inode(const struct ckpt_restore_plan *p, int32_t ref)
+{
+	for (size_t i = 0; ref && i < p->n_inodes; i++)
+		if (p->inodes[i].objref == ref)
+			return &p->inodes[i];
+	return NULL;
+}
 
 static int fail(char *err, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errsize, const char *fmt, ...)
@@ -333,6 +340,7 @@ struct reading {
 	struct rs_mm *mm;
 	struct rs_fs *fs;
 	struct rs_signal *signal;
+	struct rs_inode *inode;		/* INODE whose STRING and runs come next */
 	const char *last;		/* type of the record before */
 	size_t n_model_task;
 };
@@ -422,6 +430,54 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		f->f_pos = fld(rec, "f_pos");
 		rd->file = f;
 		return 0;
+	} else if (is(rec, "EXT_FILE_INODE") && rd->file) {
+		rd->file->ino = (int32_t)fld(rec, "ino_objref");
+	} else if (is(rec, "EXT_INODE")) {
+		struct rs_inode *n = GROW_ONE(p->inodes, p->n_inodes);
+
+		if (!n)
+			return -1;
+		n->objref = ref;
+		n->kind = (uint32_t)fld(rec, "kind");
+		n->flags = (uint32_t)fld(rec, "flags");
+		n->mode = (uint32_t)fld(rec, "mode");
+		n->size = fld(rec, "size");
+		n->seals = (uint32_t)fld(rec, "seals");
+		rd->inode = n;
+	} else if (is(rec, "STRING") && role && strcmp(role, "path") == 0 && rd->inode && !rd->inode->path) {
+		if (!(rd->inode->path = payload_string(rec)))
+			return -1;
+		return 0;
+	} else if (is(rec, "EXT_INODE_PAGES") && rd->inode) {
+		struct rs_inode_run *r = GROW_ONE(rd->inode->runs, rd->inode->n_runs);
+
+		if (!r)
+			return -1;
+		r->offset = fld(rec, "offset");
+		r->pages = fld(rec, "nr_pages");
+		/* Its bytes: the BUFFER that follows (below). */
+		r->data = 0;
+	} else if (is(rec, "BUFFER") && role && strcmp(role, "contents") == 0 && rd->inode && rd->inode->n_runs &&
+		   rd->last && strcmp(rd->last, "EXT_INODE_PAGES") == 0) {
+		struct rs_inode_run *r = &rd->inode->runs[rd->inode->n_runs - 1];
+
+		/* A BUFFER shorter than its run: the gate has refused it; its
+		 * pages are left as zeros here rather than read past it. */
+		if (rec->len >= rec->hdr_len + r->pages * CKPT_PAGE_SIZE)
+			r->data = rec->offset + rec->hdr_len;
+		else
+			r->pages = 0;
+		return 0;
+	} else if (is(rec, "VMA")) {
+		int32_t ino = (int32_t)fld(rec, "ino_objref");
+		struct rs_vma_ino *v;
+
+		if (ino) {
+			if (!(v = GROW_ONE(p->vma_inos, p->n_vma_inos)))
+				return -1;
+			v->record = rec->index;
+			v->ino = ino;
+		}
 	} else if (is(rec, "FILE_NAME") && role && strcmp(role, "path") == 0 && rd->file) {
 		unsigned long long ino;
 		char end;
@@ -587,6 +643,7 @@ static bool wanted(const struct ckpt_model_record *mr)
 		"OBJREF", "TASK", "TASK_CREDS", "TASK_NS", "TASK_OBJS", "CPU", "SIGNAL_TASK", "SIGPENDING",
 		"FILE", "FILE_NAME", "FILE_TABLE", "FILE_DESC", "CRED", "GROUPINFO", "MM", "FS",
 		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ", "EXT_PIPE",
+		"EXT_INODE", "EXT_INODE_PAGES", "EXT_FILE_INODE", "VMA",
 	};
 
 	if (!mr->rt)
@@ -595,6 +652,10 @@ static bool wanted(const struct ckpt_model_record *mr)
 		return true;
 	/* A pipe's waiting bytes (a BUFFER in the role data after EXT_PIPE). */
 	if (mr->role && strcmp(mr->role, "data") == 0 && strcmp(mr->rt->name, "BUFFER") == 0)
+		return true;
+	/* An INODE object's path and pages (the pages are not read here). */
+	if (mr->role && mr->parent != CKPT_MODEL_NO_PARENT && (strcmp(mr->role, "contents") == 0 ||
+							  (strcmp(mr->role, "path") == 0 && strcmp(mr->rt->name, "STRING") == 0)))
 		return true;
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(types); i++)
 		if (strcmp(mr->rt->name, types[i]) == 0)
@@ -718,6 +779,12 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	free(p->signals);
 	free(p->utss);
 	free(p->nss);
+	for (size_t i = 0; i < p->n_inodes; i++) {
+		free(p->inodes[i].path);
+		free(p->inodes[i].runs);
+	}
+	free(p->inodes);
+	free(p->vma_inos);
 	ckpt_model_free(p->model);
 	if (p->img)
 		ckpt_image_close(p->img);

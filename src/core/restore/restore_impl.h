@@ -21,6 +21,8 @@
  * area for the arguments of remote calls. */
 #define RS_CODE_SIZE 4096
 #define RS_SCRATCH_SIZE (64 * 1024)
+/* INODE objects one process may use (shared memory, memfd, unlinked). */
+#define RS_INODES_MAX 64
 
 struct rs_file {
 	int32_t objref;
@@ -28,6 +30,7 @@ struct rs_file {
 	uint32_t f_flags;
 	uint64_t f_pos;
 	char *path;			/* raw bytes, NUL-terminated */
+	int32_t ino;			/* EXT_FILE_INODE: its INODE object, 0 none */
 	/* A pipe end ("pipe:[INO]"): the pipe's inode, and from the EXT_PIPE
 	 * after a reading end its capacity and the bytes waiting in it. */
 	uint64_t pipe_ino;
@@ -42,6 +45,27 @@ struct rs_pipe {
 	uint64_t ino;
 	int32_t read_file, write_file;	/* the FILEs of its ends (0: none) */
 	int fd[2];			/* the restorer's; -1 when closed */
+};
+
+/* An INODE object (EXT_INODE): memory or a file no path reopens. */
+struct rs_inode_run {
+	uint64_t offset, pages;		/* in the object */
+	uint64_t data;			/* image offset of its bytes */
+};
+
+struct rs_inode {
+	int32_t objref;
+	uint32_t kind, flags, mode, seals;
+	uint64_t size;
+	char *path;			/* the STRING after it, or NULL */
+	struct rs_inode_run *runs;
+	size_t n_runs;
+};
+
+/* A VMA that names an INODE object (VMA.ino_objref), by its record. */
+struct rs_vma_ino {
+	uint64_t record;		/* the VMA's image record index */
+	int32_t ino;
 };
 
 struct rs_fd {
@@ -161,6 +185,10 @@ struct ckpt_restore_plan {
 	size_t n_utss;
 	struct { int32_t objref, uts; } *nss;
 	size_t n_nss;
+	struct rs_inode *inodes;
+	size_t n_inodes;
+	struct rs_vma_ino *vma_inos;
+	size_t n_vma_inos;
 };
 
 /* Look-ups by objref; NULL when the image has no such object. */
@@ -172,6 +200,7 @@ const struct rs_fs *rs_fs(const struct ckpt_restore_plan *p, int32_t ref);
 const struct rs_sighand *rs_sighand(const struct ckpt_restore_plan *p, int32_t ref);
 const struct rs_signal *rs_signal(const struct ckpt_restore_plan *p, int32_t ref);
 const struct rs_uts *rs_uts(const struct ckpt_restore_plan *p, int32_t ref);
+const struct rs_inode *rs_inode(const struct ckpt_restore_plan *p, int32_t ref);
 
 /* One task being built: the restorer's handle on it. */
 struct rs_ctx {
@@ -185,6 +214,10 @@ struct rs_ctx {
 	size_t errsize;
 	const struct rs_pipe *pipes;	/* run.c's, for files.c */
 	size_t n_pipes;
+	/* inodes.c: the task's descriptors of its INODE objects while its
+	 * address space and descriptors are built. */
+	struct { int32_t ino; long fd; } inode_fds[RS_INODES_MAX];
+	size_t n_inode_fds;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -226,5 +259,15 @@ int rs_signals_restore(struct rs_ctx *x);	/* signals.c: handlers, mask, pending 
 int rs_limits_restore(struct rs_ctx *x);	/* signals.c: rlimits (prlimit from here) */
 int rs_creds_restore(struct rs_ctx *x);		/* creds.c: last of the privileged steps */
 int rs_regs_restore(struct rs_ctx *x);		/* regs.c: final registers and FPU */
+
+/* inodes.c: the INODE objects the task maps or holds, made in it with
+ * their contents (in rs_mm_restore, before the VMAs); their descriptors,
+ * kept above every number the image gives it; closing every other
+ * descriptor (files.c, first); seals and closing them (files.c, last). */
+int rs_inodes_create(struct rs_ctx *x);
+int32_t rs_vma_ino(const struct ckpt_restore_plan *p, uint64_t record);
+long rs_inode_fd(const struct rs_ctx *x, int32_t ino);
+int rs_inodes_close_others(struct rs_ctx *x);
+int rs_inodes_finish(struct rs_ctx *x);
 
 #endif
