@@ -93,6 +93,9 @@ void check_report_rec(struct ckpt_check *c, const struct ckpt_rule *r, int sev,
 /* A family could not keep what it must remember: the pass goes on, but
  * ckpt_check_image() reports the failure, since its findings are partial. */
 void check_out_of_memory(struct ckpt_check *c);
+/* A record's field by name, as an unsigned value; 0 when the record type
+ * has no such field or the record is too short to hold it. */
+uint64_t check_field_u64(const struct ckpt_record *rec, const char *name);
 
 /* The image offset of field f whose struct starts at base, when base lies
  * in rec's inline bytes; else the record's offset. */

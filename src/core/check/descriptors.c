@@ -120,13 +120,6 @@ static int fd_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *im
 	return 0;
 }
 
-static uint64_t field(const struct ckpt_record *rec, const char *name)
-{
-	const struct ckpt_field *f = ckpt_rtype_field(rec->rt, name);
-
-	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
-}
-
 static void note_path(struct file *f, const struct ckpt_record *rec)
 {
 	size_t n = rec->avail > rec->hdr_len ? rec->avail - rec->hdr_len : 0;
@@ -158,15 +151,15 @@ static void fd_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	const char *name = rec->rt->name;
 
 	if (strcmp(name, "OBJREF") == 0) {
-		st->last_objtype = (uint32_t)field(rec, "objtype");
-		st->last_objref = (int32_t)(uint32_t)field(rec, "objref");
+		st->last_objtype = (uint32_t)check_field_u64(rec, "objtype");
+		st->last_objref = (int32_t)(uint32_t)check_field_u64(rec, "objref");
 		st->last_was_objref = true;
 	} else if (strcmp(name, "FILE") == 0 && was_objref && st->last_objtype == CKPT_OBJ_FILE) {
 		struct file *f = grow(c, &st->files, &st->n_files, sizeof(*f));
 
 		if (f)
-			*f = (struct file){ .objref = st->last_objref, .type = (uint32_t)field(rec, "f_type"),
-					    .mode = (uint32_t)field(rec, "f_mode"), .index = rec->index,
+			*f = (struct file){ .objref = st->last_objref, .type = (uint32_t)check_field_u64(rec, "f_type"),
+					    .mode = (uint32_t)check_field_u64(rec, "f_mode"), .index = rec->index,
 					    .offset = rec->offset };
 	} else if (strcmp(name, "FILE_TABLE") == 0) {
 		st->table = was_objref && st->last_objtype == CKPT_OBJ_FILE_TABLE ? st->last_objref : 0;
@@ -174,8 +167,8 @@ static void fd_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		struct desc *d = grow(c, &st->descs, &st->n_descs, sizeof(*d));
 
 		if (d)
-			*d = (struct desc){ st->table, (int32_t)(uint32_t)field(rec, "fd_descriptor"),
-					    (int32_t)(uint32_t)field(rec, "fd_objref"), rec->index };
+			*d = (struct desc){ st->table, (int32_t)(uint32_t)check_field_u64(rec, "fd_descriptor"),
+					    (int32_t)(uint32_t)check_field_u64(rec, "fd_objref"), rec->index };
 	} else if (rec->type == CKPT_EXT_PEERS) {
 		struct peer *p = grow(c, &st->peers, &st->n_peers, sizeof(*p));
 

@@ -529,3 +529,10 @@ out:
 	c->sum = NULL;
 	return ret;
 }
+
+uint64_t check_field_u64(const struct ckpt_record *rec, const char *name)
+{
+	const struct ckpt_field *f = rec->rt ? ckpt_rtype_field(rec->rt, name) : NULL;
+
+	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
+}

@@ -73,13 +73,6 @@ static int me_begin(struct ckpt_check *c, void *stp, const struct ckpt_image *im
 	return 0;
 }
 
-static uint64_t field(const struct ckpt_record *rec, const char *name)
-{
-	const struct ckpt_field *f = ckpt_rtype_field(rec->rt, name);
-
-	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
-}
-
 static bool reserve(struct ckpt_check *c, void *arrayp, size_t n, size_t *cap, size_t size)
 {
 	void **a = arrayp;
@@ -110,12 +103,12 @@ static void me_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	} else if (strcmp(rec->rt->name, "MM") == 0) {
 		if (reserve(c, &st->mms, st->n_mms, &st->cap_mms, sizeof(*st->mms)))
 			st->mms[st->n_mms++] = (struct mm_facts){
-				rec->index, rec->offset, field(rec, "start_brk"), field(rec, "brk"),
-				field(rec, "start_stack"), (int32_t)(uint32_t)field(rec, "exe_objref") };
+				rec->index, rec->offset, check_field_u64(rec, "start_brk"), check_field_u64(rec, "brk"),
+				check_field_u64(rec, "start_stack"), (int32_t)(uint32_t)check_field_u64(rec, "exe_objref") };
 	} else if (strcmp(rec->rt->name, "CPU") == 0 && st->tasks) {
 		if (reserve(c, &st->cpus, st->n_cpus, &st->cap_cpus, sizeof(*st->cpus)))
 			st->cpus[st->n_cpus++] = (struct cpu_facts){
-				st->tasks - 1, rec->index, rec->offset, field(rec, "ip"), field(rec, "sp") };
+				st->tasks - 1, rec->index, rec->offset, check_field_u64(rec, "ip"), check_field_u64(rec, "sp") };
 	}
 }
 

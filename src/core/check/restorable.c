@@ -162,13 +162,6 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t sz)
 	((struct name##_fact *)grow((void **)&(st)->name##s, &(st)->n_##name##s, &(st)->cap_##name##s, \
 				    sizeof(struct name##_fact)))
 
-static uint64_t field(const struct ckpt_record *rec, const char *name)
-{
-	const struct ckpt_field *f = rec->rt ? ckpt_rtype_field(rec->rt, name) : NULL;
-
-	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
-}
-
 static bool is(const struct ckpt_record *rec, const char *name)
 {
 	return rec->rt && strcmp(rec->rt->name, name) == 0;
@@ -212,15 +205,15 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	if (is(rec, "EXT_PRODUCER")) {
 		st->user_space = true;
 	} else if (is(rec, "OBJREF")) {
-		st->obj_type = (uint32_t)field(rec, "objtype");
-		st->obj_ref = (int32_t)field(rec, "objref");
+		st->obj_type = (uint32_t)check_field_u64(rec, "objtype");
+		st->obj_ref = (int32_t)check_field_u64(rec, "objref");
 	} else if (is(rec, "FILE")) {
 		struct file_fact *f = GROW(c, st, file);
 
 		if ((ok = f)) {
 			f->objref = objtype ? objref : 0;
-			f->f_type = (uint32_t)field(rec, "f_type");
-			f->f_flags = (uint32_t)field(rec, "f_flags");
+			f->f_type = (uint32_t)check_field_u64(rec, "f_type");
+			f->f_flags = (uint32_t)check_field_u64(rec, "f_flags");
 			f->index = rec->index;
 			f->offset = rec->offset;
 		}
@@ -228,20 +221,20 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		   strcmp(role->parent->name, "FILE") == 0) {
 		file_name(st, rec);
 	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
-		st->files[st->n_files - 1].ino = (int32_t)field(rec, "ino_objref");
+		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
 	} else if (is(rec, "EXT_INODE")) {
 		struct inode_fact *n = GROW(c, st, inode);
 
 		if ((ok = n)) {
 			n->objref = objtype ? objref : 0;
-			n->flags = (uint32_t)field(rec, "flags");
+			n->flags = (uint32_t)check_field_u64(rec, "flags");
 		}
-	} else if (is(rec, "VMA") && field(rec, "ino_objref")) {
+	} else if (is(rec, "VMA") && check_field_u64(rec, "ino_objref")) {
 		struct vma_ino_fact *v = GROW(c, st, vma_ino);
 
 		if ((ok = v)) {
 			v->record = rec->index;
-			v->ino = (int32_t)field(rec, "ino_objref");
+			v->ino = (int32_t)check_field_u64(rec, "ino_objref");
 		}
 	} else if (is(rec, "FILE_TABLE")) {
 		st->cur_table = objtype ? objref : 0;
@@ -250,8 +243,8 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 
 		if ((ok = d)) {
 			d->table = st->cur_table;
-			d->file = (int32_t)field(rec, "fd_objref");
-			d->fd = (int32_t)field(rec, "fd_descriptor");
+			d->file = (int32_t)check_field_u64(rec, "fd_objref");
+			d->fd = (int32_t)check_field_u64(rec, "fd_descriptor");
 		}
 	} else if (is(rec, "SIGHAND")) {
 		struct sighand_fact *h = GROW(c, st, sighand);
@@ -283,10 +276,10 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			s->objref = objtype ? objref : 0;
 			s->index = rec->index;
 			s->offset = rec->offset;
-			s->itimer = field(rec, "it_real_value") || field(rec, "it_real_incr") ||
-				    field(rec, "it_virt_value") || field(rec, "it_virt_incr") ||
-				    field(rec, "it_prof_value") || field(rec, "it_prof_incr");
-			s->tty = field(rec, "tty_objref") != 0;
+			s->itimer = check_field_u64(rec, "it_real_value") || check_field_u64(rec, "it_real_incr") ||
+				    check_field_u64(rec, "it_virt_value") || check_field_u64(rec, "it_virt_incr") ||
+				    check_field_u64(rec, "it_prof_value") || check_field_u64(rec, "it_prof_incr");
+			s->tty = check_field_u64(rec, "tty_objref") != 0;
 		}
 	} else if (is(rec, "TASK")) {
 		if ((ok = (t = GROW(c, st, task)))) {
@@ -294,18 +287,18 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			t->offset = rec->offset;
 		}
 	} else if (is(rec, "TASK_OBJS") && (t = cur_task(st))) {
-		t->files = (int32_t)field(rec, "files_objref");
-		t->sighand = (int32_t)field(rec, "sighand_objref");
-		t->signal = (int32_t)field(rec, "signal_objref");
-		t->sem_undo = (int32_t)field(rec, "sem_undo_objref");
+		t->files = (int32_t)check_field_u64(rec, "files_objref");
+		t->sighand = (int32_t)check_field_u64(rec, "sighand_objref");
+		t->signal = (int32_t)check_field_u64(rec, "signal_objref");
+		t->sem_undo = (int32_t)check_field_u64(rec, "sem_undo_objref");
 	} else if (is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
-		t->seccomp = (uint32_t)field(rec, "seccomp_mode");
+		t->seccomp = (uint32_t)check_field_u64(rec, "seccomp_mode");
 	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
 		t->seccomp = t->seccomp ? t->seccomp : 2;
 	} else if (is(rec, "CPU") && (t = cur_task(st))) {
 		t->has_cpu = true;
 		/* A task that never used the FPU starts with a fresh one. */
-		t->has_fpu = field(rec, "used_math") == 0;
+		t->has_fpu = check_field_u64(rec, "used_math") == 0;
 	} else if (role->name && strcmp(role->name, "fpu") == 0 && (t = cur_task(st))) {
 		t->has_fpu = rec->len - rec->hdr_len > 0;
 	}
