@@ -99,3 +99,22 @@ image_vmas() {
 restorable_rules() {
 	"$CKPTCHECK" --list-rules | awk '/^[a-z]/ && $3 == "restorable" { print $1 }' | paste -sd, -
 }
+
+# gone PID: waits (at most 5 s) until the pid is free again.
+gone() {
+	local i
+	for i in $(seq 100); do
+		[ -d "/proc/$1" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# killed PID: kills it, waits until the pid is free, and forgets it, so
+# that the cleanup at exit cannot hit another test's process that reused it.
+killed() {
+	kill -KILL -- "-$1" 2>/dev/null
+	kill -KILL "$1" 2>/dev/null
+	gone "$1"
+	workload_pids=$(echo " $workload_pids " | sed "s/ $1 / /g")
+}

@@ -9,23 +9,6 @@
 [ "$(id -u)" = 0 ] || skip_all "ckptrestore needs root (clone3 with a chosen pid, PR_SET_MM)"
 require_ptrace
 
-gone() {
-	local i
-	for i in $(seq 100); do
-		[ -d "/proc/$1" ] || return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# killed PID: kills it, waits until the pid is free, and forgets it, so
-# that the cleanup at exit cannot hit another test's process that reused it.
-killed() {
-	kill -KILL -- "-$1" 2>/dev/null
-	kill -KILL "$1" 2>/dev/null
-	gone "$1"
-	workload_pids=$(echo " $workload_pids " | sed "s/ $1 / /g")
-}
 
 
 # tree PID: PID and its descendants, depth first.
