@@ -60,7 +60,7 @@ for h in "${harnesses[@]}"; do
 	extra=()
 	[ "$h" = browse ] && extra=("$dir/src/ckptdump/browse_commands.c"
 		"$dir/src/ckptdump/browse_complete.c" "$dir/src/ckptdump/browse_line.c"
-		"$dir/src/ckptdump/dump_summary.c" "$dir/src/common/program.c" -I"$dir/src"
+		"$dir/src/ckptdump/dump_summary.c" "$dir/lib/common/program.c" -I"$dir/lib"
 		-I"$dir/src/ckptdump" -DFUZZ_SAMPLE="\"$dir/samples/rev6-tasks.ckpt\"")
 	[ "$h" = diff ] && extra=(-DFUZZ_SAMPLE="\"$dir/samples/rev6-tasks.ckpt\"")
 	# shellcheck disable=SC2086
