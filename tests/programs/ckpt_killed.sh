@@ -13,9 +13,13 @@ require_ptrace
 
 # killed_at N POINT PID: ckpt, killed by its hook at remote call N.
 killed_at() {
-	CKPT_TEST_KILL_AFTER_REMOTE_CALLS=$1 CKPT_TEST_KILL_AT=$2 \
-		"$CKPT" -q -o "$tmp/k.ckpt" "$3" 2>"$tmp/k.err" &
-	wait $!
+	# In a subshell that reports the status itself: bash would print
+	# "Killed" for its own child.
+	(
+		CKPT_TEST_KILL_AFTER_REMOTE_CALLS=$1 CKPT_TEST_KILL_AT=$2 \
+			"$CKPT" -q -o "$tmp/k.ckpt" "$3" 2>"$tmp/k.err"
+		exit $?
+	) 2>/dev/null
 	rc=$?
 }
 
@@ -26,6 +30,20 @@ alive() {
 	pid=$(eval echo "\$${1}_pid")
 	[ -d "/proc/$pid" ] || start_workload "$1" "$2" "$tmp/$1.out"
 }
+
+# masks_ok WHAT ALLOWED PID: no thread of PID blocks a signal beyond ALLOWED
+# (a hex mask: the signals its handlers block while they run).
+masks_ok() {
+	local t blk bad=""
+	for t in /proc/"$3"/task/*; do
+		blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$t/status" 2>/dev/null)
+		[ $((16#${blk:-0} & ~$2)) = 0 ] || bad="$bad ${t##*/}:$blk"
+	done
+	check_eq "$1" "" "$bad"
+}
+
+# cpu_ticks PID: user and system time so far.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # last_line FILE: the last complete line.
 last_line() { tail -n 2 "$1" | grep -a "$2" | tail -n 1; }
@@ -82,9 +100,46 @@ for point in regs entry exit; do
 		check_eq "$what: sleeps, alarms and signals go on" "yes" \
 			"$(echo "$a $b" | awk '{ print ($6 > $2 && $7 > $3 && $8 > $4) ? "yes" : "no: " $0 }')"
 		check_no_grep "$what: every register as it was" "BAD" "$tmp/regs.out"
+		masks_ok "$what: no signal left blocked" 0x2200 "$regs_pid"
 	done
 done
 "$CKPT" -q -o "$tmp/ok.ckpt" "$regs_pid"
 check_eq "regcheck: a whole ckpt still runs after all that" 0 "$?"
+
+# --- a thread taking a signal all the time: ckpt queues signals again -----
+# 8 calls at least: the scratch's mmap, 6 queries, its munmap; when the
+# freeze found the thread about to take its signal, then getpid, gettid,
+# rt_tgsigqueueinfo for each signal taken out of the way, munmap, with
+# every signal blocked from the first rt_tgsigqueueinfo on: the stub must
+# give the thread its own mask back.
+start_workload storm sigstorm
+for point in regs entry exit; do
+	for nth in 1 4 7 8; do
+		what="sigstorm, killed at call $nth ($point)"
+		alive storm sigstorm
+		killed_at "$nth" "$point" "$storm_pid"
+		check_eq "$what: ckpt died of SIGKILL" 137 "$rc"
+		sleep 0.1
+		check_released "$what: it runs on, untraced" "$storm_pid"
+		masks_ok "$what: no signal left blocked (but SIGUSR1 in its handler)" 0x200 "$storm_pid"
+		a=$(cpu_ticks "$storm_pid")
+		sleep 0.2
+		check_eq "$what: it keeps running" yes "$([ "$(cpu_ticks "$storm_pid")" -gt "$a" ] && echo yes || echo no)"
+	done
+done
+
+# Killed while requeue blocks every signal (the hook's "masked" point):
+# only when the freeze found the storm about to take its signal, so tried
+# until ckpt dies there.
+for try in $(seq 20); do
+	alive storm sigstorm
+	killed_at 1 masked "$storm_pid"
+	[ "$rc" = 137 ] && break
+done
+what="sigstorm, killed with every signal blocked"
+check_eq "$what: ckpt died of SIGKILL" 137 "$rc"
+sleep 0.1
+check_released "$what: it runs on, untraced" "$storm_pid"
+masks_ok "$what: its own mask is back (SIGUSR1 at most, in its handler)" 0x200 "$storm_pid"
 
 done_testing

@@ -64,11 +64,12 @@
  * CKPT_TEST_KILL_AFTER_REMOTE_CALLS=N in the environment, the process
  * SIGKILLs itself at the Nth remote call of its life, right after the
  * thread's registers are set for it (or, with CKPT_TEST_KILL_AT=entry or
- * exit, once the thread is in that call's syscall-enter- or -exit-stop),
- * the moments a killed tracer must leave its tracees safe at.  The
+ * exit, once the thread is in that call's syscall-enter- or -exit-stop;
+ * with =masked, once requeue() has blocked every signal of a thread, from
+ * call N on), the moments a killed tracer must leave its tracees safe at.  The
  * environment is read once; unset, the hook is one comparison per call. */
 enum { HOOK_UNREAD, HOOK_OFF, HOOK_ON };
-enum hook_point { AT_REGS, AT_ENTRY, AT_EXIT };
+enum hook_point { AT_REGS, AT_ENTRY, AT_EXIT, AT_MASKED };
 static int hook_state = HOOK_UNREAD;
 static enum hook_point hook_at;
 static unsigned long hook_calls_left;
@@ -80,7 +81,8 @@ static void read_test_hook(void)
 	hook_state = HOOK_OFF;
 	if (!n || !*n || !(hook_calls_left = strtoul(n, NULL, 10)))
 		return;
-	hook_at = at && !strcmp(at, "entry") ? AT_ENTRY : at && !strcmp(at, "exit") ? AT_EXIT : AT_REGS;
+	hook_at = !at ? AT_REGS : !strcmp(at, "entry") ? AT_ENTRY : !strcmp(at, "exit") ? AT_EXIT :
+		  !strcmp(at, "masked") ? AT_MASKED : AT_REGS;
 	hook_state = HOOK_ON;
 }
 
@@ -509,6 +511,8 @@ static int requeue(struct ckpt_remote *r, char *err, size_t errsize)
 		fail_errno(r, err, errsize, "PTRACE_SETSIGMASK");
 		return -1;
 	}
+	if (hook_state != HOOK_OFF)
+		test_hook(AT_MASKED, false);
 	/* n_caught is read each time round: a SIGSTOP may still come. */
 	for (size_t i = 0; rc == 0 && i < r->n_caught; i++) {
 		siginfo_t si = r->caught[i];
