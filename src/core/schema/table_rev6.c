@@ -45,6 +45,7 @@ enum {
 	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
 	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
+	R6_EXT_SOCKET_MSGS = CKPT_EXT_SOCKET_MSGS, R6_EXT_SOCKET_MSG = CKPT_EXT_SOCKET_MSG,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -777,6 +778,33 @@ static const struct ckpt_field r6_ext_socket_queue_fields[] = {
 	F_U("nr_bytes", 20, 4, "bytes queued to be read; a BUFFER with them follows when not 0"),
 };
 
+/* A Unix datagram or seqpacket socket's queue, message by message (and
+ * the descriptors in flight in a stream socket's queue, whose bytes are in
+ * EXT_SOCKET_QUEUE). */
+static const struct ckpt_field r6_ext_socket_msgs_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the receiving socket's open file (its FILE record precedes)"),
+	F_U("sock_type", 12, 4, "socket type: 1 SOCK_STREAM (descriptors only), 2 SOCK_DGRAM, 5 SOCK_SEQPACKET"),
+	F_U("nr_msgs", 16, 4, "messages queued to be read, in order: one EXT_SOCKET_MSG each follows"),
+	F_U("nr_fds", 20, 4, "descriptors in flight in the queue (SCM_RIGHTS), all messages together"),
+	F_X("flags", 24, 4, "0x1 INCOMPLETE: the walk stopped before the queue's end (a zero-length datagram hides what follows it from MSG_PEEK)"),
+	F_PAD("_pad", 28, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_socket_msg_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the receiving socket's open file, as in EXT_SOCKET_MSGS"),
+	F_U("index", 12, 4, "the message's place in the queue, 0 the next one read"),
+	F_U("nr_bytes", 16, 4, "the message's length; a BUFFER with its bytes follows when not 0"),
+	F_U("nr_fds", 20, 4, "descriptors in flight with it (SCM_RIGHTS); ckptrestore does not send them again"),
+	F_U("nr_socket_fds", 24, 4, "how many of them are sockets (S_IFSOCK); the rest are other files"),
+	F_U("addr_len", 28, 4, "bytes of addr in use; 0: the sender had no address (a socketpair, a connected unnamed socket)"),
+	F_BYTES("addr", 32, 110, "the sender's struct sockaddr_un (sun_family, sun_path; an abstract name starts with a NUL)"),
+	F_PAD("_pad", 142, 2, "padding"),
+};
+
+static const struct ckpt_follow r6_ext_socket_msg_follows[] = {
+	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -944,6 +972,12 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_SOCKET_QUEUE, .name = "EXT_SOCKET_QUEUE", EXACT(24), FIELDS(r6_ext_socket_queue_fields),
 	  FOLLOWS(r6_ext_pipe_follows),
 	  .doc = "ckpttools extension: the bytes queued on a Unix stream socket; a BUFFER with them follows" },
+	{ .type = R6_EXT_SOCKET_MSGS, .name = "EXT_SOCKET_MSGS", EXACT(CKPT_EXT_SOCKET_MSGS_LEN),
+	  FIELDS(r6_ext_socket_msgs_fields),
+	  .doc = "ckpttools extension: a Unix datagram or seqpacket socket's queue; its EXT_SOCKET_MSG records follow" },
+	{ .type = R6_EXT_SOCKET_MSG, .name = "EXT_SOCKET_MSG", EXACT(CKPT_EXT_SOCKET_MSG_LEN),
+	  FIELDS(r6_ext_socket_msg_fields), FOLLOWS(r6_ext_socket_msg_follows),
+	  .doc = "ckpttools extension: one queued message of a Unix socket; a BUFFER with its bytes follows" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
