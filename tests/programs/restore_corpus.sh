@@ -65,6 +65,7 @@ corpus=(
 	"filedata filedata|"
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
+	"sockq sockq|restore-file-type"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}

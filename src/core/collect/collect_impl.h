@@ -274,8 +274,13 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 /* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
  * descriptor fd reads, file ref. */
 int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
-/* EXT_SOCKET_QUEUE and a BUFFER: the bytes queued on th's Unix stream
- * socket fd, file ref (nothing for other sockets). */
+/* A descriptor of th's table duplicated into ckpt (pidfd_getfd(2)), or -1
+ * with errno (fdstate.c). */
+int ckpt_grab_fd(const struct ckpt_thread *th, int fd);
+/* sockets.c: the queue of th's Unix socket fd, file ref: EXT_SOCKET_QUEUE
+ * and a BUFFER for a stream socket, EXT_SOCKET_MSGS and its messages for a
+ * datagram or seqpacket one, and the descriptors in flight in either
+ * (nothing for other sockets and listening ones). */
 int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
 /* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
  * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
