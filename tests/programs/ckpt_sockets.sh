@@ -5,7 +5,7 @@
 # and finds SO_PEEK_OFF as it was.  Socketpairs held inside the tree
 # (both ends in one process, or parent and child) are no file-peer-outside
 # finding; one end held outside is.  Descriptors in flight (SCM_RIGHTS)
-# are counted.
+# are counted, and ckptcheck's restore-fd-in-flight refuses them.
 . "$top_srcdir/tests/programs/lib.sh"
 . "$top_srcdir/tests/programs/ckpt_lib.sh"
 
@@ -81,5 +81,11 @@ recs = json.load(open(sys.argv[1]))["records"]
 ref = [r["fields"]["fd_objref"] for r in recs if r["type"] == "FILE_DESC" and r["fields"]["fd_descriptor"] == int(sys.argv[2])][0]
 i = [i for i, r in enumerate(recs) if r["type"] == "EXT_SOCKET_QUEUE" and r["fields"]["file_objref"] == ref][0]
 print(recs[i]["fields"]["nr_bytes"], recs[i + 1]["fields"]["bytes"])' "$tmp/s.json" "$(ready_value fl flight_stream)")"
+run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" "$tmp/f.ckpt"
+check_grep "inflight: ckptcheck restore-fd-in-flight names the socket and the count" \
+	"^error restore-fd-in-flight .*task $fl_pid \\(sockq\\): descriptor $(ready_value fl flight_r) \\(socket:\\[[0-9]+\\]\\) has 2 descriptor\\(s\\) in flight" \
+	"$tmp/c.out"
+run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" --rule restore-fd-in-flight "$tmp/s.ckpt"
+check_eq "inflight: the image without descriptors in flight has no such finding" 0 "$rc"
 check_released "sockq inflight runs on, untraced" "$fl_pid"
 done_testing

@@ -66,6 +66,7 @@ corpus=(
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
 	"sockq sockq|restore-file-type"
+	"sockq_inflight sockq inflight|restore-fd-in-flight restore-file-type"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
