@@ -40,6 +40,19 @@ enum ckpt_ext_type {
 	CKPT_EXT_SOCKET_QUEUE = 20019,
 	CKPT_EXT_SOCKET_MSGS = 20020,
 	CKPT_EXT_SOCKET_MSG = 20021,
+	CKPT_EXT_FANOTIFY = 20022,
+};
+
+/* EXT_FANOTIFY: a 24-byte head, then nr_marks marks of
+ * CKPT_EXT_FANOTIFY_MARK_LEN bytes (a 128-byte file handle last). */
+#define CKPT_EXT_FANOTIFY_HDR_LEN	24u
+#define CKPT_EXT_FANOTIFY_MARK_LEN	176u
+#define CKPT_EXT_FANOTIFY_HANDLE_MAX	128u
+#define CKPT_EXT_FANOTIFY_MAX		65536u
+enum ckpt_fanotify_mark_kind {
+	CKPT_FANOTIFY_INODE = 1,	/* "fanotify ino:" */
+	CKPT_FANOTIFY_MOUNT = 2,	/* "fanotify mnt_id:" (FAN_MARK_MOUNT) */
+	CKPT_FANOTIFY_SB = 3,		/* "fanotify sdev:" (FAN_MARK_FILESYSTEM) */
 };
 
 /* EXT_SOCKET_MSGS: the queue of a Unix datagram or seqpacket socket (or

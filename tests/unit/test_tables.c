@@ -760,6 +760,7 @@ static const struct {
 	{ 20013, "EXT_EVENTFD" }, { 20014, "EXT_TIMERFD" }, { 20015, "EXT_SIGNALFD" },
 	{ 20016, "EXT_INOTIFY" }, { 20017, "EXT_EPOLL" }, { 20018, "EXT_PIPE" },
 	{ 20019, "EXT_SOCKET_QUEUE" }, { 20020, "EXT_SOCKET_MSGS" }, { 20021, "EXT_SOCKET_MSG" },
+	{ 20022, "EXT_FANOTIFY" },
 };
 
 START_TEST(test_rev6_types)

@@ -274,6 +274,9 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 /* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
  * descriptor fd reads, file ref. */
 int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* fanotify.c: EXT_FANOTIFY, the group's flags and marks, from the fdinfo
+ * text of the fanotify file ref. */
+int ckpt_write_fanotify(struct collect *c, int32_t ref, const char *fdinfo);
 /* A descriptor of th's table duplicated into ckpt (pidfd_getfd(2)), or -1
  * with errno (fdstate.c). */
 int ckpt_grab_fd(const struct ckpt_thread *th, int fd);

@@ -198,6 +198,8 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 		return write_signalfd(c, ref, fdinfo);
 	if (strcmp(path, "anon_inode:inotify") == 0)
 		return write_inotify(c, ref, fdinfo);
+	if (strcmp(path, "anon_inode:[fanotify]") == 0)
+		return ckpt_write_fanotify(c, ref, fdinfo);
 	return 0;
 }
 

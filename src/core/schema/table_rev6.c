@@ -46,6 +46,7 @@ enum {
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
 	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
 	R6_EXT_SOCKET_MSGS = CKPT_EXT_SOCKET_MSGS, R6_EXT_SOCKET_MSG = CKPT_EXT_SOCKET_MSG,
+	R6_EXT_FANOTIFY = CKPT_EXT_FANOTIFY,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -805,6 +806,29 @@ static const struct ckpt_follow r6_ext_socket_msg_follows[] = {
 	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
 };
 
+/* A fanotify group's settings and marks, from its fdinfo lines. */
+static const struct ckpt_field r6_fanotify_mark_fields[] = {
+	F_U("kind", 0, 4, "1 inode, 2 mount (FAN_MARK_MOUNT), 3 filesystem (FAN_MARK_FILESYSTEM)"),
+	F_X("mflags", 4, 4, "the mark's flags, as fdinfo prints them (FAN_MARK_IGNORED_SURV_MODIFY and friends)"),
+	F_X("mask", 8, 8, "FAN_* events marked"),
+	F_X("ignored_mask", 16, 8, "FAN_* events ignored"),
+	F_X("sdev", 24, 4, "the inode's or filesystem's device (kernel encoding, as fdinfo); 0 for a mount mark"),
+	F_U("mnt_id", 28, 4, "the mount's id (/proc/PID/mountinfo) of a mount mark; 0 otherwise"),
+	F_U("ino", 32, 8, "the marked inode of an inode mark; 0 otherwise"),
+	F_I("handle_type", 40, 4, "file handle type of an inode mark, for open_by_handle_at(2)"),
+	F_U("handle_bytes", 44, 4, "bytes of handle used"),
+	F_BYTES("handle", 48, CKPT_EXT_FANOTIFY_HANDLE_MAX, "the file handle of the marked inode"),
+};
+
+static const struct ckpt_field r6_ext_fanotify_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the fanotify group's open file (its FILE record precedes)"),
+	F_U("nr_marks", 12, 4, "marks that follow"),
+	F_X("init_flags", 16, 4, "fanotify_init(2) flags: FAN_CLASS_*, FAN_REPORT_*, FAN_UNLIMITED_* (fdinfo flags)"),
+	F_O("event_f_flags", 20, 4, "fanotify_init(2) event_f_flags: the open flags of event files (fdinfo event-flags)"),
+	F_ARRAY("marks", 24, r6_fanotify_mark_fields, CKPT_EXT_FANOTIFY_MARK_LEN, 0, "nr_marks", NULL,
+	    "one per mark, as its fdinfo line gives it"),
+};
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct ckpt_rtype r6_types[] = {
@@ -978,6 +1002,10 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_SOCKET_MSG, .name = "EXT_SOCKET_MSG", EXACT(CKPT_EXT_SOCKET_MSG_LEN),
 	  FIELDS(r6_ext_socket_msg_fields), FOLLOWS(r6_ext_socket_msg_follows),
 	  .doc = "ckpttools extension: one queued message of a Unix socket; a BUFFER with its bytes follows" },
+	{ .type = R6_EXT_FANOTIFY, .name = "EXT_FANOTIFY",
+	  RANGE(CKPT_EXT_FANOTIFY_HDR_LEN, CKPT_EXT_FANOTIFY_HDR_LEN + CKPT_EXT_FANOTIFY_MARK_LEN * CKPT_EXT_FANOTIFY_MAX),
+	  FIELDS(r6_ext_fanotify_fields),
+	  .doc = "ckpttools extension: a fanotify group's settings and marks" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
