@@ -228,6 +228,7 @@ int ckpt_write_users(struct collect *c);
 #define CKPT_EXTRA_ITIMERS	0x4u
 #define CKPT_EXTRA_SIGACTIONS	0x8u
 #define CKPT_EXTRA_FILTERS	0x10u	/* security.c: the seccomp programs */
+#define CKPT_EXTRA_BLOCKED	0x20u	/* the real blocked mask, by rt_sigprocmask */
 struct ckpt_task_extra {
 	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
 	uint32_t securebits;
@@ -235,6 +236,9 @@ struct ckpt_task_extra {
 	uint32_t ss_flags;
 	bool delivering;		/* stopped in signal-delivery-stop: */
 	siginfo_t delivered;		/* the signal, dequeued but not yet handled */
+	/* The blocked mask the thread returns to: /proc's SigBlk shows the
+	 * temporary one of a sigsuspend, ppoll, pselect6 or epoll_pwait. */
+	uint64_t blocked;
 	/* The thread group's, read through its first thread written. */
 	uint64_t itimer[3][2];		/* real, virtual, prof: value, interval (ns) */
 	struct {

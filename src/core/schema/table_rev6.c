@@ -648,7 +648,9 @@ static const struct ckpt_field r6_ext_task_security_fields[] = {
 	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
 	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND), "
 	   "none when ckpt could not suspend the task's seccomp filters to make them; 0x10 the seccomp "
-	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them"),
+	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them; 0x20 "
+	   "SIGNAL_TASK.blocked is the mask the thread returns to (rt_sigprocmask), else /proc's "
+	   "SigBlk, the temporary mask of a sigsuspend, ppoll, pselect6 or epoll_pwait"),
 	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
 	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
