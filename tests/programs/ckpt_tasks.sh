@@ -2,7 +2,8 @@
 # Per-thread state as the task will have it (taskstate workload): the
 # blocked mask of a thread frozen in sigsuspend is the one it returns to,
 # not the temporary one /proc's SigBlk shows; a thread's own seccomp filter
-# and no_new_privs stay its own.
+# and no_new_privs stay its own; a thread frozen inside an rseq critical
+# section resumes at its abort handler.
 . "$top_srcdir/tests/programs/lib.sh"
 . "$top_srcdir/tests/programs/ckpt_lib.sh"
 
@@ -39,4 +40,26 @@ check_eq "seccomp: one program in the image, under the second thread" "0 1" \
 check_grep "seccomp: it is the thread's program (getpgid fails with errno 77)" \
 	"^ *\[2\] code=0x0006 jt=0 jf=0 k=0x0005004d\$" "$tmp/t.dump"
 check_released "taskstate runs on, untraced" "$ts_pid"
+
+# --- rseq: frozen inside a critical section ------------------------------------------
+# rseqcs spins in a 2-byte section ("jmp ."); preempted there, the kernel
+# sends it to the abort handler on its way back to user space, which
+# counts and enters the section again.  The image must resume it at the
+# abort handler; and so must the live thread after ckpt (ckpt's remote
+# calls must not make the kernel forget the abort): the second image finds
+# it in the section again, re-armed by the handler.
+start_workload rs rseqcs
+if [ "$(ready_value rs skip)" = 1 ]; then
+	pass "# SKIP rseq: glibc registered no rseq area"
+else
+	ips=""
+	for i in 1 2; do
+		"$CKPT" --no-pages -q -o "$tmp/r$i.ckpt" "$rs_pid" 2>"$tmp/r.err" || sed 's/^/# /' "$tmp/r.err"
+		ips="$ips $("$CKPTDUMP" -t CPU "$tmp/r$i.ckpt" | awk '$1 == "ip" { print $2 }')"
+	done
+	abort=$(printf '0x%016x' "$(ready_value rs abort_ip)")
+	check_eq "rseq: both images resume the thread at the section's abort handler" " $abort $abort" "$ips"
+	check_released "rseq: rseqcs runs on, untraced" "$rs_pid"
+	killed "$rs_pid"
+fi
 done_testing

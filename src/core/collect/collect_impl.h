@@ -253,6 +253,16 @@ int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th, const s
  * taking when frozen (x->delivering) among the queued ones. */
 int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
 
+/* --- rseq.c ---------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#include <sys/user.h>
+/* A thread frozen inside an rseq critical section: regs->rip becomes the
+ * section's abort_ip, in regs and in the live thread, as the kernel would
+ * set it on the thread's return to user space.  0, or -1 with the error. */
+int ckpt_rseq_fixup(struct collect *c, const struct ckpt_thread *th, struct user_regs_struct *regs);
+#endif
+
 /* --- security.c ------------------------------------------------------------ */
 
 /* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs and EXT_RSEQ. */
