@@ -65,6 +65,8 @@ corpus=(
 	"filedata filedata|"
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
+	"sockq sockq|restore-file-type"
+	"sockq_inflight sockq inflight|restore-fd-in-flight restore-file-type"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}

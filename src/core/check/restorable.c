@@ -34,6 +34,7 @@ enum {
 	R_TTY,
 	R_SEM_UNDO,
 	R_SECCOMP,
+	R_FD_IN_FLIGHT,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -71,6 +72,9 @@ static const struct ckpt_rule rules[] = {
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
 		"A task in a seccomp mode (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): its "
 		"filters are not installed again." },
+	[R_FD_IN_FLIGHT] = { "restore-fd-in-flight", "restorable", CKPT_SEV_ERROR, R6,
+		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
+		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 };
 
 struct file_fact {
@@ -80,6 +84,7 @@ struct file_fact {
 	char path[96];			/* escaped, for messages */
 	bool unnamed;
 	int32_t ino;			/* EXT_FILE_INODE: its INODE object */
+	uint32_t fds_in_flight;		/* EXT_SOCKET_MSGS.nr_fds */
 };
 
 /* An INODE object (EXT_INODE) and the first process that uses it. */
@@ -222,6 +227,9 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		file_name(st, rec);
 	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
 		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
+	} else if (is(rec, "EXT_SOCKET_MSGS") && st->n_files &&
+		   st->files[st->n_files - 1].objref == (int32_t)check_field_u64(rec, "file_objref")) {
+		st->files[st->n_files - 1].fds_in_flight += (uint32_t)check_field_u64(rec, "nr_fds");
 	} else if (is(rec, "EXT_INODE")) {
 		struct inode_fact *n = GROW(c, st, inode);
 
@@ -432,6 +440,10 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 		/* Declared external: the restorer's own descriptor goes there. */
 		if (ckpt_external_match(opt->externals, opt->n_externals, (int32_t)pid, (int32_t)d->fd))
 			continue;
+		if (f->fds_in_flight)
+			check_report(c, &rules[R_FD_IN_FLIGHT], -1, f->index, f->offset, "FILE",
+				     "%s: descriptor %" PRId64 " (%s) has %" PRIu32 " descriptor(s) in flight in its "
+				     "queue, which are not sent again", who, d->fd, f->path, f->fds_in_flight);
 		if (f->f_type == 2 && pipe_peer(st, f))
 			continue;
 		if (f->f_type != 1) {
