@@ -169,6 +169,26 @@ for p in $made; do gone "$p" || left="$left $p"; done
 check_eq "--pid-ns, file missing: every task made, the init too, is gone" "" "$left"
 mv "$tmp/c.moved" "$tmp/c.out"
 
+# -- threads: every tid inside the namespace ------------------------------------------
+start_workload th threads
+pid=$th_pid
+tids=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/th.ckpt" "$pid"
+killed "$pid"
+take "$pid"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pid-ns --pidfile "$tmp/th.pid" "$tmp/th.ckpt"
+check_eq "threads --pid-ns: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/th.pid" 2>/dev/null)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $init"
+check_eq "threads --pid-ns: every thread has its image tid inside" "$tids" \
+	"$(for t in $(ls "/proc/$hp/task" 2>/dev/null); do inner "$hp/task/$t"; done | sort -n | tr '\n' ' ')"
+sleep 0.2
+check_released "threads --pid-ns: every thread running" $(ls "/proc/$hp/task" 2>/dev/null)
+kill -KILL "$init"
+gone "$hp" || fail "threads: the init killed, the process goes"
+
 # -- a tree with a pipe, its root's pid and its child's taken ------------------------
 start_workload t proctree "$tmp/t.out" pipe
 pid=$t_pid
