@@ -155,6 +155,8 @@ struct rs_task {
 	uint64_t cap_ambient;
 	uint64_t rseq_ptr;
 	uint32_t rseq_size, rseq_sig, rseq_flags;
+	/* A zombie (TASK.exit_state) and its wait status (TASK.exit_code). */
+	uint32_t exit_state, exit_code;
 };
 
 struct ckpt_restore_plan {
@@ -255,6 +257,14 @@ pid_t rs_create_init(pid_t root, const struct ckpt_restore_options *opt, uint64_
 /* The pid a task passes to pidfd_open(2) to take the restorer's
  * descriptors (see rs_ctx.fd_source). */
 long rs_fd_source(const struct rs_ctx *x);
+
+/* run.c: a child's group and session, where they differ from its
+ * parent's.  0, or -1 with err. */
+int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent);
+/* zombie.c: the process t, just made by its parent as pid (stopped,
+ * attached), becomes a zombie with its saved status; the parent keeps
+ * no notification of it.  0, or -1 with the parent's err. */
+int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid);
 
 /* run.c: steps of every thread (the leader's and the others'). */
 int rs_thread_pointers(struct rs_ctx *x);

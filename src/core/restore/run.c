@@ -255,6 +255,12 @@ static int children(struct rs_ctx *x, struct made *m)
 			continue;
 		if ((pid = make_child(x, t)) < 0)
 			return -1;
+		/* Not let go at the end: it is dead already. */
+		if (t->exit_state) {
+			if (rs_zombie(x, t, pid) < 0)
+				return -1;
+			continue;
+		}
 		if (remember(x, m, pid) < 0) {
 			rs_kill_task(pid);
 			return -1;
@@ -273,7 +279,7 @@ static int children(struct rs_ctx *x, struct made *m)
 /* A child's group and session, where they differ from its parent's:
  * session leaders make their session, group leaders their group, members
  * join theirs (its leader, made before them in tree order, exists). */
-static int group_and_session(struct rs_ctx *x, const struct rs_task *parent)
+int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent)
 {
 	const struct rs_task *t = x->task;
 
@@ -317,7 +323,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	x->r.stop = x->opt ? x->opt->stop : NULL;
 	if (parent) {
 		ckpt_remote_set_syscall_ip(&x->r, x->code);
-		if (group_and_session(x, parent) < 0)
+		if (rs_group_and_session(x, parent) < 0)
 			goto out;
 	}
 	if (x->plan->n_tasks > CKPT_ARRAY_LEN(tids) && !(more = calloc(x->plan->n_tasks, sizeof(*more)))) {
