@@ -125,9 +125,11 @@ struct collect {
 	size_t n_sorted[CKPT_OBJ_MAX];
 	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
 	/* remote_state.c: the 0f 05 found for the last thread group's remote
-	 * calls (its threads are written one after the other). */
+	 * calls (its threads are written one after the other), and whether it
+	 * is the group's resume stub (ptrace/resume_stub.h). */
 	pid_t syscall_tgid;
 	uint64_t syscall_ip;
+	bool syscall_stub;
 	/* security.c: the distinct seccomp filter chains written so far. */
 	struct ckpt_seccomp_chain *seccomp_chains;
 	size_t n_seccomp_chains;

@@ -157,12 +157,16 @@ int ckpt_read_remote_state(struct collect *c, const struct ckpt_thread *th, stru
 		/* Finding a syscall instruction reads the task's maps, whose
 		 * length grows with its threads (their stacks): once per group. */
 		if (c->syscall_tgid == th->tgid && c->syscall_ip) {
-			ckpt_remote_set_syscall_ip(&r, c->syscall_ip);
+			if (c->syscall_stub)
+				ckpt_remote_set_stub(&r, c->syscall_ip);
+			else
+				ckpt_remote_set_syscall_ip(&r, c->syscall_ip);
 		} else if (ckpt_remote_find_syscall(&r, err, sizeof(err)) < 0) {
 			rc = ckpt_emit_fail(&c->e, "pid %d: cannot run system calls in it: %s", (int)th->tid, err);
 		} else {
 			c->syscall_tgid = th->tgid;
 			c->syscall_ip = r.syscall_ip;
+			c->syscall_stub = r.stub != 0;
 		}
 		if (rc == 0 && th->resend_signal) {
 			/* The helper keeps the signal and queues it again at
