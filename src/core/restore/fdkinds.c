@@ -51,6 +51,18 @@ static const uint8_t *element(const struct ckpt_record *rec, const char *array, 
 	return rec->data + a->offset + i * a->stride;
 }
 
+/* Elements of array `array` the record holds: its count field, and no
+ * more than fit in the record (an untrusted count allocates nothing). */
+static uint64_t held(const struct ckpt_record *rec, const char *array, const char *count)
+{
+	const struct ckpt_field *a = rec->rt ? ckpt_rtype_field(rec->rt, array) : NULL;
+	uint64_t n = fld(rec, count);
+
+	if (!a || !a->stride || a->offset > rec->avail)
+		return 0;
+	return n < (rec->avail - a->offset) / a->stride ? n : (rec->avail - a->offset) / a->stride;
+}
+
 static bool is(const struct ckpt_record *rec, const char *name)
 {
 	return rec->rt && strcmp(rec->rt->name, name) == 0;
@@ -115,7 +127,7 @@ static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, 
 		k->kind = RK_SIGNALFD;
 		k->sigmask = fld(rec, "sigmask");
 	} else if (is(rec, "EXT_INOTIFY")) {
-		uint64_t n = fld(rec, "nr_watches");
+		uint64_t n = held(rec, "watches", "nr_watches");
 		const uint8_t *w;
 
 		k->kind = RK_INOTIFY;
@@ -136,7 +148,7 @@ static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, 
 			memcpy(x->handle, w + 32, x->handle_bytes);
 		}
 	} else if (is(rec, "EXT_EPOLL")) {
-		uint64_t n = fld(rec, "num_items");
+		uint64_t n = held(rec, "items", "num_items");
 		const uint8_t *e;
 
 		k->kind = RK_EPOLL;
@@ -433,6 +445,37 @@ out:
 	return -1;
 }
 
+/* Whether FILE f is of the kind its record says (f_type, path): an image
+ * that says otherwise gets nothing made, so each FILE has one entry at
+ * most in the restorer's list, which has room for one per FILE. */
+static bool kind_matches(const struct rs_file *f, enum rs_kind kind)
+{
+	const char *path = f->path ? f->path : "";
+
+	switch (kind) {
+	case RK_EVENTFD:
+		return f->f_type == 7;
+	case RK_EPOLL:
+		return f->f_type == 6;
+	case RK_TIMERFD:
+		return f->f_type == 1 && strcmp(path, "anon_inode:[timerfd]") == 0;
+	case RK_SIGNALFD:
+		return f->f_type == 1 && strcmp(path, "anon_inode:[signalfd]") == 0;
+	case RK_INOTIFY:
+		return f->f_type == 1 && strcmp(path, "anon_inode:inotify") == 0;
+	default:
+		return false;
+	}
+}
+
+static bool made(const struct rs_pipe *pipes, size_t n, int32_t file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pipes[i].read_file == file || pipes[i].write_file == file)
+			return true;
+	return false;
+}
+
 int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize)
 {
 	for (size_t i = 0; i < p->n_kinds; i++) {
@@ -441,7 +484,7 @@ int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, si
 		struct rs_pipe *q;
 		int fd;
 
-		if (!f || k->kind == RK_NONE)
+		if (!f || !kind_matches(f, k->kind) || made(pipes, *n, k->file))
 			continue;
 		switch (k->kind) {
 		case RK_EVENTFD:

@@ -16,6 +16,8 @@
 
 #include "restore/restore_impl.h"
 
+#define FILE_TYPE_SOCKET 4
+
 /* A stream socket the image can rebuild: its queue and its peer known. */
 static bool stream_end(const struct rs_fdkind *k)
 {
@@ -76,8 +78,10 @@ int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, si
 		const struct rs_file *fa = rs_file(p, a->file), *fb;
 		struct rs_pipe *q;
 
-		if (!fa || !stream_end(a) || made(pipes, *n, a->file) || !(b = peer_of(p, a)) ||
-		    !(fb = rs_file(p, b->file)))
+		/* Each FILE in one entry at most: the list has room for that. */
+		if (!fa || fa->f_type != FILE_TYPE_SOCKET || !stream_end(a) || made(pipes, *n, a->file) ||
+		    !(b = peer_of(p, a)) || !(fb = rs_file(p, b->file)) || fb->f_type != FILE_TYPE_SOCKET ||
+		    made(pipes, *n, b->file))
 			continue;
 		q = &pipes[(*n)++];
 		memset(q, 0, sizeof(*q));
