@@ -43,7 +43,7 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
-mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fddgram"
+mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fddgram" "$tmp/fdtree"
 
 # fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
 fd_line() {
@@ -74,6 +74,7 @@ corpus=(
 	"fdfifo fdkinds $tmp/fdfifo.out $tmp/fdfifo fifo|"
 	"fdstate fdkinds $tmp/fdstate.out $tmp/fdstate fd,inotify|"
 	"fdepoll fdkinds $tmp/fdepoll.out $tmp/fdepoll all|"
+	"fdtree fdkinds $tmp/fdtree.out $tmp/fdtree sock,fifo,fork|"
 	"fddgram fdkinds $tmp/fddgram.out $tmp/fddgram sock,dgram|restore-file-type"
 	"cowfork cowfork|"
 	"privfile privfile|"
@@ -203,7 +204,7 @@ for entry in "${corpus[@]}"; do
 		check_eq "$name: ckpt of the restored process, ckptdiff: same" 0 "$rc"
 		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
 		;;
-	fdsock | fdfifo | fdstate | fdepoll)
+	fdsock | fdfifo | fdstate | fdepoll | fdtree)
 		# Round trip first, before the workload reads anything: what must
 		# change is the identity of the objects (socket inodes), the
 		# timers' time left, and the order the kernel lists epoll items in
@@ -229,7 +230,7 @@ for entry in "${corpus[@]}"; do
 			sleep 0.1
 		done
 		check_grep "$name: the workload read every object" '^done$' "$tmp/$name.out"
-		case $name in fdsock | fdepoll)
+		case $name in fdsock | fdepoll | fdtree)
 			check_eq "$name: socketpair: each end reads what was queued on it, in order" \
 				"sock-b1 / sock-a1sock-a2" "$(fd_line "$name" sock0) / $(fd_line "$name" sock1)"
 			check_eq "$name: socketpair: still connected, one end non-blocking" "after 1" \
@@ -239,6 +240,8 @@ for entry in "${corpus[@]}"; do
 			check_eq "$name: FIFO: the bytes waiting, then what is written after" "fifo-bytes more" \
 				"$(fd_line "$name" fifo) $(fd_line "$name" fifo-after)"
 		esac
+		[ "$name" = fdtree ] &&
+			check_eq "$name: FIFO: the child reads the bytes waiting" "fifo-bytes" "$(fd_line "$name" fifo)"
 		case $name in fdstate | fdepoll)
 			check_eq "$name: eventfd counter 8, semaphore 2 read as 1, 1, then empty" "8 1 1 EAGAIN" \
 				"$(fd_line "$name" eventfd) $(fd_line "$name" sem1) $(fd_line "$name" sem2) $(fd_line "$name" sem3)"

@@ -10,7 +10,8 @@
  * Usage: fdkinds READY-FILE OUT DIR KINDS (KINDS: a comma-separated list
  * of sock, fifo, fd (eventfd, timerfd, signalfd), inotify, epoll; or all;
  * dgram: a datagram socketpair with a message queued, which the image
- * does not hold, for a refusal). */
+ * does not hold, for a refusal; fork: a child takes the socketpair's
+ * second end and the FIFO's reading end, and reads them). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "workload.h"
@@ -74,6 +76,18 @@ static void show_count(FILE *out, const char *key, int fd)
 		fprintf(out, "%s %llu\n", key, (unsigned long long)v);
 	else
 		fprintf(out, "%s %s\n", key, errno == EAGAIN ? "EAGAIN" : strerror(errno));
+}
+
+static void wait_go(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/go", dir);
+	while (access(path, F_OK) != 0) {
+		struct timespec t = { 0, 50000000 };
+
+		nanosleep(&t, NULL);
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -171,14 +185,34 @@ int main(int argc, char **argv)
 	}
 	/* The one-shot timer of 1 ms has expired, unread, by now. */
 	usleep(20000);
-	workload_ready(ready, "abs_end=%lld\n", (long long)abs_end);
+	pid_t child = 0;
 
-	snprintf(path, sizeof(path), "%s/go", dir);
-	while (access(path, F_OK) != 0) {
-		struct timespec t = { 0, 50000000 };
+	if (want(kinds, "fork") && strcmp(kinds, "all") != 0) {
+		/* The other ends in a child: one end per process. */
+		if ((child = fork()) < 0)
+			die("fork");
+		if (child == 0) {
+			close(sp[0]);
+			close(fifo_w);
+			wait_go(dir);
+			FILE *out = fdopen(out_fd, "a");
 
-		nanosleep(&t, NULL);
+			if (!out)
+				die("fdopen");
+			show_bytes(out, "sock1", sp[1]);
+			fprintf(out, "sock1-nonblock %d\n", (fcntl(sp[1], F_GETFL) & O_NONBLOCK) != 0);
+			show_bytes(out, "fifo", fifo_r);
+			fclose(out);
+			if (write(sp[1], "after", 5) != 5)
+				die("write");
+			_exit(0);
+		}
+		close(sp[1]);
+		close(fifo_r);
+		sp[1] = fifo_r = -1;
 	}
+	workload_ready(ready, "abs_end=%lld\nchild=%d\n", (long long)abs_end, (int)child);
+	wait_go(dir);
 	FILE *out = fdopen(out_fd, "a");
 
 	if (!out)
@@ -198,12 +232,16 @@ int main(int argc, char **argv)
 	}
 	if (sp[0] >= 0) {
 		show_bytes(out, "sock0", sp[0]);
-		show_bytes(out, "sock1", sp[1]);
-		/* Still connected: what one end sends the other reads. */
-		if (write(sp[1], "after", 5) != 5)
-			die("write");
+		if (sp[1] >= 0) {
+			show_bytes(out, "sock1", sp[1]);
+			fprintf(out, "sock1-nonblock %d\n", (fcntl(sp[1], F_GETFL) & O_NONBLOCK) != 0);
+			/* Still connected: what one end sends the other reads. */
+			if (write(sp[1], "after", 5) != 5)
+				die("write");
+		} else if (child > 0 && waitpid(child, NULL, 0) < 0) {
+			die("waitpid");
+		}
 		show_bytes(out, "sock0-after", sp[0]);
-		fprintf(out, "sock1-nonblock %d\n", (fcntl(sp[1], F_GETFL) & O_NONBLOCK) != 0);
 	}
 	if (fifo_r >= 0) {
 		show_bytes(out, "fifo", fifo_r);

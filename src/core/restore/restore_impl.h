@@ -284,10 +284,14 @@ const struct rs_fdkind *rs_fdkind(const struct ckpt_restore_plan *p, int32_t fil
  * rs_pipe entry each (the FILE in read_file, the object in fd[0]; a
  * socketpair's second end in write_file and fd[1]), appended to pipes
  * (room for one per FILE): sockets.c socketpairs, fifos.c FIFOs, fdkinds.c
- * eventfd, timerfd, signalfd, inotify and epoll.  0, or -1 with err. */
+ * eventfd, timerfd, signalfd, inotify and epoll, shared.c files several
+ * processes hold.  0, or -1 with err. */
 int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fifos_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* shared.c: a file reopened by path that several processes hold. */
+int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
+			 size_t errsize);
 /* fdkinds.c: the interest lists of the task's epoll files, added in the
  * task once every descriptor of it is placed (mine: them, by number). */
 int rs_epoll_fill(struct rs_ctx *x, const struct rs_fd *const *mine, size_t n);
