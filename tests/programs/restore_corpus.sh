@@ -64,11 +64,12 @@ corpus=(
 	"static_threads static_threads|"
 	"threads threads|"
 	"pattern pattern|"
-	"forktree forktree|restore-zombie"
+	"forktree forktree|"
 	"proctree proctree $tmp/proctree.out|"
 	"proctree_pipe proctree $tmp/proctree_pipe.out pipe|"
 	"files files $tmp/files|"
 	"zombieleader zombieleader|restore-zombie"
+	"zombies zombies $tmp/zombies.out|"
 	"kstate kstate $tmp/files|restore-seccomp restore-itimer"
 	"fdsock fdkinds $tmp/fdsock.out $tmp/fdsock sock|"
 	"fdfifo fdkinds $tmp/fdfifo.out $tmp/fdfifo fifo|"
@@ -82,6 +83,8 @@ corpus=(
 	"filedata filedata|"
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
+	"sockq sockq|restore-file-type"
+	"sockq_inflight sockq inflight|restore-fd-in-flight restore-file-type"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
@@ -168,6 +171,30 @@ for entry in "${corpus[@]}"; do
 			pass "$name: the child's counter goes on from the image's value ($first after $last)" ||
 			fail "$name: the child's counter goes on from the image's value" \
 				"next: '$first' in $(tr '\n' ' ' <"$tmp/$name.out")"
+		;;
+	zombies | forktree)
+		# Zombies again, with their pids, until their parent waits:
+		# then it finds their statuses (exit 42, SIGTERM).
+		z=$(ready_value "$name" zombie)$(ready_value "$name" exited)
+		check_eq "$name: its zombie child is a zombie again" Z \
+			"$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$z/status" 2>/dev/null)"
+		if [ "$name" = zombies ]; then
+			k=$(ready_value "$name" killed)
+			check_eq "$name: the child killed by SIGTERM is a zombie again" Z \
+				"$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$k/status" 2>/dev/null)"
+			kill -USR1 "$pid"
+			for i in $(seq 100); do
+				[ "$(wc -l <"$tmp/zombies.out" 2>/dev/null)" = 3 ] && break
+				sleep 0.05
+			done
+			# Its SIGCHLD handler ran before the checkpoint only: the
+			# zombies' new exits notify nobody.
+			check_eq "$name: the parent's wait finds both with their statuses, no new SIGCHLD" \
+				"exited $((42 << 8));killed 15;sigchld $(ready_value "$name" sigchld);" \
+				"$(tr '\n' ';' <"$tmp/zombies.out" 2>/dev/null)"
+			gone "$z" && gone "$k" && pass "$name: reaped by their parent, gone" ||
+				fail "$name: reaped by their parent, gone"
+		fi
 		;;
 	static_creds)
 		check_eq "$name: uids, gids and groups" "$ids" \

@@ -34,11 +34,14 @@ enum {
 	R_TTY,
 	R_SEM_UNDO,
 	R_SECCOMP,
+	R_FD_IN_FLIGHT,
 };
 
 static const struct ckpt_rule rules[] = {
 	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
-		"A zombie task (TASK.exit_state set): ckptrestore does not recreate zombies." },
+		"A zombie that is not a process of its own (TASK.exit_state set): a zombie thread group "
+		"leader whose threads live on, a zombie thread or root; ckptrestore recreates only a "
+		"zombie process, from its parent." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose parent is not a process listed before it in the image (the root "
 		"aside), or whose session or group it cannot reach from its parent's (setsid, "
@@ -74,6 +77,9 @@ static const struct ckpt_rule rules[] = {
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
 		"A task in a seccomp mode (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): its "
 		"filters are not installed again." },
+	[R_FD_IN_FLIGHT] = { "restore-fd-in-flight", "restorable", CKPT_SEV_ERROR, R6,
+		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
+		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 };
 
 struct file_fact {
@@ -87,6 +93,7 @@ struct file_fact {
 	uint32_t family, sock_type, peer_ino;	/* EXT_SOCKET_QUEUE, EXT_PEERS */
 	uint64_t sock_ino;
 	int32_t epoll_table;		/* an epoll file: the first table holding it */
+	uint32_t fds_in_flight;		/* EXT_SOCKET_MSGS.nr_fds */
 };
 
 /* The records after a FILE that the restorer rebuilds it from. */
@@ -298,6 +305,9 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		ok = fd_kind_record(c, st, rec);
 	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
 		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
+	} else if (is(rec, "EXT_SOCKET_MSGS") && st->n_files &&
+		   st->files[st->n_files - 1].objref == (int32_t)check_field_u64(rec, "file_objref")) {
+		st->files[st->n_files - 1].fds_in_flight += (uint32_t)check_field_u64(rec, "nr_fds");
 	} else if (is(rec, "EXT_INODE")) {
 		struct inode_fact *n = GROW(c, st, inode);
 
@@ -589,6 +599,10 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 		/* Declared external: the restorer's own descriptor goes there. */
 		if (ckpt_external_match(opt->externals, opt->n_externals, (int32_t)pid, (int32_t)d->fd))
 			continue;
+		if (f->fds_in_flight)
+			check_report(c, &rules[R_FD_IN_FLIGHT], -1, f->index, f->offset, "FILE",
+				     "%s: descriptor %" PRId64 " (%s) has %" PRIu32 " descriptor(s) in flight in its "
+				     "queue, which are not sent again", who, d->fd, f->path, f->fds_in_flight);
 		if (f->f_type == 2 && pipe_peer(st, f))
 			continue;
 		const char *refusal = f->f_type == 2 ? "" : NULL;
@@ -673,6 +687,20 @@ static bool group_reachable(const struct ckpt_model *m, size_t i)
 	return false;
 }
 
+/* A zombie the restorer recreates: a process (not a thread, not the
+ * root, made by its parent) whose threads are gone with it. */
+static bool zombie_process(const struct ckpt_model *m, size_t i)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i];
+
+	if (i == 0 || mt->pid != mt->tgid)
+		return false;
+	for (size_t k = 0; k < m->n_tasks; k++)
+		if (k != i && m->tasks[k].tgid == mt->pid)
+			return false;
+	return true;
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -688,10 +716,12 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
-		if (mt->exit_state)
+		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
-				     "%s: is a zombie (exit_state 0x%x), and zombies are not recreated", who,
-				     mt->exit_state);
+				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
+				     mt->pid != mt->tgid ? "thread, and zombie threads are not recreated" :
+				     i == 0 ? "root, and a zombie is made by its parent" :
+				     "leader whose threads live on, and such zombies are not recreated");
 		if (mt->exit_state)
 			continue;
 		if (!t->has_cpu || !t->has_fpu)

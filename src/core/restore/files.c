@@ -35,7 +35,7 @@ static int place_external(struct rs_ctx *x, const struct rs_fd *d)
 {
 	long pidfd, fd;
 
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	if (rs_call(x, "pidfd_getfd", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &fd) < 0)
 		return rs_fail(x, "descriptor %d (external): cannot take the restorer's descriptor %d", d->fd, d->fd);
@@ -66,7 +66,7 @@ static int place_pipe(struct rs_ctx *x, const struct rs_fd *d, const struct rs_f
 			mine = x->pipes[i].fd[1];
 	if (mine < 0)
 		return rs_fail(x, "descriptor %d: %s has no other end in the image", d->fd, f->path);
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	if (rs_call(x, "pidfd_getfd(pipe)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
 		return -1;

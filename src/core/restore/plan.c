@@ -373,6 +373,8 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 			snprintf(t->comm, sizeof(t->comm), "%s", mt->comm);
 		}
 		t->exit_signal = (uint32_t)fld(rec, "exit_signal");
+		t->exit_state = (uint32_t)fld(rec, "exit_state");
+		t->exit_code = (uint32_t)fld(rec, "exit_code");
 		t->robust_list = fld(rec, "robust_futex_list");
 		t->robust_len = (int32_t)fld(rec, "robust_futex_head_len");
 		t->clear_child_tid = fld(rec, "clear_child_tid");

@@ -192,6 +192,8 @@ struct rs_task {
 	uint64_t cap_ambient;
 	uint64_t rseq_ptr;
 	uint32_t rseq_size, rseq_sig, rseq_flags;
+	/* A zombie (TASK.exit_state) and its wait status (TASK.exit_code). */
+	uint32_t exit_state, exit_code;
 };
 
 struct ckpt_restore_plan {
@@ -258,6 +260,10 @@ struct rs_ctx {
 	 * address space and descriptors are built. */
 	struct { int32_t ino; long fd; } inode_fds[RS_INODES_MAX];
 	size_t n_inode_fds;
+	/* The pid, as the task sees it, of a process holding the restorer's
+	 * descriptors at their numbers (pipe ends, externals): 0 the
+	 * restorer itself; with --pid-ns the namespace's init (pidns.c). */
+	pid_t fd_source;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -298,9 +304,28 @@ int rs_epoll_fill(struct rs_ctx *x, const struct rs_fd *const *mine, size_t n);
 
 /* tree.c: a child of the caller with the task's pid, stopped under ptrace
  * (PTRACE_O_EXITKILL: it dies with the restorer).  Its pid, or -1 with err. */
-pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, char *err, size_t errsize);
+pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, bool new_pid_ns, char *err,
+		     size_t errsize);
 /* Kills and reaps a task we created (bounded). */
 void rs_kill_task(pid_t pid);
+
+/* pidns.c: pid 1 of a new pid namespace, a child of the caller stopped
+ * under ptrace like rs_create_task's, that becomes the tree's init once
+ * let go (reaps, exits with the status of its child root, the image pid
+ * of the root).  *code: its code page (syscall; int3) and scratch. */
+pid_t rs_create_init(pid_t root, const struct ckpt_restore_options *opt, uint64_t *code, char *err,
+		     size_t errsize);
+/* The pid a task passes to pidfd_open(2) to take the restorer's
+ * descriptors (see rs_ctx.fd_source). */
+long rs_fd_source(const struct rs_ctx *x);
+
+/* run.c: a child's group and session, where they differ from its
+ * parent's.  0, or -1 with err. */
+int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent);
+/* zombie.c: the process t, just made by its parent as pid (stopped,
+ * attached), becomes a zombie with its saved status; the parent keeps
+ * no notification of it.  0, or -1 with the parent's err. */
+int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid);
 
 /* run.c: steps of every thread (the leader's and the others'). */
 int rs_thread_pointers(struct rs_ctx *x);
