@@ -78,11 +78,11 @@ static void show_count(FILE *out, const char *key, int fd)
 		fprintf(out, "%s %s\n", key, errno == EAGAIN ? "EAGAIN" : strerror(errno));
 }
 
-static void wait_go(const char *dir)
+static void wait_for(const char *dir, const char *name)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/go", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	while (access(path, F_OK) != 0) {
 		struct timespec t = { 0, 50000000 };
 
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 		if (child == 0) {
 			close(sp[0]);
 			close(fifo_w);
-			wait_go(dir);
+			wait_for(dir, "go");
 			FILE *out = fdopen(out_fd, "a");
 
 			if (!out)
@@ -203,6 +203,8 @@ int main(int argc, char **argv)
 			fprintf(out, "sock1-nonblock %d\n", (fcntl(sp[1], F_GETFL) & O_NONBLOCK) != 0);
 			show_bytes(out, "fifo", fifo_r);
 			fclose(out);
+			/* Once the parent has read what was queued. */
+			wait_for(dir, "after");
 			if (write(sp[1], "after", 5) != 5)
 				die("write");
 			_exit(0);
@@ -212,7 +214,7 @@ int main(int argc, char **argv)
 		sp[1] = fifo_r = -1;
 	}
 	workload_ready(ready, "abs_end=%lld\nchild=%d\n", (long long)abs_end, (int)child);
-	wait_go(dir);
+	wait_for(dir, "go");
 	FILE *out = fdopen(out_fd, "a");
 
 	if (!out)
@@ -238,8 +240,10 @@ int main(int argc, char **argv)
 			/* Still connected: what one end sends the other reads. */
 			if (write(sp[1], "after", 5) != 5)
 				die("write");
-		} else if (child > 0 && waitpid(child, NULL, 0) < 0) {
-			die("waitpid");
+		} else if (child > 0) {
+			snprintf(path, sizeof(path), "%s/after", dir);
+			if (close(open(path, O_CREAT | O_WRONLY, 0600)) < 0 || waitpid(child, NULL, 0) < 0)
+				die("after");
 		}
 		show_bytes(out, "sock0-after", sp[0]);
 	}
