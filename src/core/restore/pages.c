@@ -146,6 +146,7 @@ static int copy_in(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_mode
 		   const uint8_t *src, size_t n)
 {
 	char why[256];
+	unsigned retries = 0;
 
 	while (*uffd && n) {
 		struct uffdio_copy c = { .dst = addr, .src = (uint64_t)(uintptr_t)src, .len = n,
@@ -157,13 +158,16 @@ static int copy_in(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_mode
 		src += done;
 		n -= done;
 		pg->uffd_bytes += done;
-		if (r == 0 || done)
+		if (done) {
+			retries = 0;
 			continue;
-		if (errno == EAGAIN || errno == EINTR)
-			continue;	/* the task is stopped: its mappings settle at once */
-		if (errno == EFAULT)
-			return rs_fail(x, "cannot read the pages for 0x%" PRIx64 " from the image: %s", addr,
-				       strerror(errno));
+		}
+		if (r == 0)
+			errno = EIO;	/* nothing copied, yet no error: do not spin */
+		/* The task is stopped: its mappings settle at once; if they
+		 * do not, the copy goes the other way. */
+		else if ((errno == EAGAIN || errno == EINTR) && ++retries < 100)
+			continue;
 		rs_log(x, 2, "task %d: UFFDIO_COPY at 0x%" PRIx64 ": %s: the rest through /proc/PID/mem",
 		       (int)x->pid, addr, strerror(errno));
 		if (unregister(x, pg, v, uffd) < 0)
