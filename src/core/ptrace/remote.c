@@ -274,6 +274,14 @@ static int run_until(struct ckpt_remote *r, uint8_t op, uint64_t ip, const char 
 		} else if ((status >> 16) == 0) {
 			if (keep_signal(r, err, errsize) < 0)
 				return -1;
+		} else if ((status >> 16) == PTRACE_EVENT_FORK || (status >> 16) == PTRACE_EVENT_VFORK ||
+			   (status >> 16) == PTRACE_EVENT_CLONE) {
+			unsigned long child = 0;
+
+			/* The new task's pid as we see it: the call returns its
+			 * number in the thread's own pid namespace. */
+			if (ptrace(PTRACE_GETEVENTMSG, r->tid, NULL, &child) == 0)
+				r->new_child = (pid_t)child;
 		}
 		/* Event stops (group-stop, interrupt, ...): go on. */
 	}

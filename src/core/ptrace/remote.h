@@ -54,6 +54,11 @@ struct ckpt_remote {
 	/* Settable after begin. */
 	int timeout_ms;			/* bound on each wait for a stop */
 	volatile sig_atomic_t *stop;	/* non-zero: give up (e.g. set by SIGINT) */
+	/* Set by a call that made a task the tracer follows (its
+	 * PTRACE_EVENT_FORK, VFORK or CLONE stop): its pid in the tracer's
+	 * pid namespace, which differs from what the call returns when the
+	 * thread lives in a child namespace.  0: none yet. */
+	pid_t new_child;
 
 	/* Private. */
 	unsigned long options;		/* the tracer's own ptrace options */

@@ -373,6 +373,8 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 			snprintf(t->comm, sizeof(t->comm), "%s", mt->comm);
 		}
 		t->exit_signal = (uint32_t)fld(rec, "exit_signal");
+		t->exit_state = (uint32_t)fld(rec, "exit_state");
+		t->exit_code = (uint32_t)fld(rec, "exit_code");
 		t->robust_list = fld(rec, "robust_futex_list");
 		t->robust_len = (int32_t)fld(rec, "robust_futex_head_len");
 		t->clear_child_tid = fld(rec, "clear_child_tid");
@@ -732,7 +734,7 @@ int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *
 		fail(err, errsize, "%s", msg);
 		goto fail;
 	}
-	if (read_plan(p, err, errsize) < 0)
+	if (read_plan(p, err, errsize) < 0 || rs_fdkinds_read(p, err, errsize) < 0)
 		goto fail;
 	*out = p;
 	return p->go ? 0 : 1;
@@ -785,6 +787,7 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	}
 	free(p->inodes);
 	free(p->vma_inos);
+	rs_fdkinds_free(p);
 	ckpt_model_free(p->model);
 	if (p->img)
 		ckpt_image_close(p->img);
