@@ -118,6 +118,21 @@ done
 "$CKPT" -q -o "$tmp/ok.ckpt" "$regs_pid"
 check_eq "regcheck: a whole ckpt still runs after all that" 0 "$?"
 
+# --- two processes sharing one address space (clone(CLONE_VM)) ------------
+# One vdso, one stub place for both: each session writes and clears it.
+start_workload cv clonevm
+cv_child=$(ready_value cv child)
+for nth in 1 5 9 12; do
+	what="clonevm, killed at call $nth"
+	killed_at "$nth" regs "$cv_pid"
+	check_eq "$what: ckpt died of SIGKILL" 137 "$rc"
+	sleep 0.1
+	check_released "$what: both processes run on, untraced" "$cv_pid" "$cv_child"
+done
+"$CKPT" -q -o "$tmp/cv.ckpt" "$cv_pid"
+check_eq "clonevm: a whole ckpt still runs after all that" 0 "$?"
+killed "$cv_pid"
+
 # --- a vdso whose padding is not zero: no stub, nothing written there -------
 # (The calls then run from a 0f 05 found in the vdso, as before the stub:
 # ckpt(1) says a SIGKILL during one of them is not covered.)
