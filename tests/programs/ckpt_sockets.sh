@@ -45,10 +45,25 @@ check_eq "dgram: the sending end's queue is empty" "2 0 0 0x00000000 | " "$(queu
 check_eq "seqpacket: the receiving end holds its 4 records" \
 	"5 4 0 0x00000000 | 3:61 100:62 7:63 2000:64" "$(queue "$(ready_value sq seqp_r)")"
 check_eq "stream: no EXT_SOCKET_MSGS without descriptors in flight" "none | " "$(queue "$(ready_value sq stream_b)")"
+check_eq "named dgram: the message from a named sender, with its address (abstract: a NUL, then the name)" \
+	"$(ready_value sq sender_len) 010000$(printf 'sockq-tx-%d' "$sq_pid" | od -An -tx1 | tr -d ' \n')" \
+	"$(python3 -c 'import json, sys
+recs = json.load(open(sys.argv[1]))["records"]
+ref = [r["fields"]["fd_objref"] for r in recs if r["type"] == "FILE_DESC" and r["fields"]["fd_descriptor"] == int(sys.argv[2])][0]
+m = [r["fields"] for r in recs if r["type"] == "EXT_SOCKET_MSG" and r["fields"]["file_objref"] == ref][0]
+print(m["addr_len"], m["addr"][:2 * m["addr_len"]])' "$tmp/s.json" "$(ready_value sq named)")"
+
+# Over --file-data-limit (the 70000-byte datagram): ckpt fails naming the
+# socket, and puts SO_PEEK_OFF back on that path too (checked below).
+run "$tmp/o" "$tmp/e" "$CKPT" --file-data-limit 64K -o "$tmp/l.ckpt" "$sq_pid"
+check_eq "limit: a queue over --file-data-limit fails the checkpoint (exit 2)" 2 "$rc"
+check_grep "limit: the error names the socket and the limit" \
+	"pid $sq_pid: socket descriptor $(ready_value sq dgram_r): more than --file-data-limit 65536 bytes queued" "$tmp/e"
+check_eq "limit: no image" "" "$(ls "$tmp/l.ckpt" 2>/dev/null)"
 
 kill -USR1 "$sq_pid"
 for i in $(seq 100); do grep -q '^done=1' "$tmp/sq.ready.after" 2>/dev/null && break; sleep 0.05; done
-check_eq "after ckpt, the workload reads every message and byte, and SO_PEEK_OFF is back at -1" \
+check_eq "after both ckpt runs, the workload reads every message and byte, and SO_PEEK_OFF is back at -1" \
 	"dgram_peek_off=-1 dgram=5,1,300,4096,70000,12,999,2 seqp_peek_off=-1 seqp=3,100,7,2000 stream_peek_off=-1 stream=6 done=1" \
 	"$(tr '\n' ' ' <"$tmp/sq.ready.after" | sed 's/ $//')"
 
@@ -81,6 +96,8 @@ recs = json.load(open(sys.argv[1]))["records"]
 ref = [r["fields"]["fd_objref"] for r in recs if r["type"] == "FILE_DESC" and r["fields"]["fd_descriptor"] == int(sys.argv[2])][0]
 i = [i for i, r in enumerate(recs) if r["type"] == "EXT_SOCKET_QUEUE" and r["fields"]["file_objref"] == ref][0]
 print(recs[i]["fields"]["nr_bytes"], recs[i + 1]["fields"]["bytes"])' "$tmp/s.json" "$(ready_value fl flight_stream)")"
+check_eq "zero-length: the walk stops at a zero-length first datagram and says INCOMPLETE" \
+	"2 1 0 0x00000001 | 0:" "$(queue "$(ready_value fl zero_r)")"
 run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" "$tmp/f.ckpt"
 check_grep "inflight: ckptcheck restore-fd-in-flight names the socket and the count" \
 	"^error restore-fd-in-flight .*task $fl_pid \\(sockq\\): descriptor $(ready_value fl flight_r) \\(socket:\\[[0-9]+\\]\\) has 2 descriptor\\(s\\) in flight" \
