@@ -96,8 +96,13 @@ recs = json.load(open(sys.argv[1]))["records"]
 ref = [r["fields"]["fd_objref"] for r in recs if r["type"] == "FILE_DESC" and r["fields"]["fd_descriptor"] == int(sys.argv[2])][0]
 i = [i for i, r in enumerate(recs) if r["type"] == "EXT_SOCKET_QUEUE" and r["fields"]["file_objref"] == ref][0]
 print(recs[i]["fields"]["nr_bytes"], recs[i + 1]["fields"]["bytes"])' "$tmp/s.json" "$(ready_value fl flight_stream)")"
-check_eq "zero-length: the walk stops at a zero-length first datagram and says INCOMPLETE" \
-	"2 1 0 0x00000001 | 0:" "$(queue "$(ready_value fl zero_r)")"
+check_eq "zero-length: a zero-length first datagram, the one after it, and the INCOMPLETE flag" \
+	"2 2 0 0x00000001 | 0: 5:61!" "$(queue "$(ready_value fl zero_r)")"
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/f2.ckpt" "$fl_pid"
+"$CKPTDUMP" --json "$tmp/f2.ckpt" >"$tmp/s.json"
+check_eq "zero-length: a second ckpt still sees both (the head is peeked with no offset)" \
+	"2 2 0 0x00000001 | 0: 5:61!" "$(queue "$(ready_value fl zero_r)")"
+"$CKPTDUMP" --json "$tmp/f.ckpt" >"$tmp/s.json"
 run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" "$tmp/f.ckpt"
 check_grep "inflight: ckptcheck restore-fd-in-flight names the socket and the count" \
 	"^error restore-fd-in-flight .*task $fl_pid \\(sockq\\): descriptor $(ready_value fl flight_r) \\(socket:\\[[0-9]+\\]\\) has 2 descriptor\\(s\\) in flight" \
