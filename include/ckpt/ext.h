@@ -131,6 +131,7 @@ struct ckpt_ext_peer {
 	uint32_t outside_readers;	/* descriptors outside the tree open for reading */
 	uint32_t outside_writers;	/* ... for writing */
 	uint32_t scanned;		/* processes scanned system-wide */
+	uint32_t peer_ino;		/* a connected Unix socket's peer inode, else 0 */
 };
 /* Decode / encode the 40-byte record (framing header included). */
 bool ckpt_ext_peer_parse(const uint8_t *rec, size_t len, struct ckpt_ext_peer *p);

@@ -571,7 +571,9 @@ static const struct ckpt_field r6_ext_peers_fields[] = {
 	  .doc = "descriptors of processes outside the tree open on the inode for writing" },
 	{ .name = "scanned", .offset = 32, .width = 4, .kind = CKPT_K_UINT,
 	  .doc = "processes whose descriptors the producer scanned system-wide" },
-	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+	{ .name = "peer_ino", .offset = 36, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "a connected Unix socket: its peer's inode (sock_diag UNIX_DIAG_PEER), else 0; a restore "
+		 "pairs the two ends of a socketpair by it (zero padding in older images)" },
 };
 
 /* -- file contents a restore cannot open by path (20030-20039) ----------- */
