@@ -109,5 +109,33 @@ check_grep "inflight: ckptcheck restore-fd-in-flight names the socket and the co
 	"$tmp/c.out"
 run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" --rule restore-fd-in-flight "$tmp/s.ckpt"
 check_eq "inflight: the image without descriptors in flight has no such finding" 0 "$rc"
+
+# --- socket-msgs: the records of a queue must add up --------------------------------
+"$CKPTDUMP" --json --pages "$tmp/f.ckpt" >"$tmp/p.json"
+# edit NAME PYTHON: f.ckpt with records edited by PYTHON (recs), re-encoded
+edit() {
+	python3 - "$tmp/p.json" "$tmp/$1.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+recs = d["records"]
+msgs = [r for r in recs if r["type"] == "EXT_SOCKET_MSGS" and r["fields"]["nr_msgs"] == 8][0]
+msg = [r for r in recs if r["type"] == "EXT_SOCKET_MSG" and r["fields"]["index"] == 3][0]
+fds = [r for r in recs if r["type"] == "EXT_SOCKET_MSGS" and r["fields"]["sock_type"] == 2 and r["fields"]["nr_fds"]][0]
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$CKPTENCODE" "$tmp/$1.json" >"$tmp/$1.ckpt" 2>"$tmp/$1.err" || sed 's/^/# /' "$tmp/$1.err"
+	run "$tmp/$1.out" "$tmp/e" "$CKPTCHECK" --rule socket-msgs "$tmp/$1.ckpt"
+}
+run "$tmp/c.out" "$tmp/c.err" "$CKPTCHECK" --rule socket-msgs "$tmp/f.ckpt"
+check_eq "socket-msgs: the image ckpt wrote adds up" 0 "$rc"
+edit count 'msgs["fields"]["nr_msgs"] = 7'
+check_grep "socket-msgs: one message more than nr_msgs says" \
+	"^error socket-msgs .*EXT_SOCKET_MSG\).*message 7 of file objref [0-9]+ is not the next one" "$tmp/count.out"
+edit order 'msg["fields"]["index"] = 4'
+check_grep "socket-msgs: a message out of order" "^error socket-msgs .*message 4 of file objref" "$tmp/order.out"
+edit fds 'fds["fields"]["nr_fds"] = 3'
+check_grep "socket-msgs: descriptors that do not add up" \
+	"^error socket-msgs .*1 message\(s\) with 2 descriptor\(s\) follow, it says 1 with 3" "$tmp/fds.out"
 check_released "sockq inflight runs on, untraced" "$fl_pid"
 done_testing
