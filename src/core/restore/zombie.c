@@ -151,3 +151,79 @@ int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid)
 	rs_log(parent, 1, "task %d (%s): a zombie again (exit code 0x%x)", (int)pid, t->comm, t->exit_code);
 	return 0;
 }
+
+/* A zombie thread group leader whose threads live on (it called exit(2),
+ * pthread_exit): built as a process with the objects its threads share
+ * (its own records name none), then, instead of its registers, it ends
+ * with exit(2) of itself alone, which leaves it a zombie until the last
+ * thread goes. */
+bool rs_zombie_leader(const struct ckpt_restore_plan *p, const struct rs_task *t)
+{
+	if (!t->exit_state || t->pid != t->tgid)
+		return false;
+	for (size_t i = 0; i < p->n_tasks; i++)
+		if (p->tasks[i].tgid == t->pid && p->tasks[i].pid != t->pid && !p->tasks[i].exit_state)
+			return true;
+	return false;
+}
+
+const struct rs_task *rs_zombie_standin(const struct ckpt_restore_plan *p, const struct rs_task *t,
+					struct rs_task *out)
+{
+	*out = *t;
+	for (size_t i = 0; i < p->n_tasks; i++) {
+		const struct rs_task *th = &p->tasks[i];
+
+		if (th->tgid != t->pid || th->pid == t->pid || th->exit_state)
+			continue;
+		out->cred = th->cred;
+		out->mm = th->mm;
+		out->files = th->files;
+		out->fs = th->fs;
+		out->sighand = th->sighand;
+		out->signal = th->signal;
+		out->ns = th->ns;
+		out->uts = th->uts;
+		break;
+	}
+	return out;
+}
+
+int rs_zombie_leader_finish(struct rs_ctx *x, uint64_t *exit_ip)
+{
+	uint64_t ours = x->r.syscall_ip;
+	char why[256];
+	int rc;
+
+	/* A syscall instruction that outlives our code page: the vdso's. */
+	x->r.syscall_ip = 0;
+	rc = ckpt_remote_find_syscall(&x->r, why, sizeof(why));
+	*exit_ip = x->r.syscall_ip;
+	x->r.syscall_ip = ours;
+	if (rc < 0)
+		return rs_fail(x, "%s", why);
+	if (*exit_ip >= x->code && *exit_ip < x->code + RS_CODE_SIZE + RS_SCRATCH_SIZE)
+		return rs_fail(x, "no syscall instruction for its exit outside the restorer's code");
+	if (rs_call(x, "prctl(PR_SET_PDEATHSIG)", SYS_prctl, 1 /* PR_SET_PDEATHSIG */, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	if (ckpt_remote_caught(&x->r))
+		return rs_fail(x, "a signal came during the restore");
+	return rs_call(x, "munmap(restorer code)", SYS_munmap, (long)x->code, RS_CODE_SIZE + RS_SCRATCH_SIZE, 0, 0,
+		       0, 0, NULL);
+}
+
+int rs_zombie_leader_exit(struct rs_ctx *x, uint64_t exit_ip)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, x->pid, NULL, &regs) < 0)
+		return rs_fail(x, "PTRACE_GETREGS: %s", strerror(errno));
+	regs.rip = exit_ip;
+	regs.rax = SYS_exit;
+	regs.orig_rax = (unsigned long long)-1;
+	regs.rdi = (x->task->exit_code >> 8) & 0xff;
+	if (ptrace(PTRACE_SETREGS, x->pid, NULL, &regs) < 0)
+		return rs_fail(x, "PTRACE_SETREGS: %s", strerror(errno));
+	rs_log(x, 1, "task %d (%s): exits when let go, a zombie leader again", (int)x->pid, x->task->comm);
+	return 0;
+}
