@@ -43,7 +43,18 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
-mkdir -p "$tmp/files"
+mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fddgram" "$tmp/fdtree"
+
+# fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
+fd_line() {
+	sed -n "s/^$2 //p" "$tmp/$1.out"
+}
+
+# epoll_items IMAGE: the image's epoll items, "fd events data" sorted (the
+# kernel lists them in the order of its file addresses).
+epoll_items() {
+	"$CKPTDUMP" "$1" | sed -n 's/^ *\[[0-9]*\] data=\(0x[0-9a-f]*\) fd=\([0-9]*\) file_objref=[0-9]* events=\(0x[0-9a-f]*\).*/\2 \3 \1/p' | sort
+}
 # NAME PROGRAM ARGS | the rules its image must trigger (none: go; ?: either
 # verdict, as long as the gate and the restorer agree)
 corpus=(
@@ -59,13 +70,21 @@ corpus=(
 	"files files $tmp/files|"
 	"zombieleader zombieleader|"
 	"zombies zombies $tmp/zombies.out|"
-	"kstate kstate $tmp/files|restore-seccomp restore-itimer restore-file-type"
+	"kstate kstate $tmp/files|restore-seccomp restore-itimer"
+	"fdsock fdkinds $tmp/fdsock.out $tmp/fdsock sock|"
+	"fdfifo fdkinds $tmp/fdfifo.out $tmp/fdfifo fifo|"
+	"fdstate fdkinds $tmp/fdstate.out $tmp/fdstate fd,inotify|"
+	"fdepoll fdkinds $tmp/fdepoll.out $tmp/fdepoll all|"
+	"fdtree fdkinds $tmp/fdtree.out $tmp/fdtree sock,fifo,fork|"
+	"fddgram fdkinds $tmp/fddgram.out $tmp/fddgram sock,dgram|restore-file-type"
 	"cowfork cowfork|"
 	"privfile privfile|"
 	"shmanon shmanon|restore-vma-type restore-file-unnamed"
 	"filedata filedata|"
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
+	"sockq sockq|restore-file-type"
+	"sockq_inflight sockq inflight|restore-fd-in-flight restore-file-type"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
@@ -95,6 +114,9 @@ for entry in "${corpus[@]}"; do
 	for p in $all; do
 		killed "$p"
 	done
+	# An absolute timer must fire at its time, not later by the time the
+	# tree was down: let that time be long enough to tell.
+	case $name in fd*) sleep 1 ;; esac
 	run "$tmp/$name.check" "$tmp/e" "$CKPTCHECK" "$tmp/$name.ckpt"
 	verdict=$rc
 	run "$tmp/o" "$tmp/$name.restore" "$CKPTRESTORE" -d "$tmp/$name.ckpt"
@@ -216,6 +238,65 @@ for entry in "${corpus[@]}"; do
 			"$tmp/$name.ckpt" "$tmp/$name.2.ckpt"
 		check_eq "$name: ckpt of the restored process, ckptdiff: same" 0 "$rc"
 		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+		;;
+	fdsock | fdfifo | fdstate | fdepoll | fdtree)
+		# Round trip first, before the workload reads anything: what must
+		# change is the identity of the objects (socket inodes), the
+		# timers' time left, and the order the kernel lists epoll items in
+		# (compared as a set below).
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		run "$tmp/d" "$tmp/e" "$CKPTDIFF" --ignore \
+			'header.time,tree.ppid,task.flags,task.state,restart_block,cpu.*,cpu_fpu.*,pages,ext_peers.ino,ext_peers.peer_ino,ext_peers.scanned,file.path,ext_timerfd.value_sec,ext_timerfd.value_nsec' \
+			"$tmp/$name.ckpt" "$tmp/$name.2.ckpt"
+		if [ "$name" = fdepoll ]; then
+			check_eq "$name: the epoll items of the restored process, as a set" \
+				"$(epoll_items "$tmp/$name.ckpt")" "$(epoll_items "$tmp/$name.2.ckpt")"
+		else
+			check_eq "$name: ckpt of the restored process, ckptdiff: same" 0 "$rc"
+			[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+		fi
+		# Then it reads every object once: SIGUSR2 for its signalfd
+		# (blocked there only), and DIR/go (an IN_CREATE for its inotify
+		# watch) to start.
+		case $name in fdstate | fdepoll) kill -USR2 "$pid" ;; esac
+		touch "$tmp/$name/go"
+		for i in $(seq 100); do
+			grep -q '^done' "$tmp/$name.out" && break
+			sleep 0.1
+		done
+		check_grep "$name: the workload read every object" '^done$' "$tmp/$name.out"
+		case $name in fdsock | fdepoll | fdtree)
+			check_eq "$name: socketpair: each end reads what was queued on it, in order" \
+				"sock-b1 / sock-a1sock-a2" "$(fd_line "$name" sock0) / $(fd_line "$name" sock1)"
+			check_eq "$name: socketpair: still connected, one end non-blocking" "after 1" \
+				"$(fd_line "$name" sock0-after) $(fd_line "$name" sock1-nonblock)"
+		esac
+		case $name in fdfifo | fdepoll)
+			check_eq "$name: FIFO: the bytes waiting, then what is written after" "fifo-bytes more" \
+				"$(fd_line "$name" fifo) $(fd_line "$name" fifo-after)"
+		esac
+		[ "$name" = fdtree ] &&
+			check_eq "$name: FIFO: the child reads the bytes waiting" "fifo-bytes" "$(fd_line "$name" fifo)"
+		case $name in fdstate | fdepoll)
+			check_eq "$name: eventfd counter 8, semaphore 2 read as 1, 1, then empty" "8 1 1 EAGAIN" \
+				"$(fd_line "$name" eventfd) $(fd_line "$name" sem1) $(fd_line "$name" sem2) $(fd_line "$name" sem3)"
+			check_eq "$name: timerfd: the expiration not read before is read after" 1 \
+				"$(fd_line "$name" timer-expired)"
+			left=$(fd_line "$name" timer-left-ms)
+			[ -n "$left" ] && [ "$left" -gt 50000 ] && [ "$left" -le 60000 ] &&
+				pass "$name: timerfd: a relative timer goes on with its time left ($left ms)" ||
+				fail "$name: timerfd: a relative timer goes on with its time left" "left: '$left' ms"
+			late=$(fd_line "$name" timer-abs-late-ms)
+			[ -n "$late" ] && [ "$late" != never ] && [ "$late" -ge 0 ] && [ "$late" -lt 500 ] &&
+				pass "$name: timerfd: an absolute timer fires at its time (${late} ms late)" ||
+				fail "$name: timerfd: an absolute timer fires at its time" "late: '$late' ms"
+			check_eq "$name: signalfd reads the signal sent after restore" 12 "$(fd_line "$name" signal)"
+			check_eq "$name: inotify: the watch of DIR, as wd 1, reports the file made" "1 create go" \
+				"$(fd_line "$name" inotify)"
+		esac
+		[ "$name" = fdepoll ] &&
+			check_eq "$name: epoll reports the ready files with their data, not the idle timer" \
+				"beef f1f0 feed" "$(fd_line "$name" epoll)"
 		;;
 	esac
 	for p in ${all:-$pid}; do

@@ -150,7 +150,20 @@ int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_
 			}
 		}
 	}
+	/* The other kinds the restorer makes, handed out the same way. */
+	if (rs_sockets_make(p, pipes, n, err, errsize) < 0 || rs_fifos_make(p, pipes, n, err, errsize) < 0 ||
+	    rs_fdkinds_make(p, pipes, n, err, errsize) < 0 || rs_shared_files_make(p, pipes, n, err, errsize) < 0)
+		return -1;
 	return 0;
+}
+
+/* Whether the restorer made FILE file (a pipe end, a socket, a FIFO...). */
+static bool made(const struct rs_ctx *x, int32_t file)
+{
+	for (size_t i = 0; i < x->n_pipes; i++)
+		if (x->pipes[i].read_file == file || x->pipes[i].write_file == file)
+			return true;
+	return false;
 }
 
 void rs_pipes_close(struct rs_pipe *pipes, size_t n)
@@ -179,7 +192,7 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 			return rs_call(x, "dup3", SYS_dup3, placed[i]->fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0,
 				       NULL);
 		}
-	if (f->pipe_ino)
+	if (f->pipe_ino || made(x, f->objref))
 		return place_pipe(x, d, f);
 	if (f->ino) {
 		/* A memfd or unlinked file: a new open of the object made
@@ -230,6 +243,8 @@ static int descriptors(struct rs_ctx *x)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = place(x, mine[i], mine, i);
+	if (rc == 0)
+		rc = rs_epoll_fill(x, mine, n);
 	if (rc == 0)
 		rc = rs_inodes_finish(x);
 	if (rc == 0)

@@ -68,6 +68,43 @@ struct rs_vma_ino {
 	int32_t ino;
 };
 
+/* fdkinds.c: what the image says of a FILE beyond its path, from the
+ * EXT_* records after it (docs/extensions.md). */
+enum rs_kind { RK_NONE, RK_EVENTFD, RK_TIMERFD, RK_SIGNALFD, RK_INOTIFY, RK_EPOLL };
+
+struct rs_epoll_item {
+	uint64_t data;
+	int32_t fd, file;		/* the number it was added under; its FILE */
+	uint32_t events;
+};
+
+struct rs_watch {
+	int32_t wd, handle_type;
+	uint32_t mask, sdev, handle_bytes;
+	uint8_t handle[128];
+};
+
+struct rs_fdkind {
+	int32_t file;			/* the FILE's objref */
+	enum rs_kind kind;
+	uint64_t count;			/* eventfd */
+	bool semaphore;
+	uint32_t clockid, settime_flags;	/* timerfd */
+	uint64_t ticks, value_sec, value_nsec, interval_sec, interval_nsec;
+	uint64_t sigmask;		/* signalfd */
+	struct rs_watch *watches;	/* inotify */
+	size_t n_watches;
+	struct rs_epoll_item *items;	/* epoll */
+	size_t n_items;
+	/* A socket: EXT_SOCKET_QUEUE (family, type, the bytes queued to be
+	 * read) and EXT_PEERS (its inode, its peer's). */
+	bool has_queue, has_peers;
+	uint32_t family, sock_type, peer_ino;
+	uint64_t ino;
+	uint8_t *queue;
+	size_t queue_len;
+};
+
 struct rs_fd {
 	int32_t table;			/* the FILE_TABLE's objref */
 	int fd;
@@ -191,6 +228,9 @@ struct ckpt_restore_plan {
 	size_t n_inodes;
 	struct rs_vma_ino *vma_inos;
 	size_t n_vma_inos;
+	struct rs_fdkind *kinds;	/* fdkinds.c */
+	size_t n_kinds;
+	uint64_t time_ns;		/* EXT_PRODUCER: CLOCK_REALTIME at the freeze's end */
 };
 
 /* Look-ups by objref; NULL when the image has no such object. */
@@ -241,6 +281,27 @@ int rs_fail(struct rs_ctx *x, const char *fmt, ...) __attribute__((format(printf
 int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_t *n, char *err, size_t errsize);
 void rs_pipes_close(struct rs_pipe *pipes, size_t n);
 
+/* fdkinds.c: the records above, read after the plan (0, or -1 with err),
+ * and freed; a FILE's, or NULL. */
+int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
+void rs_fdkinds_free(struct ckpt_restore_plan *p);
+const struct rs_fdkind *rs_fdkind(const struct ckpt_restore_plan *p, int32_t file);
+/* Objects other than pipes the restorer makes for the tasks to take, one
+ * rs_pipe entry each (the FILE in read_file, the object in fd[0]; a
+ * socketpair's second end in write_file and fd[1]), appended to pipes
+ * (room for one per FILE): sockets.c socketpairs, fifos.c FIFOs, fdkinds.c
+ * eventfd, timerfd, signalfd, inotify and epoll, shared.c files several
+ * processes hold.  0, or -1 with err. */
+int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+int rs_fifos_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* shared.c: a file reopened by path that several processes hold. */
+int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
+			 size_t errsize);
+/* fdkinds.c: the interest lists of the task's epoll files, added in the
+ * task once every descriptor of it is placed (mine: them, by number). */
+int rs_epoll_fill(struct rs_ctx *x, const struct rs_fd *const *mine, size_t n);
+
 /* tree.c: a child of the caller with the task's pid, stopped under ptrace
  * (PTRACE_O_EXITKILL: it dies with the restorer).  Its pid, or -1 with err. */
 pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, bool new_pid_ns, char *err,
@@ -288,6 +349,22 @@ int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids);
 
 /* The steps, in the order run.c runs them; each 0, or -1 with x->err. */
 int rs_mm_restore(struct rs_ctx *x);		/* mm.c: address space, then PR_SET_MM */
+
+/* pages.c: the saved pages of one area at a time (UFFDIO_COPY into
+ * private anonymous areas, else /proc/PID/mem).  Open once per address
+ * space, close after its areas. */
+struct rs_pages {
+	uint8_t *buf;			/* image bytes on their way */
+	int uffd;			/* the task's userfaultfd, ours; -1 none */
+	bool uffd_tried;
+	uint64_t uffd_bytes;		/* placed by UFFDIO_COPY (the rest: /proc/PID/mem) */
+};
+void rs_pages_open(struct rs_pages *pg);
+/* The area's runs into the task; ino: the INODE object it maps, 0 none.
+ * The area is mapped and writable.  0, or -1 with err. */
+int rs_pages_write(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_model_mm *mm,
+		   const struct ckpt_model_vma *v, int32_t ino);
+void rs_pages_close(struct rs_pages *pg);
 int rs_files_restore(struct rs_ctx *x);		/* files.c: descriptors, cwd, root, umask */
 int rs_uts_restore(struct rs_ctx *x);		/* creds.c: uts namespace */
 int rs_signals_restore(struct rs_ctx *x);	/* signals.c: handlers, mask, pending */

@@ -1,0 +1,79 @@
+/* A file reopened by path that more than one process holds (a shell's
+ * stdout inherited by its children, a log both write at one offset): one
+ * open file description in the image, so one again after a restore.
+ * Opened per task it would be two, each with its own offset.  The
+ * restorer opens it once, with its status flags, at its position, and
+ * every task takes it with pidfd_getfd(2), as it takes pipe ends.
+ * The open is the restorer's (its credentials; the tasks' own opens are
+ * made before their credentials too), with the path as the image has it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt/format.h"
+#include "restore/restore_impl.h"
+
+#define FILE_TYPE_GENERIC 1
+
+/* What open(2) takes back of f_flags (as files.c). */
+#define OPEN_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_NOATIME | O_LARGEFILE | \
+		    O_DIRECTORY | O_NOFOLLOW | O_PATH)
+
+/* Whether FILE file is held in two descriptor tables or more. */
+static bool in_two_tables(const struct ckpt_restore_plan *p, int32_t file)
+{
+	int32_t first = 0;
+
+	for (size_t i = 0; i < p->n_fds; i++) {
+		if (p->fds[i].file != file)
+			continue;
+		if (!first)
+			first = p->fds[i].table;
+		else if (p->fds[i].table != first)
+			return true;
+	}
+	return false;
+}
+
+static bool made(const struct rs_pipe *pipes, size_t n, int32_t file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pipes[i].read_file == file || pipes[i].write_file == file)
+			return true;
+	return false;
+}
+
+int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
+			 size_t errsize)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct rs_file *f = &p->files[i];
+		struct rs_pipe *q;
+		char shown[256];
+		int fd;
+
+		if (f->f_type != FILE_TYPE_GENERIC || f->ino || !f->path || f->path[0] != '/' ||
+		    made(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
+			continue;
+		fd = open(f->path, (int)(f->f_flags & OPEN_FLAGS) | O_CLOEXEC);
+		if (fd < 0 || (f->f_pos && !(f->f_flags & O_PATH) && lseek(fd, (off_t)f->f_pos, SEEK_SET) < 0)) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			ckpt_escape((const uint8_t *)f->path, strlen(f->path), shown, sizeof(shown));
+			snprintf(err, errsize, "%s (shared by several processes): %s: %s", shown,
+				 fd < 0 ? "open" : "lseek", strerror(e));
+			return -1;
+		}
+		q = &pipes[(*n)++];
+		memset(q, 0, sizeof(*q));
+		q->read_file = f->objref;
+		q->fd[0] = fd;
+		q->fd[1] = -1;
+	}
+	return 0;
+}
