@@ -381,16 +381,6 @@ static int tree_ok(const struct ckpt_restore_plan *p, char *err, size_t errsize)
 	return 0;
 }
 
-/* Whether a task of the plan takes a descriptor from the restorer (a
- * pipe end). */
-static bool restorer_files(const struct ckpt_restore_plan *p)
-{
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].pipe_ino)
-			return true;
-	return false;
-}
-
 static void kill_made(const struct made *m)
 {
 	/* Every one first, so that none runs on; then each reaped. */
@@ -477,13 +467,14 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	}
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
-	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || restorer_files(p))) {
-		/* Its tasks take them from pid 1, which is the root itself. */
-		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes and external descriptors cannot "
-			 "be restored into its namespace yet");
+	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
+		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
-	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
+	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || n_pipes)) {
+		/* The tasks would take them from pid 1, the root itself. */
+		snprintf(err, errsize, "--pid-ns: the root is pid 1: descriptors the restorer hands over "
+			 "(pipes, shared files, externals) cannot reach its namespace yet");
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}

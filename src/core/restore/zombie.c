@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -189,21 +191,40 @@ const struct rs_task *rs_zombie_standin(const struct ckpt_restore_plan *p, const
 	return out;
 }
 
+/* A syscall instruction of the task's [vdso] (the kernel's code, which
+ * stays when our code page goes): its address, or 0. */
+static uint64_t vdso_syscall(struct rs_ctx *x)
+{
+	char path[64], line[512], why[256];
+	uint64_t start = 0, end = 0, found = 0;
+	uint8_t *buf;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)x->pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " [vdso]") && sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2)
+			break;
+		else
+			start = end = 0;
+	fclose(f);
+	if (end <= start || end - start > (1u << 20) || !(buf = malloc(end - start)))
+		return 0;
+	if (ckpt_remote_read(&x->r, start, buf, end - start, why, sizeof(why)) == 0)
+		for (uint64_t i = 0; i + 1 < end - start && !found; i++)
+			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
+				found = start + i;
+	free(buf);
+	return found;
+}
+
 int rs_zombie_leader_finish(struct rs_ctx *x, uint64_t *exit_ip)
 {
-	uint64_t ours = x->r.syscall_ip;
-	char why[256];
-	int rc;
-
-	/* A syscall instruction that outlives our code page: the vdso's. */
-	x->r.syscall_ip = 0;
-	rc = ckpt_remote_find_syscall(&x->r, why, sizeof(why));
-	*exit_ip = x->r.syscall_ip;
-	x->r.syscall_ip = ours;
-	if (rc < 0)
-		return rs_fail(x, "%s", why);
-	if (*exit_ip >= x->code && *exit_ip < x->code + RS_CODE_SIZE + RS_SCRATCH_SIZE)
-		return rs_fail(x, "no syscall instruction for its exit outside the restorer's code");
+	/* The first one: the vdso's own code, before its padding (where a
+	 * remote session may keep a stub of its own for a while). */
+	if (!(*exit_ip = vdso_syscall(x)))
+		return rs_fail(x, "no syscall instruction in its vdso for its exit");
 	if (rs_call(x, "prctl(PR_SET_PDEATHSIG)", SYS_prctl, 1 /* PR_SET_PDEATHSIG */, 0, 0, 0, 0, 0, NULL) < 0)
 		return -1;
 	if (ckpt_remote_caught(&x->r))
@@ -224,6 +245,7 @@ int rs_zombie_leader_exit(struct rs_ctx *x, uint64_t exit_ip)
 	regs.rdi = (x->task->exit_code >> 8) & 0xff;
 	if (ptrace(PTRACE_SETREGS, x->pid, NULL, &regs) < 0)
 		return rs_fail(x, "PTRACE_SETREGS: %s", strerror(errno));
-	rs_log(x, 1, "task %d (%s): exits when let go, a zombie leader again", (int)x->pid, x->task->comm);
+	rs_log(x, 1, "task %d (%s): exits when let go (from 0x%" PRIx64 "), a zombie leader again", (int)x->pid,
+	       x->task->comm, exit_ip);
 	return 0;
 }
