@@ -68,7 +68,7 @@ corpus=(
 	"proctree proctree $tmp/proctree.out|"
 	"proctree_pipe proctree $tmp/proctree_pipe.out pipe|"
 	"files files $tmp/files|"
-	"zombieleader zombieleader|restore-zombie"
+	"zombieleader zombieleader|"
 	"zombies zombies $tmp/zombies.out|"
 	"kstate kstate $tmp/files|restore-seccomp restore-itimer"
 	"fdsock fdkinds $tmp/fdsock.out $tmp/fdsock sock|"
@@ -171,6 +171,14 @@ for entry in "${corpus[@]}"; do
 			pass "$name: the child's counter goes on from the image's value ($first after $last)" ||
 			fail "$name: the child's counter goes on from the image's value" \
 				"next: '$first' in $(tr '\n' ' ' <"$tmp/$name.out")"
+		;;
+	zombieleader)
+		# The leader a zombie again, its threads running with their tids.
+		check_eq "$name: the leader is a zombie again" Z \
+			"$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/task/$pid/status" 2>/dev/null)"
+		check_eq "$name: its threads (and the leader), with their tids" "$tids" \
+			"$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')"
+		check_released "$name: every thread running" $(ls "/proc/$pid/task")
 		;;
 	zombies | forktree)
 		# Zombies again, with their pids, until their parent waits:

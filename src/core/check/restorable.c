@@ -39,9 +39,9 @@ enum {
 
 static const struct ckpt_rule rules[] = {
 	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
-		"A zombie that is not a process of its own (TASK.exit_state set): a zombie thread group "
-		"leader whose threads live on, a zombie thread or root; ckptrestore recreates only a "
-		"zombie process, from its parent." },
+		"A zombie ckptrestore does not make again (TASK.exit_state set): a zombie thread, or a "
+		"zombie root without live threads; zombie processes and zombie leaders whose threads "
+		"live on are made again." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose parent is not a process listed before it in the image (the root "
 		"aside), or whose session or group it cannot reach from its parent's (setsid, "
@@ -687,18 +687,19 @@ static bool group_reachable(const struct ckpt_model *m, size_t i)
 	return false;
 }
 
-/* A zombie the restorer recreates: a process (not a thread, not the
- * root, made by its parent) whose threads are gone with it. */
+/* A zombie the restorer recreates: a thread group leader, either with
+ * threads that live on (built as a process, then it exits alone) or,
+ * unless it is the root, none (made by its parent, then it dies). */
 static bool zombie_process(const struct ckpt_model *m, size_t i)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i];
 
-	if (i == 0 || mt->pid != mt->tgid)
+	if (mt->pid != mt->tgid)
 		return false;
 	for (size_t k = 0; k < m->n_tasks; k++)
-		if (k != i && m->tasks[k].tgid == mt->pid)
-			return false;
-	return true;
+		if (k != i && m->tasks[k].tgid == mt->pid && !m->tasks[k].exit_state)
+			return true;
+	return i != 0;
 }
 
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
@@ -720,8 +721,7 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
 				     mt->pid != mt->tgid ? "thread, and zombie threads are not recreated" :
-				     i == 0 ? "root, and a zombie is made by its parent" :
-				     "leader whose threads live on, and such zombies are not recreated");
+				     "root without live threads, and such a zombie is made by its parent");
 		if (mt->exit_state)
 			continue;
 		if (!t->has_cpu || !t->has_fpu)

@@ -326,6 +326,16 @@ int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent);
  * attached), becomes a zombie with its saved status; the parent keeps
  * no notification of it.  0, or -1 with the parent's err. */
 int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid);
+/* zombie.c: a zombie thread group leader whose threads live on is built
+ * as a process from a stand-in record (its own, with its threads'
+ * objects), finishes with rs_zombie_leader_finish instead of the usual
+ * last calls (*exit_ip: a syscall instruction that stays), and takes
+ * exit(2) of its own status for registers (rs_zombie_leader_exit). */
+bool rs_zombie_leader(const struct ckpt_restore_plan *p, const struct rs_task *t);
+const struct rs_task *rs_zombie_standin(const struct ckpt_restore_plan *p, const struct rs_task *t,
+					struct rs_task *out);
+int rs_zombie_leader_finish(struct rs_ctx *x, uint64_t *exit_ip);
+int rs_zombie_leader_exit(struct rs_ctx *x, uint64_t exit_ip);
 
 /* run.c: steps of every thread (the leader's and the others'). */
 int rs_thread_pointers(struct rs_ctx *x);

@@ -256,7 +256,7 @@ static int children(struct rs_ctx *x, struct made *m)
 		if ((pid = make_child(x, t)) < 0)
 			return -1;
 		/* Not let go at the end: it is dead already. */
-		if (t->exit_state) {
+		if (t->exit_state && !rs_zombie_leader(p, t)) {
 			if (rs_zombie(x, t, pid) < 0)
 				return -1;
 			continue;
@@ -316,9 +316,16 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	size_t n_tids = 0;
 	char why[256];
 	int rc = -1;
+	/* A zombie leader with live threads: built from a stand-in. */
+	const struct rs_task *own = x->task;
+	bool zleader = rs_zombie_leader(x->plan, own);
+	struct rs_task standin;
+	uint64_t exit_ip = 0;
 
 	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
+	if (zleader)
+		x->task = rs_zombie_standin(x->plan, own, &standin);
 	x->r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	x->r.stop = x->opt ? x->opt->stop : NULL;
 	if (parent) {
@@ -340,7 +347,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	for (size_t i = 0; i < n_tids; i++)
 		if (remember(x, m, more[i]) < 0)
 			rc = -1;
-	if (rc < 0 || rs_creds_restore(x) < 0 || finish(x) < 0) {
+	if (rc < 0 || rs_creds_restore(x) < 0 || (zleader ? rs_zombie_leader_finish(x, &exit_ip) : finish(x)) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -350,7 +357,10 @@ out:
 		free(more);
 	if (ckpt_remote_end(&x->r, why, sizeof(why)) < 0 && rc == 0)
 		rc = rs_fail(x, "%s", why);
-	return rc == 0 ? rs_regs_restore(x) : -1;
+	if (rc == 0)
+		rc = zleader ? rs_zombie_leader_exit(x, exit_ip) : rs_regs_restore(x);
+	x->task = own;
+	return rc;
 }
 
 /* Every process's parent is in the image and made before it (the image
@@ -369,16 +379,6 @@ static int tree_ok(const struct ckpt_restore_plan *p, char *err, size_t errsize)
 		}
 	}
 	return 0;
-}
-
-/* Whether a task of the plan takes a descriptor from the restorer (a
- * pipe end). */
-static bool restorer_files(const struct ckpt_restore_plan *p)
-{
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].pipe_ino)
-			return true;
-	return false;
 }
 
 static void kill_made(const struct made *m)
@@ -467,13 +467,14 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	}
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
-	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || restorer_files(p))) {
-		/* Its tasks take them from pid 1, which is the root itself. */
-		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes and external descriptors cannot "
-			 "be restored into its namespace yet");
+	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
+		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
-	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
+	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || n_pipes)) {
+		/* The tasks would take them from pid 1, the root itself. */
+		snprintf(err, errsize, "--pid-ns: the root is pid 1: descriptors the restorer hands over "
+			 "(pipes, shared files, externals) cannot reach its namespace yet");
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}

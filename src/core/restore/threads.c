@@ -86,7 +86,7 @@ int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids)
 		const struct rs_task *t = &p->tasks[i];
 		pid_t tid;
 
-		if (t == leader->task || t->tgid != leader->task->pid)
+		if (t->pid == leader->task->pid || t->tgid != leader->task->pid)
 			continue;
 		if ((tid = make_thread(leader, t)) < 0)
 			return -1;
