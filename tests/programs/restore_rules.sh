@@ -125,6 +125,10 @@ src=$tmp/k.json edit noeventfd 'recs[:] = [r for r in recs if r["type"] != "EXT_
 expect restore-file-type noeventfd
 src=$tmp/k.json edit notimerfd 'recs[:] = [r for r in recs if r["type"] != "EXT_TIMERFD"]'
 expect restore-file-type notimerfd
+src=$tmp/k.json edit timerclock 'rec("EXT_TIMERFD")["fields"]["clockid"] = 5'
+expect restore-file-type timerclock
+src=$tmp/k.json edit timerfar 'rec("EXT_TIMERFD")["fields"]["value_sec"] = 1 << 40'
+expect restore-file-type timerfar
 src=$tmp/k.json edit nosignalfd 'recs[:] = [r for r in recs if r["type"] != "EXT_SIGNALFD"]'
 expect restore-file-type nosignalfd
 src=$tmp/k.json edit noinotify 'recs[:] = [r for r in recs if r["type"] != "EXT_INOTIFY"]'

@@ -53,7 +53,8 @@ static const struct ckpt_rule rules[] = {
 		"of a Unix socketpair (stream, datagram, seqpacket) whose other end and whole queues are "
 		"in the image (no message with a sender address), a pipe whose "
 		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
-		"without its EXT_* record (or an epoll item whose file is not at its number any more, "
+		"without its EXT_* record (or with a timer clock or time out of range, an epoll item "
+		"whose file is not at its number any more, "
 		"or an epoll file held in two tables), another anon_inode file; unless declared with "
 		"--external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
@@ -97,6 +98,7 @@ struct file_fact {
 	uint32_t fds_in_flight;		/* EXT_SOCKET_MSGS.nr_fds */
 	uint32_t msgs_type, msgs_flags;	/* EXT_SOCKET_MSGS */
 	bool msg_named;			/* an EXT_SOCKET_MSG with a sender address */
+	bool bad_state;			/* an eventfd or timerfd state the kernel would refuse */
 };
 
 /* The records after a FILE that the restorer rebuilds it from. */
@@ -228,6 +230,19 @@ static struct file_fact *file_by_ref(struct state *st, int32_t ref)
 	return NULL;
 }
 
+/* A timerfd setting the restorer can make: a clock timerfd_create(2)
+ * takes (REALTIME, MONOTONIC, BOOTTIME and their ALARM forms), times in
+ * range (what fits the restorer's nanosecond arithmetic: 2^32 s). */
+static bool timerfd_ok(const struct ckpt_record *rec)
+{
+	uint64_t clock = check_field_u64(rec, "clockid");
+
+	return (clock == 0 || clock == 1 || clock == 7 || clock == 8 || clock == 9) &&
+	       check_field_u64(rec, "value_sec") < (1ull << 32) && check_field_u64(rec, "value_nsec") < 1000000000 &&
+	       check_field_u64(rec, "interval_sec") < (1ull << 32) &&
+	       check_field_u64(rec, "interval_nsec") < 1000000000;
+}
+
 /* The EXT_* records of descriptors with more than a path: which FILE has
  * them; an epoll's items. */
 static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
@@ -242,6 +257,10 @@ static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct 
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(kinds); i++)
 		if (is(rec, kinds[i].type) && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
 			f->kinds |= kinds[i].kind;
+			if (kinds[i].kind == KIND_EVENTFD && check_field_u64(rec, "count") == UINT64_MAX)
+				f->bad_state = true;
+			if (kinds[i].kind == KIND_TIMERFD && !timerfd_ok(rec))
+				f->bad_state = true;
 			if (kinds[i].kind == KIND_SOCKET_QUEUE) {
 				f->family = (uint32_t)check_field_u64(rec, "family");
 				f->sock_type = (uint32_t)check_field_u64(rec, "sock_type");
@@ -589,7 +608,8 @@ static const char *kind_refusal(const struct state *st, const struct file_fact *
 	case 1:
 		for (size_t i = 0; i < CKPT_ARRAY_LEN(anon); i++)
 			if (strcmp(f->path, anon[i].path) == 0)
-				return f->kinds & anon[i].kind ? NULL : "the image holds no EXT_* record of its state";
+				return !(f->kinds & anon[i].kind) ? "the image holds no EXT_* record of its state" :
+				       f->bad_state ? "its clock or times are out of range" : NULL;
 		return "";
 	case 3:
 		return f->unnamed ? "no path reopens it" : NULL;
@@ -608,7 +628,8 @@ static const char *kind_refusal(const struct state *st, const struct file_fact *
 	case 6:
 		return epoll_refusal(st, f, table);
 	case 7:
-		return f->kinds & KIND_EVENTFD ? NULL : "the image holds no EXT_EVENTFD record of its counter";
+		return !(f->kinds & KIND_EVENTFD) ? "the image holds no EXT_EVENTFD record of its counter" :
+		       f->bad_state ? "its counter is 2^64 - 1, which no eventfd holds" : NULL;
 	default:
 		return "";
 	}

@@ -316,6 +316,13 @@ static int make_timerfd(const struct ckpt_restore_plan *p, const struct rs_fdkin
 
 	if (fd < 0)
 		return made_fail(err, errsize, k->file, "timerfd", "timerfd_create");
+	/* The gate refuses larger times: no overflow below. */
+	if (k->value_sec >= (1ull << 32) || k->interval_sec >= (1ull << 32)) {
+		errno = ERANGE;
+		made_fail(err, errsize, k->file, "timerfd", "its time");
+		close(fd);
+		return -1;
+	}
 	if ((k->value_sec || k->value_nsec) && (flags & TFD_TIMER_ABSTIME)) {
 		struct timespec real, own;
 		int64_t end;
@@ -327,10 +334,11 @@ static int make_timerfd(const struct ckpt_restore_plan *p, const struct rs_fdkin
 		}
 		/* Its end on its own clock: now there, plus what is left of
 		 * it on the realtime clock. */
-		end = (int64_t)p->time_ns + (int64_t)(k->value_sec * 1000000000 + k->value_nsec) - ns_of(&real) +
-		      ns_of(&own);
-		if (end <= 0)
-			end = 1;
+		/* In 128 bits: the image's freeze time is untrusted. */
+		__int128 at = (__int128)ns_of(&own) + (__int128)(k->value_sec * 1000000000 + k->value_nsec % 1000000000) -
+			      ((__int128)ns_of(&real) - (__int128)p->time_ns);
+
+		end = at <= 0 ? 1 : at > INT64_MAX ? INT64_MAX : (int64_t)at;
 		its.it_value.tv_sec = (time_t)(end / 1000000000);
 		its.it_value.tv_nsec = (long)(end % 1000000000);
 	}
