@@ -129,6 +129,8 @@ src=$tmp/k.json edit timerclock 'rec("EXT_TIMERFD")["fields"]["clockid"] = 5'
 expect restore-file-type timerclock
 src=$tmp/k.json edit timerfar 'rec("EXT_TIMERFD")["fields"]["value_sec"] = 1 << 40'
 expect restore-file-type timerfar
+src=$tmp/k.json edit nohandle 'w = rec("EXT_INOTIFY")["fields"]["watches"][0]; w["handle_bytes"] = 0'
+expect restore-file-type nohandle
 src=$tmp/k.json edit nosignalfd 'recs[:] = [r for r in recs if r["type"] != "EXT_SIGNALFD"]'
 expect restore-file-type nosignalfd
 src=$tmp/k.json edit noinotify 'recs[:] = [r for r in recs if r["type"] != "EXT_INOTIFY"]'

@@ -53,7 +53,8 @@ static const struct ckpt_rule rules[] = {
 		"of a Unix socketpair (stream, datagram, seqpacket) whose other end and whole queues are "
 		"in the image (no message with a sender address), a pipe whose "
 		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
-		"without its EXT_* record (or with a timer clock or time out of range, an epoll item "
+		"without its EXT_* record (or with a timer clock or time out of range, an inotify watch "
+		"without a file handle, an epoll item "
 		"whose file is not at its number any more, "
 		"or an epoll file held in two tables), another anon_inode file; unless declared with "
 		"--external fd:PID:FD." },
@@ -243,6 +244,27 @@ static bool timerfd_ok(const struct ckpt_record *rec)
 	       check_field_u64(rec, "interval_nsec") < 1000000000;
 }
 
+/* Whether every inotify watch has a file handle to open its file by
+ * (fdinfo has none where the filesystem cannot export handles) and all
+ * of them are in the record. */
+static bool watches_ok(const struct ckpt_record *rec)
+{
+	const struct ckpt_field *a = ckpt_rtype_field(rec->rt, "watches");
+	uint64_t n = check_field_u64(rec, "nr_watches");
+
+	for (uint64_t i = 0; a && i < n; i++) {
+		const uint8_t *w = rec->data + a->offset + i * a->stride;
+		uint64_t bytes;
+
+		if (a->offset + (i + 1) * a->stride > rec->avail)
+			return false;
+		bytes = ckpt_le_load(w + 28, 4);
+		if (bytes == 0 || bytes > 128)
+			return false;
+	}
+	return a != NULL;
+}
+
 /* The EXT_* records of descriptors with more than a path: which FILE has
  * them; an epoll's items. */
 static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
@@ -260,6 +282,8 @@ static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct 
 			if (kinds[i].kind == KIND_EVENTFD && check_field_u64(rec, "count") == UINT64_MAX)
 				f->bad_state = true;
 			if (kinds[i].kind == KIND_TIMERFD && !timerfd_ok(rec))
+				f->bad_state = true;
+			if (kinds[i].kind == KIND_INOTIFY && !watches_ok(rec))
 				f->bad_state = true;
 			if (kinds[i].kind == KIND_SOCKET_QUEUE) {
 				f->family = (uint32_t)check_field_u64(rec, "family");
@@ -609,7 +633,8 @@ static const char *kind_refusal(const struct state *st, const struct file_fact *
 		for (size_t i = 0; i < CKPT_ARRAY_LEN(anon); i++)
 			if (strcmp(f->path, anon[i].path) == 0)
 				return !(f->kinds & anon[i].kind) ? "the image holds no EXT_* record of its state" :
-				       f->bad_state ? "its clock or times are out of range" : NULL;
+				       f->bad_state ? (anon[i].kind == KIND_INOTIFY ? "a watched file has no file handle to "
+						       "open it by" : "its clock or times are out of range") : NULL;
 		return "";
 	case 3:
 		return f->unnamed ? "no path reopens it" : NULL;
