@@ -41,6 +41,7 @@ enum ckpt_ext_type {
 	CKPT_EXT_SOCKET_MSGS = 20020,
 	CKPT_EXT_SOCKET_MSG = 20021,
 	CKPT_EXT_FANOTIFY = 20022,
+	CKPT_EXT_SECCOMP_SHARED = 20023,
 };
 
 /* EXT_FANOTIFY: a 24-byte head, then nr_marks marks of

@@ -130,6 +130,9 @@ struct collect {
 	pid_t syscall_tgid;
 	uint64_t syscall_ip;
 	bool syscall_stub;
+	/* security.c: the distinct seccomp filter chains written so far. */
+	struct ckpt_seccomp_chain *seccomp_chains;
+	size_t n_seccomp_chains;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -267,8 +270,10 @@ int ckpt_rseq_fixup(struct collect *c, const struct ckpt_thread *th, struct user
 
 /* --- security.c ------------------------------------------------------------ */
 
-/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs and EXT_RSEQ. */
+/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs (and EXT_SECCOMP_SHARED for
+ * the filters it shares with a task written before) and EXT_RSEQ. */
 int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+void ckpt_seccomp_chains_free(struct collect *c);
 
 /* --- remote_state.c: the remote calls that fill a ckpt_task_extra ----------- */
 

@@ -345,6 +345,22 @@ int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids);
 
 /* The steps, in the order run.c runs them; each 0, or -1 with x->err. */
 int rs_mm_restore(struct rs_ctx *x);		/* mm.c: address space, then PR_SET_MM */
+
+/* pages.c: the saved pages of one area at a time (UFFDIO_COPY into
+ * private anonymous areas, else /proc/PID/mem).  Open once per address
+ * space, close after its areas. */
+struct rs_pages {
+	uint8_t *buf;			/* image bytes on their way */
+	int uffd;			/* the task's userfaultfd, ours; -1 none */
+	bool uffd_tried;
+	uint64_t uffd_bytes;		/* placed by UFFDIO_COPY (the rest: /proc/PID/mem) */
+};
+void rs_pages_open(struct rs_pages *pg);
+/* The area's runs into the task; ino: the INODE object it maps, 0 none.
+ * The area is mapped and writable.  0, or -1 with err. */
+int rs_pages_write(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_model_mm *mm,
+		   const struct ckpt_model_vma *v, int32_t ino);
+void rs_pages_close(struct rs_pages *pg);
 int rs_files_restore(struct rs_ctx *x);		/* files.c: descriptors, cwd, root, umask */
 int rs_uts_restore(struct rs_ctx *x);		/* creds.c: uts namespace */
 int rs_signals_restore(struct rs_ctx *x);	/* signals.c: handlers, mask, pending */

@@ -46,7 +46,7 @@ enum {
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
 	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
 	R6_EXT_SOCKET_MSGS = CKPT_EXT_SOCKET_MSGS, R6_EXT_SOCKET_MSG = CKPT_EXT_SOCKET_MSG,
-	R6_EXT_FANOTIFY = CKPT_EXT_FANOTIFY,
+	R6_EXT_FANOTIFY = CKPT_EXT_FANOTIFY, R6_EXT_SECCOMP_SHARED = CKPT_EXT_SECCOMP_SHARED,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -677,10 +677,17 @@ static const struct ckpt_field r6_bpf_insn_fields[] = {
 #define R6_BPF_MAXINSNS	4096u
 
 static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
-	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	F_U("index", 8, 4, "0 is the filter installed first, the task's oldest (PTRACE_SECCOMP_GET_FILTER's order)"),
 	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
 	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
 	    "the program, struct sock_filter by struct sock_filter"),
+};
+
+/* Filters a task shares with a task written before it. */
+static const struct ckpt_field r6_ext_seccomp_shared_fields[] = {
+	F_U("count", 8, 4, "this task's first filters (indices 0 .. count - 1, the oldest) are that task's; "
+	    "its own EXT_SECCOMP_FILTER records, from index count, follow"),
+	F_I("same_pid", 12, 4, "the task written before that has them (its pid in the image's tree)"),
 };
 
 static const struct ckpt_field r6_ext_rseq_fields[] = {
@@ -981,6 +988,9 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
 	  FIELDS(r6_ext_seccomp_filter_fields),
 	  .doc = "ckpttools extension: one seccomp filter of the task, as classic BPF" },
+	{ .type = R6_EXT_SECCOMP_SHARED, .name = "EXT_SECCOMP_SHARED", EXACT(16),
+	  FIELDS(r6_ext_seccomp_shared_fields),
+	  .doc = "ckpttools extension: the task's oldest seccomp filters are those of a task written before" },
 	{ .type = R6_EXT_RSEQ, .name = "EXT_RSEQ", EXACT(32), FIELDS(r6_ext_rseq_fields),
 	  .doc = "ckpttools extension: the task's rseq registration" },
 	{ .type = R6_EXT_EVENTFD, .name = "EXT_EVENTFD", EXACT(24), FIELDS(r6_ext_eventfd_fields),
