@@ -316,6 +316,17 @@ for entry in "${corpus[@]}"; do
 	done
 done
 
+# A FIFO gone from its path: the gate cannot know, the restore fails
+# before any task is made, naming the path (exit 2), and leaves nothing.
+fifo_pid=$(sed -n 's/^pid=//p' "$tmp/fdfifo.ready")
+kill -KILL "$fifo_pid" 2>/dev/null
+killed "$fifo_pid"
+rm -f "$tmp/fdfifo/fifo"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/fdfifo.ckpt"
+check_eq "FIFO missing: exit 2" 2 "$rc"
+check_grep "FIFO missing: the message names it" "fdfifo/fifo [(]FIFO[)]: open: No such file" "$tmp/e"
+check_eq "FIFO missing: no task made" "" "$(ls -d /proc/"$fifo_pid" 2>/dev/null)"
+
 # A failure midway: the last child's pid is taken (the tasks before it
 # are made by then): every task made is killed and reaped, none is left
 # stopped or traced.
