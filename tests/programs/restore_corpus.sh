@@ -295,10 +295,17 @@ for entry in "${corpus[@]}"; do
 			[ -n "$left" ] && [ "$left" -gt 50000 ] && [ "$left" -le 60000 ] &&
 				pass "$name: timerfd: a relative timer goes on with its time left ($left ms)" ||
 				fail "$name: timerfd: a relative timer goes on with its time left" "left: '$left' ms"
+			# Re-armed relative to the restore it would end a second or
+			# more late (the time between ckpt and restore).
+			off=$(fd_line "$name" timer-abs-end-off-ms)
 			late=$(fd_line "$name" timer-abs-late-ms)
-			[ -n "$late" ] && [ "$late" != never ] && [ "$late" -ge 0 ] && [ "$late" -lt 500 ] &&
-				pass "$name: timerfd: an absolute timer fires at its time (${late} ms late)" ||
-				fail "$name: timerfd: an absolute timer fires at its time" "late: '$late' ms"
+			{ [ "$off" = fired ] || { [ -n "$off" ] && [ "$off" -gt -500 ] && [ "$off" -lt 500 ]; }; } &&
+				pass "$name: timerfd: an absolute timer ends at its time (off by $off ms)" ||
+				fail "$name: timerfd: an absolute timer ends at its time" "off by '$off' ms"
+			[ -n "$late" ] && [ "$late" != never ] && [ "$late" -ge 0 ] &&
+				{ [ "$off" = fired ] || [ "$late" -lt 500 ]; } &&
+				pass "$name: timerfd: it fires then, not before (${late} ms late)" ||
+				fail "$name: timerfd: it fires then, not before" "late: '$late' ms"
 			check_eq "$name: signalfd reads the signal sent after restore" 12 "$(fd_line "$name" signal)"
 			check_eq "$name: inotify: the watch of DIR, as wd 1, reports the file made" "1 create go" \
 				"$(fd_line "$name" inotify)"
