@@ -125,6 +125,12 @@ src=$tmp/k.json edit noeventfd 'recs[:] = [r for r in recs if r["type"] != "EXT_
 expect restore-file-type noeventfd
 src=$tmp/k.json edit notimerfd 'recs[:] = [r for r in recs if r["type"] != "EXT_TIMERFD"]'
 expect restore-file-type notimerfd
+src=$tmp/k.json edit timerclock 'rec("EXT_TIMERFD")["fields"]["clockid"] = 5'
+expect restore-file-type timerclock
+src=$tmp/k.json edit timerfar 'rec("EXT_TIMERFD")["fields"]["value_sec"] = 1 << 40'
+expect restore-file-type timerfar
+src=$tmp/k.json edit nohandle 'w = rec("EXT_INOTIFY")["fields"]["watches"][0]; w["handle_bytes"] = 0'
+expect restore-file-type nohandle
 src=$tmp/k.json edit nosignalfd 'recs[:] = [r for r in recs if r["type"] != "EXT_SIGNALFD"]'
 expect restore-file-type nosignalfd
 src=$tmp/k.json edit noinotify 'recs[:] = [r for r in recs if r["type"] != "EXT_INOTIFY"]'
@@ -135,5 +141,22 @@ src=$tmp/k.json edit epollmoved 'rec("EXT_EPOLL")["fields"]["items"][0]["fd"] = 
 expect restore-file-type epollmoved
 src=$tmp/k.json edit fifogone 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].endswith("/fifo")][0]; f["fields"]["text"] += " (deleted)"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
 expect restore-file-type fifogone
+
+# Datagram and seqpacket socketpairs with their messages: the image
+# passes; a queue not read to its end, or a message with a sender address
+# (not sent from again), does not.
+start_workload q sockq
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/q.ckpt" "$q_pid"
+check_eq "sockq: ckpt" 0 "$rc"
+kill -KILL "$q_pid" "$(ready_value q child)"
+"$CKPTDUMP" --json --pages "$tmp/q.ckpt" >"$tmp/q.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/q.ckpt"
+check_eq "sockq: go" 0 "$rc"
+src=$tmp/q.json edit incomplete '[r for r in recs if r["type"] == "EXT_SOCKET_MSGS" and r["fields"]["nr_msgs"]][0]["fields"]["flags"] = "0x00000001"'
+expect restore-file-type incomplete
+src=$tmp/q.json edit named 'm = rec("EXT_SOCKET_MSG")["fields"]; m["addr_len"] = 3; m["addr"] = "010078" + "00" * 107'
+expect restore-file-type named
+src=$tmp/q.json edit dgramnomsgs 'recs[:] = [r for r in recs if r["type"] not in ("EXT_SOCKET_MSGS", "EXT_SOCKET_MSG") and not (r["type"] == "BUFFER" and r.get("role") == "data")]'
+expect restore-file-type dgramnomsgs
 
 done_testing

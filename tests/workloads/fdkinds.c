@@ -264,8 +264,20 @@ int main(int argc, char **argv)
 		if (timerfd_gettime(trel, &left) < 0)
 			die("timerfd_gettime");
 		fprintf(out, "timer-left-ms %lld\n", (long long)left.it_value.tv_sec * 1000 + left.it_value.tv_nsec / 1000000);
-		/* The absolute timer fires at its time, not later. */
+		/* The absolute timer ends at its time: when it is still armed,
+		 * now and the time left say when (a slow run may come here
+		 * after it fired: "fired"); then it fires, not earlier. */
 		struct pollfd pf = { .fd = tabs, .events = POLLIN };
+		struct itimerspec at;
+
+		if (timerfd_gettime(tabs, &at) < 0)
+			die("timerfd_gettime");
+		if (at.it_value.tv_sec || at.it_value.tv_nsec)
+			fprintf(out, "timer-abs-end-off-ms %lld\n",
+				(long long)((now_ns(CLOCK_REALTIME) + at.it_value.tv_sec * 1000000000LL + at.it_value.tv_nsec -
+					     abs_end) / 1000000));
+		else
+			fprintf(out, "timer-abs-end-off-ms fired\n");
 
 		if (poll(&pf, 1, 10000) == 1) {
 			int64_t late = now_ns(CLOCK_REALTIME) - abs_end;

@@ -50,9 +50,12 @@ static const struct ckpt_rule rules[] = {
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor of a kind ckptrestore cannot rebuild: a tty, a socket other than one end "
-		"of a Unix stream socketpair whose other end and queues are in the image, a pipe whose "
+		"of a Unix socketpair (stream, datagram, seqpacket) whose other end and whole queues are "
+		"in the image (no message with a sender address), a pipe whose "
 		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
-		"without its EXT_* record (or an epoll item whose file is not at its number any more, "
+		"without its EXT_* record (or with a timer clock or time out of range, an inotify watch "
+		"without a file handle, an epoll item "
+		"whose file is not at its number any more, "
 		"or an epoll file held in two tables), another anon_inode file; unless declared with "
 		"--external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
@@ -94,12 +97,15 @@ struct file_fact {
 	uint64_t sock_ino;
 	int32_t epoll_table;		/* an epoll file: the first table holding it */
 	uint32_t fds_in_flight;		/* EXT_SOCKET_MSGS.nr_fds */
+	uint32_t msgs_type, msgs_flags;	/* EXT_SOCKET_MSGS */
+	bool msg_named;			/* an EXT_SOCKET_MSG with a sender address */
+	bool bad_state;			/* an eventfd or timerfd state the kernel would refuse */
 };
 
 /* The records after a FILE that the restorer rebuilds it from. */
 enum {
 	KIND_EVENTFD = 0x1, KIND_TIMERFD = 0x2, KIND_SIGNALFD = 0x4, KIND_INOTIFY = 0x8, KIND_EPOLL = 0x10,
-	KIND_SOCKET_QUEUE = 0x20, KIND_PEERS = 0x40,
+	KIND_SOCKET_QUEUE = 0x20, KIND_PEERS = 0x40, KIND_SOCKET_MSGS = 0x80,
 };
 
 /* An item of an epoll's interest list (EXT_EPOLL). */
@@ -225,6 +231,40 @@ static struct file_fact *file_by_ref(struct state *st, int32_t ref)
 	return NULL;
 }
 
+/* A timerfd setting the restorer can make: a clock timerfd_create(2)
+ * takes (REALTIME, MONOTONIC, BOOTTIME and their ALARM forms), times in
+ * range (what fits the restorer's nanosecond arithmetic: 2^32 s). */
+static bool timerfd_ok(const struct ckpt_record *rec)
+{
+	uint64_t clock = check_field_u64(rec, "clockid");
+
+	return (clock == 0 || clock == 1 || clock == 7 || clock == 8 || clock == 9) &&
+	       check_field_u64(rec, "value_sec") < (1ull << 32) && check_field_u64(rec, "value_nsec") < 1000000000 &&
+	       check_field_u64(rec, "interval_sec") < (1ull << 32) &&
+	       check_field_u64(rec, "interval_nsec") < 1000000000;
+}
+
+/* Whether every inotify watch has a file handle to open its file by
+ * (fdinfo has none where the filesystem cannot export handles) and all
+ * of them are in the record. */
+static bool watches_ok(const struct ckpt_record *rec)
+{
+	const struct ckpt_field *a = ckpt_rtype_field(rec->rt, "watches");
+	uint64_t n = check_field_u64(rec, "nr_watches");
+
+	for (uint64_t i = 0; a && i < n; i++) {
+		const uint8_t *w = rec->data + a->offset + i * a->stride;
+		uint64_t bytes;
+
+		if (a->offset + (i + 1) * a->stride > rec->avail)
+			return false;
+		bytes = ckpt_le_load(w + 28, 4);
+		if (bytes == 0 || bytes > 128)
+			return false;
+	}
+	return a != NULL;
+}
+
 /* The EXT_* records of descriptors with more than a path: which FILE has
  * them; an epoll's items. */
 static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
@@ -239,11 +279,25 @@ static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct 
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(kinds); i++)
 		if (is(rec, kinds[i].type) && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
 			f->kinds |= kinds[i].kind;
+			if (kinds[i].kind == KIND_EVENTFD && check_field_u64(rec, "count") == UINT64_MAX)
+				f->bad_state = true;
+			if (kinds[i].kind == KIND_TIMERFD && !timerfd_ok(rec))
+				f->bad_state = true;
+			if (kinds[i].kind == KIND_INOTIFY && !watches_ok(rec))
+				f->bad_state = true;
 			if (kinds[i].kind == KIND_SOCKET_QUEUE) {
 				f->family = (uint32_t)check_field_u64(rec, "family");
 				f->sock_type = (uint32_t)check_field_u64(rec, "sock_type");
 			}
 		}
+	if (is(rec, "EXT_SOCKET_MSGS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
+		f->kinds |= KIND_SOCKET_MSGS;
+		f->msgs_type = (uint32_t)check_field_u64(rec, "sock_type");
+		f->msgs_flags = (uint32_t)check_field_u64(rec, "flags");
+	}
+	if (is(rec, "EXT_SOCKET_MSG") && check_field_u64(rec, "addr_len") &&
+	    (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref"))))
+		f->msg_named = true;
 	if (is(rec, "EXT_PEERS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "objref")))) {
 		f->kinds |= KIND_PEERS;
 		f->sock_ino = check_field_u64(rec, "ino");
@@ -301,13 +355,14 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		file_name(st, rec);
 	} else if (is(rec, "EXT_EVENTFD") || is(rec, "EXT_TIMERFD") || is(rec, "EXT_SIGNALFD") ||
 		   is(rec, "EXT_INOTIFY") || is(rec, "EXT_EPOLL") || is(rec, "EXT_SOCKET_QUEUE") ||
-		   is(rec, "EXT_PEERS")) {
+		   is(rec, "EXT_PEERS") || is(rec, "EXT_SOCKET_MSG")) {
 		ok = fd_kind_record(c, st, rec);
 	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
 		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
-	} else if (is(rec, "EXT_SOCKET_MSGS") && st->n_files &&
-		   st->files[st->n_files - 1].objref == (int32_t)check_field_u64(rec, "file_objref")) {
-		st->files[st->n_files - 1].fds_in_flight += (uint32_t)check_field_u64(rec, "nr_fds");
+	} else if (is(rec, "EXT_SOCKET_MSGS")) {
+		ok = fd_kind_record(c, st, rec);
+		if (st->n_files && st->files[st->n_files - 1].objref == (int32_t)check_field_u64(rec, "file_objref"))
+			st->files[st->n_files - 1].fds_in_flight += (uint32_t)check_field_u64(rec, "nr_fds");
 	} else if (is(rec, "EXT_INODE")) {
 		struct inode_fact *n = GROW(c, st, inode);
 
@@ -508,19 +563,32 @@ static bool pipe_peer(const struct state *st, const struct file_fact *f)
 	return false;
 }
 
-/* A Unix stream socket whose peer is in the image too, with both queues:
+/* The type of a Unix socket whose queue the image holds whole: 1 stream
+ * (its bytes), 2 datagram or 5 seqpacket (its messages, none with a
+ * sender address); 0 when it holds none. */
+static uint32_t socket_type(const struct file_fact *f)
+{
+	if ((f->kinds & KIND_SOCKET_QUEUE) && f->family == 1 && f->sock_type == 1)
+		return 1;
+	if ((f->kinds & KIND_SOCKET_MSGS) && !(f->msgs_flags & 0x1) && !f->msg_named &&
+	    (f->msgs_type == 2 || f->msgs_type == 5))
+		return f->msgs_type;
+	return 0;
+}
+
+/* A Unix socket whose peer is in the image too, both with their queues:
  * the restorer makes the socketpair and writes the queues back. */
 static bool socket_pair(const struct state *st, const struct file_fact *f)
 {
-	const uint32_t need = KIND_SOCKET_QUEUE | KIND_PEERS;
+	uint32_t type = socket_type(f);
 
-	if ((f->kinds & need) != need || f->family != 1 || f->sock_type != 1 || !f->peer_ino)
+	if (!type || !(f->kinds & KIND_PEERS) || !f->peer_ino)
 		return false;
 	for (size_t i = 0; i < st->n_files; i++) {
 		const struct file_fact *g = &st->files[i];
 
-		if (g != f && (g->kinds & need) == need && g->family == 1 && g->sock_type == 1 &&
-		    g->sock_ino == f->peer_ino && g->peer_ino == f->sock_ino)
+		if (g != f && (g->kinds & KIND_PEERS) && socket_type(g) == type && g->sock_ino == f->peer_ino &&
+		    g->peer_ino == f->sock_ino)
 			return true;
 	}
 	return false;
@@ -564,22 +632,29 @@ static const char *kind_refusal(const struct state *st, const struct file_fact *
 	case 1:
 		for (size_t i = 0; i < CKPT_ARRAY_LEN(anon); i++)
 			if (strcmp(f->path, anon[i].path) == 0)
-				return f->kinds & anon[i].kind ? NULL : "the image holds no EXT_* record of its state";
+				return !(f->kinds & anon[i].kind) ? "the image holds no EXT_* record of its state" :
+				       f->bad_state ? (anon[i].kind == KIND_INOTIFY ? "a watched file has no file handle to "
+						       "open it by" : "its clock or times are out of range") : NULL;
 		return "";
 	case 3:
 		return f->unnamed ? "no path reopens it" : NULL;
 	case 4:
 		if (socket_pair(st, f))
 			return NULL;
-		if (!(f->kinds & KIND_SOCKET_QUEUE) || f->family != 1 || f->sock_type != 1)
-			return "the image holds no queue of it (only Unix stream sockets are restored)";
+		if ((f->kinds & KIND_SOCKET_MSGS) && (f->msgs_flags & 0x1))
+			return "its queue was not read to the end (EXT_SOCKET_MSGS INCOMPLETE)";
+		if (f->msg_named)
+			return "a message queued on it has a sender address, which is not sent from again";
+		if (!socket_type(f))
+			return "the image holds no queue of it (only Unix socketpairs are restored)";
 		if (!f->peer_ino)
 			return "it is not connected, or the image does not name its peer";
 		return "its peer is not in the image";
 	case 6:
 		return epoll_refusal(st, f, table);
 	case 7:
-		return f->kinds & KIND_EVENTFD ? NULL : "the image holds no EXT_EVENTFD record of its counter";
+		return !(f->kinds & KIND_EVENTFD) ? "the image holds no EXT_EVENTFD record of its counter" :
+		       f->bad_state ? "its counter is 2^64 - 1, which no eventfd holds" : NULL;
 	default:
 		return "";
 	}

@@ -92,7 +92,13 @@ static struct rs_fdkind *kind_of(struct ckpt_restore_plan *p, int32_t file)
 	return k;
 }
 
-static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, struct rs_fdkind **queue)
+/* The BUFFER a record announces comes right after it: where its bytes go. */
+struct pending_data {
+	size_t kind;			/* index in p->kinds */
+	bool is_queue, is_msg;		/* a stream queue, or message n_msgs - 1 */
+};
+
+static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, struct pending_data *next)
 {
 	struct rs_fdkind *k;
 
@@ -102,6 +108,7 @@ static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, 
 		p->time_ns = fld(rec, "time_ns") + fld(rec, "frozen_ns");
 		return 0;
 	}
+	next->is_queue = next->is_msg = false;
 	if (is(rec, "EXT_EPOLL"))
 		k = kind_of(p, (int32_t)fld(rec, "epfile_objref"));
 	else if (is(rec, "EXT_PEERS"))
@@ -168,7 +175,24 @@ static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, 
 		k->has_queue = true;
 		k->family = (uint32_t)fld(rec, "family");
 		k->sock_type = (uint32_t)fld(rec, "sock_type");
-		*queue = k;
+		next->kind = (size_t)(k - p->kinds);
+		next->is_queue = true;
+	} else if (is(rec, "EXT_SOCKET_MSGS")) {
+		k->has_msgs = true;
+		k->msgs_type = (uint32_t)fld(rec, "sock_type");
+		k->msgs_flags = (uint32_t)fld(rec, "flags");
+		k->msgs_fds = (uint32_t)fld(rec, "nr_fds");
+	} else if (is(rec, "EXT_SOCKET_MSG")) {
+		/* One per record: as many as the image holds records. */
+		struct rs_msg *more = realloc(k->msgs, (k->n_msgs + 1) * sizeof(*more));
+
+		if (!more)
+			return -1;
+		k->msgs = more;
+		k->msgs[k->n_msgs].data = NULL;
+		k->msgs[k->n_msgs++].len = 0;
+		next->kind = (size_t)(k - p->kinds);
+		next->is_msg = true;
 	} else if (is(rec, "EXT_PEERS")) {
 		k->has_peers = true;
 		k->ino = fld(rec, "ino");
@@ -181,13 +205,13 @@ int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize)
 {
 	static const char *const types[] = {
 		"EXT_PRODUCER", "EXT_EVENTFD", "EXT_TIMERFD", "EXT_SIGNALFD", "EXT_INOTIFY", "EXT_EPOLL",
-		"EXT_SOCKET_QUEUE", "EXT_PEERS",
+		"EXT_SOCKET_QUEUE", "EXT_PEERS", "EXT_SOCKET_MSGS", "EXT_SOCKET_MSG",
 	};
-	struct rs_fdkind *queue = NULL;		/* the EXT_SOCKET_QUEUE just read */
+	struct pending_data next = { 0 };	/* what the record just read announced */
 
 	for (size_t i = 0; i < p->model->n_records; i++) {
 		const struct ckpt_model_record *mr = &p->model->records[i];
-		bool data = queue && mr->role && strcmp(mr->role, "data") == 0;
+		bool data = (next.is_queue || next.is_msg) && mr->role && strcmp(mr->role, "data") == 0;
 		bool want = data;
 		struct ckpt_record rec;
 		struct ckpt_error e;
@@ -195,7 +219,7 @@ int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize)
 		for (size_t t = 0; !want && mr->rt && t < CKPT_ARRAY_LEN(types); t++)
 			want = strcmp(mr->rt->name, types[t]) == 0;
 		if (!want) {
-			queue = NULL;
+			next.is_queue = next.is_msg = false;
 			continue;
 		}
 		if (ckpt_image_record_at(p->img, mr->offset, mr->index, &rec, &e) < 0) {
@@ -206,19 +230,24 @@ int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize)
 			return -1;
 		}
 		if (data) {
-			/* The BUFFER right after an EXT_SOCKET_QUEUE: its bytes. */
+			/* The BUFFER right after an EXT_SOCKET_QUEUE or an
+			 * EXT_SOCKET_MSG: its bytes. */
+			struct rs_fdkind *k = &p->kinds[next.kind];
 			size_t len = rec.avail > rec.hdr_len ? rec.avail - rec.hdr_len : 0;
+			uint8_t **to = next.is_queue ? &k->queue : &k->msgs[k->n_msgs - 1].data;
 
-			free(queue->queue);
-			if (!(queue->queue = malloc(len ? len : 1)))
+			free(*to);
+			if (!(*to = malloc(len ? len : 1)))
 				goto oom;
-			memcpy(queue->queue, rec.data + rec.hdr_len, len);
-			queue->queue_len = len;
-			queue = NULL;
+			memcpy(*to, rec.data + rec.hdr_len, len);
+			if (next.is_queue)
+				k->queue_len = len;
+			else
+				k->msgs[k->n_msgs - 1].len = len;
+			next.is_queue = next.is_msg = false;
 			continue;
 		}
-		queue = NULL;
-		if (read_one(p, &rec, &queue) < 0)
+		if (read_one(p, &rec, &next) < 0)
 			goto oom;
 	}
 	return 0;
@@ -233,6 +262,9 @@ void rs_fdkinds_free(struct ckpt_restore_plan *p)
 		free(p->kinds[i].watches);
 		free(p->kinds[i].items);
 		free(p->kinds[i].queue);
+		for (size_t m = 0; m < p->kinds[i].n_msgs; m++)
+			free(p->kinds[i].msgs[m].data);
+		free(p->kinds[i].msgs);
 	}
 	free(p->kinds);
 	p->kinds = NULL;
@@ -284,6 +316,13 @@ static int make_timerfd(const struct ckpt_restore_plan *p, const struct rs_fdkin
 
 	if (fd < 0)
 		return made_fail(err, errsize, k->file, "timerfd", "timerfd_create");
+	/* The gate refuses larger times: no overflow below. */
+	if (k->value_sec >= (1ull << 32) || k->interval_sec >= (1ull << 32)) {
+		errno = ERANGE;
+		made_fail(err, errsize, k->file, "timerfd", "its time");
+		close(fd);
+		return -1;
+	}
 	if ((k->value_sec || k->value_nsec) && (flags & TFD_TIMER_ABSTIME)) {
 		struct timespec real, own;
 		int64_t end;
@@ -295,10 +334,11 @@ static int make_timerfd(const struct ckpt_restore_plan *p, const struct rs_fdkin
 		}
 		/* Its end on its own clock: now there, plus what is left of
 		 * it on the realtime clock. */
-		end = (int64_t)p->time_ns + (int64_t)(k->value_sec * 1000000000 + k->value_nsec) - ns_of(&real) +
-		      ns_of(&own);
-		if (end <= 0)
-			end = 1;
+		/* In 128 bits: the image's freeze time is untrusted. */
+		__int128 at = (__int128)ns_of(&own) + (__int128)(k->value_sec * 1000000000 + k->value_nsec % 1000000000) -
+			      ((__int128)ns_of(&real) - (__int128)p->time_ns);
+
+		end = at <= 0 ? 1 : at > INT64_MAX ? INT64_MAX : (int64_t)at;
 		its.it_value.tv_sec = (time_t)(end / 1000000000);
 		its.it_value.tv_nsec = (long)(end % 1000000000);
 	}

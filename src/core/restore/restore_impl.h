@@ -103,6 +103,12 @@ struct rs_fdkind {
 	uint64_t ino;
 	uint8_t *queue;
 	size_t queue_len;
+	/* A datagram or seqpacket socket: EXT_SOCKET_MSGS (its type, flags)
+	 * and its messages in queue order (EXT_SOCKET_MSG + BUFFER). */
+	bool has_msgs;
+	uint32_t msgs_type, msgs_flags, msgs_fds;
+	struct rs_msg { uint8_t *data; size_t len; } *msgs;
+	size_t n_msgs;
 };
 
 struct rs_fd {

@@ -1,11 +1,14 @@
-/* Unix stream socketpairs whose both ends are in the image: the restorer
- * makes a socketpair, writes back through each end the bytes that were
- * queued to be read on the other (EXT_SOCKET_QUEUE), in order, and the
- * tasks take the ends with pidfd_getfd(2), as they take pipe ends.  The
+/* Unix socketpairs whose both ends are in the image: the restorer makes a
+ * socketpair of their type, writes back through each end what was queued
+ * to be read on the other, in order (a stream's bytes, EXT_SOCKET_QUEUE;
+ * a datagram or seqpacket socket's messages one by one, each whole,
+ * EXT_SOCKET_MSG), and the tasks take the ends with pidfd_getfd(2), as
+ * they take pipe ends.  The
  * ends are told apart by their inodes: EXT_PEERS holds each socket's and
  * its peer's.  What the image does not hold stays as a new socketpair has
  * it: the addresses a connected pair was bound to (an accepted connection
- * comes back as a socketpair), socket options, a shutdown. */
+ * comes back as a socketpair), socket options, a shutdown.  Descriptors
+ * in flight and senders' addresses are refused by the gate. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,16 +21,26 @@
 
 #define FILE_TYPE_SOCKET 4
 
-/* A stream socket the image can rebuild: its queue and its peer known. */
-static bool stream_end(const struct rs_fdkind *k)
+#define EXT_SOCKET_MSGS_INCOMPLETE 0x1
+
+/* The type of a socket the image can rebuild (its queue and its peer
+ * known), or 0. */
+static int end_type(const struct rs_fdkind *k)
 {
-	return k->has_queue && k->has_peers && k->family == AF_UNIX && k->sock_type == SOCK_STREAM && k->peer_ino;
+	if (!k->has_peers || !k->peer_ino)
+		return 0;
+	if (k->has_queue && k->family == AF_UNIX && k->sock_type == SOCK_STREAM)
+		return SOCK_STREAM;
+	if (k->has_msgs && !(k->msgs_flags & EXT_SOCKET_MSGS_INCOMPLETE) &&
+	    (k->msgs_type == SOCK_DGRAM || k->msgs_type == SOCK_SEQPACKET))
+		return (int)k->msgs_type;
+	return 0;
 }
 
 static const struct rs_fdkind *peer_of(const struct ckpt_restore_plan *p, const struct rs_fdkind *k)
 {
 	for (size_t i = 0; i < p->n_kinds; i++)
-		if (&p->kinds[i] != k && stream_end(&p->kinds[i]) && p->kinds[i].ino == k->peer_ino &&
+		if (&p->kinds[i] != k && end_type(&p->kinds[i]) == end_type(k) && p->kinds[i].ino == k->peer_ino &&
 		    p->kinds[i].peer_ino == k->ino)
 			return &p->kinds[i];
 	return NULL;
@@ -47,6 +60,20 @@ static int queue_back(int through, const struct rs_fdkind *k, char *err, size_t 
 {
 	size_t done = 0;
 
+	if (end_type(k) != SOCK_STREAM) {
+		/* Messages: each sent whole, in queue order. */
+		for (size_t i = 0; i < k->n_msgs; i++) {
+			ssize_t w = send(through, k->msgs[i].data ? k->msgs[i].data : (const uint8_t *)"",
+					 k->msgs[i].len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (w != (ssize_t)k->msgs[i].len) {
+				snprintf(err, errsize, "file %d (socket): message %zu of %zu (%zu bytes) not sent back: %s",
+					 (int)k->file, i, k->n_msgs, k->msgs[i].len, w < 0 ? strerror(errno) : "cut");
+				return -1;
+			}
+		}
+		return 0;
+	}
 	while (done < k->queue_len) {
 		ssize_t w = send(through, k->queue + done, k->queue_len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -79,7 +106,7 @@ int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, si
 		struct rs_pipe *q;
 
 		/* Each FILE in one entry at most: the list has room for that. */
-		if (!fa || fa->f_type != FILE_TYPE_SOCKET || !stream_end(a) || made(pipes, *n, a->file) ||
+		if (!fa || fa->f_type != FILE_TYPE_SOCKET || !end_type(a) || made(pipes, *n, a->file) ||
 		    !(b = peer_of(p, a)) || !(fb = rs_file(p, b->file)) || fb->f_type != FILE_TYPE_SOCKET ||
 		    made(pipes, *n, b->file))
 			continue;
@@ -87,7 +114,7 @@ int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, si
 		memset(q, 0, sizeof(*q));
 		q->read_file = a->file;
 		q->write_file = b->file;
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, q->fd) < 0) {
+		if (socketpair(AF_UNIX, end_type(a) | SOCK_CLOEXEC, 0, q->fd) < 0) {
 			q->fd[0] = q->fd[1] = -1;
 			snprintf(err, errsize, "file %d (socket): socketpair: %s", (int)a->file, strerror(errno));
 			return -1;
