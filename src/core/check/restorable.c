@@ -63,14 +63,17 @@ static const struct ckpt_rule rules[] = {
 	[R_HANDLER] = { "restore-handler", "restorable", CKPT_SEV_ERROR, R6,
 		"A caught signal whose handler the image does not hold (written as SIG_ERR)." },
 	[R_ITIMER] = { "restore-itimer", "restorable", CKPT_SEV_ERROR, R6,
-		"An armed interval timer (SIGNAL.it_*): ckptrestore does not re-arm timers." },
+		"A process whose interval timers ckpt could not read (its EXT_TASK_SECURITY.valid "
+		"without 0x4): armed or not, ckptrestore would leave them disarmed." },
 	[R_TTY] = { "restore-tty", "restorable", CKPT_SEV_ERROR, R6,
 		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
-		"A task in a seccomp mode (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): its "
-		"filters are not installed again." },
+		"A task in seccomp filter mode whose filters the image does not hold whole "
+		"(EXT_TASK_SECURITY.valid without 0x10, fewer EXT_SECCOMP_FILTER records than "
+		"seccomp_filters), a filter that returns SECCOMP_RET_USER_NOTIF (its listener is not "
+		"restored), or a seccomp mode ckptrestore does not know." },
 };
 
 struct file_fact {
@@ -108,7 +111,7 @@ struct sighand_fact {
 
 struct signal_fact {
 	int32_t objref;
-	bool itimer, tty;
+	bool tty;
 	uint64_t index, offset;
 };
 
@@ -116,6 +119,10 @@ struct task_fact {
 	uint64_t index, offset;
 	bool has_cpu, has_fpu;
 	uint32_t seccomp;		/* EXT_TASK_SECURITY.seccomp_mode */
+	bool has_security;		/* an EXT_TASK_SECURITY */
+	uint32_t valid;			/* its valid bits */
+	uint32_t filters, filters_read;	/* seccomp_filters; EXT_SECCOMP_FILTER records */
+	bool user_notif;		/* a filter returns SECCOMP_RET_USER_NOTIF */
 	int32_t files, sighand, signal, sem_undo;
 };
 
@@ -165,6 +172,23 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t sz)
 static bool is(const struct ckpt_record *rec, const char *name)
 {
 	return rec->rt && strcmp(rec->rt->name, name) == 0;
+}
+
+/* Whether a seccomp program has a "ret #SECCOMP_RET_USER_NOTIF": the
+ * listener descriptor that answers it is not in the image. */
+static bool returns_user_notif(const struct ckpt_record *rec)
+{
+	uint64_t n = check_field_u64(rec, "nr_insns");
+
+	for (uint64_t i = 0; i < n && 16 + (i + 1) * 8 <= rec->avail; i++) {
+		const uint8_t *insn = rec->data + 16 + i * 8;
+		uint32_t code = (uint32_t)ckpt_le_load(insn, 2), k = (uint32_t)ckpt_le_load(insn + 4, 4);
+
+		/* BPF_RET | BPF_K; SECCOMP_RET_ACTION_FULL, SECCOMP_RET_USER_NOTIF */
+		if (code == 0x06 && (k & 0xffff0000u) == 0x7fc00000u)
+			return true;
+	}
+	return false;
 }
 
 static struct task_fact *cur_task(struct state *st)
@@ -276,9 +300,6 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			s->objref = objtype ? objref : 0;
 			s->index = rec->index;
 			s->offset = rec->offset;
-			s->itimer = check_field_u64(rec, "it_real_value") || check_field_u64(rec, "it_real_incr") ||
-				    check_field_u64(rec, "it_virt_value") || check_field_u64(rec, "it_virt_incr") ||
-				    check_field_u64(rec, "it_prof_value") || check_field_u64(rec, "it_prof_incr");
 			s->tty = check_field_u64(rec, "tty_objref") != 0;
 		}
 	} else if (is(rec, "TASK")) {
@@ -292,9 +313,14 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		t->signal = (int32_t)check_field_u64(rec, "signal_objref");
 		t->sem_undo = (int32_t)check_field_u64(rec, "sem_undo_objref");
 	} else if (is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
+		t->has_security = true;
+		t->valid = (uint32_t)check_field_u64(rec, "valid");
 		t->seccomp = (uint32_t)check_field_u64(rec, "seccomp_mode");
+		t->filters = (uint32_t)check_field_u64(rec, "seccomp_filters");
 	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
 		t->seccomp = t->seccomp ? t->seccomp : 2;
+		t->filters_read++;
+		t->user_notif |= returns_user_notif(rec);
 	} else if (is(rec, "CPU") && (t = cur_task(st))) {
 		t->has_cpu = true;
 		/* A task that never used the FPU starts with a fresh one. */
@@ -468,9 +494,6 @@ static void judge_signals(struct ckpt_check *c, struct state *st, const struct t
 
 		if (s->objref != t->signal)
 			continue;
-		if (s->itimer)
-			check_report(c, &rules[R_ITIMER], -1, s->index, s->offset, "SIGNAL",
-				     "%s: an interval timer is armed, and timers are not re-armed", who);
 		if (s->tty)
 			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
 				     "%s: has a controlling terminal, which is not reattached", who);
@@ -535,10 +558,18 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
 				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
 				     "FPU state (CPU_FPU)");
-		if (t->seccomp)
+		if (t->seccomp > 2)
 			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
-				     "%s: runs in seccomp mode %u, whose filters are not installed again", who,
-				     t->seccomp);
+				     "%s: runs in seccomp mode %u, which is not known", who, t->seccomp);
+		else if (t->seccomp == 2 && (!t->has_security || !(t->valid & 0x10) || t->filters_read < t->filters ||
+					     !t->filters_read))
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: runs under %u seccomp filters but the image holds %u of them "
+				     "(ckpt without CAP_SYS_ADMIN?)", who, t->filters, t->filters_read);
+		else if (t->seccomp == 2 && t->user_notif)
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: a seccomp filter answers through a listener (SECCOMP_RET_USER_NOTIF), "
+				     "which is not restored", who);
 		/* Threads are restored with their process; the rest is shared. */
 		if (mt->has_tree && mt->pid != mt->tgid)
 			continue;
@@ -557,6 +588,11 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		judge_vmas(c, st, m, mt, who);
 		judge_files(c, st, t, mt->pid, who);
 		judge_signals(c, st, t, who);
+		/* The timers are the process's, read in the thread that wrote
+		 * its SIGNAL: the first of the group, its leader. */
+		if (t->has_security && !(t->valid & 0x4))
+			check_report(c, &rules[R_ITIMER], -1, t->index, t->offset, "TASK",
+				     "%s: its interval timers could not be read, so they would not be re-armed", who);
 	}
 }
 

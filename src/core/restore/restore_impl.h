@@ -128,6 +128,16 @@ struct rs_signal {
 	int32_t objref;
 	uint64_t rlim_cur[RS_NLIMITS], rlim_max[RS_NLIMITS];
 	struct rs_pending shared;
+	/* ITIMER_REAL, _VIRTUAL, _PROF: time to the next expiry and the
+	 * reload interval, ns (timers.c). */
+	uint64_t it_value[3], it_incr[3];
+};
+
+/* One seccomp filter of a task (EXT_SECCOMP_FILTER), classic BPF. */
+struct rs_filter {
+	uint32_t index;			/* 0: the one installed first */
+	uint32_t n_insns;
+	uint8_t *insns;			/* struct sock_filter, n_insns of them */
 };
 
 struct rs_uts {
@@ -155,6 +165,10 @@ struct rs_task {
 	uint64_t cap_ambient;
 	uint64_t rseq_ptr;
 	uint32_t rseq_size, rseq_sig, rseq_flags;
+	/* EXT_TASK_SECURITY's seccomp mode, and the filters after it. */
+	uint32_t seccomp_mode;
+	struct rs_filter *filters;
+	size_t n_filters;
 };
 
 struct ckpt_restore_plan {
@@ -269,5 +283,13 @@ int32_t rs_vma_ino(const struct ckpt_restore_plan *p, uint64_t record);
 long rs_inode_fd(const struct rs_ctx *x, int32_t ino);
 int rs_inodes_close_others(struct rs_ctx *x);
 int rs_inodes_finish(struct rs_ctx *x);
+
+/* timers.c: the process's interval timers, re-armed (leader only). */
+int rs_timers_restore(struct rs_ctx *x);
+/* seccomp.c: the thread's seccomp mode and filters, with the restorer's
+ * later calls exempt from them (PTRACE_O_SUSPEND_SECCOMP until the end of
+ * the remote calls).  options: the ptrace options the thread was begun
+ * with. */
+int rs_seccomp_restore(struct rs_ctx *x, unsigned long options);
 
 #endif

@@ -332,7 +332,10 @@ static int build(struct rs_ctx *x, struct made *m, bool child)
 	for (size_t i = 0; i < n_tids; i++)
 		if (remember(x, m, more[i]) < 0)
 			rc = -1;
-	if (rc < 0 || rs_creds_restore(x) < 0 || finish(x) < 0) {
+	/* Seccomp before the credentials, timers after them (seccomp.c,
+	 * timers.c say why). */
+	if (rc < 0 || rs_seccomp_restore(x, TREE_OPTIONS) < 0 || rs_creds_restore(x) < 0 ||
+	    rs_timers_restore(x) < 0 || finish(x) < 0) {
 		rc = -1;
 		goto out;
 	}

@@ -671,7 +671,7 @@ static const struct ckpt_field r6_bpf_insn_fields[] = {
 #define R6_BPF_MAXINSNS	4096u
 
 static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
-	F_U("index", 8, 4, "0 is the filter installed last (PTRACE_SECCOMP_GET_FILTER's order)"),
+	F_U("index", 8, 4, "0 is the filter installed first (PTRACE_SECCOMP_GET_FILTER counts from the oldest)"),
 	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
 	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
 	    "the program, struct sock_filter by struct sock_filter"),

@@ -1,0 +1,86 @@
+/* Seccomp filters for the restorer, installed in this order:
+ *   1. getppid fails with errno 42, seccomp(2) with EPERM (so the next
+ *      filters go in with prctl(PR_SET_SECCOMP));
+ *   2. getuid returns SECCOMP_RET_TRACE (no tracer: ENOSYS);
+ *   3. prctl fails with EPERM, and munmap kills the process.
+ * A restorer that installs them must keep them from its own later calls
+ * (seccomp, prctl, munmap of its code page).
+ *
+ *   filtered READY-FILE OUT-FILE
+ *
+ * Every 20 ms it counts and appends "COUNT GETPPID-ERRNO GETUID-ERRNO\n"
+ * to OUT-FILE ("N 42 38" while the filters hold).  Ready after 5 counts. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "workload.h"
+
+#define NR offsetof(struct seccomp_data, nr)
+/* nr == SYSCALL: return ACTION, else allow (3 instructions, + the load). */
+#define ON(sys, action) \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (sys), 0, 1), BPF_STMT(BPF_RET | BPF_K, (action))
+
+static int install(struct sock_filter *prog, unsigned short len, int with_prctl)
+{
+	struct sock_fprog fp = { len, prog };
+
+	if (with_prctl)
+		return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
+}
+
+int main(int argc, char **argv)
+{
+	FILE *ready = workload_open(argc, argv);
+	const char *out = argc > 2 ? argv[2] : "filtered.out";
+	struct sock_filter first[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR),
+		ON(SYS_getppid, SECCOMP_RET_ERRNO | 42),
+		ON(SYS_seccomp, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter second[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR),
+		ON(SYS_getuid, SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter third[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR),
+		ON(SYS_prctl, SECCOMP_RET_ERRNO | EPERM),
+		ON(SYS_munmap, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	char line[64];
+	int fd;
+
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644)) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    install(first, (unsigned short)(sizeof(first) / sizeof(first[0])), 0) < 0 || install(second, (unsigned short)(sizeof(second) / sizeof(second[0])), 1) < 0 ||
+	    install(third, (unsigned short)(sizeof(third) / sizeof(third[0])), 1) < 0)
+		return 1;
+	for (unsigned long count = 1;; count++) {
+		int ppid_errno, uid_errno;
+
+		errno = 0;
+		ppid_errno = syscall(SYS_getppid) < 0 ? errno : 0;
+		errno = 0;
+		uid_errno = syscall(SYS_getuid) < 0 ? errno : 0;
+		snprintf(line, sizeof(line), "%lu %d %d\n", count, ppid_errno, uid_errno);
+		if (write(fd, line, strlen(line)) < 0)
+			return 1;
+		if (count == 5 && ready) {
+			workload_ready(ready, "out=%s\n", out);
+			ready = NULL;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
