@@ -53,6 +53,14 @@ resumes() {
 	resumed=${first:-0}
 }
 
+# peek PID ADDR: the byte at ADDR in PID's memory; poke PID ADDR CHAR.
+peek() {
+	dd if="/proc/$1/mem" bs=1 count=1 iflag=skip_bytes skip="$2" 2>/dev/null
+}
+poke() {
+	printf %s "$3" | dd of="/proc/$1/mem" bs=1 count=1 oflag=seek_bytes seek="$2" conv=notrunc 2>/dev/null
+}
+
 status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
@@ -78,7 +86,8 @@ corpus=(
 	"kstate kstate $tmp/files|restore-file-type"
 	"cowfork cowfork|"
 	"privfile privfile|"
-	"shmanon shmanon|restore-vma-type restore-file-unnamed"
+	"shmanon shmanon|"
+	"shmpair shmpair $tmp/shmpair.out $tmp/files|"
 	"filedata filedata|"
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
@@ -180,6 +189,36 @@ for entry in "${corpus[@]}"; do
 			"$(inode_sums "$pid" "$name")"
 		grep -q '/memfd:ckptdata (deleted)' "/proc/$pid/maps" &&
 			pass "$name: its memfd keeps its name" || fail "$name: its memfd keeps its name"
+		;;
+	shmanon)
+		# Shared anonymous memory of the parent and its first child
+		# (the second unmapped it): one object again.
+		addr=$(($(ready_value "$name" addr)))
+		child=$(ready_value "$name" first)
+		check_eq "$name: pages 5, 7 and 9 (9 mapped by no task any more) as written" "EGI" \
+			"$(peek "$pid" $((addr + 5 * 4096)))$(peek "$pid" $((addr + 7 * 4096)))$(peek "$pid" $((addr + 9 * 4096)))"
+		poke "$child" $((addr + 11 * 4096 + 7)) X
+		check_eq "$name: a byte the child writes after the restore, the parent reads" X \
+			"$(peek "$pid" $((addr + 11 * 4096 + 7)))"
+		poke "$pid" $((addr + 11 * 4096 + 8)) Y
+		check_eq "$name: and one the parent writes, the child reads" Y \
+			"$(peek "$child" $((addr + 11 * 4096 + 8)))"
+		;;
+	shmpair)
+		# The child counts in shared anonymous memory, a memfd and an
+		# unlinked file; the parent writes what it reads.
+		resumes "$name" "$(echo "$last" | cut -d' ' -f1)"
+		set -- $(tail -1 "$tmp/$name.out")
+		[ "${1:-0}" -gt $((resumed + 5)) ] && [ "${2:-0}" -gt $((resumed + 5)) ] && [ "${3:-0}" -gt $((resumed + 5)) ] &&
+			pass "$name: the parent sees the child's counts in all three objects ($resumed, then $*)" ||
+			fail "$name: the parent sees the child's counts in all three objects" "$resumed, then $*"
+		child=$(ready_value "$name" child)
+		shm=$(($(ready_value "$name" shm)))
+		poke "$child" $((shm + 100)) Z
+		check_eq "$name: from outside: the child's write, the parent's read" Z "$(peek "$pid" $((shm + 100)))"
+		check_eq "$name: one object: the same inode in both" \
+			"$(stat -L -c %i "/proc/$pid/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")" \
+			"$(stat -L -c %i "/proc/$child/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")"
 		;;
 	itimer)
 		# Only SIGALRM moves the count: a timer not re-armed stops it.

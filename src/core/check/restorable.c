@@ -52,7 +52,7 @@ static const struct ckpt_rule rules[] = {
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file (or shared anonymous memory) "
 		"whose contents the image does not hold in an INODE object (EXT_INODE), or holds "
-		"PARTIAL or NO_CONTENTS, or whose object another process uses too." },
+		"PARTIAL or NO_CONTENTS." },
 	[R_VMA_TYPE] = { "restore-vma-type", "restorable", CKPT_SEV_ERROR, R6,
 		"A mapping of a kind ckptrestore cannot rebuild (shared anonymous memory without its "
 		"INODE object, SysV shm, hugetlb)." },
@@ -85,11 +85,10 @@ struct file_fact {
 	int32_t ino;			/* EXT_FILE_INODE: its INODE object */
 };
 
-/* An INODE object (EXT_INODE) and the first process that uses it. */
+/* An INODE object (EXT_INODE). */
 struct inode_fact {
 	int32_t objref;
 	uint32_t flags;
-	int64_t user;			/* pid of its first user, 0 none yet */
 };
 
 /* A VMA naming an INODE object, by its record index. */
@@ -356,10 +355,9 @@ static int32_t vma_ino(const struct state *st, uint64_t record)
 	return 0;
 }
 
-/* Why process pid cannot have INODE object ref restored, or NULL: its
- * contents are missing, or another process uses it too (objects shared
- * between processes wait for the restore of process trees). */
-static const char *inode_refusal(struct state *st, int32_t ref, int64_t pid)
+/* Why INODE object ref cannot be restored, or NULL: its contents are
+ * missing.  One several processes use is made once and shared again. */
+static const char *inode_refusal(struct state *st, int32_t ref)
 {
 	struct inode_fact *n = find_inode(st, ref);
 
@@ -369,9 +367,6 @@ static const char *inode_refusal(struct state *st, int32_t ref, int64_t pid)
 		return "its INODE object is PARTIAL (ckpt ran without CAP_CHECKPOINT_RESTORE)";
 	if (n->flags & 0x1)
 		return "its INODE object has NO_CONTENTS (ckpt --no-pages)";
-	if (n->user && n->user != pid)
-		return "its INODE object is shared with another process";
-	n->user = pid;
 	return NULL;
 }
 
@@ -394,7 +389,7 @@ static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt
 		const struct file_fact *f = find_file(st, v->file_ref);
 
 		int32_t ino = vma_ino(st, v->record);
-		const char *why = ino ? inode_refusal(st, ino, mt->pid) : NULL;
+		const char *why = ino ? inode_refusal(st, ino) : NULL;
 
 		if (v->type == 4 && ino) {
 			/* Shared anonymous memory: restored from its object. */
@@ -467,7 +462,7 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 				     "%s: descriptor %" PRId64 " is a %s (%s), which is not restored", who, d->fd,
 				     kind ? kind : "file of unknown kind", f->path);
 		} else if (f->unnamed && f->ino) {
-			const char *why = inode_refusal(st, f->ino, pid);
+			const char *why = inode_refusal(st, f->ino);
 
 			if (why)
 				check_report(c, &rules[R_FILE_UNNAMED], -1, f->index, f->offset, "FILE",

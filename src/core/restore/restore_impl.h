@@ -216,6 +216,14 @@ const struct rs_signal *rs_signal(const struct ckpt_restore_plan *p, int32_t ref
 const struct rs_uts *rs_uts(const struct ckpt_restore_plan *p, int32_t ref);
 const struct rs_inode *rs_inode(const struct ckpt_restore_plan *p, int32_t ref);
 
+/* An INODE object more than one process uses (shared anonymous memory,
+ * a memfd, an unlinked file): made once in the restorer (shared.c) and
+ * taken by each process with pidfd_getfd(2). */
+struct rs_shared {
+	int32_t ino;
+	int fd;				/* the restorer's; -1 when closed */
+};
+
 /* One task being built: the restorer's handle on it. */
 struct rs_ctx {
 	const struct ckpt_restore_plan *plan;
@@ -232,6 +240,8 @@ struct rs_ctx {
 	 * address space and descriptors are built. */
 	struct { int32_t ino; long fd; } inode_fds[RS_INODES_MAX];
 	size_t n_inode_fds;
+	const struct rs_shared *shared;	/* run.c's, for inodes.c */
+	size_t n_shared;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -283,6 +293,22 @@ int32_t rs_vma_ino(const struct ckpt_restore_plan *p, uint64_t record);
 long rs_inode_fd(const struct rs_ctx *x, int32_t ino);
 int rs_inodes_close_others(struct rs_ctx *x);
 int rs_inodes_finish(struct rs_ctx *x);
+/* inodes.c, for shared.c: whether task t maps or holds object ino; the
+ * object's saved runs written to out; a path without " (deleted)". */
+bool rs_task_uses_inode(const struct ckpt_restore_plan *p, const struct rs_task *t, int32_t ino);
+int rs_inode_fill(const struct ckpt_restore_plan *p, const struct rs_inode *n, int out, char *err, size_t errsize);
+void rs_live_name(const char *path, char *out, size_t size);
+
+/* shared.c: the objects more than one process uses, made and filled in
+ * the restorer before any task; the restorer's descriptor of one (-1:
+ * not shared); their seals, once every process has mapped them (before
+ * the detach); closing them.  0, or -1 with err. */
+int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shared **out, size_t *n, char *err,
+		   size_t errsize);
+int rs_shared_fd(const struct rs_ctx *x, int32_t ino);
+int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shared *s, size_t n, char *err,
+		   size_t errsize);
+void rs_shared_close(struct rs_shared *s, size_t n);
 
 /* timers.c: the process's interval timers, re-armed (leader only). */
 int rs_timers_restore(struct rs_ctx *x);
