@@ -93,12 +93,22 @@ corpus=(
 	"sigstorm sigstorm|"
 	"itimer itimer $tmp/itimer.out|"
 	"filtered filtered $tmp/filtered.out|"
+	"python pycounter.py $tmp/python.out|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
 	read -r name prog args <<<"$spec"
+	# A script runs from the source tree, by the python3 in PATH.
+	if [[ $prog == *.py ]] && ! command -v python3 >/dev/null; then
+		pass "$name # SKIP python3 is not installed"
+		continue
+	fi
 	# shellcheck disable=SC2086
-	start_workload "$name" "$prog" $args
+	if [[ $prog == *.py ]]; then
+		CKPT_WORKLOADS="$top_srcdir/tests/workloads" start_workload "$name" "$prog" $args
+	else
+		start_workload "$name" "$prog" $args
+	fi
 	pid=$(eval echo "\$${name}_pid")
 	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.ckpt" "$pid"
 	if [ "$rc" != 0 ]; then
@@ -219,6 +229,17 @@ for entry in "${corpus[@]}"; do
 		check_eq "$name: one object: the same inode in both" \
 			"$(stat -L -c %i "/proc/$pid/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")" \
 			"$(stat -L -c %i "/proc/$child/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")"
+		;;
+	python)
+		# The interpreter's own state: a thread, the count in a Python
+		# object, the file it appends to.
+		check_eq "$name: its two threads, with their tids" "$tids" "$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')"
+		check_released "$name: every thread running" $(ls "/proc/$pid/task")
+		resumes "$name" "$(echo "$last" | cut -d' ' -f1)"
+		now=$(tail -1 "$tmp/$name.out")
+		[ "$now" -gt $((resumed + 5)) ] &&
+			pass "$name: the thread counts on ($resumed, then $now)" ||
+			fail "$name: the thread counts on" "$resumed, then $now"
 		;;
 	itimer)
 		# Only SIGALRM moves the count: a timer not re-armed stops it.
