@@ -166,6 +166,7 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 {
 	const struct rs_file *f = rs_file(x->plan, d->file);
 	long fd = -1;
+	int rc;
 
 	if (x->opt && ckpt_external_match(x->opt->externals, x->opt->n_externals, (int32_t)x->task->pid, d->fd))
 		return place_external(x, d);
@@ -181,6 +182,9 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 		}
 	if (f->pipe_ino)
 		return place_pipe(x, d, f);
+	/* Held by another process placed before: its description. */
+	if ((rc = rs_shared_desc_place(x, d->fd, d->cloexec, f)) != 0)
+		return rc < 0 ? -1 : 0;
 	if (f->ino) {
 		/* A memfd or unlinked file: a new open of the object made
 		 * with the address space (its own description). */
@@ -209,7 +213,7 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 		if (rs_call(x, "lseek", SYS_lseek, d->fd, (long)f->f_pos, SEEK_SET, 0, 0, 0, &ret) < 0)
 			return -1;
 	}
-	return 0;
+	return rs_shared_desc_keep(x, d->fd, f);
 }
 
 static int descriptors(struct rs_ctx *x)

@@ -224,6 +224,21 @@ struct rs_shared {
 	int fd;				/* the restorer's; -1 when closed */
 };
 
+/* An open file description several processes hold (a descriptor
+ * inherited across fork): opened by the first process placed, kept by
+ * the restorer (pidfd_getfd), taken by the others. */
+struct rs_shared_desc {
+	int32_t file;			/* the FILE's objref */
+	int fd;				/* the restorer's, -1 until the first is placed */
+};
+
+struct rs_shares {
+	struct rs_shared *objs;
+	size_t n_objs;
+	struct rs_shared_desc *descs;
+	size_t n_descs;
+};
+
 /* One task being built: the restorer's handle on it. */
 struct rs_ctx {
 	const struct ckpt_restore_plan *plan;
@@ -240,8 +255,7 @@ struct rs_ctx {
 	 * address space and descriptors are built. */
 	struct { int32_t ino; long fd; } inode_fds[RS_INODES_MAX];
 	size_t n_inode_fds;
-	const struct rs_shared *shared;	/* run.c's, for inodes.c */
-	size_t n_shared;
+	struct rs_shares *shares;	/* run.c's (shared.c), for inodes.c and files.c */
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -303,12 +317,17 @@ void rs_live_name(const char *path, char *out, size_t size);
  * the restorer before any task; the restorer's descriptor of one (-1:
  * not shared); their seals, once every process has mapped them (before
  * the detach); closing them.  0, or -1 with err. */
-int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shared **out, size_t *n, char *err,
-		   size_t errsize);
+int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shares **out, char *err, size_t errsize);
 int rs_shared_fd(const struct rs_ctx *x, int32_t ino);
-int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shared *s, size_t n, char *err,
-		   size_t errsize);
-void rs_shared_close(struct rs_shared *s, size_t n);
+int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize);
+void rs_shared_close(struct rs_shares *s);
+/* shared.c, for files.c: descriptor fd of the task for FILE f, when
+ * another process placed f's description before: taken from the
+ * restorer, at fd, with its close-on-exec flag; 1 done, 0 not shared or
+ * first, -1 with err.  After the first placement of a shared one: the
+ * restorer keeps the task's descriptor.  0, or -1 with err. */
+int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs_file *f);
+int rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f);
 
 /* timers.c: the process's interval timers, re-armed (leader only). */
 int rs_timers_restore(struct rs_ctx *x);

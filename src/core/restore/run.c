@@ -382,8 +382,7 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 	struct made m = { 0 };
 	struct rs_pipe *pipes = NULL;
 	size_t n_pipes = 0;
-	struct rs_shared *shared = NULL;
-	size_t n_shared = 0;
+	struct rs_shares *shares = NULL;
 	pid_t pid;
 
 	*root = 0;
@@ -394,34 +393,33 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
 	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0 ||
-	    rs_shared_make(p, &shared, &n_shared, err, errsize) < 0) {
+	    rs_shared_make(p, &shares, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
-		rs_shared_close(shared, n_shared);
+		rs_shared_close(shares);
 		return -1;
 	}
 	x.pipes = pipes;
 	x.n_pipes = n_pipes;
-	x.shared = shared;
-	x.n_shared = n_shared;
+	x.shares = shares;
 	x.task = &p->tasks[0];
 	pid = x.pid = rs_create_task(x.task, opt, err, errsize);
 	if (x.pid < 0) {
 		rs_pipes_close(pipes, n_pipes);
-		rs_shared_close(shared, n_shared);
+		rs_shared_close(shares);
 		return -1;
 	}
 	rs_log(&x, 1, "task %d (%s): created, stopped", (int)x.pid, x.task->comm);
 	if (remember(&x, &m, x.pid) < 0 || build(&x, &m, false) < 0 ||
-	    rs_shared_seal(p, shared, n_shared, err, errsize) < 0) {
+	    rs_shared_seal(p, shares, err, errsize) < 0) {
 		kill_made(&m);
 		if (!m.n)
 			rs_kill_task(pid);
 		free(m.pids);
 		rs_pipes_close(pipes, n_pipes);
-		rs_shared_close(shared, n_shared);
+		rs_shared_close(shares);
 		return -1;
 	}
-	rs_shared_close(shared, n_shared);
+	rs_shared_close(shares);
 	/* The memory is whole and every thread set: the order they are let
 	 * go in does not matter; the root last, so that a failure above
 	 * still finds it stopped. */

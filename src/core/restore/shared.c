@@ -11,7 +11,14 @@
  * reopens it from there: one object, so a write by one after the restore
  * is seen by the others, as before the checkpoint.  Seals are added here
  * once every process has mapped it (a write seal refuses writable shared
- * mappings made after it), before any task runs. */
+ * mappings made after it), before any task runs.
+ *
+ * Open file descriptions several processes hold (what a child inherited
+ * across fork and still holds: its stdin, a log file) are one description
+ * again, sharing position and status flags: the first process placed
+ * opens it (files.c), the restorer keeps a duplicate with pidfd_getfd(2)
+ * from it, and the others take that one.  Pipes and the other kinds the
+ * restorer makes itself are one description already. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ckpt/ext.h"
@@ -80,17 +88,29 @@ static int make_unlinked(const struct rs_inode *n)
 	return fd >= 0 ? fd : make_memfd(n);
 }
 
-int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shared **out, size_t *n, char *err,
-		   size_t errsize)
+/* How many fd tables (processes, or processes sharing one table) hold
+ * FILE ref. */
+static size_t holders(const struct ckpt_restore_plan *p, int32_t ref)
 {
-	struct rs_shared *s = calloc(p->n_inodes ? p->n_inodes : 1, sizeof(*s));
+	size_t n = 0;
 
-	*out = s;
-	*n = 0;
-	if (!s) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
+	for (size_t i = 0; i < p->n_tasks; i++) {
+		const struct rs_task *t = &p->tasks[i];
+		bool seen = false, holds = false;
+
+		if (t->pid != t->tgid || !t->files)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = p->tasks[k].pid == p->tasks[k].tgid && p->tasks[k].files == t->files;
+		for (size_t k = 0; !seen && !holds && k < p->n_fds; k++)
+			holds = p->fds[k].table == t->files && p->fds[k].file == ref;
+		n += holds;
 	}
+	return n;
+}
+
+static int make_objects(const struct ckpt_restore_plan *p, struct rs_shares *s, char *err, size_t errsize)
+{
 	for (size_t i = 0; i < p->n_inodes; i++) {
 		const struct rs_inode *o = &p->inodes[i];
 		int fd;
@@ -107,7 +127,7 @@ int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shared **out, si
 			snprintf(err, errsize, "object %d: cannot make it: %s", o->objref, strerror(errno));
 			return -1;
 		}
-		s[(*n)++] = (struct rs_shared){ .ino = o->objref, .fd = fd };
+		s->objs[s->n_objs++] = (struct rs_shared){ .ino = o->objref, .fd = fd };
 		if (ftruncate(fd, (off_t)o->size) < 0) {
 			snprintf(err, errsize, "object %d: ftruncate(%" PRIu64 "): %s", o->objref, o->size,
 				 strerror(errno));
@@ -119,21 +139,88 @@ int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shared **out, si
 	return 0;
 }
 
+int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shares **out, char *err, size_t errsize)
+{
+	struct rs_shares *s = calloc(1, sizeof(*s));
+
+	*out = s;
+	if (!s || !(s->objs = calloc(p->n_inodes ? p->n_inodes : 1, sizeof(*s->objs))) ||
+	    !(s->descs = calloc(p->n_files ? p->n_files : 1, sizeof(*s->descs)))) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	/* Descriptions: pipes (and the other kinds the restorer makes
+	 * itself) are one description already; the rest of what several
+	 * processes hold, once the first has opened it. */
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].objref && !p->files[i].pipe_ino && holders(p, p->files[i].objref) > 1)
+			s->descs[s->n_descs++] = (struct rs_shared_desc){ .file = p->files[i].objref, .fd = -1 };
+	return make_objects(p, s, err, errsize);
+}
+
 int rs_shared_fd(const struct rs_ctx *x, int32_t ino)
 {
-	for (size_t i = 0; ino && i < x->n_shared; i++)
-		if (x->shared[i].ino == ino)
-			return x->shared[i].fd;
+	for (size_t i = 0; ino && x->shares && i < x->shares->n_objs; i++)
+		if (x->shares->objs[i].ino == ino)
+			return x->shares->objs[i].fd;
 	return -1;
 }
 
-int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shared *s, size_t n, char *err,
-		   size_t errsize)
+static struct rs_shared_desc *desc_of(const struct rs_ctx *x, int32_t file)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct rs_inode *o = rs_inode(p, s[i].ino);
+	for (size_t i = 0; file && x->shares && i < x->shares->n_descs; i++)
+		if (x->shares->descs[i].file == file)
+			return &x->shares->descs[i];
+	return NULL;
+}
 
-		if (o && o->seals && o->kind == CKPT_INODE_MEMFD && fcntl(s[i].fd, F_ADD_SEALS, (int)o->seals) < 0) {
+int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs_file *f)
+{
+	const struct rs_shared_desc *d = desc_of(x, f->objref);
+	long pidfd, got;
+
+	if (!d || d->fd < 0)
+		return 0;
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0 ||
+	    rs_call(x, "pidfd_getfd(shared description)", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &got) < 0 ||
+	    rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	/* pidfd_getfd's descriptor is close-on-exec: dup3 sets what the
+	 * image says, or F_SETFD when it landed on its number. */
+	if (got != fd)
+		return rs_call(x, "dup3", SYS_dup3, got, fd, cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
+		       rs_call(x, "close", SYS_close, got, 0, 0, 0, 0, 0, NULL) < 0 ? -1 : 1;
+	return rs_call(x, "fcntl(F_SETFD)", SYS_fcntl, fd, F_SETFD, cloexec ? FD_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ?
+	       -1 : 1;
+}
+
+int rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f)
+{
+	struct rs_shared_desc *d = desc_of(x, f->objref);
+	int pidfd;
+
+	if (!d || d->fd >= 0)
+		return 0;
+	if ((pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0)) < 0)
+		return rs_fail(x, "pidfd_open: %s", strerror(errno));
+	d->fd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (d->fd < 0) {
+		int e = errno;
+
+		close(pidfd);
+		return rs_fail(x, "descriptor %d: pidfd_getfd: %s", fd, strerror(e));
+	}
+	close(pidfd);
+	return 0;
+}
+
+int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize)
+{
+	for (size_t i = 0; s && i < s->n_objs; i++) {
+		const struct rs_inode *o = rs_inode(p, s->objs[i].ino);
+
+		if (o && o->seals && o->kind == CKPT_INODE_MEMFD &&
+		    fcntl(s->objs[i].fd, F_ADD_SEALS, (int)o->seals) < 0) {
 			snprintf(err, errsize, "object %d: F_ADD_SEALS(0x%x): %s", o->objref, o->seals,
 				 strerror(errno));
 			return -1;
@@ -142,10 +229,17 @@ int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shared *s,
 	return 0;
 }
 
-void rs_shared_close(struct rs_shared *s, size_t n)
+void rs_shared_close(struct rs_shares *s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i].fd >= 0)
-			close(s[i].fd);
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_objs; i++)
+		if (s->objs[i].fd >= 0)
+			close(s->objs[i].fd);
+	for (size_t i = 0; i < s->n_descs; i++)
+		if (s->descs[i].fd >= 0)
+			close(s->descs[i].fd);
+	free(s->objs);
+	free(s->descs);
 	free(s);
 }
