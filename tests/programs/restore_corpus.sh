@@ -93,6 +93,7 @@ corpus=(
 	"sigstorm sigstorm|"
 	"itimer itimer $tmp/itimer.out|"
 	"filtered filtered $tmp/filtered.out|"
+	"strict filtered $tmp/strict.out strict|"
 	"python pycounter.py $tmp/python.out|"
 )
 for entry in "${corpus[@]}"; do
@@ -229,6 +230,15 @@ for entry in "${corpus[@]}"; do
 		check_eq "$name: one object: the same inode in both" \
 			"$(stat -L -c %i "/proc/$pid/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")" \
 			"$(stat -L -c %i "/proc/$child/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")"
+		;;
+	strict)
+		# Strict seccomp mode: any call but read, write, _exit and
+		# sigreturn kills it, so running on is the proof.
+		resumes "$name" "$(echo "$last" | cut -d' ' -f1)"
+		now=$(tail -1 "$tmp/$name.out")
+		[ "$now" -gt $((resumed + 2)) ] && check_released "$name: counts on in strict mode ($resumed, then $now)" "$pid" ||
+			fail "$name: counts on in strict mode" "$resumed, then $now"
+		check_eq "$name: seccomp mode 1" 1 "$(status_line "$pid" Seccomp)"
 		;;
 	python)
 		# The interpreter's own state: a thread, the count in a Python

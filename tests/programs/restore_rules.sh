@@ -79,6 +79,20 @@ expect restore-seccomp seccomp
 edit seccompmode 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = 3'
 expect restore-seccomp seccompmode
 
+# Seccomp filters: restored; one that answers through a listener
+# (SECCOMP_RET_USER_NOTIF) or filters ckpt could not read are refused.
+start_workload s filtered "$tmp/s.out"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/s.ckpt" "$s_pid"
+check_eq "filtered: ckpt" 0 "$rc"
+kill -KILL "$s_pid"
+"$CKPTDUMP" --json --pages "$tmp/s.ckpt" >"$tmp/s.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/s.ckpt"
+check_eq "the filtered image (three filters): go" 0 "$rc"
+src=$tmp/s.json edit usernotif 'rec("EXT_SECCOMP_FILTER", 1)["fields"]["insns"][2]["k"] = "0x7fc00000"'
+expect restore-seccomp usernotif
+src=$tmp/s.json edit unread 'rec("EXT_TASK_SECURITY")["fields"]["valid"] = "0x0000000f"; recs[:] = [r for r in recs if r["type"] != "EXT_SECCOMP_FILTER"]'
+expect restore-seccomp unread
+
 # INODE objects (memfd, unlinked file, shared anonymous memory) are
 # restored, unless their contents are missing.
 start_workload i inodes "$tmp/i.out"

@@ -6,10 +6,14 @@
  * A restorer that installs them must keep them from its own later calls
  * (seccomp, prctl, munmap of its code page).
  *
- *   filtered READY-FILE OUT-FILE
+ *   filtered READY-FILE OUT-FILE [strict]
  *
  * Every 20 ms it counts and appends "COUNT GETPPID-ERRNO GETUID-ERRNO\n"
- * to OUT-FILE ("N 42 38" while the filters hold).  Ready after 5 counts. */
+ * to OUT-FILE ("N 42 38" while the filters hold).  Ready after 5 counts.
+ *
+ * With "strict": no filters but strict mode (read, write, _exit and
+ * sigreturn only): it spins instead of sleeping and appends "COUNT\n"
+ * every few million turns; its ready file is written, not closed. */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -37,6 +41,29 @@ static int install(struct sock_filter *prog, unsigned short len, int with_prctl)
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
 }
 
+/* Strict mode: nothing but write(2) from here on. */
+static int strict(FILE *ready, int fd)
+{
+	char line[64], said[64];
+	int rfd = fileno(ready);
+
+	snprintf(said, sizeof(said), "pid=%d\nready=1\n", (int)getpid());
+	fflush(ready);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) < 0)
+		return 1;
+	for (unsigned long count = 1;; count++) {
+		for (volatile unsigned long spin = 0; spin < 40000000; spin++)
+			;
+		snprintf(line, sizeof(line), "%lu\n", count);
+		if (write(fd, line, strlen(line)) < 0)
+			return 1;
+		if (count == 5) {
+			if (write(rfd, said, strlen(said)) < 0)
+				return 1;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
@@ -62,8 +89,11 @@ int main(int argc, char **argv)
 	char line[64];
 	int fd;
 
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644)) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644)) < 0)
+		return 1;
+	if (argc > 3 && strcmp(argv[3], "strict") == 0)
+		return strict(ready, fd);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    install(first, (unsigned short)(sizeof(first) / sizeof(first[0])), 0) < 0 || install(second, (unsigned short)(sizeof(second) / sizeof(second[0])), 1) < 0 ||
 	    install(third, (unsigned short)(sizeof(third) / sizeof(third[0])), 1) < 0)
 		return 1;
