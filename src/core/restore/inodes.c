@@ -214,9 +214,8 @@ int rs_inodes_create(struct rs_ctx *x)
 			above = p->fds[i].fd + 1L;
 	for (size_t i = 0; i < p->n_inodes; i++) {
 		const struct rs_inode *n = &p->inodes[i];
-		long fd, kept;
-
 		int shared = rs_shared_fd(x, n->objref);
+		long fd, kept;
 
 		if (!rs_task_uses_inode(p, x->task, n->objref))
 			continue;
