@@ -213,7 +213,8 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 		if (rs_call(x, "lseek", SYS_lseek, d->fd, (long)f->f_pos, SEEK_SET, 0, 0, 0, &ret) < 0)
 			return -1;
 	}
-	return rs_shared_desc_keep(x, d->fd, f);
+	rs_shared_desc_keep(x, d->fd, f);
+	return 0;
 }
 
 static int descriptors(struct rs_ctx *x)

@@ -225,11 +225,12 @@ struct rs_shared {
 };
 
 /* An open file description several processes hold (a descriptor
- * inherited across fork): opened by the first process placed, kept by
- * the restorer (pidfd_getfd), taken by the others. */
+ * inherited across fork): opened by the first process placed, taken from
+ * it by the others with pidfd_getfd(2). */
 struct rs_shared_desc {
 	int32_t file;			/* the FILE's objref */
-	int fd;				/* the restorer's, -1 until the first is placed */
+	int64_t holder;			/* the first process placed (its pid), 0 none yet */
+	int fd;				/* its descriptor */
 };
 
 struct rs_shares {
@@ -322,12 +323,12 @@ int rs_shared_fd(const struct rs_ctx *x, int32_t ino);
 int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize);
 void rs_shared_close(struct rs_shares *s);
 /* shared.c, for files.c: descriptor fd of the task for FILE f, when
- * another process placed f's description before: taken from the
- * restorer, at fd, with its close-on-exec flag; 1 done, 0 not shared or
- * first, -1 with err.  After the first placement of a shared one: the
- * restorer keeps the task's descriptor.  0, or -1 with err. */
+ * another process placed f's description before: taken from it, at fd,
+ * with its close-on-exec flag; 1 done, 0 not shared or first, -1 with
+ * err.  After the first placement of a shared one: which process holds
+ * it at which number (nothing is called). */
 int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs_file *f);
-int rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f);
+void rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f);
 
 /* timers.c: the process's interval timers, re-armed (leader only). */
 int rs_timers_restore(struct rs_ctx *x);

@@ -16,9 +16,9 @@
  * Open file descriptions several processes hold (what a child inherited
  * across fork and still holds: its stdin, a log file) are one description
  * again, sharing position and status flags: the first process placed
- * opens it (files.c), the restorer keeps a duplicate with pidfd_getfd(2)
- * from it, and the others take that one.  Pipes and the other kinds the
- * restorer makes itself are one description already. */
+ * opens it (files.c), and the others take it from that process with
+ * pidfd_getfd(2) (it is stopped, built, and keeps it).  Pipes and the
+ * other kinds the restorer makes itself are one description already. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -154,7 +154,7 @@ int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shares **out, ch
 	 * processes hold, once the first has opened it. */
 	for (size_t i = 0; i < p->n_files; i++)
 		if (p->files[i].objref && !p->files[i].pipe_ino && holders(p, p->files[i].objref) > 1)
-			s->descs[s->n_descs++] = (struct rs_shared_desc){ .file = p->files[i].objref, .fd = -1 };
+			s->descs[s->n_descs++] = (struct rs_shared_desc){ .file = p->files[i].objref };
 	return make_objects(p, s, err, errsize);
 }
 
@@ -179,9 +179,12 @@ int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs
 	const struct rs_shared_desc *d = desc_of(x, f->objref);
 	long pidfd, got;
 
-	if (!d || d->fd < 0)
+	if (!d || !d->holder)
 		return 0;
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0 ||
+	/* The holder's pid is the image's, which is its pid where the task
+	 * is too (in the current pid namespace or in a new one alike); it
+	 * is built and stopped, its descriptors final. */
+	if (rs_call(x, "pidfd_open(holder)", SYS_pidfd_open, (long)d->holder, 0, 0, 0, 0, 0, &pidfd) < 0 ||
 	    rs_call(x, "pidfd_getfd(shared description)", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &got) < 0 ||
 	    rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
 		return -1;
@@ -194,24 +197,14 @@ int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs
 	       -1 : 1;
 }
 
-int rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f)
+void rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f)
 {
 	struct rs_shared_desc *d = desc_of(x, f->objref);
-	int pidfd;
 
-	if (!d || d->fd >= 0)
-		return 0;
-	if ((pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0)) < 0)
-		return rs_fail(x, "pidfd_open: %s", strerror(errno));
-	d->fd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (d->fd < 0) {
-		int e = errno;
-
-		close(pidfd);
-		return rs_fail(x, "descriptor %d: pidfd_getfd: %s", fd, strerror(e));
+	if (d && !d->holder) {
+		d->holder = x->task->pid;
+		d->fd = fd;
 	}
-	close(pidfd);
-	return 0;
 }
 
 int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize)
@@ -236,9 +229,6 @@ void rs_shared_close(struct rs_shares *s)
 	for (size_t i = 0; i < s->n_objs; i++)
 		if (s->objs[i].fd >= 0)
 			close(s->objs[i].fd);
-	for (size_t i = 0; i < s->n_descs; i++)
-		if (s->descs[i].fd >= 0)
-			close(s->descs[i].fd);
 	free(s->objs);
 	free(s->descs);
 	free(s);
