@@ -91,8 +91,9 @@ killed "$pid"
 # changes (ckptrestore(1), ROUND TRIP): the pipe's inode (ext_peers.ino,
 # and its number in the name "pipe:[N]"), how many processes of the
 # system ckpt looked at for peers (ext_peers.scanned), and the bytes
-# waiting in the pipe at the freeze (ext_pipe.nr_bytes and their BUFFER).
-tree_ignore="$ignore,ext_peers.ino,ext_peers.scanned,ext_pipe.nr_bytes"
+# waiting in the pipe at the freeze (ext_pipe.nr_bytes, ext_pipe.data: their
+# BUFFER, or "[-+] header data" when only one image has some).
+tree_ignore="$ignore,ext_peers.ino,ext_peers.scanned,ext_pipe.nr_bytes,ext_pipe.data"
 for variant in plain pipe; do
 	start_workload "t$variant" proctree "$tmp/t$variant.out" $([ $variant = pipe ] && echo pipe)
 	pid=$(eval echo "\$t${variant}_pid")
