@@ -38,7 +38,32 @@ enum ckpt_ext_type {
 	CKPT_EXT_EPOLL = 20017,
 	CKPT_EXT_PIPE = 20018,
 	CKPT_EXT_SOCKET_QUEUE = 20019,
+	CKPT_EXT_SOCKET_MSGS = 20020,
+	CKPT_EXT_SOCKET_MSG = 20021,
+	CKPT_EXT_FANOTIFY = 20022,
+	CKPT_EXT_SECCOMP_SHARED = 20023,
 };
+
+/* EXT_FANOTIFY: a 24-byte head, then nr_marks marks of
+ * CKPT_EXT_FANOTIFY_MARK_LEN bytes (a 128-byte file handle last). */
+#define CKPT_EXT_FANOTIFY_HDR_LEN	24u
+#define CKPT_EXT_FANOTIFY_MARK_LEN	176u
+#define CKPT_EXT_FANOTIFY_HANDLE_MAX	128u
+#define CKPT_EXT_FANOTIFY_MAX		65536u
+enum ckpt_fanotify_mark_kind {
+	CKPT_FANOTIFY_INODE = 1,	/* "fanotify ino:" */
+	CKPT_FANOTIFY_MOUNT = 2,	/* "fanotify mnt_id:" (FAN_MARK_MOUNT) */
+	CKPT_FANOTIFY_SB = 3,		/* "fanotify sdev:" (FAN_MARK_FILESYSTEM) */
+};
+
+/* EXT_SOCKET_MSGS: the queue of a Unix datagram or seqpacket socket (or
+ * the descriptors in flight in a stream socket's), then nr_msgs
+ * EXT_SOCKET_MSG records, each with a BUFFER of its bytes. */
+#define CKPT_EXT_SOCKET_MSGS_LEN	32u
+#define CKPT_EXT_SOCKET_MSG_LEN		144u
+/* EXT_SOCKET_MSGS flags: the walk stopped before the queue's end (a
+ * zero-length datagram hides the rest from MSG_PEEK). */
+#define CKPT_SOCKET_MSGS_INCOMPLETE	0x1u
 
 /* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an
  * unlinked file, after its OBJREF; a STRING (the path /proc showed) and
@@ -106,6 +131,7 @@ struct ckpt_ext_peer {
 	uint32_t outside_readers;	/* descriptors outside the tree open for reading */
 	uint32_t outside_writers;	/* ... for writing */
 	uint32_t scanned;		/* processes scanned system-wide */
+	uint32_t peer_ino;		/* a connected Unix socket's peer inode, else 0 */
 };
 /* Decode / encode the 40-byte record (framing header included). */
 bool ckpt_ext_peer_parse(const uint8_t *rec, size_t len, struct ckpt_ext_peer *p);

@@ -35,6 +35,9 @@ struct ckpt_restore_options {
 	 * there (the same open file description), whatever the image says. */
 	const struct ckpt_external *externals;
 	size_t n_externals;
+	/* Restore into a new pid namespace (--pid-ns): every task takes its
+	 * image pid there, whatever pids are taken here. */
+	bool pid_ns;
 };
 
 struct ckpt_restore_plan;
@@ -62,5 +65,10 @@ void ckpt_restore_plan_describe(const struct ckpt_restore_plan *p, void (*line)(
  * (then nothing created is left: every task was killed and reaped). */
 int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt,
 		     pid_t *root, char *err, size_t errsize);
+/* The same; *child: the caller's child that ends with the root's status
+ * (the root, or with pid_ns and a root that is not pid 1 the namespace's
+ * init, which exits with the root's status: 128 + N for signal N). */
+int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt,
+			pid_t *root, pid_t *child, char *err, size_t errsize);
 
 #endif

@@ -46,7 +46,8 @@ static void usage(FILE *out)
 		"      --pidfile FILE      write the restored root's pid to FILE once it runs\n"
 		"  -x, --external fd:PID:FD  descriptor FD of task PID is outside the image:\n"
 		"                          the restored task gets ckptrestore's own FD there\n"
-		"      --pid-ns            restore into a new pid namespace (not supported yet)\n"
+		"      --pid-ns            restore into a new pid namespace: every task gets its\n"
+		"                          old pid there, even when it is taken here\n"
 		"  -v, --verbose           say what is done (twice: more)\n"
 		"  -q, --quiet             print no findings, only errors\n"
 		"  -h, --help              show this help and exit\n"
@@ -141,16 +142,17 @@ static int write_pidfile(const char *path, pid_t pid)
 	return 0;
 }
 
-/* Waits for the restored root; its status as a shell gives it.  SIGINT
- * and SIGTERM are passed on to it. */
-static int wait_root(pid_t root)
+/* Waits for our child that ends with the restored root's status (the
+ * root, or with --pid-ns the namespace's init); the status as a shell
+ * gives it.  SIGINT and SIGTERM are passed on to the root as SIGTERM. */
+static int wait_root(pid_t child, pid_t root)
 {
 	int status;
 
 	for (;;) {
-		pid_t r = waitpid(root, &status, 0);
+		pid_t r = waitpid(child, &status, 0);
 
-		if (r == root)
+		if (r == child)
 			break;
 		if (r < 0 && errno == EINTR) {
 			if (stop_requested) {
@@ -159,7 +161,7 @@ static int wait_root(pid_t root)
 			}
 			continue;
 		}
-		fprintf(stderr, "ckptrestore: waiting for %d: %s\n", (int)root, strerror(errno));
+		fprintf(stderr, "ckptrestore: waiting for %d: %s\n", (int)child, strerror(errno));
 		return EXIT_TROUBLE;
 	}
 	if (WIFEXITED(status))
@@ -190,7 +192,7 @@ int main(int argc, char **argv)
 	bool dry_run = false, detach = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512], shown[256];
-	pid_t root;
+	pid_t root, child;
 	int c, r;
 
 	struct ckpt_external externals[argc];
@@ -222,8 +224,8 @@ int main(int argc, char **argv)
 			pidfile = optarg;
 			break;
 		case OPT_PID_NS:
-			fprintf(stderr, "ckptrestore: --pid-ns is not supported yet\n");
-			return EXIT_TROUBLE;
+			opt.pid_ns = true;
+			break;
 		case 'v':
 			opt.verbose++;
 			break;
@@ -274,7 +276,7 @@ int main(int argc, char **argv)
 		ckpt_restore_plan_free(plan);
 		return 0;
 	}
-	r = ckpt_restore_run(plan, &opt, &root, err, sizeof(err));
+	r = ckpt_restore_run_ns(plan, &opt, &root, &child, err, sizeof(err));
 	ckpt_restore_plan_free(plan);
 	if (r < 0) {
 		fprintf(stderr, "ckptrestore: %s\n", err);
@@ -289,5 +291,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ckptrestore: restored: pid %d\n", (int)root);
 	if (detach)
 		return 0;
-	return wait_root(root);
+	return wait_root(child, root);
 }

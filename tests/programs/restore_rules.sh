@@ -127,4 +127,39 @@ expect restore-tree othersession
 src=$tmp/t.json edit lonepipe 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].startswith("pipe:")][0]; f["fields"]["text"] = "pipe:[1]"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
 expect restore-file-type lonepipe
 
+# Descriptors rebuilt from more than a path (a socketpair, a FIFO, eventfds,
+# timerfds, a signalfd, inotify, epoll): the image passes; each without
+# what its rebuild needs is refused.
+mkdir -p "$tmp/k"
+start_workload k fdkinds "$tmp/k.out" "$tmp/k" all
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/k.ckpt" "$k_pid"
+check_eq "fdkinds: ckpt" 0 "$rc"
+kill -KILL "$k_pid"
+"$CKPTDUMP" --json --pages "$tmp/k.ckpt" >"$tmp/k.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/k.ckpt"
+check_eq "fdkinds: go" 0 "$rc"
+check_no_grep "fdkinds: no restorable finding" "restore-" "$tmp/o"
+src=$tmp/k.json edit nopeer '[r for r in recs if r["type"] == "EXT_PEERS" and r["fields"]["peer_ino"]][0]["fields"]["peer_ino"] = 0'
+expect restore-file-type nopeer
+src=$tmp/k.json edit otherpeer '[r for r in recs if r["type"] == "EXT_PEERS" and r["fields"]["peer_ino"]][0]["fields"]["peer_ino"] = 1'
+expect restore-file-type otherpeer
+src=$tmp/k.json edit dgram 'rec("EXT_SOCKET_QUEUE")["fields"]["sock_type"] = 2'
+expect restore-file-type dgram
+src=$tmp/k.json edit noqueue 'recs[:] = [r for r in recs if r["type"] != "EXT_SOCKET_QUEUE" and r.get("role") != "data"]'
+expect restore-file-type noqueue
+src=$tmp/k.json edit noeventfd 'recs[:] = [r for r in recs if r["type"] != "EXT_EVENTFD"]'
+expect restore-file-type noeventfd
+src=$tmp/k.json edit notimerfd 'recs[:] = [r for r in recs if r["type"] != "EXT_TIMERFD"]'
+expect restore-file-type notimerfd
+src=$tmp/k.json edit nosignalfd 'recs[:] = [r for r in recs if r["type"] != "EXT_SIGNALFD"]'
+expect restore-file-type nosignalfd
+src=$tmp/k.json edit noinotify 'recs[:] = [r for r in recs if r["type"] != "EXT_INOTIFY"]'
+expect restore-file-type noinotify
+src=$tmp/k.json edit noepoll 'recs[:] = [r for r in recs if r["type"] != "EXT_EPOLL"]'
+expect restore-file-type noepoll
+src=$tmp/k.json edit epollmoved 'rec("EXT_EPOLL")["fields"]["items"][0]["fd"] = 0'
+expect restore-file-type epollmoved
+src=$tmp/k.json edit fifogone 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["text"].endswith("/fifo")][0]; f["fields"]["text"] += " (deleted)"; f["length"] = 8 + len(f["fields"]["text"]) + 1'
+expect restore-file-type fifogone
+
 done_testing

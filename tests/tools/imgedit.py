@@ -52,7 +52,8 @@ def pipe_end(d, peers=None):
         r = d["records"]
         i = r.index(recs(d, "FILE_NAME", "path")[1])
         rec = {"type": "EXT_PEERS", "type_id": 20045, "length": 40, "fields": {"objref": objref_of(d, "FILE", 1), "flags": [],
-               "ino": 4242, "outside_readers": peers, "outside_writers": 0, "scanned": 100}}
+               "ino": 4242, "outside_readers": peers, "outside_writers": 0, "scanned": 100,
+               "peer_ino": 0}}
         r.insert(i + 1, rec)
 
 

@@ -46,7 +46,9 @@ int main(void)
 	srunner_add_suite(sr, browse_suite());
 	srunner_add_suite(sr, proc_parse_suite());
 	srunner_add_suite(sr, remote_suite());
+	srunner_add_suite(sr, resume_stub_suite());
 	srunner_add_suite(sr, json_records_suite());
+	srunner_add_suite(sr, rseq_suite());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -13,7 +13,9 @@ Suite *diff_suite(void);
 Suite *browse_suite(void);
 Suite *proc_parse_suite(void);
 Suite *remote_suite(void);
+Suite *resume_stub_suite(void);
 Suite *json_records_suite(void);
+Suite *rseq_suite(void);
 
 /* The sample directory (CKPT_SAMPLES) and a whole sample read into memory. */
 const char *samples_dir(void);

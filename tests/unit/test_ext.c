@@ -68,6 +68,27 @@ START_TEST(test_digest_incremental)
 }
 END_TEST
 
+/* A socket's peer inode sits in what was padding: old images read 0. */
+START_TEST(test_peer_round_trip)
+{
+	const struct ckpt_ext_peer in = { .objref = 9, .flags = 0, .ino = 12345, .outside_readers = 1,
+					  .outside_writers = 2, .scanned = 3, .peer_ino = 12346 };
+	uint8_t rec[CKPT_EXT_PEERS_LEN];
+	struct ckpt_ext_peer out;
+
+	ckpt_ext_peer_encode(&in, rec);
+	ck_assert(ckpt_ext_peer_parse(rec, sizeof(rec), &out));
+	ck_assert_int_eq(out.objref, 9);
+	ck_assert_uint_eq(out.ino, 12345);
+	ck_assert_uint_eq(out.scanned, 3);
+	ck_assert_uint_eq(out.peer_ino, 12346);
+	ck_assert_uint_eq(ckpt_le_load(rec + 36, 4), 12346);
+	memset(rec + 36, 0, 4);
+	ck_assert(ckpt_ext_peer_parse(rec, sizeof(rec), &out));
+	ck_assert_uint_eq(out.peer_ino, 0);
+}
+END_TEST
+
 START_TEST(test_users_round_trip)
 {
 	const struct ckpt_ext_user in[2] = {
@@ -217,6 +238,7 @@ Suite *ext_suite(void)
 	tcase_add_test(tc, test_digest_batch_round_trip);
 	tcase_add_test(tc, test_digest_incremental);
 	tcase_add_test(tc, test_users_round_trip);
+	tcase_add_test(tc, test_peer_round_trip);
 	tcase_add_test(tc, test_writer_digests);
 	tcase_add_test(tc, test_sample_digests);
 	suite_add_tcase(s, tc);

@@ -34,11 +34,14 @@ enum {
 	R_TTY,
 	R_SEM_UNDO,
 	R_SECCOMP,
+	R_FD_IN_FLIGHT,
 };
 
 static const struct ckpt_rule rules[] = {
 	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
-		"A zombie task (TASK.exit_state set): ckptrestore does not recreate zombies." },
+		"A zombie that is not a process of its own (TASK.exit_state set): a zombie thread group "
+		"leader whose threads live on, a zombie thread or root; ckptrestore recreates only a "
+		"zombie process, from its parent." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose parent is not a process listed before it in the image (the root "
 		"aside), or whose session or group it cannot reach from its parent's (setsid, "
@@ -46,8 +49,11 @@ static const struct ckpt_rule rules[] = {
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
-		"A descriptor of a kind ckptrestore cannot reopen from a path (fifo, socket, tty, "
-		"epoll, eventfd; a pipe whose other end is not in the image), unless declared with "
+		"A descriptor of a kind ckptrestore cannot rebuild: a tty, a socket other than one end "
+		"of a Unix stream socketpair whose other end and queues are in the image, a pipe whose "
+		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
+		"without its EXT_* record (or an epoll item whose file is not at its number any more, "
+		"or an epoll file held in two tables), another anon_inode file; unless declared with "
 		"--external fd:PID:FD." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file (or shared anonymous memory) "
@@ -71,9 +77,13 @@ static const struct ckpt_rule rules[] = {
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
 		"A task in seccomp filter mode whose filters the image does not hold whole "
-		"(EXT_TASK_SECURITY.valid without 0x10, fewer EXT_SECCOMP_FILTER records than "
-		"seccomp_filters), a filter that returns SECCOMP_RET_USER_NOTIF (its listener is not "
-		"restored), or a seccomp mode ckptrestore does not know." },
+		"(EXT_TASK_SECURITY.valid without 0x10, fewer EXT_SECCOMP_FILTER records and "
+		"EXT_SECCOMP_SHARED filters than seccomp_filters, or shared with no task before it), "
+		"a filter that returns SECCOMP_RET_USER_NOTIF (its listener is not restored), or a "
+		"seccomp mode ckptrestore does not know." },
+	[R_FD_IN_FLIGHT] = { "restore-fd-in-flight", "restorable", CKPT_SEV_ERROR, R6,
+		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
+		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 };
 
 struct file_fact {
@@ -83,6 +93,23 @@ struct file_fact {
 	char path[96];			/* escaped, for messages */
 	bool unnamed;
 	int32_t ino;			/* EXT_FILE_INODE: its INODE object */
+	uint32_t kinds;			/* KIND_*: the EXT_* records that describe it */
+	uint32_t family, sock_type, peer_ino;	/* EXT_SOCKET_QUEUE, EXT_PEERS */
+	uint64_t sock_ino;
+	int32_t epoll_table;		/* an epoll file: the first table holding it */
+	uint32_t fds_in_flight;		/* EXT_SOCKET_MSGS.nr_fds */
+};
+
+/* The records after a FILE that the restorer rebuilds it from. */
+enum {
+	KIND_EVENTFD = 0x1, KIND_TIMERFD = 0x2, KIND_SIGNALFD = 0x4, KIND_INOTIFY = 0x8, KIND_EPOLL = 0x10,
+	KIND_SOCKET_QUEUE = 0x20, KIND_PEERS = 0x40,
+};
+
+/* An item of an epoll's interest list (EXT_EPOLL). */
+struct epitem_fact {
+	int32_t epfile, file;
+	int64_t fd;
 };
 
 /* An INODE object (EXT_INODE). */
@@ -121,6 +148,8 @@ struct task_fact {
 	bool has_security;		/* an EXT_TASK_SECURITY */
 	uint32_t valid;			/* its valid bits */
 	uint32_t filters, filters_read;	/* seccomp_filters; EXT_SECCOMP_FILTER records */
+	uint32_t filters_shared;	/* EXT_SECCOMP_SHARED.count */
+	int64_t filters_same;		/* EXT_SECCOMP_SHARED.same_pid */
 	bool user_notif;		/* a filter returns SECCOMP_RET_USER_NOTIF */
 	int32_t files, sighand, signal, sem_undo;
 };
@@ -144,6 +173,8 @@ struct state {
 	size_t n_inodes, cap_inodes;
 	struct vma_ino_fact *vma_inos;
 	size_t n_vma_inos, cap_vma_inos;
+	struct epitem_fact *epitems;
+	size_t n_epitems, cap_epitems;
 };
 
 /* Grows *arr to hold one more element of size sz; NULL when memory ran out. */
@@ -212,6 +243,57 @@ static void file_name(struct state *st, const struct ckpt_record *rec)
 		     (len >= 7 && memcmp(s, "/memfd:", 7) == 0);
 }
 
+static struct file_fact *file_by_ref(struct state *st, int32_t ref)
+{
+	for (size_t i = st->n_files; ref && i-- > 0;)
+		if (st->files[i].objref == ref)
+			return &st->files[i];
+	return NULL;
+}
+
+/* The EXT_* records of descriptors with more than a path: which FILE has
+ * them; an epoll's items. */
+static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
+{
+	static const struct { const char *type; uint32_t kind; } kinds[] = {
+		{ "EXT_EVENTFD", KIND_EVENTFD }, { "EXT_TIMERFD", KIND_TIMERFD }, { "EXT_SIGNALFD", KIND_SIGNALFD },
+		{ "EXT_INOTIFY", KIND_INOTIFY }, { "EXT_SOCKET_QUEUE", KIND_SOCKET_QUEUE },
+	};
+	struct file_fact *f;
+
+	(void)c;
+	for (size_t i = 0; i < CKPT_ARRAY_LEN(kinds); i++)
+		if (is(rec, kinds[i].type) && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
+			f->kinds |= kinds[i].kind;
+			if (kinds[i].kind == KIND_SOCKET_QUEUE) {
+				f->family = (uint32_t)check_field_u64(rec, "family");
+				f->sock_type = (uint32_t)check_field_u64(rec, "sock_type");
+			}
+		}
+	if (is(rec, "EXT_PEERS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "objref")))) {
+		f->kinds |= KIND_PEERS;
+		f->sock_ino = check_field_u64(rec, "ino");
+		f->peer_ino = (uint32_t)check_field_u64(rec, "peer_ino");
+	}
+	if (is(rec, "EXT_EPOLL") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "epfile_objref")))) {
+		const struct ckpt_field *a = ckpt_rtype_field(rec->rt, "items");
+		uint64_t n = check_field_u64(rec, "num_items");
+
+		f->kinds |= KIND_EPOLL;
+		for (uint64_t i = 0; a && i < n && a->offset + (i + 1) * a->stride <= rec->avail; i++) {
+			const uint8_t *e = rec->data + a->offset + i * a->stride;
+			struct epitem_fact *it = GROW(c, st, epitem);
+
+			if (!it)
+				return false;
+			it->epfile = f->objref;
+			it->fd = (int32_t)ckpt_le_load(e + 8, 4);
+			it->file = (int32_t)ckpt_le_load(e + 12, 4);
+		}
+	}
+	return true;
+}
+
 static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record *rec,
 		      const struct ckpt_role *role)
 {
@@ -243,8 +325,15 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	} else if (is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
 		   strcmp(role->parent->name, "FILE") == 0) {
 		file_name(st, rec);
+	} else if (is(rec, "EXT_EVENTFD") || is(rec, "EXT_TIMERFD") || is(rec, "EXT_SIGNALFD") ||
+		   is(rec, "EXT_INOTIFY") || is(rec, "EXT_EPOLL") || is(rec, "EXT_SOCKET_QUEUE") ||
+		   is(rec, "EXT_PEERS")) {
+		ok = fd_kind_record(c, st, rec);
 	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
 		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
+	} else if (is(rec, "EXT_SOCKET_MSGS") && st->n_files &&
+		   st->files[st->n_files - 1].objref == (int32_t)check_field_u64(rec, "file_objref")) {
+		st->files[st->n_files - 1].fds_in_flight += (uint32_t)check_field_u64(rec, "nr_fds");
 	} else if (is(rec, "EXT_INODE")) {
 		struct inode_fact *n = GROW(c, st, inode);
 
@@ -265,9 +354,13 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		struct fd_fact *d = GROW(c, st, fd);
 
 		if ((ok = d)) {
+			struct file_fact *f;
+
 			d->table = st->cur_table;
 			d->file = (int32_t)check_field_u64(rec, "fd_objref");
 			d->fd = (int32_t)check_field_u64(rec, "fd_descriptor");
+			if ((f = file_by_ref(st, d->file)) && f->f_type == 6 && !f->epoll_table)
+				f->epoll_table = d->table;
 		}
 	} else if (is(rec, "SIGHAND")) {
 		struct sighand_fact *h = GROW(c, st, sighand);
@@ -316,6 +409,9 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		t->valid = (uint32_t)check_field_u64(rec, "valid");
 		t->seccomp = (uint32_t)check_field_u64(rec, "seccomp_mode");
 		t->filters = (uint32_t)check_field_u64(rec, "seccomp_filters");
+	} else if (is(rec, "EXT_SECCOMP_SHARED") && (t = cur_task(st))) {
+		t->filters_shared = (uint32_t)check_field_u64(rec, "count");
+		t->filters_same = (int32_t)check_field_u64(rec, "same_pid");
 	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
 		t->seccomp = t->seccomp ? t->seccomp : 2;
 		t->filters_read++;
@@ -439,6 +535,83 @@ static bool pipe_peer(const struct state *st, const struct file_fact *f)
 	return false;
 }
 
+/* A Unix stream socket whose peer is in the image too, with both queues:
+ * the restorer makes the socketpair and writes the queues back. */
+static bool socket_pair(const struct state *st, const struct file_fact *f)
+{
+	const uint32_t need = KIND_SOCKET_QUEUE | KIND_PEERS;
+
+	if ((f->kinds & need) != need || f->family != 1 || f->sock_type != 1 || !f->peer_ino)
+		return false;
+	for (size_t i = 0; i < st->n_files; i++) {
+		const struct file_fact *g = &st->files[i];
+
+		if (g != f && (g->kinds & need) == need && g->family == 1 && g->sock_type == 1 &&
+		    g->sock_ino == f->peer_ino && g->peer_ino == f->sock_ino)
+			return true;
+	}
+	return false;
+}
+
+/* Whether table holds file at descriptor fd. */
+static bool holds(const struct state *st, int32_t table, int64_t fd, int32_t file)
+{
+	for (size_t i = 0; i < st->n_fds; i++)
+		if (st->fds[i].table == table && st->fds[i].fd == fd)
+			return st->fds[i].file == file;
+	return false;
+}
+
+/* Why an epoll file cannot be rebuilt in table, or NULL. */
+static const char *epoll_refusal(const struct state *st, const struct file_fact *f, int32_t table)
+{
+	if (!(f->kinds & KIND_EPOLL))
+		return "the image holds no interest list (EXT_EPOLL) for it";
+	if (f->epoll_table != table)
+		return "it is held in another descriptor table too";
+	for (size_t i = 0; i < st->n_epitems; i++) {
+		const struct epitem_fact *it = &st->epitems[i];
+
+		if (it->epfile == f->objref && (!it->file || !holds(st, table, it->fd, it->file)))
+			return "an item's file is not at the number it was added under any more";
+	}
+	return NULL;
+}
+
+/* Why a descriptor of a kind other than a named file or a pipe cannot be
+ * rebuilt, or NULL when it can. */
+static const char *kind_refusal(const struct state *st, const struct file_fact *f, int32_t table)
+{
+	static const struct { const char *path; uint32_t kind; } anon[] = {
+		{ "anon_inode:[timerfd]", KIND_TIMERFD }, { "anon_inode:[signalfd]", KIND_SIGNALFD },
+		{ "anon_inode:inotify", KIND_INOTIFY },
+	};
+
+	switch (f->f_type) {
+	case 1:
+		for (size_t i = 0; i < CKPT_ARRAY_LEN(anon); i++)
+			if (strcmp(f->path, anon[i].path) == 0)
+				return f->kinds & anon[i].kind ? NULL : "the image holds no EXT_* record of its state";
+		return "";
+	case 3:
+		return f->unnamed ? "no path reopens it" : NULL;
+	case 4:
+		if (socket_pair(st, f))
+			return NULL;
+		if (!(f->kinds & KIND_SOCKET_QUEUE) || f->family != 1 || f->sock_type != 1)
+			return "the image holds no queue of it (only Unix stream sockets are restored)";
+		if (!f->peer_ino)
+			return "it is not connected, or the image does not name its peer";
+		return "its peer is not in the image";
+	case 6:
+		return epoll_refusal(st, f, table);
+	case 7:
+		return f->kinds & KIND_EVENTFD ? NULL : "the image holds no EXT_EVENTFD record of its counter";
+	default:
+		return "";
+	}
+}
+
 static void judge_files(struct ckpt_check *c, struct state *st, const struct task_fact *t, int64_t pid,
 			const char *who)
 {
@@ -453,14 +626,24 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 		/* Declared external: the restorer's own descriptor goes there. */
 		if (ckpt_external_match(opt->externals, opt->n_externals, (int32_t)pid, (int32_t)d->fd))
 			continue;
+		if (f->fds_in_flight)
+			check_report(c, &rules[R_FD_IN_FLIGHT], -1, f->index, f->offset, "FILE",
+				     "%s: descriptor %" PRId64 " (%s) has %" PRIu32 " descriptor(s) in flight in its "
+				     "queue, which are not sent again", who, d->fd, f->path, f->fds_in_flight);
 		if (f->f_type == 2 && pipe_peer(st, f))
 			continue;
-		if (f->f_type != 1) {
+		const char *refusal = f->f_type == 2 ? "" : NULL;
+
+		if (f->f_type != 2 && (f->f_type != 1 || strncmp(f->path, "anon_inode:", 11) == 0))
+			refusal = kind_refusal(st, f, t->files);
+		if (refusal) {
 			const char *kind = ckpt_names_lookup(&ckpt_names_file_type, f->f_type);
 
 			check_report(c, &rules[R_FILE_TYPE], -1, f->index, f->offset, "FILE",
-				     "%s: descriptor %" PRId64 " is a %s (%s), which is not restored", who, d->fd,
-				     kind ? kind : "file of unknown kind", f->path);
+				     "%s: descriptor %" PRId64 " is a %s (%s), which is not restored%s%s", who, d->fd,
+				     kind ? kind : "file of unknown kind", f->path, *refusal ? ": " : "", refusal);
+		} else if (f->f_type != 1 || strncmp(f->path, "anon_inode:", 11) == 0) {
+			continue;
 		} else if (f->unnamed && f->ino) {
 			const char *why = inode_refusal(st, f->ino);
 
@@ -528,6 +711,32 @@ static bool group_reachable(const struct ckpt_model *m, size_t i)
 	return false;
 }
 
+/* A zombie the restorer recreates: a process (not a thread, not the
+ * root, made by its parent) whose threads are gone with it. */
+static bool zombie_process(const struct ckpt_model *m, size_t i)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i];
+
+	if (i == 0 || mt->pid != mt->tgid)
+		return false;
+	for (size_t k = 0; k < m->n_tasks; k++)
+		if (k != i && m->tasks[k].tgid == mt->pid)
+			return false;
+	return true;
+}
+
+/* Whether task i's EXT_SECCOMP_SHARED names a task before it with at
+ * least that many filters. */
+static bool shares_with(const struct ckpt_model *m, const struct state *st, size_t i)
+{
+	const struct task_fact *t = &st->tasks[i];
+
+	for (size_t k = 0; k < i && k < m->n_tasks; k++)
+		if (m->tasks[k].pid == t->filters_same)
+			return st->tasks[k].filters_read + (uint64_t)st->tasks[k].filters_shared >= t->filters_shared;
+	return false;
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -543,10 +752,12 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
-		if (mt->exit_state)
+		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
-				     "%s: is a zombie (exit_state 0x%x), and zombies are not recreated", who,
-				     mt->exit_state);
+				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
+				     mt->pid != mt->tgid ? "thread, and zombie threads are not recreated" :
+				     i == 0 ? "root, and a zombie is made by its parent" :
+				     "leader whose threads live on, and such zombies are not recreated");
 		if (mt->exit_state)
 			continue;
 		if (!t->has_cpu || !t->has_fpu)
@@ -556,11 +767,17 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		if (t->seccomp > 2)
 			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
 				     "%s: runs in seccomp mode %u, which is not known", who, t->seccomp);
-		else if (t->seccomp == 2 && (!t->has_security || !(t->valid & 0x10) || t->filters_read < t->filters ||
-					     !t->filters_read))
+		else if (t->seccomp == 2 && (!t->has_security || !(t->valid & 0x10) ||
+					     t->filters_read + (uint64_t)t->filters_shared < t->filters ||
+					     !(t->filters_read + t->filters_shared)))
 			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
 				     "%s: runs under %u seccomp filters but the image holds %u of them "
-				     "(ckpt without CAP_SYS_ADMIN?)", who, t->filters, t->filters_read);
+				     "(ckpt without CAP_SYS_ADMIN?)", who, t->filters,
+				     t->filters_read + t->filters_shared);
+		else if (t->seccomp == 2 && t->filters_shared && !shares_with(m, st, i))
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: shares %u seccomp filters with task %" PRId64 ", which is not a task "
+				     "before it holding that many", who, t->filters_shared, t->filters_same);
 		else if (t->seccomp == 2 && t->user_notif)
 			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
 				     "%s: a seccomp filter answers through a listener (SECCOMP_RET_USER_NOTIF), "
@@ -602,6 +819,7 @@ static void rs_release(void *stp)
 	free(st->tasks);
 	free(st->inodes);
 	free(st->vma_inos);
+	free(st->epitems);
 }
 
 const struct check_module check_module_restorable = {

@@ -125,9 +125,14 @@ struct collect {
 	size_t n_sorted[CKPT_OBJ_MAX];
 	struct ckpt_peers *peers;	/* peers.c: the system's descriptors, scanned once */
 	/* remote_state.c: the 0f 05 found for the last thread group's remote
-	 * calls (its threads are written one after the other). */
+	 * calls (its threads are written one after the other), and whether it
+	 * is the group's resume stub (ptrace/resume_stub.h). */
 	pid_t syscall_tgid;
 	uint64_t syscall_ip;
+	bool syscall_stub;
+	/* security.c: the distinct seccomp filter chains written so far. */
+	struct ckpt_seccomp_chain *seccomp_chains;
+	size_t n_seccomp_chains;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -228,6 +233,7 @@ int ckpt_write_users(struct collect *c);
 #define CKPT_EXTRA_ITIMERS	0x4u
 #define CKPT_EXTRA_SIGACTIONS	0x8u
 #define CKPT_EXTRA_FILTERS	0x10u	/* security.c: the seccomp programs */
+#define CKPT_EXTRA_BLOCKED	0x20u	/* the real blocked mask, by rt_sigprocmask */
 struct ckpt_task_extra {
 	uint32_t valid;			/* CKPT_EXTRA_*: which values below were read */
 	uint32_t securebits;
@@ -235,6 +241,9 @@ struct ckpt_task_extra {
 	uint32_t ss_flags;
 	bool delivering;		/* stopped in signal-delivery-stop: */
 	siginfo_t delivered;		/* the signal, dequeued but not yet handled */
+	/* The blocked mask the thread returns to: /proc's SigBlk shows the
+	 * temporary one of a sigsuspend, ppoll, pselect6 or epoll_pwait. */
+	uint64_t blocked;
 	/* The thread group's, read through its first thread written. */
 	uint64_t itimer[3][2];		/* real, virtual, prof: value, interval (ns) */
 	struct {
@@ -249,10 +258,22 @@ int32_t ckpt_signal_ref(struct collect *c, const struct ckpt_thread *th, const s
  * taking when frozen (x->delivering) among the queued ones. */
 int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
 
+/* --- rseq.c ---------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#include <sys/user.h>
+/* A thread frozen inside an rseq critical section: regs->rip becomes the
+ * section's abort_ip, in regs and in the live thread, as the kernel would
+ * set it on the thread's return to user space.  0, or -1 with the error. */
+int ckpt_rseq_fixup(struct collect *c, const struct ckpt_thread *th, struct user_regs_struct *regs);
+#endif
+
 /* --- security.c ------------------------------------------------------------ */
 
-/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs and EXT_RSEQ. */
+/* EXT_TASK_SECURITY, its EXT_SECCOMP_FILTERs (and EXT_SECCOMP_SHARED for
+ * the filters it shares with a task written before) and EXT_RSEQ. */
 int ckpt_write_task_security(struct collect *c, const struct ckpt_thread *th, const struct ckpt_task_extra *x);
+void ckpt_seccomp_chains_free(struct collect *c);
 
 /* --- remote_state.c: the remote calls that fill a ckpt_task_extra ----------- */
 
@@ -274,8 +295,16 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 /* EXT_PIPE and a BUFFER: the bytes waiting in the pipe that th's
  * descriptor fd reads, file ref. */
 int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
-/* EXT_SOCKET_QUEUE and a BUFFER: the bytes queued on th's Unix stream
- * socket fd, file ref (nothing for other sockets). */
+/* fanotify.c: EXT_FANOTIFY, the group's flags and marks, from the fdinfo
+ * text of the fanotify file ref. */
+int ckpt_write_fanotify(struct collect *c, int32_t ref, const char *fdinfo);
+/* A descriptor of th's table duplicated into ckpt (pidfd_getfd(2)), or -1
+ * with errno (fdstate.c). */
+int ckpt_grab_fd(const struct ckpt_thread *th, int fd);
+/* sockets.c: the queue of th's Unix socket fd, file ref: EXT_SOCKET_QUEUE
+ * and a BUFFER for a stream socket, EXT_SOCKET_MSGS and its messages for a
+ * datagram or seqpacket one, and the descriptors in flight in either
+ * (nothing for other sockets and listening ones). */
 int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
 /* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
  * the FILE of descriptor fds[i] of the same table (n of them), which a tfd

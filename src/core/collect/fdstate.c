@@ -198,6 +198,8 @@ int ckpt_write_fd_state(struct collect *c, int32_t ref, const char *path, const 
 		return write_signalfd(c, ref, fdinfo);
 	if (strcmp(path, "anon_inode:inotify") == 0)
 		return write_inotify(c, ref, fdinfo);
+	if (strcmp(path, "anon_inode:[fanotify]") == 0)
+		return ckpt_write_fanotify(c, ref, fdinfo);
 	return 0;
 }
 
@@ -288,7 +290,7 @@ int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int 
 /* A descriptor of th's table duplicated into ckpt (pidfd_getfd(2)), or -1
  * with errno.  PIDFD_THREAD (Linux 6.9) reaches a thread whose group
  * leader has exited; older kernels take the group. */
-static int grab_fd(const struct ckpt_thread *th, int fd)
+int ckpt_grab_fd(const struct ckpt_thread *th, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, th->tid, PIDFD_THREAD);
 
@@ -312,7 +314,7 @@ static int grab_fd(const struct ckpt_thread *th, int fd)
 int ckpt_write_pipe_data(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref)
 {
 	struct ckpt_emit *e = &c->e;
-	int src = grab_fd(th, fd), own[2] = { -1, -1 }, avail = 0, cap;
+	int src = ckpt_grab_fd(th, fd), own[2] = { -1, -1 }, avail = 0, cap;
 	uint8_t *data = NULL;
 	ssize_t n = 0;
 
@@ -354,55 +356,6 @@ out:
 		close(own[0]);
 		close(own[1]);
 	}
-	close(src);
-	return e->failed ? -1 : 0;
-}
-
-/* The bytes queued to be read on a Unix stream socket (a socketpair's end
- * or an accepted connection), peeked without taking them (MSG_PEEK on a
- * duplicate).  Datagram and seqpacket sockets are left out: peeking past
- * the first message needs SO_PEEK_OFF, which would change the live
- * socket; other families are not collected. */
-int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref)
-{
-	struct ckpt_emit *e = &c->e;
-	int src = grab_fd(th, fd), domain = 0, type = 0, avail = 0;
-	socklen_t len = sizeof(int);
-	uint8_t *data = NULL;
-	ssize_t n = 0;
-
-	if (src < 0)
-		return ckpt_emit_fail(e, "pid %d: cannot duplicate socket descriptor %d (pidfd_getfd): %s",
-				      (int)th->tid, fd, strerror(errno));
-	if (getsockopt(src, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
-	    getsockopt(src, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || domain != AF_UNIX || type != SOCK_STREAM)
-		goto out;
-	if (ioctl(src, SIOCINQ, &avail) < 0) {
-		ckpt_emit_fail(e, "pid %d: socket descriptor %d: SIOCINQ: %s", (int)th->tid, fd, strerror(errno));
-		goto out;
-	}
-	if (avail > 0) {
-		if (!(data = malloc((size_t)avail))) {
-			ckpt_oom(c);
-			goto out;
-		}
-		n = recv(src, data, (size_t)avail, MSG_PEEK | MSG_DONTWAIT);
-		if (n != avail) {
-			ckpt_emit_fail(e, "pid %d: socket descriptor %d: peeked %zd of its %d queued bytes%s%s",
-				       (int)th->tid, fd, n, avail, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
-			goto out;
-		}
-	}
-	ckpt_emit_begin(e, "EXT_SOCKET_QUEUE", 0);
-	ckpt_emit_set(e, "file_objref", (uint32_t)ref);
-	ckpt_emit_set(e, "family", (uint32_t)domain);
-	ckpt_emit_set(e, "sock_type", (uint32_t)type);
-	ckpt_emit_set(e, "nr_bytes", (uint64_t)n);
-	ckpt_emit_put(e);
-	if (n > 0)
-		ckpt_emit_raw(e, "BUFFER", data, (size_t)n);
-out:
-	free(data);
 	close(src);
 	return e->failed ? -1 : 0;
 }

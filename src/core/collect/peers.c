@@ -274,7 +274,8 @@ int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const str
 	    ckpt_emit_set(e, "flags", flags) < 0 || ckpt_emit_set(e, "ino", (uint64_t)st->st_ino) < 0 ||
 	    ckpt_emit_set(e, "outside_readers", readers) < 0 ||
 	    ckpt_emit_set(e, "outside_writers", writers) < 0 ||
-	    ckpt_emit_set(e, "scanned", p->scanned) < 0)
+	    ckpt_emit_set(e, "scanned", p->scanned) < 0 ||
+	    ckpt_emit_set(e, "peer_ino", peer <= UINT32_MAX ? (uint32_t)peer : 0) < 0)
 		return -1;
 	return ckpt_emit_put(e);
 }

@@ -43,6 +43,31 @@ static uint64_t ns_of(int64_t sec, int64_t usec)
 	return (uint64_t)sec * 1000000000u + (uint64_t)usec * 1000u;
 }
 
+/* rt_sigprocmask(SIG_BLOCK, NULL, &old): the thread's blocked mask.  A
+ * thread frozen in sigsuspend, ppoll, pselect6 or epoll_pwait runs with
+ * the call's temporary mask, which /proc's SigBlk shows; the kernel puts
+ * the real one back (restore_saved_sigmask) when the thread returns to
+ * user space without a signal to handle, which the helper's first resume
+ * is: from then on, and so for this call, the mask is the real one.  (The
+ * restarted call sets the temporary one again after the detach.)  0, -1
+ * when the call could not be made, or the errno it failed with. */
+static int get_blocked(struct ckpt_remote *r, uint64_t *out, char *err, size_t errsize)
+{
+	uint64_t scratch;
+	long ret, args[6] = { SIG_BLOCK, 0, 0, 8, 0, 0 };
+
+	if (ckpt_remote_map_scratch(r, 8, &scratch, err, errsize) < 0)
+		return -1;
+	args[2] = (long)scratch;
+	if (ckpt_remote_syscall(r, SYS_rt_sigprocmask, args, &ret, err, errsize) < 0)
+		return -1;
+	if (ret < 0) {
+		snprintf(err, errsize, "rt_sigprocmask: %s", strerror((int)-ret));
+		return (int)-ret;
+	}
+	return ckpt_remote_read(r, scratch, out, sizeof(*out), err, errsize);
+}
+
 /* The queries of one session; 0 or -1 with the error set. */
 static int run_queries(struct collect *c, const struct ckpt_thread *th, struct ckpt_remote *r,
 		       struct ckpt_task_extra *x)
@@ -61,6 +86,9 @@ static int run_queries(struct collect *c, const struct ckpt_thread *th, struct c
 		return query_failed(c, th, "securebits", err);
 	x->securebits = (uint32_t)bits;
 	x->valid |= CKPT_EXTRA_SECUREBITS;
+	if (get_blocked(r, &x->blocked, err, sizeof(err)) != 0)
+		return query_failed(c, th, "blocked signal mask", err);
+	x->valid |= CKPT_EXTRA_BLOCKED;
 
 	if (!group_has(c, CKPT_OBJ_SIGNAL, th->tgid)) {
 		for (int which = 0; which < 3; which++) {
@@ -129,12 +157,16 @@ int ckpt_read_remote_state(struct collect *c, const struct ckpt_thread *th, stru
 		/* Finding a syscall instruction reads the task's maps, whose
 		 * length grows with its threads (their stacks): once per group. */
 		if (c->syscall_tgid == th->tgid && c->syscall_ip) {
-			ckpt_remote_set_syscall_ip(&r, c->syscall_ip);
+			if (c->syscall_stub)
+				ckpt_remote_set_stub(&r, c->syscall_ip);
+			else
+				ckpt_remote_set_syscall_ip(&r, c->syscall_ip);
 		} else if (ckpt_remote_find_syscall(&r, err, sizeof(err)) < 0) {
 			rc = ckpt_emit_fail(&c->e, "pid %d: cannot run system calls in it: %s", (int)th->tid, err);
 		} else {
 			c->syscall_tgid = th->tgid;
 			c->syscall_ip = r.syscall_ip;
+			c->syscall_stub = r.stub != 0;
 		}
 		if (rc == 0 && th->resend_signal) {
 			/* The helper keeps the signal and queues it again at

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "collect/collect_impl.h"
+#include "ckpt/ext.h"
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER 0x420c
@@ -51,21 +52,63 @@ static int read_personality(const struct ckpt_thread *th, uint32_t *out)
 	return 0;
 }
 
-/* The programs of the n filters, or nothing when the kernel refuses them
- * (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN): *read says which. */
-static int write_filters(struct collect *c, const struct ckpt_thread *th, uint32_t n, bool *read)
+/* One seccomp program, as PTRACE_SECCOMP_GET_FILTER returned it. */
+struct bpf_prog {
+	uint64_t digest;
+	size_t insns;
+	uint8_t *code;
+};
+
+/* A chain of filters seen in a task written before: index 0 the first
+ * installed, as PTRACE_SECCOMP_GET_FILTER numbers them.  Identical chains
+ * are kept once. */
+struct ckpt_seccomp_chain {
+	pid_t tid;			/* the first task written with it */
+	struct bpf_prog *p;
+	size_t n;
+};
+
+static bool same_prog(const struct bpf_prog *a, const struct bpf_prog *b)
+{
+	return a->digest == b->digest && a->insns == b->insns && memcmp(a->code, b->code, a->insns * BPF_INSN_LEN) == 0;
+}
+
+static void free_progs(struct bpf_prog *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i].code);
+	free(p);
+}
+
+void ckpt_seccomp_chains_free(struct collect *c)
+{
+	for (size_t i = 0; i < c->n_seccomp_chains; i++)
+		free_progs(c->seccomp_chains[i].p, c->seccomp_chains[i].n);
+	free(c->seccomp_chains);
+	c->seccomp_chains = NULL;
+	c->n_seccomp_chains = 0;
+}
+
+/* The n programs of th's chain into *out; 0 with *out NULL when the
+ * kernel refuses them (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN). */
+static int read_progs(struct collect *c, const struct ckpt_thread *th, uint32_t n, struct bpf_prog **out)
 {
 	struct ckpt_emit *e = &c->e;
-	uint8_t *prog = malloc(BPF_MAXINSNS * BPF_INSN_LEN);
+	struct bpf_prog *p = calloc(n ? n : 1, sizeof(*p));
+	uint8_t *buf = malloc(BPF_MAXINSNS * BPF_INSN_LEN);
 
-	*read = false;
-	if (!prog)
+	*out = NULL;
+	if (!p || !buf) {
+		free(p);
+		free(buf);
 		return ckpt_oom(c);
-	for (uint32_t i = 0; i < n && !e->failed; i++) {
-		long got = ptrace(PTRACE_SECCOMP_GET_FILTER, th->tid, (void *)(long)i, prog);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		long got = ptrace(PTRACE_SECCOMP_GET_FILTER, th->tid, (void *)(long)i, buf);
 
 		if (got < 0 && i == 0 && (errno == EACCES || errno == EPERM)) {
-			free(prog);
+			free(buf);
+			free(p);
 			return 0;
 		}
 		if (got < 0) {
@@ -78,15 +121,92 @@ static int write_filters(struct collect *c, const struct ckpt_thread *th, uint32
 				       i, got, BPF_MAXINSNS);
 			break;
 		}
-		if (ckpt_emit_begin(e, "EXT_SECCOMP_FILTER", 16 + (size_t)got * BPF_INSN_LEN) < 0)
+		p[i].insns = (size_t)got;
+		p[i].digest = ckpt_digest(buf, (size_t)got * BPF_INSN_LEN);
+		if (!(p[i].code = malloc(got ? (size_t)got * BPF_INSN_LEN : 1))) {
+			ckpt_oom(c);
 			break;
-		ckpt_emit_set(e, "index", i);
-		ckpt_emit_set(e, "nr_insns", (uint64_t)got);
-		/* struct sock_filter is the record's element byte for byte. */
-		memcpy(e->b.data + 16, prog, (size_t)got * BPF_INSN_LEN);
+		}
+		memcpy(p[i].code, buf, (size_t)got * BPF_INSN_LEN);
+	}
+	free(buf);
+	if (e->failed) {
+		free_progs(p, n);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* The chain seen before that shares the longest run of oldest filters
+ * (PTRACE_SECCOMP_GET_FILTER's index 0 is the first installed) with p
+ * (n of them): its entry and the length of the run (0: none). */
+static size_t best_prefix(const struct collect *c, const struct bpf_prog *p, size_t n, size_t *which)
+{
+	size_t best = 0;
+
+	for (size_t i = 0; i < c->n_seccomp_chains; i++) {
+		const struct ckpt_seccomp_chain *ch = &c->seccomp_chains[i];
+		size_t k = 0;
+
+		while (k < n && k < ch->n && same_prog(&p[k], &ch->p[k]))
+			k++;
+		if (k > best) {
+			best = k;
+			*which = i;
+		}
+	}
+	return best;
+}
+
+/* The programs of the n filters, or nothing when the kernel refuses them:
+ * *read says which.  The oldest filters th shares with a task written
+ * before (the kernel shares filter objects along fork and clone, and
+ * kcmp has no kind for them, so the programs are compared) are written
+ * once: an EXT_SECCOMP_SHARED names that task instead, then th's own
+ * follow. */
+static int write_filters(struct collect *c, const struct ckpt_thread *th, uint32_t n, bool *read)
+{
+	struct ckpt_emit *e = &c->e;
+	struct bpf_prog *p;
+	size_t which = 0, shared;
+
+	*read = n == 0;
+	if (n == 0)
+		return 0;
+	if (read_progs(c, th, n, &p) < 0)
+		return -1;
+	if (!p)
+		return 0;
+	shared = best_prefix(c, p, n, &which);
+	if (shared) {
+		ckpt_emit_begin(e, "EXT_SECCOMP_SHARED", 0);
+		ckpt_emit_set(e, "count", shared);
+		ckpt_emit_set(e, "same_pid", (uint32_t)c->seccomp_chains[which].tid);
 		ckpt_emit_put(e);
 	}
-	free(prog);
+	for (size_t i = shared; i < n && !e->failed; i++) {
+		if (ckpt_emit_begin(e, "EXT_SECCOMP_FILTER", 16 + p[i].insns * BPF_INSN_LEN) < 0)
+			break;
+		ckpt_emit_set(e, "index", i);
+		ckpt_emit_set(e, "nr_insns", p[i].insns);
+		/* struct sock_filter is the record's element byte for byte. */
+		memcpy(e->b.data + 16, p[i].code, p[i].insns * BPF_INSN_LEN);
+		ckpt_emit_put(e);
+	}
+	if (e->failed || (shared == n && shared == c->seccomp_chains[which].n)) {
+		free_progs(p, n);	/* a chain kept already */
+	} else {
+		struct ckpt_seccomp_chain *ch = ckpt_push(&c->seccomp_chains, &c->n_seccomp_chains, sizeof(*ch));
+
+		if (!ch) {
+			free_progs(p, n);
+			return ckpt_oom(c);
+		}
+		ch->tid = th->tid;
+		ch->p = p;
+		ch->n = n;
+	}
 	*read = !e->failed;
 	return e->failed ? -1 : 0;
 }

@@ -245,7 +245,7 @@ int ckpt_write_signal_task(struct collect *c, const struct ckpt_thread *th, cons
 	if (status_masks(c, th, keys, m, 2) < 0)
 		return -1;
 	ckpt_emit_begin(e, "SIGNAL_TASK", 0);
-	ckpt_emit_set(e, "blocked", m[0]);
+	ckpt_emit_set(e, "blocked", (x->valid & CKPT_EXTRA_BLOCKED) ? x->blocked : m[0]);
 	ckpt_emit_put(e);
 	/* Taken from the private or the shared queue, the signal goes back to
 	 * this thread's own: that is the thread that was to handle it. */

@@ -173,7 +173,7 @@ int ckpt_write_task(struct collect *c, const struct ckpt_thread *th)
 	memset(&x, 0, sizeof(x));
 	memset(&regs, 0, sizeof(regs));
 #if defined(__x86_64__)
-	if (!zombie && read_regs(c, th, &regs) < 0)
+	if (!zombie && (read_regs(c, th, &regs) < 0 || ckpt_rseq_fixup(c, th, &regs) < 0))
 		return -1;
 #endif
 	if (!zombie && (read_delivering(c, th, &x) < 0 || ckpt_read_remote_state(c, th, &x) < 0))

@@ -12,7 +12,23 @@
  * logic looks at orig_ax on the way back to user space, and must neither
  * restart the call the thread was frozen in behind our back nor restart
  * ours.  What the thread goes back to at the end is decided in
- * ckpt_remote_end(). */
+ * ckpt_remote_end().
+ *
+ * If the tracer dies during a call (a SIGKILL of ckpt), the kernel detaches
+ * the thread as it is: with the call's registers.  Where the resume stub
+ * has room (resume_stub.h) the calls run from it, so the thread then
+ * finishes the call (or makes it, if it had not yet), drops its result and
+ * goes back to the registers ckpt_remote_end() would have written.  A call
+ * made with nobody to read its result is harmless for every call made
+ * here: the producer's are getters (sigaltstack, prctl PR_GET_*,
+ * getitimer, rt_sigaction with no new action, personality(0xffffffff),
+ * getpid, gettid), the scratch's mmap (a page leaked at worst) and munmap
+ * (of the scratch itself), and requeue()'s rt_tgsigqueueinfo and
+ * tgkill(SIGSTOP) of a signal the thread had anyway.  The restorer's tasks die with it
+ * (PTRACE_O_EXITKILL) and run from its own code page, without a stub.
+ * Only one thread of a process is ever in remote calls at a time (ckpt
+ * and the restorer run their sessions one after the other, from one
+ * thread), so one stub per process will do. */
 #include "config.h"
 
 #include <errno.h>
@@ -28,6 +44,7 @@
 #include <unistd.h>
 
 #include "remote.h"
+#include "resume_stub.h"
 #include "wait.h"
 
 #define ERESTARTSYS		512
@@ -40,6 +57,46 @@
 #define FLAG_DF		0x400
 #define SYSCALL_LEN	2	/* 0f 05 */
 #define REGAIN_MS	1000	/* to stop a thread again after a timeout */
+#define RED_ZONE	128	/* the x86_64 ABI's, below the thread's rsp */
+#define STUB_STACK	256	/* room below it for the stub's push */
+
+/* Test hook, for tests/programs/ckpt_killed.sh only: with
+ * CKPT_TEST_KILL_AFTER_REMOTE_CALLS=N in the environment, the process
+ * SIGKILLs itself at the Nth remote call of its life, right after the
+ * thread's registers are set for it (or, with CKPT_TEST_KILL_AT=entry or
+ * exit, once the thread is in that call's syscall-enter- or -exit-stop;
+ * with =masked, once requeue() has blocked every signal of a thread, from
+ * call N on), the moments a killed tracer must leave its tracees safe at.  The
+ * environment is read once; unset, the hook is one comparison per call. */
+enum { HOOK_UNREAD, HOOK_OFF, HOOK_ON };
+enum hook_point { AT_REGS, AT_ENTRY, AT_EXIT, AT_MASKED };
+static int hook_state = HOOK_UNREAD;
+static enum hook_point hook_at;
+static unsigned long hook_calls_left;
+
+static void read_test_hook(void)
+{
+	const char *n = getenv("CKPT_TEST_KILL_AFTER_REMOTE_CALLS"), *at = getenv("CKPT_TEST_KILL_AT");
+
+	hook_state = HOOK_OFF;
+	if (!n || !*n || !(hook_calls_left = strtoul(n, NULL, 10)))
+		return;
+	hook_at = !at ? AT_REGS : !strcmp(at, "entry") ? AT_ENTRY : !strcmp(at, "exit") ? AT_EXIT :
+		  !strcmp(at, "masked") ? AT_MASKED : AT_REGS;
+	hook_state = HOOK_ON;
+}
+
+static void test_hook(enum hook_point point, bool new_call)
+{
+	if (hook_state == HOOK_UNREAD)
+		read_test_hook();
+	if (hook_state != HOOK_ON)
+		return;
+	if (new_call && point == AT_REGS && hook_calls_left > 0)
+		hook_calls_left--;
+	if (hook_calls_left == 0 && point == hook_at)
+		raise(SIGKILL);
+}
 
 bool ckpt_remote_normalise(struct user_regs_struct *regs)
 {
@@ -217,9 +274,31 @@ static int run_until(struct ckpt_remote *r, uint8_t op, uint64_t ip, const char 
 		} else if ((status >> 16) == 0) {
 			if (keep_signal(r, err, errsize) < 0)
 				return -1;
+		} else if ((status >> 16) == PTRACE_EVENT_FORK || (status >> 16) == PTRACE_EVENT_VFORK ||
+			   (status >> 16) == PTRACE_EVENT_CLONE) {
+			unsigned long child = 0;
+
+			/* The new task's pid as we see it: the call returns its
+			 * number in the thread's own pid namespace. */
+			if (ptrace(PTRACE_GETEVENTMSG, r->tid, NULL, &child) == 0)
+				r->new_child = (pid_t)child;
 		}
 		/* Event stops (group-stop, interrupt, ...): go on. */
 	}
+}
+
+/* The stub's bytes, with the registers ckpt_remote_end() would write back
+ * (the normalised ones), once per session: they do not change between its
+ * calls. */
+static int write_stub(struct ckpt_remote *r, char *err, size_t errsize)
+{
+	unsigned char stub[CKPT_STUB_SIZE];
+
+	ckpt_stub_build(stub, &r->regs);
+	if (ckpt_remote_write(r, r->stub, stub, sizeof(stub), err, errsize) < 0)
+		return -1;
+	r->stub_written = true;
+	return 0;
 }
 
 int ckpt_remote_syscall(struct ckpt_remote *r, long nr, const long args[6], long *ret, char *err,
@@ -238,6 +317,8 @@ int ckpt_remote_syscall(struct ckpt_remote *r, long nr, const long args[6], long
 	}
 	if (!r->syscall_ip && ckpt_remote_find_syscall(r, err, errsize) < 0)
 		return -1;
+	if (r->stub && !r->stub_written && write_stub(r, err, errsize) < 0)
+		return -1;
 	snprintf(what, sizeof(what), "remote system call %ld", nr);
 	regs = r->regs;
 	regs.rip = r->syscall_ip;
@@ -250,6 +331,10 @@ int ckpt_remote_syscall(struct ckpt_remote *r, long nr, const long args[6], long
 	regs.r8 = (unsigned long long)args[4];
 	regs.r9 = (unsigned long long)args[5];
 	regs.eflags &= ~(unsigned long long)(FLAG_TF | FLAG_DF);
+	/* The stub pushes the flags, and a signal taken there (tracer gone)
+	 * builds its frame: both below the thread's red zone. */
+	if (r->stub)
+		regs.rsp = (r->regs.rsp - RED_ZONE - STUB_STACK) & ~15ull;
 	if (ptrace(PTRACE_SETREGS, r->tid, NULL, &regs) < 0) {
 		if (errno == ESRCH)
 			vanished(r, "PTRACE_SETREGS", what, err, errsize);
@@ -257,9 +342,16 @@ int ckpt_remote_syscall(struct ckpt_remote *r, long nr, const long args[6], long
 			fail_errno(r, err, errsize, "PTRACE_SETREGS");
 		return -1;
 	}
-	if (run_until(r, PTRACE_SYSCALL_INFO_ENTRY, r->syscall_ip + SYSCALL_LEN, what, err, errsize) < 0 ||
-	    run_until(r, PTRACE_SYSCALL_INFO_EXIT, r->syscall_ip + SYSCALL_LEN, what, err, errsize) < 0)
+	if (hook_state != HOOK_OFF)
+		test_hook(AT_REGS, true);
+	if (run_until(r, PTRACE_SYSCALL_INFO_ENTRY, r->syscall_ip + SYSCALL_LEN, what, err, errsize) < 0)
 		return -1;
+	if (hook_state != HOOK_OFF)
+		test_hook(AT_ENTRY, false);
+	if (run_until(r, PTRACE_SYSCALL_INFO_EXIT, r->syscall_ip + SYSCALL_LEN, what, err, errsize) < 0)
+		return -1;
+	if (hook_state != HOOK_OFF)
+		test_hook(AT_EXIT, false);
 	if (ptrace(PTRACE_GETREGS, r->tid, NULL, &regs) < 0) {
 		fail_errno(r, err, errsize, "PTRACE_GETREGS");
 		return -1;
@@ -313,9 +405,36 @@ int ckpt_remote_begin(struct ckpt_remote *r, pid_t tid, unsigned long options, c
 	return 0;
 }
 
+/* The stub's bytes back to the vdso's zeros; 0 or -1 with err. */
+static int clear_stub(struct ckpt_remote *r, char *err, size_t errsize)
+{
+	static const unsigned char zeros[CKPT_STUB_SIZE];
+
+	if (!r->stub_written)
+		return 0;
+	if (ckpt_remote_write(r, r->stub, zeros, sizeof(zeros), err, errsize) < 0)
+		return -1;
+	r->stub_written = false;
+	return 0;
+}
+
 void ckpt_remote_set_syscall_ip(struct ckpt_remote *r, uint64_t ip)
 {
+	/* The restorer's first calls (its code page's mmap) ran from the
+	 * stub: cleared now, as the restorer then moves the vdso.  Its
+	 * tasks die with it, so the window until the next call is no
+	 * matter; a failure leaves bytes in a vdso about to be replaced. */
+	if (r->stub_written)
+		clear_stub(r, NULL, 0);
+	r->stub_written = false;
 	r->syscall_ip = ip;
+	r->stub = 0;
+}
+
+void ckpt_remote_set_stub(struct ckpt_remote *r, uint64_t stub)
+{
+	r->syscall_ip = stub;
+	r->stub = stub;
 }
 
 size_t ckpt_remote_caught(const struct ckpt_remote *r)
@@ -364,10 +483,13 @@ int ckpt_remote_take_signal(struct ckpt_remote *r, int sig, char *err, size_t er
 /* Queues the kept signals again, each to this thread with the siginfo it
  * came with: a task may send itself any si_code, and the thread is the
  * sender here.  They are blocked (PTRACE_SETSIGMASK, no memory needed)
- * from the first until the last remote call is over, or the next call
- * would take them straight back out of the queue; the kernel looks at the
- * queue again when the thread leaves its stop.  SIGSTOP cannot be blocked:
- * it goes last, by tgkill, after the scratch is gone. */
+ * from the first rt_tgsigqueueinfo until the last remote call is over, or
+ * the next call would take them straight back out of the queue; the kernel
+ * looks at the queue again when the thread leaves its stop.  SIGSTOP cannot
+ * be blocked: it goes last, by tgkill, after the scratch is gone.  The
+ * thread's own mask goes into the resume stub before, so that a thread
+ * whose tracer dies meanwhile gets it back (the signals not queued yet are
+ * lost then). */
 static int requeue(struct ckpt_remote *r, char *err, size_t errsize)
 {
 	uint64_t old, all = ~0ULL, info;
@@ -377,16 +499,28 @@ static int requeue(struct ckpt_remote *r, char *err, size_t errsize)
 
 	if (!r->n_caught)
 		return ckpt_remote_unmap_scratch(r, err, errsize);
-	if (ptrace(PTRACE_GETSIGMASK, r->tid, (void *)sizeof(old), &old) < 0 ||
-	    ptrace(PTRACE_SETSIGMASK, r->tid, (void *)sizeof(all), &all) < 0) {
-		fail_errno(r, err, errsize, "PTRACE_GETSIGMASK/SETSIGMASK");
-		return -1;
-	}
-	/* Ids as the thread's pid namespace knows them. */
+	/* Ids as the thread's pid namespace knows them.  These calls put the
+	 * thread at the stub before its mask changes. */
 	if (ckpt_remote_syscall(r, SYS_getpid, NULL, &tgid, err, errsize) < 0 ||
 	    ckpt_remote_syscall(r, SYS_gettid, NULL, &tid, err, errsize) < 0 ||
 	    ckpt_remote_map_scratch(r, sizeof(siginfo_t), &info, err, errsize) < 0)
-		rc = -1;
+		return -1;
+	if (ptrace(PTRACE_GETSIGMASK, r->tid, (void *)sizeof(old), &old) < 0) {
+		fail_errno(r, err, errsize, "PTRACE_GETSIGMASK");
+		return -1;
+	}
+	if (r->stub_written) {
+		const uint64_t mask[2] = { old, 1 };	/* the mask, and "restore it" */
+
+		if (ckpt_remote_write(r, r->stub + CKPT_STUB_MASK_OFF, mask, sizeof(mask), err, errsize) < 0)
+			return -1;
+	}
+	if (ptrace(PTRACE_SETSIGMASK, r->tid, (void *)sizeof(all), &all) < 0) {
+		fail_errno(r, err, errsize, "PTRACE_SETSIGMASK");
+		return -1;
+	}
+	if (hook_state != HOOK_OFF)
+		test_hook(AT_MASKED, false);
 	/* n_caught is read each time round: a SIGSTOP may still come. */
 	for (size_t i = 0; rc == 0 && i < r->n_caught; i++) {
 		siginfo_t si = r->caught[i];
@@ -453,6 +587,11 @@ int ckpt_remote_end(struct ckpt_remote *r, char *err, size_t errsize)
 			fail_errno(r, first, sizeof(first), "PTRACE_SETOPTIONS");
 			rc = -1;
 		}
+		/* The vdso's padding as it was, once the thread no longer
+		 * points into it (a failure above means it is killed).  The
+		 * page stays a private copy. */
+		if (rc == 0 && clear_stub(r, first, sizeof(first)) < 0)
+			rc = -1;
 		if (rc < 0)
 			snprintf(err, errsize, "%s", first);
 	}

@@ -54,11 +54,18 @@ struct ckpt_remote {
 	/* Settable after begin. */
 	int timeout_ms;			/* bound on each wait for a stop */
 	volatile sig_atomic_t *stop;	/* non-zero: give up (e.g. set by SIGINT) */
+	/* Set by a call that made a task the tracer follows (its
+	 * PTRACE_EVENT_FORK, VFORK or CLONE stop): its pid in the tracer's
+	 * pid namespace, which differs from what the call returns when the
+	 * thread lives in a child namespace.  0: none yet. */
+	pid_t new_child;
 
 	/* Private. */
 	unsigned long options;		/* the tracer's own ptrace options */
 	int mem;			/* /proc/TID/mem */
 	uint64_t syscall_ip;		/* address of a 0f 05; 0: not found yet */
+	uint64_t stub;			/* resume stub (resume_stub.h) at syscall_ip; 0: none */
+	bool stub_written;		/* its bytes are in the task this session */
 	uint64_t scratch;		/* remote scratch mapping, 0 if none */
 	size_t scratch_len;
 	siginfo_t *caught;		/* signals taken out of the way, in order */
@@ -87,17 +94,30 @@ int ckpt_remote_begin(struct ckpt_remote *r, pid_t tid, unsigned long options, c
 bool ckpt_remote_normalise(struct user_regs_struct *regs);
 
 /* Runs system calls from ip, which must hold 0f 05 in an executable mapping
- * (the restorer's own code page).  Without it the first call looks for one
- * in the thread's [vdso], then in its other executable mappings. */
+ * (the restorer's own code page, in tasks that die with it).  Without it
+ * the first call finds a place for the resume stub in the thread's [vdso]
+ * (resume_stub.h), or else a 0f 05 there or in its other executable
+ * mappings: see ckpt_remote_find_syscall(). */
 void ckpt_remote_set_syscall_ip(struct ckpt_remote *r, uint64_t ip);
+
+/* Runs system calls from the resume stub at stub, a place found by
+ * ckpt_remote_find_syscall() (r->stub) for another thread of the same
+ * process in this freeze: the place is the process's, not the thread's. */
+void ckpt_remote_set_stub(struct ckpt_remote *r, uint64_t stub);
 
 /* The thread is in a signal-delivery-stop for sig: the helper keeps it
  * with its siginfo and queues it again at end; the caller detaches with 0.
  * Right after begin only.  0, or -1 with err. */
 int ckpt_remote_take_signal(struct ckpt_remote *r, int sig, char *err, size_t errsize);
 
-/* Finds a 0f 05 for the calls, as the first call does without
- * ckpt_remote_set_syscall_ip().  0, or -1 with err. */
+/* Finds where the calls run from, as the first call does without
+ * ckpt_remote_set_syscall_ip(): room for the resume stub after the image of
+ * the thread's [vdso] (r->stub then), so that the thread runs on correctly
+ * if the tracer dies during a call.  Without that room (no vdso, a vdso
+ * that fills its mapping), the first 0f 05 of the vdso or of another
+ * executable mapping, as before the stub: a tracer killed during a call
+ * then leaves the thread at that instruction with the call's registers, and
+ * it crashes.  0, or -1 with err. */
 int ckpt_remote_find_syscall(struct ckpt_remote *r, char *err, size_t errsize);
 
 /* Makes the thread run system call nr(args[0..5]); *ret is what the kernel

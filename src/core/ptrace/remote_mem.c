@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "remote.h"
+#include "resume_stub.h"
 
 #define PAGE 4096u
 #define SCAN_CHUNK 65536u
@@ -144,7 +145,9 @@ int ckpt_remote_find_syscall(struct ckpt_remote *r, char *err, size_t errsize)
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)r->tid);
 	/* The vdso first: every task has one, and it is the kernel's, not a
-	 * file someone may be rewriting.  Then any executable mapping. */
+	 * file someone may be rewriting; its padding holds the resume stub.
+	 * Then any executable mapping (no stub: remote.h says what that
+	 * costs). */
 	for (int pass = 0; pass < 2 && !r->syscall_ip; pass++) {
 		f = fopen(path, "re");
 		if (!f) {
@@ -161,7 +164,8 @@ int ckpt_remote_find_syscall(struct ckpt_remote *r, char *err, size_t errsize)
 				continue;
 			if ((pass == 0) != !strcmp(name, "[vdso]"))
 				continue;
-			r->syscall_ip = scan(r, start, end);
+			r->stub = pass == 0 ? ckpt_stub_place(r->mem, start, end) : 0;
+			r->syscall_ip = r->stub ? r->stub : scan(r, start, end);
 		}
 		fclose(f);
 	}

@@ -35,7 +35,7 @@ static int place_external(struct rs_ctx *x, const struct rs_fd *d)
 {
 	long pidfd, fd;
 
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	if (rs_call(x, "pidfd_getfd", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &fd) < 0)
 		return rs_fail(x, "descriptor %d (external): cannot take the restorer's descriptor %d", d->fd, d->fd);
@@ -66,7 +66,7 @@ static int place_pipe(struct rs_ctx *x, const struct rs_fd *d, const struct rs_f
 			mine = x->pipes[i].fd[1];
 	if (mine < 0)
 		return rs_fail(x, "descriptor %d: %s has no other end in the image", d->fd, f->path);
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	if (rs_call(x, "pidfd_getfd(pipe)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
 		return -1;
@@ -150,7 +150,20 @@ int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_
 			}
 		}
 	}
+	/* The other kinds the restorer makes, handed out the same way. */
+	if (rs_sockets_make(p, pipes, n, err, errsize) < 0 || rs_fifos_make(p, pipes, n, err, errsize) < 0 ||
+	    rs_fdkinds_make(p, pipes, n, err, errsize) < 0 || rs_shared_files_make(p, pipes, n, err, errsize) < 0)
+		return -1;
 	return 0;
+}
+
+/* Whether the restorer made FILE file (a pipe end, a socket, a FIFO...). */
+static bool made(const struct rs_ctx *x, int32_t file)
+{
+	for (size_t i = 0; i < x->n_pipes; i++)
+		if (x->pipes[i].read_file == file || x->pipes[i].write_file == file)
+			return true;
+	return false;
 }
 
 void rs_pipes_close(struct rs_pipe *pipes, size_t n)
@@ -166,7 +179,6 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 {
 	const struct rs_file *f = rs_file(x->plan, d->file);
 	long fd = -1;
-	int rc;
 
 	if (x->opt && ckpt_external_match(x->opt->externals, x->opt->n_externals, (int32_t)x->task->pid, d->fd))
 		return place_external(x, d);
@@ -180,11 +192,8 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 			return rs_call(x, "dup3", SYS_dup3, placed[i]->fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0,
 				       NULL);
 		}
-	if (f->pipe_ino)
+	if (f->pipe_ino || made(x, f->objref))
 		return place_pipe(x, d, f);
-	/* Held by another process placed before: its description. */
-	if ((rc = rs_shared_desc_place(x, d->fd, d->cloexec, f)) != 0)
-		return rc < 0 ? -1 : 0;
 	if (f->ino) {
 		/* A memfd or unlinked file: a new open of the object made
 		 * with the address space (its own description). */
@@ -213,7 +222,6 @@ static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *co
 		if (rs_call(x, "lseek", SYS_lseek, d->fd, (long)f->f_pos, SEEK_SET, 0, 0, 0, &ret) < 0)
 			return -1;
 	}
-	rs_shared_desc_keep(x, d->fd, f);
 	return 0;
 }
 
@@ -235,6 +243,8 @@ static int descriptors(struct rs_ctx *x)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = place(x, mine[i], mine, i);
+	if (rc == 0)
+		rc = rs_epoll_fill(x, mine, n);
 	if (rc == 0)
 		rc = rs_inodes_finish(x);
 	if (rc == 0)

@@ -188,13 +188,13 @@ bool rs_task_uses_inode(const struct ckpt_restore_plan *p, const struct rs_task 
 	return false;
 }
 
-/* An object other processes use too: the restorer's own (shared.c),
+/* An object other processes use too: the restorer's own (shared_inodes.c),
  * taken into the task with pidfd_getfd(2), one object for all of them. */
 static long take_shared(struct rs_ctx *x, int mine)
 {
 	long pidfd, fd;
 
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, (long)getpid(), 0, 0, 0, 0, 0, &pidfd) < 0)
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	if (rs_call(x, "pidfd_getfd(shared object)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
 		return -1;
@@ -280,7 +280,7 @@ int rs_inodes_finish(struct rs_ctx *x)
 
 		/* Only a memfd takes seals; the others have none to add.  A
 		 * shared one is sealed by the restorer once every process has
-		 * mapped it (shared.c). */
+		 * mapped it (shared_inodes.c). */
 		if (n && n->seals && n->kind == CKPT_INODE_MEMFD && rs_shared_fd(x, n->objref) < 0 &&
 		    rs_call(x, "fcntl(F_ADD_SEALS)", SYS_fcntl, fd, F_ADD_SEALS, (long)n->seals, 0, 0, 0, NULL) < 0)
 			return -1;

@@ -1,7 +1,7 @@
 /* The address space: our code page at an address free in both layouts,
  * everything of the restorer's copy unmapped, the vdso moved to where the
- * image had it, every VMA mapped at its address, the saved pages written
- * through /proc/PID/mem, the final protections, and PR_SET_MM_MAP. */
+ * image had it, every VMA mapped at its address, the saved pages copied in
+ * (pages.c), the final protections, and PR_SET_MM_MAP. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -249,32 +249,6 @@ static int map_vma(struct rs_ctx *x, const struct ckpt_model_vma *v)
 	return 0;
 }
 
-/* The saved pages of one VMA, a few megabytes at a time. */
-static int write_pages(struct rs_ctx *x, const struct ckpt_model_mm *mm, const struct ckpt_model_vma *v,
-		       uint8_t *buf, size_t bufsize)
-{
-	for (size_t i = v->first_run; i < v->first_run + v->n_runs && i < mm->n_runs; i++) {
-		const struct ckpt_model_run *run = &mm->runs[i];
-		uint64_t total = run->pages * CKPT_PAGE_SIZE;
-
-		for (uint64_t done = 0; done < total;) {
-			size_t n = total - done < bufsize ? (size_t)(total - done) : bufsize;
-			ssize_t got = ckpt_image_read_at(x->plan->img, run->offset + done, buf, n);
-			char why[256];
-
-			if (x->opt && x->opt->stop && *x->opt->stop)
-				return rs_fail(x, "writing its pages: interrupted");
-			if (got != (ssize_t)n)
-				return rs_fail(x, "cannot read the pages at image byte %" PRIu64 ": %s",
-					       run->offset + done, got < 0 ? strerror(errno) : "the image ends");
-			if (ckpt_remote_write(&x->r, run->start + done, buf, n, why, sizeof(why)) < 0)
-				return rs_fail(x, "%s", why);
-			done += n;
-		}
-	}
-	return 0;
-}
-
 static int set_mm_map(struct rs_ctx *x, const struct rs_mm *m)
 {
 	struct prctl_mm_map map = {
@@ -330,28 +304,25 @@ int rs_mm_restore(struct rs_ctx *x)
 	const struct rs_mm *m = rs_mm(x->plan, x->task->mm);
 	const struct ckpt_model_mm *mm = m ? m->model : NULL;
 	struct live_vma *live = NULL;
-	size_t n_live = 0, bufsize = 4u << 20;
+	size_t n_live = 0;
 	uint64_t pages = 0;
-	uint8_t *buf = NULL;
+	struct rs_pages pg;
 	int rc = -1;
 
 	if (!mm)
 		return rs_fail(x, "the image holds no address space for it");
 	if (live_maps(x, &live, &n_live) < 0)
 		return -1;
+	rs_pages_open(&pg);
 	if (place_code(x, mm, live, n_live) < 0 || unmap_rest(x, live, n_live) < 0 ||
 	    move_vdso(x, mm, live, n_live) < 0 || rs_inodes_create(x) < 0)
 		goto out;
-	if (!(buf = malloc(bufsize))) {
-		rs_fail(x, "out of memory");
-		goto out;
-	}
 	for (size_t i = 0; i < mm->n_vmas; i++) {
 		const struct ckpt_model_vma *v = &mm->vmas[i];
 
 		if (v->type == VMA_VDSO)
 			continue;
-		if (map_vma(x, v) < 0 || write_pages(x, mm, v, buf, bufsize) < 0)
+		if (map_vma(x, v) < 0 || rs_pages_write(x, &pg, mm, v, rs_vma_ino(x->plan, v->record)) < 0)
 			goto out;
 		pages += v->pages;
 		if (v->pages && !(v->flags & VM_SHARED) && prot_of(v->flags) != (PROT_READ | PROT_WRITE) &&
@@ -361,10 +332,11 @@ int rs_mm_restore(struct rs_ctx *x)
 	}
 	if (set_mm_map(x, m) < 0)
 		goto out;
-	rs_log(x, 1, "task %d: %zu areas, %" PRIu64 " pages", (int)x->pid, mm->n_vmas, pages);
+	rs_log(x, 1, "task %d: %zu areas, %" PRIu64 " pages (%" PRIu64 " by UFFDIO_COPY)", (int)x->pid, mm->n_vmas,
+	       pages, pg.uffd_bytes / CKPT_PAGE_SIZE);
 	rc = 0;
 out:
-	free(buf);
+	rs_pages_close(&pg);
 	free(live);
 	return rc;
 }

@@ -373,6 +373,8 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 			snprintf(t->comm, sizeof(t->comm), "%s", mt->comm);
 		}
 		t->exit_signal = (uint32_t)fld(rec, "exit_signal");
+		t->exit_state = (uint32_t)fld(rec, "exit_state");
+		t->exit_code = (uint32_t)fld(rec, "exit_code");
 		t->robust_list = fld(rec, "robust_futex_list");
 		t->robust_len = (int32_t)fld(rec, "robust_futex_head_len");
 		t->clear_child_tid = fld(rec, "clear_child_tid");
@@ -386,6 +388,10 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		rd->task->sas_ss_flags = (uint32_t)fld(rec, "sas_ss_flags");
 		rd->task->cap_ambient = fld(rec, "cap_ambient");
 		rd->task->seccomp_mode = (uint32_t)fld(rec, "seccomp_mode");
+		rd->task->seccomp_count = (uint32_t)fld(rec, "seccomp_filters");
+	} else if (is(rec, "EXT_SECCOMP_SHARED") && rd->task) {
+		rd->task->seccomp_shared = (uint32_t)fld(rec, "count");
+		rd->task->seccomp_same_pid = (int32_t)fld(rec, "same_pid");
 	} else if (is(rec, "EXT_SECCOMP_FILTER") && rd->task) {
 		struct rs_filter *f = GROW_ONE(rd->task->filters, rd->task->n_filters);
 		uint64_t n = fld(rec, "nr_insns");
@@ -664,7 +670,7 @@ static bool wanted(const struct ckpt_model_record *mr)
 		"OBJREF", "TASK", "TASK_CREDS", "TASK_NS", "TASK_OBJS", "CPU", "SIGNAL_TASK", "SIGPENDING",
 		"FILE", "FILE_NAME", "FILE_TABLE", "FILE_DESC", "CRED", "GROUPINFO", "MM", "FS",
 		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ", "EXT_PIPE",
-		"EXT_SECCOMP_FILTER",
+		"EXT_SECCOMP_FILTER", "EXT_SECCOMP_SHARED",
 		"EXT_INODE", "EXT_INODE_PAGES", "EXT_FILE_INODE", "VMA",
 	};
 
@@ -754,7 +760,7 @@ int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *
 		fail(err, errsize, "%s", msg);
 		goto fail;
 	}
-	if (read_plan(p, err, errsize) < 0)
+	if (read_plan(p, err, errsize) < 0 || rs_fdkinds_read(p, err, errsize) < 0)
 		goto fail;
 	*out = p;
 	return p->go ? 0 : 1;
@@ -810,6 +816,7 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	}
 	free(p->inodes);
 	free(p->vma_inos);
+	rs_fdkinds_free(p);
 	ckpt_model_free(p->model);
 	if (p->img)
 		ckpt_image_close(p->img);

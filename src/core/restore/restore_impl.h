@@ -68,6 +68,43 @@ struct rs_vma_ino {
 	int32_t ino;
 };
 
+/* fdkinds.c: what the image says of a FILE beyond its path, from the
+ * EXT_* records after it (docs/extensions.md). */
+enum rs_kind { RK_NONE, RK_EVENTFD, RK_TIMERFD, RK_SIGNALFD, RK_INOTIFY, RK_EPOLL };
+
+struct rs_epoll_item {
+	uint64_t data;
+	int32_t fd, file;		/* the number it was added under; its FILE */
+	uint32_t events;
+};
+
+struct rs_watch {
+	int32_t wd, handle_type;
+	uint32_t mask, sdev, handle_bytes;
+	uint8_t handle[128];
+};
+
+struct rs_fdkind {
+	int32_t file;			/* the FILE's objref */
+	enum rs_kind kind;
+	uint64_t count;			/* eventfd */
+	bool semaphore;
+	uint32_t clockid, settime_flags;	/* timerfd */
+	uint64_t ticks, value_sec, value_nsec, interval_sec, interval_nsec;
+	uint64_t sigmask;		/* signalfd */
+	struct rs_watch *watches;	/* inotify */
+	size_t n_watches;
+	struct rs_epoll_item *items;	/* epoll */
+	size_t n_items;
+	/* A socket: EXT_SOCKET_QUEUE (family, type, the bytes queued to be
+	 * read) and EXT_PEERS (its inode, its peer's). */
+	bool has_queue, has_peers;
+	uint32_t family, sock_type, peer_ino;
+	uint64_t ino;
+	uint8_t *queue;
+	size_t queue_len;
+};
+
 struct rs_fd {
 	int32_t table;			/* the FILE_TABLE's objref */
 	int fd;
@@ -165,10 +202,16 @@ struct rs_task {
 	uint64_t cap_ambient;
 	uint64_t rseq_ptr;
 	uint32_t rseq_size, rseq_sig, rseq_flags;
-	/* EXT_TASK_SECURITY's seccomp mode, and the filters after it. */
-	uint32_t seccomp_mode;
+	/* EXT_TASK_SECURITY's seccomp mode and filter count, the oldest
+	 * filters it shares with a task before it (EXT_SECCOMP_SHARED), and
+	 * its own filters after them. */
+	uint32_t seccomp_mode, seccomp_count;
+	uint32_t seccomp_shared;
+	int64_t seccomp_same_pid;
 	struct rs_filter *filters;
 	size_t n_filters;
+	/* A zombie (TASK.exit_state) and its wait status (TASK.exit_code). */
+	uint32_t exit_state, exit_code;
 };
 
 struct ckpt_restore_plan {
@@ -203,6 +246,9 @@ struct ckpt_restore_plan {
 	size_t n_inodes;
 	struct rs_vma_ino *vma_inos;
 	size_t n_vma_inos;
+	struct rs_fdkind *kinds;	/* fdkinds.c */
+	size_t n_kinds;
+	uint64_t time_ns;		/* EXT_PRODUCER: CLOCK_REALTIME at the freeze's end */
 };
 
 /* Look-ups by objref; NULL when the image has no such object. */
@@ -217,27 +263,16 @@ const struct rs_uts *rs_uts(const struct ckpt_restore_plan *p, int32_t ref);
 const struct rs_inode *rs_inode(const struct ckpt_restore_plan *p, int32_t ref);
 
 /* An INODE object more than one process uses (shared anonymous memory,
- * a memfd, an unlinked file): made once in the restorer (shared.c) and
+ * a memfd, an unlinked file): made once in the restorer (shared_inodes.c) and
  * taken by each process with pidfd_getfd(2). */
 struct rs_shared {
 	int32_t ino;
 	int fd;				/* the restorer's; -1 when closed */
 };
 
-/* An open file description several processes hold (a descriptor
- * inherited across fork): opened by the first process placed, taken from
- * it by the others with pidfd_getfd(2). */
-struct rs_shared_desc {
-	int32_t file;			/* the FILE's objref */
-	int64_t holder;			/* the first process placed (its pid), 0 none yet */
-	int fd;				/* its descriptor */
-};
-
 struct rs_shares {
 	struct rs_shared *objs;
 	size_t n_objs;
-	struct rs_shared_desc *descs;
-	size_t n_descs;
 };
 
 /* One task being built: the restorer's handle on it. */
@@ -256,7 +291,11 @@ struct rs_ctx {
 	 * address space and descriptors are built. */
 	struct { int32_t ino; long fd; } inode_fds[RS_INODES_MAX];
 	size_t n_inode_fds;
-	struct rs_shares *shares;	/* run.c's (shared.c), for inodes.c and files.c */
+	struct rs_shares *shares;	/* run.c's (shared_inodes.c), for inodes.c */
+	/* The pid, as the task sees it, of a process holding the restorer's
+	 * descriptors at their numbers (pipe ends, externals): 0 the
+	 * restorer itself; with --pid-ns the namespace's init (pidns.c). */
+	pid_t fd_source;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -274,11 +313,51 @@ int rs_fail(struct rs_ctx *x, const char *fmt, ...) __attribute__((format(printf
 int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_t *n, char *err, size_t errsize);
 void rs_pipes_close(struct rs_pipe *pipes, size_t n);
 
+/* fdkinds.c: the records above, read after the plan (0, or -1 with err),
+ * and freed; a FILE's, or NULL. */
+int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
+void rs_fdkinds_free(struct ckpt_restore_plan *p);
+const struct rs_fdkind *rs_fdkind(const struct ckpt_restore_plan *p, int32_t file);
+/* Objects other than pipes the restorer makes for the tasks to take, one
+ * rs_pipe entry each (the FILE in read_file, the object in fd[0]; a
+ * socketpair's second end in write_file and fd[1]), appended to pipes
+ * (room for one per FILE): sockets.c socketpairs, fifos.c FIFOs, fdkinds.c
+ * eventfd, timerfd, signalfd, inotify and epoll, shared.c files several
+ * processes hold.  0, or -1 with err. */
+int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+int rs_fifos_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* shared.c: a file reopened by path that several processes hold. */
+int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
+			 size_t errsize);
+/* fdkinds.c: the interest lists of the task's epoll files, added in the
+ * task once every descriptor of it is placed (mine: them, by number). */
+int rs_epoll_fill(struct rs_ctx *x, const struct rs_fd *const *mine, size_t n);
+
 /* tree.c: a child of the caller with the task's pid, stopped under ptrace
  * (PTRACE_O_EXITKILL: it dies with the restorer).  Its pid, or -1 with err. */
-pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, char *err, size_t errsize);
+pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, bool new_pid_ns, char *err,
+		     size_t errsize);
 /* Kills and reaps a task we created (bounded). */
 void rs_kill_task(pid_t pid);
+
+/* pidns.c: pid 1 of a new pid namespace, a child of the caller stopped
+ * under ptrace like rs_create_task's, that becomes the tree's init once
+ * let go (reaps, exits with the status of its child root, the image pid
+ * of the root).  *code: its code page (syscall; int3) and scratch. */
+pid_t rs_create_init(pid_t root, const struct ckpt_restore_options *opt, uint64_t *code, char *err,
+		     size_t errsize);
+/* The pid a task passes to pidfd_open(2) to take the restorer's
+ * descriptors (see rs_ctx.fd_source). */
+long rs_fd_source(const struct rs_ctx *x);
+
+/* run.c: a child's group and session, where they differ from its
+ * parent's.  0, or -1 with err. */
+int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent);
+/* zombie.c: the process t, just made by its parent as pid (stopped,
+ * attached), becomes a zombie with its saved status; the parent keeps
+ * no notification of it.  0, or -1 with the parent's err. */
+int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid);
 
 /* run.c: steps of every thread (the leader's and the others'). */
 int rs_thread_pointers(struct rs_ctx *x);
@@ -292,6 +371,22 @@ int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids);
 
 /* The steps, in the order run.c runs them; each 0, or -1 with x->err. */
 int rs_mm_restore(struct rs_ctx *x);		/* mm.c: address space, then PR_SET_MM */
+
+/* pages.c: the saved pages of one area at a time (UFFDIO_COPY into
+ * private anonymous areas, else /proc/PID/mem).  Open once per address
+ * space, close after its areas. */
+struct rs_pages {
+	uint8_t *buf;			/* image bytes on their way */
+	int uffd;			/* the task's userfaultfd, ours; -1 none */
+	bool uffd_tried;
+	uint64_t uffd_bytes;		/* placed by UFFDIO_COPY (the rest: /proc/PID/mem) */
+};
+void rs_pages_open(struct rs_pages *pg);
+/* The area's runs into the task; ino: the INODE object it maps, 0 none.
+ * The area is mapped and writable.  0, or -1 with err. */
+int rs_pages_write(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_model_mm *mm,
+		   const struct ckpt_model_vma *v, int32_t ino);
+void rs_pages_close(struct rs_pages *pg);
 int rs_files_restore(struct rs_ctx *x);		/* files.c: descriptors, cwd, root, umask */
 int rs_uts_restore(struct rs_ctx *x);		/* creds.c: uts namespace */
 int rs_signals_restore(struct rs_ctx *x);	/* signals.c: handlers, mask, pending */
@@ -308,27 +403,22 @@ int32_t rs_vma_ino(const struct ckpt_restore_plan *p, uint64_t record);
 long rs_inode_fd(const struct rs_ctx *x, int32_t ino);
 int rs_inodes_close_others(struct rs_ctx *x);
 int rs_inodes_finish(struct rs_ctx *x);
-/* inodes.c, for shared.c: whether task t maps or holds object ino; the
+/* inodes.c, for shared_inodes.c: whether task t maps or holds object ino; the
  * object's saved runs written to out; a path without " (deleted)". */
 bool rs_task_uses_inode(const struct ckpt_restore_plan *p, const struct rs_task *t, int32_t ino);
 int rs_inode_fill(const struct ckpt_restore_plan *p, const struct rs_inode *n, int out, char *err, size_t errsize);
 void rs_live_name(const char *path, char *out, size_t size);
 
-/* shared.c: the objects more than one process uses, made and filled in
+/* shared_inodes.c: the objects more than one process uses, made and filled in
  * the restorer before any task; the restorer's descriptor of one (-1:
  * not shared); their seals, once every process has mapped them (before
  * the detach); closing them.  0, or -1 with err. */
 int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shares **out, char *err, size_t errsize);
+/* Whether the image has any such object. */
+bool rs_shared_any(const struct ckpt_restore_plan *p);
 int rs_shared_fd(const struct rs_ctx *x, int32_t ino);
 int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize);
 void rs_shared_close(struct rs_shares *s);
-/* shared.c, for files.c: descriptor fd of the task for FILE f, when
- * another process placed f's description before: taken from it, at fd,
- * with its close-on-exec flag; 1 done, 0 not shared or first, -1 with
- * err.  After the first placement of a shared one: which process holds
- * it at which number (nothing is called). */
-int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs_file *f);
-void rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f);
 
 /* timers.c: the process's interval timers, re-armed (leader only). */
 int rs_timers_restore(struct rs_ctx *x);

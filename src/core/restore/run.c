@@ -182,7 +182,7 @@ struct made {
 
 #define TREE_OPTIONS (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK)
 
-static int build(struct rs_ctx *x, struct made *m, bool child);
+static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent);
 
 /* A process of the image whose parent is t, made by t itself with a
  * remote clone3 (no sharing flags: a process of its own, with its old pid
@@ -207,12 +207,17 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
 	if (rs_scratch(parent, &in, sizeof(in), &at) < 0)
 		return -1;
+	parent->r.new_child = 0;
 	if (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
 		if (pid == -EEXIST)
 			return rs_fail(parent, "pid %d is taken on this system; free it, or restore "
 				       "into a new pid namespace with --pid-ns", (int)t->pid);
 		return -1;
 	}
+	/* The call returns the pid in the parent's namespace; we address
+	 * the child by its pid in ours (they differ with --pid-ns). */
+	if (parent->r.new_child > 0)
+		pid = parent->r.new_child;
 	w = ckpt_wait_stop((pid_t)pid, parent->r.timeout_ms, parent->r.stop, &status);
 	if (w != CKPT_WAIT_STOPPED) {
 		rs_kill_task((pid_t)pid);
@@ -250,6 +255,12 @@ static int children(struct rs_ctx *x, struct made *m)
 			continue;
 		if ((pid = make_child(x, t)) < 0)
 			return -1;
+		/* Not let go at the end: it is dead already. */
+		if (t->exit_state) {
+			if (rs_zombie(x, t, pid) < 0)
+				return -1;
+			continue;
+		}
 		if (remember(x, m, pid) < 0) {
 			rs_kill_task(pid);
 			return -1;
@@ -259,7 +270,7 @@ static int children(struct rs_ctx *x, struct made *m)
 		c.task = t;
 		c.pid = pid;
 		memset(&c.r, 0, sizeof(c.r));
-		if (build(&c, m, true) < 0)
+		if (build(&c, m, x->task) < 0)
 			return -1;
 	}
 	return 0;
@@ -268,7 +279,7 @@ static int children(struct rs_ctx *x, struct made *m)
 /* A child's group and session, where they differ from its parent's:
  * session leaders make their session, group leaders their group, members
  * join theirs (its leader, made before them in tree order, exists). */
-static int group_and_session(struct rs_ctx *x, const struct rs_task *parent)
+int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent)
 {
 	const struct rs_task *t = x->task;
 
@@ -289,18 +300,17 @@ static const struct rs_task *task_of(const struct ckpt_restore_plan *p, int64_t 
 	return NULL;
 }
 
-static bool same_ns(const struct rs_ctx *x, bool child)
+static bool same_ns(const struct rs_ctx *x, const struct rs_task *parent)
 {
-	const struct rs_task *parent = child ? task_of(x->plan, x->task->ppid) : NULL;
-
 	return parent && x->task->ns && parent->ns == x->task->ns;
 }
 
 /* A process: the shared state, then its children (made by it, from this
  * half-built state, before it drops privileges), then its other threads,
  * then its own credentials (clone3 with a pid needs the privileges they
- * may drop).  A child starts from its parent's code page. */
-static int build(struct rs_ctx *x, struct made *m, bool child)
+ * may drop).  A child (parent not NULL: its maker, the image's parent or
+ * the --pid-ns init) starts from its parent's code page. */
+static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 {
 	pid_t tids[64], *more = tids;
 	size_t n_tids = 0;
@@ -311,11 +321,9 @@ static int build(struct rs_ctx *x, struct made *m, bool child)
 		return rs_fail(x, "%s", why);
 	x->r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	x->r.stop = x->opt ? x->opt->stop : NULL;
-	if (child) {
-		const struct rs_task *parent = task_of(x->plan, x->task->ppid);
-
+	if (parent) {
 		ckpt_remote_set_syscall_ip(&x->r, x->code);
-		if (!parent || group_and_session(x, parent) < 0)
+		if (rs_group_and_session(x, parent) < 0)
 			goto out;
 	}
 	if (x->plan->n_tasks > CKPT_ARRAY_LEN(tids) && !(more = calloc(x->plan->n_tasks, sizeof(*more)))) {
@@ -325,7 +333,7 @@ static int build(struct rs_ctx *x, struct made *m, bool child)
 	/* A child in its parent's namespaces has them already, shared (one
 	 * object of the image, one namespace), from the fork. */
 	if (drop_rseq(x) < 0 || rs_mm_restore(x) < 0 || rs_thread_pointers(x) < 0 || rs_name(x) < 0 ||
-	    rs_files_restore(x) < 0 || (!same_ns(x, child) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
+	    rs_files_restore(x) < 0 || (!same_ns(x, parent) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
 	    rs_limits_restore(x) < 0 || children(x, m) < 0)
 		goto out;
 	rc = rs_threads_restore(x, more, &n_tids);
@@ -366,6 +374,16 @@ static int tree_ok(const struct ckpt_restore_plan *p, char *err, size_t errsize)
 	return 0;
 }
 
+/* Whether a task of the plan takes a descriptor from the restorer (a
+ * pipe end). */
+static bool restorer_files(const struct ckpt_restore_plan *p)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].pipe_ino)
+			return true;
+	return false;
+}
+
 static void kill_made(const struct made *m)
 {
 	/* Every one first, so that none runs on; then each reaped. */
@@ -375,23 +393,91 @@ static void kill_made(const struct made *m)
 		rs_kill_task(m->pids[i]);
 }
 
+/* --pid-ns with a root that is not pid 1: the namespace's init, made
+ * here, makes the root (a remote clone3 with its image pid) and keeps the
+ * restorer's descriptors for the tasks to take.  The root is built as its
+ * child; the init stays stopped until everything is let go. */
+static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
+{
+	const struct rs_task *root = &x->plan->tasks[0];
+	/* The init as the root's parent: its group and session are the
+	 * root's unless the root leads its own (then it makes them). */
+	struct rs_task init = { .pid = 1, .tgid = 1, .pgid = root->pgid, .sid = root->sid, .comm = "init" };
+	struct rs_ctx h = *x, c;
+	char why[256];
+	pid_t pid;
+	int rc = -1;
+
+	h.task = &init;
+	h.pid = rs_create_init((pid_t)root->pid, x->opt, &h.code, x->err, x->errsize);
+	if (h.pid < 0)
+		return -1;
+	*child = h.pid;
+	if (remember(&h, m, h.pid) < 0) {
+		rs_kill_task(h.pid);
+		return -1;
+	}
+	rs_log(&h, 1, "pid namespace: init %d (1 inside), stopped", (int)h.pid);
+	if (ckpt_remote_begin(&h.r, h.pid, TREE_OPTIONS, why, sizeof(why)) < 0)
+		return rs_fail(&h, "%s", why);
+	h.r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
+	h.r.stop = x->opt ? x->opt->stop : NULL;
+	ckpt_remote_set_syscall_ip(&h.r, h.code);
+	if ((pid = make_child(&h, root)) < 0)
+		goto out;
+	if (remember(&h, m, pid) < 0) {
+		rs_kill_task(pid);
+		goto out;
+	}
+	rs_log(&h, 1, "task %d (%s): created by the init, stopped", (int)pid, root->comm);
+	c = h;
+	c.task = root;
+	c.pid = pid;
+	memset(&c.r, 0, sizeof(c.r));
+	rc = build(&c, m, &init);
+	x->pid = pid;
+	/* It must outlive us (-d) from the moment it is let go. */
+	if (rc == 0)
+		rc = rs_call(&h, "prctl(PR_SET_PDEATHSIG)", SYS_prctl, 1 /* PR_SET_PDEATHSIG */, 0, 0, 0, 0, 0, NULL);
+out:
+	if (ckpt_remote_end(&h.r, why, sizeof(why)) < 0 && rc == 0)
+		rc = rs_fail(&h, "%s", why);
+	return rc;
+}
+
 int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt, pid_t *root,
 		     char *err, size_t errsize)
+{
+	pid_t child;
+
+	return ckpt_restore_run_ns(p, opt, root, &child, err, errsize);
+}
+
+int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt, pid_t *root,
+			pid_t *child, char *err, size_t errsize)
 {
 	struct rs_ctx x = { .plan = p, .opt = opt, .err = err, .errsize = errsize };
 	struct made m = { 0 };
 	struct rs_pipe *pipes = NULL;
 	size_t n_pipes = 0;
 	struct rs_shares *shares = NULL;
+	bool pid_ns = opt && opt->pid_ns;
 	pid_t pid;
 
-	*root = 0;
+	*root = *child = 0;
 	if (!p->go) {
 		snprintf(err, errsize, "the image did not pass the gate (%" PRIu64 " errors)", p->findings);
 		return -1;
 	}
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
+	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || restorer_files(p) || rs_shared_any(p))) {
+		/* Its tasks take them from pid 1, which is the root itself. */
+		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes and external descriptors cannot "
+			 "be restored into its namespace yet");
+		return -1;
+	}
+	/* Made before the init of --pid-ns, which keeps them for the tasks. */
 	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0 ||
 	    rs_shared_make(p, &shares, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
@@ -402,27 +488,31 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 	x.n_pipes = n_pipes;
 	x.shares = shares;
 	x.task = &p->tasks[0];
-	pid = x.pid = rs_create_task(x.task, opt, err, errsize);
-	if (x.pid < 0) {
-		rs_pipes_close(pipes, n_pipes);
-		rs_shared_close(shares);
-		return -1;
+	if (pid_ns && x.task->pid != 1) {
+		x.fd_source = 1;
+		if (build_in_init(&x, &m, child) < 0)
+			goto fail;
+		pid = x.pid;
+	} else {
+		pid = x.pid = rs_create_task(x.task, opt, pid_ns, err, errsize);
+		if (x.pid < 0) {
+			rs_pipes_close(pipes, n_pipes);
+			rs_shared_close(shares);
+			return -1;
+		}
+		*child = pid;
+		rs_log(&x, 1, "task %d (%s): created, stopped", (int)x.pid, x.task->comm);
+		if (remember(&x, &m, x.pid) < 0 || build(&x, &m, NULL) < 0) {
+			if (!m.n)
+				rs_kill_task(pid);
+			goto fail;
+		}
 	}
-	rs_log(&x, 1, "task %d (%s): created, stopped", (int)x.pid, x.task->comm);
-	if (remember(&x, &m, x.pid) < 0 || build(&x, &m, false) < 0 ||
-	    rs_shared_seal(p, shares, err, errsize) < 0) {
-		kill_made(&m);
-		if (!m.n)
-			rs_kill_task(pid);
-		free(m.pids);
-		rs_pipes_close(pipes, n_pipes);
-		rs_shared_close(shares);
-		return -1;
-	}
-	rs_shared_close(shares);
+	if (rs_shared_seal(p, shares, err, errsize) < 0)
+		goto fail;
 	/* The memory is whole and every thread set: the order they are let
-	 * go in does not matter; the root last, so that a failure above
-	 * still finds it stopped. */
+	 * go in does not matter; the root (or the init) last, so that a
+	 * failure above still finds it stopped. */
 	for (size_t i = m.n; i-- > 0;) {
 		pid_t t = m.pids[i];
 
@@ -430,16 +520,21 @@ int ckpt_restore_run(const struct ckpt_restore_plan *p, const struct ckpt_restor
 			int e = errno;
 
 			m.n = i + 1;
-			kill_made(&m);
 			snprintf(err, errsize, "task %d: PTRACE_DETACH: %s", (int)t, strerror(e));
-			free(m.pids);
-			rs_pipes_close(pipes, n_pipes);
-			return -1;
+			goto fail;
 		}
 	}
 	free(m.pids);
 	rs_pipes_close(pipes, n_pipes);
+	rs_shared_close(shares);
 	rs_log(&x, 1, "task %d (%s): running", (int)pid, x.task->comm);
 	*root = pid;
 	return 0;
+fail:
+	kill_made(&m);
+	free(m.pids);
+	rs_pipes_close(pipes, n_pipes);
+	rs_shared_close(shares);
+	*child = 0;
+	return -1;
 }

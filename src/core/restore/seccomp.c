@@ -1,6 +1,9 @@
 /* Seccomp (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): the
  * thread's filters installed again with seccomp(2) made by the thread, in
- * the order they were installed, or strict mode.  The order is
+ * the order they were installed, or strict mode; the oldest ones a task
+ * shares with a task before it (EXT_SECCOMP_SHARED: a thread or child
+ * that inherited them) are that task's programs, installed again.  The
+ * order is
  * PTRACE_SECCOMP_GET_FILTER's: the kernel counts filter_off from the
  * oldest filter, so index 0 is the one installed FIRST (a round trip of
  * tests/workloads/filtered shows it: installed from the highest index
@@ -36,11 +39,23 @@
 
 #include "restore/restore_impl.h"
 
-static int by_index(const void *a, const void *b)
+/* Filter idx of task t's chain (0 the oldest): one of its own, or, below
+ * its EXT_SECCOMP_SHARED count, the same filter of the task before it
+ * that it shares them with (which may share them in turn: depth bounds a
+ * malformed loop).  NULL when the image does not hold it. */
+static const struct rs_filter *filter_at(const struct ckpt_restore_plan *p, const struct rs_task *t, uint32_t idx,
+					 size_t depth)
 {
-	const struct rs_filter *x = *(const struct rs_filter *const *)a, *y = *(const struct rs_filter *const *)b;
-
-	return (x->index > y->index) - (x->index < y->index);
+	if (idx < t->seccomp_shared) {
+		for (size_t i = 0; depth < p->n_tasks && &p->tasks[i] < t; i++)
+			if (p->tasks[i].pid == t->seccomp_same_pid)
+				return filter_at(p, &p->tasks[i], idx, depth + 1);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->n_filters; i++)
+		if (t->filters[i].index == idx)
+			return &t->filters[i];
+	return NULL;
 }
 
 static int install(struct rs_ctx *x, const struct rs_filter *f)
@@ -72,13 +87,14 @@ int rs_seccomp_restore(struct rs_ctx *x, unsigned long options)
 {
 	const struct rs_task *t = x->task;
 	const struct rs_filter **order;
+	uint32_t n;
 	int rc = 0;
 
 	if (!t->has_security || t->seccomp_mode == SECCOMP_MODE_DISABLED)
 		return 0;
 	if (t->seccomp_mode != SECCOMP_MODE_STRICT && t->seccomp_mode != SECCOMP_MODE_FILTER)
 		return rs_fail(x, "seccomp mode %u is not known", t->seccomp_mode);
-	if (t->seccomp_mode == SECCOMP_MODE_FILTER && !t->n_filters)
+	if (t->seccomp_mode == SECCOMP_MODE_FILTER && !t->n_filters && !t->seccomp_shared)
 		return rs_fail(x, "seccomp filter mode without its filters in the image");
 	if (ptrace(PTRACE_SETOPTIONS, x->pid, NULL,
 		   (void *)(options | PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP)) < 0)
@@ -86,15 +102,23 @@ int rs_seccomp_restore(struct rs_ctx *x, unsigned long options)
 	if (t->seccomp_mode == SECCOMP_MODE_STRICT)
 		return rs_call(x, "seccomp(SECCOMP_SET_MODE_STRICT)", SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, 0, 0,
 			       0, 0, NULL);
-	if (!(order = calloc(t->n_filters, sizeof(*order))))
+	n = t->seccomp_count ? t->seccomp_count : t->seccomp_shared + (uint32_t)t->n_filters;
+	/* The kernel takes 32768 instructions on a chain, 4 more per filter
+	 * of at least 1: far fewer filters than this. */
+	if (n > 8192)
+		return rs_fail(x, "%u seccomp filters", n);
+	if (!(order = calloc(n ? n : 1, sizeof(*order))))
 		return rs_fail(x, "out of memory");
-	for (size_t i = 0; i < t->n_filters; i++)
-		order[i] = &t->filters[i];
-	qsort(order, t->n_filters, sizeof(*order), by_index);
-	for (size_t i = 0; rc == 0 && i < t->n_filters; i++)
+	for (uint32_t i = 0; i < n; i++)
+		if (!(order[i] = filter_at(x->plan, t, i, 0))) {
+			free(order);
+			return rs_fail(x, "seccomp filter %u of %u is not in the image", i, n);
+		}
+	for (uint32_t i = 0; rc == 0 && i < n; i++)
 		rc = install(x, order[i]);
 	free(order);
 	if (rc == 0)
-		rs_log(x, 1, "task %d: %zu seccomp filters", (int)x->pid, t->n_filters);
+		rs_log(x, 1, "task %d: %u seccomp filters (%u shared with task %lld)", (int)x->pid, n,
+		       t->seccomp_shared, (long long)t->seccomp_same_pid);
 	return rc;
 }

@@ -1,235 +1,79 @@
-/* INODE objects that more than one process of the image uses: shared
- * anonymous memory a parent and its child both map, a memfd or an
- * unlinked file several processes map or hold.  Each is made ONCE, in the
- * restorer, before any task (as inodes.c makes an object one process
- * uses, but here): shared anonymous memory as an anonymous shared mapping
- * reopened through /proc/self/map_files (so that /proc and a later ckpt
- * see "/dev/zero (deleted)" again), a memfd of its name, an unlinked file
- * as an O_TMPFILE in its old directory (a memfd when that is gone); its
- * size set, its saved runs written once.  Every process that uses it takes
- * the restorer's descriptor with pidfd_getfd(2) (inodes.c) and maps or
- * reopens it from there: one object, so a write by one after the restore
- * is seen by the others, as before the checkpoint.  Seals are added here
- * once every process has mapped it (a write seal refuses writable shared
- * mappings made after it), before any task runs.
- *
- * Open file descriptions several processes hold (what a child inherited
- * across fork and still holds: its stdin, a log file) are one description
- * again, sharing position and status flags: the first process placed
- * opens it (files.c), and the others take it from that process with
- * pidfd_getfd(2) (it is stopped, built, and keeps it).  Pipes and the
- * other kinds the restorer makes itself are one description already. */
+/* A file reopened by path that more than one process holds (a shell's
+ * stdout inherited by its children, a log both write at one offset): one
+ * open file description in the image, so one again after a restore.
+ * Opened per task it would be two, each with its own offset.  The
+ * restorer opens it once, with its status flags, at its position, and
+ * every task takes it with pidfd_getfd(2), as it takes pipe ends.
+ * The open is the restorer's (its credentials; the tasks' own opens are
+ * made before their credentials too), with the path as the image has it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ckpt/ext.h"
+#include "ckpt/format.h"
 #include "restore/restore_impl.h"
 
-/* How many processes (thread group leaders) use object ino. */
-static size_t users(const struct ckpt_restore_plan *p, int32_t ino)
+#define FILE_TYPE_GENERIC 1
+
+/* What open(2) takes back of f_flags (as files.c). */
+#define OPEN_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_NOATIME | O_LARGEFILE | \
+		    O_DIRECTORY | O_NOFOLLOW | O_PATH)
+
+/* Whether FILE file is held in two descriptor tables or more. */
+static bool in_two_tables(const struct ckpt_restore_plan *p, int32_t file)
 {
-	size_t n = 0;
+	int32_t first = 0;
 
-	for (size_t i = 0; i < p->n_tasks; i++)
-		if (p->tasks[i].pid == p->tasks[i].tgid && rs_task_uses_inode(p, &p->tasks[i], ino))
-			n++;
-	return n;
-}
-
-static int make_memfd(const struct rs_inode *n)
-{
-	char name[256] = "ckptrestore";
-
-	if (n->path && strncmp(n->path, "/memfd:", 7) == 0)
-		rs_live_name(n->path + 7, name, 250);	/* memfd names hold 249 bytes */
-	return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-}
-
-static int make_shm(const struct rs_inode *n)
-{
-	size_t len = (size_t)((n->size + CKPT_PAGE_SIZE - 1) & ~(uint64_t)(CKPT_PAGE_SIZE - 1));
-	void *at = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	char path[96];
-	int fd, e;
-
-	if (at == MAP_FAILED)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", (unsigned long)(uintptr_t)at,
-		 (unsigned long)(uintptr_t)at + (unsigned long)len);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	e = errno;
-	munmap(at, len);
-	errno = e;
-	return fd;
-}
-
-static int make_unlinked(const struct rs_inode *n)
-{
-	char dir[4096], *slash;
-	int fd;
-
-	if (!n->path || n->path[0] != '/')
-		return make_memfd(n);
-	rs_live_name(n->path, dir, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = 0;
-	else
-		*slash = 0;
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, (mode_t)(n->mode & 07777));
-	return fd >= 0 ? fd : make_memfd(n);
-}
-
-/* How many fd tables (processes, or processes sharing one table) hold
- * FILE ref. */
-static size_t holders(const struct ckpt_restore_plan *p, int32_t ref)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->n_tasks; i++) {
-		const struct rs_task *t = &p->tasks[i];
-		bool seen = false, holds = false;
-
-		if (t->pid != t->tgid || !t->files)
+	for (size_t i = 0; i < p->n_fds; i++) {
+		if (p->fds[i].file != file)
 			continue;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = p->tasks[k].pid == p->tasks[k].tgid && p->tasks[k].files == t->files;
-		for (size_t k = 0; !seen && !holds && k < p->n_fds; k++)
-			holds = p->fds[k].table == t->files && p->fds[k].file == ref;
-		n += holds;
+		if (!first)
+			first = p->fds[i].table;
+		else if (p->fds[i].table != first)
+			return true;
 	}
-	return n;
+	return false;
 }
 
-static int make_objects(const struct ckpt_restore_plan *p, struct rs_shares *s, char *err, size_t errsize)
+static bool made(const struct rs_pipe *pipes, size_t n, int32_t file)
 {
-	for (size_t i = 0; i < p->n_inodes; i++) {
-		const struct rs_inode *o = &p->inodes[i];
+	for (size_t i = 0; i < n; i++)
+		if (pipes[i].read_file == file || pipes[i].write_file == file)
+			return true;
+	return false;
+}
+
+int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
+			 size_t errsize)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct rs_file *f = &p->files[i];
+		struct rs_pipe *q;
+		char shown[256];
 		int fd;
 
-		if (users(p, o->objref) < 2)
+		if (f->f_type != FILE_TYPE_GENERIC || f->ino || !f->path || f->path[0] != '/' ||
+		    made(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
 			continue;
-		if (o->flags & (CKPT_INODE_PARTIAL | CKPT_INODE_NO_CONTENTS)) {
-			snprintf(err, errsize, "object %d: its contents are not in the image", o->objref);
+		fd = open(f->path, (int)(f->f_flags & OPEN_FLAGS) | O_CLOEXEC);
+		if (fd < 0 || (f->f_pos && !(f->f_flags & O_PATH) && lseek(fd, (off_t)f->f_pos, SEEK_SET) < 0)) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			ckpt_escape((const uint8_t *)f->path, strlen(f->path), shown, sizeof(shown));
+			snprintf(err, errsize, "%s (shared by several processes): %s: %s", shown,
+				 fd < 0 ? "open" : "lseek", strerror(e));
 			return -1;
 		}
-		fd = o->kind == CKPT_INODE_SHM_ANON && o->size ? make_shm(o) :
-		     o->kind == CKPT_INODE_UNLINKED ? make_unlinked(o) : make_memfd(o);
-		if (fd < 0) {
-			snprintf(err, errsize, "object %d: cannot make it: %s", o->objref, strerror(errno));
-			return -1;
-		}
-		s->objs[s->n_objs++] = (struct rs_shared){ .ino = o->objref, .fd = fd };
-		if (ftruncate(fd, (off_t)o->size) < 0) {
-			snprintf(err, errsize, "object %d: ftruncate(%" PRIu64 "): %s", o->objref, o->size,
-				 strerror(errno));
-			return -1;
-		}
-		if (rs_inode_fill(p, o, fd, err, errsize) < 0)
-			return -1;
+		q = &pipes[(*n)++];
+		memset(q, 0, sizeof(*q));
+		q->read_file = f->objref;
+		q->fd[0] = fd;
+		q->fd[1] = -1;
 	}
 	return 0;
-}
-
-int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shares **out, char *err, size_t errsize)
-{
-	struct rs_shares *s = calloc(1, sizeof(*s));
-
-	*out = s;
-	if (!s || !(s->objs = calloc(p->n_inodes ? p->n_inodes : 1, sizeof(*s->objs))) ||
-	    !(s->descs = calloc(p->n_files ? p->n_files : 1, sizeof(*s->descs)))) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	/* Descriptions: pipes (and the other kinds the restorer makes
-	 * itself) are one description already; the rest of what several
-	 * processes hold, once the first has opened it. */
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].objref && !p->files[i].pipe_ino && holders(p, p->files[i].objref) > 1)
-			s->descs[s->n_descs++] = (struct rs_shared_desc){ .file = p->files[i].objref };
-	return make_objects(p, s, err, errsize);
-}
-
-int rs_shared_fd(const struct rs_ctx *x, int32_t ino)
-{
-	for (size_t i = 0; ino && x->shares && i < x->shares->n_objs; i++)
-		if (x->shares->objs[i].ino == ino)
-			return x->shares->objs[i].fd;
-	return -1;
-}
-
-static struct rs_shared_desc *desc_of(const struct rs_ctx *x, int32_t file)
-{
-	for (size_t i = 0; file && x->shares && i < x->shares->n_descs; i++)
-		if (x->shares->descs[i].file == file)
-			return &x->shares->descs[i];
-	return NULL;
-}
-
-int rs_shared_desc_place(struct rs_ctx *x, int fd, bool cloexec, const struct rs_file *f)
-{
-	const struct rs_shared_desc *d = desc_of(x, f->objref);
-	long pidfd, got;
-
-	if (!d || !d->holder)
-		return 0;
-	/* The holder's pid is the image's, which is its pid where the task
-	 * is too (in the current pid namespace or in a new one alike); it
-	 * is built and stopped, its descriptors final. */
-	if (rs_call(x, "pidfd_open(holder)", SYS_pidfd_open, (long)d->holder, 0, 0, 0, 0, 0, &pidfd) < 0 ||
-	    rs_call(x, "pidfd_getfd(shared description)", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &got) < 0 ||
-	    rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
-		return -1;
-	/* pidfd_getfd's descriptor is close-on-exec: dup3 sets what the
-	 * image says, or F_SETFD when it landed on its number. */
-	if (got != fd)
-		return rs_call(x, "dup3", SYS_dup3, got, fd, cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
-		       rs_call(x, "close", SYS_close, got, 0, 0, 0, 0, 0, NULL) < 0 ? -1 : 1;
-	return rs_call(x, "fcntl(F_SETFD)", SYS_fcntl, fd, F_SETFD, cloexec ? FD_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ?
-	       -1 : 1;
-}
-
-void rs_shared_desc_keep(struct rs_ctx *x, int fd, const struct rs_file *f)
-{
-	struct rs_shared_desc *d = desc_of(x, f->objref);
-
-	if (d && !d->holder) {
-		d->holder = x->task->pid;
-		d->fd = fd;
-	}
-}
-
-int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize)
-{
-	for (size_t i = 0; s && i < s->n_objs; i++) {
-		const struct rs_inode *o = rs_inode(p, s->objs[i].ino);
-
-		if (o && o->seals && o->kind == CKPT_INODE_MEMFD &&
-		    fcntl(s->objs[i].fd, F_ADD_SEALS, (int)o->seals) < 0) {
-			snprintf(err, errsize, "object %d: F_ADD_SEALS(0x%x): %s", o->objref, o->seals,
-				 strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-void rs_shared_close(struct rs_shares *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n_objs; i++)
-		if (s->objs[i].fd >= 0)
-			close(s->objs[i].fd);
-	free(s->objs);
-	free(s->descs);
-	free(s);
 }

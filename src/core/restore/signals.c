@@ -69,7 +69,7 @@ static int queue(struct rs_ctx *x, const struct rs_pending *q, bool shared)
 		/* From inside the task itself, any si_code is accepted. */
 		if (shared ? rs_call(x, "rt_sigqueueinfo", SYS_rt_sigqueueinfo, x->task->tgid, q->info[i].signo, (long)at,
 				     0, 0, 0, NULL) < 0 :
-			     rs_call(x, "rt_tgsigqueueinfo", SYS_rt_tgsigqueueinfo, x->task->tgid, x->pid,
+			     rs_call(x, "rt_tgsigqueueinfo", SYS_rt_tgsigqueueinfo, x->task->tgid, x->task->pid,
 				     q->info[i].signo, (long)at, 0, 0, NULL) < 0)
 			return -1;
 	}

@@ -38,11 +38,15 @@ static pid_t make_thread(struct rs_ctx *leader, const struct rs_task *t)
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
 	if (rs_scratch(leader, &in, sizeof(in), &at) < 0)
 		return -1;
+	leader->r.new_child = 0;
 	if (rs_call(leader, "clone3(thread)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &tid) < 0) {
 		if (tid == -EEXIST)
 			return rs_fail(leader, "thread %d: its tid is taken on this system", (int)t->pid);
 		return -1;
 	}
+	/* Its tid in our pid namespace (the call returns the leader's view). */
+	if (leader->r.new_child > 0)
+		tid = leader->r.new_child;
 	/* Attached by PTRACE_O_TRACECLONE: it starts in a SIGSTOP stop. */
 	w = ckpt_wait_stop((pid_t)tid, leader->r.timeout_ms, leader->r.stop, &status);
 	if (w != CKPT_WAIT_STOPPED)

@@ -22,6 +22,7 @@
 static void child_start(const struct rs_task *t)
 {
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* (In a new pid namespace getppid() is 0: the restorer is outside.) */
 	if (syscall(SYS_getppid) == 1)
 		syscall(SYS_exit_group, 127);
 	if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) < 0)
@@ -34,13 +35,17 @@ static void child_start(const struct rs_task *t)
 	syscall(SYS_exit_group, 127);
 }
 
-pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, char *err, size_t errsize)
+pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, bool new_pid_ns, char *err,
+		     size_t errsize)
 {
 	pid_t want = (pid_t)t->pid;
+	/* The first task of a new pid namespace is its pid 1 (the caller
+	 * makes sure the image says so). */
 	struct clone_args args = {
+		.flags = new_pid_ns ? CLONE_NEWPID : 0,
 		.exit_signal = t->exit_signal ? t->exit_signal : SIGCHLD,
-		.set_tid = (uint64_t)(uintptr_t)&want,
-		.set_tid_size = 1,
+		.set_tid = new_pid_ns ? 0 : (uint64_t)(uintptr_t)&want,
+		.set_tid_size = new_pid_ns ? 0 : 1,
 	};
 	int timeout = opt && opt->timeout_ms > 0 ? opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	enum ckpt_wait_result w;
@@ -59,6 +64,9 @@ pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options 
 		if (e == EEXIST)
 			snprintf(err, errsize, "pid %d is taken on this system; free it, or restore into a new "
 				 "pid namespace with --pid-ns", (int)want);
+		else if (new_pid_ns)
+			snprintf(err, errsize, "--pid-ns: cannot make a pid namespace: clone3(CLONE_NEWPID): %s%s",
+				 strerror(e), e == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
 		else if (e == EINVAL)
 			snprintf(err, errsize, "pid %d cannot be made here (above kernel.pid_max?)", (int)want);
 		else

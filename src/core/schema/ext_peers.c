@@ -15,6 +15,7 @@ bool ckpt_ext_peer_parse(const uint8_t *rec, size_t len, struct ckpt_ext_peer *p
 	p->outside_readers = (uint32_t)ckpt_le_load(rec + 24, 4);
 	p->outside_writers = (uint32_t)ckpt_le_load(rec + 28, 4);
 	p->scanned = (uint32_t)ckpt_le_load(rec + 32, 4);
+	p->peer_ino = (uint32_t)ckpt_le_load(rec + 36, 4);
 	return true;
 }
 
@@ -29,4 +30,5 @@ void ckpt_ext_peer_encode(const struct ckpt_ext_peer *p, uint8_t out[CKPT_EXT_PE
 	ckpt_le_store(out + 24, 4, p->outside_readers);
 	ckpt_le_store(out + 28, 4, p->outside_writers);
 	ckpt_le_store(out + 32, 4, p->scanned);
+	ckpt_le_store(out + 36, 4, p->peer_ino);
 }

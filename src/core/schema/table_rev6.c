@@ -45,6 +45,8 @@ enum {
 	R6_EXT_RSEQ = CKPT_EXT_RSEQ, R6_EXT_EVENTFD = CKPT_EXT_EVENTFD, R6_EXT_TIMERFD = CKPT_EXT_TIMERFD,
 	R6_EXT_SIGNALFD = CKPT_EXT_SIGNALFD, R6_EXT_INOTIFY = CKPT_EXT_INOTIFY, R6_EXT_EPOLL = CKPT_EXT_EPOLL,
 	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
+	R6_EXT_SOCKET_MSGS = CKPT_EXT_SOCKET_MSGS, R6_EXT_SOCKET_MSG = CKPT_EXT_SOCKET_MSG,
+	R6_EXT_FANOTIFY = CKPT_EXT_FANOTIFY, R6_EXT_SECCOMP_SHARED = CKPT_EXT_SECCOMP_SHARED,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -569,7 +571,9 @@ static const struct ckpt_field r6_ext_peers_fields[] = {
 	  .doc = "descriptors of processes outside the tree open on the inode for writing" },
 	{ .name = "scanned", .offset = 32, .width = 4, .kind = CKPT_K_UINT,
 	  .doc = "processes whose descriptors the producer scanned system-wide" },
-	{ .name = "_pad", .offset = 36, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
+	{ .name = "peer_ino", .offset = 36, .width = 4, .kind = CKPT_K_UINT,
+	  .doc = "a connected Unix socket: its peer's inode (sock_diag UNIX_DIAG_PEER), else 0; a restore "
+		 "pairs the two ends of a socketpair by it (zero padding in older images)" },
 };
 
 /* -- file contents a restore cannot open by path (20030-20039) ----------- */
@@ -646,7 +650,9 @@ static const struct ckpt_field r6_ext_task_security_fields[] = {
 	F_X("valid", 8, 4, "what remote system calls read: 0x1 securebits, 0x2 the alternate signal "
 	   "stack (also TASK.sas_ss_*), 0x4 the group's itimers (SIGNAL), 0x8 its handlers (SIGHAND), "
 	   "none when ckpt could not suspend the task's seccomp filters to make them; 0x10 the seccomp "
-	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them"),
+	   "programs (EXT_SECCOMP_FILTER) are all there, clear when the kernel refused them; 0x20 "
+	   "SIGNAL_TASK.blocked is the mask the thread returns to (rt_sigprocmask), else /proc's "
+	   "SigBlk, the temporary mask of a sigsuspend, ppoll, pselect6 or epoll_pwait"),
 	F_U("no_new_privs", 12, 4, "1 when the task has no_new_privs (NoNewPrivs of its status)"),
 	F_ENUM("seccomp_mode", 16, 4, ckpt_names_seccomp_mode,
 	    "0 disabled, 1 strict, 2 filter (Seccomp of its status)"),
@@ -671,10 +677,17 @@ static const struct ckpt_field r6_bpf_insn_fields[] = {
 #define R6_BPF_MAXINSNS	4096u
 
 static const struct ckpt_field r6_ext_seccomp_filter_fields[] = {
-	F_U("index", 8, 4, "0 is the filter installed first (PTRACE_SECCOMP_GET_FILTER counts from the oldest)"),
+	F_U("index", 8, 4, "0 is the filter installed first, the task's oldest (PTRACE_SECCOMP_GET_FILTER's order)"),
 	F_U("nr_insns", 12, 4, "instructions in the classic BPF program"),
 	F_ARRAY("insns", 16, r6_bpf_insn_fields, 8, 0, "nr_insns", NULL,
 	    "the program, struct sock_filter by struct sock_filter"),
+};
+
+/* Filters a task shares with a task written before it. */
+static const struct ckpt_field r6_ext_seccomp_shared_fields[] = {
+	F_U("count", 8, 4, "this task's first filters (indices 0 .. count - 1, the oldest) are that task's; "
+	    "its own EXT_SECCOMP_FILTER records, from index count, follow"),
+	F_I("same_pid", 12, 4, "the task written before that has them (its pid in the image's tree)"),
 };
 
 static const struct ckpt_field r6_ext_rseq_fields[] = {
@@ -775,6 +788,56 @@ static const struct ckpt_field r6_ext_socket_queue_fields[] = {
 	F_U("family", 12, 4, "address family: 1 AF_UNIX (the only one collected)"),
 	F_U("sock_type", 16, 4, "socket type: 1 SOCK_STREAM (the only one collected)"),
 	F_U("nr_bytes", 20, 4, "bytes queued to be read; a BUFFER with them follows when not 0"),
+};
+
+/* A Unix datagram or seqpacket socket's queue, message by message (and
+ * the descriptors in flight in a stream socket's queue, whose bytes are in
+ * EXT_SOCKET_QUEUE). */
+static const struct ckpt_field r6_ext_socket_msgs_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the receiving socket's open file (its FILE record precedes)"),
+	F_U("sock_type", 12, 4, "socket type: 1 SOCK_STREAM (descriptors only), 2 SOCK_DGRAM, 5 SOCK_SEQPACKET"),
+	F_U("nr_msgs", 16, 4, "messages queued to be read, in order: one EXT_SOCKET_MSG each follows"),
+	F_U("nr_fds", 20, 4, "descriptors in flight in the queue (SCM_RIGHTS), all messages together"),
+	F_X("flags", 24, 4, "0x1 INCOMPLETE: the walk stopped before the queue's end (a zero-length datagram hides what follows it from MSG_PEEK)"),
+	F_PAD("_pad", 28, 4, "padding"),
+};
+
+static const struct ckpt_field r6_ext_socket_msg_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the receiving socket's open file, as in EXT_SOCKET_MSGS"),
+	F_U("index", 12, 4, "the message's place in the queue, 0 the next one read"),
+	F_U("nr_bytes", 16, 4, "the message's length; a BUFFER with its bytes follows when not 0"),
+	F_U("nr_fds", 20, 4, "descriptors in flight with it (SCM_RIGHTS); ckptrestore does not send them again"),
+	F_U("nr_socket_fds", 24, 4, "how many of them are sockets (S_IFSOCK); the rest are other files"),
+	F_U("addr_len", 28, 4, "bytes of addr in use; 0: the sender had no address (a socketpair, a connected unnamed socket)"),
+	F_BYTES("addr", 32, 110, "the sender's struct sockaddr_un (sun_family, sun_path; an abstract name starts with a NUL)"),
+	F_PAD("_pad", 142, 2, "padding"),
+};
+
+static const struct ckpt_follow r6_ext_socket_msg_follows[] = {
+	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
+};
+
+/* A fanotify group's settings and marks, from its fdinfo lines. */
+static const struct ckpt_field r6_fanotify_mark_fields[] = {
+	F_U("kind", 0, 4, "1 inode, 2 mount (FAN_MARK_MOUNT), 3 filesystem (FAN_MARK_FILESYSTEM)"),
+	F_X("mflags", 4, 4, "the mark's flags, as fdinfo prints them (FAN_MARK_IGNORED_SURV_MODIFY and friends)"),
+	F_X("mask", 8, 8, "FAN_* events marked"),
+	F_X("ignored_mask", 16, 8, "FAN_* events ignored"),
+	F_X("sdev", 24, 4, "the inode's or filesystem's device (kernel encoding, as fdinfo); 0 for a mount mark"),
+	F_U("mnt_id", 28, 4, "the mount's id (/proc/PID/mountinfo) of a mount mark; 0 otherwise"),
+	F_U("ino", 32, 8, "the marked inode of an inode mark; 0 otherwise"),
+	F_I("handle_type", 40, 4, "file handle type of an inode mark, for open_by_handle_at(2)"),
+	F_U("handle_bytes", 44, 4, "bytes of handle used"),
+	F_BYTES("handle", 48, CKPT_EXT_FANOTIFY_HANDLE_MAX, "the file handle of the marked inode"),
+};
+
+static const struct ckpt_field r6_ext_fanotify_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the fanotify group's open file (its FILE record precedes)"),
+	F_U("nr_marks", 12, 4, "marks that follow"),
+	F_X("init_flags", 16, 4, "fanotify_init(2) flags: FAN_CLASS_*, FAN_REPORT_*, FAN_UNLIMITED_* (fdinfo flags)"),
+	F_O("event_f_flags", 20, 4, "fanotify_init(2) event_f_flags: the open flags of event files (fdinfo event-flags)"),
+	F_ARRAY("marks", 24, r6_fanotify_mark_fields, CKPT_EXT_FANOTIFY_MARK_LEN, 0, "nr_marks", NULL,
+	    "one per mark, as its fdinfo line gives it"),
 };
 
 /* -- the table ----------------------------------------------------------- */
@@ -925,6 +988,9 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_SECCOMP_FILTER, .name = "EXT_SECCOMP_FILTER", RANGE(16, 16 + 8 * R6_BPF_MAXINSNS),
 	  FIELDS(r6_ext_seccomp_filter_fields),
 	  .doc = "ckpttools extension: one seccomp filter of the task, as classic BPF" },
+	{ .type = R6_EXT_SECCOMP_SHARED, .name = "EXT_SECCOMP_SHARED", EXACT(16),
+	  FIELDS(r6_ext_seccomp_shared_fields),
+	  .doc = "ckpttools extension: the task's oldest seccomp filters are those of a task written before" },
 	{ .type = R6_EXT_RSEQ, .name = "EXT_RSEQ", EXACT(32), FIELDS(r6_ext_rseq_fields),
 	  .doc = "ckpttools extension: the task's rseq registration" },
 	{ .type = R6_EXT_EVENTFD, .name = "EXT_EVENTFD", EXACT(24), FIELDS(r6_ext_eventfd_fields),
@@ -944,6 +1010,16 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_SOCKET_QUEUE, .name = "EXT_SOCKET_QUEUE", EXACT(24), FIELDS(r6_ext_socket_queue_fields),
 	  FOLLOWS(r6_ext_pipe_follows),
 	  .doc = "ckpttools extension: the bytes queued on a Unix stream socket; a BUFFER with them follows" },
+	{ .type = R6_EXT_SOCKET_MSGS, .name = "EXT_SOCKET_MSGS", EXACT(CKPT_EXT_SOCKET_MSGS_LEN),
+	  FIELDS(r6_ext_socket_msgs_fields),
+	  .doc = "ckpttools extension: a Unix datagram or seqpacket socket's queue; its EXT_SOCKET_MSG records follow" },
+	{ .type = R6_EXT_SOCKET_MSG, .name = "EXT_SOCKET_MSG", EXACT(CKPT_EXT_SOCKET_MSG_LEN),
+	  FIELDS(r6_ext_socket_msg_fields), FOLLOWS(r6_ext_socket_msg_follows),
+	  .doc = "ckpttools extension: one queued message of a Unix socket; a BUFFER with its bytes follows" },
+	{ .type = R6_EXT_FANOTIFY, .name = "EXT_FANOTIFY",
+	  RANGE(CKPT_EXT_FANOTIFY_HDR_LEN, CKPT_EXT_FANOTIFY_HDR_LEN + CKPT_EXT_FANOTIFY_MARK_LEN * CKPT_EXT_FANOTIFY_MAX),
+	  FIELDS(r6_ext_fanotify_fields),
+	  .doc = "ckpttools extension: a fanotify group's settings and marks" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {

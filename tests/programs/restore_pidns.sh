@@ -1,0 +1,281 @@
+#!/bin/bash
+# ckptrestore --pid-ns: a workload checkpointed, killed, its pid taken by
+# another process so that a plain restore fails, is restored into a new pid
+# namespace where every task has its image pid (NSpid), the tree keeps its
+# shape, the counter goes on, --pidfile holds the pid as seen from here,
+# the status of the root comes back through the namespace's init, a round
+# trip shows only documented differences, and a failure leaves nothing.
+. "$top_srcdir/tests/programs/lib.sh"
+. "$top_srcdir/tests/programs/ckpt_lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "ckptrestore needs root (clone3 with a chosen pid, CLONE_NEWPID)"
+require_ptrace
+[ -w /proc/sys/kernel/ns_last_pid ] || skip_all "cannot take a chosen pid (kernel.ns_last_pid)"
+
+holders=""
+cleanup_pidns() {
+	for h in $holders; do kill -KILL "$h" 2>/dev/null; done
+	cleanup_ckpt
+}
+trap cleanup_pidns EXIT
+
+# take PID: a process of ours holds PID (so that a plain restore fails).
+take() {
+	local i
+	for i in $(seq 30); do
+		echo $(($1 - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 300 </dev/null >/dev/null 2>&1 &
+		if [ "$!" = "$1" ]; then
+			holders="$holders $!"
+			return 0
+		fi
+		kill -KILL "$!"
+		wait "$!" 2>/dev/null
+	done
+	return 1
+}
+
+# inner PID: PID's number in its own (innermost) pid namespace.
+inner() {
+	awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status" 2>/dev/null
+}
+
+# tree PID: PID and its descendants, depth first (pids as seen here).
+tree() {
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		tree "$c"
+	done
+}
+
+# inner_facts PID...: "pid ppid pgid sid" of each, every number the one
+# its task has inside the namespace (the root's parent: X).
+inner_facts() {
+	local p f ip pp pg sd
+	for p in "$@"; do
+		f=$(sed -n 's/^[0-9]* (.*) . \([0-9]*\) \([0-9]*\) \([0-9]*\) .*/\1 \2 \3/p' "/proc/$p/stat")
+		read -r pp pg sd <<<"$f"
+		ip=$(inner "$p")
+		[ "$p" = "$1" ] && pp=X || pp=$(inner "$pp")
+		echo "$ip $pp $(inner "$pg") $(inner "$sd")"
+	done | tr '\n' ';'
+}
+
+# facts PID...: the same of the live workload, numbers as they are.
+facts() {
+	local p
+	for p in "$@"; do
+		sed -n 's/^\([0-9]*\) (.*) . \([0-9]*\) \([0-9]*\) \([0-9]*\) .*/\1 \2 \3 \4/p' "/proc/$p/stat"
+	done | awk 'NR == 1 { $2 = "X" } { print }' | tr '\n' ';'
+}
+
+# image_pids IMAGE: the pids the image records, each as its innermost
+# number (the last of its PIDS entry: a task in a child namespace has one
+# number per level, ours first).
+image_pids() {
+	"$CKPTDUMP" -j -t PIDS,BUFFER "$1" | jq -r '.records[] | select(.role == "pids") | .fields.pids[] | .nr[-1]' |
+		tr '\n' ' '
+}
+
+# file_pos IMAGE PATH / line_at FILE OFFSET: as in restore.sh.
+file_pos() {
+	"$IMGFACTS" "$1" | awk -v p="path=$2" '$1 == "file" && $NF == p { sub("pos=", "", $6); print $6 }'
+}
+line_at() {
+	tail -c +"$(($2 + 1))" "$1" | head -1
+}
+
+# Keys that must change in a round trip (ckptrestore(1), ROUND TRIP), as in
+# restore.sh, and with --pid-ns the tasks' namespace depth (1, not 0): the
+# tasks are paired by their place in the tree, and their pids compared as
+# the innermost numbers of the second image (image_pids).
+ignore='header.time,tree.ppid,task.flags,task.state,restart_block,cpu.*,cpu_fpu.*,file.f_pos,pages,tree.depth'
+
+# -- a counter whose pid is taken ----------------------------------------------------
+start_workload c counter "$tmp/c.out"
+pid=$c_pid
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/c.ckpt" "$pid"
+check_eq "counter: ckpt" 0 "$rc"
+killed "$pid"
+pos=$(file_pos "$tmp/c.ckpt" "$tmp/c.out")
+saved=$(head -c "$pos" "$tmp/c.out" | tail -1 | cut -d' ' -f1)
+if take "$pid"; then
+	pass "pid $pid taken by another process"
+else
+	fail "pid $pid taken by another process" "ns_last_pid did not give it"
+fi
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c.ckpt"
+check_eq "pid taken: a plain restore fails (exit 2)" 2 "$rc"
+check_grep "pid taken: names the pid and suggests --pid-ns" "pid $pid is taken.*--pid-ns" "$tmp/e"
+
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pid-ns --pidfile "$tmp/c.pid" "$tmp/c.ckpt"
+check_eq "--pid-ns -d: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/c.pid" 2>/dev/null)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $init"
+[ -n "$hp" ] && [ "$hp" != "$pid" ] && [ -d "/proc/$hp" ] &&
+	pass "--pidfile: the root's pid as seen here ($hp), not the taken one" ||
+	fail "--pidfile: the root's pid as seen here, not the taken one" "pidfile: '$hp'"
+check_eq "--pid-ns: inside its namespace the root has its image pid" "$hp $pid" \
+	"$(awk '$1 == "NSpid:" { print $2, $3 }' "/proc/$hp/status" 2>/dev/null)"
+check_eq "--pid-ns: not this shell's pid namespace" different \
+	"$([ "$(readlink "/proc/$hp/ns/pid")" != "$(readlink /proc/self/ns/pid)" ] && echo different)"
+check_eq "--pid-ns: its parent is the namespace's init, pid 1 there" "restore-init 1" \
+	"$(cat "/proc/$init/comm" 2>/dev/null) $(inner "$init")"
+check_eq "--pid-ns: the init holds no descriptor" "" "$(ls "/proc/$init/fd" 2>/dev/null)"
+sleep 0.3
+check_released "--pid-ns: the root and the init run, untraced" "$hp" "$init"
+check_eq "--pid-ns: its name" counter "$(cat "/proc/$hp/comm" 2>/dev/null)"
+check_eq "--pid-ns: the count goes on from the saved one, at the saved position" \
+	"$((saved + 1)) $((2 * (saved + 1)))" "$(line_at "$tmp/c.out" "$pos")"
+
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/c2.ckpt" "$hp"
+check_eq "round trip: ckpt of the restored process by its pid here" 0 "$rc"
+check_eq "round trip: the image has the image pids inside the namespace" "$(image_pids "$tmp/c.ckpt")" \
+	"$(image_pids "$tmp/c2.ckpt")"
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree --ignore "$ignore" "$tmp/c.ckpt" "$tmp/c2.ckpt"
+check_eq "round trip: no difference beyond the documented keys" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree --ignore "${ignore%,tree.depth}" "$tmp/c.ckpt" "$tmp/c2.ckpt"
+check_grep "round trip: the namespace depth is the one difference beyond restore.sh's" \
+	"tree.depth: 0 -> 1" "$tmp/d"
+kill -KILL "$init"
+gone "$hp" && pass "the init killed: the tree goes with it" || fail "the init killed: the tree goes with it" \
+	"$(sed -n 's/^State:[[:space:]]*//p' "/proc/$hp/status" 2>/dev/null)"
+
+# -- waited for: the root's status through the init ----------------------------------
+rm -f "$tmp/c.pid"
+"$CKPTRESTORE" --pid-ns --pidfile "$tmp/c.pid" "$tmp/c.ckpt" >"$tmp/o" 2>"$tmp/e" &
+rpid=$!
+for i in $(seq 400); do [ -s "$tmp/c.pid" ] && break; sleep 0.05; done
+hp=$(cat "$tmp/c.pid" 2>/dev/null)
+check_eq "waited for: the root has its image pid inside" "$pid" "$(inner "$hp")"
+kill -TERM "$hp"
+wait "$rpid"
+check_eq "waited for: ckptrestore exits with the root's status (SIGTERM: 143)" 143 "$?"
+
+# -- a failure leaves nothing ----------------------------------------------------------
+mv "$tmp/c.out" "$tmp/c.moved"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -v -d --pid-ns "$tmp/c.ckpt"
+check_eq "--pid-ns, file missing: exit status 2" 2 "$rc"
+check_grep "--pid-ns, file missing: names the file" "cannot open $tmp/c.out: No such file or directory" "$tmp/e"
+made=$(sed -n 's/.*pid namespace: init \([0-9]*\) .*/\1/p; s/.*task \([0-9]*\) (counter): created.*/\1/p' "$tmp/e" |
+	tr '\n' ' ')
+check_eq "--pid-ns, file missing: the init and the root were made" 2 "$(echo "$made" | wc -w)"
+left=""
+for p in $made; do gone "$p" || left="$left $p"; done
+check_eq "--pid-ns, file missing: every task made, the init too, is gone" "" "$left"
+mv "$tmp/c.moved" "$tmp/c.out"
+
+# -- a root that is pid 1 (an image taken inside a namespace by another
+# producer): the counter's image with its pid made 1, digests recomputed ---
+if command -v python3 >/dev/null; then
+	"$CKPTDUMP" --json --pages "$tmp/c.ckpt" >"$tmp/c.json"
+	python3 - "$tmp/c.json" "$tmp/one.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["records"]:
+    if r.get("role") == "pids":
+        r["fields"]["pids"][0]["nr"] = [1]
+    if r["type"] == "EXT_PRODUCER":
+        r["fields"]["root_pid"] = 1
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$CKPTENCODE" "$tmp/one.json" >"$tmp/one.raw.ckpt" && "$REDIGEST" recompute "$tmp/one.raw.ckpt" "$tmp/one.ckpt"
+	run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/one.ckpt"
+	check_grep "root pid 1: a plain restore fails, naming pid 1" "pid 1 is taken.*--pid-ns" "$tmp/e"
+	rm -f "$tmp/one.pid"
+	"$CKPTRESTORE" --pid-ns --pidfile "$tmp/one.pid" "$tmp/one.ckpt" >"$tmp/o" 2>"$tmp/e" &
+	rpid=$!
+	for i in $(seq 400); do [ -s "$tmp/one.pid" ] && break; sleep 0.05; done
+	hp=$(cat "$tmp/one.pid" 2>/dev/null)
+	check_eq "root pid 1 --pid-ns: the root is pid 1 inside" 1 "$(inner "$hp")"
+	check_eq "root pid 1 --pid-ns: no init of ours: ckptrestore is its parent" "$rpid" \
+		"$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)"
+	sleep 0.3
+	check_released "root pid 1 --pid-ns: running" "$hp"
+	after=$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$hp/fdinfo/4" 2>/dev/null)
+	[ "${after:-0}" -gt "$pos" ] && pass "root pid 1 --pid-ns: the counter writes on from $pos" ||
+		fail "root pid 1 --pid-ns: the counter writes on from $pos" "now ${after:-none}"
+	# A pid 1 ignores every signal it has no handler for but SIGKILL
+	# and SIGSTOP, from any namespace.
+	kill -TERM "$hp"
+	sleep 0.2
+	check_released "root pid 1: SIGTERM without a handler is ignored" "$hp"
+	kill -KILL "$hp"
+	wait "$rpid"
+	check_eq "root pid 1, waited for: its own status (SIGKILL: 137)" 137 "$?"
+else
+	pass "root pid 1 # SKIP python3 is needed to edit the JSON"
+fi
+
+# -- threads: every tid inside the namespace ------------------------------------------
+start_workload th threads
+pid=$th_pid
+tids=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/th.ckpt" "$pid"
+killed "$pid"
+take "$pid"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pid-ns --pidfile "$tmp/th.pid" "$tmp/th.ckpt"
+check_eq "threads --pid-ns: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/th.pid" 2>/dev/null)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $init"
+check_eq "threads --pid-ns: every thread has its image tid inside" "$tids" \
+	"$(for t in $(ls "/proc/$hp/task" 2>/dev/null); do inner "$hp/task/$t"; done | sort -n | tr '\n' ' ')"
+sleep 0.2
+check_released "threads --pid-ns: every thread running" $(ls "/proc/$hp/task" 2>/dev/null)
+kill -KILL "$init"
+gone "$hp" || fail "threads: the init killed, the process goes"
+
+# -- a tree with a pipe, its root's pid and its child's taken ------------------------
+start_workload t proctree "$tmp/t.out" pipe
+pid=$t_pid
+all=$(tree "$pid" | tr '\n' ' ')
+facts=$(facts $all)
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/t.ckpt" "$pid"
+check_eq "tree: ckpt" 0 "$rc"
+last=$(tail -1 "$tmp/t.out")
+for p in $all; do kill -KILL "$p" 2>/dev/null; done
+for p in $all; do killed "$p"; done
+set -- $all
+take "$1" && take "$2"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/t.ckpt"
+check_eq "tree, pids taken: a plain restore fails" 2 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pid-ns --pidfile "$tmp/t.pid" "$tmp/t.ckpt"
+check_eq "tree --pid-ns: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/t.pid" 2>/dev/null)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $init"
+rall=$(tree "$hp" | tr '\n' ' ')
+check_eq "tree --pid-ns: every process, with its pid, parent, group and session inside" "$facts" \
+	"$(inner_facts $rall)"
+sleep 0.3
+check_released "tree --pid-ns: every process running" $rall
+first=$(awk -v last="$last" 'f { print; exit } $1 == last { f = 1 }' "$tmp/t.out")
+[ -n "$first" ] && [ "$first" -gt 1 ] && [ "$first" -le $((last + 2)) ] &&
+	pass "tree --pid-ns: the child's counter goes on through the pipe ($first after $last)" ||
+	fail "tree --pid-ns: the child's counter goes on through the pipe" "next: '$first'"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/t2.ckpt" "$hp"
+check_eq "tree round trip: ckpt of the restored tree" 0 "$rc"
+check_eq "tree round trip: the image pids inside the namespace" "$(image_pids "$tmp/t.ckpt")" \
+	"$(image_pids "$tmp/t2.ckpt")"
+# Beyond the list: the pipe is another pipe (its inode; the bytes in it,
+# the BUFFER after its EXT_PIPE, depend on the moment), and the children's
+# standard descriptors, opened by path for each task, are no longer the
+# root's descriptions (a plain restore does the same).
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree \
+	--ignore "$ignore,ext_peers.ino,ext_peers.scanned,ext_producer.root_pid,file.path,file.sharing,ext_pipe,buffer" \
+	"$tmp/t.ckpt" "$tmp/t2.ckpt"
+check_eq "tree round trip: no difference beyond the documented keys" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+kill -KILL "$init"
+left=""
+for p in $rall; do gone "$p" || left="$left $p"; done
+check_eq "tree: the init killed, every process goes" "" "$left"
+
+done_testing
