@@ -114,6 +114,7 @@ corpus=(
 	"itimer itimer $tmp/itimer.out|"
 	"filtered filtered $tmp/filtered.out|"
 	"strict filtered $tmp/strict.out strict|"
+	"filtered_fork filtered $tmp/filtered_fork.out fork|"
 	"python pycounter.py $tmp/python.out|"
 )
 for entry in "${corpus[@]}"; do
@@ -277,6 +278,20 @@ for entry in "${corpus[@]}"; do
 		check_eq "$name: one object: the same inode in both" \
 			"$(stat -L -c %i "/proc/$pid/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")" \
 			"$(stat -L -c %i "/proc/$child/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")"
+		;;
+	filtered_fork)
+		# The child's two oldest filters are its parent's
+		# (EXT_SECCOMP_SHARED), the third its own.
+		resumes "$name" "$(echo "$last" | cut -d' ' -f1)"
+		child=$(ready_value "$name" child)
+		check_eq "$name: the child's filters still answer" "42 38" \
+			"$(tail -n +"$((lines + 1))" "$tmp/$name.out" | cut -d' ' -f2,3 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+		check_eq "$name: two filters in the parent, three in the child" "2 3" \
+			"$(status_line "$pid" Seccomp_filters) $(status_line "$child" Seccomp_filters)"
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		run "$tmp/d" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore" "$tmp/$name.ckpt" "$tmp/$name.2.ckpt"
+		check_eq "$name: ckpt of the restored tree, ckptdiff: same chains, shared as before" 0 "$rc"
+		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
 		;;
 	strict)
 		# Strict seccomp mode: any call but read, write, _exit and

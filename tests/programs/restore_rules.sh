@@ -92,6 +92,17 @@ src=$tmp/s.json edit usernotif 'rec("EXT_SECCOMP_FILTER", 1)["fields"]["insns"][
 expect restore-seccomp usernotif
 src=$tmp/s.json edit unread 'rec("EXT_TASK_SECURITY")["fields"]["valid"] = "0x0000000f"; recs[:] = [r for r in recs if r["type"] != "EXT_SECCOMP_FILTER"]'
 expect restore-seccomp unread
+# A child's oldest filters are its parent's (EXT_SECCOMP_SHARED): a share
+# naming no task before it is refused.
+start_workload sf filtered "$tmp/sf.out" fork
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/sf.ckpt" "$sf_pid"
+check_eq "filtered fork: ckpt" 0 "$rc"
+kill -KILL "$(ready_value sf child)" "$sf_pid"
+"$CKPTDUMP" --json --pages "$tmp/sf.ckpt" >"$tmp/sf.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/sf.ckpt"
+check_eq "the filtered fork image (two filters shared): go" 0 "$rc"
+src=$tmp/sf.json edit sharednone 'rec("EXT_SECCOMP_SHARED")["fields"]["same_pid"] = 4'
+expect restore-seccomp sharednone
 
 # INODE objects (memfd, unlinked file, shared anonymous memory) are
 # restored, unless their contents are missing.
