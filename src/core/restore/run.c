@@ -473,8 +473,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 		return -1;
 	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || restorer_files(p) || rs_shared_any(p))) {
 		/* Its tasks take them from pid 1, which is the root itself. */
-		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes and external descriptors cannot "
-			 "be restored into its namespace yet");
+		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes, objects several processes share "
+			 "and external descriptors cannot be restored into its namespace yet");
 		return -1;
 	}
 	/* Made before the init of --pid-ns, which keeps them for the tasks. */
