@@ -5,12 +5,13 @@
  * datagram socket with one message from a named sender.  With
  * "inflight", a datagram carries two descriptors (SCM_RIGHTS), a stream
  * socket one in the middle of its bytes, and a datagram socketpair holds
- * a zero-length message before another.  On SIGUSR1
+ * a zero-length message before another.  With "pairs", no named socket
+ * (a restore refuses one: its sender is not sent from again).  On SIGUSR1
  * the parent reads every queue and writes what it read to READY-FILE.after
  * (nothing a checkpoint peeked may be missing), with each socket's
  * SO_PEEK_OFF (a checkpoint must have put back -1).
  *
- * Usage: sockq READY-FILE [inflight] */
+ * Usage: sockq READY-FILE [inflight|pairs] */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
 	bool inflight = argc > 2 && strcmp(argv[2], "inflight") == 0;
+	bool pairs = argc > 2 && strcmp(argv[2], "pairs") == 0;
 	int dg[2], sq[2], st[2], pc[2], fl[2] = { -1, -1 }, fs[2] = { -1, -1 }, zq[2] = { -1, -1 }, carried[2];
 
 	signal(SIGUSR1, on_usr1);
@@ -131,17 +133,21 @@ int main(int argc, char **argv)
 	/* An unconnected datagram socket with an abstract name, and one
 	 * message from a sender with a name of its own. */
 	struct sockaddr_un rx = { .sun_family = AF_UNIX }, tx = { .sun_family = AF_UNIX };
-	int named = socket(AF_UNIX, SOCK_DGRAM, 0), sender = socket(AF_UNIX, SOCK_DGRAM, 0);
-	socklen_t rx_len, tx_len;
+	int named = -1, sender = -1;
+	socklen_t rx_len, tx_len = 0;
 
-	rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d", (int)getpid()));
-	tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d", (int)getpid()));
-	if (named < 0 || sender < 0 || bind(named, (struct sockaddr *)&rx, rx_len) < 0 ||
-	    bind(sender, (struct sockaddr *)&tx, tx_len) < 0 ||
-	    sendto(sender, "hello", 5, 0, (struct sockaddr *)&rx, rx_len) != 5)
-		die("named");
+	if (!pairs) {
+		rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d", (int)getpid()));
+		tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d", (int)getpid()));
+		named = socket(AF_UNIX, SOCK_DGRAM, 0);
+		sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (named < 0 || sender < 0 || bind(named, (struct sockaddr *)&rx, rx_len) < 0 ||
+		    bind(sender, (struct sockaddr *)&tx, tx_len) < 0 ||
+		    sendto(sender, "hello", 5, 0, (struct sockaddr *)&rx, rx_len) != 5)
+			die("named");
+	}
 	pid_t child = fork();
 
 	if (child < 0)
