@@ -182,7 +182,7 @@ expect restore-file-type fifogone
 # Datagram and seqpacket socketpairs with their messages: the image
 # passes; a queue not read to its end, or a message with a sender address
 # (not sent from again), does not.
-start_workload q sockq pairs
+start_workload q sockq
 run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/q.ckpt" "$q_pid"
 check_eq "sockq: ckpt" 0 "$rc"
 kill -KILL "$q_pid" "$(ready_value q child)"

@@ -1,17 +1,16 @@
 /* Unix sockets with something queued: a datagram socketpair and a
  * seqpacket socketpair holding messages of varied sizes (one longer than
  * ckpt's first peek buffer), a stream socketpair whose two ends are held
- * here, one whose ends the parent and its child hold apart, and a named
- * datagram socket with one message from a named sender.  With
+ * here, and one whose ends the parent and its child hold apart.  With
  * "inflight", a datagram carries two descriptors (SCM_RIGHTS), a stream
- * socket one in the middle of its bytes, and a datagram socketpair holds
- * a zero-length message before another.  With "pairs", no named socket
- * (a restore refuses one: its sender is not sent from again).  On SIGUSR1
+ * socket one in the middle of its bytes, a datagram socketpair holds
+ * a zero-length message before another, and a named datagram socket one
+ * message from a named sender.  On SIGUSR1
  * the parent reads every queue and writes what it read to READY-FILE.after
  * (nothing a checkpoint peeked may be missing), with each socket's
  * SO_PEEK_OFF (a checkpoint must have put back -1).
  *
- * Usage: sockq READY-FILE [inflight|pairs] */
+ * Usage: sockq READY-FILE [inflight] */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -85,7 +84,6 @@ int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
 	bool inflight = argc > 2 && strcmp(argv[2], "inflight") == 0;
-	bool pairs = argc > 2 && strcmp(argv[2], "pairs") == 0;
 	int dg[2], sq[2], st[2], pc[2], fl[2] = { -1, -1 }, fs[2] = { -1, -1 }, zq[2] = { -1, -1 }, carried[2];
 
 	signal(SIGUSR1, on_usr1);
@@ -131,18 +129,21 @@ int main(int argc, char **argv)
 		close(carried[1]);
 	}
 	/* An unconnected datagram socket with an abstract name, and one
-	 * message from a sender with a name of its own. */
+	 * message from a sender with a name of its own (inflight only: the
+	 * restorer does not rebind named sockets). */
 	struct sockaddr_un rx = { .sun_family = AF_UNIX }, tx = { .sun_family = AF_UNIX };
 	int named = -1, sender = -1;
-	socklen_t rx_len, tx_len = 0;
+	socklen_t rx_len = 0, tx_len = 0;
 
-	if (!pairs) {
-		rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d", (int)getpid()));
-		tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d", (int)getpid()));
+	if (inflight) {
 		named = socket(AF_UNIX, SOCK_DGRAM, 0);
 		sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+		rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d",
+						      (int)getpid()));
+		tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d",
+						      (int)getpid()));
 		if (named < 0 || sender < 0 || bind(named, (struct sockaddr *)&rx, rx_len) < 0 ||
 		    bind(sender, (struct sockaddr *)&tx, tx_len) < 0 ||
 		    sendto(sender, "hello", 5, 0, (struct sockaddr *)&rx, rx_len) != 5)
