@@ -61,8 +61,8 @@ enum ckpt_fanotify_mark_kind {
  * EXT_SOCKET_MSG records, each with a BUFFER of its bytes. */
 #define CKPT_EXT_SOCKET_MSGS_LEN	32u
 #define CKPT_EXT_SOCKET_MSG_LEN		144u
-/* EXT_SOCKET_MSGS flags: the walk stopped before the queue's end (a
- * zero-length datagram hides the rest from MSG_PEEK). */
+/* EXT_SOCKET_MSGS flags: the queue holds zero-length messages, and those
+ * beyond the first that an earlier peek saw are invisible to the walk. */
 #define CKPT_SOCKET_MSGS_INCOMPLETE	0x1u
 
 /* EXT_INODE: the INODE object of shared anonymous memory, a memfd or an

@@ -83,6 +83,39 @@ run "$tmp/d" "$tmp/de" "$CKPTDIFF" "$tmp/c1.ckpt" "$tmp/c1b.ckpt"
 check_eq "round trip: without the list, the counter's pages differ" 1 "$rc"
 killed "$pid"
 
+# -- round trip of a tree ------------------------------------------------------------
+# proctree: a session leader, a child leading its group with a grandchild
+# in it, a child leading its own session; descriptors 0-2 are one
+# description the whole tree shares.  With "pipe", the child's counts go
+# to the root through a pipe.  Beyond the keys above, a tree with a pipe
+# changes (ckptrestore(1), ROUND TRIP): the pipe's inode (ext_peers.ino,
+# and its number in the name "pipe:[N]"), how many processes of the
+# system ckpt looked at for peers (ext_peers.scanned), and the bytes
+# waiting in the pipe at the freeze (ext_pipe.nr_bytes, ext_pipe.data: their
+# BUFFER, or "[-+] header data" when only one image has some).
+tree_ignore="$ignore,ext_peers.ino,ext_peers.scanned,ext_pipe.nr_bytes,ext_pipe.data"
+for variant in plain pipe; do
+	start_workload "t$variant" proctree "$tmp/t$variant.out" $([ $variant = pipe ] && echo pipe)
+	pid=$(eval echo "\$t${variant}_pid")
+	procs="$pid $(ready_value "t$variant" child) $(ready_value "t$variant" grandchild) $(ready_value "t$variant" session)"
+	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/t$variant.ckpt" "$pid"
+	for p in $procs; do killed "$p"; done
+	run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/t$variant.ckpt"
+	check_eq "tree ($variant): restored" 0 "$rc"
+	[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+	workload_pids="$workload_pids $procs"
+	sleep 0.2
+	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/t${variant}2.ckpt" "$pid"
+	check_eq "tree ($variant): ckpt of the restored tree" 0 "$rc"
+	run "$tmp/d" "$tmp/de" "$CKPTDIFF" --ignore "$tree_ignore" "$tmp/t$variant.ckpt" "$tmp/t${variant}2.ckpt"
+	# What is left may only be the pipe's name and its waiting bytes.
+	check_eq "tree ($variant): ckptdiff, no difference beyond the documented keys" "" \
+		"$(sed -e '1,2d' -e '/^header$/d' -e '/^header file$/d' -e '/^  file.path: "pipe:\[[0-9]*\]" -> "pipe:\[[0-9]*\]"$/d' \
+			-e '/^[-+] header data$/d' "$tmp/d")"
+	[ $variant = plain ] && check_eq "tree (plain): ckptdiff says same" 0 "$rc"
+	for p in $procs; do killed "$p"; done
+done
+
 # -- the root's status, waited for ---------------------------------------------------
 checkpoint c2
 rm -f "$tmp/c2.pid"

@@ -50,8 +50,12 @@ edit cpu 'recs[:] = [r for r in recs if r["type"] != "CPU_FPU"]'
 expect restore-cpu cpu
 edit handler 'rec("SIGHAND")["fields"]["action"][0]["handler"] = "0xffffffffffffffff"'
 expect restore-handler handler
-edit itimer 'rec("SIGNAL")["fields"]["it_real_value"] = 5'
-expect restore-itimer itimer
+# Armed timers are re-armed; timers ckpt could not read are refused.
+edit itimer 'rec("SIGNAL")["fields"]["it_real_value"] = 5000000000'
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/itimer.ckpt"
+check_no_grep "an armed ITIMER_REAL: no restorable finding" "restore-" "$tmp/o"
+edit itimerunread 'rec("EXT_TASK_SECURITY")["fields"]["valid"] = "0x0000001b"'
+expect restore-itimer itimerunread
 edit tty 'rec("SIGNAL")["fields"]["tty_objref"] = 7'
 expect restore-tty tty
 edit semundo 'rec("TASK_OBJS")["fields"]["sem_undo_objref"] = 7'
@@ -64,8 +68,41 @@ edit unnamed 'f = [r for r in recs if r["type"] == "FILE_NAME" and r["fields"]["
 expect restore-file-unnamed unnamed
 edit filetype 'f = [r for r in recs if r["type"] == "FILE" and r["fields"]["f_pos"] != 0][-1]; f["fields"]["f_type"] = "PIPE"'
 expect restore-file-type filetype
-edit seccomp 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = "SECCOMP_MODE_STRICT"'
+# Strict mode and filters the image holds are installed; a filter mode
+# without its programs (ckpt without CAP_SYS_ADMIN) or a mode not known
+# is refused.
+edit strict 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = "SECCOMP_MODE_STRICT"'
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/strict.ckpt"
+check_no_grep "seccomp strict mode: no restorable finding" "restore-" "$tmp/o"
+edit seccomp 's = rec("EXT_TASK_SECURITY")["fields"]; s["seccomp_mode"] = "SECCOMP_MODE_FILTER"; s["seccomp_filters"] = 1; s["valid"] = "0x0000000f"'
 expect restore-seccomp seccomp
+edit seccompmode 'rec("EXT_TASK_SECURITY")["fields"]["seccomp_mode"] = 3'
+expect restore-seccomp seccompmode
+
+# Seccomp filters: restored; one that answers through a listener
+# (SECCOMP_RET_USER_NOTIF) or filters ckpt could not read are refused.
+start_workload s filtered "$tmp/s.out"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/s.ckpt" "$s_pid"
+check_eq "filtered: ckpt" 0 "$rc"
+kill -KILL "$s_pid"
+"$CKPTDUMP" --json --pages "$tmp/s.ckpt" >"$tmp/s.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/s.ckpt"
+check_eq "the filtered image (three filters): go" 0 "$rc"
+src=$tmp/s.json edit usernotif 'rec("EXT_SECCOMP_FILTER", 1)["fields"]["insns"][2]["k"] = "0x7fc00000"'
+expect restore-seccomp usernotif
+src=$tmp/s.json edit unread 'rec("EXT_TASK_SECURITY")["fields"]["valid"] = "0x0000000f"; recs[:] = [r for r in recs if r["type"] != "EXT_SECCOMP_FILTER"]'
+expect restore-seccomp unread
+# A child's oldest filters are its parent's (EXT_SECCOMP_SHARED): a share
+# naming no task before it is refused.
+start_workload sf filtered "$tmp/sf.out" fork
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/sf.ckpt" "$sf_pid"
+check_eq "filtered fork: ckpt" 0 "$rc"
+kill -KILL "$(ready_value sf child)" "$sf_pid"
+"$CKPTDUMP" --json --pages "$tmp/sf.ckpt" >"$tmp/sf.json"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/sf.ckpt"
+check_eq "the filtered fork image (two filters shared): go" 0 "$rc"
+src=$tmp/sf.json edit sharednone 'rec("EXT_SECCOMP_SHARED")["fields"]["same_pid"] = 4'
+expect restore-seccomp sharednone
 
 # INODE objects (memfd, unlinked file, shared anonymous memory) are
 # restored, unless their contents are missing.

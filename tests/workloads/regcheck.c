@@ -2,7 +2,7 @@
  * resumed with registers that are not exactly its own (a tracer killed
  * during a remote system call) says so, or dies, instead of going on.
  *
- *   regcheck READY-FILE OUT-FILE
+ *   regcheck READY-FILE OUT-FILE [dirty-vdso]
  *
  * Three threads each sleep 1 ms at a time in clock_nanosleep, made by hand
  * with every register the kernel preserves across a system call loaded
@@ -11,15 +11,20 @@
  * keep signal handlers running and signals arriving at any moment.  The
  * main thread writes "PROGRESS SLEEPS ALARMS USR1S\n" to OUT-FILE every
  * 20 ms; a wrong register writes "BAD thread T register R" and exits 3.
- * Ready after 5 lines. */
+ * Ready after 5 lines.  dirty-vdso: first writes a byte 0x5a where ckpt
+ * would put its resume stub, just after its own vdso's ELF image (a
+ * private copy of the page, through /proc/self/mem): padding that is not
+ * zero is not ckpt's to use. */
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/auxv.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -98,6 +103,33 @@ static void *storm(void *arg)
 	return NULL;
 }
 
+/* A byte just after the end of its vdso's ELF image (16-aligned: where
+ * ckpt would put its stub), written through /proc/self/mem. */
+static int dirty_vdso(void)
+{
+	const unsigned char *base = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
+	unsigned char dirt = 0x5a;
+	uint64_t end;
+	int mem, ok;
+
+	if (!base)
+		return -1;
+	end = eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff) + i;
+
+		if (ph->p_offset + ph->p_filesz > end)
+			end = ph->p_offset + ph->p_filesz;
+	}
+	mem = open("/proc/self/mem", O_RDWR);
+	if (mem < 0)
+		return -1;
+	ok = pwrite(mem, &dirt, 1, (off_t)((uint64_t)base + ((end + 15) & ~15ull))) == 1;
+	close(mem);
+	return ok ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
@@ -106,6 +138,8 @@ int main(int argc, char **argv)
 	struct itimerval it = { { 0, 3000 }, { 0, 3000 } };
 	pthread_t th;
 
+	if (argc > 3 && !strcmp(argv[3], "dirty-vdso") && dirty_vdso() < 0)
+		return 1;
 	out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (out_fd < 0 || sigaction(SIGALRM, &sa, NULL) < 0)
 		return 1;

@@ -1,9 +1,11 @@
 /* Unix sockets with something queued: a datagram socketpair and a
  * seqpacket socketpair holding messages of varied sizes (one longer than
  * ckpt's first peek buffer), a stream socketpair whose two ends are held
- * here, and one whose ends the parent and its child hold apart.  With
- * "inflight", a datagram carries two descriptors (SCM_RIGHTS), and a
- * stream socket one in the middle of its bytes.  On SIGUSR1
+ * here, one whose ends the parent and its child hold apart, and a named
+ * datagram socket with one message from a named sender.  With
+ * "inflight", a datagram carries two descriptors (SCM_RIGHTS), a stream
+ * socket one in the middle of its bytes, and a datagram socketpair holds
+ * a zero-length message before another.  On SIGUSR1
  * the parent reads every queue and writes what it read to READY-FILE.after
  * (nothing a checkpoint peeked may be missing), with each socket's
  * SO_PEEK_OFF (a checkpoint must have put back -1).
@@ -13,7 +15,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "workload.h"
@@ -80,7 +84,7 @@ int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
 	bool inflight = argc > 2 && strcmp(argv[2], "inflight") == 0;
-	int dg[2], sq[2], st[2], pc[2], fl[2] = { -1, -1 }, fs[2] = { -1, -1 }, carried[2];
+	int dg[2], sq[2], st[2], pc[2], fl[2] = { -1, -1 }, fs[2] = { -1, -1 }, zq[2] = { -1, -1 }, carried[2];
 
 	signal(SIGUSR1, on_usr1);
 	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sq) < 0 ||
@@ -117,9 +121,27 @@ int main(int argc, char **argv)
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fs) < 0 || write(fs[0], "xx", 2) != 2 ||
 		    sendmsg(fs[0], &mh, 0) != 2 || write(fs[0], "zz", 2) != 2)
 			die("stream inflight");
+		/* A zero-length datagram first: a peek cannot see past it. */
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, zq) < 0 || send(zq[0], "", 0, 0) != 0 ||
+		    send(zq[0], "after", 5, 0) != 5)
+			die("zero-length");
 		close(carried[0]);
 		close(carried[1]);
 	}
+	/* An unconnected datagram socket with an abstract name, and one
+	 * message from a sender with a name of its own. */
+	struct sockaddr_un rx = { .sun_family = AF_UNIX }, tx = { .sun_family = AF_UNIX };
+	int named = socket(AF_UNIX, SOCK_DGRAM, 0), sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+	socklen_t rx_len, tx_len;
+
+	rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d", (int)getpid()));
+	tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d", (int)getpid()));
+	if (named < 0 || sender < 0 || bind(named, (struct sockaddr *)&rx, rx_len) < 0 ||
+	    bind(sender, (struct sockaddr *)&tx, tx_len) < 0 ||
+	    sendto(sender, "hello", 5, 0, (struct sockaddr *)&rx, rx_len) != 5)
+		die("named");
 	pid_t child = fork();
 
 	if (child < 0)
@@ -132,8 +154,9 @@ int main(int argc, char **argv)
 	close(pc[1]);
 	workload_ready(ready,
 		       "child=%d\ndgram_r=%d\ndgram_w=%d\nseqp_r=%d\nseqp_w=%d\nstream_a=%d\nstream_b=%d\n"
-		       "parent_end=%d\nchild_end=%d\nflight_r=%d\nflight_stream=%d\n",
-		       (int)child, dg[1], dg[0], sq[1], sq[0], st[0], st[1], pc[0], pc[1], fl[1], fs[1]);
+		       "parent_end=%d\nchild_end=%d\nflight_r=%d\nflight_stream=%d\nzero_r=%d\nnamed=%d\nsender_len=%d\n",
+		       (int)child, dg[1], dg[0], sq[1], sq[0], st[0], st[1], pc[0], pc[1], fl[1], fs[1], zq[1], named,
+		       (int)tx_len);
 	while (!verify)
 		pause();
 	char path[4096];

@@ -10,6 +10,7 @@
  * (the runs so far: a restore must not add one). */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -58,10 +59,13 @@ int main(int argc, char **argv)
 		raise(SIGTERM);
 		_exit(1);
 	}
-	/* Both dead, neither reaped. */
-	if (waitid(P_PID, (id_t)exited, &si, WEXITED | WNOWAIT) < 0 ||
-	    waitid(P_PID, (id_t)killed, &si, WEXITED | WNOWAIT) < 0)
-		return 1;
+	/* Both dead, neither reaped (the SIGCHLD handler may interrupt). */
+	while (waitid(P_PID, (id_t)exited, &si, WEXITED | WNOWAIT) < 0)
+		if (errno != EINTR)
+			return 1;
+	while (waitid(P_PID, (id_t)killed, &si, WEXITED | WNOWAIT) < 0)
+		if (errno != EINTR)
+			return 1;
 	workload_ready(ready, "exited=%d\nkilled=%d\nsigchld=%d\n", (int)exited, (int)killed, (int)sigchld);
 	while (!reap)
 		usleep(10000);

@@ -31,7 +31,7 @@ enum { FT_GENERIC = 1, FT_PIPE, FT_FIFO, FT_SOCKET, FT_TTY, FT_EPOLL, FT_EVENTFD
 #define FMODE_READ	0x1u
 #define FMODE_WRITE	0x2u
 
-enum { R_REOPEN, R_PEER_OUTSIDE, R_PEER_UNKNOWN, R_PEERS_ENTRY };
+enum { R_REOPEN, R_PEER_OUTSIDE, R_PEER_UNKNOWN, R_PEERS_ENTRY, R_SOCKET_MSGS };
 
 static const struct ckpt_rule rules[] = {
 	[R_REOPEN] = { "file-reopen", "files", CKPT_SEV_INFO, REV6,
@@ -49,6 +49,12 @@ static const struct ckpt_rule rules[] = {
 	[R_PEERS_ENTRY] = { "peers-entry", "files", CKPT_SEV_ERROR, REV6,
 		"An EXT_PEERS record names a FILE that is no pipe, FIFO or socket (an objref of "
 		"another type is objref-type's finding)." },
+	[R_SOCKET_MSGS] = { "socket-msgs", "files", CKPT_SEV_ERROR, REV6,
+		"A socket queue's records do not add up: EXT_SOCKET_MSGS not right after its "
+		"socket's FILE records, or not followed by exactly nr_msgs EXT_SOCKET_MSG records "
+		"of the same file, indexed 0, 1, ... in order, whose nr_fds add up to its nr_fds "
+		"(a stream's has none: its descriptors are in its bytes); or an EXT_SOCKET_MSG "
+		"outside such a run." },
 };
 
 struct file {
@@ -89,6 +95,14 @@ struct state {
 	size_t n_peers;
 	struct ckpt_ext_user *users;	/* FILE entries of EXT_USERS */
 	size_t n_users;
+	/* The EXT_SOCKET_MSGS whose EXT_SOCKET_MSG records are being read. */
+	struct {
+		bool open;
+		int32_t objref;
+		bool stream;		/* descriptors in a stream's bytes: no messages */
+		uint32_t nr_msgs, nr_fds, seen, fds;
+		uint64_t index, offset;
+	} q;
 };
 
 static void *grow(struct ckpt_check *c, void *arrayp, size_t *n, size_t size)
@@ -133,6 +147,54 @@ static void note_path(struct file *f, const struct ckpt_record *rec)
 		f->ino = ino;
 }
 
+/* The run of EXT_SOCKET_MSG records of the open EXT_SOCKET_MSGS ends. */
+static void close_queue(struct ckpt_check *c, struct state *st)
+{
+	if (!st->q.open)
+		return;
+	st->q.open = false;
+	if (st->q.seen != st->q.nr_msgs || (st->q.stream ? st->q.nr_msgs != 0 : st->q.fds != st->q.nr_fds))
+		check_report(c, &rules[R_SOCKET_MSGS], -1, st->q.index, st->q.offset, "EXT_SOCKET_MSGS",
+			     "file objref %" PRId32 ": %" PRIu32 " message(s) with %" PRIu32 " descriptor(s) follow, "
+			     "it says %" PRIu32 " with %" PRIu32, st->q.objref, st->q.seen, st->q.fds, st->q.nr_msgs,
+			     st->q.nr_fds);
+}
+
+/* EXT_SOCKET_MSGS opens a run of EXT_SOCKET_MSG records; anything else
+ * but their BUFFERs closes it. */
+static void socket_queue(struct ckpt_check *c, struct state *st, const struct ckpt_record *rec)
+{
+	int32_t ref = (int32_t)(uint32_t)check_field_u64(rec, "file_objref");
+
+	if (rec->type == CKPT_EXT_SOCKET_MSGS) {
+		close_queue(c, st);
+		st->q.open = true;
+		st->q.objref = ref;
+		st->q.nr_msgs = (uint32_t)check_field_u64(rec, "nr_msgs");
+		st->q.nr_fds = (uint32_t)check_field_u64(rec, "nr_fds");
+		st->q.seen = st->q.fds = 0;
+		st->q.stream = check_field_u64(rec, "sock_type") == 1;	/* SOCK_STREAM */
+		st->q.index = rec->index;
+		st->q.offset = rec->offset;
+		if (!st->n_files || st->files[st->n_files - 1].objref != ref ||
+		    st->files[st->n_files - 1].type != FT_SOCKET)
+			check_report(c, &rules[R_SOCKET_MSGS], -1, rec->index, rec->offset + 8, "EXT_SOCKET_MSGS",
+				     "file objref %" PRId32 " is not the socket whose FILE comes just before", ref);
+		return;
+	}
+	uint32_t index = (uint32_t)check_field_u64(rec, "index");
+
+	if (!st->q.open || ref != st->q.objref || index != st->q.seen || st->q.seen >= st->q.nr_msgs) {
+		check_report(c, &rules[R_SOCKET_MSGS], -1, rec->index, rec->offset, "EXT_SOCKET_MSG",
+			     "message %" PRIu32 " of file objref %" PRId32 " is not the next one its EXT_SOCKET_MSGS "
+			     "announces", index, ref);
+		close_queue(c, st);
+		return;
+	}
+	st->q.seen++;
+	st->q.fds += (uint32_t)check_field_u64(rec, "nr_fds");
+}
+
 static void fd_record(struct ckpt_check *c, void *stp, const struct ckpt_record *rec,
 		      const struct ckpt_role *role)
 {
@@ -150,6 +212,11 @@ static void fd_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	}
 	const char *name = rec->rt->name;
 
+	if (rec->type == CKPT_EXT_SOCKET_MSGS || rec->type == CKPT_EXT_SOCKET_MSG) {
+		socket_queue(c, st, rec);
+		return;
+	}
+	close_queue(c, st);
 	if (strcmp(name, "OBJREF") == 0) {
 		st->last_objtype = (uint32_t)check_field_u64(rec, "objtype");
 		st->last_objref = (int32_t)(uint32_t)check_field_u64(rec, "objref");
@@ -453,6 +520,8 @@ static void fd_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	struct state *st = stp;
 	const struct ckpt_model *m = check_model(c);
 
+	if (st->on)
+		close_queue(c, st);
 	if (!st->on || out->failed || !m)
 		return;
 	if (st->n_files)	/* qsort takes no NULL, even for 0 */

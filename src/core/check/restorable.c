@@ -39,9 +39,9 @@ enum {
 
 static const struct ckpt_rule rules[] = {
 	[R_ZOMBIE] = { "restore-zombie", "restorable", CKPT_SEV_ERROR, R6,
-		"A zombie that is not a process of its own (TASK.exit_state set): a zombie thread group "
-		"leader whose threads live on, a zombie thread or root; ckptrestore recreates only a "
-		"zombie process, from its parent." },
+		"A zombie ckptrestore does not make again (TASK.exit_state set): a zombie thread, or a "
+		"zombie root without live threads; zombie processes and zombie leaders whose threads "
+		"live on are made again." },
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose parent is not a process listed before it in the image (the root "
 		"aside), or whose session or group it cannot reach from its parent's (setsid, "
@@ -61,7 +61,7 @@ static const struct ckpt_rule rules[] = {
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file (or shared anonymous memory) "
 		"whose contents the image does not hold in an INODE object (EXT_INODE), or holds "
-		"PARTIAL or NO_CONTENTS, or whose object another process uses too." },
+		"PARTIAL or NO_CONTENTS." },
 	[R_VMA_TYPE] = { "restore-vma-type", "restorable", CKPT_SEV_ERROR, R6,
 		"A mapping of a kind ckptrestore cannot rebuild (shared anonymous memory without its "
 		"INODE object, SysV shm, hugetlb)." },
@@ -72,14 +72,18 @@ static const struct ckpt_rule rules[] = {
 	[R_HANDLER] = { "restore-handler", "restorable", CKPT_SEV_ERROR, R6,
 		"A caught signal whose handler the image does not hold (written as SIG_ERR)." },
 	[R_ITIMER] = { "restore-itimer", "restorable", CKPT_SEV_ERROR, R6,
-		"An armed interval timer (SIGNAL.it_*): ckptrestore does not re-arm timers." },
+		"A process whose interval timers ckpt could not read (its EXT_TASK_SECURITY.valid "
+		"without 0x4): armed or not, ckptrestore would leave them disarmed." },
 	[R_TTY] = { "restore-tty", "restorable", CKPT_SEV_ERROR, R6,
 		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
-		"A task in a seccomp mode (EXT_TASK_SECURITY.seccomp_mode, EXT_SECCOMP_FILTER): its "
-		"filters are not installed again." },
+		"A task in seccomp filter mode whose filters the image does not hold whole "
+		"(EXT_TASK_SECURITY.valid without 0x10, fewer EXT_SECCOMP_FILTER records and "
+		"EXT_SECCOMP_SHARED filters than seccomp_filters, or shared with no task before it), "
+		"a filter that returns SECCOMP_RET_USER_NOTIF (its listener is not restored), or a "
+		"seccomp mode ckptrestore does not know." },
 	[R_FD_IN_FLIGHT] = { "restore-fd-in-flight", "restorable", CKPT_SEV_ERROR, R6,
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
@@ -114,11 +118,10 @@ struct epitem_fact {
 	int64_t fd;
 };
 
-/* An INODE object (EXT_INODE) and the first process that uses it. */
+/* An INODE object (EXT_INODE). */
 struct inode_fact {
 	int32_t objref;
 	uint32_t flags;
-	int64_t user;			/* pid of its first user, 0 none yet */
 };
 
 /* A VMA naming an INODE object, by its record index. */
@@ -140,7 +143,7 @@ struct sighand_fact {
 
 struct signal_fact {
 	int32_t objref;
-	bool itimer, tty;
+	bool tty;
 	uint64_t index, offset;
 };
 
@@ -148,6 +151,12 @@ struct task_fact {
 	uint64_t index, offset;
 	bool has_cpu, has_fpu;
 	uint32_t seccomp;		/* EXT_TASK_SECURITY.seccomp_mode */
+	bool has_security;		/* an EXT_TASK_SECURITY */
+	uint32_t valid;			/* its valid bits */
+	uint32_t filters, filters_read;	/* seccomp_filters; EXT_SECCOMP_FILTER records */
+	uint32_t filters_shared;	/* EXT_SECCOMP_SHARED.count */
+	int64_t filters_same;		/* EXT_SECCOMP_SHARED.same_pid */
+	bool user_notif;		/* a filter returns SECCOMP_RET_USER_NOTIF */
 	int32_t files, sighand, signal, sem_undo;
 };
 
@@ -199,6 +208,23 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t sz)
 static bool is(const struct ckpt_record *rec, const char *name)
 {
 	return rec->rt && strcmp(rec->rt->name, name) == 0;
+}
+
+/* Whether a seccomp program has a "ret #SECCOMP_RET_USER_NOTIF": the
+ * listener descriptor that answers it is not in the image. */
+static bool returns_user_notif(const struct ckpt_record *rec)
+{
+	uint64_t n = check_field_u64(rec, "nr_insns");
+
+	for (uint64_t i = 0; i < n && 16 + (i + 1) * 8 <= rec->avail; i++) {
+		const uint8_t *insn = rec->data + 16 + i * 8;
+		uint32_t code = (uint32_t)ckpt_le_load(insn, 2), k = (uint32_t)ckpt_le_load(insn + 4, 4);
+
+		/* BPF_RET | BPF_K; SECCOMP_RET_ACTION_FULL, SECCOMP_RET_USER_NOTIF */
+		if (code == 0x06 && (k & 0xffff0000u) == 0x7fc00000u)
+			return true;
+	}
+	return false;
 }
 
 static struct task_fact *cur_task(struct state *st)
@@ -421,9 +447,6 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			s->objref = objtype ? objref : 0;
 			s->index = rec->index;
 			s->offset = rec->offset;
-			s->itimer = check_field_u64(rec, "it_real_value") || check_field_u64(rec, "it_real_incr") ||
-				    check_field_u64(rec, "it_virt_value") || check_field_u64(rec, "it_virt_incr") ||
-				    check_field_u64(rec, "it_prof_value") || check_field_u64(rec, "it_prof_incr");
 			s->tty = check_field_u64(rec, "tty_objref") != 0;
 		}
 	} else if (is(rec, "TASK")) {
@@ -437,9 +460,17 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		t->signal = (int32_t)check_field_u64(rec, "signal_objref");
 		t->sem_undo = (int32_t)check_field_u64(rec, "sem_undo_objref");
 	} else if (is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
+		t->has_security = true;
+		t->valid = (uint32_t)check_field_u64(rec, "valid");
 		t->seccomp = (uint32_t)check_field_u64(rec, "seccomp_mode");
+		t->filters = (uint32_t)check_field_u64(rec, "seccomp_filters");
+	} else if (is(rec, "EXT_SECCOMP_SHARED") && (t = cur_task(st))) {
+		t->filters_shared = (uint32_t)check_field_u64(rec, "count");
+		t->filters_same = (int32_t)check_field_u64(rec, "same_pid");
 	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
 		t->seccomp = t->seccomp ? t->seccomp : 2;
+		t->filters_read++;
+		t->user_notif |= returns_user_notif(rec);
 	} else if (is(rec, "CPU") && (t = cur_task(st))) {
 		t->has_cpu = true;
 		/* A task that never used the FPU starts with a fresh one. */
@@ -475,10 +506,9 @@ static int32_t vma_ino(const struct state *st, uint64_t record)
 	return 0;
 }
 
-/* Why process pid cannot have INODE object ref restored, or NULL: its
- * contents are missing, or another process uses it too (objects shared
- * between processes wait for the restore of process trees). */
-static const char *inode_refusal(struct state *st, int32_t ref, int64_t pid)
+/* Why INODE object ref cannot be restored, or NULL: its contents are
+ * missing.  One several processes use is made once and shared again. */
+static const char *inode_refusal(struct state *st, int32_t ref)
 {
 	struct inode_fact *n = find_inode(st, ref);
 
@@ -488,9 +518,6 @@ static const char *inode_refusal(struct state *st, int32_t ref, int64_t pid)
 		return "its INODE object is PARTIAL (ckpt ran without CAP_CHECKPOINT_RESTORE)";
 	if (n->flags & 0x1)
 		return "its INODE object has NO_CONTENTS (ckpt --no-pages)";
-	if (n->user && n->user != pid)
-		return "its INODE object is shared with another process";
-	n->user = pid;
 	return NULL;
 }
 
@@ -513,7 +540,7 @@ static void judge_vmas(struct ckpt_check *c, struct state *st, const struct ckpt
 		const struct file_fact *f = find_file(st, v->file_ref);
 
 		int32_t ino = vma_ino(st, v->record);
-		const char *why = ino ? inode_refusal(st, ino, mt->pid) : NULL;
+		const char *why = ino ? inode_refusal(st, ino) : NULL;
 
 		if (v->type == 4 && ino) {
 			/* Shared anonymous memory: restored from its object. */
@@ -693,7 +720,7 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 		} else if (f->f_type != 1 || strncmp(f->path, "anon_inode:", 11) == 0) {
 			continue;
 		} else if (f->unnamed && f->ino) {
-			const char *why = inode_refusal(st, f->ino, pid);
+			const char *why = inode_refusal(st, f->ino);
 
 			if (why)
 				check_report(c, &rules[R_FILE_UNNAMED], -1, f->index, f->offset, "FILE",
@@ -720,9 +747,6 @@ static void judge_signals(struct ckpt_check *c, struct state *st, const struct t
 
 		if (s->objref != t->signal)
 			continue;
-		if (s->itimer)
-			check_report(c, &rules[R_ITIMER], -1, s->index, s->offset, "SIGNAL",
-				     "%s: an interval timer is armed, and timers are not re-armed", who);
 		if (s->tty)
 			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
 				     "%s: has a controlling terminal, which is not reattached", who);
@@ -762,18 +786,31 @@ static bool group_reachable(const struct ckpt_model *m, size_t i)
 	return false;
 }
 
-/* A zombie the restorer recreates: a process (not a thread, not the
- * root, made by its parent) whose threads are gone with it. */
+/* A zombie the restorer recreates: a thread group leader, either with
+ * threads that live on (built as a process, then it exits alone) or,
+ * unless it is the root, none (made by its parent, then it dies). */
 static bool zombie_process(const struct ckpt_model *m, size_t i)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i];
 
-	if (i == 0 || mt->pid != mt->tgid)
+	if (mt->pid != mt->tgid)
 		return false;
 	for (size_t k = 0; k < m->n_tasks; k++)
-		if (k != i && m->tasks[k].tgid == mt->pid)
-			return false;
-	return true;
+		if (k != i && m->tasks[k].tgid == mt->pid && !m->tasks[k].exit_state)
+			return true;
+	return i != 0;
+}
+
+/* Whether task i's EXT_SECCOMP_SHARED names a task before it with at
+ * least that many filters. */
+static bool shares_with(const struct ckpt_model *m, const struct state *st, size_t i)
+{
+	const struct task_fact *t = &st->tasks[i];
+
+	for (size_t k = 0; k < i && k < m->n_tasks; k++)
+		if (m->tasks[k].pid == t->filters_same)
+			return st->tasks[k].filters_read + (uint64_t)st->tasks[k].filters_shared >= t->filters_shared;
+	return false;
 }
 
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
@@ -795,18 +832,31 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
 				     mt->pid != mt->tgid ? "thread, and zombie threads are not recreated" :
-				     i == 0 ? "root, and a zombie is made by its parent" :
-				     "leader whose threads live on, and such zombies are not recreated");
+				     "root without live threads, and such a zombie is made by its parent");
 		if (mt->exit_state)
 			continue;
 		if (!t->has_cpu || !t->has_fpu)
 			check_report(c, &rules[R_CPU], -1, t->index, t->offset, "TASK",
 				     "%s: the image holds no %s", who, !t->has_cpu ? "registers (CPU)" :
 				     "FPU state (CPU_FPU)");
-		if (t->seccomp)
+		if (t->seccomp > 2)
 			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
-				     "%s: runs in seccomp mode %u, whose filters are not installed again", who,
-				     t->seccomp);
+				     "%s: runs in seccomp mode %u, which is not known", who, t->seccomp);
+		else if (t->seccomp == 2 && (!t->has_security || !(t->valid & 0x10) ||
+					     t->filters_read + (uint64_t)t->filters_shared < t->filters ||
+					     !(t->filters_read + t->filters_shared)))
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: runs under %u seccomp filters but the image holds %u of them "
+				     "(ckpt without CAP_SYS_ADMIN?)", who, t->filters,
+				     t->filters_read + t->filters_shared);
+		else if (t->seccomp == 2 && t->filters_shared && !shares_with(m, st, i))
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: shares %u seccomp filters with task %" PRId64 ", which is not a task "
+				     "before it holding that many", who, t->filters_shared, t->filters_same);
+		else if (t->seccomp == 2 && t->user_notif)
+			check_report(c, &rules[R_SECCOMP], -1, t->index, t->offset, "TASK",
+				     "%s: a seccomp filter answers through a listener (SECCOMP_RET_USER_NOTIF), "
+				     "which is not restored", who);
 		/* Threads are restored with their process; the rest is shared. */
 		if (mt->has_tree && mt->pid != mt->tgid)
 			continue;
@@ -825,6 +875,11 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		judge_vmas(c, st, m, mt, who);
 		judge_files(c, st, t, mt->pid, who);
 		judge_signals(c, st, t, who);
+		/* The timers are the process's, read in the thread that wrote
+		 * its SIGNAL: the first of the group, its leader. */
+		if (t->has_security && !(t->valid & 0x4))
+			check_report(c, &rules[R_ITIMER], -1, t->index, t->offset, "TASK",
+				     "%s: its interval timers could not be read, so they would not be re-armed", who);
 	}
 }
 

@@ -161,7 +161,8 @@ static int walk_stream(int s, int avail, struct queue *q)
 }
 
 /* A datagram or seqpacket queue, message by message, up to limit bytes
- * in all (*over set when beyond). */
+ * in all (*over set when beyond).  The walk ends at EAGAIN; every peek
+ * moves on by a message, MAX_MSGS bounds it. */
 static int walk_msgs(int s, uint64_t limit, struct queue *q, bool *over)
 {
 	uint64_t off = 0;
@@ -180,7 +181,9 @@ static int walk_msgs(int s, uint64_t limit, struct queue *q, bool *over)
 		for (;;) {
 			if (!(m.data = malloc(cap)))
 				return -1;
-			n = peek_at(s, (int)off, false, &m, cap, &end);
+			/* The head with no offset at all (SO_PEEK_OFF -1): a
+			 * zero-length one peeked before is skipped otherwise. */
+			n = peek_at(s, q->n ? (int)off : -1, false, &m, cap, &end);
 			if (n < 0 || (size_t)n <= cap)
 				break;
 			/* Truncated: the same offset again with room for all of it. */
@@ -213,12 +216,13 @@ static int walk_msgs(int s, uint64_t limit, struct queue *q, bool *over)
 		*slot = m;
 		q->bytes += (uint64_t)n;
 		q->nr_fds += m.nr_fds;
-		/* A zero-length message at offset 0 comes back at every peek
-		 * (one further on is skipped): nothing past it can be seen. */
-		if (n == 0) {
+		/* Peeking a zero-length message marks it peeked, and a peek
+		 * with an offset skips those: the next peek at the same offset
+		 * goes on past it.  One an earlier peek (an earlier checkpoint,
+		 * the task itself) marked is skipped unseen, unless at the head:
+		 * so the queue is flagged once one turns up. */
+		if (n == 0)
 			q->incomplete = true;
-			return 0;
-		}
 		off += (uint64_t)n;
 	}
 }

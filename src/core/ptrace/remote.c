@@ -21,11 +21,12 @@
  * goes back to the registers ckpt_remote_end() would have written.  A call
  * made with nobody to read its result is harmless for every call made
  * here: the producer's are getters (sigaltstack, prctl PR_GET_*,
- * getitimer, rt_sigaction with no new action, personality(0xffffffff),
- * getpid, gettid), the scratch's mmap (a page leaked at worst) and munmap
- * (of the scratch itself), and requeue()'s rt_tgsigqueueinfo and
- * tgkill(SIGSTOP) of a signal the thread had anyway.  The restorer's tasks die with it
- * (PTRACE_O_EXITKILL) and run from its own code page, without a stub.
+ * getitimer, rt_sigaction with no new action, rt_sigprocmask with no new
+ * set, personality(0xffffffff), getpid, gettid), the scratch's mmap (a
+ * page leaked at worst) and munmap (of the scratch itself), and
+ * requeue()'s rt_tgsigqueueinfo and tgkill(SIGSTOP) of a signal the thread
+ * had anyway.  The restorer's tasks die with it (PTRACE_O_EXITKILL) and run
+ * from its own code page once it has one (set_syscall_ip clears the stub).
  * Only one thread of a process is ever in remote calls at a time (ckpt
  * and the restorer run their sessions one after the other, from one
  * thread), so one stub per process will do. */

@@ -43,7 +43,7 @@ long rs_inode_fd(const struct rs_ctx *x, int32_t ino)
 }
 
 /* The path without its " (deleted)". */
-static void live_name(const char *path, char *out, size_t size)
+void rs_live_name(const char *path, char *out, size_t size)
 {
 	size_t len = strlen(path), dl = strlen(DELETED);
 
@@ -59,7 +59,7 @@ static long make_memfd(struct rs_ctx *x, const struct rs_inode *n)
 	long fd;
 
 	if (n->path && strncmp(n->path, "/memfd:", 7) == 0)
-		live_name(n->path + 7, name, 250);	/* memfd names hold 249 bytes */
+		rs_live_name(n->path + 7, name, 250);	/* memfd names hold 249 bytes */
 	if (rs_scratch(x, name, strlen(name) + 1, &at) < 0 ||
 	    rs_call(x, "memfd_create", SYS_memfd_create, (long)at, MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0,
 		    &fd) < 0)
@@ -96,7 +96,7 @@ static long make_unlinked(struct rs_ctx *x, const struct rs_inode *n)
 
 	if (!n->path || n->path[0] != '/')
 		return make_memfd(x, n);
-	live_name(n->path, dir, sizeof(dir));
+	rs_live_name(n->path, dir, sizeof(dir));
 	slash = strrchr(dir, '/');
 	if (slash == dir)
 		slash[1] = 0;
@@ -115,20 +115,15 @@ static long make_unlinked(struct rs_ctx *x, const struct rs_inode *n)
 	return fd;
 }
 
-/* The saved runs, written from here through the task's descriptor. */
-static int fill(struct rs_ctx *x, const struct rs_inode *n, long fd)
+int rs_inode_fill(const struct ckpt_restore_plan *p, const struct rs_inode *n, int out, char *err, size_t errsize)
 {
-	char path[64];
 	size_t bufsize = 1u << 20;
 	uint8_t *buf = malloc(bufsize);
-	int out, rc = 0;
+	int rc = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)x->pid, fd);
-	if (!buf)
-		return rs_fail(x, "out of memory");
-	if ((out = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
-		free(buf);
-		return rs_fail(x, "%s: %s", path, strerror(errno));
+	if (!buf) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
 	}
 	for (size_t i = 0; rc == 0 && i < n->n_runs; i++) {
 		const struct rs_inode_run *r = &n->runs[i];
@@ -143,36 +138,69 @@ static int fill(struct rs_ctx *x, const struct rs_inode *n, long fd)
 			total = n->size - r->offset;
 		for (uint64_t done = 0; rc == 0 && done < total;) {
 			size_t len = total - done < bufsize ? (size_t)(total - done) : bufsize;
-			ssize_t got = ckpt_image_read_at(x->plan->img, r->data + done, buf, len);
+			ssize_t got = ckpt_image_read_at(p->img, r->data + done, buf, len);
 
-			if (got != (ssize_t)len)
-				rc = rs_fail(x, "cannot read the object's pages at image byte %" PRIu64 ": %s",
-					     r->data + done, got < 0 ? strerror(errno) : "the image ends");
-			else if (pwrite(out, buf, len, (off_t)(r->offset + done)) != (ssize_t)len)
-				rc = rs_fail(x, "writing its shared object: %s", strerror(errno));
+			if (got != (ssize_t)len) {
+				snprintf(err, errsize, "cannot read the object's pages at image byte %" PRIu64 ": %s",
+					 r->data + done, got < 0 ? strerror(errno) : "the image ends");
+				rc = -1;
+			} else if (pwrite(out, buf, len, (off_t)(r->offset + done)) != (ssize_t)len) {
+				snprintf(err, errsize, "writing its shared object: %s", strerror(errno));
+				rc = -1;
+			}
 			done += len;
 		}
 	}
-	close(out);
 	free(buf);
 	return rc;
 }
 
-static int uses(const struct rs_ctx *x, int32_t ino)
+/* The saved runs, written from here through the task's descriptor. */
+static int fill(struct rs_ctx *x, const struct rs_inode *n, long fd)
 {
-	const struct ckpt_restore_plan *p = x->plan;
-	const struct rs_mm *m = rs_mm(p, x->task->mm);
+	char path[64], why[256];
+	int out;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)x->pid, fd);
+	if ((out = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return rs_fail(x, "%s: %s", path, strerror(errno));
+	if (rs_inode_fill(x->plan, n, out, why, sizeof(why)) < 0) {
+		close(out);
+		return rs_fail(x, "%s", why);
+	}
+	close(out);
+	return 0;
+}
+
+bool rs_task_uses_inode(const struct ckpt_restore_plan *p, const struct rs_task *t, int32_t ino)
+{
+	const struct rs_mm *m = rs_mm(p, t->mm);
 
 	for (size_t i = 0; m && m->model && i < m->model->n_vmas; i++)
 		if (rs_vma_ino(p, m->model->vmas[i].record) == ino)
-			return 1;
-	for (size_t i = 0; x->task->files && i < p->n_fds; i++) {
+			return true;
+	for (size_t i = 0; t->files && i < p->n_fds; i++) {
 		const struct rs_file *f;
 
-		if (p->fds[i].table == x->task->files && (f = rs_file(p, p->fds[i].file)) && f->ino == ino)
-			return 1;
+		if (p->fds[i].table == t->files && (f = rs_file(p, p->fds[i].file)) && f->ino == ino)
+			return true;
 	}
-	return 0;
+	return false;
+}
+
+/* An object other processes use too: the restorer's own (shared_inodes.c),
+ * taken into the task with pidfd_getfd(2), one object for all of them. */
+static long take_shared(struct rs_ctx *x, int mine)
+{
+	long pidfd, fd;
+
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
+		return -1;
+	if (rs_call(x, "pidfd_getfd(shared object)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
+		return -1;
+	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	return fd;
 }
 
 int rs_inodes_create(struct rs_ctx *x)
@@ -186,21 +214,28 @@ int rs_inodes_create(struct rs_ctx *x)
 			above = p->fds[i].fd + 1L;
 	for (size_t i = 0; i < p->n_inodes; i++) {
 		const struct rs_inode *n = &p->inodes[i];
+		int shared = rs_shared_fd(x, n->objref);
 		long fd, kept;
 
-		if (!uses(x, n->objref))
+		if (!rs_task_uses_inode(p, x->task, n->objref))
 			continue;
 		if (x->n_inode_fds == RS_INODES_MAX)
 			return rs_fail(x, "more than %d shared memory objects and unnamed files", RS_INODES_MAX);
 		if (n->flags & (CKPT_INODE_PARTIAL | CKPT_INODE_NO_CONTENTS))
 			return rs_fail(x, "object %d: its contents are not in the image", n->objref);
-		fd = n->kind == CKPT_INODE_SHM_ANON && n->size ? make_shm(x, n) :
-		     n->kind == CKPT_INODE_UNLINKED ? make_unlinked(x, n) : make_memfd(x, n);
-		if (fd < 0)
-			return -1;
-		if (rs_call(x, "ftruncate", SYS_ftruncate, fd, (long)n->size, 0, 0, 0, 0, NULL) < 0 ||
-		    fill(x, n, fd) < 0)
-			return -1;
+		if (shared >= 0) {
+			/* Made and filled once, by the restorer. */
+			if ((fd = take_shared(x, shared)) < 0)
+				return -1;
+		} else {
+			fd = n->kind == CKPT_INODE_SHM_ANON && n->size ? make_shm(x, n) :
+			     n->kind == CKPT_INODE_UNLINKED ? make_unlinked(x, n) : make_memfd(x, n);
+			if (fd < 0)
+				return -1;
+			if (rs_call(x, "ftruncate", SYS_ftruncate, fd, (long)n->size, 0, 0, 0, 0, NULL) < 0 ||
+			    fill(x, n, fd) < 0)
+				return -1;
+		}
 		if (rs_call(x, "fcntl(F_DUPFD_CLOEXEC)", SYS_fcntl, fd, F_DUPFD_CLOEXEC, above, 0, 0, 0, &kept) < 0 ||
 		    rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0)
 			return -1;
@@ -243,8 +278,10 @@ int rs_inodes_finish(struct rs_ctx *x)
 		const struct rs_inode *n = rs_inode(x->plan, x->inode_fds[i].ino);
 		long fd = x->inode_fds[i].fd;
 
-		/* Only a memfd takes seals; the others have none to add. */
-		if (n && n->seals && n->kind == CKPT_INODE_MEMFD &&
+		/* Only a memfd takes seals; the others have none to add.  A
+		 * shared one is sealed by the restorer once every process has
+		 * mapped it (shared_inodes.c). */
+		if (n && n->seals && n->kind == CKPT_INODE_MEMFD && rs_shared_fd(x, n->objref) < 0 &&
 		    rs_call(x, "fcntl(F_ADD_SEALS)", SYS_fcntl, fd, F_ADD_SEALS, (long)n->seals, 0, 0, 0, NULL) < 0)
 			return -1;
 		if (rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0)

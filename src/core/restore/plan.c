@@ -387,6 +387,25 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		rd->task->personality = (uint32_t)fld(rec, "personality");
 		rd->task->sas_ss_flags = (uint32_t)fld(rec, "sas_ss_flags");
 		rd->task->cap_ambient = fld(rec, "cap_ambient");
+		rd->task->seccomp_mode = (uint32_t)fld(rec, "seccomp_mode");
+		rd->task->seccomp_count = (uint32_t)fld(rec, "seccomp_filters");
+	} else if (is(rec, "EXT_SECCOMP_SHARED") && rd->task) {
+		rd->task->seccomp_shared = (uint32_t)fld(rec, "count");
+		rd->task->seccomp_same_pid = (int32_t)fld(rec, "same_pid");
+	} else if (is(rec, "EXT_SECCOMP_FILTER") && rd->task) {
+		struct rs_filter *f = GROW_ONE(rd->task->filters, rd->task->n_filters);
+		uint64_t n = fld(rec, "nr_insns");
+
+		if (!f)
+			return -1;
+		f->index = (uint32_t)fld(rec, "index");
+		/* A program longer than its record: the gate has refused it. */
+		if (n > (rec->avail > 16 ? (rec->avail - 16) / 8 : 0))
+			n = 0;
+		if (!(f->insns = malloc(n ? n * 8 : 1)))
+			return -1;
+		memcpy(f->insns, rec->data + 16, n * 8);
+		f->n_insns = (uint32_t)n;
 	} else if (is(rec, "EXT_RSEQ") && rd->task) {
 		rd->task->rseq_ptr = fld(rec, "rseq_abi_pointer");
 		rd->task->rseq_size = (uint32_t)fld(rec, "rseq_abi_size");
@@ -612,6 +631,12 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 			elem(rec, "rlim", (uint64_t)i, "cur", &s->rlim_cur[i]);
 			elem(rec, "rlim", (uint64_t)i, "max", &s->rlim_max[i]);
 		}
+		s->it_value[0] = fld(rec, "it_real_value");
+		s->it_incr[0] = fld(rec, "it_real_incr");
+		s->it_value[1] = fld(rec, "it_virt_value");
+		s->it_incr[1] = fld(rec, "it_virt_incr");
+		s->it_value[2] = fld(rec, "it_prof_value");
+		s->it_incr[2] = fld(rec, "it_prof_incr");
 		rd->signal = s;
 	} else if (is(rec, "UTS_NS")) {
 		struct rs_uts *u = GROW_ONE(p->utss, p->n_utss);
@@ -645,6 +670,7 @@ static bool wanted(const struct ckpt_model_record *mr)
 		"OBJREF", "TASK", "TASK_CREDS", "TASK_NS", "TASK_OBJS", "CPU", "SIGNAL_TASK", "SIGPENDING",
 		"FILE", "FILE_NAME", "FILE_TABLE", "FILE_DESC", "CRED", "GROUPINFO", "MM", "FS",
 		"SIGHAND", "SIGNAL", "UTS_NS", "NS", "EXT_TASK_SECURITY", "EXT_RSEQ", "EXT_PIPE",
+		"EXT_SECCOMP_FILTER", "EXT_SECCOMP_SHARED",
 		"EXT_INODE", "EXT_INODE_PAGES", "EXT_FILE_INODE", "VMA",
 	};
 
@@ -757,6 +783,9 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	for (size_t i = 0; i < p->n_tasks; i++) {
 		free(p->tasks[i].xstate);
 		free_pending(&p->tasks[i].pending);
+		for (size_t k = 0; k < p->tasks[i].n_filters; k++)
+			free(p->tasks[i].filters[k].insns);
+		free(p->tasks[i].filters);
 	}
 	for (size_t i = 0; i < p->n_files; i++) {
 		free(p->files[i].path);

@@ -171,6 +171,16 @@ struct rs_signal {
 	int32_t objref;
 	uint64_t rlim_cur[RS_NLIMITS], rlim_max[RS_NLIMITS];
 	struct rs_pending shared;
+	/* ITIMER_REAL, _VIRTUAL, _PROF: time to the next expiry and the
+	 * reload interval, ns (timers.c). */
+	uint64_t it_value[3], it_incr[3];
+};
+
+/* One seccomp filter of a task (EXT_SECCOMP_FILTER), classic BPF. */
+struct rs_filter {
+	uint32_t index;			/* 0: the one installed first */
+	uint32_t n_insns;
+	uint8_t *insns;			/* struct sock_filter, n_insns of them */
 };
 
 struct rs_uts {
@@ -198,6 +208,14 @@ struct rs_task {
 	uint64_t cap_ambient;
 	uint64_t rseq_ptr;
 	uint32_t rseq_size, rseq_sig, rseq_flags;
+	/* EXT_TASK_SECURITY's seccomp mode and filter count, the oldest
+	 * filters it shares with a task before it (EXT_SECCOMP_SHARED), and
+	 * its own filters after them. */
+	uint32_t seccomp_mode, seccomp_count;
+	uint32_t seccomp_shared;
+	int64_t seccomp_same_pid;
+	struct rs_filter *filters;
+	size_t n_filters;
 	/* A zombie (TASK.exit_state) and its wait status (TASK.exit_code). */
 	uint32_t exit_state, exit_code;
 };
@@ -250,6 +268,19 @@ const struct rs_signal *rs_signal(const struct ckpt_restore_plan *p, int32_t ref
 const struct rs_uts *rs_uts(const struct ckpt_restore_plan *p, int32_t ref);
 const struct rs_inode *rs_inode(const struct ckpt_restore_plan *p, int32_t ref);
 
+/* An INODE object more than one process uses (shared anonymous memory,
+ * a memfd, an unlinked file): made once in the restorer (shared_inodes.c) and
+ * taken by each process with pidfd_getfd(2). */
+struct rs_shared {
+	int32_t ino;
+	int fd;				/* the restorer's; -1 when closed */
+};
+
+struct rs_shares {
+	struct rs_shared *objs;
+	size_t n_objs;
+};
+
 /* One task being built: the restorer's handle on it. */
 struct rs_ctx {
 	const struct ckpt_restore_plan *plan;
@@ -266,6 +297,7 @@ struct rs_ctx {
 	 * address space and descriptors are built. */
 	struct { int32_t ino; long fd; } inode_fds[RS_INODES_MAX];
 	size_t n_inode_fds;
+	struct rs_shares *shares;	/* run.c's (shared_inodes.c), for inodes.c */
 	/* The pid, as the task sees it, of a process holding the restorer's
 	 * descriptors at their numbers (pipe ends, externals): 0 the
 	 * restorer itself; with --pid-ns the namespace's init (pidns.c). */
@@ -332,6 +364,16 @@ int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent);
  * attached), becomes a zombie with its saved status; the parent keeps
  * no notification of it.  0, or -1 with the parent's err. */
 int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid);
+/* zombie.c: a zombie thread group leader whose threads live on is built
+ * as a process from a stand-in record (its own, with its threads'
+ * objects), finishes with rs_zombie_leader_finish instead of the usual
+ * last calls (*exit_ip: a syscall instruction that stays), and takes
+ * exit(2) of its own status for registers (rs_zombie_leader_exit). */
+bool rs_zombie_leader(const struct ckpt_restore_plan *p, const struct rs_task *t);
+const struct rs_task *rs_zombie_standin(const struct ckpt_restore_plan *p, const struct rs_task *t,
+					struct rs_task *out);
+int rs_zombie_leader_finish(struct rs_ctx *x, uint64_t *exit_ip);
+int rs_zombie_leader_exit(struct rs_ctx *x, uint64_t exit_ip);
 
 /* run.c: steps of every thread (the leader's and the others'). */
 int rs_thread_pointers(struct rs_ctx *x);
@@ -377,5 +419,29 @@ int32_t rs_vma_ino(const struct ckpt_restore_plan *p, uint64_t record);
 long rs_inode_fd(const struct rs_ctx *x, int32_t ino);
 int rs_inodes_close_others(struct rs_ctx *x);
 int rs_inodes_finish(struct rs_ctx *x);
+/* inodes.c, for shared_inodes.c: whether task t maps or holds object ino; the
+ * object's saved runs written to out; a path without " (deleted)". */
+bool rs_task_uses_inode(const struct ckpt_restore_plan *p, const struct rs_task *t, int32_t ino);
+int rs_inode_fill(const struct ckpt_restore_plan *p, const struct rs_inode *n, int out, char *err, size_t errsize);
+void rs_live_name(const char *path, char *out, size_t size);
+
+/* shared_inodes.c: the objects more than one process uses, made and filled in
+ * the restorer before any task; the restorer's descriptor of one (-1:
+ * not shared); their seals, once every process has mapped them (before
+ * the detach); closing them.  0, or -1 with err. */
+int rs_shared_make(const struct ckpt_restore_plan *p, struct rs_shares **out, char *err, size_t errsize);
+/* Whether the image has any such object. */
+bool rs_shared_any(const struct ckpt_restore_plan *p);
+int rs_shared_fd(const struct rs_ctx *x, int32_t ino);
+int rs_shared_seal(const struct ckpt_restore_plan *p, const struct rs_shares *s, char *err, size_t errsize);
+void rs_shared_close(struct rs_shares *s);
+
+/* timers.c: the process's interval timers, re-armed (leader only). */
+int rs_timers_restore(struct rs_ctx *x);
+/* seccomp.c: the thread's seccomp mode and filters, with the restorer's
+ * later calls exempt from them (PTRACE_O_SUSPEND_SECCOMP until the end of
+ * the remote calls).  options: the ptrace options the thread was begun
+ * with. */
+int rs_seccomp_restore(struct rs_ctx *x, unsigned long options);
 
 #endif

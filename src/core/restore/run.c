@@ -256,7 +256,7 @@ static int children(struct rs_ctx *x, struct made *m)
 		if ((pid = make_child(x, t)) < 0)
 			return -1;
 		/* Not let go at the end: it is dead already. */
-		if (t->exit_state) {
+		if (t->exit_state && !rs_zombie_leader(p, t)) {
 			if (rs_zombie(x, t, pid) < 0)
 				return -1;
 			continue;
@@ -316,9 +316,16 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	size_t n_tids = 0;
 	char why[256];
 	int rc = -1;
+	/* A zombie leader with live threads: built from a stand-in. */
+	const struct rs_task *own = x->task;
+	bool zleader = rs_zombie_leader(x->plan, own);
+	struct rs_task standin;
+	uint64_t exit_ip = 0;
 
 	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
+	if (zleader)
+		x->task = rs_zombie_standin(x->plan, own, &standin);
 	x->r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	x->r.stop = x->opt ? x->opt->stop : NULL;
 	if (parent) {
@@ -340,7 +347,10 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	for (size_t i = 0; i < n_tids; i++)
 		if (remember(x, m, more[i]) < 0)
 			rc = -1;
-	if (rc < 0 || rs_creds_restore(x) < 0 || finish(x) < 0) {
+	/* Seccomp before the credentials, timers after them (seccomp.c,
+	 * timers.c say why). */
+	if (rc < 0 || rs_seccomp_restore(x, TREE_OPTIONS) < 0 || rs_creds_restore(x) < 0 ||
+	    rs_timers_restore(x) < 0 || (zleader ? rs_zombie_leader_finish(x, &exit_ip) : finish(x)) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -350,7 +360,10 @@ out:
 		free(more);
 	if (ckpt_remote_end(&x->r, why, sizeof(why)) < 0 && rc == 0)
 		rc = rs_fail(x, "%s", why);
-	return rc == 0 ? rs_regs_restore(x) : -1;
+	if (rc == 0)
+		rc = zleader ? rs_zombie_leader_exit(x, exit_ip) : rs_regs_restore(x);
+	x->task = own;
+	return rc;
 }
 
 /* Every process's parent is in the image and made before it (the image
@@ -369,16 +382,6 @@ static int tree_ok(const struct ckpt_restore_plan *p, char *err, size_t errsize)
 		}
 	}
 	return 0;
-}
-
-/* Whether a task of the plan takes a descriptor from the restorer (a
- * pipe end). */
-static bool restorer_files(const struct ckpt_restore_plan *p)
-{
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].pipe_ino)
-			return true;
-	return false;
 }
 
 static void kill_made(const struct made *m)
@@ -457,6 +460,7 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	struct made m = { 0 };
 	struct rs_pipe *pipes = NULL;
 	size_t n_pipes = 0;
+	struct rs_shares *shares = NULL;
 	bool pid_ns = opt && opt->pid_ns;
 	pid_t pid;
 
@@ -467,18 +471,26 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	}
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
-	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || restorer_files(p))) {
-		/* Its tasks take them from pid 1, which is the root itself. */
-		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes and external descriptors cannot "
-			 "be restored into its namespace yet");
-		return -1;
-	}
+	/* Made before the init of --pid-ns, which keeps them for the tasks. */
 	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
+	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || n_pipes || rs_shared_any(p))) {
+		/* Its tasks would take them from pid 1, which is the root itself. */
+		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes, objects several processes share "
+			 "and external descriptors cannot be restored into its namespace yet");
+		rs_pipes_close(pipes, n_pipes);
+		return -1;
+	}
+	if (rs_shared_make(p, &shares, err, errsize) < 0) {
+		rs_pipes_close(pipes, n_pipes);
+		rs_shared_close(shares);
+		return -1;
+	}
 	x.pipes = pipes;
 	x.n_pipes = n_pipes;
+	x.shares = shares;
 	x.task = &p->tasks[0];
 	if (pid_ns && x.task->pid != 1) {
 		x.fd_source = 1;
@@ -489,6 +501,7 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 		pid = x.pid = rs_create_task(x.task, opt, pid_ns, err, errsize);
 		if (x.pid < 0) {
 			rs_pipes_close(pipes, n_pipes);
+			rs_shared_close(shares);
 			return -1;
 		}
 		*child = pid;
@@ -499,6 +512,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 			goto fail;
 		}
 	}
+	if (rs_shared_seal(p, shares, err, errsize) < 0)
+		goto fail;
 	/* The memory is whole and every thread set: the order they are let
 	 * go in does not matter; the root (or the init) last, so that a
 	 * failure above still finds it stopped. */
@@ -515,6 +530,7 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	}
 	free(m.pids);
 	rs_pipes_close(pipes, n_pipes);
+	rs_shared_close(shares);
 	rs_log(&x, 1, "task %d (%s): running", (int)pid, x.task->comm);
 	*root = pid;
 	return 0;
@@ -522,6 +538,7 @@ fail:
 	kill_made(&m);
 	free(m.pids);
 	rs_pipes_close(pipes, n_pipes);
+	rs_shared_close(shares);
 	*child = 0;
 	return -1;
 }

@@ -70,7 +70,7 @@ static int build_thread(struct rs_ctx *leader, const struct rs_task *t, pid_t ti
 	x.r.stop = leader->r.stop;
 	ckpt_remote_set_syscall_ip(&x.r, leader->code);
 	if (rs_thread_pointers(&x) == 0 && rs_name(&x) == 0 && rs_thread_signals(&x) == 0 &&
-	    rs_creds_restore(&x) == 0)
+	    rs_seccomp_restore(&x, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) == 0 && rs_creds_restore(&x) == 0)
 		rc = 0;
 	if (ckpt_remote_end(&x.r, why, sizeof(why)) < 0 && rc == 0)
 		rc = rs_fail(&x, "%s", why);
@@ -86,7 +86,7 @@ int rs_threads_restore(struct rs_ctx *leader, pid_t *tids, size_t *n_tids)
 		const struct rs_task *t = &p->tasks[i];
 		pid_t tid;
 
-		if (t == leader->task || t->tgid != leader->task->pid)
+		if (t->pid == leader->task->pid || t->tgid != leader->task->pid)
 			continue;
 		if ((tid = make_thread(leader, t)) < 0)
 			return -1;

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,5 +151,101 @@ int rs_zombie(struct rs_ctx *parent, const struct rs_task *t, pid_t pid)
 			return rs_fail(parent, "taking back the exit signal of zombie %d: %s", (int)t->pid, why);
 	}
 	rs_log(parent, 1, "task %d (%s): a zombie again (exit code 0x%x)", (int)pid, t->comm, t->exit_code);
+	return 0;
+}
+
+/* A zombie thread group leader whose threads live on (it called exit(2),
+ * pthread_exit): built as a process with the objects its threads share
+ * (its own records name none), then, instead of its registers, it ends
+ * with exit(2) of itself alone, which leaves it a zombie until the last
+ * thread goes. */
+bool rs_zombie_leader(const struct ckpt_restore_plan *p, const struct rs_task *t)
+{
+	if (!t->exit_state || t->pid != t->tgid)
+		return false;
+	for (size_t i = 0; i < p->n_tasks; i++)
+		if (p->tasks[i].tgid == t->pid && p->tasks[i].pid != t->pid && !p->tasks[i].exit_state)
+			return true;
+	return false;
+}
+
+const struct rs_task *rs_zombie_standin(const struct ckpt_restore_plan *p, const struct rs_task *t,
+					struct rs_task *out)
+{
+	*out = *t;
+	for (size_t i = 0; i < p->n_tasks; i++) {
+		const struct rs_task *th = &p->tasks[i];
+
+		if (th->tgid != t->pid || th->pid == t->pid || th->exit_state)
+			continue;
+		out->cred = th->cred;
+		out->mm = th->mm;
+		out->files = th->files;
+		out->fs = th->fs;
+		out->sighand = th->sighand;
+		out->signal = th->signal;
+		out->ns = th->ns;
+		out->uts = th->uts;
+		break;
+	}
+	return out;
+}
+
+/* A syscall instruction of the task's [vdso] (the kernel's code, which
+ * stays when our code page goes): its address, or 0. */
+static uint64_t vdso_syscall(struct rs_ctx *x)
+{
+	char path[64], line[512], why[256];
+	uint64_t start = 0, end = 0, found = 0;
+	uint8_t *buf;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)x->pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " [vdso]") && sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2)
+			break;
+		else
+			start = end = 0;
+	fclose(f);
+	if (end <= start || end - start > (1u << 20) || !(buf = malloc(end - start)))
+		return 0;
+	if (ckpt_remote_read(&x->r, start, buf, end - start, why, sizeof(why)) == 0)
+		for (uint64_t i = 0; i + 1 < end - start && !found; i++)
+			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
+				found = start + i;
+	free(buf);
+	return found;
+}
+
+int rs_zombie_leader_finish(struct rs_ctx *x, uint64_t *exit_ip)
+{
+	/* The first one: the vdso's own code, before its padding (where a
+	 * remote session may keep a stub of its own for a while). */
+	if (!(*exit_ip = vdso_syscall(x)))
+		return rs_fail(x, "no syscall instruction in its vdso for its exit");
+	if (rs_call(x, "prctl(PR_SET_PDEATHSIG)", SYS_prctl, 1 /* PR_SET_PDEATHSIG */, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	if (ckpt_remote_caught(&x->r))
+		return rs_fail(x, "a signal came during the restore");
+	return rs_call(x, "munmap(restorer code)", SYS_munmap, (long)x->code, RS_CODE_SIZE + RS_SCRATCH_SIZE, 0, 0,
+		       0, 0, NULL);
+}
+
+int rs_zombie_leader_exit(struct rs_ctx *x, uint64_t exit_ip)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, x->pid, NULL, &regs) < 0)
+		return rs_fail(x, "PTRACE_GETREGS: %s", strerror(errno));
+	regs.rip = exit_ip;
+	regs.rax = SYS_exit;
+	regs.orig_rax = (unsigned long long)-1;
+	regs.rdi = (x->task->exit_code >> 8) & 0xff;
+	if (ptrace(PTRACE_SETREGS, x->pid, NULL, &regs) < 0)
+		return rs_fail(x, "PTRACE_SETREGS: %s", strerror(errno));
+	rs_log(x, 1, "task %d (%s): exits when let go (from 0x%" PRIx64 "), a zombie leader again", (int)x->pid,
+	       x->task->comm, exit_ip);
 	return 0;
 }

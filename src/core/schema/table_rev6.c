@@ -798,7 +798,8 @@ static const struct ckpt_field r6_ext_socket_msgs_fields[] = {
 	F_U("sock_type", 12, 4, "socket type: 1 SOCK_STREAM (descriptors only), 2 SOCK_DGRAM, 5 SOCK_SEQPACKET"),
 	F_U("nr_msgs", 16, 4, "messages queued to be read, in order: one EXT_SOCKET_MSG each follows"),
 	F_U("nr_fds", 20, 4, "descriptors in flight in the queue (SCM_RIGHTS), all messages together"),
-	F_X("flags", 24, 4, "0x1 INCOMPLETE: the walk stopped before the queue's end (a zero-length datagram hides what follows it from MSG_PEEK)"),
+	F_X("flags", 24, 4, "0x1 INCOMPLETE: the queue holds zero-length messages, and those beyond the first "
+	    "that an earlier peek saw (an earlier checkpoint, the task) are invisible to the walk: some may be missing"),
 	F_PAD("_pad", 28, 4, "padding"),
 };
 
