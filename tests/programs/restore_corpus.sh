@@ -160,6 +160,13 @@ for entry in "${corpus[@]}"; do
 	verdict=$rc
 	run "$tmp/o" "$tmp/$name.restore" "$CKPTRESTORE" -d "$tmp/$name.ckpt"
 	restored=$rc
+	# Another process of this host took a pid of the tree meanwhile
+	# (other test runs fork fast): nothing to judge, and that process is
+	# not ours to look at or kill.
+	if [ "$restored" = 2 ] && grep -q "pid [0-9]* is taken on this system" "$tmp/$name.restore"; then
+		pass "$name # SKIP $(grep -o 'pid [0-9]* is taken' "$tmp/$name.restore" | head -1) by another process"
+		continue
+	fi
 	[ "$restored" = 0 ] && workload_pids="$workload_pids $pid"
 	if [ "$verdict" = 0 ]; then
 		check_eq "$name: ckptcheck says go and ckptrestore restores it" 0 "$restored"
@@ -456,14 +463,18 @@ done
 
 # A FIFO gone from its path: the gate cannot know, the restore fails
 # before any task is made, naming the path (exit 2), and leaves nothing.
+# (The workload was killed above; its pid, when another process has it
+# now, is not ours to judge.)
 fifo_pid=$(sed -n 's/^pid=//p' "$tmp/fdfifo.ready")
-kill -KILL "$fifo_pid" 2>/dev/null
-killed "$fifo_pid"
 rm -f "$tmp/fdfifo/fifo"
-run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/fdfifo.ckpt"
-check_eq "FIFO missing: exit 2" 2 "$rc"
-check_grep "FIFO missing: the message names it" "fdfifo/fifo [(]FIFO[)]: open: No such file" "$tmp/e"
-check_eq "FIFO missing: no task made" "" "$(ls -d /proc/"$fifo_pid" 2>/dev/null)"
+if [ -d "/proc/$fifo_pid" ]; then
+	pass "FIFO missing # SKIP pid $fifo_pid is taken by another process"
+else
+	run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/fdfifo.ckpt"
+	check_eq "FIFO missing: exit 2" 2 "$rc"
+	check_grep "FIFO missing: the message names it" "fdfifo/fifo [(]FIFO[)]: open: No such file" "$tmp/e"
+	check_eq "FIFO missing: no task made" "" "$(ls -d /proc/"$fifo_pid" 2>/dev/null)"
+fi
 
 # A failure midway: the last child's pid is taken (the tasks before it
 # are made by then): every task made is killed and reaped, none is left
