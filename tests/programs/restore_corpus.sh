@@ -65,7 +65,7 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
-mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree"
+mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree" "$tmp/sharedfd"
 
 # fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
 fd_line() {
@@ -107,6 +107,7 @@ corpus=(
 	"shmpair shmpair $tmp/shmpair.out $tmp/files|"
 	"filedata filedata|"
 	"inodes inodes $tmp/inodes.out|"
+	"sharedfd sharedfd $tmp/sharedfd.out $tmp/sharedfd|"
 	"sigstorm sigstorm|"
 	"sockq sockq|"
 	"sockq_inflight sockq inflight|restore-fd-in-flight"
@@ -391,6 +392,17 @@ PY
 			"$tmp/$name.ckpt" "$tmp/$name.2.ckpt"
 		check_eq "$name: ckpt of the restored process, ckptdiff: same" 0 "$rc"
 		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+		;;
+	sharedfd)
+		# A memfd and an unlinked file whose descriptions a parent and
+		# its child share: the child's seeks move the parent's position.
+		touch "$tmp/sharedfd/go"
+		for _ in $(seq 50); do
+			grep -q '^done$' "$tmp/$name.out" 2>/dev/null && break
+			sleep 0.1
+		done
+		check_eq "$name: the child's seeks move the parent's memfd and unlinked file positions" \
+			"1010 57" "$(fd_line "$name" memfd-pos) $(fd_line "$name" unlinked-pos)"
 		;;
 	sockq)
 		# A datagram and a seqpacket socketpair with messages of varied

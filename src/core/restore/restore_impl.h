@@ -336,6 +336,11 @@ int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, si
 /* shared.c: a file reopened by path that several processes hold. */
 int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
 			 size_t errsize);
+/* shared.c: a memfd or unlinked file several processes hold through one
+ * description, opened once from the object shared_inodes.c made (after
+ * rs_shared_make; appended to pipes the same way). */
+int rs_shared_inode_files_make(const struct ckpt_restore_plan *p, const struct rs_shares *s, struct rs_pipe *pipes,
+			       size_t *n, char *err, size_t errsize);
 /* fdkinds.c: the interest lists of the task's epoll files, added in the
  * task once every descriptor of it is placed (mine: them, by number). */
 int rs_epoll_fill(struct rs_ctx *x, const struct rs_fd *const *mine, size_t n);

@@ -483,7 +483,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
-	if (rs_shared_make(p, &shares, err, errsize) < 0) {
+	if (rs_shared_make(p, &shares, err, errsize) < 0 ||
+	    rs_shared_inode_files_make(p, shares, pipes, &n_pipes, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
 		rs_shared_close(shares);
 		return -1;

@@ -77,3 +77,48 @@ int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipe
 	}
 	return 0;
 }
+
+/* The restorer's descriptor of shared object ino, or -1. */
+static int object_fd(const struct rs_shares *s, int32_t ino)
+{
+	for (size_t i = 0; s && i < s->n_objs; i++)
+		if (s->objs[i].ino == ino)
+			return s->objs[i].fd;
+	return -1;
+}
+
+/* The same for a memfd or an unlinked file (an INODE object) that several
+ * processes hold through one description: a new open of the object the
+ * restorer made once (shared_inodes.c), at its position, handed out like
+ * the files above.  Opened per task it would be two descriptions. */
+int rs_shared_inode_files_make(const struct ckpt_restore_plan *p, const struct rs_shares *s, struct rs_pipe *pipes,
+			       size_t *n, char *err, size_t errsize)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct rs_file *f = &p->files[i];
+		int obj = f->ino ? object_fd(s, f->ino) : -1;
+		struct rs_pipe *q;
+		char path[64];
+		int fd;
+
+		if (obj < 0 || made(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", obj);
+		fd = open(path, (int)(f->f_flags & OPEN_FLAGS) | O_CLOEXEC);
+		if (fd < 0 || (f->f_pos && !(f->f_flags & O_PATH) && lseek(fd, (off_t)f->f_pos, SEEK_SET) < 0)) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			snprintf(err, errsize, "file %d (object %d, shared by several processes): %s: %s", f->objref,
+				 f->ino, fd < 0 ? "open" : "lseek", strerror(e));
+			return -1;
+		}
+		q = &pipes[(*n)++];
+		memset(q, 0, sizeof(*q));
+		q->read_file = f->objref;
+		q->fd[0] = fd;
+		q->fd[1] = -1;
+	}
+	return 0;
+}
