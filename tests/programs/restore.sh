@@ -159,12 +159,52 @@ checkpoint c3
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
 check_eq "free pid: restore works" 0 "$rc"
 [ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
+t0=$(date +%s%N)
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"
+ms=$((($(date +%s%N) - t0) / 1000000))
 check_eq "pid taken: exit status 2" 2 "$rc"
+[ "$ms" -lt 1000 ] && pass "pid taken by a live process: fails at once (${ms} ms)" ||
+	fail "pid taken by a live process: fails at once" "${ms} ms"
 check_grep "pid taken: names the pid and --pid-ns" "pid $pid is taken.*--pid-ns" "$tmp/e"
 check_eq "pid taken: one line" 1 "$(wc -l <"$tmp/e")"
 check_released "pid taken: the running process is left alone" "$pid"
 killed "$pid"
+
+# A pid held by a zombie about to be reaped (the user killed the tree and
+# restores at once): the counter's parent, a perl helper that never reaps
+# on its own, reaps it 0.5 s after it died; the restore waits for the pid.
+rm -f "$tmp/late.ready"
+setsid perl -e '
+	my $late = fork() // die "fork: $!";
+	if ($late == 0) { exec @ARGV or die "exec: $!" }
+	for (;;) {
+		open(my $f, "<", "/proc/$late/stat") or last;
+		my $st = <$f>;
+		close $f;
+		last if $st =~ /\) Z /;
+		select(undef, undef, undef, 0.01);
+	}
+	select(undef, undef, undef, 0.5);
+	waitpid($late, 0);' "$CKPT_WORKLOADS/counter" "$tmp/late.ready" "$tmp/late.out" </dev/null >/dev/null 2>&1 &
+helper=$!
+for i in $(seq 200); do
+	grep -q '^ready=1' "$tmp/late.ready" 2>/dev/null && break
+	sleep 0.05
+done
+late=$(sed -n 's/^pid=//p' "$tmp/late.ready")
+run "$tmp/o" "$tmp/e" "$CKPT" -o "$tmp/late.ckpt" "$late"
+check_eq "pid held by a dying process: ckpt" 0 "$rc"
+kill -KILL "$late"
+for i in $(seq 100); do grep -q ') Z ' "/proc/$late/stat" 2>/dev/null && break; sleep 0.001; done
+state=$(sed -n 's/^.*) \(.\) .*/\1/p' "/proc/$late/stat" 2>/dev/null)
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/late.ckpt"
+check_eq "pid held by a zombie about to be reaped (state '$state' at the start): restored" 0 "$rc"
+[ "$rc" = 0 ] && workload_pids="$workload_pids $late"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+check_eq "pid held by a zombie: the race happened (a zombie when ckptrestore began)" Z "$state"
+check_released "pid held by a zombie: restored, running" "$late"
+killed "$late"
+wait "$helper" 2>/dev/null
 
 mv "$tmp/c3.out" "$tmp/c3.moved"
 run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/c3.ckpt"

@@ -351,6 +351,13 @@ pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options 
 		     size_t errsize);
 /* Kills and reaps a task we created (bounded). */
 void rs_kill_task(pid_t pid);
+/* tree.c: after clone3 said pid is taken, whether to try again: the task
+ * holding it is dying (a zombie, dead or exiting; the tree the user just
+ * killed), so this waits RS_PID_POLL_MS and says yes, until *waited_ms
+ * reaches RS_PID_WAIT_MS or opt->stop is set.  A live holder: no, at once. */
+#define RS_PID_WAIT_MS 2000
+#define RS_PID_POLL_MS 20
+bool rs_pid_wait_free(pid_t pid, const struct ckpt_restore_options *opt, int *waited_ms);
 
 /* pidns.c: pid 1 of a new pid namespace, a child of the caller stopped
  * under ptrace like rs_create_task's, that becomes the tree's init once

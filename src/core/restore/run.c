@@ -197,6 +197,7 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
 	} in;
 	uint64_t at = parent->code + RS_CODE_SIZE;
 	enum ckpt_wait_result w;
+	int waited = 0;
 	long pid = 0;
 	int status;
 
@@ -208,7 +209,14 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
 	if (rs_scratch(parent, &in, sizeof(in), &at) < 0)
 		return -1;
 	parent->r.new_child = 0;
-	if (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
+	/* A pid held by a dying task of the tree just killed: wait (bounded)
+	 * for it to come free (tree.c). */
+	while (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
+		if (pid == -EEXIST && !(parent->opt && parent->opt->pid_ns) &&
+		    rs_pid_wait_free((pid_t)t->pid, parent->opt, &waited)) {
+			pid = 0;
+			continue;
+		}
 		if (pid == -EEXIST)
 			return rs_fail(parent, "pid %d is taken on this system; free it, or restore "
 				       "into a new pid namespace with --pid-ns", (int)t->pid);

@@ -25,7 +25,8 @@ static pid_t make_thread(struct rs_ctx *leader, const struct rs_task *t)
 		pid_t tid;
 	} in;
 	uint64_t at;
-	long tid;
+	int waited = 0;
+	long tid = 0;
 	int status;
 	enum ckpt_wait_result w;
 
@@ -39,7 +40,13 @@ static pid_t make_thread(struct rs_ctx *leader, const struct rs_task *t)
 	if (rs_scratch(leader, &in, sizeof(in), &at) < 0)
 		return -1;
 	leader->r.new_child = 0;
-	if (rs_call(leader, "clone3(thread)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &tid) < 0) {
+	/* A tid still held by a dying thread: wait for it (tree.c). */
+	while (rs_call(leader, "clone3(thread)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &tid) < 0) {
+		if (tid == -EEXIST && !(leader->opt && leader->opt->pid_ns) &&
+		    rs_pid_wait_free((pid_t)t->pid, leader->opt, &waited)) {
+			tid = 0;
+			continue;
+		}
 		if (tid == -EEXIST)
 			return rs_fail(leader, "thread %d: its tid is taken on this system", (int)t->pid);
 		return -1;

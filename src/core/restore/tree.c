@@ -3,8 +3,10 @@
  * address space is replaced; it only makes raw system calls. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +37,44 @@ static void child_start(const struct rs_task *t)
 	syscall(SYS_exit_group, 127);
 }
 
+/* /proc/PID/stat's flags: the task is on its way out (do_exit). */
+#define PF_EXITING_FLAG 0x4u
+
+/* Whether the task holding pid is dying: a zombie (its parent has yet to
+ * reap it), dead (X), exiting, or already gone.  Typical right after the
+ * original tree was killed: its pids come free a moment later. */
+static bool holder_dying(pid_t pid)
+{
+	char path[64], buf[1024], state = 0;
+	unsigned flags = 0;
+	const char *end;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return true;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return true;
+	buf[len] = 0;
+	/* After the command name, which may hold spaces and parentheses. */
+	if (!(end = strrchr(buf, ')')) ||
+	    sscanf(end + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2)
+		return false;
+	return state == 'Z' || state == 'X' || state == 'x' || (flags & PF_EXITING_FLAG);
+}
+
+bool rs_pid_wait_free(pid_t pid, const struct ckpt_restore_options *opt, int *waited_ms)
+{
+	if (*waited_ms >= RS_PID_WAIT_MS || (opt && opt->stop && *opt->stop) || !holder_dying(pid))
+		return false;
+	usleep(RS_PID_POLL_MS * 1000);
+	*waited_ms += RS_PID_POLL_MS;
+	return !(opt && opt->stop && *opt->stop);
+}
+
 pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, bool new_pid_ns, char *err,
 		     size_t errsize)
 {
@@ -49,15 +89,18 @@ pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options 
 	};
 	int timeout = opt && opt->timeout_ms > 0 ? opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	enum ckpt_wait_result w;
+	int waited = 0;
 	long pid;
 	int status;
 
 	if (args.exit_signal >= 65)
 		args.exit_signal = SIGCHLD;
 	fflush(NULL);
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid == 0)
-		child_start(t);
+	do {
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid == 0)
+			child_start(t);
+	} while (pid < 0 && errno == EEXIST && !new_pid_ns && rs_pid_wait_free(want, opt, &waited));
 	if (pid < 0) {
 		int e = errno;
 
