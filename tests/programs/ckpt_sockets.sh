@@ -45,14 +45,6 @@ check_eq "dgram: the sending end's queue is empty" "2 0 0 0x00000000 | " "$(queu
 check_eq "seqpacket: the receiving end holds its 4 records" \
 	"5 4 0 0x00000000 | 3:61 100:62 7:63 2000:64" "$(queue "$(ready_value sq seqp_r)")"
 check_eq "stream: no EXT_SOCKET_MSGS without descriptors in flight" "none | " "$(queue "$(ready_value sq stream_b)")"
-check_eq "named dgram: the message from a named sender, with its address (abstract: a NUL, then the name)" \
-	"$(ready_value sq sender_len) 010000$(printf 'sockq-tx-%d' "$sq_pid" | od -An -tx1 | tr -d ' \n')" \
-	"$(python3 -c 'import json, sys
-recs = json.load(open(sys.argv[1]))["records"]
-ref = [r["fields"]["fd_objref"] for r in recs if r["type"] == "FILE_DESC" and r["fields"]["fd_descriptor"] == int(sys.argv[2])][0]
-m = [r["fields"] for r in recs if r["type"] == "EXT_SOCKET_MSG" and r["fields"]["file_objref"] == ref][0]
-print(m["addr_len"], m["addr"][:2 * m["addr_len"]])' "$tmp/s.json" "$(ready_value sq named)")"
-
 # Over --file-data-limit (the 70000-byte datagram): ckpt fails naming the
 # socket, and puts SO_PEEK_OFF back on that path too (checked below).
 run "$tmp/o" "$tmp/e" "$CKPT" --file-data-limit 64K -o "$tmp/l.ckpt" "$sq_pid"
@@ -86,6 +78,14 @@ check_eq "inflight: ckpt exit status 0 (a stream peek stops after the bytes carr
 "$CKPTDUMP" --json "$tmp/f.ckpt" >"$tmp/s.json"
 check_eq "inflight: the datagram carries 2 descriptors" "2 1 2 0x00000000 | 3:66!" \
 	"$(queue "$(ready_value fl flight_r)")"
+check_eq "named dgram: the message from a named sender, with its address (abstract: a NUL, then the name)" \
+	"$(ready_value fl sender_len) 010000$(printf 'sockq-tx-%d' "$fl_pid" | od -An -tx1 | tr -d ' \n')" \
+	"$(python3 -c 'import json, sys
+recs = json.load(open(sys.argv[1]))["records"]
+ref = [r["fields"]["fd_objref"] for r in recs if r["type"] == "FILE_DESC" and r["fields"]["fd_descriptor"] == int(sys.argv[2])][0]
+m = [r["fields"] for r in recs if r["type"] == "EXT_SOCKET_MSG" and r["fields"]["file_objref"] == ref][0]
+print(m["addr_len"], m["addr"][:2 * m["addr_len"]])' "$tmp/s.json" "$(ready_value fl named)")"
+
 check_eq "inflight: one of them is a socket" 1 \
 	"$(python3 -c 'import json, sys; print([r["fields"]["nr_socket_fds"] for r in json.load(open(sys.argv[1]))["records"] if r["type"] == "EXT_SOCKET_MSG" and r["fields"]["nr_fds"]][0])' "$tmp/s.json")"
 check_eq "inflight: the stream queue keeps its 6 bytes and counts 1 descriptor" "1 0 1 0x00000000 | " \

@@ -1,11 +1,11 @@
 /* Unix sockets with something queued: a datagram socketpair and a
  * seqpacket socketpair holding messages of varied sizes (one longer than
  * ckpt's first peek buffer), a stream socketpair whose two ends are held
- * here, one whose ends the parent and its child hold apart, and a named
- * datagram socket with one message from a named sender.  With
+ * here, and one whose ends the parent and its child hold apart.  With
  * "inflight", a datagram carries two descriptors (SCM_RIGHTS), a stream
- * socket one in the middle of its bytes, and a datagram socketpair holds
- * a zero-length message before another.  On SIGUSR1
+ * socket one in the middle of its bytes, a datagram socketpair holds
+ * a zero-length message before another, and a named datagram socket one
+ * message from a named sender.  On SIGUSR1
  * the parent reads every queue and writes what it read to READY-FILE.after
  * (nothing a checkpoint peeked may be missing), with each socket's
  * SO_PEEK_OFF (a checkpoint must have put back -1).
@@ -129,19 +129,26 @@ int main(int argc, char **argv)
 		close(carried[1]);
 	}
 	/* An unconnected datagram socket with an abstract name, and one
-	 * message from a sender with a name of its own. */
+	 * message from a sender with a name of its own (inflight only: the
+	 * restorer does not rebind named sockets). */
 	struct sockaddr_un rx = { .sun_family = AF_UNIX }, tx = { .sun_family = AF_UNIX };
-	int named = socket(AF_UNIX, SOCK_DGRAM, 0), sender = socket(AF_UNIX, SOCK_DGRAM, 0);
-	socklen_t rx_len, tx_len;
+	int named = -1, sender = -1;
+	socklen_t rx_len = 0, tx_len = 0;
 
-	rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d", (int)getpid()));
-	tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d", (int)getpid()));
-	if (named < 0 || sender < 0 || bind(named, (struct sockaddr *)&rx, rx_len) < 0 ||
-	    bind(sender, (struct sockaddr *)&tx, tx_len) < 0 ||
-	    sendto(sender, "hello", 5, 0, (struct sockaddr *)&rx, rx_len) != 5)
-		die("named");
+	if (inflight) {
+		named = socket(AF_UNIX, SOCK_DGRAM, 0);
+		sender = socket(AF_UNIX, SOCK_DGRAM, 0);
+		rx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     (size_t)snprintf(rx.sun_path + 1, sizeof(rx.sun_path) - 1, "sockq-rx-%d",
+						      (int)getpid()));
+		tx_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				     (size_t)snprintf(tx.sun_path + 1, sizeof(tx.sun_path) - 1, "sockq-tx-%d",
+						      (int)getpid()));
+		if (named < 0 || sender < 0 || bind(named, (struct sockaddr *)&rx, rx_len) < 0 ||
+		    bind(sender, (struct sockaddr *)&tx, tx_len) < 0 ||
+		    sendto(sender, "hello", 5, 0, (struct sockaddr *)&rx, rx_len) != 5)
+			die("named");
+	}
 	pid_t child = fork();
 
 	if (child < 0)
