@@ -109,7 +109,7 @@ corpus=(
 	"inodes inodes $tmp/inodes.out|"
 	"sigstorm sigstorm|"
 	"fddgram fdkinds $tmp/fddgram.out $tmp/fddgram dgram|"
-	"sockq sockq|restore-file-type"
+	"sockq sockq|"
 	"sockq_inflight sockq inflight|restore-fd-in-flight restore-file-type"
 	"itimer itimer $tmp/itimer.out|"
 	"filtered filtered $tmp/filtered.out|"
