@@ -335,6 +335,30 @@ for entry in "${corpus[@]}"; do
 		[ "$now" -gt $((resumed + 5)) ] &&
 			pass "$name: ITIMER_REAL ticks on after the restore ($resumed, then $now)" ||
 			fail "$name: ITIMER_REAL ticks on after the restore" "$resumed, then $now"
+		# Frozen after the timer fired and before its SIGALRM was taken:
+		# no time left, an interval.  The kernel re-arms such a timer
+		# when the signal is dequeued, and only if the timer has an
+		# interval: the restore must arm it, or it never fires again.
+		killed "$pid"
+		"$CKPTDUMP" --json --pages "$tmp/$name.ckpt" >"$tmp/$name.json"
+		python3 - "$tmp/$name.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+[r for r in d["records"] if r["type"] == "SIGNAL"][0]["fields"]["it_real_value"] = 0
+json.dump(d, open(sys.argv[1], "w"))
+PY
+		"$CKPTENCODE" -o "$tmp/$name.fired.raw" "$tmp/$name.json" &&
+			"$REDIGEST" recompute "$tmp/$name.fired.raw" "$tmp/$name.fired.ckpt"
+		run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/$name.fired.ckpt"
+		check_eq "$name: fired, its signal not taken: restored" 0 "$rc"
+		[ "$rc" = 0 ] && workload_pids="$workload_pids $pid"
+		sleep 0.3
+		resumed=$(tail -1 "$tmp/$name.out")
+		sleep 0.3
+		now=$(tail -1 "$tmp/$name.out")
+		[ "$now" -gt $((resumed + 5)) ] &&
+			pass "$name: fired, its signal not taken: ITIMER_REAL ticks on ($resumed, then $now)" ||
+			fail "$name: fired, its signal not taken: ITIMER_REAL ticks on" "$resumed, then $now"
 		;;
 	filtered)
 		resumes "$name" "$(echo "$last" | cut -d' ' -f1)"

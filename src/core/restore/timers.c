@@ -38,9 +38,15 @@ int rs_timers_restore(struct rs_ctx *x)
 
 		/* Disarmed in the image: the restorer's copy has none armed
 		 * either (timers are not inherited by fork). */
-		if (!s->it_value[i])
+		if (!s->it_value[i] && !s->it_incr[i])
 			continue;
-		it.it_value = to_timeval(s->it_value[i]);
+		/* No time left but an interval: a periodic ITIMER_REAL that
+		 * had fired, its SIGALRM not yet taken.  The kernel re-arms
+		 * such a timer when the task dequeues the signal, and only if
+		 * its own timer has an interval, so left at 0 here the
+		 * restored timer would never fire again: arm it one interval
+		 * ahead (the pending SIGALRM is queued again on its own). */
+		it.it_value = to_timeval(s->it_value[i] ? s->it_value[i] : s->it_incr[i]);
 		it.it_interval = to_timeval(s->it_incr[i]);
 		if (rs_scratch(x, &it, sizeof(it), &at) < 0 ||
 		    rs_call(x, names[i], SYS_setitimer, which[i], (long)at, 0, 0, 0, 0, NULL) < 0)
