@@ -393,6 +393,24 @@ PY
 		check_eq "$name: ckpt of the restored process, ckptdiff: same" 0 "$rc"
 		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
 		;;
+	sockq)
+		# A datagram and a seqpacket socketpair with messages of varied
+		# sizes, a stream one with bytes: each read whole, in order.
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		run "$tmp/d" "$tmp/e" "$CKPTDIFF" --ignore \
+			'header.time,tree.ppid,task.flags,task.state,restart_block,cpu.*,cpu_fpu.*,pages,ext_peers.ino,ext_peers.peer_ino,ext_peers.scanned,file.path' \
+			"$tmp/$name.ckpt" "$tmp/$name.2.ckpt"
+		check_eq "$name: ckpt of the restored tree, ckptdiff: same" 0 "$rc"
+		[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+		kill -USR1 "$pid"
+		for i in $(seq 50); do
+			grep -q '^done=1' "$tmp/$name.ready.after" 2>/dev/null && break
+			sleep 0.1
+		done
+		check_eq "$name: every message back, whole and in order, each socket's SO_PEEK_OFF off" \
+			"dgram_peek_off=-1 dgram=5,1,300,4096,70000,12,999,2 seqp_peek_off=-1 seqp=3,100,7,2000 stream_peek_off=-1 stream=6" \
+			"$(grep -v '^done' "$tmp/$name.ready.after" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+		;;
 	fdsock | fdfifo | fdstate | fdepoll | fdtree | fddgram)
 		# Round trip first, before the workload reads anything: what must
 		# change is the identity of the objects (socket inodes), the
