@@ -65,7 +65,7 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
-mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree" "$tmp/sharedfd"
+mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree" "$tmp/fddgram" "$tmp/sharedfd"
 
 # fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
 fd_line() {
@@ -109,8 +109,9 @@ corpus=(
 	"inodes inodes $tmp/inodes.out|"
 	"sharedfd sharedfd $tmp/sharedfd.out $tmp/sharedfd|"
 	"sigstorm sigstorm|"
+	"fddgram fdkinds $tmp/fddgram.out $tmp/fddgram dgram|"
 	"sockq sockq|"
-	"sockq_inflight sockq inflight|restore-fd-in-flight"
+	"sockq_inflight sockq inflight|restore-fd-in-flight restore-file-type"
 	"itimer itimer $tmp/itimer.out|"
 	"filtered filtered $tmp/filtered.out|"
 	"strict filtered $tmp/strict.out strict|"
@@ -422,7 +423,7 @@ PY
 			"dgram_peek_off=-1 dgram=5,1,300,4096,70000,12,999,2 seqp_peek_off=-1 seqp=3,100,7,2000 stream_peek_off=-1 stream=6" \
 			"$(grep -v '^done' "$tmp/$name.ready.after" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
 		;;
-	fdsock | fdfifo | fdstate | fdepoll | fdtree)
+	fdsock | fdfifo | fdstate | fdepoll | fdtree | fddgram)
 		# Round trip first, before the workload reads anything: what must
 		# change is the identity of the objects (socket inodes), the
 		# timers' time left, and the order the kernel lists epoll items in
@@ -458,6 +459,10 @@ PY
 			check_eq "$name: FIFO: the bytes waiting, then what is written after" "fifo-bytes more" \
 				"$(fd_line "$name" fifo) $(fd_line "$name" fifo-after)"
 		esac
+		[ "$name" = fddgram ] &&
+			check_eq "$name: datagram and seqpacket messages, each whole, in order; one sent back" \
+				"5,1,300,4096,12 / 3,100,7 / back" \
+				"$(fd_line "$name" dgram) / $(fd_line "$name" seqp) / $(fd_line "$name" seqp-back)"
 		[ "$name" = fdtree ] &&
 			check_eq "$name: FIFO: the child reads the bytes waiting" "fifo-bytes" "$(fd_line "$name" fifo)"
 		case $name in fdstate | fdepoll)

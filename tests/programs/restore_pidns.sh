@@ -231,6 +231,30 @@ check_released "threads --pid-ns: every thread running" $(ls "/proc/$hp/task" 2>
 kill -KILL "$init"
 gone "$hp" || fail "threads: the init killed, the process goes"
 
+# -- objects two processes share (memory, a memfd, a file), which the
+# tasks take from the init ----------------------------------------------------------
+start_workload sp shmpair "$tmp/sp.out"
+pid=$sp_pid
+all="$pid $(ready_value sp child)"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/sp.ckpt" "$pid"
+last=$(tail -1 "$tmp/sp.out" | cut -d' ' -f1)
+for p in $all; do kill -KILL "$p" 2>/dev/null; done
+for p in $all; do killed "$p"; done
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pid-ns --pidfile "$tmp/sp.pid" "$tmp/sp.ckpt"
+check_eq "shared objects --pid-ns: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/sp.pid" 2>/dev/null)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $init"
+sleep 0.5
+now=$(tail -1 "$tmp/sp.out")
+read -r a b c <<<"$now"
+[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ] && [ "$a" -gt "${last:-0}" ] &&
+	pass "shared objects --pid-ns: the child's counts reach the parent through all three ($now after $last)" ||
+	fail "shared objects --pid-ns: the child's counts reach the parent through all three" "last: '$now' after $last"
+kill -KILL "$init"
+gone "$hp" || fail "shared objects: the init killed, the tree goes"
+
 # -- a tree with a pipe, its root's pid and its child's taken ------------------------
 start_workload t proctree "$tmp/t.out" pipe
 pid=$t_pid

@@ -182,13 +182,14 @@ expect restore-file-type fifogone
 # Datagram and seqpacket socketpairs with their messages: the image
 # passes; a queue not read to its end, or a message with a sender address
 # (not sent from again), does not.
-start_workload q sockq
+mkdir -p "$tmp/q"
+start_workload q fdkinds "$tmp/q.out" "$tmp/q" dgram
 run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/q.ckpt" "$q_pid"
-check_eq "sockq: ckpt" 0 "$rc"
-kill -KILL "$q_pid" "$(ready_value q child)"
+check_eq "fdkinds dgram: ckpt" 0 "$rc"
+kill -KILL "$q_pid"
 "$CKPTDUMP" --json --pages "$tmp/q.ckpt" >"$tmp/q.json"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/q.ckpt"
-check_eq "sockq: go" 0 "$rc"
+check_eq "fdkinds dgram: go" 0 "$rc"
 src=$tmp/q.json edit incomplete '[r for r in recs if r["type"] == "EXT_SOCKET_MSGS" and r["fields"]["nr_msgs"]][0]["fields"]["flags"] = "0x00000001"'
 expect restore-file-type incomplete
 src=$tmp/q.json edit named 'm = rec("EXT_SOCKET_MSG")["fields"]; m["addr_len"] = 3; m["addr"] = "010078" + "00" * 107'

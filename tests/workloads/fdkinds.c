@@ -9,8 +9,9 @@
  *
  * Usage: fdkinds READY-FILE OUT DIR KINDS (KINDS: a comma-separated list
  * of sock, fifo, fd (eventfd, timerfd, signalfd), inotify, epoll; or all;
- * dgram: a datagram socketpair with a message queued, which the image
- * does not hold, for a refusal; fork: a child takes the socketpair's
+ * dgram: a datagram socketpair and a seqpacket one with messages of
+ * varied sizes queued, each message's bytes 'a' + its place; fork: a
+ * child takes the socketpair's
  * second end and the FIFO's reading end, and reads them). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,6 +91,24 @@ static void wait_for(const char *dir, const char *name)
 	}
 }
 
+/* Every message waiting on fd: "size,size,..." ("!" after one whose bytes
+ * are not all 'a' + its place). */
+static void show_msgs(FILE *out, const char *key, int fd)
+{
+	static char buf[8192];
+	ssize_t n;
+
+	fprintf(out, "%s", key);
+	for (int i = 0; (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0; i++) {
+		bool same = true;
+
+		for (ssize_t k = 0; k < n; k++)
+			same = same && buf[k] == 'a' + i;
+		fprintf(out, "%s%zd%s", i ? "," : " ", n, same ? "" : "!");
+	}
+	fprintf(out, "\n");
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -100,6 +119,7 @@ static int cmp_u64(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	FILE *ready = workload_open(argc, argv);
+	int dg[2] = { -1, -1 }, sq[2] = { -1, -1 };
 	int sp[2] = { -1, -1 }, fifo_r = -1, fifo_w = -1, efd = -1, sem = -1, trel = -1, tabs = -1, tdone = -1;
 	int sfd = -1, ifd = -1, epfd = -1, out_fd;
 	int64_t abs_end = 0;
@@ -122,10 +142,23 @@ int main(int argc, char **argv)
 			die("socketpair");
 	}
 	if (want(kinds, "dgram") && strcmp(kinds, "all") != 0) {
-		int dg[2];
+		static const size_t dsizes[] = { 5, 1, 300, 4096, 12 }, qsizes[] = { 3, 100, 7 };
+		static char buf[4096];
 
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) < 0 || write(dg[0], "message", 7) != 7)
-			die("socketpair(SOCK_DGRAM)");
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sq) < 0)
+			die("socketpair");
+		for (size_t i = 0; i < sizeof(dsizes) / sizeof(dsizes[0]); i++) {
+			memset(buf, 'a' + (int)i, dsizes[i]);
+			if (send(dg[0], buf, dsizes[i], 0) != (ssize_t)dsizes[i])
+				die("send");
+		}
+		for (size_t i = 0; i < sizeof(qsizes) / sizeof(qsizes[0]); i++) {
+			memset(buf, 'a' + (int)i, qsizes[i]);
+			if (send(sq[0], buf, qsizes[i], 0) != (ssize_t)qsizes[i])
+				die("send");
+		}
+		if (send(sq[1], "back", 4, 0) != 4)
+			die("send");
 	}
 	if (want(kinds, "fifo")) {
 		snprintf(path, sizeof(path), "%s/fifo", dir);
@@ -246,6 +279,11 @@ int main(int argc, char **argv)
 				die("after");
 		}
 		show_bytes(out, "sock0-after", sp[0]);
+	}
+	if (dg[0] >= 0) {
+		show_msgs(out, "dgram", dg[1]);
+		show_msgs(out, "seqp", sq[1]);
+		show_bytes(out, "seqp-back", sq[0]);
 	}
 	if (fifo_r >= 0) {
 		show_bytes(out, "fifo", fifo_r);
