@@ -143,7 +143,7 @@ for entry in "${corpus[@]}"; do
 	host=$(nsenter -t "$pid" -u hostname 2>/dev/null)
 	ids="$(status_line "$pid" Uid) / $(status_line "$pid" Gid) / $(status_line "$pid" Groups)"
 	sums=$(inode_sums "$pid" "$name")
-	lines=$(wc -l <"$tmp/$name.out" 2>/dev/null)
+	lines=$( (wc -l <"$tmp/$name.out") 2>/dev/null)
 	caps="$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
 	all=$(tree "$pid" | tr '\n' ' ')
 	facts=$(tree_facts $all)
@@ -240,7 +240,7 @@ for entry in "${corpus[@]}"; do
 				"$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$k/status" 2>/dev/null)"
 			kill -USR1 "$pid"
 			for i in $(seq 100); do
-				[ "$(wc -l <"$tmp/zombies.out" 2>/dev/null)" = 3 ] && break
+				[ "$( (wc -l <"$tmp/zombies.out") 2>/dev/null)" = 3 ] && break
 				sleep 0.05
 			done
 			# Its SIGCHLD handler ran before the checkpoint only: the
