@@ -117,6 +117,7 @@ corpus=(
 	"strict filtered $tmp/strict.out strict|"
 	"filtered_fork filtered $tmp/filtered_fork.out fork|"
 	"python pycounter.py $tmp/python.out|"
+	"clonevm clonevm|restore-shared-task-object"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}

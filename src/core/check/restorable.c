@@ -35,6 +35,7 @@ enum {
 	R_SEM_UNDO,
 	R_SECCOMP,
 	R_FD_IN_FLIGHT,
+	R_SHARED_OBJECT,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -87,6 +88,11 @@ static const struct ckpt_rule rules[] = {
 	[R_FD_IN_FLIGHT] = { "restore-fd-in-flight", "restorable", CKPT_SEV_ERROR, R6,
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
+	[R_SHARED_OBJECT] = { "restore-shared-task-object", "restorable", CKPT_SEV_ERROR, R6,
+		"Two processes (different thread groups) sharing one address space, descriptor table, "
+		"fs (cwd, root, umask) or signal handler table (TASK_OBJS mm, files, fs or sighand "
+		"objref; clone with CLONE_VM, CLONE_FILES, CLONE_FS or CLONE_SIGHAND and no "
+		"CLONE_THREAD): ckptrestore would give each its own copy." },
 };
 
 struct file_fact {
@@ -813,6 +819,73 @@ static bool shares_with(const struct ckpt_model *m, const struct state *st, size
 	return false;
 }
 
+/* One live task's reference to an object only its thread group may
+ * share (threads are made with their process's objects). */
+struct share_ref {
+	int32_t ref;
+	uint32_t kind;			/* index into share_kinds */
+	size_t task;			/* in image order */
+};
+
+static const char *const share_kinds[] = {
+	"address space (MM", "descriptor table (FILES", "fs (FS", "signal handler table (SIGHAND",
+};
+
+static int share_ref_cmp(const void *a, const void *b)
+{
+	const struct share_ref *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->ref != y->ref)
+		return x->ref < y->ref ? -1 : 1;
+	return x->task < y->task ? -1 : x->task > y->task;
+}
+
+/* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
+ * restorer makes each process with clone3 and no sharing flags, so they
+ * would come back with copies of their own.  Sorted, not pairwise: an
+ * image may hold hundreds of thousands of tasks. */
+static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
+{
+	size_t n = m->n_tasks < st->n_tasks ? m->n_tasks : st->n_tasks, k = 0;
+	struct share_ref *refs = n ? calloc(n * 4, sizeof(*refs)) : NULL;
+
+	if (n && !refs) {
+		check_out_of_memory(c);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ckpt_model_task *mt = &m->tasks[i];
+		const int32_t r[4] = { mt->mm_ref, mt->files_ref, mt->fs_ref, mt->sighand_ref };
+
+		for (uint32_t j = 0; !mt->exit_state && mt->has_tree && j < 4; j++)
+			if (r[j])
+				refs[k++] = (struct share_ref){ .ref = r[j], .kind = j, .task = i };
+	}
+	qsort(refs, k, sizeof(*refs), share_ref_cmp);
+	for (size_t i = 0, first = 0; i < k; i++) {
+		const struct ckpt_model_task *mt = &m->tasks[refs[i].task], *owner;
+		char who[128], whom[128];
+
+		if (i == 0 || refs[i].kind != refs[first].kind || refs[i].ref != refs[first].ref) {
+			first = i;
+			continue;
+		}
+		owner = &m->tasks[refs[first].task];
+		/* One finding per thread group: its threads follow it. */
+		if (mt->tgid == owner->tgid || mt->tgid == m->tasks[refs[i - 1].task].tgid)
+			continue;
+		task_name(mt, who, sizeof(who));
+		task_name(owner, whom, sizeof(whom));
+		check_report(c, &rules[R_SHARED_OBJECT], -1, st->tasks[refs[i].task].index,
+			     st->tasks[refs[i].task].offset, "TASK",
+			     "%s: shares its %s objref %d) with %s, another process, which is not restored: "
+			     "each would get a copy of its own", who, share_kinds[refs[i].kind], refs[i].ref, whom);
+	}
+	free(refs);
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -881,6 +954,7 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 			check_report(c, &rules[R_ITIMER], -1, t->index, t->offset, "TASK",
 				     "%s: its interval timers could not be read, so they would not be re-armed", who);
 	}
+	judge_shared(c, st, m);
 }
 
 static void rs_release(void *stp)
