@@ -117,7 +117,10 @@ corpus=(
 	"strict filtered $tmp/strict.out strict|"
 	"filtered_fork filtered $tmp/filtered_fork.out fork|"
 	"python pycounter.py $tmp/python.out|"
-	"clonevm clonevm|restore-shared-task-object"
+	"clonevm clonevm|"
+	"clonevm_files clonevm files|restore-shared-task-object"
+	"clonevm_fs clonevm fs|restore-shared-task-object"
+	"clonevm_sighand clonevm sighand|restore-shared-task-object"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
@@ -295,6 +298,19 @@ for entry in "${corpus[@]}"; do
 		check_eq "$name: one object: the same inode in both" \
 			"$(stat -L -c %i "/proc/$pid/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")" \
 			"$(stat -L -c %i "/proc/$child/map_files/$(printf %x "$shm")-$(printf %x $((shm + 4096)))")"
+		;;
+	clonevm)
+		# One address space again: the child's count goes on in the
+		# parent's memory, and a ckpt of the restored tree has one MM.
+		count=$(($(ready_value "$name" count)))
+		a=$(peek "$pid" "$count" | od -An -tu1)
+		sleep 0.2
+		b=$(peek "$pid" "$count" | od -An -tu1)
+		[ -n "$a" ] && [ "$a" != "$b" ] && pass "$name: the parent sees the child count ($a, then $b)" ||
+			fail "$name: the parent sees the child count" "'$a', then '$b'"
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		check_eq "$name: the restored tree has one MM" "0 1" \
+			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] MM ')"
 		;;
 	filtered_fork)
 		# The child's two oldest filters are its parent's

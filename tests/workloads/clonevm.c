@@ -1,20 +1,28 @@
 /* Two processes sharing one address space: a child made with
- * clone(CLONE_VM) (not a thread: its own thread group). */
+ * clone(CLONE_VM) (not a thread: its own thread group).  An argument
+ * "files", "fs" or "sighand" shares that table too (CLONE_FILES,
+ * CLONE_FS, CLONE_SIGHAND). */
 #include "config.h"
 
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "workload.h"
 
-static volatile int shared_flag;
+/* Counted by the child, in the address space both share: a restore that
+ * gives them one each leaves the parent's copy still. */
+static volatile unsigned int shared_count;
 
 static int child_main(void *arg)
 {
 	(void)arg;
-	shared_flag = 1;
-	workload_idle();
+	for (;;) {
+		shared_count++;
+		usleep(10000);
+	}
 	return 0;
 }
 
@@ -24,14 +32,22 @@ int main(int argc, char **argv)
 	size_t stack_size = 256 * 1024;
 	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pid_t child;
+	int flags = CLONE_VM;
 
 	if (stack == MAP_FAILED)
 		return 1;
-	child = clone(child_main, stack + stack_size, CLONE_VM | SIGCHLD, NULL);
+	if (argc > 2 && strcmp(argv[2], "files") == 0)
+		flags |= CLONE_FILES;
+	else if (argc > 2 && strcmp(argv[2], "fs") == 0)
+		flags |= CLONE_FS;
+	else if (argc > 2 && strcmp(argv[2], "sighand") == 0)
+		flags |= CLONE_SIGHAND;
+	child = clone(child_main, stack + stack_size, flags | SIGCHLD, NULL);
 	if (child < 0)
 		return 1;
-	while (!shared_flag)
+	while (!shared_count)
 		usleep(1000);
-	workload_ready(ready, "child=%d\n", (int)child);
+	workload_ready(ready, "child=%d\ncount=%#llx\n", (int)child,
+		       (unsigned long long)(uintptr_t)&shared_count);
 	workload_idle();
 }

@@ -89,10 +89,11 @@ static const struct ckpt_rule rules[] = {
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 	[R_SHARED_OBJECT] = { "restore-shared-task-object", "restorable", CKPT_SEV_ERROR, R6,
-		"Two processes (different thread groups) sharing one address space, descriptor table, "
-		"fs (cwd, root, umask) or signal handler table (TASK_OBJS mm, files, fs or sighand "
-		"objref; clone with CLONE_VM, CLONE_FILES, CLONE_FS or CLONE_SIGHAND and no "
-		"CLONE_THREAD): ckptrestore would give each its own copy." },
+		"Two processes (different thread groups) sharing one descriptor table, fs (cwd, root, "
+		"umask) or signal handler table (TASK_OBJS files, fs or sighand objref; clone with "
+		"CLONE_FILES, CLONE_FS or CLONE_SIGHAND and no CLONE_THREAD), or one address space "
+		"(mm objref) unless it is a live child's and its parent's: ckptrestore would give "
+		"each its own copy." },
 };
 
 struct file_fact {
@@ -842,9 +843,25 @@ static int share_ref_cmp(const void *a, const void *b)
 	return x->task < y->task ? -1 : x->task > y->task;
 }
 
+/* Whether live process i has the address space of its parent, a live
+ * process: the restorer makes it with CLONE_VM. */
+static bool mm_of_parent(const struct ckpt_model *m, size_t i)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i];
+
+	if (mt->pid != mt->tgid || mt->exit_state || !mt->mm_ref)
+		return false;
+	for (size_t k = 0; k < i; k++)
+		if (m->tasks[k].pid == mt->ppid)
+			return m->tasks[k].tgid == mt->ppid && !m->tasks[k].exit_state &&
+			       m->tasks[k].mm_ref == mt->mm_ref;
+	return false;
+}
+
 /* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
- * restorer makes each process with clone3 and no sharing flags, so they
- * would come back with copies of their own.  Sorted, not pairwise: an
+ * restorer makes each process with clone3 and no sharing flag but
+ * CLONE_VM (a child sharing its parent's address space), so they would
+ * come back with copies of their own.  Sorted, not pairwise: an
  * image may hold hundreds of thousands of tasks. */
 static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
 {
@@ -875,6 +892,10 @@ static void judge_shared(struct ckpt_check *c, const struct state *st, const str
 		owner = &m->tasks[refs[first].task];
 		/* One finding per thread group: its threads follow it. */
 		if (mt->tgid == owner->tgid || mt->tgid == m->tasks[refs[i - 1].task].tgid)
+			continue;
+		/* A process sharing its parent's address space is made with
+		 * CLONE_VM by that parent (restore/run.c). */
+		if (refs[i].kind == 0 && mm_of_parent(m, refs[i].task))
 			continue;
 		task_name(mt, who, sizeof(who));
 		task_name(owner, whom, sizeof(whom));

@@ -95,15 +95,27 @@ long rs_open(struct rs_ctx *x, const char *path, int flags)
 	return fd;
 }
 
+/* Whether process t shares its parent's address space (clone with
+ * CLONE_VM, no CLONE_THREAD): made with CLONE_VM once the parent's is
+ * whole, it takes that one instead of building its own. */
+static bool shares_parent_mm(const struct rs_task *parent, const struct rs_task *t)
+{
+	return parent && t->mm && t->mm == parent->mm && !t->exit_state && t->pid == t->tgid;
+}
+
 /* The task's own last steps before its registers: clear the death signal
  * it took from the restorer (it must outlive us), then unmap our code:
- * the task runs nothing more until the exit stop of that very call. */
-static int finish(struct rs_ctx *x)
+ * the task runs nothing more until the exit stop of that very call.  A
+ * process sharing its parent's address space leaves the code to the
+ * parent, which still runs its own steps from it. */
+static int finish(struct rs_ctx *x, bool mm_of_parent)
 {
 	if (rs_call(x, "prctl(PR_SET_PDEATHSIG)", SYS_prctl, 1 /* PR_SET_PDEATHSIG */, 0, 0, 0, 0, 0, NULL) < 0)
 		return -1;
 	if (ckpt_remote_caught(&x->r))
 		return rs_fail(x, "a signal came during the restore");
+	if (mm_of_parent)
+		return 0;
 	return rs_call(x, "munmap(restorer code)", SYS_munmap, (long)x->code, RS_CODE_SIZE + RS_SCRATCH_SIZE, 0,
 		       0, 0, 0, NULL);
 }
@@ -185,8 +197,8 @@ struct made {
 static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent);
 
 /* A process of the image whose parent is t, made by t itself with a
- * remote clone3 (no sharing flags: a process of its own, with its old pid
- * and exit signal), so that parent, group and session links are the
+ * remote clone3 (a process of its own, with its old pid and exit signal;
+ * CLONE_VM when it shares t's address space, no other sharing flag), so that parent, group and session links are the
  * kernel's own.  It starts as a copy of the half-built parent, attached by
  * PTRACE_O_TRACEFORK (or TRACECLONE for another exit signal), stopped. */
 static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
@@ -203,6 +215,7 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
 
 	memset(&in, 0, sizeof(in));
 	in.tid = (pid_t)t->pid;
+	in.args.flags = shares_parent_mm(parent->task, t) ? CLONE_VM : 0;
 	in.args.exit_signal = t->exit_signal && t->exit_signal < 65 ? t->exit_signal : SIGCHLD;
 	in.args.set_tid_size = 1;
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
@@ -329,6 +342,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	bool zleader = rs_zombie_leader(x->plan, own);
 	struct rs_task standin;
 	uint64_t exit_ip = 0;
+	bool mm_of_parent = shares_parent_mm(parent, own);
 
 	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
@@ -346,9 +360,12 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 		goto out;
 	}
 	/* A child in its parent's namespaces has them already, shared (one
-	 * object of the image, one namespace), from the fork. */
-	if (drop_rseq(x) < 0 || rs_mm_restore(x) < 0 || rs_thread_pointers(x) < 0 || rs_name(x) < 0 ||
-	    rs_files_restore(x) < 0 || (!same_ns(x, parent) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
+	 * object of the image, one namespace), from the fork.  A process
+	 * made with CLONE_VM has its parent's address space, whole: it makes
+	 * only the objects its descriptors use. */
+	if (drop_rseq(x) < 0 || (mm_of_parent ? rs_inodes_create(x) : rs_mm_restore(x)) < 0 ||
+	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 ||
+	    (!same_ns(x, parent) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
 	    rs_limits_restore(x) < 0 || children(x, m) < 0)
 		goto out;
 	rc = rs_threads_restore(x, more, &n_tids);
@@ -358,7 +375,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	/* Seccomp before the credentials, timers after them (seccomp.c,
 	 * timers.c say why). */
 	if (rc < 0 || rs_seccomp_restore(x, TREE_OPTIONS) < 0 || rs_creds_restore(x) < 0 ||
-	    rs_timers_restore(x) < 0 || (zleader ? rs_zombie_leader_finish(x, &exit_ip) : finish(x)) < 0) {
+	    rs_timers_restore(x) < 0 || (zleader ? rs_zombie_leader_finish(x, &exit_ip) : finish(x, mm_of_parent)) < 0) {
 		rc = -1;
 		goto out;
 	}
