@@ -119,8 +119,8 @@ corpus=(
 	"python pycounter.py $tmp/python.out|"
 	"clonevm clonevm|"
 	"clonevm_files clonevm files|restore-shared-task-object"
-	"clonevm_fs clonevm fs|restore-shared-task-object"
-	"clonevm_sighand clonevm sighand|restore-shared-task-object"
+	"clonevm_fs clonevm fs|"
+	"clonevm_sighand clonevm sighand|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
@@ -311,6 +311,13 @@ for entry in "${corpus[@]}"; do
 		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
 		check_eq "$name: the restored tree has one MM" "0 1" \
 			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] MM ')"
+		;;
+	clonevm_fs | clonevm_sighand)
+		# The child flips its umask (fs) or its SIGUSR1 disposition
+		# (sighand): shared again, the parent's flips too.
+		[ "$name" = clonevm_fs ] && key=Umask || key=SigIgn
+		seen=$(for i in $(seq 20); do status_line "$pid" "$key"; sleep 0.03; done | sort -u | wc -l)
+		check_eq "$name: the child's changes show in the parent's $key" 2 "$seen"
 		;;
 	filtered_fork)
 		# The child's two oldest filters are its parent's

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "workload.h"
 
@@ -16,11 +17,18 @@
  * gives them one each leaves the parent's copy still. */
 static volatile unsigned int shared_count;
 
+/* With "fs" the child flips its umask, with "sighand" its disposition of
+ * SIGUSR1: shared, the parent's flips with it. */
 static int child_main(void *arg)
 {
-	(void)arg;
+	int flags = *(int *)arg;
+
 	for (;;) {
 		shared_count++;
+		if (flags & CLONE_FS)
+			umask(shared_count & 1 ? 077 : 022);
+		if (flags & CLONE_SIGHAND)
+			signal(SIGUSR1, shared_count & 1 ? SIG_IGN : SIG_DFL);
 		usleep(10000);
 	}
 	return 0;
@@ -42,7 +50,7 @@ int main(int argc, char **argv)
 		flags |= CLONE_FS;
 	else if (argc > 2 && strcmp(argv[2], "sighand") == 0)
 		flags |= CLONE_SIGHAND;
-	child = clone(child_main, stack + stack_size, flags | SIGCHLD, NULL);
+	child = clone(child_main, stack + stack_size, flags | SIGCHLD, &flags);
 	if (child < 0)
 		return 1;
 	while (!shared_count)

@@ -89,11 +89,11 @@ static const struct ckpt_rule rules[] = {
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 	[R_SHARED_OBJECT] = { "restore-shared-task-object", "restorable", CKPT_SEV_ERROR, R6,
-		"Two processes (different thread groups) sharing one descriptor table, fs (cwd, root, "
-		"umask) or signal handler table (TASK_OBJS files, fs or sighand objref; clone with "
-		"CLONE_FILES, CLONE_FS or CLONE_SIGHAND and no CLONE_THREAD), or one address space "
-		"(mm objref) unless it is a live child's and its parent's: ckptrestore would give "
-		"each its own copy." },
+		"Two processes (different thread groups) sharing one descriptor table (TASK_OBJS "
+		"files_objref; clone with CLONE_FILES and no CLONE_THREAD), or one address space, fs or "
+		"signal handler table (mm, fs, sighand objref) other than a live child with its live "
+		"parent (handlers: with the address space too): ckptrestore would give each its own "
+		"copy." },
 };
 
 struct file_fact {
@@ -843,25 +843,45 @@ static int share_ref_cmp(const void *a, const void *b)
 	return x->task < y->task ? -1 : x->task > y->task;
 }
 
-/* Whether live process i has the address space of its parent, a live
- * process: the restorer makes it with CLONE_VM. */
-static bool mm_of_parent(const struct ckpt_model *m, size_t i)
+/* The live parent process of live process i, listed before it; NULL
+ * when there is none. */
+static const struct ckpt_model_task *live_parent(const struct ckpt_model *m, size_t i)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i];
 
-	if (mt->pid != mt->tgid || mt->exit_state || !mt->mm_ref)
-		return false;
+	if (mt->pid != mt->tgid || mt->exit_state)
+		return NULL;
 	for (size_t k = 0; k < i; k++)
 		if (m->tasks[k].pid == mt->ppid)
-			return m->tasks[k].tgid == mt->ppid && !m->tasks[k].exit_state &&
-			       m->tasks[k].mm_ref == mt->mm_ref;
-	return false;
+			return m->tasks[k].tgid == mt->ppid && !m->tasks[k].exit_state ? &m->tasks[k] : NULL;
+	return NULL;
+}
+
+/* Whether task i shares an object of kind (share_kinds) with its parent
+ * in a way the restorer makes again (restore/run.c): the address space
+ * (CLONE_VM), the fs (CLONE_FS), the signal handlers with the address
+ * space (CLONE_SIGHAND needs CLONE_VM).  A descriptor table is not. */
+static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i], *pt = live_parent(m, i);
+	bool mm = pt && mt->mm_ref && pt->mm_ref == mt->mm_ref;
+
+	switch (kind) {
+	case 0:
+		return mm;
+	case 2:
+		return pt && mt->fs_ref && pt->fs_ref == mt->fs_ref;
+	case 3:
+		return mm && mt->sighand_ref && pt->sighand_ref == mt->sighand_ref;
+	default:
+		return false;
+	}
 }
 
 /* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
  * restorer makes each process with clone3 and no sharing flag but
- * CLONE_VM (a child sharing its parent's address space), so they would
- * come back with copies of their own.  Sorted, not pairwise: an
+ * CLONE_VM, CLONE_FS and CLONE_SIGHAND (a child sharing them with its
+ * parent), so they would come back with copies of their own.  Sorted, not pairwise: an
  * image may hold hundreds of thousands of tasks. */
 static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
 {
@@ -893,9 +913,7 @@ static void judge_shared(struct ckpt_check *c, const struct state *st, const str
 		/* One finding per thread group: its threads follow it. */
 		if (mt->tgid == owner->tgid || mt->tgid == m->tasks[refs[i - 1].task].tgid)
 			continue;
-		/* A process sharing its parent's address space is made with
-		 * CLONE_VM by that parent (restore/run.c). */
-		if (refs[i].kind == 0 && mm_of_parent(m, refs[i].task))
+		if (made_with_parent(m, refs[i].task, refs[i].kind))
 			continue;
 		task_name(mt, who, sizeof(who));
 		task_name(owner, whom, sizeof(whom));

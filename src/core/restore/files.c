@@ -260,7 +260,7 @@ int rs_files_restore(struct rs_ctx *x)
 
 	if (descriptors(x) < 0)
 		return -1;
-	if (!fs)
+	if (!fs || x->fs_of_parent)
 		return 0;
 	if (fs->root && strcmp(fs->root, "/") != 0 &&
 	    (rs_scratch(x, fs->root, strlen(fs->root) + 1, &at) < 0 ||

@@ -302,6 +302,9 @@ struct rs_ctx {
 	 * descriptors at their numbers (pipe ends, externals): 0 the
 	 * restorer itself; with --pid-ns the namespace's init (pidns.c). */
 	pid_t fd_source;
+	/* The task's fs is its parent's, whole (made with CLONE_FS): its
+	 * cwd, root and umask are not set again (run.c, files.c). */
+	bool fs_of_parent;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */

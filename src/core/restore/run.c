@@ -103,6 +103,25 @@ static bool shares_parent_mm(const struct rs_task *parent, const struct rs_task 
 	return parent && t->mm && t->mm == parent->mm && !t->exit_state && t->pid == t->tgid;
 }
 
+/* Likewise its fs (CLONE_FS: cwd, root, umask; set in the parent before
+ * its children are made), and its signal handlers (CLONE_SIGHAND, which
+ * the kernel allows with CLONE_VM only; set again, to the same values). */
+static bool shares_parent_fs(const struct rs_task *parent, const struct rs_task *t)
+{
+	return parent && t->fs && t->fs == parent->fs && !t->exit_state && t->pid == t->tgid;
+}
+
+static uint64_t sharing_flags(const struct rs_task *parent, const struct rs_task *t)
+{
+	uint64_t flags = shares_parent_mm(parent, t) ? CLONE_VM : 0;
+
+	if (shares_parent_fs(parent, t))
+		flags |= CLONE_FS;
+	if ((flags & CLONE_VM) && t->sighand && t->sighand == parent->sighand)
+		flags |= CLONE_SIGHAND;
+	return flags;
+}
+
 /* The task's own last steps before its registers: clear the death signal
  * it took from the restorer (it must outlive us), then unmap our code:
  * the task runs nothing more until the exit stop of that very call.  A
@@ -198,7 +217,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 
 /* A process of the image whose parent is t, made by t itself with a
  * remote clone3 (a process of its own, with its old pid and exit signal;
- * CLONE_VM when it shares t's address space, no other sharing flag), so that parent, group and session links are the
+ * CLONE_VM, CLONE_FS, CLONE_SIGHAND when it shares those of t's), so that parent, group and session links are the
  * kernel's own.  It starts as a copy of the half-built parent, attached by
  * PTRACE_O_TRACEFORK (or TRACECLONE for another exit signal), stopped. */
 static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
@@ -215,7 +234,7 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
 
 	memset(&in, 0, sizeof(in));
 	in.tid = (pid_t)t->pid;
-	in.args.flags = shares_parent_mm(parent->task, t) ? CLONE_VM : 0;
+	in.args.flags = sharing_flags(parent->task, t);
 	in.args.exit_signal = t->exit_signal && t->exit_signal < 65 ? t->exit_signal : SIGCHLD;
 	in.args.set_tid_size = 1;
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
@@ -343,6 +362,8 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	struct rs_task standin;
 	uint64_t exit_ip = 0;
 	bool mm_of_parent = shares_parent_mm(parent, own);
+
+	x->fs_of_parent = shares_parent_fs(parent, own);
 
 	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
