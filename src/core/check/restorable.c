@@ -881,14 +881,16 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 /* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
  * restorer makes each process with clone3 and no sharing flag but
  * CLONE_VM, CLONE_FS and CLONE_SIGHAND (a child sharing them with its
- * parent), so they would come back with copies of their own.  Sorted, not pairwise: an
- * image may hold hundreds of thousands of tasks. */
+ * parent), so they would come back with copies of their own.  Sorted,
+ * not pairwise: an image may hold hundreds of thousands of tasks. */
 static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
 {
 	size_t n = m->n_tasks < st->n_tasks ? m->n_tasks : st->n_tasks, k = 0;
-	struct share_ref *refs = n ? calloc(n * 4, sizeof(*refs)) : NULL;
+	struct share_ref *refs;
 
-	if (n && !refs) {
+	if (!n)
+		return;
+	if (!(refs = calloc(n * 4, sizeof(*refs)))) {
 		check_out_of_memory(c);
 		return;
 	}
