@@ -508,23 +508,14 @@ static bool kind_matches(const struct rs_file *f, enum rs_kind kind)
 	}
 }
 
-static bool made(const struct rs_pipe *pipes, size_t n, int32_t file)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pipes[i].read_file == file || pipes[i].write_file == file)
-			return true;
-	return false;
-}
-
 int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize)
 {
 	for (size_t i = 0; i < p->n_kinds; i++) {
 		const struct rs_fdkind *k = &p->kinds[i];
 		const struct rs_file *f = rs_file(p, k->file);
-		struct rs_pipe *q;
 		int fd;
 
-		if (!f || !kind_matches(f, k->kind) || made(pipes, *n, k->file))
+		if (!f || !kind_matches(f, k->kind) || rs_pipes_holds(pipes, *n, k->file))
 			continue;
 		switch (k->kind) {
 		case RK_EVENTFD:
@@ -550,11 +541,7 @@ int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, si
 		}
 		if (fd < 0)
 			return -1;
-		q = &pipes[(*n)++];
-		memset(q, 0, sizeof(*q));
-		q->read_file = k->file;
-		q->fd[0] = fd;
-		q->fd[1] = -1;
+		rs_pipes_add_one(pipes, n, k->file, fd);
 		/* Status flags belong to the description: O_NONBLOCK and the
 		 * like, as the image has them. */
 		if (fcntl(fd, F_SETFL, (int)(f->f_flags & (O_NONBLOCK | O_APPEND | O_ASYNC))) < 0)

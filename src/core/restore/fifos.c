@@ -56,7 +56,6 @@ static int make_one(const struct ckpt_restore_plan *p, size_t first, struct rs_p
 	}
 	for (size_t i = first; i < p->n_files; i++) {
 		const struct rs_file *f = &p->files[i];
-		struct rs_pipe *q;
 		int fd;
 
 		if (!fifo(f) || strcmp(f->path, f0->path) != 0)
@@ -68,11 +67,7 @@ static int make_one(const struct ckpt_restore_plan *p, size_t first, struct rs_p
 			fifo_fail(err, errsize, f, "open");
 			goto out;
 		}
-		q = &pipes[(*n)++];
-		memset(q, 0, sizeof(*q));
-		q->read_file = f->objref;
-		q->fd[0] = fd;
-		q->fd[1] = -1;
+		rs_pipes_add_one(pipes, n, f->objref, fd);
 		if (!(f->f_flags & O_NONBLOCK) && !(f->f_flags & O_PATH) &&
 		    fcntl(fd, F_SETFL, (int)(f->f_flags & OPEN_FLAGS & ~O_NONBLOCK & ~O_ACCMODE)) < 0) {
 			fifo_fail(err, errsize, f, "fcntl(F_SETFL)");

@@ -175,6 +175,25 @@ void rs_pipes_close(struct rs_pipe *pipes, size_t n)
 	free(pipes);
 }
 
+bool rs_pipes_holds(const struct rs_pipe *pipes, size_t n, int32_t file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pipes[i].read_file == file || pipes[i].write_file == file)
+			return true;
+	return false;
+}
+
+struct rs_pipe *rs_pipes_add_one(struct rs_pipe *pipes, size_t *n, int32_t file, int fd)
+{
+	struct rs_pipe *q = &pipes[(*n)++];
+
+	memset(q, 0, sizeof(*q));
+	q->read_file = file;
+	q->fd[0] = fd;
+	q->fd[1] = -1;
+	return q;
+}
+
 static int place(struct rs_ctx *x, const struct rs_fd *d, const struct rs_fd *const *placed, size_t n_placed)
 {
 	const struct rs_file *f = rs_file(x->plan, d->file);

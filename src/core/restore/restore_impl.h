@@ -321,6 +321,11 @@ int rs_fail(struct rs_ctx *x, const char *fmt, ...) __attribute__((format(printf
  * bytes; closed by rs_pipes_close.  0, or -1 with err. */
 int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_t *n, char *err, size_t errsize);
 void rs_pipes_close(struct rs_pipe *pipes, size_t n);
+/* Whether an entry of pipes already stands for FILE file. */
+bool rs_pipes_holds(const struct rs_pipe *pipes, size_t n, int32_t file);
+/* Appends the entry of an object made for one FILE (fd[0]; no second end)
+ * and returns it; pipes has room for one per FILE. */
+struct rs_pipe *rs_pipes_add_one(struct rs_pipe *pipes, size_t *n, int32_t file, int fd);
 
 /* fdkinds.c: the records above, read after the plan (0, or -1 with err),
  * and freed; a FILE's, or NULL. */

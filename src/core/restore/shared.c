@@ -38,25 +38,16 @@ static bool in_two_tables(const struct ckpt_restore_plan *p, int32_t file)
 	return false;
 }
 
-static bool made(const struct rs_pipe *pipes, size_t n, int32_t file)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pipes[i].read_file == file || pipes[i].write_file == file)
-			return true;
-	return false;
-}
-
 int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
 			 size_t errsize)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct rs_file *f = &p->files[i];
-		struct rs_pipe *q;
 		char shown[256];
 		int fd;
 
 		if (f->f_type != FILE_TYPE_GENERIC || f->ino || !f->path || f->path[0] != '/' ||
-		    made(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
+		    rs_pipes_holds(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
 			continue;
 		fd = open(f->path, (int)(f->f_flags & OPEN_FLAGS) | O_CLOEXEC);
 		if (fd < 0 || (f->f_pos && !(f->f_flags & O_PATH) && lseek(fd, (off_t)f->f_pos, SEEK_SET) < 0)) {
@@ -69,11 +60,7 @@ int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipe
 				 fd < 0 ? "open" : "lseek", strerror(e));
 			return -1;
 		}
-		q = &pipes[(*n)++];
-		memset(q, 0, sizeof(*q));
-		q->read_file = f->objref;
-		q->fd[0] = fd;
-		q->fd[1] = -1;
+		rs_pipes_add_one(pipes, n, f->objref, fd);
 	}
 	return 0;
 }
@@ -97,11 +84,10 @@ int rs_shared_inode_files_make(const struct ckpt_restore_plan *p, const struct r
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct rs_file *f = &p->files[i];
 		int obj = f->ino ? object_fd(s, f->ino) : -1;
-		struct rs_pipe *q;
 		char path[64];
 		int fd;
 
-		if (obj < 0 || made(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
+		if (obj < 0 || rs_pipes_holds(pipes, *n, f->objref) || !in_two_tables(p, f->objref))
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", obj);
 		fd = open(path, (int)(f->f_flags & OPEN_FLAGS) | O_CLOEXEC);
@@ -114,11 +100,7 @@ int rs_shared_inode_files_make(const struct ckpt_restore_plan *p, const struct r
 				 f->ino, fd < 0 ? "open" : "lseek", strerror(e));
 			return -1;
 		}
-		q = &pipes[(*n)++];
-		memset(q, 0, sizeof(*q));
-		q->read_file = f->objref;
-		q->fd[0] = fd;
-		q->fd[1] = -1;
+		rs_pipes_add_one(pipes, n, f->objref, fd);
 	}
 	return 0;
 }
