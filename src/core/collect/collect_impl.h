@@ -312,4 +312,14 @@ int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int
 int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int epfd, int32_t ref,
 			   const int *fds, const int32_t *refs, size_t n);
 
+/* struct ptrace_rseq_configuration of the uapi (security.c writes it to
+ * EXT_RSEQ, rseq.c follows it to the critical section). */
+struct rseq_config {
+	uint64_t rseq_abi_pointer;
+	uint32_t rseq_abi_size;
+	uint32_t signature;
+	uint32_t flags;
+	uint32_t pad;
+};
+
 #endif

@@ -63,15 +63,6 @@ enum ckpt_rseq_verdict ckpt_rseq_decide(uint64_t ip, const struct ckpt_rseq_cs *
 	return sig_at_abort == sig ? CKPT_RSEQ_ABORT : CKPT_RSEQ_INVALID;
 }
 
-/* struct ptrace_rseq_configuration of the uapi. */
-struct rseq_config {
-	uint64_t rseq_abi_pointer;
-	uint32_t rseq_abi_size;
-	uint32_t signature;
-	uint32_t flags;
-	uint32_t pad;
-};
-
 static bool read_exact(int mem, uint64_t addr, void *buf, size_t len)
 {
 	return addr <= TASK_SIZE_MAX - len && pread(mem, buf, len, (off_t)addr) == (ssize_t)len;

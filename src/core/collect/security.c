@@ -32,15 +32,6 @@
 #define BPF_INSN_LEN	8	/* struct sock_filter */
 #define BPF_MAXINSNS	4096	/* the kernel's limit per program */
 
-/* struct ptrace_rseq_configuration of the uapi. */
-struct rseq_config {
-	uint64_t rseq_abi_pointer;
-	uint32_t rseq_abi_size;
-	uint32_t signature;
-	uint32_t flags;
-	uint32_t pad;
-};
-
 static int read_personality(const struct ckpt_thread *th, uint32_t *out)
 {
 	char *text = ckpt_proc_readf(NULL, "/proc/%d/task/%d/personality", (int)th->tgid, (int)th->tid);

@@ -33,14 +33,10 @@ static int by_fd(const void *a, const void *b)
  * privileged) and moved to its number. */
 static int place_external(struct rs_ctx *x, const struct rs_fd *d)
 {
-	long pidfd, fd;
+	long fd = rs_take_fd(x, d->fd, "external");
 
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
-		return -1;
-	if (rs_call(x, "pidfd_getfd", SYS_pidfd_getfd, pidfd, d->fd, 0, 0, 0, 0, &fd) < 0)
+	if (fd < 0)
 		return rs_fail(x, "descriptor %d (external): cannot take the restorer's descriptor %d", d->fd, d->fd);
-	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
-		return -1;
 	if (fd != d->fd && (rs_call(x, "dup3", SYS_dup3, fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||
 			    rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0))
 		return -1;
@@ -56,7 +52,7 @@ static int place_external(struct rs_ctx *x, const struct rs_fd *d)
  * the image) and moved to its number. */
 static int place_pipe(struct rs_ctx *x, const struct rs_fd *d, const struct rs_file *f)
 {
-	long pidfd, fd;
+	long fd;
 	int mine = -1;
 
 	for (size_t i = 0; i < x->n_pipes; i++)
@@ -66,11 +62,7 @@ static int place_pipe(struct rs_ctx *x, const struct rs_fd *d, const struct rs_f
 			mine = x->pipes[i].fd[1];
 	if (mine < 0)
 		return rs_fail(x, "descriptor %d: %s has no other end in the image", d->fd, f->path);
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
-		return -1;
-	if (rs_call(x, "pidfd_getfd(pipe)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
-		return -1;
-	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+	if ((fd = rs_take_fd(x, mine, "pipe")) < 0)
 		return -1;
 	if (fd != d->fd)
 		return rs_call(x, "dup3", SYS_dup3, fd, d->fd, d->cloexec ? O_CLOEXEC : 0, 0, 0, 0, NULL) < 0 ||

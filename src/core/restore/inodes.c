@@ -188,21 +188,6 @@ bool rs_task_uses_inode(const struct ckpt_restore_plan *p, const struct rs_task 
 	return false;
 }
 
-/* An object other processes use too: the restorer's own (shared_inodes.c),
- * taken into the task with pidfd_getfd(2), one object for all of them. */
-static long take_shared(struct rs_ctx *x, int mine)
-{
-	long pidfd, fd;
-
-	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
-		return -1;
-	if (rs_call(x, "pidfd_getfd(shared object)", SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0)
-		return -1;
-	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
-		return -1;
-	return fd;
-}
-
 int rs_inodes_create(struct rs_ctx *x)
 {
 	const struct ckpt_restore_plan *p = x->plan;
@@ -225,7 +210,7 @@ int rs_inodes_create(struct rs_ctx *x)
 			return rs_fail(x, "object %d: its contents are not in the image", n->objref);
 		if (shared >= 0) {
 			/* Made and filled once, by the restorer. */
-			if ((fd = take_shared(x, shared)) < 0)
+			if ((fd = rs_take_fd(x, shared, "shared object")) < 0)
 				return -1;
 		} else {
 			fd = n->kind == CKPT_INODE_SHM_ANON && n->size ? make_shm(x, n) :

@@ -77,6 +77,24 @@ int rs_scratch(struct rs_ctx *x, const void *buf, size_t len, uint64_t *addr)
 	return 0;
 }
 
+long rs_take_fd(struct rs_ctx *x, int mine, const char *what)
+{
+	long pidfd, fd;
+	char call[96];
+
+	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
+		return -1;
+	snprintf(call, sizeof(call), "pidfd_getfd(%s)", what);
+	if (rs_call(x, call, SYS_pidfd_getfd, pidfd, mine, 0, 0, 0, 0, &fd) < 0) {
+		/* The task is killed on failure anyway; its pidfd goes first. */
+		(void)rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL);
+		return -1;
+	}
+	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	return fd;
+}
+
 long rs_open(struct rs_ctx *x, const char *path, int flags)
 {
 	uint64_t at;
