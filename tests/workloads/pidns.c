@@ -2,13 +2,16 @@
  *
  *   pidns READY-FILE OUT-FILE container [pipe]
  *   pidns READY-FILE OUT-FILE nested
+ *   pidns READY-FILE OUT-FILE joined
  *
  * container: a launcher makes the init of a new pid namespace (pid 1 there,
  * a session leader, like a container's), which forks two children; the
  * test checkpoints the init by its pid here.  nested: the root, in the
  * test's namespace, forks a child there, then the init of a new namespace
  * (pid 1), whose child (pid 2) makes the init of a namespace below that
- * one: five processes on three levels.
+ * one: five processes on three levels.  joined: the root unshares its pid
+ * namespace for its children and forks two: pid 1 there, and pid 2, which
+ * joined a namespace it did not start.
  *
  * Every process but the launcher appends "TAG COUNT PID PPID" to OUT-FILE
  * every 20 ms, PID and PPID as getpid() and getppid() see them (in its own
@@ -136,6 +139,20 @@ int main(int argc, char **argv)
 		for (;;)
 			if (wait(NULL) < 0 && errno == ECHILD)
 				pause();
+	}
+	if (strcmp(mode, "joined") == 0) {
+		if (unshare(CLONE_NEWPID) < 0) {
+			perror("unshare(CLONE_NEWPID)");
+			return 1;
+		}
+		if ((side = fork()) == 0)
+			count("first");
+		if ((x = fork()) == 0)
+			count("second");
+		for (int i = 0; i < 10; i++)
+			tick();
+		workload_ready(ready, "first=%d\nsecond=%d\n", (int)side, (int)x);
+		count("root");
 	}
 	/* nested */
 	if ((side = fork()) == 0)
