@@ -36,6 +36,7 @@ enum {
 	R_SECCOMP,
 	R_FD_IN_FLIGHT,
 	R_SHARED_OBJECT,
+	R_PID_NS,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -94,6 +95,11 @@ static const struct ckpt_rule rules[] = {
 		"CLONE_THREAD) other than a live child with its live parent (handlers: with the address "
 		"space too), e.g. siblings sharing one their parent does not: ckptrestore would give "
 		"each its own copy." },
+	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
+		"A process in a pid namespace below the one ckpt ran in (TREE depth above 0: a "
+		"container's processes, or a child that made a pid namespace): ckptrestore does not "
+		"make pid namespaces from the image, so it would come back with its outer pid where it "
+		"had its inner one." },
 };
 
 struct file_fact {
@@ -944,6 +950,10 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
+		if (mt->has_tree && mt->pid == mt->tgid && mt->depth > 0)
+			check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+				     "%s: its pid namespace is %" PRIu32 " level%s below ckpt's, and ckptrestore does "
+				     "not make pid namespaces from the image", who, mt->depth, mt->depth == 1 ? "" : "s");
 		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
