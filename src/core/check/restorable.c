@@ -90,11 +90,11 @@ static const struct ckpt_rule rules[] = {
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 	[R_SHARED_OBJECT] = { "restore-shared-task-object", "restorable", CKPT_SEV_ERROR, R6,
-		"Two processes (different thread groups) sharing one descriptor table (TASK_OBJS "
-		"files_objref; clone with CLONE_FILES and no CLONE_THREAD), or one address space, fs or "
-		"signal handler table (mm, fs, sighand objref) other than a live child with its live "
-		"parent (handlers: with the address space too): ckptrestore would give each its own "
-		"copy." },
+		"Two processes (different thread groups) sharing one address space, descriptor table, "
+		"fs or signal handler table (TASK_OBJS mm, files, fs, sighand objref; clone without "
+		"CLONE_THREAD) other than a live child with its live parent (handlers: with the address "
+		"space too), e.g. siblings sharing one their parent does not: ckptrestore would give "
+		"each its own copy." },
 	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
 		"A process below its parent's pid namespace (TREE depth) that is not pid 1 of a "
 		"namespace one level below it (it joined a namespace it did not start: setns(2), or a "
@@ -894,8 +894,8 @@ static const struct ckpt_model_task *live_parent(const struct ckpt_model *m, siz
 
 /* Whether task i shares an object of kind (share_kinds) with its parent
  * in a way the restorer makes again (restore/run.c): the address space
- * (CLONE_VM), the fs (CLONE_FS), the signal handlers with the address
- * space (CLONE_SIGHAND needs CLONE_VM).  A descriptor table is not. */
+ * (CLONE_VM), the descriptor table (CLONE_FILES), the fs (CLONE_FS), the
+ * signal handlers with the address space (CLONE_SIGHAND needs CLONE_VM). */
 static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i], *pt = live_parent(m, i);
@@ -904,6 +904,8 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 	switch (kind) {
 	case 0:
 		return mm;
+	case 1:
+		return pt && mt->files_ref && pt->files_ref == mt->files_ref;
 	case 2:
 		return pt && mt->fs_ref && pt->fs_ref == mt->fs_ref;
 	case 3:
@@ -915,8 +917,8 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 
 /* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
  * restorer makes each process with clone3 and no sharing flag but
- * CLONE_VM, CLONE_FS and CLONE_SIGHAND (a child sharing them with its
- * parent), so they would come back with copies of their own.  Sorted,
+ * CLONE_VM, CLONE_FILES, CLONE_FS and CLONE_SIGHAND (a child sharing them
+ * with its parent), so they would come back with copies of their own.  Sorted,
  * not pairwise: an image may hold hundreds of thousands of tasks. */
 static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
 {

@@ -151,7 +151,7 @@ int rs_source_hold(struct rs_ctx *x)
 	const struct ckpt_restore_plan *p = x->plan;
 	long above = 0, fd;
 
-	if (x->src_fd <= 0)
+	if (x->src_fd <= 0 || x->src_shared)
 		return 0;
 	for (size_t i = 0; x->task->files && i < p->n_fds; i++)
 		if (p->fds[i].table == x->task->files && p->fds[i].fd >= above)
@@ -168,8 +168,8 @@ int rs_source_drop(struct rs_ctx *x)
 {
 	long fd = x->src_fd;
 
-	if (fd <= 0)
-		return 0;
 	x->src_fd = 0;
+	if (fd <= 0 || x->src_shared)
+		return 0;
 	return rs_call(x, "close(restorer pidfd)", SYS_close, fd, 0, 0, 0, 0, 0, NULL);
 }

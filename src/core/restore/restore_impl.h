@@ -327,9 +327,16 @@ struct rs_ctx {
 	/* The task's fs is its parent's, whole (made with CLONE_FS): its
 	 * cwd, root and umask are not set again (run.c, files.c). */
 	bool fs_of_parent;
+	/* Its descriptor table is its parent's (made with CLONE_FILES once
+	 * the parent's is whole): it places, closes and adds to epoll files
+	 * nothing there; only its own INODE descriptors come and go. */
+	bool files_of_parent;
 	/* The task's descriptor of a pidfd of that process, when it cannot
-	 * see it (pidlevels.c); 0 none: it opens one with pidfd_open(2). */
+	 * see it (pidlevels.c); 0 none: it opens one with pidfd_open(2).
+	 * src_shared: it is the parent's, in the table they share, which
+	 * the parent closes. */
 	long src_fd;
+	bool src_shared;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
