@@ -389,8 +389,10 @@ kill -KILL "$hp"
 some "container: its init killed, every process goes" all_gone $rall
 
 # -- a tree at depth 0 with a child that made a pid namespace, whose child
-# made another: NSpid of every process, at every level, as in the image ----
-start_workload nt pidns "$tmp/nt.out" nested
+# made another: NSpid of every process, at every level, as in the image;
+# the deepest writes through a pipe the root reads (the tasks below take
+# their ends through a pidfd of ours their parents open) ---------------------
+start_workload nt pidns "$tmp/nt.out" nested pipe
 all=$(tree "$nt_pid" | tr '\n' ' ')
 before=$(nspids 0 $all)
 check_eq "nested: five processes on three levels" "1 1 2 2 3" \
@@ -416,13 +418,32 @@ check_eq "nested: getpid() and getppid() say what they said before" "$(said "$tm
 check_eq "nested: every count goes on from the image's" ok "$(goes_on "$tmp/nt.out" "$lines")"
 run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/nt2.ckpt" "$nt_pid"
 check_eq "nested round trip: ckpt of the restored tree" 0 "$rc"
-run "$tmp/d" "$tmp/de" "$CKPTDIFF" --ignore "${ignore%,tree.depth}" "$tmp/nt.ckpt" "$tmp/nt2.ckpt"
-check_eq "nested round trip: by pid, no difference beyond restore.sh's keys" 0 "$rc"
+pipe_keys=ext_peers.ino,ext_peers.scanned,file.path,ext_pipe,buffer
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --ignore "${ignore%,tree.depth},$pipe_keys" "$tmp/nt.ckpt" "$tmp/nt2.ckpt"
+check_eq "nested round trip: by pid, no difference beyond restore.sh's keys (and the pipe's)" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
-run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree --ignore "${ignore%,tree.depth}" "$tmp/nt.ckpt" "$tmp/nt2.ckpt"
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree --ignore "${ignore%,tree.depth},$pipe_keys" "$tmp/nt.ckpt" "$tmp/nt2.ckpt"
 check_eq "nested round trip: by tree place, the same" 0 "$rc"
 for p in $all; do kill -KILL "$p" 2>/dev/null; done
 for p in $all; do killed "$p"; done
+
+# -- a failure inside a namespace of the tree: the pid here of the first
+# process below depth 0 is taken, so its clone3 with set_tid fails; every
+# task made before it is killed and reaped -----------------------------------
+set -- $all
+if take "$3"; then
+	run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -v -d "$tmp/nt.ckpt"
+	check_eq "nested, a pid taken: exit status 2" 2 "$rc"
+	check_grep "nested, a pid taken: names it" "pid $3 is taken" "$tmp/e"
+	made=$(sed -n 's/.*task \([0-9]*\) (pidns): created.*/\1/p' "$tmp/e" | tr '\n' ' ')
+	check_eq "nested, a pid taken: the root and its first child were made" "$1 $2 " "$made"
+	some "nested, a pid taken: every task made is gone" all_gone $made
+	kill -KILL "$3"
+	holders=$(echo " $holders " | sed "s/ $3 / /")
+	wait "$3" 2>/dev/null
+else
+	pass "nested, a pid taken # SKIP could not take pid $3"
+fi
 
 # -- the same image with --pid-ns: the tree one level lower, every number
 # below ours the image's -----------------------------------------------------
