@@ -358,6 +358,9 @@ run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/ct.ckpt" "$init"
 check_eq "container: ckpt of the init by its pid here" 0 "$rc"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" -q "$tmp/ct.ckpt"
 check_eq "container: ckptcheck says go" 0 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" --dry-run "$tmp/ct.ckpt"
+check_grep "container: --dry-run: the init is pid 1 in a new pid namespace" \
+	"^task $init: pids 1, at each level from the root's pid namespace [(]a new one[)] down" "$tmp/o"
 for p in $all; do kill -KILL "$p" 2>/dev/null; done
 for p in $all; do killed "$p"; done
 lines=$(wc -l <"$tmp/ct.out")
