@@ -65,6 +65,7 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
+mkdir -p "$tmp/listener" "$tmp/listener_waiting"
 mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree" "$tmp/fddgram" "$tmp/sharedfd"
 
 # fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
@@ -125,6 +126,8 @@ corpus=(
 	"clonevm_sighand clonevm sighand|"
 	"pidns_container pidns $tmp/pidns_container.out container|restore-pid-ns"
 	"pidns_nested pidns $tmp/pidns_nested.out nested|restore-pid-ns"
+	"listener listener $tmp/listener|"
+	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
@@ -330,6 +333,13 @@ for entry in "${corpus[@]}"; do
 		[ "$name" = clonevm_files ] && procs=2 || procs=3
 		check_eq "$name: the restored tree has one FILE_TABLE for its $procs processes" "0 1 $procs" \
 			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] FILE_TABLE ') $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] TASK_OBJS ')"
+		;;
+	listener)
+		# Listening again on its Unix path and its TCP port
+		# (restore_listen.sh checks the rest).
+		check_eq "$name: answers on its Unix path and its TCP port" "1 2" \
+			"$(timeout 5 "$CKPT_WORKLOADS/listener" --connect unix "$(ready_value "$name" unix)" | tr -d '\n') $(timeout 5 \
+			"$CKPT_WORKLOADS/listener" --connect tcp "$(ready_value "$name" tcp)" | tr -d '\n')"
 		;;
 	clonevm_fs | clonevm_sighand)
 		# The child flips its umask (fs) or its SIGUSR1 disposition

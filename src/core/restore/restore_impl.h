@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "check/sockdiag.h"
 #include "ckpt/model.h"
 #include "ckpt/restore.h"
 #include "ptrace/remote.h"
@@ -109,6 +110,15 @@ struct rs_fdkind {
 	uint32_t msgs_type, msgs_flags, msgs_fds;
 	struct rs_msg { uint8_t *data; size_t len; } *msgs;
 	size_t n_msgs;
+	/* A listening socket: EXT_SOCKET_LISTEN (listen.c). */
+	bool has_listen;
+	struct rs_listen {
+		uint32_t family, type, protocol, valid, backlog, pending, options, linger_sec, ifindex;
+		uint32_t path_mode, path_uid, path_gid;
+		uint32_t values[CKPT_LISTEN_N_OPTIONS];	/* numbers, by their place in ckpt_listen_options */
+		uint8_t addr[112];
+		size_t addr_len;
+	} listen;
 };
 
 struct rs_fd {
@@ -348,6 +358,10 @@ const struct rs_fdkind *rs_fdkind(const struct ckpt_restore_plan *p, int32_t fil
  * processes hold.  0, or -1 with err. */
 int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fifos_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* listen.c: an EXT_SOCKET_LISTEN record read into l; listening sockets,
+ * bound and listening again. */
+void rs_listen_read(struct rs_listen *l, const struct ckpt_record *rec);
+int rs_listen_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 /* shared.c: a file reopened by path that several processes hold. */
 int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
