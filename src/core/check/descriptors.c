@@ -487,6 +487,14 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 				 "cannot be reconnected");
 		break;
 	case FT_TTY:
+		/* A shell job's terminal is the restorer's (restore-tty judges
+		 * which terminals may be). */
+		if (check_options(c)->shell_job) {
+			check_report(c, &rules[R_PEER_OUTSIDE], CKPT_SEV_INFO, h.desc_index, f->offset, "FILE",
+				     "%s: %s (terminal): its other end lies outside the image; with --shell-job "
+				     "it is the restorer's terminal", h.who, f->path);
+			return;
+		}
 		snprintf(why, sizeof(why), "the other end of a terminal lies outside the image");
 		break;
 	case FT_EPOLL:

@@ -205,6 +205,7 @@ static int run_gate(struct ckpt_image *img, const struct ckpt_restore_options *o
 	copt.stop = opt ? opt->stop : NULL;
 	copt.externals = opt ? opt->externals : NULL;
 	copt.n_externals = opt ? opt->n_externals : 0;
+	copt.shell_job = opt && opt->shell_job;
 	if (!(c = ckpt_check_new(&copt)))
 		return fail(err, errsize, "out of memory");
 	r = ckpt_check_image(c, img, on_finding, &g, &sum);

@@ -331,6 +331,14 @@ bool rs_pipes_holds(const struct rs_pipe *pipes, size_t n, int32_t file);
  * and returns it; pipes has room for one per FILE. */
 struct rs_pipe *rs_pipes_add_one(struct rs_pipe *pipes, size_t *n, int32_t file, int fd);
 
+/* ttys.c (--shell-job): a new open of the caller's terminal for every
+ * FILE on a terminal, appended to pipes like the objects above (0, or -1
+ * with err); the root's process group made the terminal's foreground
+ * group (nothing without --shell-job). */
+int rs_ttys_make(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt, struct rs_pipe *pipes,
+		 size_t *n, char *err, size_t errsize);
+int rs_tty_foreground(const struct ckpt_restore_options *opt, pid_t root, char *err, size_t errsize);
+
 /* fdkinds.c: the records above, read after the plan (0, or -1 with err),
  * and freed; a FILE's, or NULL. */
 int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
