@@ -122,6 +122,7 @@ corpus=(
 	"clonevm_fs clonevm fs|"
 	"clonevm_sighand clonevm sighand|"
 	"ttyjob ttyjob|restore-tty"
+	"ptypair ptypair $tmp/ptypair.out|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}

@@ -15,7 +15,8 @@ PTYRUN="$top_srcdir/tests/tools/ptyrun.py"
 # ckptrestore(1), ROUND TRIP, and the terminal's own: the keys a round trip
 # of a shell job must change.
 round_trip_ignore='header.time,tree.ppid,task.flags,task.state,restart_block,cpu.*,cpu_fpu.*,file.f_pos,pages'
-tty_ignore='ext_tty.index,ext_tty.rdev,ext_tty.real_rdev,ext_tty.sid,ext_tty.c_*,ext_tty.ws_*,tree.sid,file.f_flags'
+pty_ignore='ext_tty.index,ext_tty.rdev,ext_tty.real_rdev,file.path'
+tty_ignore="$pty_ignore,ext_tty.sid,ext_tty.c_*,ext_tty.ws_*,tree.sid,file.f_flags"
 
 # stat_field PID N: field N of /proc/PID/stat (after the command name).
 stat_field() {
@@ -119,5 +120,57 @@ run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore" "$tmp/job.ckp
 check_grep "round trip: the session is ckptrestore's" "tree.sid: $leader -> " "$tmp/diff"
 kill -KILL "$pid" 2>/dev/null
 killed "$pid"
+
+# --- a pty pair inside the tree, the slave a session's controlling terminal --
+
+start_workload pair ptypair "$tmp/pair.out"
+pid=$pair_pid
+child=$(ready_value pair child)
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/pair.ckpt" "$pid"
+check_eq "ckpt of a tree holding both ends of a pty" 0 "$rc"
+pairindex=$(field "$tmp/pair.ckpt" EXT_TTY index | head -1)
+check_eq "pair: a master and a slave of one index" "1 $pairindex;2 $pairindex;" \
+	"$(paste -d' ' <(field "$tmp/pair.ckpt" EXT_TTY kind) <(field "$tmp/pair.ckpt" EXT_TTY index) | tr '\n' ';')"
+"$CKPTDUMP" -t EXT_TTY "$tmp/pair.ckpt" >"$tmp/pairrec"
+check_grep "pair: the master's lock and packet mode were read (unlocked)" "^ *flags .*LOCK_READ" "$tmp/pairrec"
+check_no_grep "pair: not locked, not in packet mode" "^ *flags .*(LOCKED|PACKET)" "$tmp/pairrec"
+check_eq "pair: the child's session has the slave as its controlling terminal" \
+	"$(field "$tmp/pair.ckpt" EXT_TTY sid | tail -1) $(field "$tmp/pair.ckpt" EXT_FILE_TTY tty_objref | tail -1)" \
+	"$child $(field "$tmp/pair.ckpt" SIGNAL tty_objref | grep -v '^0$')"
+run "$tmp/pair.check" "$tmp/e" "$CKPTCHECK" "$tmp/pair.ckpt"
+check_eq "pair: ckptcheck says go (both ends are in the image)" 0 "$rc"
+kill -KILL "$pid" "$child"
+killed "$pid"
+killed "$child"
+last=$(grep -o '^tick [0-9]*' "$tmp/pair.out" | tail -1 | cut -d' ' -f2)
+pings=$(grep -c '^got ping' "$tmp/pair.out")
+lines=$(wc -l <"$tmp/pair.out")
+run "$tmp/o" "$tmp/pair.restore" "$CKPTRESTORE" -d "$tmp/pair.ckpt"
+check_eq "pair: ckptrestore restores it" 0 "$rc"
+workload_pids="$workload_pids $pid $child"
+for i in $(seq 100); do
+	[ "$(tail -n +$((lines + 1)) "$tmp/pair.out" | grep -c '^got ping')" -ge 1 ] && break
+	sleep 0.05
+done
+tail -n +$((lines + 1)) "$tmp/pair.out" >"$tmp/pair.after"
+first=$(grep -o '^tick [0-9]*' "$tmp/pair.after" | head -1 | cut -d' ' -f2)
+[ -n "$first" ] && [ "$first" -gt 5 ] && [ "$first" -le $((last + 1)) ] &&
+	pass "pair: the child's count goes on from the image's through the slave to the master ($first after $last)" ||
+	fail "pair: the child's count goes on from the image's" "first: '$first', last before: $last"
+check_grep "pair: the master's writes reach the child through the slave (a ping answered)" \
+	"^got ping $((pings + 1))\$" "$tmp/pair.after"
+check_grep "pair: the slave is the child's controlling terminal again, its group the foreground" \
+	"^tick [0-9]* fg=$child sid=$child\$" "$tmp/pair.after"
+check_no_grep "pair: never without a controlling terminal after the restore" "fg=-1" "$tmp/pair.after"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/pair2.ckpt" "$pid"
+run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore,$pty_ignore" "$tmp/pair.ckpt" "$tmp/pair2.ckpt"
+check_eq "pair: round trip: no difference but the pty's index" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/diff" | head -20
+run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore" "$tmp/pair.ckpt" "$tmp/pair2.ckpt"
+check_eq "pair: round trip: of file.path, only a /dev/pts name" "" \
+	"$(grep '^ *file.path:' "$tmp/diff" | grep -v '"/dev/pts/[0-9]*" -> "/dev/pts/[0-9]*"$')"
+kill -KILL "$pid" "$child" 2>/dev/null
+killed "$pid"
+killed "$child"
 
 done_testing

@@ -3,7 +3,9 @@
  * back.  One of the restorable family (restorable.c says how the family
  * and the restorer agree), in a file of its own.
  *
- * ckptrestore rebuilds no terminal of the image: with --shell-job
+ * A pty whose master is in the image is made again, both ends, and is
+ * the controlling terminal of its session again when that session's
+ * leader is in the image.  Other terminals are not rebuilt: with --shell-job
  * (ckpt_check_options.shell_job) every terminal whose other side is
  * outside the image, a pty slave or /dev/tty, is the restorer's own
  * terminal, and the tree joins the restorer's session as a job of it.
@@ -29,11 +31,11 @@ static const struct ckpt_rule rules[] = {
 		"A descriptor on a terminal (FILE of type TTY), or a controlling terminal (SIGNAL.tty_objref), "
 		"that ckptrestore cannot give back: without --shell-job, any (its terminal lies outside the "
 		"image: restore it as a job of the restorer's terminal with --shell-job); with it, a console "
-		"or virtual console, a serial line or other tty driver, a pty master or a slave whose master is "
-		"in the image (pty pairs are not rebuilt), a second terminal outside the image besides the "
-		"first, a terminal without its EXT_TTY record (an older ckpt), or a session leader whose "
-		"controlling terminal is outside the image (only the terminal's own session leader has it "
-		"as such)." },
+		"or virtual console, a serial line or other tty driver, a second terminal outside the image "
+		"besides the first, a terminal without its EXT_TTY record (an older ckpt), or a session "
+		"leader whose controlling terminal is outside the image (only the terminal's own session "
+		"leader has it as such).  A pty whose master is in the image is made again, both ends; as "
+		"a controlling terminal only when its session's leader is in the image too." },
 };
 
 struct tty_fact {
@@ -103,6 +105,9 @@ static void tt_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	int32_t objref = st->obj_ref;
 	bool ok = true;
 
+	/* A digest may come between an OBJREF and its record. */
+	if (rec->type == CKPT_EXT_DIGEST)
+		return;
 	st->obj_type = 0;
 	st->obj_ref = 0;
 	if (!rec->rt)
@@ -187,10 +192,12 @@ static const char *refusal(struct state *st, const struct ckpt_check_options *op
 		return "the image holds no terminal record (EXT_TTY) for it: written by an older ckpt";
 	switch (t->kind) {
 	case CKPT_TTY_PTY_MASTER:
-		return "it is a pty master, and pty pairs are not rebuilt";
+		/* Made again with its slave (its slave outside the image is
+		 * file-peer-outside's). */
+		return NULL;
 	case CKPT_TTY_PTY_SLAVE:
 		if (master_inside(st, t))
-			return "it is a pty slave whose master is in the image, and pty pairs are not rebuilt";
+			return NULL;
 		break;
 	case CKPT_TTY_ALIAS:
 		break;
@@ -206,6 +213,15 @@ static const char *refusal(struct state *st, const struct ckpt_check_options *op
 		return "it is a second terminal outside the image, and --shell-job gives back one";
 	st->outside_rdev = t->real_rdev;
 	return NULL;
+}
+
+/* Whether a live process of the image leads session sid. */
+static bool session_leader_inside(const struct ckpt_model *m, int64_t sid)
+{
+	for (size_t i = 0; i < m->n_tasks; i++)
+		if (m->tasks[i].pid == sid && m->tasks[i].tgid == sid && !m->tasks[i].exit_state)
+			return true;
+	return false;
 }
 
 static void task_name(const struct ckpt_model_task *mt, char *buf, size_t size)
@@ -240,6 +256,20 @@ static void judge_task(struct ckpt_check *c, struct state *st, const struct ckpt
 		if (s->objref != mt->signal_ref || !s->tty)
 			continue;
 		t = tty_by_ref(st, s->tty);
+		if (t && t->kind == CKPT_TTY_PTY_SLAVE && master_inside(st, t)) {
+			/* Its session leader gets it back by TIOCSCTTY. */
+			if (!session_leader_inside(m, mt->sid))
+				check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
+					     "%s: its controlling terminal is a pty of the image, but its session's "
+					     "leader %" PRId64 " is not a process of the image to make it that again",
+					     who, mt->sid);
+			continue;
+		}
+		if (t && t->kind == CKPT_TTY_PTY_MASTER) {
+			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
+				     "%s: its controlling terminal is a pty master, which is not made one again", who);
+			continue;
+		}
 		if ((why = refusal(st, opt, t)))
 			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
 				     "%s: its controlling terminal (objref %" PRId32 ") is not given back: %s", who, s->tty,

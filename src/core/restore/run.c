@@ -403,9 +403,9 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	 * made with CLONE_VM has its parent's address space, whole: it makes
 	 * only the objects its descriptors use. */
 	if (drop_rseq(x) < 0 || (mm_of_parent ? rs_inodes_create(x) : rs_mm_restore(x)) < 0 ||
-	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 ||
+	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 || rs_tty_session(x) < 0 ||
 	    (!same_ns(x, parent) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
-	    rs_limits_restore(x) < 0 || children(x, m) < 0)
+	    rs_limits_restore(x) < 0 || children(x, m) < 0 || rs_tty_session_pgrp(x) < 0)
 		goto out;
 	rc = rs_threads_restore(x, more, &n_tids);
 	for (size_t i = 0; i < n_tids; i++)
