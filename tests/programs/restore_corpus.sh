@@ -118,9 +118,13 @@ corpus=(
 	"filtered_fork filtered $tmp/filtered_fork.out fork|"
 	"python pycounter.py $tmp/python.out|"
 	"clonevm clonevm|"
-	"clonevm_files clonevm files|restore-shared-task-object"
+	"clonevm_files clonevm files|"
+	"clonevm_fileschain clonevm fileschain|"
+	"clonevm_filessiblings clonevm filessiblings|restore-shared-task-object"
 	"clonevm_fs clonevm fs|"
 	"clonevm_sighand clonevm sighand|"
+	"pidns_container pidns $tmp/pidns_container.out container|restore-pid-ns"
+	"pidns_nested pidns $tmp/pidns_nested.out nested|restore-pid-ns"
 	"ttyjob ttyjob|restore-tty"
 	"ptypair ptypair $tmp/ptypair.out|"
 )
@@ -142,6 +146,8 @@ for entry in "${corpus[@]}"; do
 		start_workload "$name" "$prog" $args
 	fi
 	pid=$(eval echo "\$${name}_pid")
+	# A container: its init, by its pid here (the launcher stays out).
+	[ "$name" = pidns_container ] && pid=$(ready_value "$name" init)
 	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.ckpt" "$pid"
 	if [ "$rc" != 0 ]; then
 		fail "$name: ckpt" "$(head -1 "$tmp/e")"
@@ -316,6 +322,19 @@ for entry in "${corpus[@]}"; do
 		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
 		check_eq "$name: the restored tree has one MM" "0 1" \
 			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] MM ')"
+		;;
+	clonevm_files | clonevm_fileschain)
+		# The child (files) or the grandchild (fileschain, each process
+		# with its own address space) opens and closes descriptor 100 in
+		# turn: one table again, the parent's shows it come and go at that
+		# number, and a ckpt of the restored tree has one FILE_TABLE.
+		seen=$(for i in $(seq 20); do readlink "/proc/$pid/fd/100" 2>/dev/null || echo closed; sleep 0.03; done | sort -u | tr '\n' ' ')
+		check_eq "$name: the descriptor the child opens after the restore is the parent's descriptor 100" \
+			"/dev/null closed " "$seen"
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		[ "$name" = clonevm_files ] && procs=2 || procs=3
+		check_eq "$name: the restored tree has one FILE_TABLE for its $procs processes" "0 1 $procs" \
+			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] FILE_TABLE ') $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] TASK_OBJS ')"
 		;;
 	clonevm_fs | clonevm_sighand)
 		# The child flips its umask (fs) or its SIGUSR1 disposition

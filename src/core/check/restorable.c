@@ -35,6 +35,7 @@ enum {
 	R_SECCOMP,
 	R_FD_IN_FLIGHT,
 	R_SHARED_OBJECT,
+	R_PID_NS,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -86,11 +87,16 @@ static const struct ckpt_rule rules[] = {
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 	[R_SHARED_OBJECT] = { "restore-shared-task-object", "restorable", CKPT_SEV_ERROR, R6,
-		"Two processes (different thread groups) sharing one descriptor table (TASK_OBJS "
-		"files_objref; clone with CLONE_FILES and no CLONE_THREAD), or one address space, fs or "
-		"signal handler table (mm, fs, sighand objref) other than a live child with its live "
-		"parent (handlers: with the address space too): ckptrestore would give each its own "
-		"copy." },
+		"Two processes (different thread groups) sharing one address space, descriptor table, "
+		"fs or signal handler table (TASK_OBJS mm, files, fs, sighand objref; clone without "
+		"CLONE_THREAD) other than a live child with its live parent (handlers: with the address "
+		"space too), e.g. siblings sharing one their parent does not: ckptrestore would give "
+		"each its own copy." },
+	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
+		"A process in a pid namespace below the one ckpt ran in (TREE depth above 0: a "
+		"container's processes, or a child that made a pid namespace): ckptrestore does not "
+		"make pid namespaces from the image, so it would come back with its outer pid where it "
+		"had its inner one." },
 };
 
 struct file_fact {
@@ -850,8 +856,8 @@ static const struct ckpt_model_task *live_parent(const struct ckpt_model *m, siz
 
 /* Whether task i shares an object of kind (share_kinds) with its parent
  * in a way the restorer makes again (restore/run.c): the address space
- * (CLONE_VM), the fs (CLONE_FS), the signal handlers with the address
- * space (CLONE_SIGHAND needs CLONE_VM).  A descriptor table is not. */
+ * (CLONE_VM), the descriptor table (CLONE_FILES), the fs (CLONE_FS), the
+ * signal handlers with the address space (CLONE_SIGHAND needs CLONE_VM). */
 static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i], *pt = live_parent(m, i);
@@ -860,6 +866,8 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 	switch (kind) {
 	case 0:
 		return mm;
+	case 1:
+		return pt && mt->files_ref && pt->files_ref == mt->files_ref;
 	case 2:
 		return pt && mt->fs_ref && pt->fs_ref == mt->fs_ref;
 	case 3:
@@ -871,8 +879,8 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 
 /* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
  * restorer makes each process with clone3 and no sharing flag but
- * CLONE_VM, CLONE_FS and CLONE_SIGHAND (a child sharing them with its
- * parent), so they would come back with copies of their own.  Sorted,
+ * CLONE_VM, CLONE_FILES, CLONE_FS and CLONE_SIGHAND (a child sharing them
+ * with its parent), so they would come back with copies of their own.  Sorted,
  * not pairwise: an image may hold hundreds of thousands of tasks. */
 static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
 {
@@ -933,6 +941,10 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
+		if (mt->has_tree && mt->pid == mt->tgid && mt->depth > 0)
+			check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+				     "%s: its pid namespace is %" PRIu32 " level%s below ckpt's, and ckptrestore does "
+				     "not make pid namespaces from the image", who, mt->depth, mt->depth == 1 ? "" : "s");
 		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,

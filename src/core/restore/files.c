@@ -245,6 +245,17 @@ static int descriptors(struct rs_ctx *x)
 
 	if (!mine)
 		return rs_fail(x, "out of memory");
+	/* The table is the parent's, whole: closing "every other"
+	 * descriptor or placing them again would tear it down under the
+	 * parent.  Only the descriptors this task's address space took of
+	 * its INODE objects (above every number of the table) go. */
+	if (x->files_of_parent) {
+		free(mine);
+		if (rs_inodes_finish(x) < 0)
+			return -1;
+		rs_log(x, 1, "task %d: its parent's descriptor table", (int)x->pid);
+		return 0;
+	}
 	for (size_t i = 0; i < p->n_fds; i++)
 		if (x->task->files && p->fds[i].table == x->task->files)
 			mine[n++] = &p->fds[i];

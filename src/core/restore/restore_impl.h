@@ -309,6 +309,10 @@ struct rs_ctx {
 	/* The task's fs is its parent's, whole (made with CLONE_FS): its
 	 * cwd, root and umask are not set again (run.c, files.c). */
 	bool fs_of_parent;
+	/* Its descriptor table is its parent's (made with CLONE_FILES once
+	 * the parent's is whole): it places, closes and adds to epoll files
+	 * nothing there; only its own INODE descriptors come and go. */
+	bool files_of_parent;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */

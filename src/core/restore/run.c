@@ -129,12 +129,21 @@ static bool shares_parent_fs(const struct rs_task *parent, const struct rs_task 
 	return parent && t->fs && t->fs == parent->fs && !t->exit_state && t->pid == t->tgid;
 }
 
+/* And its descriptor table (CLONE_FILES): whole in the parent before its
+ * children are made (files.c), so the child places none of its own. */
+static bool shares_parent_files(const struct rs_task *parent, const struct rs_task *t)
+{
+	return parent && t->files && t->files == parent->files && !t->exit_state && t->pid == t->tgid;
+}
+
 static uint64_t sharing_flags(const struct rs_task *parent, const struct rs_task *t)
 {
 	uint64_t flags = shares_parent_mm(parent, t) ? CLONE_VM : 0;
 
 	if (shares_parent_fs(parent, t))
 		flags |= CLONE_FS;
+	if (shares_parent_files(parent, t))
+		flags |= CLONE_FILES;
 	if ((flags & CLONE_VM) && t->sighand && t->sighand == parent->sighand)
 		flags |= CLONE_SIGHAND;
 	return flags;
@@ -235,7 +244,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 
 /* A process of the image whose parent is t, made by t itself with a
  * remote clone3 (a process of its own, with its old pid and exit signal;
- * CLONE_VM, CLONE_FS, CLONE_SIGHAND when it shares those of t's), so that parent, group and session links are the
+ * CLONE_VM, CLONE_FS, CLONE_SIGHAND, CLONE_FILES when it shares those of t's), so that parent, group and session links are the
  * kernel's own.  It starts as a copy of the half-built parent, attached by
  * PTRACE_O_TRACEFORK (or TRACECLONE for another exit signal), stopped. */
 static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
@@ -382,6 +391,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	bool mm_of_parent = shares_parent_mm(parent, own);
 
 	x->fs_of_parent = shares_parent_fs(parent, own);
+	x->files_of_parent = shares_parent_files(parent, own);
 
 	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
