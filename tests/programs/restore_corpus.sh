@@ -128,18 +128,23 @@ corpus=(
 	"pidns_nested pidns $tmp/pidns_nested.out nested|restore-pid-ns"
 	"listener listener $tmp/listener|"
 	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
+	"ttyjob ttyjob|restore-tty"
+	"ptypair ptypair $tmp/ptypair.out|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
 	read -r name prog args <<<"$spec"
 	# A script runs from the source tree, by the python3 in PATH.
-	if [[ $prog == *.py ]] && ! command -v python3 >/dev/null; then
+	if { [[ $prog == *.py ]] || [ "$prog" = ttyjob ]; } && ! command -v python3 >/dev/null; then
 		pass "$name # SKIP python3 is not installed"
 		continue
 	fi
 	# shellcheck disable=SC2086
 	if [[ $prog == *.py ]]; then
 		CKPT_WORKLOADS="$top_srcdir/tests/workloads" start_workload "$name" "$prog" $args
+	elif [ "$prog" = ttyjob ]; then
+		# A job of a terminal (restore_tty.sh restores it with --shell-job).
+		start_in_pty "$name" "$prog" $args
 	else
 		start_workload "$name" "$prog" $args
 	fi

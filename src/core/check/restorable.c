@@ -33,7 +33,6 @@ enum {
 	R_VMA_PAGES,
 	R_HANDLER,
 	R_ITIMER,
-	R_TTY,
 	R_SEM_UNDO,
 	R_SECCOMP,
 	R_FD_IN_FLIGHT,
@@ -54,7 +53,7 @@ static const struct ckpt_rule rules[] = {
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
-		"A descriptor of a kind ckptrestore cannot rebuild: a tty, a socket other than one end "
+		"A descriptor of a kind ckptrestore cannot rebuild (terminals: restore-tty): a socket other than one end "
 		"of a Unix socketpair (stream, datagram, seqpacket) whose other end and whole queues are "
 		"in the image (no message with a sender address), a pipe whose "
 		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
@@ -80,8 +79,6 @@ static const struct ckpt_rule rules[] = {
 	[R_ITIMER] = { "restore-itimer", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose interval timers ckpt could not read (its EXT_TASK_SECURITY.valid "
 		"without 0x4): armed or not, ckptrestore would leave them disarmed." },
-	[R_TTY] = { "restore-tty", "restorable", CKPT_SEV_ERROR, R6,
-		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
@@ -825,6 +822,9 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 			continue;
 		if (f->f_type == 4 && (f->kinds & KIND_LISTEN))
 			judge_listen(c, st, f, d->fd, who);
+		/* Terminals are restore-tty's (terminals.c). */
+		if (f->f_type == 5)
+			continue;
 		const char *refusal = f->f_type == 2 ? "" : NULL;
 
 		if (f->f_type != 2 && (f->f_type != 1 || strncmp(f->path, "anon_inode:", 11) == 0))
@@ -859,15 +859,6 @@ static void judge_signals(struct ckpt_check *c, struct state *st, const struct t
 			check_report(c, &rules[R_HANDLER], -1, h->index, h->offset, "SIGHAND",
 				     "%s: signal %d is caught but the image does not hold its handler", who,
 				     h->caught_unknown);
-	}
-	for (size_t i = 0; t->signal && i < st->n_signals; i++) {
-		const struct signal_fact *s = &st->signals[i];
-
-		if (s->objref != t->signal)
-			continue;
-		if (s->tty)
-			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
-				     "%s: has a controlling terminal, which is not reattached", who);
 	}
 }
 
