@@ -65,6 +65,7 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
+mkdir -p "$tmp/listener" "$tmp/listener_waiting"
 mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree" "$tmp/fddgram" "$tmp/sharedfd"
 
 # fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
@@ -126,18 +127,25 @@ corpus=(
 	"pidns_container pidns $tmp/pidns_container.out container|"
 	"pidns_nested pidns $tmp/pidns_nested.out nested|"
 	"pidns_joined pidns $tmp/pidns_joined.out joined|restore-pid-ns"
+	"listener listener $tmp/listener|"
+	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
+	"ttyjob ttyjob|restore-tty"
+	"ptypair ptypair $tmp/ptypair.out|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
 	read -r name prog args <<<"$spec"
 	# A script runs from the source tree, by the python3 in PATH.
-	if [[ $prog == *.py ]] && ! command -v python3 >/dev/null; then
+	if { [[ $prog == *.py ]] || [ "$prog" = ttyjob ]; } && ! command -v python3 >/dev/null; then
 		pass "$name # SKIP python3 is not installed"
 		continue
 	fi
 	# shellcheck disable=SC2086
 	if [[ $prog == *.py ]]; then
 		CKPT_WORKLOADS="$top_srcdir/tests/workloads" start_workload "$name" "$prog" $args
+	elif [ "$prog" = ttyjob ]; then
+		# A job of a terminal (restore_tty.sh restores it with --shell-job).
+		start_in_pty "$name" "$prog" $args
 	else
 		start_workload "$name" "$prog" $args
 	fi
@@ -349,6 +357,13 @@ for entry in "${corpus[@]}"; do
 		[ "$name" = clonevm_files ] && procs=2 || procs=3
 		check_eq "$name: the restored tree has one FILE_TABLE for its $procs processes" "0 1 $procs" \
 			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] FILE_TABLE ') $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] TASK_OBJS ')"
+		;;
+	listener)
+		# Listening again on its Unix path and its TCP port
+		# (restore_listen.sh checks the rest).
+		check_eq "$name: answers on its Unix path and its TCP port" "1 2" \
+			"$(timeout 5 "$CKPT_WORKLOADS/listener" --connect unix "$(ready_value "$name" unix)" | tr -d '\n') $(timeout 5 \
+			"$CKPT_WORKLOADS/listener" --connect tcp "$(ready_value "$name" tcp)" | tr -d '\n')"
 		;;
 	clonevm_fs | clonevm_sighand)
 		# The child flips its umask (fs) or its SIGUSR1 disposition

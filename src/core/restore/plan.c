@@ -205,6 +205,7 @@ static int run_gate(struct ckpt_image *img, const struct ckpt_restore_options *o
 	copt.stop = opt ? opt->stop : NULL;
 	copt.externals = opt ? opt->externals : NULL;
 	copt.n_externals = opt ? opt->n_externals : 0;
+	copt.shell_job = opt && opt->shell_job;
 	if (!(c = ckpt_check_new(&copt)))
 		return fail(err, errsize, "out of memory");
 	r = ckpt_check_image(c, img, on_finding, &g, &sum);
@@ -765,7 +766,8 @@ int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *
 		fail(err, errsize, "%s", msg);
 		goto fail;
 	}
-	if (read_plan(p, err, errsize) < 0 || rs_fdkinds_read(p, err, errsize) < 0)
+	if (read_plan(p, err, errsize) < 0 || rs_fdkinds_read(p, err, errsize) < 0 ||
+	    rs_ttys_read(p, err, errsize) < 0)
 		goto fail;
 	*out = p;
 	return p->go ? 0 : 1;
@@ -824,6 +826,7 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	free(p->pid_entries);
 	free(p->pid_numbers);
 	rs_fdkinds_free(p);
+	rs_ttys_free(p);
 	ckpt_model_free(p->model);
 	if (p->img)
 		ckpt_image_close(p->img);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "check/sockdiag.h"
 #include "ckpt/model.h"
 #include "ckpt/restore.h"
 #include "ptrace/remote.h"
@@ -112,6 +113,15 @@ struct rs_fdkind {
 	uint32_t msgs_type, msgs_flags, msgs_fds;
 	struct rs_msg { uint8_t *data; size_t len; } *msgs;
 	size_t n_msgs;
+	/* A listening socket: EXT_SOCKET_LISTEN (listen.c). */
+	bool has_listen;
+	struct rs_listen {
+		uint32_t family, type, protocol, valid, backlog, pending, options, linger_sec, ifindex;
+		uint32_t path_mode, path_uid, path_gid;
+		uint32_t values[CKPT_LISTEN_N_OPTIONS];	/* numbers, by their place in ckpt_listen_options */
+		uint8_t addr[112];
+		size_t addr_len;
+	} listen;
 };
 
 struct rs_fd {
@@ -272,6 +282,10 @@ struct ckpt_restore_plan {
 	size_t n_vma_inos;
 	struct rs_fdkind *kinds;	/* fdkinds.c */
 	size_t n_kinds;
+	struct rs_tty *ttys;		/* ttys.c */
+	size_t n_ttys;
+	struct rs_tty_ref *tty_refs;
+	size_t n_tty_refs;
 	uint64_t time_ns;		/* EXT_PRODUCER: CLOCK_REALTIME at the freeze's end */
 	struct rs_pid_entry *pid_entries;	/* pidlevels.c */
 	size_t n_pid_entries;
@@ -363,6 +377,39 @@ bool rs_pipes_holds(const struct rs_pipe *pipes, size_t n, int32_t file);
  * and returns it; pipes has room for one per FILE. */
 struct rs_pipe *rs_pipes_add_one(struct rs_pipe *pipes, size_t *n, int32_t file, int fd);
 
+/* ttys.c: the image's terminals (EXT_TTY), and which FILE or SIGNAL
+ * names which (EXT_FILE_TTY, SIGNAL.tty_objref), read after the plan. */
+struct rs_tty {
+	int32_t objref;
+	uint32_t kind, flags;
+	int32_t index, sid, pgrp;
+	uint32_t iflag, oflag, cflag, lflag, ispeed, ospeed;
+	uint8_t line, cc[19];
+	uint16_t ws[4];			/* rows, cols, xpixel, ypixel */
+};
+struct rs_tty_ref {
+	int32_t from;			/* a FILE's or a SIGNAL's objref */
+	int32_t tty;
+};
+int rs_ttys_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
+void rs_ttys_free(struct ckpt_restore_plan *p);
+/* ttys.c: a pty pair of the image made again in the restorer (both ends
+ * in the image: its master FILE's entry in pipes holds the slave too, in
+ * fd[1], its ino RS_PTY_KEY | index); with --shell-job a new open of the
+ * caller's terminal for every FILE on a terminal outside the image.
+ * Appended to pipes like the objects above (0, or -1 with err). */
+#define RS_PTY_KEY (1ull << 63)
+/* ttys.c: in a session leader whose controlling terminal is such a pty,
+ * after its descriptors: TIOCSCTTY (before its children, which inherit
+ * it); after its children: the terminal's foreground group (TIOCSPGRP).
+ * With --shell-job, rs_tty_foreground makes the root's group the caller's
+ * terminal's foreground group (nothing without). */
+int rs_tty_session(struct rs_ctx *x);
+int rs_tty_session_pgrp(struct rs_ctx *x);
+int rs_ttys_make(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt, struct rs_pipe *pipes,
+		 size_t *n, char *err, size_t errsize);
+int rs_tty_foreground(const struct ckpt_restore_options *opt, pid_t root, char *err, size_t errsize);
+
 /* fdkinds.c: the records above, read after the plan (0, or -1 with err),
  * and freed; a FILE's, or NULL. */
 int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
@@ -376,6 +423,10 @@ const struct rs_fdkind *rs_fdkind(const struct ckpt_restore_plan *p, int32_t fil
  * processes hold.  0, or -1 with err. */
 int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fifos_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* listen.c: an EXT_SOCKET_LISTEN record read into l; listening sockets,
+ * bound and listening again. */
+void rs_listen_read(struct rs_listen *l, const struct ckpt_record *rec);
+int rs_listen_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 /* shared.c: a file reopened by path that several processes hold. */
 int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,

@@ -448,9 +448,9 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	 * made with CLONE_VM has its parent's address space, whole: it makes
 	 * only the objects its descriptors use. */
 	if (drop_rseq(x) < 0 || (mm_of_parent ? rs_inodes_create(x) : rs_mm_restore(x)) < 0 ||
-	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 ||
+	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 || rs_tty_session(x) < 0 ||
 	    (!same_ns(x, parent) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
-	    rs_limits_restore(x) < 0 || children(x, m) < 0)
+	    rs_limits_restore(x) < 0 || children(x, m) < 0 || rs_tty_session_pgrp(x) < 0)
 		goto out;
 	rc = rs_threads_restore(x, more, &n_tids);
 	for (size_t i = 0; i < n_tids; i++)
@@ -575,7 +575,7 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	size_t n_pipes = 0;
 	struct rs_shares *shares = NULL;
 	/* --pid-ns, or a root below depth 0 (pidlevels.c). */
-	bool pid_ns = rs_new_pid_ns(p, opt);
+	bool pid_ns = rs_new_pid_ns(p, opt), foreground = false;
 	pid_t pid;
 
 	*root = *child = 0;
@@ -586,7 +586,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
 	/* Made before the init of --pid-ns, which keeps them for the tasks. */
-	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
+	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0 ||
+	    rs_ttys_make(p, opt, pipes, &n_pipes, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
@@ -641,6 +642,11 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	}
 	if (rs_shared_seal(p, shares, err, errsize) < 0)
 		goto fail;
+	/* A shell job's group takes the terminal before it runs: read from
+	 * the background, the terminal would stop it. */
+	if (rs_tty_foreground(opt, pid, err, errsize) < 0)
+		goto fail;
+	foreground = opt && opt->shell_job;
 	/* The memory is whole and every thread set: the order they are let
 	 * go in does not matter; the root (or the init) last, so that a
 	 * failure above still finds it stopped. */
@@ -662,6 +668,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	*root = pid;
 	return 0;
 fail:
+	if (foreground)
+		ckpt_restore_terminal_foreground(opt->terminal_fd);
 	kill_made(&m);
 	free(m.pids);
 	rs_pipes_close(pipes, n_pipes);
