@@ -126,6 +126,8 @@ corpus=(
 	"clonevm_sighand clonevm sighand|"
 	"listener listener $tmp/listener|"
 	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
+	"pidns_container pidns $tmp/pidns_container.out container|restore-pid-ns"
+	"pidns_nested pidns $tmp/pidns_nested.out nested|restore-pid-ns"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
@@ -142,6 +144,8 @@ for entry in "${corpus[@]}"; do
 		start_workload "$name" "$prog" $args
 	fi
 	pid=$(eval echo "\$${name}_pid")
+	# A container: its init, by its pid here (the launcher stays out).
+	[ "$name" = pidns_container ] && pid=$(ready_value "$name" init)
 	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.ckpt" "$pid"
 	if [ "$rc" != 0 ]; then
 		fail "$name: ckpt" "$(head -1 "$tmp/e")"

@@ -39,6 +39,7 @@ enum {
 	R_FD_IN_FLIGHT,
 	R_SHARED_OBJECT,
 	R_LISTEN,
+	R_PID_NS,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -106,6 +107,11 @@ static const struct ckpt_rule rules[] = {
 		"address that cannot be bound on this host now: in use by another socket, a file that is "
 		"not a socket at its path, its directory gone (a socket file no socket is bound to is "
 		"what the killed tree left: ckptrestore removes it)." },
+	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
+		"A process in a pid namespace below the one ckpt ran in (TREE depth above 0: a "
+		"container's processes, or a child that made a pid namespace): ckptrestore does not "
+		"make pid namespaces from the image, so it would come back with its outer pid where it "
+		"had its inner one." },
 };
 
 struct file_fact {
@@ -1049,6 +1055,10 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
+		if (mt->has_tree && mt->pid == mt->tgid && mt->depth > 0)
+			check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+				     "%s: its pid namespace is %" PRIu32 " level%s below ckpt's, and ckptrestore does "
+				     "not make pid namespaces from the image", who, mt->depth, mt->depth == 1 ? "" : "s");
 		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
