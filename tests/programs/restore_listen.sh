@@ -162,6 +162,32 @@ else
 	killed "$pid"
 fi
 
+# Facts ckpt could not read, and a Unix socket bound to a relative path
+# (an image edited so): refused, not guessed.
+if command -v python3 >/dev/null; then
+	"$CKPTDUMP" --json --pages "$tmp/srv.ckpt" >"$tmp/edit.json"
+	python3 - "$tmp/edit.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+l = [r["fields"] for r in d["records"] if r["type"] == "EXT_SOCKET_LISTEN"]
+l[0]["addr"] = ("0100" + b"sock".hex() + "00").ljust(len(l[0]["addr"]), "0")
+l[0]["addr_len"] = 7
+l[1]["valid"] = ["ADDR", "OPTIONS"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+	"$CKPTENCODE" -o "$tmp/edit.raw" "$tmp/edit.json" && "$REDIGEST" recompute "$tmp/edit.raw" "$tmp/edit.ckpt"
+	run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/edit.ckpt"
+	check_eq "edited: ckptcheck refuses a relative path and a socket without its queue facts" "1 1 1" "$rc $(grep -c \
+		'^error restore-listen-socket .*listens on sock, which is not restored: it is bound to a relative path' \
+		"$tmp/o") $(grep -c "^error restore-listen-socket .*listens on 127.0.0.1:$port, which is not restored: ckpt could \
+not read its backlog and waiting connections" "$tmp/o")"
+	restore "$tmp/edit.ckpt"
+	check_eq "edited: ckptrestore refuses both, naming the rule, no task made" "1 2 " "$rc $(grep -c \
+		'[(]restore-listen-socket[)]$' "$tmp/restore.err") $(ls -d /proc/"$pid" 2>/dev/null)"
+else
+	pass "edited images # SKIP python3 is not installed"
+fi
+
 # Connections waiting to be accepted: a restore would lose them.
 start_workload wait listener "$tmp/wait" waiting
 wpid=$wait_pid
