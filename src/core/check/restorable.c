@@ -33,13 +33,12 @@ enum {
 	R_VMA_PAGES,
 	R_HANDLER,
 	R_ITIMER,
-	R_TTY,
 	R_SEM_UNDO,
 	R_SECCOMP,
 	R_FD_IN_FLIGHT,
 	R_SHARED_OBJECT,
-	R_LISTEN,
 	R_PID_NS,
+	R_LISTEN,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -54,7 +53,7 @@ static const struct ckpt_rule rules[] = {
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
-		"A descriptor of a kind ckptrestore cannot rebuild: a tty, a socket other than one end "
+		"A descriptor of a kind ckptrestore cannot rebuild (terminals: restore-tty): a socket other than one end "
 		"of a Unix socketpair (stream, datagram, seqpacket) whose other end and whole queues are "
 		"in the image (no message with a sender address), a pipe whose "
 		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
@@ -80,8 +79,6 @@ static const struct ckpt_rule rules[] = {
 	[R_ITIMER] = { "restore-itimer", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose interval timers ckpt could not read (its EXT_TASK_SECURITY.valid "
 		"without 0x4): armed or not, ckptrestore would leave them disarmed." },
-	[R_TTY] = { "restore-tty", "restorable", CKPT_SEV_ERROR, R6,
-		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
@@ -99,6 +96,12 @@ static const struct ckpt_rule rules[] = {
 		"CLONE_THREAD) other than a live child with its live parent (handlers: with the address "
 		"space too), e.g. siblings sharing one their parent does not: ckptrestore would give "
 		"each its own copy." },
+	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
+		"A process below its parent's pid namespace (TREE depth) that is not pid 1 of a "
+		"namespace one level below it (it joined a namespace it did not start: setns(2), or a "
+		"later child after unshare(CLONE_NEWPID)), or more than 31 levels below the image "
+		"root's: ckptrestore makes each namespace of the tree with clone3(CLONE_NEWPID) of its "
+		"pid 1." },
 	[R_LISTEN] = { "restore-listen-socket", "restorable", CKPT_SEV_ERROR, R6,
 		"A listening socket (EXT_SOCKET_LISTEN) ckptrestore cannot listen with again: connections "
 		"waiting to be accepted (pending: they would be lost), facts ckpt could not read (valid "
@@ -107,11 +110,6 @@ static const struct ckpt_rule rules[] = {
 		"address that cannot be bound on this host now: in use by another socket, a file that is "
 		"not a socket at its path, its directory gone (a socket file no socket is bound to is "
 		"what the killed tree left: ckptrestore removes it)." },
-	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
-		"A process in a pid namespace below the one ckpt ran in (TREE depth above 0: a "
-		"container's processes, or a child that made a pid namespace): ckptrestore does not "
-		"make pid namespaces from the image, so it would come back with its outer pid where it "
-		"had its inner one." },
 };
 
 struct file_fact {
@@ -168,6 +166,11 @@ struct fd_fact {
 	int64_t fd;
 };
 
+/* A PIDS entry: its number in ckpt's namespace and in its own. */
+struct pid_fact {
+	int32_t outer, inner;
+};
+
 struct sighand_fact {
 	int32_t objref;
 	int caught_unknown;		/* first signal with SIG_ERR, 0 none */
@@ -216,6 +219,8 @@ struct state {
 	size_t n_epitems, cap_epitems;
 	struct listen_fact *listens;
 	size_t n_listens, cap_listens;
+	struct pid_fact *pids;		/* the PIDS entries, sorted by outer */
+	size_t n_pids, cap_pids;
 };
 
 /* Grows *arr to hold one more element of size sz; NULL when memory ran out. */
@@ -411,6 +416,25 @@ static bool listen_record(struct state *st, const struct ckpt_record *rec)
 	return true;
 }
 
+/* The PIDS buffer: { u32 depth; s32 numbers[depth + 1] } packed, ckpt's
+ * number first, the task's own last (pids-count judges its shape). */
+static bool read_pids(struct state *st, const struct ckpt_record *rec)
+{
+	for (uint64_t pos = rec->hdr_len; rec->avail >= pos + 8;) {
+		uint64_t depth = ckpt_le_load(rec->data + pos, 4);
+		struct pid_fact *f;
+
+		if ((depth + 1) * 4 > rec->avail - pos - 4)
+			break;
+		if (!(f = grow((void **)&st->pids, &st->n_pids, &st->cap_pids, sizeof(*f))))
+			return false;
+		f->outer = (int32_t)ckpt_le_load(rec->data + pos + 4, 4);
+		f->inner = (int32_t)ckpt_le_load(rec->data + pos + 4 + 4 * depth, 4);
+		pos += 4 + 4 * (depth + 1);
+	}
+	return true;
+}
+
 static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record *rec,
 		      const struct ckpt_role *role)
 {
@@ -426,6 +450,8 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		return;
 	if (is(rec, "EXT_PRODUCER")) {
 		st->user_space = true;
+	} else if (is(rec, "BUFFER") && role->name && strcmp(role->name, "pids") == 0) {
+		ok = read_pids(st, rec);
 	} else if (is(rec, "OBJREF")) {
 		st->obj_type = (uint32_t)check_field_u64(rec, "objtype");
 		st->obj_ref = (int32_t)check_field_u64(rec, "objref");
@@ -825,6 +851,9 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 			continue;
 		if (f->f_type == 4 && (f->kinds & KIND_LISTEN))
 			judge_listen(c, st, f, d->fd, who);
+		/* Terminals are restore-tty's (terminals.c). */
+		if (f->f_type == 5)
+			continue;
 		const char *refusal = f->f_type == 2 ? "" : NULL;
 
 		if (f->f_type != 2 && (f->f_type != 1 || strncmp(f->path, "anon_inode:", 11) == 0))
@@ -859,15 +888,6 @@ static void judge_signals(struct ckpt_check *c, struct state *st, const struct t
 			check_report(c, &rules[R_HANDLER], -1, h->index, h->offset, "SIGHAND",
 				     "%s: signal %d is caught but the image does not hold its handler", who,
 				     h->caught_unknown);
-	}
-	for (size_t i = 0; t->signal && i < st->n_signals; i++) {
-		const struct signal_fact *s = &st->signals[i];
-
-		if (s->objref != t->signal)
-			continue;
-		if (s->tty)
-			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
-				     "%s: has a controlling terminal, which is not reattached", who);
 	}
 }
 
@@ -1040,6 +1060,47 @@ static void judge_shared(struct ckpt_check *c, const struct state *st, const str
 	free(refs);
 }
 
+static int pid_fact_cmp(const void *a, const void *b)
+{
+	const struct pid_fact *x = a, *y = b;
+
+	return (x->outer > y->outer) - (x->outer < y->outer);
+}
+
+/* Process i's pid namespace against its parent's (restore/pidlevels.c):
+ * the same, or one level below with i its pid 1. */
+static void judge_pid_ns(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m, size_t i,
+			 const char *who)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i], *parent = NULL;
+	const struct task_fact *t = &st->tasks[i];
+	struct pid_fact key = { .outer = (int32_t)mt->pid };
+	const struct pid_fact *f;
+
+	if (mt->depth > m->tasks[0].depth + 31) {
+		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+			     "%s: its pid namespace is %" PRIu32 " levels below the image root's", who,
+			     mt->depth - m->tasks[0].depth);
+		return;
+	}
+	for (size_t k = 0; k < i && !parent; k++)
+		if (m->tasks[k].pid == mt->ppid)
+			parent = &m->tasks[k];
+	/* The root, an orphan (restore-tree), or a namespace above the
+	 * parent's (tree-depth): judged elsewhere. */
+	if (i == 0 || !parent || mt->depth <= parent->depth)
+		return;
+	f = st->n_pids ? bsearch(&key, st->pids, st->n_pids, sizeof(key), pid_fact_cmp) : NULL;
+	if (mt->depth > parent->depth + 1)
+		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+			     "%s: its pid namespace is %" PRIu32 " levels below its parent's", who,
+			     mt->depth - parent->depth);
+	else if (!f || f->inner != 1)
+		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+			     "%s: is pid %" PRId32 ", not 1, in the pid namespace below its parent's: it joined a "
+			     "namespace it did not start", who, f ? f->inner : 0);
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -1049,16 +1110,16 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	(void)out;
 	if (!m || !st->user_space)
 		return;
+	if (st->n_pids)
+		qsort(st->pids, st->n_pids, sizeof(*st->pids), pid_fact_cmp);
 	for (size_t i = 0; i < m->n_tasks && i < st->n_tasks; i++) {
 		const struct ckpt_model_task *mt = &m->tasks[i];
 		const struct task_fact *t = &st->tasks[i];
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
-		if (mt->has_tree && mt->pid == mt->tgid && mt->depth > 0)
-			check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
-				     "%s: its pid namespace is %" PRIu32 " level%s below ckpt's, and ckptrestore does "
-				     "not make pid namespaces from the image", who, mt->depth, mt->depth == 1 ? "" : "s");
+		if (mt->has_tree && mt->pid == mt->tgid)
+			judge_pid_ns(c, st, m, i, who);
 		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
@@ -1128,6 +1189,7 @@ static void rs_release(void *stp)
 	free(st->vma_inos);
 	free(st->epitems);
 	free(st->listens);
+	free(st->pids);
 }
 
 const struct check_module check_module_restorable = {
