@@ -98,6 +98,32 @@ check_eq "ckptrestore's group is the foreground again after it ends" "$shpgrp" "
 check_eq "the terminal's settings stay the new terminal's (window 24x80)" 24x80 "$ws"
 check_eq "nothing left running" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
 
+# ^Z stops the job and ckptrestore with it, the terminal back to
+# ckptrestore's group (its shell's job); continued, ckptrestore gives it
+# back to the job and continues it.
+rm -f "$tmp/job.pid"
+python3 "$PTYRUN" "$tmp/stop.tty" --timeout 60 --when 'tick' --send '\x1a' --when '(?s)\^Z.*tick' --send 'quit\n' -- \
+	sh "$tmp/job.sh" </dev/null >/dev/null 2>&1 &
+# state PID: its run state letter.
+state() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
+}
+for i in $(seq 200); do
+	[ "$(state "$pid")" = T ] && restorer=$(stat_field "$pid" 4) && [ "$(state "$restorer")" = T ] && break
+	sleep 0.05
+done
+workload_pids="$workload_pids $pid"
+check_eq "^Z: the job and ckptrestore stop" "T T" "$(state "$pid") $(state "${restorer:-0}")"
+check_eq "^Z: the terminal is ckptrestore's group's again" "$(stat_field "${restorer:-0}" 5)" \
+	"$(stat_field "$pid" 8)"
+kill -CONT "${restorer:-0}" 2>/dev/null
+for i in $(seq 200); do
+	grep -q '^status=' "$tmp/stop.tty" 2>/dev/null && break
+	sleep 0.05
+done
+check_grep "continued: the job runs on in the foreground, reads its quit, ends with 0" "^status=0 " "$tmp/stop.tty"
+killed "$pid"
+
 # --restore-termios: the image's window size on the new terminal; and a
 # round trip of the restored job (ckpt again, ckptdiff against the first).
 rm -f "$tmp/job.pid"

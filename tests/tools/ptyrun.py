@@ -9,8 +9,8 @@ slave, which is its controlling terminal and descriptors 0-2; it runs CMD
 in a process group of its own, made the terminal's foreground group, as
 an interactive shell runs a job, and waits for it.  Everything written to
 the terminal is appended to TRANSCRIPT as it comes.  Each --when/--send
-pair writes TEXT (with \\n for a newline) to the terminal once REGEX first
-matches the transcript, in order.  Exits with CMD's status (128+N when
+pair writes TEXT (Python escapes: \\n a newline, \\x1a a ^Z) to the terminal
+once REGEX first matches the transcript, in order.  Exits with CMD's status (128+N when
 killed by signal N), 124 when the timeout (default 60 s) ran out (the job
 is killed).  The window size is 24x80 unless --winsize says otherwise."""
 import os, re, select, signal, sys, termios, time, fcntl, struct
@@ -29,7 +29,7 @@ def main():
         if o == '--when':
             rules.append([re.compile(opts.pop(0)), None])
         elif o == '--send':
-            rules[-1][1] = opts.pop(0).replace('\\n', '\n').encode()
+            rules[-1][1] = opts.pop(0).encode().decode('unicode_escape').encode('latin-1')
         elif o == '--winsize':
             rows, cols = (int(v) for v in opts.pop(0).split('x'))
         elif o == '--timeout':
