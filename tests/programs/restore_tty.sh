@@ -15,7 +15,7 @@ PTYRUN="$top_srcdir/tests/tools/ptyrun.py"
 # ckptrestore(1), ROUND TRIP, and the terminal's own: the keys a round trip
 # of a shell job must change.
 round_trip_ignore='header.time,tree.ppid,task.flags,task.state,restart_block,cpu.*,cpu_fpu.*,file.f_pos,pages'
-pty_ignore='ext_tty.index,ext_tty.rdev,ext_tty.real_rdev,file.path'
+pty_ignore='ext_tty.index,ext_tty.rdev,ext_tty.real_rdev,ext_tty.inq,ext_tty.outq,file.path'
 tty_ignore="$pty_ignore,ext_tty.sid,ext_tty.c_*,ext_tty.ws_*,tree.sid,file.f_flags"
 
 # stat_field PID N: field N of /proc/PID/stat (after the command name).
@@ -138,7 +138,7 @@ check_grep "--restore-termios: the image's window size (33x101)" "^where .* ws=3
 run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/job2.ckpt" "$pid"
 check_eq "ckpt of the restored job" 0 "$rc"
 check_eq "the restored job's descriptors are on its controlling terminal again" \
-	"$(field "$tmp/job2.ckpt" EXT_FILE_TTY tty_objref)" "$(field "$tmp/job2.ckpt" SIGNAL tty_objref)"
+	"$(field "$tmp/job2.ckpt" EXT_FILE_TTY tty_objref | head -1)" "$(field "$tmp/job2.ckpt" SIGNAL tty_objref)"
 run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore,$tty_ignore" "$tmp/job.ckpt" "$tmp/job2.ckpt"
 check_eq "round trip: no difference but the documented ones" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/diff" | head -20
@@ -146,6 +146,21 @@ run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore" "$tmp/job.ckp
 check_grep "round trip: the session is ckptrestore's" "tree.sid: $leader -> " "$tmp/diff"
 kill -KILL "$pid" 2>/dev/null
 killed "$pid"
+
+# --- a session leader on a terminal outside the tree (script(1)'s child) ----
+
+PTYRUN_OPTS="--leader" start_in_pty lead ttyjob
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/lead.ckpt" "$lead_pid"
+run "$tmp/lead.check" "$tmp/e" "$CKPTCHECK" --shell-job "$tmp/lead.ckpt"
+check_eq "session leader: ckptcheck --shell-job says no-go" 1 "$rc"
+check_grep "session leader: restore-tty says why" \
+	"^error restore-tty .*leads the session of its controlling terminal" "$tmp/lead.check"
+kill -KILL "$lead_pid"
+killed "$lead_pid"
+run "$tmp/o" "$tmp/e" python3 "$PTYRUN" "$tmp/lead.tty" --timeout 60 -- "$CKPTRESTORE" --shell-job "$tmp/lead.ckpt"
+check_eq "session leader: ckptrestore --shell-job refuses it too (exit 1)" 1 "$rc"
+check_grep "session leader: ckptrestore names restore-tty" "leads the session.*[(]restore-tty[)]" "$tmp/lead.tty"
+check_eq "session leader: nothing created" "" "$(ls -d /proc/"$lead_pid" 2>/dev/null)"
 
 # --- a pty pair inside the tree, the slave a session's controlling terminal --
 

@@ -254,15 +254,19 @@ int rs_ttys_make(const struct ckpt_restore_plan *p, const struct ckpt_restore_op
 			snprintf(err, errsize, "a descriptor on a terminal outside the image: restored only with --shell-job");
 			return -1;
 		}
+		/* /dev/tty stays /dev/tty: ours is the caller's terminal. */
+		const struct rs_tty *t = rs_tty_of(p, f->objref);
+
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", opt->terminal_fd);
-		fd = open(path, (int)(f->f_flags & TTY_OPEN_FLAGS) | O_NOCTTY | O_CLOEXEC);
+		fd = open(t && t->kind == CKPT_TTY_ALIAS ? "/dev/tty" : path,
+			  (int)(f->f_flags & TTY_OPEN_FLAGS) | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
 			snprintf(err, errsize, "--shell-job: cannot open ckptrestore's terminal again: %s", strerror(errno));
 			return -1;
 		}
 		rs_pipes_add_one(pipes, n, f->objref, fd);
-		if (!outside)
-			outside = rs_tty_of(p, f->objref);
+		if (!outside || outside->kind == CKPT_TTY_ALIAS)
+			outside = t;
 	}
 	/* --restore-termios: the job's old terminal's settings on ours. */
 	if (outside && opt->restore_termios && (outside->flags & CKPT_TTY_STATE) &&
