@@ -45,6 +45,8 @@ enum ckpt_ext_type {
 	/* 20050-20054: terminals. */
 	CKPT_EXT_TTY = 20050,
 	CKPT_EXT_FILE_TTY = 20051,
+	/* 20055-20059: listening sockets. */
+	CKPT_EXT_SOCKET_LISTEN = 20055,
 };
 
 /* EXT_TTY: a terminal object (one tty_struct: a pty's master and slave
@@ -68,6 +70,29 @@ enum ckpt_tty_kind {
 #define CKPT_TTY_LOCK_READ	0x10u	/* the lock and packet bits were read */
 #define CKPT_TTY_QUEUES		0x20u	/* inq and outq were read */
 
+
+/* EXT_SOCKET_LISTEN: a listening Unix stream/seqpacket or TCP socket,
+ * written after its FILE records: what a restore needs to listen again. */
+#define CKPT_EXT_SOCKET_LISTEN_LEN	216u
+#define CKPT_EXT_SOCKET_LISTEN_ADDR_OFF	104u
+#define CKPT_EXT_SOCKET_LISTEN_ADDR_MAX	112u
+/* valid: which facts ckpt could read. */
+#define CKPT_LISTEN_ADDR		0x1u	/* addr, addr_len (getsockname) */
+#define CKPT_LISTEN_OPTIONS		0x2u	/* options and the values (getsockopt) */
+#define CKPT_LISTEN_QUEUE		0x4u	/* backlog, pending (sock_diag) */
+#define CKPT_LISTEN_PATH		0x8u	/* path_mode, path_uid, path_gid (its socket file) */
+#define CKPT_LISTEN_ALL			0x7u	/* what every listening socket needs (a named Unix one PATH too) */
+/* options: boolean socket options that were on. */
+#define CKPT_LISTEN_REUSEADDR		0x1u
+#define CKPT_LISTEN_REUSEPORT		0x2u
+#define CKPT_LISTEN_V6ONLY		0x4u
+#define CKPT_LISTEN_KEEPALIVE		0x8u
+#define CKPT_LISTEN_NODELAY		0x10u
+#define CKPT_LISTEN_PASSCRED		0x20u
+#define CKPT_LISTEN_FREEBIND		0x40u
+#define CKPT_LISTEN_TRANSPARENT		0x80u
+#define CKPT_LISTEN_LINGER		0x100u
+#define CKPT_LISTEN_PASSSEC		0x200u
 
 /* EXT_FANOTIFY: a 24-byte head, then nr_marks marks of
  * CKPT_EXT_FANOTIFY_MARK_LEN bytes (a 128-byte file handle last). */

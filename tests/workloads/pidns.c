@@ -1,19 +1,23 @@
 /* Process trees with pid namespaces of their own, for the restorer.
  *
  *   pidns READY-FILE OUT-FILE container [pipe]
- *   pidns READY-FILE OUT-FILE nested
+ *   pidns READY-FILE OUT-FILE nested [pipe]
+ *   pidns READY-FILE OUT-FILE joined
  *
  * container: a launcher makes the init of a new pid namespace (pid 1 there,
  * a session leader, like a container's), which forks two children; the
  * test checkpoints the init by its pid here.  nested: the root, in the
  * test's namespace, forks a child there, then the init of a new namespace
  * (pid 1), whose child (pid 2) makes the init of a namespace below that
- * one: five processes on three levels.
+ * one: five processes on three levels.  joined: the root unshares its pid
+ * namespace for its children and forks two: pid 1 there, and pid 2, which
+ * joined a namespace it did not start.
  *
  * Every process but the launcher appends "TAG COUNT PID PPID" to OUT-FILE
  * every 20 ms, PID and PPID as getpid() and getppid() see them (in its own
- * namespace).  With "pipe" the init's children write their lines into a
- * pipe and the init appends them for them.  Ready after a few counts, with
+ * namespace).  With "pipe" the init's children (container) or the
+ * deepest process (nested) write their lines into a pipe, and the init
+ * (the root) appends them for them.  Ready after a few counts, with
  * init= (container) or the pids here of each process (nested). */
 #include "config.h"
 
@@ -67,12 +71,32 @@ static void __attribute__((noreturn)) count(const char *tag)
 	}
 }
 
+/* Counts, and appends what comes through the pipe's reading end r. */
+static void __attribute__((noreturn)) count_and_relay(const char *tag, int r)
+{
+	volatile unsigned long long n = 0;
+	int fd = open(out_path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	char buf[512];
+
+	fcntl(r, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		ssize_t got;
+
+		line(fd, tag, ++n);
+		/* Lines from the pipe, whole: each writer writes one at a time. */
+		while ((got = read(r, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, (size_t)got) != got)
+				_exit(1);
+		tick();
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
 /* The init of container mode, which appends its children's lines. */
 static void __attribute__((noreturn)) container_init(int use_pipe)
 {
-	int p[2] = { -1, -1 }, fd;
-	volatile unsigned long long n = 0;
-	char buf[512];
+	int p[2] = { -1, -1 };
 
 	setsid();
 	if (use_pipe && pipe(p) < 0)
@@ -93,20 +117,7 @@ static void __attribute__((noreturn)) container_init(int use_pipe)
 	if (!use_pipe)
 		count("init");
 	close(p[1]);
-	fd = open(out_path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	for (;;) {
-		ssize_t got;
-
-		line(fd, "init", ++n);
-		/* Lines from the pipe, whole: each child writes one at a time. */
-		while ((got = read(p[0], buf, sizeof(buf))) > 0)
-			if (write(fd, buf, (size_t)got) != got)
-				_exit(1);
-		tick();
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-	}
+	count_and_relay("init", p[0]);
 }
 
 int main(int argc, char **argv)
@@ -137,15 +148,38 @@ int main(int argc, char **argv)
 			if (wait(NULL) < 0 && errno == ECHILD)
 				pause();
 	}
+	if (strcmp(mode, "joined") == 0) {
+		if (unshare(CLONE_NEWPID) < 0) {
+			perror("unshare(CLONE_NEWPID)");
+			return 1;
+		}
+		if ((side = fork()) == 0)
+			count("first");
+		if ((x = fork()) == 0)
+			count("second");
+		for (int i = 0; i < 10; i++)
+			tick();
+		workload_ready(ready, "first=%d\nsecond=%d\n", (int)side, (int)x);
+		count("root");
+	}
 	/* nested */
+	int use_pipe = argc > 4 && strcmp(argv[4], "pipe") == 0, p[2] = { -1, -1 };
+
+	if (use_pipe && pipe(p) < 0)
+		return 1;
 	if ((side = fork()) == 0)
 		count("side");
 	if ((x = newpid_fork()) == 0) {
 		pid_t y = fork();
 
 		if (y == 0) {
-			if (newpid_fork() == 0)
+			if (newpid_fork() == 0) {
+				if (use_pipe) {
+					close(p[0]);
+					pipe_w = p[1];
+				}
 				count("z");
+			}
 			count("y");
 		}
 		count("x");
@@ -155,5 +189,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 10; i++)
 		tick();
 	workload_ready(ready, "side=%d\nx=%d\n", (int)side, (int)x);
+	if (use_pipe) {
+		close(p[1]);
+		count_and_relay("root", p[0]);
+	}
 	count("root");
 }

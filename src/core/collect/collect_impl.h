@@ -309,6 +309,10 @@ int ckpt_grab_fd(const struct ckpt_thread *th, int fd);
  * datagram or seqpacket one, and the descriptors in flight in either
  * (nothing for other sockets and listening ones). */
 int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* listen.c: EXT_SOCKET_LISTEN for th's listening socket fd (file ref, its
+ * fstat st); nothing for a socket that does not listen. */
+int ckpt_write_socket_listen(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref,
+			     const struct stat *st);
 /* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
  * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
  * names when kcmp(KCMP_EPOLL_TFD) confirms it. */

@@ -206,6 +206,8 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 		ckpt_write_pipe_data(c, th, f->fd, ref);
 	if (!e->failed && S_ISSOCK(f->st.st_mode))
 		ckpt_write_socket_queue(c, th, f->fd, ref);
+	if (!e->failed && S_ISSOCK(f->st.st_mode))
+		ckpt_write_socket_listen(c, th, f->fd, ref, &f->st);
 	return e->failed ? -1 : ref;
 }
 

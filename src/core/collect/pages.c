@@ -26,16 +26,23 @@
  * buffer, hashes it for EXT_DIGEST, then waits for its turn and writes it:
  * reading and hashing happen in parallel, the writes in batch order, and a
  * buffer stays on the core that filled it (handing a filled buffer to
- * another thread to write cost a quarter more time in the reads).  Full
- * batches run on the lanes' threads, started with an address space's
- * second full batch; the caller runs a lane's work itself for the rest
- * (the last batch of a mapping, small processes) and when no thread can be
- * started.  Each lane holds at most one batch, so at most two are in
- * memory.
+ * another thread to write cost a quarter more time in the reads).  The
+ * writes into the output are the one part that cannot overlap (a tmpfs
+ * file takes one write at a time), so they must follow each other without
+ * a gap: a lane that has written its batch gathers the next one from the
+ * pagemap itself, at once, rather than waiting for the caller to hand it
+ * one (with three threads on two cores, the caller was often not running
+ * when a lane fell idle, and the writes stood still a quarter of the time).
+ * The caller gathers a range's first batch; a full one starts the lanes'
+ * threads (once per address space) and opens the range to them, then the
+ * caller only waits, checking its stop flag and reporting progress.  The
+ * caller runs a lane's work itself for a range of less than a full batch
+ * (small mappings, small processes) and when no thread can be started.
+ * Each lane holds at most one batch, so at most two are in memory.
  *
  * The image writer is used by one thread at a time: the lane whose turn it
- * is, and the caller only once every handed batch is written (the end
- * marker, the next VMA).  Lanes report failures here; the caller turns
+ * is, and the caller only once every batch of the range is written (the
+ * end marker, the next VMA).  Lanes report failures here; the caller turns
  * them into the collection's error.
  */
 #include "config.h"
@@ -49,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ckpt/decode.h"
@@ -69,7 +77,7 @@
 #define ADDR_SHARED	1ULL
 #define LANES		2u
 
-enum lane_failure { LANE_OK, LANE_NOMEM, LANE_READ, LANE_WRITE };
+enum lane_failure { LANE_OK, LANE_NOMEM, LANE_READ, LANE_WRITE, LANE_PAGEMAP, LANE_STOPPED };
 
 struct page_lane {
 	struct ckpt_pages *p;
@@ -89,17 +97,28 @@ struct ckpt_pages {
 	pid_t pid;			/* a live thread of the mm's group */
 	struct ckpt_emit *e;
 	int pagemap_fd;
+
+	/* The range being gathered into batches, by one thread at a time
+	 * (the caller for the first batch, then the lanes): held while a
+	 * batch is gathered and given its place in the write order. */
+	pthread_mutex_t gather;
+	uint64_t at, end;		/* the part of the range not read yet */
+	bool private_copies;
 	uint64_t *pm;			/* a chunk of pagemap entries */
-	uint64_t addrs[BATCH_PAGES];	/* the batch being gathered */
-	size_t n;
+	uint64_t pm_base;		/* the address of pm[0] */
+	size_t pm_got, pm_next;		/* entries in pm, the next to look at */
 
 	pthread_mutex_t lock;		/* guards everything below */
-	pthread_cond_t cond;
+	pthread_cond_t cond;		/* lanes: a batch, the range, a turn */
+	pthread_cond_t done;		/* the caller: the range is written */
 	struct page_lane lanes[LANES];
 	bool threads_failed;		/* pthread_create failed: run lanes inline */
-	uint64_t full_batches;		/* gathered so far */
-	uint64_t handed;		/* batches handed to lanes */
+	bool range_open;		/* idle lanes gather from the range */
+	bool range_more;		/* ... which has pages left to look at */
+	uint64_t handed;		/* batches given a place in the order */
 	uint64_t turn;			/* the next batch to write */
+	uint64_t pages_written;		/* for progress */
+	uint64_t batches_written;
 	bool quit;
 	/* The first failure of a lane; later batches are skipped. */
 	enum lane_failure failure;
@@ -237,6 +256,103 @@ static int write_batch(struct page_lane *l, const struct ckpt_rbuf *b, uint64_t 
 	return rc;
 }
 
+/* Whether the pagemap entry names a page to save. */
+static bool wanted(uint64_t pm, bool private_copies)
+{
+	if (pm & PM_SWAPPED)
+		return true;
+	return (pm & PM_PRESENT) && !(private_copies && (pm & PM_FILE));
+}
+
+/* Gathers the range's next batch into the lane, with p->gather held: up
+ * to BATCH_PAGES addresses in ascending order, the pagemap read a chunk at
+ * a time.  The number of pages; 0 at the end of the range or on a failure
+ * (reported). */
+static size_t gather_pages(struct ckpt_pages *p, struct page_lane *l)
+{
+	size_t n = 0;
+
+	while (n < BATCH_PAGES) {
+		if (p->pm_next == p->pm_got) {
+			if (p->at >= p->end)
+				break;
+			size_t want = (size_t)((p->end - p->at) / CKPT_PAGE_SIZE);
+
+			if (want > PAGEMAP_CHUNK)
+				want = PAGEMAP_CHUNK;
+			ssize_t r = pread(p->pagemap_fd, p->pm, want * sizeof(*p->pm),
+					  (off_t)(p->at / CKPT_PAGE_SIZE * sizeof(*p->pm)));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < (ssize_t)sizeof(*p->pm)) {
+				/* errno 0: the pagemap ended early. */
+				lane_fail(p, LANE_PAGEMAP, r < 0 ? errno : 0, p->at);
+				p->at = p->end;
+				return 0;
+			}
+			p->pm_base = p->at;
+			p->pm_got = (size_t)r / sizeof(*p->pm);
+			p->pm_next = 0;
+			p->at += p->pm_got * CKPT_PAGE_SIZE;
+		}
+		while (p->pm_next < p->pm_got && n < BATCH_PAGES) {
+			uint64_t pm = p->pm[p->pm_next];
+			uint64_t addr = p->pm_base + p->pm_next++ * CKPT_PAGE_SIZE;
+
+			if (!wanted(pm, p->private_copies))
+				continue;
+			/* Only a page mapped by this address space alone
+			 * may be pinned (process_vm_readv) without changing
+			 * anything; a swapped one is not known to be so. */
+			bool alone = (pm & PM_PRESENT) && (pm & PM_EXCLUSIVE);
+
+			l->addrs[n++] = addr | (alone ? 0 : ADDR_SHARED);
+		}
+	}
+	return n;
+}
+
+/* Whether nothing of the range is left to gather (p->gather held). */
+static bool range_exhausted(const struct ckpt_pages *p)
+{
+	return p->at >= p->end && p->pm_next == p->pm_got;
+}
+
+/* Gathers the next batch into the idle lane l and gives it its place in
+ * the write order (for its thread to run if threaded).  The number of
+ * pages; 0 when the range is done.  The range is closed to the lanes when
+ * nothing of it is left. */
+static size_t take_batch(struct ckpt_pages *p, struct page_lane *l, bool threaded)
+{
+	size_t n;
+	bool ok;
+
+	pthread_mutex_lock(&p->gather);
+	pthread_mutex_lock(&p->lock);
+	ok = p->failure == LANE_OK;
+	pthread_mutex_unlock(&p->lock);
+	n = ok ? gather_pages(p, l) : 0;
+	pthread_mutex_lock(&p->lock);
+	if (p->failure != LANE_OK)
+		n = 0;
+	if (n) {
+		l->n = n;
+		l->seq = p->handed++;
+		l->busy = true;
+		l->threaded = threaded;
+	}
+	p->range_more = n && !range_exhausted(p);
+	if (!p->range_more) {
+		p->range_open = false;
+		if (p->turn == p->handed)
+			pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->gather);
+	return n;
+}
+
 /* A lane's whole job for its batch: read, hash, wait for the turn, write. */
 static void lane_run(struct page_lane *l)
 {
@@ -276,17 +392,25 @@ static void lane_run(struct page_lane *l)
 	ok = ok && p->failure == LANE_OK;
 	pthread_mutex_unlock(&p->lock);
 	if (ok)
-		write_batch(l, b, digest);
+		ok = write_batch(l, b, digest) == 0;
 	if (b == &one)
 		ckpt_rbuf_free(&one);
 	pthread_mutex_lock(&p->lock);
+	if (ok) {
+		p->pages_written += l->n;
+		p->batches_written++;
+	}
 	p->turn++;
 	l->busy = false;
 	l->threaded = false;
 	pthread_cond_broadcast(&p->cond);
+	if (!p->range_open && p->turn == p->handed)
+		pthread_cond_broadcast(&p->done);
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* A lane's thread: runs the batch it was handed, else gathers the next
+ * one of an open range itself. */
 static void *lane_main(void *arg)
 {
 	struct page_lane *l = arg;
@@ -294,12 +418,18 @@ static void *lane_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!(l->busy && l->threaded) && !p->quit)
+		bool mine = l->busy && l->threaded;
+		bool gather = !l->busy && p->range_open && p->failure == LANE_OK;
+
+		if (!mine && !gather) {
+			if (p->quit)
+				break;
 			pthread_cond_wait(&p->cond, &p->lock);
-		if (!(l->busy && l->threaded))
-			break;
+			continue;
+		}
 		pthread_mutex_unlock(&p->lock);
-		lane_run(l);
+		if (mine || take_batch(p, l, true))
+			lane_run(l);
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -340,8 +470,33 @@ static bool start_lanes(struct ckpt_pages *p)
 	return false;
 }
 
-/* Waits until every handed batch is written; the first lane failure as
- * the collection's error. */
+/* Progress as the lanes have written it; p->lock not held. */
+static void report_progress(struct ckpt_pages *p)
+{
+	struct ckpt_emit *e = p->e;
+	uint64_t before = e->progress.pages_done, written, batches;
+
+	pthread_mutex_lock(&p->lock);
+	written = p->pages_written;
+	batches = p->batches_written;
+	p->pages_written = p->batches_written = 0;
+	pthread_mutex_unlock(&p->lock);
+	e->records += 2 * batches;
+	e->progress.pages_done += written;
+	if (e->progress.pages_done > e->progress.pages_total)
+		e->progress.pages_total = e->progress.pages_done;
+	/* About every 64 MiB. */
+	if (e->opt && e->opt->progress && (before >> 14) != (e->progress.pages_done >> 14))
+		e->opt->progress(e->opt->progress_arg, &e->progress);
+}
+
+/* How often the caller looks at its stop flag and the progress while the
+ * lanes write a range. */
+#define WAIT_STEP_NS	(50 * 1000 * 1000L)
+
+/* Waits until the range is closed and every batch given a place is
+ * written, stopping the lanes when the caller is asked to stop; the first
+ * failure as the collection's error. */
 static int drain(struct ckpt_pages *p)
 {
 	struct ckpt_emit *e = p->e;
@@ -350,12 +505,32 @@ static int drain(struct ckpt_pages *p)
 	uint64_t addr;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->turn != p->handed)
-		pthread_cond_wait(&p->cond, &p->lock);
+	while (p->range_open || p->turn != p->handed) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += WAIT_STEP_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->done, &p->lock, &until);
+		if (!p->range_open && p->turn == p->handed)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		/* A lane skips what is left once a failure is set. */
+		if (ckpt_emit_stopped(e))
+			lane_fail(p, LANE_STOPPED, EINTR, 0);
+		report_progress(p);
+		pthread_mutex_lock(&p->lock);
+		if (p->failure != LANE_OK)
+			p->range_open = false;
+	}
 	f = p->failure;
 	err = p->failure_errno;
 	addr = p->failure_addr;
 	pthread_mutex_unlock(&p->lock);
+	report_progress(p);
 	switch (f) {
 	case LANE_OK:
 		return 0;
@@ -367,67 +542,13 @@ static int drain(struct ckpt_pages *p)
 	case LANE_WRITE:
 		e->write_errno = err;
 		return ckpt_emit_fail(e, "write error: %s", strerror(err));
+	case LANE_PAGEMAP:
+		return ckpt_emit_fail(e, "pid %d: cannot read its pagemap at %#llx: %s", (int)p->pid,
+				      (unsigned long long)addr, err ? strerror(err) : "end of file");
+	case LANE_STOPPED:
+		return -1;	/* the reason is set already */
 	}
 	return -1;
-}
-
-static void report_progress(struct ckpt_pages *p, size_t n)
-{
-	struct ckpt_emit *e = p->e;
-	uint64_t before = e->progress.pages_done;
-
-	e->progress.pages_done += n;
-	if (e->progress.pages_done > e->progress.pages_total)
-		e->progress.pages_total = e->progress.pages_done;
-	/* About every 64 MiB. */
-	if (e->opt && e->opt->progress && (before >> 14) != (e->progress.pages_done >> 14))
-		e->opt->progress(e->opt->progress_arg, &e->progress);
-}
-
-/* Hands the gathered batch to the next lane in turn. */
-static int flush(struct ckpt_pages *p)
-{
-	struct ckpt_emit *e = p->e;
-	size_t n = p->n;
-	bool failed, inline_run = n < BATCH_PAGES;
-
-	if (!n)
-		return 0;
-	p->n = 0;
-	if (ckpt_emit_stopped(e))
-		return -1;
-	/* Full batches go to the lane threads, started with the second one:
-	 * a small process (many mappings of a few pages) gains nothing from
-	 * threads, and would pay for starting them and for every hand-off. */
-	if (n == BATCH_PAGES && ++p->full_batches == 2 && !p->threads_failed)
-		p->threads_failed = !start_lanes(p);
-
-	struct page_lane *l = &p->lanes[p->handed % LANES];
-
-	inline_run = inline_run || !l->started;
-
-	pthread_mutex_lock(&p->lock);
-	while (l->busy)
-		pthread_cond_wait(&p->cond, &p->lock);
-	failed = p->failure != LANE_OK;
-	if (!failed) {
-		memcpy(l->addrs, p->addrs, n * sizeof(*p->addrs));
-		l->n = n;
-		l->seq = p->handed++;
-		l->busy = true;
-		l->threaded = !inline_run;
-		pthread_cond_broadcast(&p->cond);
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (failed) {
-		drain(p);
-		return -1;
-	}
-	if (inline_run)
-		lane_run(l);
-	e->records += 2;
-	report_progress(p, n);
-	return 0;
 }
 
 struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e)
@@ -441,8 +562,15 @@ struct ckpt_pages *ckpt_pages_new(pid_t pid, struct ckpt_emit *e)
 	}
 	p->pid = pid;
 	p->e = e;
+	pthread_mutex_init(&p->gather, NULL);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->done, &attr);
+	pthread_condattr_destroy(&attr);
 	for (unsigned i = 0; i < LANES; i++) {
 		p->lanes[i].p = p;
 		p->lanes[i].mem_fd = -1;
@@ -464,8 +592,9 @@ void ckpt_pages_free(struct ckpt_pages *p)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
+	p->range_open = false;
 	while (p->turn != p->handed)
-		pthread_cond_wait(&p->cond, &p->lock);
+		pthread_cond_wait(&p->done, &p->lock);
 	p->quit = true;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
@@ -479,69 +608,65 @@ void ckpt_pages_free(struct ckpt_pages *p)
 		if (l->mem_fd >= 0)
 			close(l->mem_fd);
 	}
+	pthread_cond_destroy(&p->done);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->gather);
 	if (p->pagemap_fd >= 0)
 		close(p->pagemap_fd);
 	free(p->pm);
 	free(p);
 }
 
-/* Whether the pagemap entry names a page to save. */
-static bool wanted(uint64_t pm, bool private_copies)
+/* The range's batches: the caller gathers and runs them itself until a
+ * full batch shows the range is worth the lanes' threads, then opens the
+ * rest of the range to them. */
+static void dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
 {
-	if (pm & PM_SWAPPED)
-		return true;
-	return (pm & PM_PRESENT) && !(private_copies && (pm & PM_FILE));
-}
-
-static int dump_range(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
-{
-	struct ckpt_emit *e = p->e;
-
-	for (uint64_t at = start; at < end;) {
-		size_t want = (size_t)((end - at) / CKPT_PAGE_SIZE);
-
-		if (want > PAGEMAP_CHUNK)
-			want = PAGEMAP_CHUNK;
-		ssize_t r = pread(p->pagemap_fd, p->pm, want * sizeof(*p->pm),
-				  (off_t)(at / CKPT_PAGE_SIZE * sizeof(*p->pm)));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return ckpt_emit_fail(e, "pid %d: cannot read its pagemap at %#llx: %s", (int)p->pid,
-					      (unsigned long long)at, r < 0 ? strerror(errno) : "end of file");
-		size_t got = (size_t)r / sizeof(*p->pm);
-
-		for (size_t i = 0; i < got; i++) {
-			if (!wanted(p->pm[i], private_copies))
-				continue;
-			/* Only a page mapped by this address space alone
-			 * may be pinned (process_vm_readv) without changing
-			 * anything; a swapped one is not known to be so. */
-			bool alone = (p->pm[i] & PM_PRESENT) && (p->pm[i] & PM_EXCLUSIVE);
-
-			p->addrs[p->n++] = (at + i * CKPT_PAGE_SIZE) | (alone ? 0 : ADDR_SHARED);
-			if (p->n == BATCH_PAGES && flush(p) < 0)
-				return -1;
+	pthread_mutex_lock(&p->gather);
+	p->at = start;
+	p->end = end;
+	p->private_copies = private_copies;
+	p->pm_got = p->pm_next = 0;
+	pthread_mutex_unlock(&p->gather);
+	for (;;) {
+		if (ckpt_emit_stopped(p->e)) {
+			lane_fail(p, LANE_STOPPED, EINTR, 0);
+			return;
 		}
-		at += got * CKPT_PAGE_SIZE;
+		/* The lanes are idle: every batch handed so far is written. */
+		struct page_lane *l = &p->lanes[p->handed % LANES];
+		size_t n = take_batch(p, l, false);
+
+		if (!n)
+			return;
+		if (n == BATCH_PAGES && !l->started && !p->threads_failed)
+			p->threads_failed = !start_lanes(p);
+		if (n == BATCH_PAGES && l->started) {
+			/* The lane runs it, and both gather the rest. */
+			pthread_mutex_lock(&p->lock);
+			l->threaded = true;
+			p->range_open = p->range_more;
+			pthread_cond_broadcast(&p->cond);
+			pthread_mutex_unlock(&p->lock);
+			return;
+		}
+		lane_run(l);
+		report_progress(p);
+		if (n < BATCH_PAGES)
+			return;
 	}
-	return flush(p);
 }
 
 int ckpt_pages_dump(struct ckpt_pages *p, uint64_t start, uint64_t end, bool private_copies)
 {
 	struct ckpt_emit *e = p->e;
+
+	dump_range(p, start, end, private_copies);
 	/* Whatever happened, every lane is idle before the caller writes
 	 * again. */
-	int rc = dump_range(p, start, end, private_copies);
-
-	if (drain(p) < 0 || rc < 0) {
-		p->n = 0;
+	if (drain(p) < 0)
 		return -1;
-	}
 	/* nr_pages 0 ends the vma's pages. */
 	if (ckpt_emit_begin(e, "PGARR", 0) < 0 || ckpt_emit_put(e) < 0)
 		return -1;

@@ -143,7 +143,8 @@ int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_
 		}
 	}
 	/* The other kinds the restorer makes, handed out the same way. */
-	if (rs_sockets_make(p, pipes, n, err, errsize) < 0 || rs_fifos_make(p, pipes, n, err, errsize) < 0 ||
+	if (rs_sockets_make(p, pipes, n, err, errsize) < 0 || rs_listen_make(p, pipes, n, err, errsize) < 0 ||
+	    rs_fifos_make(p, pipes, n, err, errsize) < 0 ||
 	    rs_fdkinds_make(p, pipes, n, err, errsize) < 0 || rs_shared_files_make(p, pipes, n, err, errsize) < 0)
 		return -1;
 	return 0;

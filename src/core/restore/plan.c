@@ -653,6 +653,8 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		if (df && df->offset + df->width <= rec->avail)
 			snprintf(u->domainname, sizeof(u->domainname), "%.*s", (int)df->width,
 				 (const char *)rec->data + df->offset);
+	} else if (is(rec, "BUFFER") && role && strcmp(role, "pids") == 0) {
+		return rs_pid_levels_read(p, rec);
 	} else if (is(rec, "NS")) {
 		if (!GROW_ONE(p->nss, p->n_nss))
 			return -1;
@@ -678,6 +680,9 @@ static bool wanted(const struct ckpt_model_record *mr)
 	if (!mr->rt)
 		return false;
 	if (mr->role && (strcmp(mr->role, "fpu") == 0 || strcmp(mr->role, "saved_auxv") == 0))
+		return true;
+	/* Every number of every pid (pidlevels.c). */
+	if (mr->role && strcmp(mr->role, "pids") == 0 && strcmp(mr->rt->name, "BUFFER") == 0)
 		return true;
 	/* A pipe's waiting bytes (a BUFFER in the role data after EXT_PIPE). */
 	if (mr->role && strcmp(mr->role, "data") == 0 && strcmp(mr->rt->name, "BUFFER") == 0)
@@ -719,7 +724,7 @@ static int read_plan(struct ckpt_restore_plan *p, char *err, size_t errsize)
 	}
 	if (!p->n_tasks)
 		return fail(err, errsize, "the image holds no task");
-	return 0;
+	return rs_pid_levels(p, err, errsize);
 }
 
 int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *opt,
@@ -818,6 +823,8 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	}
 	free(p->inodes);
 	free(p->vma_inos);
+	free(p->pid_entries);
+	free(p->pid_numbers);
 	rs_fdkinds_free(p);
 	rs_ttys_free(p);
 	ckpt_model_free(p->model);

@@ -82,6 +82,11 @@ long rs_take_fd(struct rs_ctx *x, int mine, const char *what)
 	long pidfd, fd;
 	char call[96];
 
+	/* A task that cannot see the holder has a pidfd of it (pidlevels.c). */
+	if (x->src_fd > 0) {
+		snprintf(call, sizeof(call), "pidfd_getfd(%s)", what);
+		return rs_call(x, call, SYS_pidfd_getfd, x->src_fd, mine, 0, 0, 0, 0, &fd) < 0 ? -1 : fd;
+	}
 	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	snprintf(call, sizeof(call), "pidfd_getfd(%s)", what);
@@ -247,38 +252,57 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
  * CLONE_VM, CLONE_FS, CLONE_SIGHAND, CLONE_FILES when it shares those of t's), so that parent, group and session links are the
  * kernel's own.  It starts as a copy of the half-built parent, attached by
  * PTRACE_O_TRACEFORK (or TRACECLONE for another exit signal), stopped. */
-static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
+static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t, long *src_fd)
 {
 	struct {
 		struct clone_args args;
-		pid_t tid;
+		pid_t tid[RS_PID_LEVELS];
 	} in;
 	uint64_t at = parent->code + RS_CODE_SIZE;
 	enum ckpt_wait_result w;
 	int waited = 0;
-	long pid = 0;
+	long pid = 0, opened = 0;
 	int status;
 
 	memset(&in, 0, sizeof(in));
-	in.tid = (pid_t)t->pid;
 	in.args.flags = sharing_flags(parent->task, t);
+	/* A child below its parent's pid namespace starts one, as its pid 1
+	 * (pidlevels.c); its number at each level is set down to the root's. */
+	if (t->level > parent->task->level)
+		in.args.flags |= CLONE_NEWPID;
 	in.args.exit_signal = t->exit_signal && t->exit_signal < 65 ? t->exit_signal : SIGCHLD;
-	in.args.set_tid_size = 1;
+	in.args.set_tid_size = rs_set_tid(t, in.tid);
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
 	if (rs_scratch(parent, &in, sizeof(in), &at) < 0)
 		return -1;
+	/* It will not see the holder of the restorer's descriptors: it
+	 * inherits a pidfd of it, the parent's or one opened for it. */
+	*src_fd = parent->src_fd;
+	if (t->level > 0 && !*src_fd) {
+		if (rs_call(parent, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(parent), 0, 0, 0, 0, 0,
+			    &opened) < 0)
+			return -1;
+		*src_fd = opened;
+	}
 	parent->r.new_child = 0;
 	/* A pid held by a dying task of the tree just killed: wait (bounded)
 	 * for it to come free (tree.c). */
 	while (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
-		if (pid == -EEXIST && !(parent->opt && parent->opt->pid_ns) &&
-		    rs_pid_wait_free((pid_t)t->pid, parent->opt, &waited)) {
+		if (pid == -EEXIST && !rs_new_pid_ns(parent->plan, parent->opt) &&
+		    rs_pid_wait_free((pid_t)t->nspid[0], parent->opt, &waited)) {
 			pid = 0;
 			continue;
 		}
 		if (pid == -EEXIST)
 			return rs_fail(parent, "pid %d is taken on this system; free it, or restore "
-				       "into a new pid namespace with --pid-ns", (int)t->pid);
+				       "into a new pid namespace with --pid-ns", (int)t->nspid[0]);
+		return -1;
+	}
+	/* (In a table it shares with the child, the child closes it.) */
+	if (opened > 0 && !(in.args.flags & CLONE_FILES) &&
+	    rs_call(parent, "close(restorer pidfd)", SYS_close, opened, 0, 0, 0, 0, 0, NULL) < 0) {
+		if (parent->r.new_child > 0)
+			rs_kill_task(parent->r.new_child);
 		return -1;
 	}
 	/* The call returns the pid in the parent's namespace; we address
@@ -316,11 +340,12 @@ static int children(struct rs_ctx *x, struct made *m)
 	for (size_t i = 0; i < p->n_tasks; i++) {
 		const struct rs_task *t = &p->tasks[i];
 		struct rs_ctx c;
+		long src_fd;
 		pid_t pid;
 
 		if (t == x->task || t->pid != t->tgid || t->ppid != x->task->pid)
 			continue;
-		if ((pid = make_child(x, t)) < 0)
+		if ((pid = make_child(x, t, &src_fd)) < 0)
 			return -1;
 		/* Not let go at the end: it is dead already. */
 		if (t->exit_state && !rs_zombie_leader(p, t)) {
@@ -336,6 +361,8 @@ static int children(struct rs_ctx *x, struct made *m)
 		c = *x;
 		c.task = t;
 		c.pid = pid;
+		c.src_fd = src_fd;
+		c.src_shared = src_fd > 0 && src_fd == x->src_fd && (sharing_flags(x->task, t) & CLONE_FILES);
 		memset(&c.r, 0, sizeof(c.r));
 		if (build(&c, m, x->task) < 0)
 			return -1;
@@ -354,8 +381,14 @@ int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent)
 		return rs_call(x, "setsid", SYS_setsid, 0, 0, 0, 0, 0, 0, NULL);
 	if (t->pgid == t->pid)
 		return rs_call(x, "setpgid(0, 0)", SYS_setpgid, 0, 0, 0, 0, 0, 0, NULL);
-	if (t->pgid != parent->pgid)
-		return rs_call(x, "setpgid", SYS_setpgid, 0, (long)t->pgid, 0, 0, 0, 0, NULL);
+	if (t->pgid != parent->pgid) {
+		/* Its leader's number as the task sees it (pidlevels.c). */
+		int64_t pgid = rs_pid_seen_by(x->plan, t->pgid, t);
+
+		if (pgid <= 0)
+			return rs_fail(x, "its group %" PRId64 " is led from outside its pid namespace", t->pgid);
+		return rs_call(x, "setpgid", SYS_setpgid, 0, (long)pgid, 0, 0, 0, 0, NULL);
+	}
 	return 0;
 }
 
@@ -404,6 +437,8 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 		if (rs_group_and_session(x, parent) < 0)
 			goto out;
 	}
+	if (rs_source_hold(x) < 0)
+		goto out;
 	if (x->plan->n_tasks > CKPT_ARRAY_LEN(tids) && !(more = calloc(x->plan->n_tasks, sizeof(*more)))) {
 		rs_fail(x, "out of memory");
 		goto out;
@@ -421,6 +456,8 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	for (size_t i = 0; i < n_tids; i++)
 		if (remember(x, m, more[i]) < 0)
 			rc = -1;
+	if (rc == 0 && rs_source_drop(x) < 0)
+		rc = -1;
 	/* Seccomp before the credentials, timers after them (seccomp.c,
 	 * timers.c say why). */
 	if (rc < 0 || rs_seccomp_restore(x, TREE_OPTIONS) < 0 || rs_creds_restore(x) < 0 ||
@@ -479,11 +516,12 @@ static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
 	struct rs_task init = { .pid = 1, .tgid = 1, .pgid = root->pgid, .sid = root->sid, .comm = "init" };
 	struct rs_ctx h = *x, c;
 	char why[256];
+	long src_fd = 0;
 	pid_t pid;
 	int rc = -1;
 
 	h.task = &init;
-	h.pid = rs_create_init((pid_t)root->pid, x->opt, &h.code, x->err, x->errsize);
+	h.pid = rs_create_init((pid_t)root->nspid[0], x->opt, &h.code, x->err, x->errsize);
 	if (h.pid < 0)
 		return -1;
 	*child = h.pid;
@@ -497,7 +535,7 @@ static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
 	h.r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	h.r.stop = x->opt ? x->opt->stop : NULL;
 	ckpt_remote_set_syscall_ip(&h.r, h.code);
-	if ((pid = make_child(&h, root)) < 0)
+	if ((pid = make_child(&h, root, &src_fd)) < 0)
 		goto out;
 	if (remember(&h, m, pid) < 0) {
 		rs_kill_task(pid);
@@ -507,6 +545,7 @@ static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
 	c = h;
 	c.task = root;
 	c.pid = pid;
+	c.src_fd = src_fd;
 	memset(&c.r, 0, sizeof(c.r));
 	rc = build(&c, m, &init);
 	x->pid = pid;
@@ -535,7 +574,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	struct rs_pipe *pipes = NULL;
 	size_t n_pipes = 0;
 	struct rs_shares *shares = NULL;
-	bool pid_ns = opt && opt->pid_ns, foreground = false;
+	/* --pid-ns, or a root below depth 0 (pidlevels.c). */
+	bool pid_ns = rs_new_pid_ns(p, opt), foreground = false;
 	pid_t pid;
 
 	*root = *child = 0;
@@ -551,13 +591,6 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
-	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || n_pipes || rs_shared_any(p))) {
-		/* Its tasks would take them from pid 1, which is the root itself. */
-		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes, objects several processes share "
-			 "and external descriptors cannot be restored into its namespace yet");
-		rs_pipes_close(pipes, n_pipes);
-		return -1;
-	}
 	if (rs_shared_make(p, &shares, err, errsize) < 0 ||
 	    rs_shared_inode_files_make(p, shares, pipes, &n_pipes, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
@@ -568,13 +601,32 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	x.n_pipes = n_pipes;
 	x.shares = shares;
 	x.task = &p->tasks[0];
-	if (pid_ns && x.task->pid != 1) {
+	if (pid_ns && x.task->nspid[0] != 1) {
 		x.fd_source = 1;
 		if (build_in_init(&x, &m, child) < 0)
 			goto fail;
 		pid = x.pid;
 	} else {
+		/* The root is pid 1 of a new namespace: nothing in it sees us,
+		 * so it inherits a pidfd of ours to take our descriptors. */
+		long self = pid_ns ? syscall(SYS_pidfd_open, getpid(), 0) : -1;
+
+		if (self >= 0 && self < 3) {
+			long moved = fcntl((int)self, F_DUPFD_CLOEXEC, 3);
+
+			close((int)self);
+			self = moved;
+		}
+		if (pid_ns && self < 0) {
+			snprintf(err, errsize, "pidfd_open(ckptrestore): %s", strerror(errno));
+			rs_pipes_close(pipes, n_pipes);
+			rs_shared_close(shares);
+			return -1;
+		}
+		x.src_fd = self > 0 ? self : 0;
 		pid = x.pid = rs_create_task(x.task, opt, pid_ns, err, errsize);
+		if (self > 0)
+			close((int)self);
 		if (x.pid < 0) {
 			rs_pipes_close(pipes, n_pipes);
 			rs_shared_close(shares);

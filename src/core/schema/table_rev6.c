@@ -47,6 +47,7 @@ enum {
 	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
 	R6_EXT_SOCKET_MSGS = CKPT_EXT_SOCKET_MSGS, R6_EXT_SOCKET_MSG = CKPT_EXT_SOCKET_MSG,
 	R6_EXT_FANOTIFY = CKPT_EXT_FANOTIFY, R6_EXT_SECCOMP_SHARED = CKPT_EXT_SECCOMP_SHARED,
+	R6_EXT_SOCKET_LISTEN = CKPT_EXT_SOCKET_LISTEN,
 	R6_EXT_TTY = CKPT_EXT_TTY, R6_EXT_FILE_TTY = CKPT_EXT_FILE_TTY,
 };
 
@@ -882,6 +883,62 @@ static const struct ckpt_follow r6_ext_socket_msg_follows[] = {
 	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
 };
 
+/* A listening socket (20055): what a restore needs to listen again. */
+static const struct ckpt_name r6_listen_valid_list[] = {
+	{ CKPT_LISTEN_ADDR, "ADDR" }, { CKPT_LISTEN_OPTIONS, "OPTIONS" }, { CKPT_LISTEN_QUEUE, "QUEUE" },
+	{ CKPT_LISTEN_PATH, "PATH" },
+};
+static const struct ckpt_names r6_names_listen_valid = {
+	"listen_valid", r6_listen_valid_list, CKPT_ARRAY_LEN(r6_listen_valid_list)
+};
+static const struct ckpt_name r6_listen_option_list[] = {
+	{ CKPT_LISTEN_REUSEADDR, "SO_REUSEADDR" }, { CKPT_LISTEN_REUSEPORT, "SO_REUSEPORT" },
+	{ CKPT_LISTEN_V6ONLY, "IPV6_V6ONLY" }, { CKPT_LISTEN_KEEPALIVE, "SO_KEEPALIVE" },
+	{ CKPT_LISTEN_NODELAY, "TCP_NODELAY" }, { CKPT_LISTEN_PASSCRED, "SO_PASSCRED" },
+	{ CKPT_LISTEN_FREEBIND, "IP_FREEBIND" }, { CKPT_LISTEN_TRANSPARENT, "IP_TRANSPARENT" },
+	{ CKPT_LISTEN_LINGER, "SO_LINGER" }, { CKPT_LISTEN_PASSSEC, "SO_PASSSEC" },
+};
+static const struct ckpt_names r6_names_listen_options = {
+	"listen_options", r6_listen_option_list, CKPT_ARRAY_LEN(r6_listen_option_list)
+};
+
+static const struct ckpt_field r6_ext_socket_listen_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the listening socket's open file (its FILE record precedes)"),
+	F_U_CHECKED("family", 12, 4, "address family (SO_DOMAIN): 1 AF_UNIX, 2 AF_INET, 10 AF_INET6"),
+	F_U_CHECKED("sock_type", 16, 4, "socket type (SO_TYPE): 1 SOCK_STREAM, 5 SOCK_SEQPACKET"),
+	F_U_CHECKED("protocol", 20, 4, "protocol (SO_PROTOCOL): 0 for Unix, 6 IPPROTO_TCP"),
+	F_FLAGS("valid", 24, 4, r6_names_listen_valid,
+		"the facts ckpt could read: ADDR (getsockname), OPTIONS (getsockopt), QUEUE (sock_diag: "
+		"backlog, pending), PATH (a named Unix socket's file); a restore needs ADDR, OPTIONS, "
+		"QUEUE, and PATH for a named Unix socket"),
+	F_U_CHECKED("backlog", 28, 4, "the listen(2) backlog the kernel keeps (sock_diag: UNIX_DIAG_RQLEN or "
+		    "inet_diag wqueue on a listener)"),
+	F_U("pending", 32, 4, "connections waiting to be accepted (sock_diag rqueue): they are lost on a "
+	    "restore, so one is refused unless this is 0"),
+	F_FLAGS_CHECKED("options", 36, 4, r6_names_listen_options,
+			"boolean options that were on (getsockopt); accepted sockets inherit most of them"),
+	F_U("linger_sec", 40, 4, "SO_LINGER l_linger, seconds (with the SO_LINGER option bit)"),
+	F_U("rcvbuf", 44, 4, "SO_RCVBUF as getsockopt(2) reports it (twice the value set); set again only "
+	    "when a fresh socket's differs"),
+	F_U("sndbuf", 48, 4, "SO_SNDBUF, the same way"),
+	F_U("defer_accept", 52, 4, "TCP_DEFER_ACCEPT, seconds; 0 off or not TCP"),
+	F_U("fastopen_qlen", 56, 4, "TCP_FASTOPEN queue length; 0 off or not TCP"),
+	F_U("keepidle", 60, 4, "TCP_KEEPIDLE, seconds (inherited by accepted sockets); 0 not TCP"),
+	F_U("keepintvl", 64, 4, "TCP_KEEPINTVL, seconds; 0 not TCP"),
+	F_U("keepcnt", 68, 4, "TCP_KEEPCNT; 0 not TCP"),
+	F_U("maxseg", 72, 4, "TCP_MAXSEG as getsockopt(2) reports it on a listener; 0 not TCP"),
+	F_U("mark", 76, 4, "SO_MARK"),
+	F_U("ifindex", 80, 4, "SO_BINDTOIFINDEX: the device it is bound to, 0 none"),
+	F_U_CHECKED("addr_len", 84, 4, "bytes of addr in use (getsockname)"),
+	F_O("path_mode", 88, 4, "a named Unix socket: its file's st_mode (set again after bind)"),
+	F_U("path_uid", 92, 4, "its file's owner"),
+	F_U("path_gid", 96, 4, "its file's group"),
+	F_PAD("_pad", 100, 4, "padding"),
+	F_BYTES("addr", CKPT_EXT_SOCKET_LISTEN_ADDR_OFF, CKPT_EXT_SOCKET_LISTEN_ADDR_MAX,
+		"the bound address: struct sockaddr_un (a path, or an abstract name starting with a NUL), "
+		"sockaddr_in or sockaddr_in6 (port in network order)"),
+};
+
 /* A fanotify group's settings and marks, from its fdinfo lines. */
 static const struct ckpt_field r6_fanotify_mark_fields[] = {
 	F_U("kind", 0, 4, "1 inode, 2 mount (FAN_MARK_MOUNT), 3 filesystem (FAN_MARK_FILESYSTEM)"),
@@ -1091,6 +1148,10 @@ static const struct ckpt_rtype r6_types[] = {
 	{ .type = R6_EXT_FILE_TTY, .name = "EXT_FILE_TTY", EXACT(CKPT_EXT_FILE_TTY_LEN),
 	  FIELDS(r6_ext_file_tty_fields),
 	  .doc = "ckpttools extension: the terminal object an open FILE of type TTY is open on" },
+	{ .type = R6_EXT_SOCKET_LISTEN, .name = "EXT_SOCKET_LISTEN", EXACT(CKPT_EXT_SOCKET_LISTEN_LEN),
+	  FIELDS(r6_ext_socket_listen_fields),
+	  .doc = "ckpttools extension: a listening Unix or TCP socket: address, backlog, options, connections "
+		 "waiting" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -1099,7 +1160,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_FILE_TTY,	/* the highest extension type */
+	.max_type = R6_EXT_SOCKET_LISTEN,	/* the highest extension type */
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,
