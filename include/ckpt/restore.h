@@ -56,10 +56,10 @@ struct ckpt_restore_options {
  * (/dev/tty): a new descriptor of it (close-on-exec), or -1 with err
  * saying the caller has none. */
 int ckpt_restore_terminal(char *err, size_t errsize);
-/* Makes the caller's process group the foreground group of the terminal
- * at fd again (SIGTTOU held off meanwhile), as a shell does when a job
- * ends.  0, or -1 with errno. */
-int ckpt_restore_terminal_foreground(int fd);
+/* Makes process group pgid (0: the caller's) the foreground group of the
+ * terminal at fd (SIGTTOU held off meanwhile), as a shell does when a job
+ * stops, ends or is resumed.  0, or -1 with errno. */
+int ckpt_restore_terminal_foreground(int fd, pid_t pgid);
 
 struct ckpt_restore_plan;
 

@@ -150,14 +150,27 @@ static int write_pidfile(const char *path, pid_t pid)
 
 /* Waits for our child that ends with the restored root's status (the
  * root, or with --pid-ns the namespace's init); the status as a shell
- * gives it.  SIGINT and SIGTERM are passed on to the root as SIGTERM. */
-static int wait_root(pid_t child, pid_t root)
+ * gives it.  SIGINT and SIGTERM are passed on to the root as SIGTERM.
+ * terminal (--shell-job, else -1): a root stopped by the terminal (^Z)
+ * stops ckptrestore too, its shell's job, with the terminal back; when
+ * ckptrestore is continued, so is the root's group, the terminal's
+ * foreground again. */
+static int wait_root(pid_t child, pid_t root, int terminal)
 {
 	int status;
 
 	for (;;) {
-		pid_t r = waitpid(child, &status, 0);
+		pid_t r = waitpid(child, &status, terminal >= 0 && child == root ? WUNTRACED : 0);
 
+		if (r == child && WIFSTOPPED(status)) {
+			pid_t pgid = getpgid(root);
+
+			ckpt_restore_terminal_foreground(terminal, 0);
+			raise(SIGTSTP);
+			if (pgid > 0 && ckpt_restore_terminal_foreground(terminal, pgid) == 0)
+				kill(-pgid, SIGCONT);
+			continue;
+		}
 		if (r == child)
 			break;
 		if (r < 0 && errno == EINTR) {
@@ -316,8 +329,8 @@ int main(int argc, char **argv)
 	 * shell resumed in the foreground would: the shell takes it back. */
 	if (detach)
 		return 0;
-	r = wait_root(child, root);
-	if (opt.shell_job && ckpt_restore_terminal_foreground(opt.terminal_fd) < 0)
+	r = wait_root(child, root, opt.shell_job ? opt.terminal_fd : -1);
+	if (opt.shell_job && ckpt_restore_terminal_foreground(opt.terminal_fd, 0) < 0)
 		fprintf(stderr, "ckptrestore: --shell-job: cannot take the terminal's foreground back: %s\n",
 			strerror(errno));
 	return r;

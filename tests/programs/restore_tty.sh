@@ -15,7 +15,7 @@ PTYRUN="$top_srcdir/tests/tools/ptyrun.py"
 # ckptrestore(1), ROUND TRIP, and the terminal's own: the keys a round trip
 # of a shell job must change.
 round_trip_ignore='header.time,tree.ppid,task.flags,task.state,restart_block,cpu.*,cpu_fpu.*,file.f_pos,pages'
-pty_ignore='ext_tty.index,ext_tty.rdev,ext_tty.real_rdev,file.path'
+pty_ignore='ext_tty.index,ext_tty.rdev,ext_tty.real_rdev,ext_tty.inq,ext_tty.outq,file.path'
 tty_ignore="$pty_ignore,ext_tty.sid,ext_tty.c_*,ext_tty.ws_*,tree.sid,file.f_flags"
 
 # stat_field PID N: field N of /proc/PID/stat (after the command name).
@@ -98,6 +98,32 @@ check_eq "ckptrestore's group is the foreground again after it ends" "$shpgrp" "
 check_eq "the terminal's settings stay the new terminal's (window 24x80)" 24x80 "$ws"
 check_eq "nothing left running" "" "$(ls -d /proc/"$pid" 2>/dev/null)"
 
+# ^Z stops the job and ckptrestore with it, the terminal back to
+# ckptrestore's group (its shell's job); continued, ckptrestore gives it
+# back to the job and continues it.
+rm -f "$tmp/job.pid"
+python3 "$PTYRUN" "$tmp/stop.tty" --timeout 60 --when 'tick' --send '\x1a' --when '(?s)\^Z.*tick' --send 'quit\n' -- \
+	sh "$tmp/job.sh" </dev/null >/dev/null 2>&1 &
+# state PID: its run state letter.
+state() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
+}
+for i in $(seq 200); do
+	[ "$(state "$pid")" = T ] && restorer=$(stat_field "$pid" 4) && [ "$(state "$restorer")" = T ] && break
+	sleep 0.05
+done
+workload_pids="$workload_pids $pid"
+check_eq "^Z: the job and ckptrestore stop" "T T" "$(state "$pid") $(state "${restorer:-0}")"
+check_eq "^Z: the terminal is ckptrestore's group's again" "$(stat_field "${restorer:-0}" 5)" \
+	"$(stat_field "$pid" 8)"
+kill -CONT "${restorer:-0}" 2>/dev/null
+for i in $(seq 200); do
+	grep -q '^status=' "$tmp/stop.tty" 2>/dev/null && break
+	sleep 0.05
+done
+check_grep "continued: the job runs on in the foreground, reads its quit, ends with 0" "^status=0 " "$tmp/stop.tty"
+killed "$pid"
+
 # --restore-termios: the image's window size on the new terminal; and a
 # round trip of the restored job (ckpt again, ckptdiff against the first).
 rm -f "$tmp/job.pid"
@@ -112,7 +138,7 @@ check_grep "--restore-termios: the image's window size (33x101)" "^where .* ws=3
 run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/job2.ckpt" "$pid"
 check_eq "ckpt of the restored job" 0 "$rc"
 check_eq "the restored job's descriptors are on its controlling terminal again" \
-	"$(field "$tmp/job2.ckpt" EXT_FILE_TTY tty_objref)" "$(field "$tmp/job2.ckpt" SIGNAL tty_objref)"
+	"$(field "$tmp/job2.ckpt" EXT_FILE_TTY tty_objref | head -1)" "$(field "$tmp/job2.ckpt" SIGNAL tty_objref)"
 run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore,$tty_ignore" "$tmp/job.ckpt" "$tmp/job2.ckpt"
 check_eq "round trip: no difference but the documented ones" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/diff" | head -20
@@ -120,6 +146,21 @@ run "$tmp/diff" "$tmp/e" "$CKPTDIFF" --ignore "$round_trip_ignore" "$tmp/job.ckp
 check_grep "round trip: the session is ckptrestore's" "tree.sid: $leader -> " "$tmp/diff"
 kill -KILL "$pid" 2>/dev/null
 killed "$pid"
+
+# --- a session leader on a terminal outside the tree (script(1)'s child) ----
+
+PTYRUN_OPTS="--leader" start_in_pty lead ttyjob
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/lead.ckpt" "$lead_pid"
+run "$tmp/lead.check" "$tmp/e" "$CKPTCHECK" --shell-job "$tmp/lead.ckpt"
+check_eq "session leader: ckptcheck --shell-job says no-go" 1 "$rc"
+check_grep "session leader: restore-tty says why" \
+	"^error restore-tty .*leads the session of its controlling terminal" "$tmp/lead.check"
+kill -KILL "$lead_pid"
+killed "$lead_pid"
+run "$tmp/o" "$tmp/e" python3 "$PTYRUN" "$tmp/lead.tty" --timeout 60 -- "$CKPTRESTORE" --shell-job "$tmp/lead.ckpt"
+check_eq "session leader: ckptrestore --shell-job refuses it too (exit 1)" 1 "$rc"
+check_grep "session leader: ckptrestore names restore-tty" "leads the session.*[(]restore-tty[)]" "$tmp/lead.tty"
+check_eq "session leader: nothing created" "" "$(ls -d /proc/"$lead_pid" 2>/dev/null)"
 
 # --- a pty pair inside the tree, the slave a session's controlling terminal --
 

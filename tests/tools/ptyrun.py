@@ -2,17 +2,19 @@
 """Runs a command as the foreground job of a new pseudo-terminal.
 
     ptyrun.py TRANSCRIPT [--when REGEX --send TEXT]... [--timeout S]
-              [--winsize ROWSxCOLS] -- CMD...
+              [--winsize ROWSxCOLS] [--leader] -- CMD...
 
 A session leader (the stand-in for a user's shell) is made on the pty's
 slave, which is its controlling terminal and descriptors 0-2; it runs CMD
 in a process group of its own, made the terminal's foreground group, as
 an interactive shell runs a job, and waits for it.  Everything written to
 the terminal is appended to TRANSCRIPT as it comes.  Each --when/--send
-pair writes TEXT (with \\n for a newline) to the terminal once REGEX first
-matches the transcript, in order.  Exits with CMD's status (128+N when
+pair writes TEXT (Python escapes: \\n a newline, \\x1a a ^Z) to the terminal
+once REGEX first matches the transcript, in order.  Exits with CMD's status (128+N when
 killed by signal N), 124 when the timeout (default 60 s) ran out (the job
-is killed).  The window size is 24x80 unless --winsize says otherwise."""
+is killed).  The window size is 24x80 unless --winsize says otherwise.
+With --leader, CMD is the session leader itself (as under script(1)), not
+a job of it."""
 import os, re, select, signal, sys, termios, time, fcntl, struct
 
 def main():
@@ -23,13 +25,15 @@ def main():
     cmd = args[args.index('--') + 1:]
     opts = args[:args.index('--')]
     transcript = opts.pop(0)
-    rules, timeout, rows, cols = [], 60.0, 24, 80
+    rules, timeout, rows, cols, leader_cmd = [], 60.0, 24, 80, False
     while opts:
         o = opts.pop(0)
         if o == '--when':
             rules.append([re.compile(opts.pop(0)), None])
         elif o == '--send':
-            rules[-1][1] = opts.pop(0).replace('\\n', '\n').encode()
+            rules[-1][1] = opts.pop(0).encode().decode('unicode_escape').encode('latin-1')
+        elif o == '--leader':
+            leader_cmd = True
         elif o == '--winsize':
             rows, cols = (int(v) for v in opts.pop(0).split('x'))
         elif o == '--timeout':
@@ -48,6 +52,11 @@ def main():
             os.dup2(slave, fd)
         if slave > 2:
             os.close(slave)
+        if leader_cmd:
+            try:
+                os.execvp(cmd[0], cmd)
+            finally:
+                os._exit(127)
         signal.signal(signal.SIGTTOU, signal.SIG_IGN)
         job = os.fork()
         if job == 0:

@@ -6,12 +6,14 @@
  * Every 50 ms it writes "tick N" (N counting up from 1) to standard
  * output; a line read from standard input is answered "got LINE", and the
  * line "where" with "where fg=F pgrp=G sid=S ws=ROWSxCOLS" (the terminal's
- * foreground group, its own group and session, the window size); the
+ * foreground group, its own group and session, the window size), written
+ * through a descriptor of /dev/tty (its controlling terminal) it opened; the
  * line "quit" ends it with status 0 (a poll interrupted, as a restore may
  * leave it, is no end).  Ready once "tick 5" is written,
  * with count=5 and the terminal's name (tty=/dev/pts/N). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -32,9 +34,14 @@ int main(int argc, char **argv)
 	volatile unsigned long count = 0;
 	char buf[512];
 	size_t have = 0;
+	int tty;
 
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "ttyjob: standard input and output must be a terminal\n");
+		return 2;
+	}
+	if ((tty = open("/dev/tty", O_WRONLY | O_CLOEXEC)) < 0) {
+		perror("/dev/tty");
 		return 2;
 	}
 	for (;;) {
@@ -61,7 +68,8 @@ int main(int argc, char **argv)
 					snprintf(line, sizeof(line), "where fg=%d pgrp=%d sid=%d ws=%ux%u\n",
 						 (int)tcgetpgrp(0), (int)getpgrp(), (int)getsid(0), ws.ws_row,
 						 ws.ws_col);
-					say(line);
+					if (write(tty, line, strlen(line)) < 0)
+						_exit(3);
 				}
 				char line[600];
 

@@ -394,13 +394,21 @@ struct rs_tty_ref {
 };
 int rs_ttys_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
 void rs_ttys_free(struct ckpt_restore_plan *p);
-/* ttys.c: a pty pair of the image made again in the restorer (both ends
- * in the image: its master FILE's entry in pipes holds the slave too, in
- * fd[1], its ino RS_PTY_KEY | index); with --shell-job a new open of the
- * caller's terminal for every FILE on a terminal outside the image.
+/* The terminal a FILE or a SIGNAL (objref from) names, or NULL. */
+const struct rs_tty *rs_tty_of(const struct ckpt_restore_plan *p, int32_t from);
+/* Sets t's termios and window size on the terminal at fd; -1 with errno. */
+int rs_tty_set(int fd, const struct rs_tty *t);
+/* ptys.c: whether terminal t is one end of a pty made again (its master
+ * is in the image), and the pairs made (see below). */
+bool rs_tty_rebuilt(const struct ckpt_restore_plan *p, const struct rs_tty *t);
+int rs_ptys_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* ttys.c: the pty pairs of the image made again (ptys.c: both ends in the
+ * image; its master FILE's entry in pipes holds the restorer's slave too,
+ * in fd[1], its ino RS_PTY_KEY | index); with --shell-job a new open of
+ * the caller's terminal for every FILE on a terminal outside the image.
  * Appended to pipes like the objects above (0, or -1 with err). */
 #define RS_PTY_KEY (1ull << 63)
-/* ttys.c: in a session leader whose controlling terminal is such a pty,
+/* ptys.c: in a session leader whose controlling terminal is such a pty,
  * after its descriptors: TIOCSCTTY (before its children, which inherit
  * it); after its children: the terminal's foreground group (TIOCSPGRP).
  * With --shell-job, rs_tty_foreground makes the root's group the caller's

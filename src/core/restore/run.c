@@ -669,7 +669,7 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	return 0;
 fail:
 	if (foreground)
-		ckpt_restore_terminal_foreground(opt->terminal_fd);
+		ckpt_restore_terminal_foreground(opt->terminal_fd, 0);
 	kill_made(&m);
 	free(m.pids);
 	rs_pipes_close(pipes, n_pipes);
