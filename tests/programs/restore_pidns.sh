@@ -11,6 +11,7 @@
 [ "$(id -u)" = 0 ] || skip_all "ckptrestore needs root (clone3 with a chosen pid, CLONE_NEWPID)"
 require_ptrace
 [ -w /proc/sys/kernel/ns_last_pid ] || skip_all "cannot take a chosen pid (kernel.ns_last_pid)"
+unshare --pid --fork true 2>/dev/null || skip_all "cannot make a pid namespace here (CAP_SYS_ADMIN)"
 
 holders=""
 cleanup_pidns() {
