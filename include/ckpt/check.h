@@ -77,6 +77,9 @@ struct ckpt_check_options {
 	 * the image are the user's to provide, not a finding. */
 	const struct ckpt_external *externals;
 	size_t n_externals;
+	/* --shell-job: a terminal whose other side is outside the image is
+	 * the restorer's own terminal (ckptrestore --shell-job). */
+	bool shell_job;
 };
 
 struct ckpt_check_summary {

@@ -42,7 +42,57 @@ enum ckpt_ext_type {
 	CKPT_EXT_SOCKET_MSG = 20021,
 	CKPT_EXT_FANOTIFY = 20022,
 	CKPT_EXT_SECCOMP_SHARED = 20023,
+	/* 20050-20054: terminals. */
+	CKPT_EXT_TTY = 20050,
+	CKPT_EXT_FILE_TTY = 20051,
+	/* 20055-20059: listening sockets. */
+	CKPT_EXT_SOCKET_LISTEN = 20055,
 };
+
+/* EXT_TTY: a terminal object (one tty_struct: a pty's master and slave
+ * are two), right after its OBJREF (objtype TTY); EXT_FILE_TTY ties a
+ * FILE of type TTY to it, and SIGNAL.tty_objref names it as a session's
+ * controlling terminal. */
+#define CKPT_EXT_TTY_LEN		104u
+#define CKPT_EXT_FILE_TTY_LEN		16u
+enum ckpt_tty_kind {
+	CKPT_TTY_PTY_MASTER = 1,	/* /dev/ptmx, /dev/pts/ptmx */
+	CKPT_TTY_PTY_SLAVE = 2,		/* /dev/pts/N */
+	CKPT_TTY_ALIAS = 3,		/* /dev/tty: the opener's controlling terminal */
+	CKPT_TTY_CONSOLE = 4,		/* /dev/console, /dev/ttyN (virtual consoles) */
+	CKPT_TTY_OTHER = 5,		/* serial lines and other tty drivers */
+};
+/* EXT_TTY flags. */
+#define CKPT_TTY_STATE		0x1u	/* termios and window size were read */
+#define CKPT_TTY_TERMIOS2	0x2u	/* by TCGETS2: c_ispeed/c_ospeed hold the speeds */
+#define CKPT_TTY_LOCKED		0x4u	/* a pty whose slave is locked (TIOCGPTLCK) */
+#define CKPT_TTY_PACKET		0x8u	/* a pty master in packet mode (TIOCGPKT) */
+#define CKPT_TTY_LOCK_READ	0x10u	/* the lock and packet bits were read */
+#define CKPT_TTY_QUEUES		0x20u	/* inq and outq were read */
+
+
+/* EXT_SOCKET_LISTEN: a listening Unix stream/seqpacket or TCP socket,
+ * written after its FILE records: what a restore needs to listen again. */
+#define CKPT_EXT_SOCKET_LISTEN_LEN	216u
+#define CKPT_EXT_SOCKET_LISTEN_ADDR_OFF	104u
+#define CKPT_EXT_SOCKET_LISTEN_ADDR_MAX	112u
+/* valid: which facts ckpt could read. */
+#define CKPT_LISTEN_ADDR		0x1u	/* addr, addr_len (getsockname) */
+#define CKPT_LISTEN_OPTIONS		0x2u	/* options and the values (getsockopt) */
+#define CKPT_LISTEN_QUEUE		0x4u	/* backlog, pending (sock_diag) */
+#define CKPT_LISTEN_PATH		0x8u	/* path_mode, path_uid, path_gid (its socket file) */
+#define CKPT_LISTEN_ALL			0x7u	/* what every listening socket needs (a named Unix one PATH too) */
+/* options: boolean socket options that were on. */
+#define CKPT_LISTEN_REUSEADDR		0x1u
+#define CKPT_LISTEN_REUSEPORT		0x2u
+#define CKPT_LISTEN_V6ONLY		0x4u
+#define CKPT_LISTEN_KEEPALIVE		0x8u
+#define CKPT_LISTEN_NODELAY		0x10u
+#define CKPT_LISTEN_PASSCRED		0x20u
+#define CKPT_LISTEN_FREEBIND		0x40u
+#define CKPT_LISTEN_TRANSPARENT		0x80u
+#define CKPT_LISTEN_LINGER		0x100u
+#define CKPT_LISTEN_PASSSEC		0x200u
 
 /* EXT_FANOTIFY: a 24-byte head, then nr_marks marks of
  * CKPT_EXT_FANOTIFY_MARK_LEN bytes (a 128-byte file handle last). */

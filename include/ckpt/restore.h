@@ -38,7 +38,28 @@ struct ckpt_restore_options {
 	/* Restore into a new pid namespace (--pid-ns): every task takes its
 	 * image pid there, whatever pids are taken here. */
 	bool pid_ns;
+	/* --shell-job: the tree is a job of the caller's terminal.  Every
+	 * descriptor on a terminal outside the image (the gate allows no
+	 * other) is a new open of terminal_fd, the caller's descriptor of
+	 * its terminal (ckpt_restore_terminal()), with the image's flags;
+	 * the tree joins the caller's session, and the root's process group
+	 * is made the terminal's foreground group as it is let go (given
+	 * back to the caller's on a failure).  termios and the window size
+	 * are left as they are unless restore_termios. */
+	bool shell_job;
+	int terminal_fd;
+	bool restore_termios;
 };
+
+/* --shell-job: the caller's terminal, the first of its standard input,
+ * output and error that is a terminal, else its controlling terminal
+ * (/dev/tty): a new descriptor of it (close-on-exec), or -1 with err
+ * saying the caller has none. */
+int ckpt_restore_terminal(char *err, size_t errsize);
+/* Makes process group pgid (0: the caller's) the foreground group of the
+ * terminal at fd (SIGTTOU held off meanwhile), as a shell does when a job
+ * stops, ends or is resumed.  0, or -1 with errno. */
+int ckpt_restore_terminal_foreground(int fd, pid_t pgid);
 
 struct ckpt_restore_plan;
 

@@ -48,6 +48,8 @@ static void usage(FILE *out)
 		"  -x, --external fd:PID:FD    task PID's descriptor FD is a pipe, socket or\n"
 		"                              tty whose peer outside the image is provided\n"
 		"                              at restore (ckptrestore takes the same)\n"
+		"      --shell-job             judge it for ckptrestore --shell-job: a terminal\n"
+		"                              outside the image is the restorer's terminal\n"
 		"      --strict                warnings are errors, and so is an image\n"
 		"                              without integrity digests\n"
 		"      --save-profile FILE     write the running kernel's profile to FILE\n"
@@ -228,7 +230,7 @@ static int save_profile(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION, OPT_STRICT, OPT_TARGET };
+	enum { OPT_LIST_RULES = 256, OPT_SAVE_PROFILE, OPT_ALLOW_VERSION, OPT_STRICT, OPT_TARGET, OPT_SHELL_JOB };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -238,6 +240,7 @@ int main(int argc, char **argv)
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "allow-version-mismatch", no_argument, NULL, OPT_ALLOW_VERSION },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "shell-job", no_argument, NULL, OPT_SHELL_JOB },
 		{ "external", required_argument, NULL, 'x' },
 		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
@@ -291,6 +294,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STRICT:
 			opt.strict = true;
+			break;
+		case OPT_SHELL_JOB:
+			opt.shell_job = true;
 			break;
 		case OPT_SAVE_PROFILE:
 			save_path = optarg;

@@ -47,7 +47,13 @@ static void usage(FILE *out)
 		"  -x, --external fd:PID:FD  descriptor FD of task PID is outside the image:\n"
 		"                          the restored task gets ckptrestore's own FD there\n"
 		"      --pid-ns            restore into a new pid namespace: every task gets its\n"
-		"                          old pid there, even when it is taken here\n"
+		"                          old pid there, even when it is taken here (implied\n"
+		"                          when the image's root was in a child pid namespace)\n"
+		"      --shell-job         the tree was a job of a terminal outside the image:\n"
+		"                          it becomes a job of ckptrestore's terminal (its\n"
+		"                          descriptors there, its session, the foreground)\n"
+		"      --restore-termios   with --shell-job: set the image's terminal settings\n"
+		"                          and window size on ckptrestore's terminal\n"
 		"  -v, --verbose           say what is done (twice: more)\n"
 		"  -q, --quiet             print no findings, only errors\n"
 		"  -h, --help              show this help and exit\n"
@@ -144,14 +150,27 @@ static int write_pidfile(const char *path, pid_t pid)
 
 /* Waits for our child that ends with the restored root's status (the
  * root, or with --pid-ns the namespace's init); the status as a shell
- * gives it.  SIGINT and SIGTERM are passed on to the root as SIGTERM. */
-static int wait_root(pid_t child, pid_t root)
+ * gives it.  SIGINT and SIGTERM are passed on to the root as SIGTERM.
+ * terminal (--shell-job, else -1): a root stopped by the terminal (^Z)
+ * stops ckptrestore too, its shell's job, with the terminal back; when
+ * ckptrestore is continued, so is the root's group, the terminal's
+ * foreground again. */
+static int wait_root(pid_t child, pid_t root, int terminal)
 {
 	int status;
 
 	for (;;) {
-		pid_t r = waitpid(child, &status, 0);
+		pid_t r = waitpid(child, &status, terminal >= 0 && child == root ? WUNTRACED : 0);
 
+		if (r == child && WIFSTOPPED(status)) {
+			pid_t pgid = getpgid(root);
+
+			ckpt_restore_terminal_foreground(terminal, 0);
+			raise(SIGTSTP);
+			if (pgid > 0 && ckpt_restore_terminal_foreground(terminal, pgid) == 0)
+				kill(-pgid, SIGCONT);
+			continue;
+		}
 		if (r == child)
 			break;
 		if (r < 0 && errno == EINTR) {
@@ -171,12 +190,14 @@ static int wait_root(pid_t child, pid_t root)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PID_NS = 256 };
+	enum { OPT_PID_NS = 256, OPT_SHELL_JOB, OPT_RESTORE_TERMIOS };
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "pid-ns", no_argument, NULL, OPT_PID_NS },
+		{ "shell-job", no_argument, NULL, OPT_SHELL_JOB },
+		{ "restore-termios", no_argument, NULL, OPT_RESTORE_TERMIOS },
 		{ "external", required_argument, NULL, 'x' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -186,7 +207,7 @@ int main(int argc, char **argv)
 	};
 	struct report rp = { 0 };
 	struct ckpt_restore_options opt = { .on_finding = on_finding, .finding_arg = &rp, .log = on_log,
-					    .stop = &stop_requested };
+					    .stop = &stop_requested, .terminal_fd = -1 };
 	struct ckpt_restore_plan *plan;
 	const char *pidfile = NULL;
 	bool dry_run = false, detach = false;
@@ -226,6 +247,12 @@ int main(int argc, char **argv)
 		case OPT_PID_NS:
 			opt.pid_ns = true;
 			break;
+		case OPT_SHELL_JOB:
+			opt.shell_job = true;
+			break;
+		case OPT_RESTORE_TERMIOS:
+			opt.restore_termios = true;
+			break;
 		case 'v':
 			opt.verbose++;
 			break;
@@ -248,8 +275,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
+	if (opt.restore_termios && !opt.shell_job) {
+		fprintf(stderr, "ckptrestore: --restore-termios goes with --shell-job\n");
+		return EXIT_TROUBLE;
+	}
 	if (!dry_run && geteuid() != 0) {
 		fprintf(stderr, "ckptrestore: must run as root (clone3 with a chosen pid, PR_SET_MM)\n");
+		return EXIT_TROUBLE;
+	}
+	/* Before anything is read or made: a job needs a terminal. */
+	if (opt.shell_job && !dry_run && (opt.terminal_fd = ckpt_restore_terminal(err, sizeof(err))) < 0) {
+		fprintf(stderr, "ckptrestore: %s\n", err);
 		return EXIT_TROUBLE;
 	}
 	sigemptyset(&sa.sa_mask);
@@ -289,7 +325,13 @@ int main(int argc, char **argv)
 	}
 	if (opt.verbose)
 		fprintf(stderr, "ckptrestore: restored: pid %d\n", (int)root);
+	/* With -d the tree keeps the terminal's foreground, as a job the
+	 * shell resumed in the foreground would: the shell takes it back. */
 	if (detach)
 		return 0;
-	return wait_root(child, root);
+	r = wait_root(child, root, opt.shell_job ? opt.terminal_fd : -1);
+	if (opt.shell_job && ckpt_restore_terminal_foreground(opt.terminal_fd, 0) < 0)
+		fprintf(stderr, "ckptrestore: --shell-job: cannot take the terminal's foreground back: %s\n",
+			strerror(errno));
+	return r;
 }

@@ -118,3 +118,29 @@ killed() {
 	gone "$1"
 	workload_pids=$(echo " $workload_pids " | sed "s/ $1 / /g")
 }
+
+# start_in_pty NAME PROGRAM [ARGS...]: like start_workload, but PROGRAM runs
+# as the foreground job of a new pseudo-terminal (tests/tools/ptyrun.py,
+# PTYRUN_OPTS its options), descriptors 0-2 and its controlling terminal
+# on the pty's slave; what it writes there goes to $tmp/NAME.tty.
+start_in_pty() {
+	local name=$1 prog=$2 i pid
+	shift 2
+	rm -f "$tmp/$name.ready"
+	# shellcheck disable=SC2086
+	python3 "$top_srcdir/tests/tools/ptyrun.py" "$tmp/$name.tty" --timeout 300 ${PTYRUN_OPTS:-} -- \
+		"$CKPT_WORKLOADS/$prog" "$tmp/$name.ready" "$@" </dev/null >/dev/null 2>&1 &
+	disown $! 2>/dev/null
+	for i in $(seq 200); do
+		grep -q '^ready=1' "$tmp/$name.ready" 2>/dev/null && break
+		sleep 0.05
+	done
+	pid=$(sed -n 's/^pid=//p' "$tmp/$name.ready" 2>/dev/null)
+	if [ -z "$pid" ]; then
+		fail "workload $prog started on a terminal" "no ready file after 10 s"
+		done_testing
+		exit 1
+	fi
+	workload_pids="$workload_pids $pid"
+	eval "${name}_pid=$pid"
+}

@@ -65,6 +65,7 @@ status_line() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s ' \t' ' ' | sed 's/ $//'
 }
 
+mkdir -p "$tmp/listener" "$tmp/listener_waiting"
 mkdir -p "$tmp/files" "$tmp/fdsock" "$tmp/fdfifo" "$tmp/fdstate" "$tmp/fdepoll" "$tmp/fdtree" "$tmp/fddgram" "$tmp/sharedfd"
 
 # fd_line NAME KEY: the value the fdkinds workload wrote for KEY.
@@ -118,25 +119,39 @@ corpus=(
 	"filtered_fork filtered $tmp/filtered_fork.out fork|"
 	"python pycounter.py $tmp/python.out|"
 	"clonevm clonevm|"
-	"clonevm_files clonevm files|restore-shared-task-object"
+	"clonevm_files clonevm files|"
+	"clonevm_fileschain clonevm fileschain|"
+	"clonevm_filessiblings clonevm filessiblings|restore-shared-task-object"
 	"clonevm_fs clonevm fs|"
 	"clonevm_sighand clonevm sighand|"
+	"pidns_container pidns $tmp/pidns_container.out container|"
+	"pidns_nested pidns $tmp/pidns_nested.out nested|"
+	"pidns_joined pidns $tmp/pidns_joined.out joined|restore-pid-ns"
+	"listener listener $tmp/listener|"
+	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
+	"ttyjob ttyjob|restore-tty"
+	"ptypair ptypair $tmp/ptypair.out|"
 )
 for entry in "${corpus[@]}"; do
 	spec=${entry%%|*} rule=${entry#*|}
 	read -r name prog args <<<"$spec"
 	# A script runs from the source tree, by the python3 in PATH.
-	if [[ $prog == *.py ]] && ! command -v python3 >/dev/null; then
+	if { [[ $prog == *.py ]] || [ "$prog" = ttyjob ]; } && ! command -v python3 >/dev/null; then
 		pass "$name # SKIP python3 is not installed"
 		continue
 	fi
 	# shellcheck disable=SC2086
 	if [[ $prog == *.py ]]; then
 		CKPT_WORKLOADS="$top_srcdir/tests/workloads" start_workload "$name" "$prog" $args
+	elif [ "$prog" = ttyjob ]; then
+		# A job of a terminal (restore_tty.sh restores it with --shell-job).
+		start_in_pty "$name" "$prog" $args
 	else
 		start_workload "$name" "$prog" $args
 	fi
 	pid=$(eval echo "\$${name}_pid")
+	# A container: its init, by its pid here (the launcher stays out).
+	[ "$name" = pidns_container ] && pid=$(ready_value "$name" init)
 	run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.ckpt" "$pid"
 	if [ "$rc" != 0 ]; then
 		fail "$name: ckpt" "$(head -1 "$tmp/e")"
@@ -151,6 +166,10 @@ for entry in "${corpus[@]}"; do
 	caps="$(status_line "$pid" CapEff) $(status_line "$pid" CapPrm) $(status_line "$pid" CapInh) $(status_line "$pid" CapBnd)"
 	all=$(tree "$pid" | tr '\n' ' ')
 	facts=$(tree_facts $all)
+	# Each one's pid in its own namespace, and in every namespace of the
+	# tree (the levels from the root's down).
+	inner=$(for p in $all; do awk '$1 == "NSpid:" { print $NF }' "/proc/$p/status"; done | tr '\n' ' ')
+	levels=$(for p in $all; do awk '$1 == "NSpid:" { print NF - 1 }' "/proc/$p/status"; done | tr '\n' ' ')
 	last=$(tail -1 "$tmp/$name.out" 2>/dev/null)
 	kill -KILL -- "-$pid" 2>/dev/null
 	for p in $all; do
@@ -164,7 +183,8 @@ for entry in "${corpus[@]}"; do
 	case $name in fd*) sleep 1 ;; esac
 	run "$tmp/$name.check" "$tmp/e" "$CKPTCHECK" "$tmp/$name.ckpt"
 	verdict=$rc
-	run "$tmp/o" "$tmp/$name.restore" "$CKPTRESTORE" -d "$tmp/$name.ckpt"
+	rm -f "$tmp/$name.pid"
+	run "$tmp/o" "$tmp/$name.restore" "$CKPTRESTORE" -d --pidfile "$tmp/$name.pid" "$tmp/$name.ckpt"
 	restored=$rc
 	# Another process of this host took a pid of the tree meanwhile
 	# (other test runs fork fast): nothing to judge, and that process is
@@ -194,8 +214,21 @@ for entry in "${corpus[@]}"; do
 		continue
 	fi
 	sleep 0.2
+	# A container comes back in a new pid namespace: another pid here.
+	if [ "$name" = pidns_container ] && [ "$restored" = 0 ]; then
+		pid=$(cat "$tmp/$name.pid")
+		workload_pids="$workload_pids $pid"
+		all=$(tree "$pid" | tr '\n' ' ')
+	fi
 	check_released "$name: restored, running" "$pid"
 	case $name in
+	pidns_container | pidns_nested)
+		check_eq "$name: every process has its pid inside its namespace" "$inner" \
+			"$(for p in $(tree "$pid"); do awk '$1 == "NSpid:" { print $NF }' "/proc/$p/status"; done | tr '\n' ' ')"
+		check_eq "$name: as many levels (a container: a new namespace here)" "$levels" \
+			"$(for p in $(tree "$pid"); do awk '$1 == "NSpid:" { print NF - 1 }' "/proc/$p/status"; done | tr '\n' ' ')"
+		check_released "$name: every process running" $all
+		;;
 	static_utsns)
 		check_eq "$name: its hostname, in its own uts namespace" "$host" \
 			"$(nsenter -t "$pid" -u hostname 2>/dev/null)"
@@ -311,6 +344,26 @@ for entry in "${corpus[@]}"; do
 		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
 		check_eq "$name: the restored tree has one MM" "0 1" \
 			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] MM ')"
+		;;
+	clonevm_files | clonevm_fileschain)
+		# The child (files) or the grandchild (fileschain, each process
+		# with its own address space) opens and closes descriptor 100 in
+		# turn: one table again, the parent's shows it come and go at that
+		# number, and a ckpt of the restored tree has one FILE_TABLE.
+		seen=$(for i in $(seq 20); do readlink "/proc/$pid/fd/100" 2>/dev/null || echo closed; sleep 0.03; done | sort -u | tr '\n' ' ')
+		check_eq "$name: the descriptor the child opens after the restore is the parent's descriptor 100" \
+			"/dev/null closed " "$seen"
+		run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/$name.2.ckpt" "$pid"
+		[ "$name" = clonevm_files ] && procs=2 || procs=3
+		check_eq "$name: the restored tree has one FILE_TABLE for its $procs processes" "0 1 $procs" \
+			"$rc $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] FILE_TABLE ') $("$CKPTDUMP" "$tmp/$name.2.ckpt" | grep -c '^\[[0-9]*\] TASK_OBJS ')"
+		;;
+	listener)
+		# Listening again on its Unix path and its TCP port
+		# (restore_listen.sh checks the rest).
+		check_eq "$name: answers on its Unix path and its TCP port" "1 2" \
+			"$(timeout 5 "$CKPT_WORKLOADS/listener" --connect unix "$(ready_value "$name" unix)" | tr -d '\n') $(timeout 5 \
+			"$CKPT_WORKLOADS/listener" --connect tcp "$(ready_value "$name" tcp)" | tr -d '\n')"
 		;;
 	clonevm_fs | clonevm_sighand)
 		# The child flips its umask (fs) or its SIGUSR1 disposition

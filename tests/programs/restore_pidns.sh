@@ -78,6 +78,50 @@ image_pids() {
 		tr '\n' ' '
 }
 
+# nspids DROP PID...: each one's NSpid numbers without the DROP outermost.
+nspids() {
+	local drop=$1 p
+	shift
+	for p in "$@"; do
+		awk -v d="$drop" '$1 == "NSpid:" { s = ""; for (i = 2 + d; i <= NF; i++) s = s (s == "" ? "" : " ") $i; print s }' \
+			"/proc/$p/status" 2>/dev/null
+	done | tr '\n' ';'
+}
+
+# some DESCRIPTION CHECK PID...: CHECK (check_released or all_gone) of
+# the pids, which must be some (a restore that made nothing fails).
+some() {
+	local what=$1 how=$2
+	shift 2
+	if [ $# = 0 ]; then fail "$what" "no process"; else "$how" "$what" "$@"; fi
+}
+all_gone() {
+	local what=$1 p left=""
+	shift
+	for p in "$@"; do gone "$p" || left="$left $p"; done
+	check_eq "$what" "" "$left"
+}
+
+# image_nspids IMAGE: every PIDS entry's numbers, outermost first, sorted.
+image_nspids() {
+	"$CKPTDUMP" -j -t PIDS,BUFFER "$1" | jq -r '.records[] | select(.role == "pids") | .fields.pids[] | .nr | map(tostring) | join(" ")' |
+		sort | tr '\n' ';'
+}
+
+# said FILE FROM: "TAG PID PPID" of the pidns workload's lines from line
+# FROM on (what getpid and getppid told each process), sorted, once each.
+said() {
+	tail -n +"$2" "$1" | awk 'NF == 4 { print $1, $3, $4 }' | sort -u | tr '\n' ';'
+}
+
+# goes_on FILE N: "ok" when every process's first count after line N
+# goes on from its count up to line N (not from 1, not past it + 1).
+goes_on() {
+	awk -v n="$2" 'NF != 4 { next } NR <= n { last[$1] = $2; next } !($1 in first) { first[$1] = $2 }
+		END { for (t in last) if (!(t in first) || first[t] <= 1 || first[t] > last[t] + 1) bad = bad " " t ":" last[t] "->" first[t]
+		      print bad == "" ? "ok" : "not:" bad }' "$1"
+}
+
 # file_pos IMAGE PATH / line_at FILE OFFSET: as in restore.sh.
 file_pos() {
 	"$IMGFACTS" "$1" | awk -v p="path=$2" '$1 == "file" && $NF == p { sub("pos=", "", $6); print $6 }'
@@ -299,5 +343,166 @@ kill -KILL "$init"
 left=""
 for p in $rall; do gone "$p" || left="$left $p"; done
 check_eq "tree: the init killed, every process goes" "" "$left"
+
+# -- a container: the init of a pid namespace (pid 1 there) and its two
+# children, checkpointed by the init's pid here; restored without --pid-ns
+# (implied: the numbers of the levels above the image root's are not
+# kept), each with its numbers inside; the children write through a pipe
+# the init reads (they take its ends through a pidfd of ours) -----------------
+start_workload ct pidns "$tmp/ct.out" container pipe
+init=$(ready_value ct init)
+all=$(tree "$init" | tr '\n' ' ')
+before=$(nspids 1 $all)
+check_eq "container: the workload's init is pid 1 of its namespace, its children 2 and 3" "1;2;3;" "$before"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/ct.ckpt" "$init"
+check_eq "container: ckpt of the init by its pid here" 0 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" -q "$tmp/ct.ckpt"
+check_eq "container: ckptcheck says go" 0 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" --dry-run "$tmp/ct.ckpt"
+check_grep "container: --dry-run: the init is pid 1 in a new pid namespace" \
+	"^task $init: pids 1, at each level from the root's pid namespace [(]a new one[)] down" "$tmp/o"
+for p in $all; do kill -KILL "$p" 2>/dev/null; done
+for p in $all; do killed "$p"; done
+lines=$(wc -l <"$tmp/ct.out")
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pidfile "$tmp/ct.pid" "$tmp/ct.ckpt"
+check_eq "container: ckptrestore without --pid-ns: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/ct.pid" 2>/dev/null)
+rall=$(tree "$hp" | tr '\n' ' ')
+workload_pids="$workload_pids $hp"
+check_eq "container: every process has its numbers inside its namespace again" "$before" "$(nspids 1 $rall)"
+check_eq "container: one level below ours, in a namespace of its own" "2 different" \
+	"$(awk '$1 == "NSpid:" { print NF - 1 }' "/proc/$hp/status" 2>/dev/null) $([ "$(readlink "/proc/$hp/ns/pid")" != "$(readlink /proc/self/ns/pid)" ] && echo different)"
+check_eq "container: no init of ours: the root is the namespace's pid 1" "pidns 1" \
+	"$(cat "/proc/$hp/comm" 2>/dev/null) $(inner "$hp")"
+sleep 0.4
+some "container: every process running" check_released $rall
+check_eq "container: getpid() and getppid() say what they said before" "$(said "$tmp/ct.out" 1)" \
+	"$(said "$tmp/ct.out" $((lines + 1)))"
+check_eq "container: every count goes on from the image's (through the pipe)" ok "$(goes_on "$tmp/ct.out" "$lines")"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/ct2.ckpt" "$hp"
+check_eq "container round trip: ckpt of the restored init by its pid here" 0 "$rc"
+check_eq "container round trip: the same numbers inside" "$(image_pids "$tmp/ct.ckpt")" "$(image_pids "$tmp/ct2.ckpt")"
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree \
+	--ignore "${ignore%,tree.depth},ext_peers.ino,ext_peers.scanned,ext_producer.root_pid,file.path,ext_pipe,buffer" \
+	"$tmp/ct.ckpt" "$tmp/ct2.ckpt"
+check_eq "container round trip: no difference beyond the documented keys (depth included)" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+kill -KILL "$hp"
+some "container: its init killed, every process goes" all_gone $rall
+
+# -- a tree at depth 0 with a child that made a pid namespace, whose child
+# made another: NSpid of every process, at every level, as in the image;
+# the deepest writes through a pipe the root reads (the tasks below take
+# their ends through a pidfd of ours their parents open) ---------------------
+start_workload nt pidns "$tmp/nt.out" nested pipe
+all=$(tree "$nt_pid" | tr '\n' ' ')
+before=$(nspids 0 $all)
+check_eq "nested: five processes on three levels" "1 1 2 2 3" \
+	"$(for p in $all; do awk '$1 == "NSpid:" { print NF - 1 }' "/proc/$p/status"; done | sort | tr '\n' ' ' | sed 's/ $//')"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/nt.ckpt" "$nt_pid"
+check_eq "nested: ckpt" 0 "$rc"
+check_eq "nested: the image has every number of every level" \
+	"$(echo "$before" | tr ';' '\n' | sed '/^$/d' | sort | tr '\n' ';')" "$(image_nspids "$tmp/nt.ckpt")"
+for p in $all; do kill -KILL "$p" 2>/dev/null; done
+for p in $all; do killed "$p"; done
+lines=$(wc -l <"$tmp/nt.out")
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/nt.ckpt"
+check_eq "nested: ckptrestore: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+workload_pids="$workload_pids $nt_pid"
+check_eq "nested: every process's NSpid, at every level, is the image's" "$before" "$(nspids 0 $all)"
+check_eq "nested: the same tree, process by process" "$all" "$(tree "$nt_pid" | tr '\n' ' ')"
+sleep 0.4
+some "nested: every process running" check_released $all
+# (The root's parent is not the image's: this shell's job, then init.)
+check_eq "nested: getpid() and getppid() say what they said before" "$(said "$tmp/nt.out" 1 | sed 's/root [0-9]* [0-9]*;//g')" \
+	"$(said "$tmp/nt.out" $((lines + 1)) | sed 's/root [0-9]* [0-9]*;//g')"
+check_eq "nested: every count goes on from the image's" ok "$(goes_on "$tmp/nt.out" "$lines")"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/nt2.ckpt" "$nt_pid"
+check_eq "nested round trip: ckpt of the restored tree" 0 "$rc"
+pipe_keys=ext_peers.ino,ext_peers.scanned,file.path,ext_pipe,buffer
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --ignore "${ignore%,tree.depth},$pipe_keys" "$tmp/nt.ckpt" "$tmp/nt2.ckpt"
+check_eq "nested round trip: by pid, no difference beyond restore.sh's keys (and the pipe's)" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/d" | head -20
+run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree --ignore "${ignore%,tree.depth},$pipe_keys" "$tmp/nt.ckpt" "$tmp/nt2.ckpt"
+check_eq "nested round trip: by tree place, the same" 0 "$rc"
+for p in $all; do kill -KILL "$p" 2>/dev/null; done
+for p in $all; do killed "$p"; done
+
+# -- deeper than the kernel nests (32 levels): the deepest process of that
+# image made 33 levels deep, its numbers and its TREE depth edited ------------
+if command -v python3 >/dev/null; then
+	"$CKPTDUMP" --json --pages "$tmp/nt.ckpt" >"$tmp/deep.json"
+	python3 - "$tmp/deep.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["records"]:
+    if r.get("role") == "pids":
+        e = r["fields"]["pids"][-1]
+        e["nr"] = e["nr"][:2] + [5] * 31 + [1]
+        e["depth"] = 33
+        r["length"] += 31 * 4
+    if r.get("role") == "tasks":
+        r["fields"]["tasks"][-1]["depth"] = 33
+    if r["type"] == "PIDS":
+        r["fields"]["nr_vpids"] += 31
+json.dump(d, open(sys.argv[1], "w"))
+PY
+	"$CKPTENCODE" "$tmp/deep.json" >"$tmp/deep.raw.ckpt" && "$REDIGEST" recompute "$tmp/deep.raw.ckpt" "$tmp/deep.ckpt"
+	run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/deep.ckpt"
+	check_grep "33 levels deep: ckptcheck names restore-pid-ns" \
+		"^error restore-pid-ns .*33 levels below ckpt's and 33 below the image root's [(]the kernel nests 32[)]" "$tmp/o"
+else
+	pass "33 levels deep # SKIP python3 is needed to edit the JSON"
+fi
+
+# -- a failure inside a namespace of the tree: the pid here of the first
+# process below depth 0 is taken, so its clone3 with set_tid fails; every
+# task made before it is killed and reaped -----------------------------------
+set -- $all
+if take "$3"; then
+	run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -v -d "$tmp/nt.ckpt"
+	check_eq "nested, a pid taken: exit status 2" 2 "$rc"
+	check_grep "nested, a pid taken: names it" "pid $3 is taken" "$tmp/e"
+	made=$(sed -n 's/.*task \([0-9]*\) (pidns): created.*/\1/p' "$tmp/e" | tr '\n' ' ')
+	check_eq "nested, a pid taken: the root and its first child were made" "$1 $2 " "$made"
+	some "nested, a pid taken: every task made is gone" all_gone $made
+	kill -KILL "$3"
+	holders=$(echo " $holders " | sed "s/ $3 / /")
+	wait "$3" 2>/dev/null
+else
+	pass "nested, a pid taken # SKIP could not take pid $3"
+fi
+
+# -- the same image with --pid-ns: the tree one level lower, every number
+# below ours the image's -----------------------------------------------------
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pid-ns --pidfile "$tmp/nt.pid" "$tmp/nt.ckpt"
+check_eq "nested --pid-ns: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/nt.pid" 2>/dev/null)
+init=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $init"
+rall=$(tree "$hp" | tr '\n' ' ')
+check_eq "nested --pid-ns: every process's numbers below ours are the image's" "$before" "$(nspids 1 $rall)"
+sleep 0.3
+some "nested --pid-ns: every process running" check_released $rall
+kill -KILL "$init"
+some "nested --pid-ns: the init killed, every process goes" all_gone $rall
+
+# -- a process that joined a namespace it did not start (pid 2 there, its
+# parent outside): refused by the gate, and by ckptrestore, nothing made ---
+start_workload jn pidns "$tmp/jn.out" joined
+all=$(tree "$jn_pid" | tr '\n' ' ')
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/jn.ckpt" "$jn_pid"
+run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/jn.ckpt"
+check_eq "joined: ckptcheck says no-go" 1 "$rc"
+check_grep "joined: names restore-pid-ns and the pid inside" "^error restore-pid-ns .*is pid 2, not 1" "$tmp/o"
+for p in $all; do kill -KILL "$p" 2>/dev/null; done
+for p in $all; do killed "$p"; done
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d "$tmp/jn.ckpt"
+check_eq "joined: ckptrestore refuses it (exit 1)" 1 "$rc"
+check_grep "joined: ckptrestore names restore-pid-ns" "cannot restore: .*(restore-pid-ns)" "$tmp/e"
+check_eq "joined: nothing made" "" "$(for p in $all; do [ -d "/proc/$p" ] && echo "$p"; done)"
 
 done_testing

@@ -67,6 +67,7 @@ extern const struct check_module check_module_memory;
 extern const struct check_module check_module_creds;
 extern const struct check_module check_module_text;
 extern const struct check_module check_module_restorable;
+extern const struct check_module check_module_terminals;
 
 /* Whether rule r runs on this image (selected, and for its dialect). */
 bool check_rule_on(const struct ckpt_check *c, const struct ckpt_rule *r);

@@ -69,6 +69,14 @@ struct file {
 	bool has_peer;
 	struct ckpt_ext_peer peer;
 	uint64_t peer_index, peer_offset;
+	int32_t tty;			/* EXT_FILE_TTY: its terminal object */
+};
+
+/* A terminal object (EXT_TTY): a pty's two ends pair by index. */
+struct tty {
+	int32_t objref;
+	uint32_t kind;
+	int32_t index;
 };
 
 struct desc {
@@ -95,6 +103,8 @@ struct state {
 	size_t n_peers;
 	struct ckpt_ext_user *users;	/* FILE entries of EXT_USERS */
 	size_t n_users;
+	struct tty *ttys;
+	size_t n_ttys;
 	/* The EXT_SOCKET_MSGS whose EXT_SOCKET_MSG records are being read. */
 	struct {
 		bool open;
@@ -236,6 +246,14 @@ static void fd_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		if (d)
 			*d = (struct desc){ st->table, (int32_t)(uint32_t)check_field_u64(rec, "fd_descriptor"),
 					    (int32_t)(uint32_t)check_field_u64(rec, "fd_objref"), rec->index };
+	} else if (rec->type == CKPT_EXT_TTY && was_objref && st->last_objtype == CKPT_OBJ_TTY) {
+		struct tty *t = grow(c, &st->ttys, &st->n_ttys, sizeof(*t));
+
+		if (t)
+			*t = (struct tty){ st->last_objref, (uint32_t)check_field_u64(rec, "kind"),
+					   (int32_t)(uint32_t)check_field_u64(rec, "index") };
+	} else if (rec->type == CKPT_EXT_FILE_TTY && st->n_files) {
+		st->files[st->n_files - 1].tty = (int32_t)(uint32_t)check_field_u64(rec, "tty_objref");
 	} else if (rec->type == CKPT_EXT_PEERS) {
 		struct peer *p = grow(c, &st->peers, &st->n_peers, sizeof(*p));
 
@@ -444,6 +462,8 @@ static bool other_end_inside(const struct end *ends, size_t n, const struct file
 	return false;
 }
 
+static bool pty_pair_inside(const struct state *st, const struct file *f);
+
 static void judge(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m,
 		  const struct by_table *ix, size_t n_ix, const struct end *ends, size_t n_ends,
 		  const struct file *f)
@@ -487,6 +507,16 @@ static void judge(struct ckpt_check *c, const struct state *st, const struct ckp
 				 "cannot be reconnected");
 		break;
 	case FT_TTY:
+		if (pty_pair_inside(st, f))
+			return;
+		/* A shell job's terminal is the restorer's (restore-tty judges
+		 * which terminals may be). */
+		if (check_options(c)->shell_job) {
+			check_report(c, &rules[R_PEER_OUTSIDE], CKPT_SEV_INFO, h.desc_index, f->offset, "FILE",
+				     "%s: %s (terminal): its other end lies outside the image; with --shell-job "
+				     "it is the restorer's terminal", h.who, f->path);
+			return;
+		}
 		snprintf(why, sizeof(why), "the other end of a terminal lies outside the image");
 		break;
 	case FT_EPOLL:
@@ -598,6 +628,25 @@ static void fd_release(void *stp)
 	free(st->descs);
 	free(st->peers);
 	free(st->users);
+	free(st->ttys);
+}
+
+/* Whether the other end of the pty file f is on is in the image too: a
+ * slave's master, a master's slave (EXT_TTY objects of one index). */
+static bool pty_pair_inside(const struct state *st, const struct file *f)
+{
+	const struct tty *t = NULL;
+
+	for (size_t i = 0; f->tty && i < st->n_ttys; i++)
+		if (st->ttys[i].objref == f->tty)
+			t = &st->ttys[i];
+	if (!t || (t->kind != CKPT_TTY_PTY_MASTER && t->kind != CKPT_TTY_PTY_SLAVE))
+		return false;
+	for (size_t i = 0; i < st->n_ttys; i++)
+		if (st->ttys[i].index == t->index && st->ttys[i].kind != t->kind &&
+		    (st->ttys[i].kind == CKPT_TTY_PTY_MASTER || st->ttys[i].kind == CKPT_TTY_PTY_SLAVE))
+			return true;
+	return false;
 }
 
 const struct check_module check_module_descriptors = {

@@ -22,6 +22,7 @@ static const struct check_module *const modules[] = {
 	&check_module_descriptors,
 	&check_module_integrity,
 	&check_module_restorable,
+	&check_module_terminals,
 };
 #define N_MODULES CKPT_ARRAY_LEN(modules)
 

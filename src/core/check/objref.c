@@ -189,6 +189,13 @@ static void ob_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		owe(c, st, rec);
 		return;
 	}
+	/* ckpt writes a terminal as an EXT_TTY, not the kernel's TTY record,
+	 * whose layout is not known: it stands for the TTY record owed. */
+	if (!role->name && st->n_owed && rec->type == CKPT_EXT_TTY &&
+	    st->owed[st->n_owed - 1].type == st->record_of[CKPT_OBJ_TTY]) {
+		st->n_owed--;
+		return;
+	}
 	/* Followers belong to the record before them, and ckpttools extension
 	 * records (a digest every so many records) belong to no object. */
 	if (role->name || !st->n_owed || (rec->type >= CKPT_EXT_FIRST && rec->type <= CKPT_EXT_LAST))

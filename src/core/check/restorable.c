@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "check/check_impl.h"
+#include "check/sockdiag.h"
+#include "ckpt/ext.h"
 #include "ckpt/format.h"
 #include "schema/names.h"
 
@@ -31,11 +33,12 @@ enum {
 	R_VMA_PAGES,
 	R_HANDLER,
 	R_ITIMER,
-	R_TTY,
 	R_SEM_UNDO,
 	R_SECCOMP,
 	R_FD_IN_FLIGHT,
 	R_SHARED_OBJECT,
+	R_PID_NS,
+	R_LISTEN,
 };
 
 static const struct ckpt_rule rules[] = {
@@ -50,7 +53,7 @@ static const struct ckpt_rule rules[] = {
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
-		"A descriptor of a kind ckptrestore cannot rebuild: a tty, a socket other than one end "
+		"A descriptor of a kind ckptrestore cannot rebuild (terminals: restore-tty): a socket other than one end "
 		"of a Unix socketpair (stream, datagram, seqpacket) whose other end and whole queues are "
 		"in the image (no message with a sender address), a pipe whose "
 		"other end is not in the image, an eventfd, timerfd, signalfd, inotify or epoll file "
@@ -58,7 +61,8 @@ static const struct ckpt_rule rules[] = {
 		"without a file handle, an epoll item "
 		"whose file is not at its number any more, "
 		"or an epoll file held in two tables), another anon_inode file; unless declared with "
-		"--external fd:PID:FD." },
+		"--external fd:PID:FD (a listening socket with its EXT_SOCKET_LISTEN: restore-listen-socket "
+		"instead)." },
 	[R_FILE_UNNAMED] = { "restore-file-unnamed", "restorable", CKPT_SEV_ERROR, R6,
 		"A descriptor or mapping of a deleted or unnamed file (or shared anonymous memory) "
 		"whose contents the image does not hold in an INODE object (EXT_INODE), or holds "
@@ -75,8 +79,6 @@ static const struct ckpt_rule rules[] = {
 	[R_ITIMER] = { "restore-itimer", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose interval timers ckpt could not read (its EXT_TASK_SECURITY.valid "
 		"without 0x4): armed or not, ckptrestore would leave them disarmed." },
-	[R_TTY] = { "restore-tty", "restorable", CKPT_SEV_ERROR, R6,
-		"A controlling terminal (SIGNAL.tty_objref): ckptrestore does not reattach terminals." },
 	[R_SEM_UNDO] = { "restore-sem-undo", "restorable", CKPT_SEV_ERROR, R6,
 		"SysV semaphore undo state (TASK_OBJS.sem_undo_objref): not restored." },
 	[R_SECCOMP] = { "restore-seccomp", "restorable", CKPT_SEV_ERROR, R6,
@@ -89,11 +91,25 @@ static const struct ckpt_rule rules[] = {
 		"A Unix socket whose queue holds descriptors in flight (SCM_RIGHTS, "
 		"EXT_SOCKET_MSGS.nr_fds): ckptrestore does not send descriptors again." },
 	[R_SHARED_OBJECT] = { "restore-shared-task-object", "restorable", CKPT_SEV_ERROR, R6,
-		"Two processes (different thread groups) sharing one descriptor table (TASK_OBJS "
-		"files_objref; clone with CLONE_FILES and no CLONE_THREAD), or one address space, fs or "
-		"signal handler table (mm, fs, sighand objref) other than a live child with its live "
-		"parent (handlers: with the address space too): ckptrestore would give each its own "
-		"copy." },
+		"Two processes (different thread groups) sharing one address space, descriptor table, "
+		"fs or signal handler table (TASK_OBJS mm, files, fs, sighand objref; clone without "
+		"CLONE_THREAD) other than a live child with its live parent (handlers: with the address "
+		"space too), e.g. siblings sharing one their parent does not: ckptrestore would give "
+		"each its own copy." },
+	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
+		"A process below its parent's pid namespace (TREE depth) that is not pid 1 of a "
+		"namespace one level below it (it joined a namespace it did not start: setns(2), or a "
+		"later child after unshare(CLONE_NEWPID)), or more than 31 levels below the image "
+		"root's or 32 below ckpt's: ckptrestore makes each namespace of the tree with clone3(CLONE_NEWPID) of its "
+		"pid 1." },
+	[R_LISTEN] = { "restore-listen-socket", "restorable", CKPT_SEV_ERROR, R6,
+		"A listening socket (EXT_SOCKET_LISTEN) ckptrestore cannot listen with again: connections "
+		"waiting to be accepted (pending: they would be lost), facts ckpt could not read (valid "
+		"without ADDR, OPTIONS, QUEUE, or PATH for a named Unix socket), a kind other than a Unix "
+		"stream or seqpacket socket or a TCP one, a Unix socket bound to a relative path, or an "
+		"address that cannot be bound on this host now: in use by another socket, a file that is "
+		"not a socket at its path, its directory gone (a socket file no socket is bound to is "
+		"what the killed tree left: ckptrestore removes it)." },
 };
 
 struct file_fact {
@@ -116,7 +132,15 @@ struct file_fact {
 /* The records after a FILE that the restorer rebuilds it from. */
 enum {
 	KIND_EVENTFD = 0x1, KIND_TIMERFD = 0x2, KIND_SIGNALFD = 0x4, KIND_INOTIFY = 0x8, KIND_EPOLL = 0x10,
-	KIND_SOCKET_QUEUE = 0x20, KIND_PEERS = 0x40, KIND_SOCKET_MSGS = 0x80,
+	KIND_SOCKET_QUEUE = 0x20, KIND_PEERS = 0x40, KIND_SOCKET_MSGS = 0x80, KIND_LISTEN = 0x100,
+};
+
+/* A listening socket (EXT_SOCKET_LISTEN). */
+struct listen_fact {
+	int32_t file;
+	uint32_t family, type, protocol, valid, pending, options, ifindex;
+	uint8_t addr[CKPT_EXT_SOCKET_LISTEN_ADDR_MAX];
+	uint32_t addr_len;
 };
 
 /* An item of an epoll's interest list (EXT_EPOLL). */
@@ -140,6 +164,11 @@ struct vma_ino_fact {
 struct fd_fact {
 	int32_t table, file;
 	int64_t fd;
+};
+
+/* A PIDS entry: its number in ckpt's namespace and in its own. */
+struct pid_fact {
+	int32_t outer, inner;
 };
 
 struct sighand_fact {
@@ -188,6 +217,10 @@ struct state {
 	size_t n_vma_inos, cap_vma_inos;
 	struct epitem_fact *epitems;
 	size_t n_epitems, cap_epitems;
+	struct listen_fact *listens;
+	size_t n_listens, cap_listens;
+	struct pid_fact *pids;		/* the PIDS entries, sorted by outer */
+	size_t n_pids, cap_pids;
 };
 
 /* Grows *arr to hold one more element of size sz; NULL when memory ran out. */
@@ -355,6 +388,53 @@ static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct 
 	return true;
 }
 
+/* EXT_SOCKET_LISTEN: the facts of a listening socket; false when memory
+ * ran out. */
+static bool listen_record(struct state *st, const struct ckpt_record *rec)
+{
+	struct file_fact *f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref"));
+	struct listen_fact *l;
+
+	if (!f)
+		return true;
+	if (!(l = GROW(NULL, st, listen)))
+		return false;
+	f->kinds |= KIND_LISTEN;
+	l->file = f->objref;
+	l->family = (uint32_t)check_field_u64(rec, "family");
+	l->type = (uint32_t)check_field_u64(rec, "sock_type");
+	l->protocol = (uint32_t)check_field_u64(rec, "protocol");
+	l->valid = (uint32_t)check_field_u64(rec, "valid");
+	l->pending = (uint32_t)check_field_u64(rec, "pending");
+	l->options = (uint32_t)check_field_u64(rec, "options");
+	l->ifindex = (uint32_t)check_field_u64(rec, "ifindex");
+	l->addr_len = (uint32_t)check_field_u64(rec, "addr_len");
+	if (l->addr_len > sizeof(l->addr) || rec->avail < CKPT_EXT_SOCKET_LISTEN_ADDR_OFF + l->addr_len)
+		l->addr_len = 0;
+	else
+		memcpy(l->addr, rec->data + CKPT_EXT_SOCKET_LISTEN_ADDR_OFF, l->addr_len);
+	return true;
+}
+
+/* The PIDS buffer: { u32 depth; s32 numbers[depth + 1] } packed, ckpt's
+ * number first, the task's own last (pids-count judges its shape). */
+static bool read_pids(struct state *st, const struct ckpt_record *rec)
+{
+	for (uint64_t pos = rec->hdr_len; rec->avail >= pos + 8;) {
+		uint64_t depth = ckpt_le_load(rec->data + pos, 4);
+		struct pid_fact *f;
+
+		if ((depth + 1) * 4 > rec->avail - pos - 4)
+			break;
+		if (!(f = grow((void **)&st->pids, &st->n_pids, &st->cap_pids, sizeof(*f))))
+			return false;
+		f->outer = (int32_t)ckpt_le_load(rec->data + pos + 4, 4);
+		f->inner = (int32_t)ckpt_le_load(rec->data + pos + 4 + 4 * depth, 4);
+		pos += 4 + 4 * (depth + 1);
+	}
+	return true;
+}
+
 static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record *rec,
 		      const struct ckpt_role *role)
 {
@@ -370,6 +450,8 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		return;
 	if (is(rec, "EXT_PRODUCER")) {
 		st->user_space = true;
+	} else if (is(rec, "BUFFER") && role->name && strcmp(role->name, "pids") == 0) {
+		ok = read_pids(st, rec);
 	} else if (is(rec, "OBJREF")) {
 		st->obj_type = (uint32_t)check_field_u64(rec, "objtype");
 		st->obj_ref = (int32_t)check_field_u64(rec, "objref");
@@ -390,6 +472,8 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 		   is(rec, "EXT_INOTIFY") || is(rec, "EXT_EPOLL") || is(rec, "EXT_SOCKET_QUEUE") ||
 		   is(rec, "EXT_PEERS") || is(rec, "EXT_SOCKET_MSG")) {
 		ok = fd_kind_record(c, st, rec);
+	} else if (is(rec, "EXT_SOCKET_LISTEN")) {
+		ok = listen_record(st, rec);
 	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
 		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
 	} else if (is(rec, "EXT_SOCKET_MSGS")) {
@@ -673,7 +757,8 @@ static const char *kind_refusal(const struct state *st, const struct file_fact *
 	case 3:
 		return f->unnamed ? "no path reopens it" : NULL;
 	case 4:
-		if (socket_pair(st, f))
+		/* restore-listen-socket judges it. */
+		if (socket_pair(st, f) || (f->kinds & KIND_LISTEN))
 			return NULL;
 		if ((f->kinds & KIND_SOCKET_MSGS) && (f->msgs_flags & 0x1))
 			return "its queue was not read to the end (EXT_SOCKET_MSGS INCOMPLETE)";
@@ -691,6 +776,56 @@ static const char *kind_refusal(const struct state *st, const struct file_fact *
 		       f->bad_state ? "its counter is 2^64 - 1, which no eventfd holds" : NULL;
 	default:
 		return "";
+	}
+}
+
+/* Why listening socket l cannot listen again on this host, or NULL. */
+static const char *listen_refusal(const struct listen_fact *l, char *why, size_t size)
+{
+	struct ckpt_listen_addr a = {
+		.family = (int)l->family, .type = (int)l->type, .protocol = (int)l->protocol,
+		.options = l->options, .ifindex = l->ifindex, .addr = l->addr, .addr_len = l->addr_len,
+	};
+	bool named = l->family == 1 && l->addr_len > 2 && l->addr[2] == '/';
+	bool unix_ok = l->family == 1 && (l->type == 1 || l->type == 5);
+	bool tcp_ok = (l->family == 2 || l->family == 10) && l->type == 1 && l->protocol == 6;
+
+	if (!unix_ok && !tcp_ok) {
+		snprintf(why, size, "it is of family %u, type %u, protocol %u: only Unix stream and seqpacket "
+			 "sockets and TCP ones are made again", l->family, l->type, l->protocol);
+		return why;
+	}
+	if ((l->valid & CKPT_LISTEN_ALL) != CKPT_LISTEN_ALL || (named && !(l->valid & CKPT_LISTEN_PATH))) {
+		snprintf(why, size, "ckpt could not read its %s", !(l->valid & CKPT_LISTEN_ADDR) ? "address" :
+			 !(l->valid & CKPT_LISTEN_OPTIONS) ? "options" : !(l->valid & CKPT_LISTEN_QUEUE) ?
+			 "backlog and waiting connections (sock_diag)" : "socket file (gone or replaced)");
+		return why;
+	}
+	if (l->pending) {
+		snprintf(why, size, "%u connection(s) wait to be accepted, which a restore would lose", l->pending);
+		return why;
+	}
+	if (ckpt_listen_addr_state(&a, why, size) == CKPT_ADDR_BUSY)
+		return why;
+	return NULL;
+}
+
+static void judge_listen(struct ckpt_check *c, const struct state *st, const struct file_fact *f, int64_t fd,
+			 const char *who)
+{
+	for (size_t i = 0; i < st->n_listens; i++) {
+		const struct listen_fact *l = &st->listens[i];
+		struct ckpt_listen_addr a = {
+			.family = (int)l->family, .addr = l->addr, .addr_len = l->addr_len,
+		};
+		char why[256], shown[160];
+
+		if (l->file != f->objref || !listen_refusal(l, why, sizeof(why)))
+			continue;
+		ckpt_listen_addr_text(&a, shown, sizeof(shown));
+		check_report(c, &rules[R_LISTEN], -1, f->index, f->offset, "FILE",
+			     "%s: descriptor %" PRId64 " listens on %s, which is not restored: %s", who, fd, shown,
+			     why);
 	}
 }
 
@@ -713,6 +848,11 @@ static void judge_files(struct ckpt_check *c, struct state *st, const struct tas
 				     "%s: descriptor %" PRId64 " (%s) has %" PRIu32 " descriptor(s) in flight in its "
 				     "queue, which are not sent again", who, d->fd, f->path, f->fds_in_flight);
 		if (f->f_type == 2 && pipe_peer(st, f))
+			continue;
+		if (f->f_type == 4 && (f->kinds & KIND_LISTEN))
+			judge_listen(c, st, f, d->fd, who);
+		/* Terminals are restore-tty's (terminals.c). */
+		if (f->f_type == 5)
 			continue;
 		const char *refusal = f->f_type == 2 ? "" : NULL;
 
@@ -748,15 +888,6 @@ static void judge_signals(struct ckpt_check *c, struct state *st, const struct t
 			check_report(c, &rules[R_HANDLER], -1, h->index, h->offset, "SIGHAND",
 				     "%s: signal %d is caught but the image does not hold its handler", who,
 				     h->caught_unknown);
-	}
-	for (size_t i = 0; t->signal && i < st->n_signals; i++) {
-		const struct signal_fact *s = &st->signals[i];
-
-		if (s->objref != t->signal)
-			continue;
-		if (s->tty)
-			check_report(c, &rules[R_TTY], -1, s->index, s->offset, "SIGNAL",
-				     "%s: has a controlling terminal, which is not reattached", who);
 	}
 }
 
@@ -859,8 +990,8 @@ static const struct ckpt_model_task *live_parent(const struct ckpt_model *m, siz
 
 /* Whether task i shares an object of kind (share_kinds) with its parent
  * in a way the restorer makes again (restore/run.c): the address space
- * (CLONE_VM), the fs (CLONE_FS), the signal handlers with the address
- * space (CLONE_SIGHAND needs CLONE_VM).  A descriptor table is not. */
+ * (CLONE_VM), the descriptor table (CLONE_FILES), the fs (CLONE_FS), the
+ * signal handlers with the address space (CLONE_SIGHAND needs CLONE_VM). */
 static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i], *pt = live_parent(m, i);
@@ -869,6 +1000,8 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 	switch (kind) {
 	case 0:
 		return mm;
+	case 1:
+		return pt && mt->files_ref && pt->files_ref == mt->files_ref;
 	case 2:
 		return pt && mt->fs_ref && pt->fs_ref == mt->fs_ref;
 	case 3:
@@ -880,8 +1013,8 @@ static bool made_with_parent(const struct ckpt_model *m, size_t i, uint32_t kind
 
 /* Two thread groups holding one MM, FILES, FS or SIGHAND object: the
  * restorer makes each process with clone3 and no sharing flag but
- * CLONE_VM, CLONE_FS and CLONE_SIGHAND (a child sharing them with its
- * parent), so they would come back with copies of their own.  Sorted,
+ * CLONE_VM, CLONE_FILES, CLONE_FS and CLONE_SIGHAND (a child sharing them
+ * with its parent), so they would come back with copies of their own.  Sorted,
  * not pairwise: an image may hold hundreds of thousands of tasks. */
 static void judge_shared(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m)
 {
@@ -927,6 +1060,48 @@ static void judge_shared(struct ckpt_check *c, const struct state *st, const str
 	free(refs);
 }
 
+static int pid_fact_cmp(const void *a, const void *b)
+{
+	const struct pid_fact *x = a, *y = b;
+
+	return (x->outer > y->outer) - (x->outer < y->outer);
+}
+
+/* Process i's pid namespace against its parent's (restore/pidlevels.c):
+ * the same, or one level below with i its pid 1. */
+static void judge_pid_ns(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m, size_t i,
+			 const char *who)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i], *parent = NULL;
+	const struct task_fact *t = &st->tasks[i];
+	struct pid_fact key = { .outer = (int32_t)mt->pid };
+	const struct pid_fact *f;
+
+	if (mt->depth > 32 || mt->depth > m->tasks[0].depth + 31) {
+		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+			     "%s: its pid namespace is %" PRIu32 " levels below ckpt's and %" PRId64 " below the "
+			     "image root's (the kernel nests 32)", who, mt->depth,
+			     (int64_t)mt->depth - (int64_t)m->tasks[0].depth);
+		return;
+	}
+	for (size_t k = 0; k < i && !parent; k++)
+		if (m->tasks[k].pid == mt->ppid)
+			parent = &m->tasks[k];
+	/* The root, an orphan (restore-tree), or a namespace above the
+	 * parent's (tree-depth): judged elsewhere. */
+	if (i == 0 || !parent || mt->depth <= parent->depth)
+		return;
+	f = st->n_pids ? bsearch(&key, st->pids, st->n_pids, sizeof(key), pid_fact_cmp) : NULL;
+	if (mt->depth > parent->depth + 1)
+		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+			     "%s: its pid namespace is %" PRIu32 " levels below its parent's", who,
+			     mt->depth - parent->depth);
+	else if (!f || f->inner != 1)
+		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
+			     "%s: is pid %" PRId32 ", not 1, in the pid namespace below its parent's: it joined a "
+			     "namespace it did not start", who, f ? f->inner : 0);
+}
+
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)
 {
 	struct state *st = stp;
@@ -936,12 +1111,16 @@ static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *
 	(void)out;
 	if (!m || !st->user_space)
 		return;
+	if (st->n_pids)
+		qsort(st->pids, st->n_pids, sizeof(*st->pids), pid_fact_cmp);
 	for (size_t i = 0; i < m->n_tasks && i < st->n_tasks; i++) {
 		const struct ckpt_model_task *mt = &m->tasks[i];
 		const struct task_fact *t = &st->tasks[i];
 		char who[128];
 
 		task_name(mt, who, sizeof(who));
+		if (mt->has_tree && mt->pid == mt->tgid)
+			judge_pid_ns(c, st, m, i, who);
 		if (mt->exit_state && !zombie_process(m, i))
 			check_report(c, &rules[R_ZOMBIE], -1, t->index, t->offset, "TASK",
 				     "%s: is a zombie (exit_state 0x%x) %s", who, mt->exit_state,
@@ -1010,6 +1189,8 @@ static void rs_release(void *stp)
 	free(st->inodes);
 	free(st->vma_inos);
 	free(st->epitems);
+	free(st->listens);
+	free(st->pids);
 }
 
 const struct check_module check_module_restorable = {

@@ -133,6 +133,9 @@ struct collect {
 	/* security.c: the distinct seccomp filter chains written so far. */
 	struct ckpt_seccomp_chain *seccomp_chains;
 	size_t n_seccomp_chains;
+	/* ttys.c: TTY objects, by kind and pty index or device number. */
+	struct key_ref *ttys;
+	size_t n_ttys;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -306,11 +309,28 @@ int ckpt_grab_fd(const struct ckpt_thread *th, int fd);
  * datagram or seqpacket one, and the descriptors in flight in either
  * (nothing for other sockets and listening ones). */
 int ckpt_write_socket_queue(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref);
+/* listen.c: EXT_SOCKET_LISTEN for th's listening socket fd (file ref, its
+ * fstat st); nothing for a socket that does not listen. */
+int ckpt_write_socket_listen(struct collect *c, const struct ckpt_thread *th, int fd, int32_t ref,
+			     const struct stat *st);
 /* EXT_EPOLL: the interest list of the epoll file ref, from its fdinfo tfd lines; refs[i] is
  * the FILE of descriptor fds[i] of the same table (n of them), which a tfd
  * names when kcmp(KCMP_EPOLL_TFD) confirms it. */
 int ckpt_write_epoll_items(struct collect *c, const struct ckpt_thread *th, int epfd, int32_t ref,
 			   const int *fds, const int32_t *refs, size_t n);
+
+/* --- ttys.c: terminals ------------------------------------------------------- */
+
+/* The TTY object of the terminal open at th's descriptor fd (st: its
+ * stat), written the first time (OBJREF, EXT_TTY); -1 on failure.  Call
+ * it before writing the descriptor's FILE object, then
+ * ckpt_file_tty_link() among the FILE's records. */
+int32_t ckpt_tty_ref(struct collect *c, const struct ckpt_thread *th, int fd, const struct stat *st);
+/* EXT_FILE_TTY naming tty_ref; nothing when tty_ref is 0. */
+int ckpt_file_tty_link(struct collect *c, int32_t tty_ref);
+/* The TTY object of a controlling terminal (stat's tty_nr), written now
+ * when no descriptor brought it; -1 on failure. */
+int32_t ckpt_ctty_ref(struct collect *c, uint64_t tty_nr);
 
 /* struct ptrace_rseq_configuration of the uapi (security.c writes it to
  * EXT_RSEQ, rseq.c follows it to the critical section). */

@@ -173,8 +173,10 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	/* A memfd's or an unlinked file's contents (filedata.c): an INODE
 	 * object, written before the FILE that names it. */
 	int32_t ino = ckpt_file_data_ref(c, th->tid, f->fd);
+	/* A terminal: its TTY object (ttys.c), likewise before the FILE. */
+	int32_t tty = ino >= 0 && is_tty(&f->st) ? ckpt_tty_ref(c, th, f->fd, &f->st) : 0;
 
-	if (ino < 0)
+	if (ino < 0 || tty < 0)
 		return -1;
 	int32_t ref = ckpt_emit_objref(e, "FILE");
 
@@ -194,6 +196,7 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 	ckpt_emit_put(e);
 	ckpt_emit_raw(e, "FILE_NAME", f->path, strlen(f->path) + 1);
 	ckpt_file_data_link(c, ino);
+	ckpt_file_tty_link(c, tty);
 	ckpt_write_peers(c, ref, f->path, &f->st);
 	if (!e->failed)
 		ckpt_write_fd_state(c, ref, f->path, f->info);
@@ -203,6 +206,8 @@ static int32_t open_file_ref(struct collect *c, const struct ckpt_thread *th, co
 		ckpt_write_pipe_data(c, th, f->fd, ref);
 	if (!e->failed && S_ISSOCK(f->st.st_mode))
 		ckpt_write_socket_queue(c, th, f->fd, ref);
+	if (!e->failed && S_ISSOCK(f->st.st_mode))
+		ckpt_write_socket_listen(c, th, f->fd, ref, &f->st);
 	return e->failed ? -1 : ref;
 }
 

@@ -117,6 +117,7 @@ static void free_collect(struct collect *c)
 		free(c->sorted[i]);
 	free(c->files);
 	free(c->inodes);
+	free(c->ttys);
 	ckpt_seccomp_chains_free(c);
 	free(c->pid_nums);
 	free(c->pid_refs);

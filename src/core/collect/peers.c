@@ -29,6 +29,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
+#include "check/sockdiag.h"
 #include "collect/collect_impl.h"
 #include "ckpt/ext.h"
 
@@ -243,6 +244,14 @@ void ckpt_peers_free(struct ckpt_peers *p)
 	}
 }
 
+/* Whether socket ino is a listening TCP socket, which has no peer. */
+static bool tcp_listener(uint64_t ino)
+{
+	struct ckpt_listen_diag d;
+
+	return ckpt_sockdiag_listener(AF_INET, ino, &d) > 0 || ckpt_sockdiag_listener(AF_INET6, ino, &d) > 0;
+}
+
 int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const struct stat *st)
 {
 	struct ckpt_emit *e = &c->e;
@@ -252,7 +261,7 @@ int ckpt_write_peers(struct collect *c, int32_t ref, const char *path, const str
 
 	if (S_ISSOCK(st->st_mode)) {
 		want.kind = H_SOCKET, want.key = (uint64_t)st->st_ino;
-		if (!unix_peer((uint64_t)st->st_ino, &peer))
+		if (!unix_peer((uint64_t)st->st_ino, &peer) && !tcp_listener((uint64_t)st->st_ino))
 			flags |= CKPT_PEER_UNKNOWN;
 	}
 	else if (S_ISFIFO(st->st_mode) && strncmp(path, "pipe:", 5) == 0)

@@ -196,6 +196,11 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th, con
 			break;
 		}
 	}
+	/* Objects before their users: the terminal's, then the SIGNAL's. */
+	int32_t ctty = st.f[7] != 0 ? ckpt_ctty_ref(c, (uint64_t)st.f[7]) : 0;
+
+	if (ctty < 0)
+		return -1;
 	int32_t ref = ckpt_emit_objref(e, "SIGNAL");
 
 	if (ref < 0 || !ckpt_shared_add(c, CKPT_OBJ_SIGNAL, ref, th->tgid, th->tid, -1))
@@ -217,9 +222,11 @@ static int32_t write_signal(struct collect *c, const struct ckpt_thread *th, con
 			ckpt_emit_set(e, f[i][1], x->itimer[i][1]);
 		}
 	}
-	/* The tty's old process group is not visible; the terminal's
-	 * foreground group is (stat's tpgid), the terminal itself is not
-	 * collected. */
+	/* The controlling terminal (stat's tty_nr; its TTY object was
+	 * written before this SIGNAL's OBJREF) and its foreground group
+	 * (tpgid); the tty's old process group is not visible. */
+	if (ctty > 0)
+		ckpt_emit_set(e, "tty_objref", (uint32_t)ctty);
 	if (st.f[7] != 0 && st.f[8] > 0)
 		ckpt_emit_set(e, "tty_pgrp", (uint32_t)st.f[8]);
 	ckpt_emit_put(e);

@@ -193,6 +193,9 @@ static int read_one(struct ckpt_restore_plan *p, const struct ckpt_record *rec, 
 		k->msgs[k->n_msgs++].len = 0;
 		next->kind = (size_t)(k - p->kinds);
 		next->is_msg = true;
+	} else if (is(rec, "EXT_SOCKET_LISTEN")) {
+		rs_listen_read(&k->listen, rec);
+		k->has_listen = true;
 	} else if (is(rec, "EXT_PEERS")) {
 		k->has_peers = true;
 		k->ino = fld(rec, "ino");
@@ -205,7 +208,7 @@ int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize)
 {
 	static const char *const types[] = {
 		"EXT_PRODUCER", "EXT_EVENTFD", "EXT_TIMERFD", "EXT_SIGNALFD", "EXT_INOTIFY", "EXT_EPOLL",
-		"EXT_SOCKET_QUEUE", "EXT_PEERS", "EXT_SOCKET_MSGS", "EXT_SOCKET_MSG",
+		"EXT_SOCKET_QUEUE", "EXT_PEERS", "EXT_SOCKET_MSGS", "EXT_SOCKET_MSG", "EXT_SOCKET_LISTEN",
 	};
 	struct pending_data next = { 0 };	/* what the record just read announced */
 

@@ -143,7 +143,8 @@ int rs_pipes_make(const struct ckpt_restore_plan *p, struct rs_pipe **out, size_
 		}
 	}
 	/* The other kinds the restorer makes, handed out the same way. */
-	if (rs_sockets_make(p, pipes, n, err, errsize) < 0 || rs_fifos_make(p, pipes, n, err, errsize) < 0 ||
+	if (rs_sockets_make(p, pipes, n, err, errsize) < 0 || rs_listen_make(p, pipes, n, err, errsize) < 0 ||
+	    rs_fifos_make(p, pipes, n, err, errsize) < 0 ||
 	    rs_fdkinds_make(p, pipes, n, err, errsize) < 0 || rs_shared_files_make(p, pipes, n, err, errsize) < 0)
 		return -1;
 	return 0;
@@ -245,6 +246,17 @@ static int descriptors(struct rs_ctx *x)
 
 	if (!mine)
 		return rs_fail(x, "out of memory");
+	/* The table is the parent's, whole: closing "every other"
+	 * descriptor or placing them again would tear it down under the
+	 * parent.  Only the descriptors this task's address space took of
+	 * its INODE objects (above every number of the table) go. */
+	if (x->files_of_parent) {
+		free(mine);
+		if (rs_inodes_finish(x) < 0)
+			return -1;
+		rs_log(x, 1, "task %d: its parent's descriptor table", (int)x->pid);
+		return 0;
+	}
 	for (size_t i = 0; i < p->n_fds; i++)
 		if (x->task->files && p->fds[i].table == x->task->files)
 			mine[n++] = &p->fds[i];

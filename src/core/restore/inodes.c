@@ -240,11 +240,14 @@ static int by_number(const void *a, const void *b)
 
 int rs_inodes_close_others(struct rs_ctx *x)
 {
-	long keep[RS_INODES_MAX], from = 0;
+	long keep[RS_INODES_MAX + 1], from = 0;
 	size_t n = x->n_inode_fds;
 
 	for (size_t i = 0; i < n; i++)
 		keep[i] = x->inode_fds[i].fd;
+	/* And its pidfd of the restorer's descriptors (pidlevels.c). */
+	if (x->src_fd > 0)
+		keep[n++] = x->src_fd;
 	qsort(keep, n, sizeof(keep[0]), by_number);
 	for (size_t i = 0; i <= n; i++) {
 		long to = i < n ? keep[i] - 1 : (long)~0U;

@@ -205,6 +205,7 @@ static int run_gate(struct ckpt_image *img, const struct ckpt_restore_options *o
 	copt.stop = opt ? opt->stop : NULL;
 	copt.externals = opt ? opt->externals : NULL;
 	copt.n_externals = opt ? opt->n_externals : 0;
+	copt.shell_job = opt && opt->shell_job;
 	if (!(c = ckpt_check_new(&copt)))
 		return fail(err, errsize, "out of memory");
 	r = ckpt_check_image(c, img, on_finding, &g, &sum);
@@ -652,6 +653,8 @@ static int read_record(struct reading *rd, const struct ckpt_record *rec, const 
 		if (df && df->offset + df->width <= rec->avail)
 			snprintf(u->domainname, sizeof(u->domainname), "%.*s", (int)df->width,
 				 (const char *)rec->data + df->offset);
+	} else if (is(rec, "BUFFER") && role && strcmp(role, "pids") == 0) {
+		return rs_pid_levels_read(p, rec);
 	} else if (is(rec, "NS")) {
 		if (!GROW_ONE(p->nss, p->n_nss))
 			return -1;
@@ -677,6 +680,9 @@ static bool wanted(const struct ckpt_model_record *mr)
 	if (!mr->rt)
 		return false;
 	if (mr->role && (strcmp(mr->role, "fpu") == 0 || strcmp(mr->role, "saved_auxv") == 0))
+		return true;
+	/* Every number of every pid (pidlevels.c). */
+	if (mr->role && strcmp(mr->role, "pids") == 0 && strcmp(mr->rt->name, "BUFFER") == 0)
 		return true;
 	/* A pipe's waiting bytes (a BUFFER in the role data after EXT_PIPE). */
 	if (mr->role && strcmp(mr->role, "data") == 0 && strcmp(mr->rt->name, "BUFFER") == 0)
@@ -718,7 +724,7 @@ static int read_plan(struct ckpt_restore_plan *p, char *err, size_t errsize)
 	}
 	if (!p->n_tasks)
 		return fail(err, errsize, "the image holds no task");
-	return 0;
+	return rs_pid_levels(p, err, errsize);
 }
 
 int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *opt,
@@ -760,7 +766,8 @@ int ckpt_restore_plan_open(const char *path, const struct ckpt_restore_options *
 		fail(err, errsize, "%s", msg);
 		goto fail;
 	}
-	if (read_plan(p, err, errsize) < 0 || rs_fdkinds_read(p, err, errsize) < 0)
+	if (read_plan(p, err, errsize) < 0 || rs_fdkinds_read(p, err, errsize) < 0 ||
+	    rs_ttys_read(p, err, errsize) < 0)
 		goto fail;
 	*out = p;
 	return p->go ? 0 : 1;
@@ -816,7 +823,10 @@ void ckpt_restore_plan_free(struct ckpt_restore_plan *p)
 	}
 	free(p->inodes);
 	free(p->vma_inos);
+	free(p->pid_entries);
+	free(p->pid_numbers);
 	rs_fdkinds_free(p);
+	rs_ttys_free(p);
 	ckpt_model_free(p->model);
 	if (p->img)
 		ckpt_image_close(p->img);
@@ -858,6 +868,17 @@ void ckpt_restore_plan_describe(const struct ckpt_restore_plan *p, void (*line)(
 			 t->pid, t->comm, t->ppid, t->pgid, t->sid, areas, pages, fds,
 			 fs && fs->pwd ? fs->pwd : "?", c ? c->uid : 0, c ? c->gid : 0);
 		line(arg, buf);
+		/* Its numbers in the namespaces made for the tree (pidlevels.c). */
+		if (p->root_depth || t->level) {
+			int n = snprintf(buf, sizeof(buf), "task %" PRId64 ": pids", t->pid);
+
+			for (uint32_t l = 0; l <= t->level && n > 0 && (size_t)n < sizeof(buf); l++)
+				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s %" PRId32, l ? "," : "", t->nspid[l]);
+			if (n > 0 && (size_t)n < sizeof(buf))
+				snprintf(buf + n, sizeof(buf) - (size_t)n, ", at each level from the root's pid namespace (%s) down",
+					 p->root_depth ? "a new one" : "this one, or --pid-ns's");
+			line(arg, buf);
+		}
 		for (size_t k = 0; k < p->n_fds; k++) {
 			const struct rs_fd *d = &p->fds[k];
 			const struct rs_file *f = rs_file(p, d->file);

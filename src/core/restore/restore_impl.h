@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "check/sockdiag.h"
 #include "ckpt/model.h"
 #include "ckpt/restore.h"
 #include "ptrace/remote.h"
@@ -21,6 +22,9 @@
  * area for the arguments of remote calls. */
 #define RS_CODE_SIZE 4096
 #define RS_SCRATCH_SIZE (64 * 1024)
+/* Numbers of one pid: a level for each pid namespace (MAX_PID_NS_LEVEL
+ * levels below the first). */
+#define RS_PID_LEVELS 33
 /* INODE objects one process may use (shared memory, memfd, unlinked). */
 #define RS_INODES_MAX 64
 
@@ -109,6 +113,15 @@ struct rs_fdkind {
 	uint32_t msgs_type, msgs_flags, msgs_fds;
 	struct rs_msg { uint8_t *data; size_t len; } *msgs;
 	size_t n_msgs;
+	/* A listening socket: EXT_SOCKET_LISTEN (listen.c). */
+	bool has_listen;
+	struct rs_listen {
+		uint32_t family, type, protocol, valid, backlog, pending, options, linger_sec, ifindex;
+		uint32_t path_mode, path_uid, path_gid;
+		uint32_t values[CKPT_LISTEN_N_OPTIONS];	/* numbers, by their place in ckpt_listen_options */
+		uint8_t addr[112];
+		size_t addr_len;
+	} listen;
 };
 
 struct rs_fd {
@@ -218,6 +231,21 @@ struct rs_task {
 	size_t n_filters;
 	/* A zombie (TASK.exit_state) and its wait status (TASK.exit_code). */
 	uint32_t exit_state, exit_code;
+	/* Pid namespaces (pidlevels.c): pid, ppid, tgid, pgid and sid above
+	 * are the image's outermost numbers; level counts the namespaces
+	 * below the restored root's (0: in it), nspid[] holds the task's
+	 * number at the root's level, then at each level below down to its
+	 * own, and own_pid, own_tgid are what the task itself sees. */
+	uint32_t level;
+	int32_t nspid[RS_PID_LEVELS];
+	int32_t own_pid, own_tgid;
+};
+
+/* One PIDS entry (pidlevels.c): its numbers in pid_numbers from first. */
+struct rs_pid_entry {
+	int32_t outer;			/* its number at level 0: the key */
+	uint32_t depth;
+	size_t first;
 };
 
 struct ckpt_restore_plan {
@@ -254,7 +282,15 @@ struct ckpt_restore_plan {
 	size_t n_vma_inos;
 	struct rs_fdkind *kinds;	/* fdkinds.c */
 	size_t n_kinds;
+	struct rs_tty *ttys;		/* ttys.c */
+	size_t n_ttys;
+	struct rs_tty_ref *tty_refs;
+	size_t n_tty_refs;
 	uint64_t time_ns;		/* EXT_PRODUCER: CLOCK_REALTIME at the freeze's end */
+	struct rs_pid_entry *pid_entries;	/* pidlevels.c */
+	size_t n_pid_entries;
+	int32_t *pid_numbers;		/* RS_PID_LEVELS per entry */
+	uint32_t root_depth;		/* the root's TREE depth */
 };
 
 /* Look-ups by objref; NULL when the image has no such object. */
@@ -305,6 +341,16 @@ struct rs_ctx {
 	/* The task's fs is its parent's, whole (made with CLONE_FS): its
 	 * cwd, root and umask are not set again (run.c, files.c). */
 	bool fs_of_parent;
+	/* Its descriptor table is its parent's (made with CLONE_FILES once
+	 * the parent's is whole): it places, closes and adds to epoll files
+	 * nothing there; only its own INODE descriptors come and go. */
+	bool files_of_parent;
+	/* The task's descriptor of a pidfd of that process, when it cannot
+	 * see it (pidlevels.c); 0 none: it opens one with pidfd_open(2).
+	 * src_shared: it is the parent's, in the table they share, which
+	 * the parent closes. */
+	long src_fd;
+	bool src_shared;
 };
 
 /* A remote system call that must succeed: -1 with err naming what failed. */
@@ -331,6 +377,47 @@ bool rs_pipes_holds(const struct rs_pipe *pipes, size_t n, int32_t file);
  * and returns it; pipes has room for one per FILE. */
 struct rs_pipe *rs_pipes_add_one(struct rs_pipe *pipes, size_t *n, int32_t file, int fd);
 
+/* ttys.c: the image's terminals (EXT_TTY), and which FILE or SIGNAL
+ * names which (EXT_FILE_TTY, SIGNAL.tty_objref), read after the plan. */
+struct rs_tty {
+	int32_t objref;
+	uint32_t kind, flags;
+	int32_t index, sid, pgrp;
+	uint32_t iflag, oflag, cflag, lflag, ispeed, ospeed;
+	uint8_t line, cc[19];
+	uint16_t ws[4];			/* rows, cols, xpixel, ypixel */
+};
+struct rs_tty_ref {
+	int32_t from;			/* a FILE's or a SIGNAL's objref */
+	int32_t tty;
+};
+int rs_ttys_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
+void rs_ttys_free(struct ckpt_restore_plan *p);
+/* The terminal a FILE or a SIGNAL (objref from) names, or NULL. */
+const struct rs_tty *rs_tty_of(const struct ckpt_restore_plan *p, int32_t from);
+/* Sets t's termios and window size on the terminal at fd; -1 with errno. */
+int rs_tty_set(int fd, const struct rs_tty *t);
+/* ptys.c: whether terminal t is one end of a pty made again (its master
+ * is in the image), and the pairs made (see below). */
+bool rs_tty_rebuilt(const struct ckpt_restore_plan *p, const struct rs_tty *t);
+int rs_ptys_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* ttys.c: the pty pairs of the image made again (ptys.c: both ends in the
+ * image; its master FILE's entry in pipes holds the restorer's slave too,
+ * in fd[1], its ino RS_PTY_KEY | index); with --shell-job a new open of
+ * the caller's terminal for every FILE on a terminal outside the image.
+ * Appended to pipes like the objects above (0, or -1 with err). */
+#define RS_PTY_KEY (1ull << 63)
+/* ptys.c: in a session leader whose controlling terminal is such a pty,
+ * after its descriptors: TIOCSCTTY (before its children, which inherit
+ * it); after its children: the terminal's foreground group (TIOCSPGRP).
+ * With --shell-job, rs_tty_foreground makes the root's group the caller's
+ * terminal's foreground group (nothing without). */
+int rs_tty_session(struct rs_ctx *x);
+int rs_tty_session_pgrp(struct rs_ctx *x);
+int rs_ttys_make(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt, struct rs_pipe *pipes,
+		 size_t *n, char *err, size_t errsize);
+int rs_tty_foreground(const struct ckpt_restore_options *opt, pid_t root, char *err, size_t errsize);
+
 /* fdkinds.c: the records above, read after the plan (0, or -1 with err),
  * and freed; a FILE's, or NULL. */
 int rs_fdkinds_read(struct ckpt_restore_plan *p, char *err, size_t errsize);
@@ -344,6 +431,10 @@ const struct rs_fdkind *rs_fdkind(const struct ckpt_restore_plan *p, int32_t fil
  * processes hold.  0, or -1 with err. */
 int rs_sockets_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fifos_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
+/* listen.c: an EXT_SOCKET_LISTEN record read into l; listening sockets,
+ * bound and listening again. */
+void rs_listen_read(struct rs_listen *l, const struct ckpt_record *rec);
+int rs_listen_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 int rs_fdkinds_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err, size_t errsize);
 /* shared.c: a file reopened by path that several processes hold. */
 int rs_shared_files_make(const struct ckpt_restore_plan *p, struct rs_pipe *pipes, size_t *n, char *err,
@@ -380,6 +471,23 @@ pid_t rs_create_init(pid_t root, const struct ckpt_restore_options *opt, uint64_
 /* The pid a task passes to pidfd_open(2) to take the restorer's
  * descriptors (see rs_ctx.fd_source). */
 long rs_fd_source(const struct rs_ctx *x);
+
+/* pidlevels.c: the PIDS buffer's entries, read into the plan (0, or -1
+ * out of memory); then each task's levels and numbers (0, or -1 with
+ * err); the set_tid array of clone3 for t, innermost first (its size);
+ * the number of tree task pid (outermost) as task by sees it, 0 when
+ * it cannot; whether the tree goes into a new pid namespace (--pid-ns,
+ * or a root below depth 0). */
+int rs_pid_levels_read(struct ckpt_restore_plan *p, const struct ckpt_record *rec);
+int rs_pid_levels(struct ckpt_restore_plan *p, char *err, size_t errsize);
+size_t rs_set_tid(const struct rs_task *t, pid_t *tids);
+int64_t rs_pid_seen_by(const struct ckpt_restore_plan *p, int64_t pid, const struct rs_task *by);
+bool rs_new_pid_ns(const struct ckpt_restore_plan *p, const struct ckpt_restore_options *opt);
+/* pidlevels.c: the task's inherited pidfd of the restorer's descriptors'
+ * holder (x->src_fd) moved above its image descriptors (first), and
+ * closed once its children are made.  0, or -1 with err. */
+int rs_source_hold(struct rs_ctx *x);
+int rs_source_drop(struct rs_ctx *x);
 
 /* run.c: a child's group and session, where they differ from its
  * parent's.  0, or -1 with err. */

@@ -82,6 +82,11 @@ long rs_take_fd(struct rs_ctx *x, int mine, const char *what)
 	long pidfd, fd;
 	char call[96];
 
+	/* A task that cannot see the holder has a pidfd of it (pidlevels.c). */
+	if (x->src_fd > 0) {
+		snprintf(call, sizeof(call), "pidfd_getfd(%s)", what);
+		return rs_call(x, call, SYS_pidfd_getfd, x->src_fd, mine, 0, 0, 0, 0, &fd) < 0 ? -1 : fd;
+	}
 	if (rs_call(x, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(x), 0, 0, 0, 0, 0, &pidfd) < 0)
 		return -1;
 	snprintf(call, sizeof(call), "pidfd_getfd(%s)", what);
@@ -129,12 +134,21 @@ static bool shares_parent_fs(const struct rs_task *parent, const struct rs_task 
 	return parent && t->fs && t->fs == parent->fs && !t->exit_state && t->pid == t->tgid;
 }
 
+/* And its descriptor table (CLONE_FILES): whole in the parent before its
+ * children are made (files.c), so the child places none of its own. */
+static bool shares_parent_files(const struct rs_task *parent, const struct rs_task *t)
+{
+	return parent && t->files && t->files == parent->files && !t->exit_state && t->pid == t->tgid;
+}
+
 static uint64_t sharing_flags(const struct rs_task *parent, const struct rs_task *t)
 {
 	uint64_t flags = shares_parent_mm(parent, t) ? CLONE_VM : 0;
 
 	if (shares_parent_fs(parent, t))
 		flags |= CLONE_FS;
+	if (shares_parent_files(parent, t))
+		flags |= CLONE_FILES;
 	if ((flags & CLONE_VM) && t->sighand && t->sighand == parent->sighand)
 		flags |= CLONE_SIGHAND;
 	return flags;
@@ -235,41 +249,60 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 
 /* A process of the image whose parent is t, made by t itself with a
  * remote clone3 (a process of its own, with its old pid and exit signal;
- * CLONE_VM, CLONE_FS, CLONE_SIGHAND when it shares those of t's), so that parent, group and session links are the
+ * CLONE_VM, CLONE_FS, CLONE_SIGHAND, CLONE_FILES when it shares those of t's), so that parent, group and session links are the
  * kernel's own.  It starts as a copy of the half-built parent, attached by
  * PTRACE_O_TRACEFORK (or TRACECLONE for another exit signal), stopped. */
-static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t)
+static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t, long *src_fd)
 {
 	struct {
 		struct clone_args args;
-		pid_t tid;
+		pid_t tid[RS_PID_LEVELS];
 	} in;
 	uint64_t at = parent->code + RS_CODE_SIZE;
 	enum ckpt_wait_result w;
 	int waited = 0;
-	long pid = 0;
+	long pid = 0, opened = 0;
 	int status;
 
 	memset(&in, 0, sizeof(in));
-	in.tid = (pid_t)t->pid;
 	in.args.flags = sharing_flags(parent->task, t);
+	/* A child below its parent's pid namespace starts one, as its pid 1
+	 * (pidlevels.c); its number at each level is set down to the root's. */
+	if (t->level > parent->task->level)
+		in.args.flags |= CLONE_NEWPID;
 	in.args.exit_signal = t->exit_signal && t->exit_signal < 65 ? t->exit_signal : SIGCHLD;
-	in.args.set_tid_size = 1;
+	in.args.set_tid_size = rs_set_tid(t, in.tid);
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
 	if (rs_scratch(parent, &in, sizeof(in), &at) < 0)
 		return -1;
+	/* It will not see the holder of the restorer's descriptors: it
+	 * inherits a pidfd of it, the parent's or one opened for it. */
+	*src_fd = parent->src_fd;
+	if (t->level > 0 && !*src_fd) {
+		if (rs_call(parent, "pidfd_open(restorer)", SYS_pidfd_open, rs_fd_source(parent), 0, 0, 0, 0, 0,
+			    &opened) < 0)
+			return -1;
+		*src_fd = opened;
+	}
 	parent->r.new_child = 0;
 	/* A pid held by a dying task of the tree just killed: wait (bounded)
 	 * for it to come free (tree.c). */
 	while (rs_call(parent, "clone3(process)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &pid) < 0) {
-		if (pid == -EEXIST && !(parent->opt && parent->opt->pid_ns) &&
-		    rs_pid_wait_free((pid_t)t->pid, parent->opt, &waited)) {
+		if (pid == -EEXIST && !rs_new_pid_ns(parent->plan, parent->opt) &&
+		    rs_pid_wait_free((pid_t)t->nspid[0], parent->opt, &waited)) {
 			pid = 0;
 			continue;
 		}
 		if (pid == -EEXIST)
 			return rs_fail(parent, "pid %d is taken on this system; free it, or restore "
-				       "into a new pid namespace with --pid-ns", (int)t->pid);
+				       "into a new pid namespace with --pid-ns", (int)t->nspid[0]);
+		return -1;
+	}
+	/* (In a table it shares with the child, the child closes it.) */
+	if (opened > 0 && !(in.args.flags & CLONE_FILES) &&
+	    rs_call(parent, "close(restorer pidfd)", SYS_close, opened, 0, 0, 0, 0, 0, NULL) < 0) {
+		if (parent->r.new_child > 0)
+			rs_kill_task(parent->r.new_child);
 		return -1;
 	}
 	/* The call returns the pid in the parent's namespace; we address
@@ -307,11 +340,12 @@ static int children(struct rs_ctx *x, struct made *m)
 	for (size_t i = 0; i < p->n_tasks; i++) {
 		const struct rs_task *t = &p->tasks[i];
 		struct rs_ctx c;
+		long src_fd;
 		pid_t pid;
 
 		if (t == x->task || t->pid != t->tgid || t->ppid != x->task->pid)
 			continue;
-		if ((pid = make_child(x, t)) < 0)
+		if ((pid = make_child(x, t, &src_fd)) < 0)
 			return -1;
 		/* Not let go at the end: it is dead already. */
 		if (t->exit_state && !rs_zombie_leader(p, t)) {
@@ -327,6 +361,8 @@ static int children(struct rs_ctx *x, struct made *m)
 		c = *x;
 		c.task = t;
 		c.pid = pid;
+		c.src_fd = src_fd;
+		c.src_shared = src_fd > 0 && src_fd == x->src_fd && (sharing_flags(x->task, t) & CLONE_FILES);
 		memset(&c.r, 0, sizeof(c.r));
 		if (build(&c, m, x->task) < 0)
 			return -1;
@@ -345,8 +381,14 @@ int rs_group_and_session(struct rs_ctx *x, const struct rs_task *parent)
 		return rs_call(x, "setsid", SYS_setsid, 0, 0, 0, 0, 0, 0, NULL);
 	if (t->pgid == t->pid)
 		return rs_call(x, "setpgid(0, 0)", SYS_setpgid, 0, 0, 0, 0, 0, 0, NULL);
-	if (t->pgid != parent->pgid)
-		return rs_call(x, "setpgid", SYS_setpgid, 0, (long)t->pgid, 0, 0, 0, 0, NULL);
+	if (t->pgid != parent->pgid) {
+		/* Its leader's number as the task sees it (pidlevels.c). */
+		int64_t pgid = rs_pid_seen_by(x->plan, t->pgid, t);
+
+		if (pgid <= 0)
+			return rs_fail(x, "its group %" PRId64 " is led from outside its pid namespace", t->pgid);
+		return rs_call(x, "setpgid", SYS_setpgid, 0, (long)pgid, 0, 0, 0, 0, NULL);
+	}
 	return 0;
 }
 
@@ -382,6 +424,7 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	bool mm_of_parent = shares_parent_mm(parent, own);
 
 	x->fs_of_parent = shares_parent_fs(parent, own);
+	x->files_of_parent = shares_parent_files(parent, own);
 
 	if (ckpt_remote_begin(&x->r, x->pid, TREE_OPTIONS, why, sizeof(why)) < 0)
 		return rs_fail(x, "%s", why);
@@ -394,6 +437,8 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 		if (rs_group_and_session(x, parent) < 0)
 			goto out;
 	}
+	if (rs_source_hold(x) < 0)
+		goto out;
 	if (x->plan->n_tasks > CKPT_ARRAY_LEN(tids) && !(more = calloc(x->plan->n_tasks, sizeof(*more)))) {
 		rs_fail(x, "out of memory");
 		goto out;
@@ -403,14 +448,16 @@ static int build(struct rs_ctx *x, struct made *m, const struct rs_task *parent)
 	 * made with CLONE_VM has its parent's address space, whole: it makes
 	 * only the objects its descriptors use. */
 	if (drop_rseq(x) < 0 || (mm_of_parent ? rs_inodes_create(x) : rs_mm_restore(x)) < 0 ||
-	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 ||
+	    rs_thread_pointers(x) < 0 || rs_name(x) < 0 || rs_files_restore(x) < 0 || rs_tty_session(x) < 0 ||
 	    (!same_ns(x, parent) && rs_uts_restore(x) < 0) || rs_signals_restore(x) < 0 ||
-	    rs_limits_restore(x) < 0 || children(x, m) < 0)
+	    rs_limits_restore(x) < 0 || children(x, m) < 0 || rs_tty_session_pgrp(x) < 0)
 		goto out;
 	rc = rs_threads_restore(x, more, &n_tids);
 	for (size_t i = 0; i < n_tids; i++)
 		if (remember(x, m, more[i]) < 0)
 			rc = -1;
+	if (rc == 0 && rs_source_drop(x) < 0)
+		rc = -1;
 	/* Seccomp before the credentials, timers after them (seccomp.c,
 	 * timers.c say why). */
 	if (rc < 0 || rs_seccomp_restore(x, TREE_OPTIONS) < 0 || rs_creds_restore(x) < 0 ||
@@ -469,11 +516,12 @@ static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
 	struct rs_task init = { .pid = 1, .tgid = 1, .pgid = root->pgid, .sid = root->sid, .comm = "init" };
 	struct rs_ctx h = *x, c;
 	char why[256];
+	long src_fd = 0;
 	pid_t pid;
 	int rc = -1;
 
 	h.task = &init;
-	h.pid = rs_create_init((pid_t)root->pid, x->opt, &h.code, x->err, x->errsize);
+	h.pid = rs_create_init((pid_t)root->nspid[0], x->opt, &h.code, x->err, x->errsize);
 	if (h.pid < 0)
 		return -1;
 	*child = h.pid;
@@ -487,7 +535,7 @@ static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
 	h.r.timeout_ms = x->opt && x->opt->timeout_ms > 0 ? x->opt->timeout_ms : CKPT_REMOTE_TIMEOUT_MS;
 	h.r.stop = x->opt ? x->opt->stop : NULL;
 	ckpt_remote_set_syscall_ip(&h.r, h.code);
-	if ((pid = make_child(&h, root)) < 0)
+	if ((pid = make_child(&h, root, &src_fd)) < 0)
 		goto out;
 	if (remember(&h, m, pid) < 0) {
 		rs_kill_task(pid);
@@ -497,6 +545,7 @@ static int build_in_init(struct rs_ctx *x, struct made *m, pid_t *child)
 	c = h;
 	c.task = root;
 	c.pid = pid;
+	c.src_fd = src_fd;
 	memset(&c.r, 0, sizeof(c.r));
 	rc = build(&c, m, &init);
 	x->pid = pid;
@@ -525,7 +574,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	struct rs_pipe *pipes = NULL;
 	size_t n_pipes = 0;
 	struct rs_shares *shares = NULL;
-	bool pid_ns = opt && opt->pid_ns;
+	/* --pid-ns, or a root below depth 0 (pidlevels.c). */
+	bool pid_ns = rs_new_pid_ns(p, opt), foreground = false;
 	pid_t pid;
 
 	*root = *child = 0;
@@ -536,14 +586,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	if (tree_ok(p, err, errsize) < 0)
 		return -1;
 	/* Made before the init of --pid-ns, which keeps them for the tasks. */
-	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0) {
-		rs_pipes_close(pipes, n_pipes);
-		return -1;
-	}
-	if (pid_ns && p->tasks[0].pid == 1 && (opt->n_externals || n_pipes || rs_shared_any(p))) {
-		/* Its tasks would take them from pid 1, which is the root itself. */
-		snprintf(err, errsize, "--pid-ns: the root is pid 1: pipes, objects several processes share "
-			 "and external descriptors cannot be restored into its namespace yet");
+	if (rs_pipes_make(p, &pipes, &n_pipes, err, errsize) < 0 ||
+	    rs_ttys_make(p, opt, pipes, &n_pipes, err, errsize) < 0) {
 		rs_pipes_close(pipes, n_pipes);
 		return -1;
 	}
@@ -557,13 +601,32 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	x.n_pipes = n_pipes;
 	x.shares = shares;
 	x.task = &p->tasks[0];
-	if (pid_ns && x.task->pid != 1) {
+	if (pid_ns && x.task->nspid[0] != 1) {
 		x.fd_source = 1;
 		if (build_in_init(&x, &m, child) < 0)
 			goto fail;
 		pid = x.pid;
 	} else {
+		/* The root is pid 1 of a new namespace: nothing in it sees us,
+		 * so it inherits a pidfd of ours to take our descriptors. */
+		long self = pid_ns ? syscall(SYS_pidfd_open, getpid(), 0) : -1;
+
+		if (self >= 0 && self < 3) {
+			long moved = fcntl((int)self, F_DUPFD_CLOEXEC, 3);
+
+			close((int)self);
+			self = moved;
+		}
+		if (pid_ns && self < 0) {
+			snprintf(err, errsize, "pidfd_open(ckptrestore): %s", strerror(errno));
+			rs_pipes_close(pipes, n_pipes);
+			rs_shared_close(shares);
+			return -1;
+		}
+		x.src_fd = self > 0 ? self : 0;
 		pid = x.pid = rs_create_task(x.task, opt, pid_ns, err, errsize);
+		if (self > 0)
+			close((int)self);
 		if (x.pid < 0) {
 			rs_pipes_close(pipes, n_pipes);
 			rs_shared_close(shares);
@@ -579,6 +642,11 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	}
 	if (rs_shared_seal(p, shares, err, errsize) < 0)
 		goto fail;
+	/* A shell job's group takes the terminal before it runs: read from
+	 * the background, the terminal would stop it. */
+	if (rs_tty_foreground(opt, pid, err, errsize) < 0)
+		goto fail;
+	foreground = opt && opt->shell_job;
 	/* The memory is whole and every thread set: the order they are let
 	 * go in does not matter; the root (or the init) last, so that a
 	 * failure above still finds it stopped. */
@@ -600,6 +668,8 @@ int ckpt_restore_run_ns(const struct ckpt_restore_plan *p, const struct ckpt_res
 	*root = pid;
 	return 0;
 fail:
+	if (foreground)
+		ckpt_restore_terminal_foreground(opt->terminal_fd, 0);
 	kill_made(&m);
 	free(m.pids);
 	rs_pipes_close(pipes, n_pipes);

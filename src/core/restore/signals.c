@@ -66,10 +66,11 @@ static int queue(struct rs_ctx *x, const struct rs_pending *q, bool shared)
 
 		if (rs_scratch(x, q->info[i].raw, sizeof(q->info[i].raw), &at) < 0)
 			return -1;
-		/* From inside the task itself, any si_code is accepted. */
-		if (shared ? rs_call(x, "rt_sigqueueinfo", SYS_rt_sigqueueinfo, x->task->tgid, q->info[i].signo, (long)at,
+		/* From inside the task itself, any si_code is accepted (its
+		 * ids as it sees them, in its pid namespace). */
+		if (shared ? rs_call(x, "rt_sigqueueinfo", SYS_rt_sigqueueinfo, x->task->own_tgid, q->info[i].signo, (long)at,
 				     0, 0, 0, NULL) < 0 :
-			     rs_call(x, "rt_tgsigqueueinfo", SYS_rt_tgsigqueueinfo, x->task->tgid, x->task->pid,
+			     rs_call(x, "rt_tgsigqueueinfo", SYS_rt_tgsigqueueinfo, x->task->own_tgid, x->task->own_pid,
 				     q->info[i].signo, (long)at, 0, 0, NULL) < 0)
 			return -1;
 	}

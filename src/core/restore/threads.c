@@ -22,7 +22,7 @@ static pid_t make_thread(struct rs_ctx *leader, const struct rs_task *t)
 {
 	struct {
 		struct clone_args args;
-		pid_t tid;
+		pid_t tid[RS_PID_LEVELS];
 	} in;
 	uint64_t at;
 	int waited = 0;
@@ -31,9 +31,9 @@ static pid_t make_thread(struct rs_ctx *leader, const struct rs_task *t)
 	enum ckpt_wait_result w;
 
 	memset(&in, 0, sizeof(in));
-	in.tid = (pid_t)t->pid;
 	in.args.flags = THREAD_FLAGS;
-	in.args.set_tid_size = 1;
+	/* Its tid at every level from its namespace's to the root's. */
+	in.args.set_tid_size = rs_set_tid(t, in.tid);
 	/* The scratch address of in.tid, once written. */
 	at = leader->code + RS_CODE_SIZE;
 	in.args.set_tid = at + offsetof(__typeof__(in), tid);
@@ -43,7 +43,7 @@ static pid_t make_thread(struct rs_ctx *leader, const struct rs_task *t)
 	/* A tid still held by a dying thread: wait for it (tree.c). */
 	while (rs_call(leader, "clone3(thread)", SYS_clone3, (long)at, sizeof(in.args), 0, 0, 0, 0, &tid) < 0) {
 		if (tid == -EEXIST && !(leader->opt && leader->opt->pid_ns) &&
-		    rs_pid_wait_free((pid_t)t->pid, leader->opt, &waited)) {
+		    rs_pid_wait_free((pid_t)t->nspid[0], leader->opt, &waited)) {
 			tid = 0;
 			continue;
 		}

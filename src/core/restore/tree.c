@@ -78,7 +78,7 @@ bool rs_pid_wait_free(pid_t pid, const struct ckpt_restore_options *opt, int *wa
 pid_t rs_create_task(const struct rs_task *t, const struct ckpt_restore_options *opt, bool new_pid_ns, char *err,
 		     size_t errsize)
 {
-	pid_t want = (pid_t)t->pid;
+	pid_t want = (pid_t)t->nspid[0];
 	/* The first task of a new pid namespace is its pid 1 (the caller
 	 * makes sure the image says so). */
 	struct clone_args args = {

@@ -47,6 +47,8 @@ enum {
 	R6_EXT_PIPE = CKPT_EXT_PIPE, R6_EXT_SOCKET_QUEUE = CKPT_EXT_SOCKET_QUEUE,
 	R6_EXT_SOCKET_MSGS = CKPT_EXT_SOCKET_MSGS, R6_EXT_SOCKET_MSG = CKPT_EXT_SOCKET_MSG,
 	R6_EXT_FANOTIFY = CKPT_EXT_FANOTIFY, R6_EXT_SECCOMP_SHARED = CKPT_EXT_SECCOMP_SHARED,
+	R6_EXT_SOCKET_LISTEN = CKPT_EXT_SOCKET_LISTEN,
+	R6_EXT_TTY = CKPT_EXT_TTY, R6_EXT_FILE_TTY = CKPT_EXT_FILE_TTY,
 };
 
 /* The kernel's NGROUPS_MAX: the most supplementary groups a cred holds. */
@@ -644,6 +646,69 @@ static const struct ckpt_field r6_ext_file_inode_fields[] = {
 	{ .name = "_pad", .offset = 12, .width = 4, .kind = CKPT_K_PAD, .doc = "zero" },
 };
 
+/* -- terminals (20050-20054; docs/extensions.md "Terminals") ------------- */
+
+static const struct ckpt_name r6_tty_kind_list[] = {
+	{ CKPT_TTY_PTY_MASTER, "PTY_MASTER" }, { CKPT_TTY_PTY_SLAVE, "PTY_SLAVE" }, { CKPT_TTY_ALIAS, "ALIAS" },
+	{ CKPT_TTY_CONSOLE, "CONSOLE" }, { CKPT_TTY_OTHER, "OTHER" },
+};
+static const struct ckpt_names r6_names_tty_kind = {
+	"tty_kind", r6_tty_kind_list, CKPT_ARRAY_LEN(r6_tty_kind_list)
+};
+static const struct ckpt_name r6_tty_flag_list[] = {
+	{ CKPT_TTY_STATE, "STATE" }, { CKPT_TTY_TERMIOS2, "TERMIOS2" }, { CKPT_TTY_LOCKED, "LOCKED" },
+	{ CKPT_TTY_PACKET, "PACKET" }, { CKPT_TTY_LOCK_READ, "LOCK_READ" }, { CKPT_TTY_QUEUES, "QUEUES" },
+};
+static const struct ckpt_names r6_names_tty_flags = {
+	"tty_flags", r6_tty_flag_list, CKPT_ARRAY_LEN(r6_tty_flag_list)
+};
+
+static const struct ckpt_field r6_ext_tty_fields[] = {
+	F_ENUM("kind", 8, 2, r6_names_tty_kind,
+	    "what the terminal is: PTY_MASTER (/dev/ptmx), PTY_SLAVE (/dev/pts/N), ALIAS (/dev/tty, the "
+	    "opener's controlling terminal), CONSOLE (/dev/console, a virtual console), OTHER (serial lines "
+	    "and other drivers)"),
+	F_FLAGS("flags", 10, 2, r6_names_tty_flags,
+	    "STATE: termios and window size were read (TCGETS2, else TCGETS, and TIOCGWINSZ); TERMIOS2: "
+	    "c_ispeed and c_ospeed hold the speeds; LOCKED: the pty's slave is locked (TIOCGPTLCK); PACKET: "
+	    "the master is in packet mode (TIOCGPKT); LOCK_READ: LOCKED and PACKET were read; QUEUES: inq "
+	    "and outq were read"),
+	F_I("index", 12, 4, "a pty's index, N of /dev/pts/N (TIOCGPTN on a master, the device minor of a "
+	    "slave); -1 for other terminals. A restore makes a new pair whose index may differ"),
+	F_X("rdev", 16, 8, "the device number of the open file (5:2 for /dev/ptmx, 5:0 for /dev/tty), "
+	    "new_encode_dev form as /proc/PID/stat's tty_nr"),
+	F_X("real_rdev", 24, 8, "the terminal's own device number (TIOCGDEV): for an ALIAS, the terminal "
+	    "it stands for; for a master, its slave's"),
+	F_I("sid", 32, 4, "the session whose controlling terminal it is (TIOCGSID on a master, else the "
+	    "session of a task of the tree whose /proc/PID/stat tty_nr names it); 0 when none or unknown"),
+	F_I("pgrp", 36, 4, "its foreground process group (TIOCGPGRP on a master, else tpgid of that "
+	    "task's stat); 0 when none or unknown"),
+	F_X("c_iflag", 40, 4, "termios input modes (on a pty master: its slave's, which the kernel "
+	    "answers for)"),
+	F_X("c_oflag", 44, 4, "termios output modes"),
+	F_X("c_cflag", 48, 4, "termios control modes"),
+	F_X("c_lflag", 52, 4, "termios local modes (ICANON, ECHO, ISIG, ...)"),
+	F_U("c_line", 56, 1, "the line discipline (0 N_TTY)"),
+	F_BYTES("c_cc", 57, 19, "the control characters, NCCS (19) of them: VINTR, VQUIT, VERASE, VKILL, "
+	    "VEOF, VTIME, VMIN, ..."),
+	F_U("c_ispeed", 76, 4, "input speed in bits per second (TERMIOS2), else 0"),
+	F_U("c_ospeed", 80, 4, "output speed in bits per second (TERMIOS2), else 0"),
+	F_U("ws_row", 84, 2, "window size: rows (TIOCGWINSZ)"),
+	F_U("ws_col", 86, 2, "window size: columns"),
+	F_U("ws_xpixel", 88, 2, "window size: width in pixels"),
+	F_U("ws_ypixel", 90, 2, "window size: height in pixels"),
+	F_U("inq", 92, 4, "bytes waiting to be read (FIONREAD, QUEUES): counted, not saved; a restore "
+	    "starts with an empty queue"),
+	F_U("outq", 96, 4, "bytes written and not yet sent (TIOCOUTQ, QUEUES): counted, not saved"),
+	F_PAD("_pad", 100, 4, "zero"),
+};
+
+static const struct ckpt_field r6_ext_file_tty_fields[] = {
+	F_REF("tty_objref", 8, CKPT_OBJ_TTY, "the terminal object (EXT_TTY) the FILE this record "
+	    "belongs to is open on"),
+	F_PAD("_pad", 12, 4, "zero"),
+};
+
 /* Kernel state of tasks and descriptors the format has no record for
  * (20010-20029; docs/extensions.md "Task and descriptor state"). */
 static const struct ckpt_field r6_ext_task_security_fields[] = {
@@ -816,6 +881,62 @@ static const struct ckpt_field r6_ext_socket_msg_fields[] = {
 
 static const struct ckpt_follow r6_ext_socket_msg_follows[] = {
 	{ .type = R6_BUFFER, .role = "data", .if_nonzero = "nr_bytes" },
+};
+
+/* A listening socket (20055): what a restore needs to listen again. */
+static const struct ckpt_name r6_listen_valid_list[] = {
+	{ CKPT_LISTEN_ADDR, "ADDR" }, { CKPT_LISTEN_OPTIONS, "OPTIONS" }, { CKPT_LISTEN_QUEUE, "QUEUE" },
+	{ CKPT_LISTEN_PATH, "PATH" },
+};
+static const struct ckpt_names r6_names_listen_valid = {
+	"listen_valid", r6_listen_valid_list, CKPT_ARRAY_LEN(r6_listen_valid_list)
+};
+static const struct ckpt_name r6_listen_option_list[] = {
+	{ CKPT_LISTEN_REUSEADDR, "SO_REUSEADDR" }, { CKPT_LISTEN_REUSEPORT, "SO_REUSEPORT" },
+	{ CKPT_LISTEN_V6ONLY, "IPV6_V6ONLY" }, { CKPT_LISTEN_KEEPALIVE, "SO_KEEPALIVE" },
+	{ CKPT_LISTEN_NODELAY, "TCP_NODELAY" }, { CKPT_LISTEN_PASSCRED, "SO_PASSCRED" },
+	{ CKPT_LISTEN_FREEBIND, "IP_FREEBIND" }, { CKPT_LISTEN_TRANSPARENT, "IP_TRANSPARENT" },
+	{ CKPT_LISTEN_LINGER, "SO_LINGER" }, { CKPT_LISTEN_PASSSEC, "SO_PASSSEC" },
+};
+static const struct ckpt_names r6_names_listen_options = {
+	"listen_options", r6_listen_option_list, CKPT_ARRAY_LEN(r6_listen_option_list)
+};
+
+static const struct ckpt_field r6_ext_socket_listen_fields[] = {
+	F_REF("file_objref", 8, CKPT_OBJ_FILE, "the listening socket's open file (its FILE record precedes)"),
+	F_U_CHECKED("family", 12, 4, "address family (SO_DOMAIN): 1 AF_UNIX, 2 AF_INET, 10 AF_INET6"),
+	F_U_CHECKED("sock_type", 16, 4, "socket type (SO_TYPE): 1 SOCK_STREAM, 5 SOCK_SEQPACKET"),
+	F_U_CHECKED("protocol", 20, 4, "protocol (SO_PROTOCOL): 0 for Unix, 6 IPPROTO_TCP"),
+	F_FLAGS("valid", 24, 4, r6_names_listen_valid,
+		"the facts ckpt could read: ADDR (getsockname), OPTIONS (getsockopt), QUEUE (sock_diag: "
+		"backlog, pending), PATH (a named Unix socket's file); a restore needs ADDR, OPTIONS, "
+		"QUEUE, and PATH for a named Unix socket"),
+	F_U_CHECKED("backlog", 28, 4, "the listen(2) backlog the kernel keeps (sock_diag: UNIX_DIAG_RQLEN or "
+		    "inet_diag wqueue on a listener)"),
+	F_U("pending", 32, 4, "connections waiting to be accepted (sock_diag rqueue): they are lost on a "
+	    "restore, so one is refused unless this is 0"),
+	F_FLAGS_CHECKED("options", 36, 4, r6_names_listen_options,
+			"boolean options that were on (getsockopt); accepted sockets inherit most of them"),
+	F_U("linger_sec", 40, 4, "SO_LINGER l_linger, seconds (with the SO_LINGER option bit)"),
+	F_U("rcvbuf", 44, 4, "SO_RCVBUF as getsockopt(2) reports it (twice the value set); set again only "
+	    "when a fresh socket's differs"),
+	F_U("sndbuf", 48, 4, "SO_SNDBUF, the same way"),
+	F_U("defer_accept", 52, 4, "TCP_DEFER_ACCEPT, seconds; 0 off or not TCP"),
+	F_U("fastopen_qlen", 56, 4, "TCP_FASTOPEN queue length; 0 off or not TCP"),
+	F_U("keepidle", 60, 4, "TCP_KEEPIDLE, seconds (inherited by accepted sockets); 0 not TCP"),
+	F_U("keepintvl", 64, 4, "TCP_KEEPINTVL, seconds; 0 not TCP"),
+	F_U("keepcnt", 68, 4, "TCP_KEEPCNT; 0 not TCP"),
+	F_U("maxseg", 72, 4, "TCP_MAXSEG as getsockopt(2) reports it on a listener; 0 not TCP"),
+	F_U("mark", 76, 4, "SO_MARK"),
+	F_U("ifindex", 80, 4, "SO_BINDTOIFINDEX: the device it is bound to, 0 none"),
+	F_U_CHECKED("addr_len", 84, 4, "bytes of addr in use (getsockname)"),
+	F_O("path_mode", 88, 4, "a named Unix socket: its file's st_mode (set again after bind)"),
+	F_U("path_uid", 92, 4, "its file's owner"),
+	F_U("path_gid", 96, 4, "its file's group"),
+	F_PAD("_pad", 100, 4, "padding"),
+	F_BYTES("addr", CKPT_EXT_SOCKET_LISTEN_ADDR_OFF, CKPT_EXT_SOCKET_LISTEN_ADDR_MAX,
+		"the bound address: struct sockaddr_un (a path, or an abstract name starting with a NUL), "
+		"sockaddr_in or sockaddr_in6 (port in network order)"),
 };
 
 /* A fanotify group's settings and marks, from its fdinfo lines. */
@@ -1021,6 +1142,16 @@ static const struct ckpt_rtype r6_types[] = {
 	  RANGE(CKPT_EXT_FANOTIFY_HDR_LEN, CKPT_EXT_FANOTIFY_HDR_LEN + CKPT_EXT_FANOTIFY_MARK_LEN * CKPT_EXT_FANOTIFY_MAX),
 	  FIELDS(r6_ext_fanotify_fields),
 	  .doc = "ckpttools extension: a fanotify group's settings and marks" },
+	{ .type = R6_EXT_TTY, .name = "EXT_TTY", EXACT(CKPT_EXT_TTY_LEN), FIELDS(r6_ext_tty_fields),
+	  .doc = "ckpttools extension: a terminal object (after its OBJREF): kind, pty index, termios, "
+		 "window size, session and foreground group" },
+	{ .type = R6_EXT_FILE_TTY, .name = "EXT_FILE_TTY", EXACT(CKPT_EXT_FILE_TTY_LEN),
+	  FIELDS(r6_ext_file_tty_fields),
+	  .doc = "ckpttools extension: the terminal object an open FILE of type TTY is open on" },
+	{ .type = R6_EXT_SOCKET_LISTEN, .name = "EXT_SOCKET_LISTEN", EXACT(CKPT_EXT_SOCKET_LISTEN_LEN),
+	  FIELDS(r6_ext_socket_listen_fields),
+	  .doc = "ckpttools extension: a listening Unix or TCP socket: address, backlog, options, connections "
+		 "waiting" },
 };
 
 const struct ckpt_schema ckpt_schema_rev6 = {
@@ -1029,7 +1160,7 @@ const struct ckpt_schema ckpt_schema_rev6 = {
 	.title = "linux-cr final (rev 6, x86_64)",
 	.hdr_len = 8,
 	.align = 1,
-	.max_type = R6_EXT_PEERS,
+	.max_type = R6_EXT_SOCKET_LISTEN,	/* the highest extension type */
 	.types = r6_types,
 	.n_types = CKPT_ARRAY_LEN(r6_types),
 	.objtypes = &ckpt_names_obj_type,
