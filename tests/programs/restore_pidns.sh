@@ -358,6 +358,9 @@ run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/ct.ckpt" "$init"
 check_eq "container: ckpt of the init by its pid here" 0 "$rc"
 run "$tmp/o" "$tmp/e" "$CKPTCHECK" -q "$tmp/ct.ckpt"
 check_eq "container: ckptcheck says go" 0 "$rc"
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" --dry-run "$tmp/ct.ckpt"
+check_grep "container: --dry-run: the init is pid 1 in a new pid namespace" \
+	"^task $init: pids 1, at each level from the root's pid namespace [(]a new one[)] down" "$tmp/o"
 for p in $all; do kill -KILL "$p" 2>/dev/null; done
 for p in $all; do killed "$p"; done
 lines=$(wc -l <"$tmp/ct.out")
@@ -426,6 +429,33 @@ run "$tmp/d" "$tmp/de" "$CKPTDIFF" --match-by tree --ignore "${ignore%,tree.dept
 check_eq "nested round trip: by tree place, the same" 0 "$rc"
 for p in $all; do kill -KILL "$p" 2>/dev/null; done
 for p in $all; do killed "$p"; done
+
+# -- deeper than the kernel nests (32 levels): the deepest process of that
+# image made 33 levels deep, its numbers and its TREE depth edited ------------
+if command -v python3 >/dev/null; then
+	"$CKPTDUMP" --json --pages "$tmp/nt.ckpt" >"$tmp/deep.json"
+	python3 - "$tmp/deep.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["records"]:
+    if r.get("role") == "pids":
+        e = r["fields"]["pids"][-1]
+        e["nr"] = e["nr"][:2] + [5] * 31 + [1]
+        e["depth"] = 33
+        r["length"] += 31 * 4
+    if r.get("role") == "tasks":
+        r["fields"]["tasks"][-1]["depth"] = 33
+    if r["type"] == "PIDS":
+        r["fields"]["nr_vpids"] += 31
+json.dump(d, open(sys.argv[1], "w"))
+PY
+	"$CKPTENCODE" "$tmp/deep.json" >"$tmp/deep.raw.ckpt" && "$REDIGEST" recompute "$tmp/deep.raw.ckpt" "$tmp/deep.ckpt"
+	run "$tmp/o" "$tmp/e" "$CKPTCHECK" "$tmp/deep.ckpt"
+	check_grep "33 levels deep: ckptcheck names restore-pid-ns" \
+		"^error restore-pid-ns .*33 levels below ckpt's and 33 below the image root's [(]the kernel nests 32[)]" "$tmp/o"
+else
+	pass "33 levels deep # SKIP python3 is needed to edit the JSON"
+fi
 
 # -- a failure inside a namespace of the tree: the pid here of the first
 # process below depth 0 is taken, so its clone3 with set_tid fails; every

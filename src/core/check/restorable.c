@@ -100,7 +100,7 @@ static const struct ckpt_rule rules[] = {
 		"A process below its parent's pid namespace (TREE depth) that is not pid 1 of a "
 		"namespace one level below it (it joined a namespace it did not start: setns(2), or a "
 		"later child after unshare(CLONE_NEWPID)), or more than 31 levels below the image "
-		"root's: ckptrestore makes each namespace of the tree with clone3(CLONE_NEWPID) of its "
+		"root's or 32 below ckpt's: ckptrestore makes each namespace of the tree with clone3(CLONE_NEWPID) of its "
 		"pid 1." },
 	[R_LISTEN] = { "restore-listen-socket", "restorable", CKPT_SEV_ERROR, R6,
 		"A listening socket (EXT_SOCKET_LISTEN) ckptrestore cannot listen with again: connections "
@@ -1077,10 +1077,11 @@ static void judge_pid_ns(struct ckpt_check *c, const struct state *st, const str
 	struct pid_fact key = { .outer = (int32_t)mt->pid };
 	const struct pid_fact *f;
 
-	if (mt->depth > m->tasks[0].depth + 31) {
+	if (mt->depth > 32 || mt->depth > m->tasks[0].depth + 31) {
 		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
-			     "%s: its pid namespace is %" PRIu32 " levels below the image root's", who,
-			     mt->depth - m->tasks[0].depth);
+			     "%s: its pid namespace is %" PRIu32 " levels below ckpt's and %" PRId64 " below the "
+			     "image root's (the kernel nests 32)", who, mt->depth,
+			     (int64_t)mt->depth - (int64_t)m->tasks[0].depth);
 		return;
 	}
 	for (size_t k = 0; k < i && !parent; k++)

@@ -100,8 +100,9 @@ int rs_pid_levels(struct ckpt_restore_plan *p, char *err, size_t errsize)
 
 		if (!e || e->depth < p->root_depth) {
 			/* Only what a depth-0 image says (the gate refuses a
-			 * task above the root's level). */
-			if (p->root_depth) {
+			 * task above the root's level, or deeper than the
+			 * kernel's levels: a refused image is only described). */
+			if (p->root_depth && p->go) {
 				snprintf(err, errsize, "task %" PRId64 ": no pid at the level of the image root", t->pid);
 				return -1;
 			}
@@ -117,7 +118,9 @@ int rs_pid_levels(struct ckpt_restore_plan *p, char *err, size_t errsize)
 		struct rs_task *t = &p->tasks[i];
 
 		/* Threads follow their leader in the image. */
-		if (!leader || leader->pid != t->tgid)
+		if (t->pid == t->tgid)
+			leader = t;
+		else if (!leader || leader->pid != t->tgid)
 			leader = task_by_pid(p, t->tgid);
 		t->own_pid = t->nspid[t->level];
 		t->own_tgid = leader && leader->level == t->level ? leader->nspid[leader->level] : t->own_pid;
@@ -136,8 +139,9 @@ int64_t rs_pid_seen_by(const struct ckpt_restore_plan *p, int64_t pid, const str
 {
 	const struct rs_task *t = task_by_pid(p, pid);
 
+	/* Outside the tree: known only in ckpt's namespace. */
 	if (!t)
-		return by->level ? 0 : pid;
+		return by->level || p->root_depth ? 0 : pid;
 	return t->level >= by->level ? t->nspid[by->level] : 0;
 }
 

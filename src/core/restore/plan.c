@@ -868,6 +868,17 @@ void ckpt_restore_plan_describe(const struct ckpt_restore_plan *p, void (*line)(
 			 t->pid, t->comm, t->ppid, t->pgid, t->sid, areas, pages, fds,
 			 fs && fs->pwd ? fs->pwd : "?", c ? c->uid : 0, c ? c->gid : 0);
 		line(arg, buf);
+		/* Its numbers in the namespaces made for the tree (pidlevels.c). */
+		if (p->root_depth || t->level) {
+			int n = snprintf(buf, sizeof(buf), "task %" PRId64 ": pids", t->pid);
+
+			for (uint32_t l = 0; l <= t->level && n > 0 && (size_t)n < sizeof(buf); l++)
+				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s %" PRId32, l ? "," : "", t->nspid[l]);
+			if (n > 0 && (size_t)n < sizeof(buf))
+				snprintf(buf + n, sizeof(buf) - (size_t)n, ", at each level from the root's pid namespace (%s) down",
+					 p->root_depth ? "a new one" : "this one, or --pid-ns's");
+			line(arg, buf);
+		}
 		for (size_t k = 0; k < p->n_fds; k++) {
 			const struct rs_fd *d = &p->fds[k];
 			const struct rs_file *f = rs_file(p, d->file);

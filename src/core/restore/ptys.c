@@ -196,11 +196,13 @@ int rs_tty_session_pgrp(struct rs_ctx *x)
 			found = true;
 	if (!found)
 		return 0;
+	/* Its number as the task sees it, in its pid namespace (pidlevels.c). */
+	pgrp = (int32_t)rs_pid_seen_by(x->plan, t->pgrp, x->task);
 	if ((fd = rs_take_fd(x, mine, "pty slave")) < 0 || rs_scratch(x, &pgrp, sizeof(pgrp), &at) < 0 ||
 	    rs_call(x, "ioctl(TIOCSPGRP)", SYS_ioctl, fd, TIOCSPGRP, (long)at, 0, 0, 0, NULL) < 0 ||
 	    rs_call(x, "close", SYS_close, fd, 0, 0, 0, 0, 0, NULL) < 0)
 		return -1;
-	rs_log(x, 1, "task %d: group %d is its terminal's foreground group again", (int)x->pid, (int)pgrp);
+	rs_log(x, 1, "task %d: group %d is its terminal's foreground group again", (int)x->pid, (int)t->pgrp);
 	return 0;
 }
 
