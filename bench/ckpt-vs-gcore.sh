@@ -101,10 +101,15 @@ time_floor() {
 	rm -f "$dir/floor"
 	took=$(echo "$t1 - $t0" | bc -l)
 }
+# Threads on the machine: ckpt's census of the users of the tree's shared
+# objects (EXT_USERS) looks at every thread there while the tree is frozen,
+# so a test that runs thousands of threads beside the bench slows ckpt,
+# not gcore.
+threads() { ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "bench: $mib MiB touched anonymous memory, pid $pid, output in $dir ($(stat -f -c %T "$dir"), gcore synced: $sync_gcore), $rounds rounds"
-echo "bench: before: $(uptime)"
+echo "bench: before: $(uptime), $(threads) threads"
 for w in 1 2; do
 	time_ckpt
 	time_gcore
@@ -124,7 +129,7 @@ for r in $(seq "$rounds"); do
 	printf 'round %d: ckpt %.3f s (%s CPU-s), gcore %.3f s (%s CPU-s), dd %.3f s (%s CPU-s)\n' \
 		"$r" "$c" "$cc" "$g" "$gc" "$f" "$fc"
 done
-echo "bench: after: $(uptime)"
+echo "bench: after: $(uptime), $(threads) threads"
 cm=$(median <"$dir/ckpt.t")
 gm=$(median <"$dir/gcore.t")
 fm=$(median <"$dir/floor.t")
