@@ -126,7 +126,7 @@ corpus=(
 	"clonevm_sighand clonevm sighand|"
 	"pidns_container pidns $tmp/pidns_container.out container|"
 	"pidns_nested pidns $tmp/pidns_nested.out nested|"
-	"pidns_joined pidns $tmp/pidns_joined.out joined|restore-pid-ns"
+	"pidns_joined pidns $tmp/pidns_joined.out joined|"
 	"listener listener $tmp/listener|"
 	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
 	"ttyjob ttyjob|restore-tty"
@@ -227,7 +227,7 @@ for entry in "${corpus[@]}"; do
 	fi
 	check_released "$name: restored, running" "$pid"
 	case $name in
-	pidns_container | pidns_nested)
+	pidns_container | pidns_nested | pidns_joined)
 		check_eq "$name: every process has its pid inside its namespace" "$inner" \
 			"$(for p in $(tree "$pid"); do awk '$1 == "NSpid:" { print $NF }' "/proc/$p/status"; done | tr '\n' ' ')"
 		check_eq "$name: as many levels (a container: a new namespace here)" "$levels" \

@@ -97,11 +97,11 @@ static const struct ckpt_rule rules[] = {
 		"space too), e.g. siblings sharing one their parent does not: ckptrestore would give "
 		"each its own copy." },
 	[R_PID_NS] = { "restore-pid-ns", "restorable", CKPT_SEV_ERROR, R6,
-		"A process below its parent's pid namespace (TREE depth) that is not pid 1 of a "
-		"namespace one level below it (it joined a namespace it did not start: setns(2), or a "
-		"later child after unshare(CLONE_NEWPID)), or more than 31 levels below the image "
-		"root's or 32 below ckpt's: ckptrestore makes each namespace of the tree with clone3(CLONE_NEWPID) of its "
-		"pid 1." },
+		"A process one level below its parent's pid namespace (TREE depth) that is not pid 1 "
+		"there while no single live sibling before it is (it joined a namespace by setns(2)), "
+		"one more than a level below its parent, or one more than 31 levels below the image "
+		"root's or 32 below ckpt's: ckptrestore makes each namespace of the tree with its "
+		"pid 1 (clone3 with CLONE_NEWPID) and puts later children there with setns(2)." },
 	[R_LISTEN] = { "restore-listen-socket", "restorable", CKPT_SEV_ERROR, R6,
 		"A listening socket (EXT_SOCKET_LISTEN) ckptrestore cannot listen with again: connections "
 		"waiting to be accepted (pending: they would be lost), facts ckpt could not read (valid "
@@ -1067,6 +1067,27 @@ static int pid_fact_cmp(const void *a, const void *b)
 	return (x->outer > y->outer) - (x->outer < y->outer);
 }
 
+/* Whether exactly one live process before process i, with its parent and
+ * its depth, is pid 1 at that depth: the namespace i joined (a later
+ * child after unshare(CLONE_NEWPID)), which the restorer enters. */
+static bool joined_sibling(const struct state *st, const struct ckpt_model *m, size_t i)
+{
+	const struct ckpt_model_task *mt = &m->tasks[i];
+	size_t inits = 0;
+
+	for (size_t k = 0; k < i; k++) {
+		const struct ckpt_model_task *s = &m->tasks[k];
+		struct pid_fact key = { .outer = (int32_t)s->pid };
+		const struct pid_fact *f;
+
+		if (s->ppid != mt->ppid || s->pid != s->tgid || s->depth != mt->depth || s->exit_state)
+			continue;
+		f = st->n_pids ? bsearch(&key, st->pids, st->n_pids, sizeof(key), pid_fact_cmp) : NULL;
+		inits += f && f->inner == 1;
+	}
+	return inits == 1;
+}
+
 /* Process i's pid namespace against its parent's (restore/pidlevels.c):
  * the same, or one level below with i its pid 1. */
 static void judge_pid_ns(struct ckpt_check *c, const struct state *st, const struct ckpt_model *m, size_t i,
@@ -1096,10 +1117,11 @@ static void judge_pid_ns(struct ckpt_check *c, const struct state *st, const str
 		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
 			     "%s: its pid namespace is %" PRIu32 " levels below its parent's", who,
 			     mt->depth - parent->depth);
-	else if (!f || f->inner != 1)
+	else if ((!f || f->inner != 1) && !joined_sibling(st, m, i))
 		check_report(c, &rules[R_PID_NS], -1, t->index, t->offset, "TASK",
-			     "%s: is pid %" PRId32 ", not 1, in the pid namespace below its parent's: it joined a "
-			     "namespace it did not start", who, f ? f->inner : 0);
+			     "%s: is pid %" PRId32 ", not 1, in the pid namespace below its parent's, and not one "
+			     "live sibling before it is pid 1 there: it joined a namespace it did not start",
+			     who, f ? f->inner : 0);
 }
 
 static void rs_end(struct ckpt_check *c, void *stp, const struct check_outcome *out)

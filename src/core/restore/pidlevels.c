@@ -4,9 +4,12 @@
  * tree is rebuilt from the root's level down: with a root at depth 0 in
  * the restorer's namespace (or a new one with --pid-ns), with a deeper
  * root always in a new one.  A task deeper than its parent started a
- * namespace of its own (pid 1 there; the gate refuses the rest): its
- * parent makes it with clone3(CLONE_NEWPID), and every task gets its
- * number at each level from its own up to the root's with set_tid.
+ * namespace of its own (pid 1 there): its parent makes it with
+ * clone3(CLONE_NEWPID); or it is a later child after unshare(2), in the
+ * namespace of the one elder sibling that is pid 1 there: its parent
+ * enters that namespace with setns(2) for the clone (the gate refuses the
+ * rest).  Every task gets its number at each level from its own up to the
+ * root's with set_tid.
  *
  * A task below the root's level cannot see the process that holds the
  * restorer's descriptors (pipe ends, shared objects, externals), nor can
@@ -16,6 +19,7 @@
  * image descriptors until their own children are made. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -176,4 +180,35 @@ int rs_source_drop(struct rs_ctx *x)
 	if (fd <= 0 || x->src_shared)
 		return 0;
 	return rs_call(x, "close(restorer pidfd)", SYS_close, fd, 0, 0, 0, 0, 0, NULL);
+}
+
+const struct rs_task *rs_pid_ns_init(const struct ckpt_restore_plan *p, const struct rs_task *t)
+{
+	const struct rs_task *init = NULL;
+
+	for (size_t i = 0; i < p->n_tasks && &p->tasks[i] != t; i++) {
+		const struct rs_task *s = &p->tasks[i];
+
+		if (s->ppid == t->ppid && s->pid == s->tgid && s->level == t->level && s->own_pid == 1 &&
+		    !s->exit_state) {
+			if (init)
+				return NULL;
+			init = s;
+		}
+	}
+	return init;
+}
+
+int rs_pid_ns_enter(struct rs_ctx *x, const struct rs_task *in)
+{
+	long pidfd, r;
+
+	/* The task's number as x's task sees it: its own, or a child's. */
+	if (rs_call(x, "pidfd_open(namespace)", SYS_pidfd_open, in == x->task ? in->own_pid : in->nspid[x->task->level],
+		    0, 0, 0, 0, 0, &pidfd) < 0)
+		return -1;
+	r = rs_call(x, "setns(CLONE_NEWPID)", SYS_setns, pidfd, CLONE_NEWPID, 0, 0, 0, 0, NULL);
+	if (rs_call(x, "close", SYS_close, pidfd, 0, 0, 0, 0, 0, NULL) < 0)
+		return -1;
+	return r < 0 ? -1 : 0;
 }

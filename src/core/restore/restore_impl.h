@@ -489,6 +489,13 @@ bool rs_new_pid_ns(const struct ckpt_restore_plan *p, const struct ckpt_restore_
  * closed once its children are made.  0, or -1 with err. */
 int rs_source_hold(struct rs_ctx *x);
 int rs_source_drop(struct rs_ctx *x);
+/* pidlevels.c: the pid 1 of the namespace task t joined without starting
+ * it: the one live sibling before it, one level below their parent, that
+ * is pid 1 there (NULL: none, or more than one).  x's task's children go
+ * to the pid namespace of task in (a child of it, or itself: back to its
+ * own), by setns(2) on a pidfd.  0, or -1 with err. */
+const struct rs_task *rs_pid_ns_init(const struct ckpt_restore_plan *p, const struct rs_task *t);
+int rs_pid_ns_enter(struct rs_ctx *x, const struct rs_task *in);
 
 /* run.c: a child's group and session, where they differ from its
  * parent's.  0, or -1 with err. */

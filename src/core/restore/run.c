@@ -264,11 +264,16 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t, long *sr
 	long pid = 0, opened = 0;
 	int status;
 
+	/* A child below its parent's pid namespace that is not its pid 1
+	 * joined the one an earlier sibling started (pidlevels.c). */
+	const struct rs_task *ns_init = t->level > parent->task->level && t->own_pid != 1 ?
+					rs_pid_ns_init(parent->plan, t) : NULL;
+
 	memset(&in, 0, sizeof(in));
 	in.args.flags = sharing_flags(parent->task, t);
 	/* A child below its parent's pid namespace starts one, as its pid 1
 	 * (pidlevels.c); its number at each level is set down to the root's. */
-	if (t->level > parent->task->level)
+	if (t->level > parent->task->level && !ns_init)
 		in.args.flags |= CLONE_NEWPID;
 	in.args.exit_signal = t->exit_signal && t->exit_signal < 65 ? t->exit_signal : SIGCHLD;
 	in.args.set_tid_size = rs_set_tid(t, in.tid);
@@ -284,6 +289,8 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t, long *sr
 			return -1;
 		*src_fd = opened;
 	}
+	if (ns_init && rs_pid_ns_enter(parent, ns_init) < 0)
+		return -1;
 	parent->r.new_child = 0;
 	/* A pid held by a dying task of the tree just killed: wait (bounded)
 	 * for it to come free (tree.c). */
@@ -299,6 +306,12 @@ static pid_t make_child(struct rs_ctx *parent, const struct rs_task *t, long *sr
 		return -1;
 	}
 	/* (In a table it shares with the child, the child closes it.) */
+	/* The parent's children go to its own namespace again. */
+	if (ns_init && rs_pid_ns_enter(parent, parent->task) < 0) {
+		if (parent->r.new_child > 0)
+			rs_kill_task(parent->r.new_child);
+		return -1;
+	}
 	if (opened > 0 && !(in.args.flags & CLONE_FILES) &&
 	    rs_call(parent, "close(restorer pidfd)", SYS_close, opened, 0, 0, 0, 0, 0, NULL) < 0) {
 		if (parent->r.new_child > 0)
