@@ -97,6 +97,11 @@ void check_out_of_memory(struct ckpt_check *c);
 /* A record's field by name, as an unsigned value; 0 when the record type
  * has no such field or the record is too short to hold it. */
 uint64_t check_field_u64(const struct ckpt_record *rec, const char *name);
+/* Whether rec is a record of the type called name. */
+bool check_record_is(const struct ckpt_record *rec, const char *name);
+/* One more zeroed element at the end of *arr, which holds *n of size
+ * bytes in room for *cap (doubled when full); NULL when memory ran out. */
+void *check_grow(void **arr, size_t *n, size_t *cap, size_t size);
 
 /* The image offset of field f whose struct starts at base, when base lies
  * in rec's inline bytes; else the record's offset. */

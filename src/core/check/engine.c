@@ -537,3 +537,25 @@ uint64_t check_field_u64(const struct ckpt_record *rec, const char *name)
 
 	return f && ckpt_field_fits(f, rec->avail) ? ckpt_field_u64(f, rec->data) : 0;
 }
+
+bool check_record_is(const struct ckpt_record *rec, const char *name)
+{
+	return rec->rt && strcmp(rec->rt->name, name) == 0;
+}
+
+void *check_grow(void **arr, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *p = realloc(*arr, nc * size);
+
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = nc;
+	}
+	void *e = (char *)*arr + (*n)++ * size;
+
+	memset(e, 0, size);
+	return e;
+}

@@ -179,7 +179,6 @@ struct sighand_fact {
 
 struct signal_fact {
 	int32_t objref;
-	bool tty;
 	uint64_t index, offset;
 };
 
@@ -223,32 +222,9 @@ struct state {
 	size_t n_pids, cap_pids;
 };
 
-/* Grows *arr to hold one more element of size sz; NULL when memory ran out. */
-static void *grow(void **arr, size_t *n, size_t *cap, size_t sz)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		void *p = realloc(*arr, nc * sz);
-
-		if (!p)
-			return NULL;
-		*arr = p;
-		*cap = nc;
-	}
-	void *e = (char *)*arr + (*n)++ * sz;
-
-	memset(e, 0, sz);
-	return e;
-}
-
 #define GROW(c, st, name) \
-	((struct name##_fact *)grow((void **)&(st)->name##s, &(st)->n_##name##s, &(st)->cap_##name##s, \
+	((struct name##_fact *)check_grow((void **)&(st)->name##s, &(st)->n_##name##s, &(st)->cap_##name##s, \
 				    sizeof(struct name##_fact)))
-
-static bool is(const struct ckpt_record *rec, const char *name)
-{
-	return rec->rt && strcmp(rec->rt->name, name) == 0;
-}
 
 /* Whether a seccomp program has a "ret #SECCOMP_RET_USER_NOTIF": the
  * listener descriptor that answers it is not in the image. */
@@ -343,7 +319,7 @@ static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct 
 
 	(void)c;
 	for (size_t i = 0; i < CKPT_ARRAY_LEN(kinds); i++)
-		if (is(rec, kinds[i].type) && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
+		if (check_record_is(rec, kinds[i].type) && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
 			f->kinds |= kinds[i].kind;
 			if (kinds[i].kind == KIND_EVENTFD && check_field_u64(rec, "count") == UINT64_MAX)
 				f->bad_state = true;
@@ -356,20 +332,20 @@ static bool fd_kind_record(struct ckpt_check *c, struct state *st, const struct 
 				f->sock_type = (uint32_t)check_field_u64(rec, "sock_type");
 			}
 		}
-	if (is(rec, "EXT_SOCKET_MSGS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
+	if (check_record_is(rec, "EXT_SOCKET_MSGS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref")))) {
 		f->kinds |= KIND_SOCKET_MSGS;
 		f->msgs_type = (uint32_t)check_field_u64(rec, "sock_type");
 		f->msgs_flags = (uint32_t)check_field_u64(rec, "flags");
 	}
-	if (is(rec, "EXT_SOCKET_MSG") && check_field_u64(rec, "addr_len") &&
+	if (check_record_is(rec, "EXT_SOCKET_MSG") && check_field_u64(rec, "addr_len") &&
 	    (f = file_by_ref(st, (int32_t)check_field_u64(rec, "file_objref"))))
 		f->msg_named = true;
-	if (is(rec, "EXT_PEERS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "objref")))) {
+	if (check_record_is(rec, "EXT_PEERS") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "objref")))) {
 		f->kinds |= KIND_PEERS;
 		f->sock_ino = check_field_u64(rec, "ino");
 		f->peer_ino = (uint32_t)check_field_u64(rec, "peer_ino");
 	}
-	if (is(rec, "EXT_EPOLL") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "epfile_objref")))) {
+	if (check_record_is(rec, "EXT_EPOLL") && (f = file_by_ref(st, (int32_t)check_field_u64(rec, "epfile_objref")))) {
 		const struct ckpt_field *a = ckpt_rtype_field(rec->rt, "items");
 		uint64_t n = check_field_u64(rec, "num_items");
 
@@ -426,7 +402,7 @@ static bool read_pids(struct state *st, const struct ckpt_record *rec)
 
 		if ((depth + 1) * 4 > rec->avail - pos - 4)
 			break;
-		if (!(f = grow((void **)&st->pids, &st->n_pids, &st->cap_pids, sizeof(*f))))
+		if (!(f = check_grow((void **)&st->pids, &st->n_pids, &st->cap_pids, sizeof(*f))))
 			return false;
 		f->outer = (int32_t)ckpt_le_load(rec->data + pos + 4, 4);
 		f->inner = (int32_t)ckpt_le_load(rec->data + pos + 4 + 4 * depth, 4);
@@ -448,14 +424,14 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	st->obj_ref = 0;
 	if (!rec->rt)
 		return;
-	if (is(rec, "EXT_PRODUCER")) {
+	if (check_record_is(rec, "EXT_PRODUCER")) {
 		st->user_space = true;
-	} else if (is(rec, "BUFFER") && role->name && strcmp(role->name, "pids") == 0) {
+	} else if (check_record_is(rec, "BUFFER") && role->name && strcmp(role->name, "pids") == 0) {
 		ok = read_pids(st, rec);
-	} else if (is(rec, "OBJREF")) {
+	} else if (check_record_is(rec, "OBJREF")) {
 		st->obj_type = (uint32_t)check_field_u64(rec, "objtype");
 		st->obj_ref = (int32_t)check_field_u64(rec, "objref");
-	} else if (is(rec, "FILE")) {
+	} else if (check_record_is(rec, "FILE")) {
 		struct file_fact *f = GROW(c, st, file);
 
 		if ((ok = f)) {
@@ -465,38 +441,38 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			f->index = rec->index;
 			f->offset = rec->offset;
 		}
-	} else if (is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
+	} else if (check_record_is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
 		   strcmp(role->parent->name, "FILE") == 0) {
 		file_name(st, rec);
-	} else if (is(rec, "EXT_EVENTFD") || is(rec, "EXT_TIMERFD") || is(rec, "EXT_SIGNALFD") ||
-		   is(rec, "EXT_INOTIFY") || is(rec, "EXT_EPOLL") || is(rec, "EXT_SOCKET_QUEUE") ||
-		   is(rec, "EXT_PEERS") || is(rec, "EXT_SOCKET_MSG")) {
+	} else if (check_record_is(rec, "EXT_EVENTFD") || check_record_is(rec, "EXT_TIMERFD") || check_record_is(rec, "EXT_SIGNALFD") ||
+		   check_record_is(rec, "EXT_INOTIFY") || check_record_is(rec, "EXT_EPOLL") || check_record_is(rec, "EXT_SOCKET_QUEUE") ||
+		   check_record_is(rec, "EXT_PEERS") || check_record_is(rec, "EXT_SOCKET_MSG")) {
 		ok = fd_kind_record(c, st, rec);
-	} else if (is(rec, "EXT_SOCKET_LISTEN")) {
+	} else if (check_record_is(rec, "EXT_SOCKET_LISTEN")) {
 		ok = listen_record(st, rec);
-	} else if (is(rec, "EXT_FILE_INODE") && st->n_files) {
+	} else if (check_record_is(rec, "EXT_FILE_INODE") && st->n_files) {
 		st->files[st->n_files - 1].ino = (int32_t)check_field_u64(rec, "ino_objref");
-	} else if (is(rec, "EXT_SOCKET_MSGS")) {
+	} else if (check_record_is(rec, "EXT_SOCKET_MSGS")) {
 		ok = fd_kind_record(c, st, rec);
 		if (st->n_files && st->files[st->n_files - 1].objref == (int32_t)check_field_u64(rec, "file_objref"))
 			st->files[st->n_files - 1].fds_in_flight += (uint32_t)check_field_u64(rec, "nr_fds");
-	} else if (is(rec, "EXT_INODE")) {
+	} else if (check_record_is(rec, "EXT_INODE")) {
 		struct inode_fact *n = GROW(c, st, inode);
 
 		if ((ok = n)) {
 			n->objref = objtype ? objref : 0;
 			n->flags = (uint32_t)check_field_u64(rec, "flags");
 		}
-	} else if (is(rec, "VMA") && check_field_u64(rec, "ino_objref")) {
+	} else if (check_record_is(rec, "VMA") && check_field_u64(rec, "ino_objref")) {
 		struct vma_ino_fact *v = GROW(c, st, vma_ino);
 
 		if ((ok = v)) {
 			v->record = rec->index;
 			v->ino = (int32_t)check_field_u64(rec, "ino_objref");
 		}
-	} else if (is(rec, "FILE_TABLE")) {
+	} else if (check_record_is(rec, "FILE_TABLE")) {
 		st->cur_table = objtype ? objref : 0;
-	} else if (is(rec, "FILE_DESC")) {
+	} else if (check_record_is(rec, "FILE_DESC")) {
 		struct fd_fact *d = GROW(c, st, fd);
 
 		if ((ok = d)) {
@@ -508,7 +484,7 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			if ((f = file_by_ref(st, d->file)) && f->f_type == 6 && !f->epoll_table)
 				f->epoll_table = d->table;
 		}
-	} else if (is(rec, "SIGHAND")) {
+	} else if (check_record_is(rec, "SIGHAND")) {
 		struct sighand_fact *h = GROW(c, st, sighand);
 		const struct ckpt_field *a = ckpt_rtype_field(rec->rt, "action");
 
@@ -531,38 +507,37 @@ static void rs_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 				}
 			}
 		}
-	} else if (is(rec, "SIGNAL")) {
+	} else if (check_record_is(rec, "SIGNAL")) {
 		struct signal_fact *s = GROW(c, st, signal);
 
 		if ((ok = s)) {
 			s->objref = objtype ? objref : 0;
 			s->index = rec->index;
 			s->offset = rec->offset;
-			s->tty = check_field_u64(rec, "tty_objref") != 0;
 		}
-	} else if (is(rec, "TASK")) {
+	} else if (check_record_is(rec, "TASK")) {
 		if ((ok = (t = GROW(c, st, task)))) {
 			t->index = rec->index;
 			t->offset = rec->offset;
 		}
-	} else if (is(rec, "TASK_OBJS") && (t = cur_task(st))) {
+	} else if (check_record_is(rec, "TASK_OBJS") && (t = cur_task(st))) {
 		t->files = (int32_t)check_field_u64(rec, "files_objref");
 		t->sighand = (int32_t)check_field_u64(rec, "sighand_objref");
 		t->signal = (int32_t)check_field_u64(rec, "signal_objref");
 		t->sem_undo = (int32_t)check_field_u64(rec, "sem_undo_objref");
-	} else if (is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
+	} else if (check_record_is(rec, "EXT_TASK_SECURITY") && (t = cur_task(st))) {
 		t->has_security = true;
 		t->valid = (uint32_t)check_field_u64(rec, "valid");
 		t->seccomp = (uint32_t)check_field_u64(rec, "seccomp_mode");
 		t->filters = (uint32_t)check_field_u64(rec, "seccomp_filters");
-	} else if (is(rec, "EXT_SECCOMP_SHARED") && (t = cur_task(st))) {
+	} else if (check_record_is(rec, "EXT_SECCOMP_SHARED") && (t = cur_task(st))) {
 		t->filters_shared = (uint32_t)check_field_u64(rec, "count");
 		t->filters_same = (int32_t)check_field_u64(rec, "same_pid");
-	} else if (is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
+	} else if (check_record_is(rec, "EXT_SECCOMP_FILTER") && (t = cur_task(st))) {
 		t->seccomp = t->seccomp ? t->seccomp : 2;
 		t->filters_read++;
 		t->user_notif |= returns_user_notif(rec);
-	} else if (is(rec, "CPU") && (t = cur_task(st))) {
+	} else if (check_record_is(rec, "CPU") && (t = cur_task(st))) {
 		t->has_cpu = true;
 		/* A task that never used the FPU starts with a fresh one. */
 		t->has_fpu = check_field_u64(rec, "used_math") == 0;

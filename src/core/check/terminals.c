@@ -71,31 +71,9 @@ struct state {
 	uint64_t outside_rdev;
 };
 
-static void *grow(void **arr, size_t *n, size_t *cap, size_t sz)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 8;
-		void *p = realloc(*arr, nc * sz);
-
-		if (!p)
-			return NULL;
-		*arr = p;
-		*cap = nc;
-	}
-	void *e = (char *)*arr + (*n)++ * sz;
-
-	memset(e, 0, sz);
-	return e;
-}
-
 #define GROW(st, name) \
-	((struct name##_fact *)grow((void **)&(st)->name##s, &(st)->n_##name##s, &(st)->cap_##name##s, \
+	((struct name##_fact *)check_grow((void **)&(st)->name##s, &(st)->n_##name##s, &(st)->cap_##name##s, \
 				    sizeof(struct name##_fact)))
-
-static bool is(const struct ckpt_record *rec, const char *name)
-{
-	return rec->rt && strcmp(rec->rt->name, name) == 0;
-}
 
 static void tt_record(struct ckpt_check *c, void *stp, const struct ckpt_record *rec,
 		      const struct ckpt_role *role)
@@ -112,12 +90,12 @@ static void tt_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 	st->obj_ref = 0;
 	if (!rec->rt)
 		return;
-	if (is(rec, "EXT_PRODUCER")) {
+	if (check_record_is(rec, "EXT_PRODUCER")) {
 		st->user_space = true;
-	} else if (is(rec, "OBJREF")) {
+	} else if (check_record_is(rec, "OBJREF")) {
 		st->obj_type = (uint32_t)check_field_u64(rec, "objtype");
 		st->obj_ref = (int32_t)check_field_u64(rec, "objref");
-	} else if (is(rec, "FILE")) {
+	} else if (check_record_is(rec, "FILE")) {
 		struct file_fact *f;
 
 		if (check_field_u64(rec, "f_type") == FILE_TYPE_TTY && (ok = (f = GROW(st, file)))) {
@@ -125,7 +103,7 @@ static void tt_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			f->index = rec->index;
 			f->offset = rec->offset;
 		}
-	} else if (is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
+	} else if (check_record_is(rec, "FILE_NAME") && role->name && strcmp(role->name, "path") == 0 && role->parent &&
 		   strcmp(role->parent->name, "FILE") == 0 && st->n_files &&
 		   st->files[st->n_files - 1].index + 1 == rec->index) {
 		const uint8_t *s = rec->data + rec->hdr_len;
@@ -134,9 +112,9 @@ static void tt_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 
 		len = ckpt_text_len(s, len, &terminated);
 		ckpt_escape(s, len, st->files[st->n_files - 1].path, sizeof(st->files[0].path));
-	} else if (is(rec, "EXT_FILE_TTY") && st->n_files) {
+	} else if (check_record_is(rec, "EXT_FILE_TTY") && st->n_files) {
 		st->files[st->n_files - 1].tty = (int32_t)check_field_u64(rec, "tty_objref");
-	} else if (is(rec, "EXT_TTY")) {
+	} else if (check_record_is(rec, "EXT_TTY")) {
 		struct tty_fact *t;
 
 		if ((ok = (t = GROW(st, tty)))) {
@@ -145,7 +123,7 @@ static void tt_record(struct ckpt_check *c, void *stp, const struct ckpt_record 
 			t->index = (int32_t)check_field_u64(rec, "index");
 			t->real_rdev = check_field_u64(rec, "real_rdev");
 		}
-	} else if (is(rec, "SIGNAL")) {
+	} else if (check_record_is(rec, "SIGNAL")) {
 		struct signal_fact *s;
 
 		if ((ok = (s = GROW(st, signal)))) {
