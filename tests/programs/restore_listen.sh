@@ -188,6 +188,31 @@ else
 	pass "edited images # SKIP python3 is not installed"
 fi
 
+# A prefork server: the child serves on the sockets it shares with its
+# parent (one open file description each): made once, taken by both.
+mkdir -p "$tmp/fork"
+start_workload fork listener "$tmp/fork" fork
+fpid=$fork_pid
+fchild=$(ready_value fork child)
+path=$(ready_value fork unix) port=$(ready_value fork tcp)
+abstract=$(ready_value fork abstract) port6=$(ready_value fork tcp6)
+before=$(ask_all)
+[ "$before" = "1 2 3 4" ] || fail "prefork: the child answers 1, 2, 3, 4" "answers: '$before'"
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/fork.ckpt" "$fpid"
+killed "$fchild"
+killed "$fpid"
+restore "$tmp/fork.ckpt"
+if [ -n "$taken" ]; then
+	pass "prefork # SKIP a pid is taken by another process"
+else
+	workload_pids="$workload_pids $fpid $fchild"
+	check_eq "prefork: restored, the child's count goes on" "0 5 6 7 8" "$rc $(ask_all)"
+	check_eq "prefork: parent and child hold one TCP listener again" "$(readlink "/proc/$fpid/fd/5" 2>/dev/null) socket" \
+		"$(readlink "/proc/$fchild/fd/5" 2>/dev/null) $(readlink "/proc/$fchild/fd/5" 2>/dev/null | cut -d: -f1)"
+	killed "$fchild"
+	killed "$fpid"
+fi
+
 # Connections waiting to be accepted: a restore would lose them.
 start_workload wait listener "$tmp/wait" waiting
 wpid=$wait_pid

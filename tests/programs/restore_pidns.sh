@@ -391,6 +391,37 @@ check_eq "container round trip: no difference beyond the documented keys (depth 
 kill -KILL "$hp"
 some "container: its init killed, every process goes" all_gone $rall
 
+# -- a process inside a container, not its init (pid 2 there): restored
+# into a new pid namespace with pid 2, made by restore-init (pid 1) ----------
+start_workload cc pidns "$tmp/cc.out" container
+init=$(ready_value cc init)
+set -- $(tree "$init")
+a=$2
+run "$tmp/o" "$tmp/e" "$CKPT" -q -o "$tmp/cc.ckpt" "$a"
+check_eq "in a container: ckpt of its pid 2 by its pid here" 0 "$rc"
+kill -KILL "$a"
+gone "$a"
+lines=$(wc -l <"$tmp/cc.out")
+run "$tmp/o" "$tmp/e" "$CKPTRESTORE" -d --pidfile "$tmp/cc.pid" "$tmp/cc.ckpt"
+check_eq "in a container: ckptrestore: exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/e"
+hp=$(cat "$tmp/cc.pid" 2>/dev/null)
+rinit=$(awk '$1 == "PPid:" { print $2 }' "/proc/$hp/status" 2>/dev/null)
+workload_pids="$workload_pids $hp $rinit"
+check_eq "in a container: pid 2 again, its parent restore-init, pid 1" "2 restore-init 1" \
+	"$(inner "$hp") $(cat "/proc/$rinit/comm" 2>/dev/null) $(inner "$rinit")"
+sleep 0.3
+some "in a container: running" check_released $hp
+check_eq "in a container: getpid() and getppid() say 2 and 1 again" "a 2 1;" \
+	"$(tail -n +"$((lines + 1))" "$tmp/cc.out" | awk '$1 == "a" { print $1, $3, $4 }' | sort -u | tr '\n' ';')"
+grep '^a ' "$tmp/cc.out" >"$tmp/cc.a"
+check_eq "in a container: its count goes on" ok \
+	"$(goes_on "$tmp/cc.a" "$(head -n "$lines" "$tmp/cc.out" | grep -c '^a ')")"
+kill -KILL "$rinit"
+some "in a container: the init killed, the process goes" all_gone $hp
+for p in $(tree "$init") $cc_pid; do kill -KILL "$p" 2>/dev/null; done
+killed "$cc_pid"
+
 # -- a tree at depth 0 with a child that made a pid namespace, whose child
 # made another: NSpid of every process, at every level, as in the image;
 # the deepest writes through a pipe the root reads (the tasks below take

@@ -9,7 +9,9 @@
  *   listener READY DIR [waiting]
  *	ready: unix=DIR/sock tcp=PORT abstract=NAME tcp6=PORT.  "waiting":
  *	it connects to the first two itself, closes its ends and never
- *	accepts: a connection waits on each of them.
+ *	accepts: a connection waits on each of them.  "fork": a child it
+ *	forks after listening serves (a prefork server): parent and child
+ *	hold the same four listening sockets; ready: child=PID too.
  *   listener --connect unix PATH | tcp PORT | abstract NAME | tcp6 PORT
  *	the client: prints the answer.
  *   listener --hold PORT
@@ -209,7 +211,20 @@ int main(int argc, char **argv)
 		workload_ready(ready, "unix=%s\ntcp=%d\n%s", path, ntohs(sin.sin_port), more);
 		workload_idle();
 	}
-	workload_ready(ready, "unix=%s\ntcp=%d\n%s", path, ntohs(sin.sin_port), more);
+	if (argc > 3 && strcmp(argv[3], "fork") == 0) {
+		pid_t child = fork();
+
+		if (child < 0)
+			return 1;
+		if (child > 0) {
+			workload_ready(ready, "unix=%s\ntcp=%d\n%schild=%d\n", path, ntohs(sin.sin_port), more,
+				       (int)child);
+			workload_idle();
+		}
+		fclose(ready);
+	} else {
+		workload_ready(ready, "unix=%s\ntcp=%d\n%s", path, ntohs(sin.sin_port), more);
+	}
 	pf[0] = (struct pollfd){ .fd = us, .events = POLLIN };
 	pf[1] = (struct pollfd){ .fd = ts, .events = POLLIN };
 	pf[2] = (struct pollfd){ .fd = as, .events = POLLIN };

@@ -359,7 +359,8 @@ int rs_call(struct rs_ctx *x, const char *what, long nr, long a0, long a1, long 
 /* Writes len bytes to the task's scratch page and returns its address. */
 int rs_scratch(struct rs_ctx *x, const void *buf, size_t len, uint64_t *addr);
 /* The restorer's descriptor mine (or, with --pid-ns, the init's copy of
- * it), taken into the task with pidfd_getfd(2); what names it in errors.
+ * it), taken into the task with pidfd_getfd(2) (through x->src_fd when
+ * the task has one, pidlevels.c); what names it in errors.
  * The task's new fd, or -1 with err. */
 long rs_take_fd(struct rs_ctx *x, int mine, const char *what);
 /* Opens path in the task (close-on-exec); the fd, or -1 with err. */
