@@ -24,6 +24,10 @@
  * The image is read with pread(2) (ckpt_image_read_at), not mapped: mapping
  * a tmpfs image costs more in page-table work (populate, then munmap) than
  * the copy into a 1 MiB buffer saves; measured, see docs/benchmarks.md.
+ * An area of more than two buffers is read ahead by a second thread into a
+ * ring of buffers while this one copies the last into the task: the two
+ * copies of every byte (image to buffer, buffer to task) then run on two
+ * cores side by side instead of one after the other.
  * Nothing of the image stays in the task, so it can be removed or
  * rewritten once the restore is done. */
 #define _GNU_SOURCE
@@ -31,6 +35,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +48,7 @@
 #define VM_SHARED 0x8ULL
 #define VMA_ANON 2
 #define BUFSIZE (1u << 20)	/* the page copy buffer: stays in the cache */
+#define AHEAD_SLOTS 4		/* buffers of the read-ahead ring */
 
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
@@ -59,6 +65,7 @@ void rs_pages_close(struct rs_pages *pg)
 	if (pg->uffd >= 0)
 		close(pg->uffd);
 	free(pg->buf);
+	free(pg->ring);
 	rs_pages_open(pg);
 }
 
@@ -178,6 +185,135 @@ static int copy_in(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_mode
 	return 0;
 }
 
+/* The chunks of an area's saved pages, in order: each at most BUFSIZE
+ * bytes of one run.  Both threads of a read-ahead walk the same sequence. */
+struct chunk_walk {
+	const struct ckpt_model_mm *mm;
+	size_t run, end;		/* the run index, one past the area's last */
+	uint64_t done;			/* bytes of the run walked */
+};
+
+static bool next_chunk(struct chunk_walk *w, uint64_t *off, uint64_t *addr, size_t *n)
+{
+	while (w->run < w->end) {
+		const struct ckpt_model_run *run = &w->mm->runs[w->run];
+		uint64_t total = run->pages * CKPT_PAGE_SIZE;
+
+		if (w->done < total) {
+			*n = total - w->done < BUFSIZE ? (size_t)(total - w->done) : BUFSIZE;
+			*off = run->offset + w->done;
+			*addr = run->start + w->done;
+			w->done += *n;
+			return true;
+		}
+		w->run++;
+		w->done = 0;
+	}
+	return false;
+}
+
+/* The read-ahead: the reader fills chunk k into slot k % AHEAD_SLOTS once
+ * the copier has taken chunk k - AHEAD_SLOTS. */
+struct ahead {
+	struct ckpt_image *img;
+	struct chunk_walk walk;
+	uint8_t *slot[AHEAD_SLOTS];
+	uint64_t filled, taken;		/* chunks read, chunks copied */
+	bool failed, quit;		/* the reader stopped at chunk `filled` */
+	int err;			/* its errno, 0: the image ends */
+	uint64_t err_off;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *ahead_main(void *arg)
+{
+	struct ahead *a = arg;
+	uint64_t off, addr;
+	size_t n;
+
+	for (uint64_t k = 0; next_chunk(&a->walk, &off, &addr, &n); k++) {
+		pthread_mutex_lock(&a->mu);
+		while (k - a->taken >= AHEAD_SLOTS && !a->quit)
+			pthread_cond_wait(&a->cv, &a->mu);
+		bool quit = a->quit;
+
+		pthread_mutex_unlock(&a->mu);
+		if (quit)
+			break;
+		ssize_t got = ckpt_image_read_at(a->img, off, a->slot[k % AHEAD_SLOTS], n);
+
+		pthread_mutex_lock(&a->mu);
+		if (got != (ssize_t)n) {
+			a->failed = true;
+			a->err = got < 0 ? errno : 0;
+			a->err_off = off;
+		} else {
+			a->filled = k + 1;
+		}
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		if (got != (ssize_t)n)
+			break;
+	}
+	return NULL;
+}
+
+/* The area's chunks copied in as the reader delivers them; 1 when the
+ * reader thread could not be had (the caller reads them itself). */
+static int write_ahead(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_model_vma *v, bool *uffd,
+		       struct chunk_walk walk)
+{
+	struct ahead a = { .img = x->plan->img, .walk = walk };
+	pthread_t th;
+	uint64_t off, addr;
+	size_t n;
+	int rc = 0;
+
+	if (!pg->ring && !(pg->ring = malloc((size_t)AHEAD_SLOTS * BUFSIZE)))
+		return 1;
+	for (int i = 0; i < AHEAD_SLOTS; i++)
+		a.slot[i] = pg->ring + (size_t)i * BUFSIZE;
+	pthread_mutex_init(&a.mu, NULL);
+	pthread_cond_init(&a.cv, NULL);
+	if (pthread_create(&th, NULL, ahead_main, &a) != 0) {
+		pthread_cond_destroy(&a.cv);
+		pthread_mutex_destroy(&a.mu);
+		return 1;
+	}
+	for (uint64_t k = 0; rc == 0 && next_chunk(&walk, &off, &addr, &n); k++) {
+		bool ready;
+
+		if (x->opt && x->opt->stop && *x->opt->stop) {
+			rc = rs_fail(x, "writing its pages: interrupted");
+			break;
+		}
+		pthread_mutex_lock(&a.mu);
+		while (a.filled <= k && !a.failed)
+			pthread_cond_wait(&a.cv, &a.mu);
+		ready = a.filled > k;
+		pthread_mutex_unlock(&a.mu);
+		if (!ready) {
+			rc = rs_fail(x, "cannot read the pages at image byte %" PRIu64 ": %s", a.err_off,
+				     a.err ? strerror(a.err) : "the image ends");
+			break;
+		}
+		rc = copy_in(x, pg, v, uffd, addr, a.slot[k % AHEAD_SLOTS], n);
+		pthread_mutex_lock(&a.mu);
+		a.taken = k + 1;
+		pthread_cond_broadcast(&a.cv);
+		pthread_mutex_unlock(&a.mu);
+	}
+	pthread_mutex_lock(&a.mu);
+	a.quit = true;
+	pthread_cond_broadcast(&a.cv);
+	pthread_mutex_unlock(&a.mu);
+	pthread_join(th, NULL);
+	pthread_cond_destroy(&a.cv);
+	pthread_mutex_destroy(&a.mu);
+	return rc;
+}
+
 int rs_pages_write(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_model_mm *mm,
 		   const struct ckpt_model_vma *v, int32_t ino)
 {
@@ -194,21 +330,23 @@ int rs_pages_write(struct rs_ctx *x, struct rs_pages *pg, const struct ckpt_mode
 			return -1;
 		uffd = pg->uffd >= 0 && ioctl(pg->uffd, UFFDIO_REGISTER, &reg) == 0;
 	}
-	for (size_t i = v->first_run; rc == 0 && i < v->first_run + v->n_runs && i < mm->n_runs; i++) {
-		const struct ckpt_model_run *run = &mm->runs[i];
-		uint64_t total = run->pages * CKPT_PAGE_SIZE;
+	struct chunk_walk walk = { .mm = mm, .run = v->first_run,
+				   .end = v->first_run + v->n_runs < mm->n_runs ? v->first_run + v->n_runs : mm->n_runs };
+	uint64_t off, addr;
+	size_t n;
 
-		for (uint64_t done = 0; rc == 0 && done < total;) {
-			size_t n = total - done < BUFSIZE ? (size_t)(total - done) : BUFSIZE;
+	rc = v->pages * CKPT_PAGE_SIZE > 2 * (uint64_t)BUFSIZE ? write_ahead(x, pg, v, &uffd, walk) : 1;
+	if (rc == 1) {
+		rc = 0;
+		while (rc == 0 && next_chunk(&walk, &off, &addr, &n)) {
 			const uint8_t *src;
 
 			if (x->opt && x->opt->stop && *x->opt->stop)
 				rc = rs_fail(x, "writing its pages: interrupted");
-			else if (!(src = image_bytes(x, pg, run->offset + done, &n)))
+			else if (!(src = image_bytes(x, pg, off, &n)))
 				rc = -1;
 			else
-				rc = copy_in(x, pg, v, &uffd, run->start + done, src, n);
-			done += n;
+				rc = copy_in(x, pg, v, &uffd, addr, src, n);
 		}
 	}
 	if (unregister(x, pg, v, &uffd) < 0 && rc == 0)

@@ -533,6 +533,7 @@ int rs_mm_restore(struct rs_ctx *x);		/* mm.c: address space, then PR_SET_MM */
  * space, close after its areas. */
 struct rs_pages {
 	uint8_t *buf;			/* image bytes on their way */
+	uint8_t *ring;			/* the read-ahead's buffers (pages.c) */
 	int uffd;			/* the task's userfaultfd, ours; -1 none */
 	bool uffd_tried;
 	uint64_t uffd_bytes;		/* placed by UFFDIO_COPY (the rest: /proc/PID/mem) */
