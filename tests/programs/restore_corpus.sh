@@ -127,6 +127,7 @@ corpus=(
 	"pidns_container pidns $tmp/pidns_container.out container|"
 	"pidns_nested pidns $tmp/pidns_nested.out nested|"
 	"pidns_joined pidns $tmp/pidns_joined.out joined|"
+	"pidns_crossgroup pidns $tmp/pidns_crossgroup.out crossgroup|restore-tree"
 	"listener listener $tmp/listener|"
 	"listener_waiting listener $tmp/listener_waiting waiting|restore-listen-socket"
 	"ttyjob ttyjob|restore-tty"

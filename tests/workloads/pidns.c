@@ -3,6 +3,7 @@
  *   pidns READY-FILE OUT-FILE container [pipe]
  *   pidns READY-FILE OUT-FILE nested [pipe]
  *   pidns READY-FILE OUT-FILE joined
+ *   pidns READY-FILE OUT-FILE crossgroup
  *
  * container: a launcher makes the init of a new pid namespace (pid 1 there,
  * a session leader, like a container's), which forks two children; the
@@ -11,7 +12,10 @@
  * (pid 1), whose child (pid 2) makes the init of a namespace below that
  * one: five processes on three levels.  joined: the root unshares its pid
  * namespace for its children and forks two: pid 1 there, and pid 2, which
- * joined a namespace it did not start.
+ * joined a namespace it did not start.  crossgroup: the root forks the
+ * init of a new namespace, whose child stays in the root's process group
+ * while the init makes a group of its own: the child's group is led from
+ * the namespace above, where setpgid(2) in the child cannot name it.
  *
  * Every process but the launcher appends "TAG COUNT PID PPID" to OUT-FILE
  * every 20 ms, PID and PPID as getpid() and getppid() see them (in its own
@@ -160,6 +164,21 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 10; i++)
 			tick();
 		workload_ready(ready, "first=%d\nsecond=%d\n", (int)side, (int)x);
+		count("root");
+	}
+	if (strcmp(mode, "crossgroup") == 0) {
+		if ((x = newpid_fork()) == 0) {
+			if (fork() == 0)
+				count("y");
+			if (setpgid(0, 0) < 0)
+				_exit(1);
+			count("x");
+		}
+		if (x < 0)
+			return 1;
+		for (int i = 0; i < 10; i++)
+			tick();
+		workload_ready(ready, "x=%d\n", (int)x);
 		count("root");
 	}
 	/* nested */

@@ -49,7 +49,8 @@ static const struct ckpt_rule rules[] = {
 	[R_TREE] = { "restore-tree", "restorable", CKPT_SEV_ERROR, R6,
 		"A process whose parent is not a process listed before it in the image (the root "
 		"aside), or whose session or group it cannot reach from its parent's (setsid, "
-		"setpgid): ckptrestore makes every child from its restored parent." },
+		"setpgid; a group it joins must be led by a process its pid namespace sees): "
+		"ckptrestore makes every child from its restored parent." },
 	[R_CPU] = { "restore-cpu", "restorable", CKPT_SEV_ERROR, R6,
 		"A task without its registers (CPU) or its FPU state (CPU_FPU): it cannot be resumed." },
 	[R_FILE_TYPE] = { "restore-file-type", "restorable", CKPT_SEV_ERROR, R6,
@@ -878,6 +879,17 @@ static bool made_before(const struct ckpt_model *m, size_t i, int64_t ppid)
 /* A child gets its parent's session and group from the fork; it can only
  * make a session of its own, or a group of its own, or join a group of
  * its session that a process made before it is in. */
+/* Whether task mt can name its group's leader in its own pid namespace,
+ * as setpgid(2) needs: a leader outside the image has only ckpt's number,
+ * one of the image only the numbers from its depth up. */
+static bool leader_seen(const struct ckpt_model *m, const struct ckpt_model_task *mt)
+{
+	for (size_t k = 0; k < m->n_tasks; k++)
+		if (m->tasks[k].pid == mt->pgid)
+			return m->tasks[k].depth >= mt->depth;
+	return mt->depth == 0;
+}
+
 static bool group_reachable(const struct ckpt_model *m, size_t i)
 {
 	const struct ckpt_model_task *mt = &m->tasks[i], *parent = NULL;
@@ -895,7 +907,7 @@ static bool group_reachable(const struct ckpt_model *m, size_t i)
 		return true;
 	for (size_t k = 0; k < i; k++)
 		if (m->tasks[k].pgid == mt->pgid && m->tasks[k].sid == mt->sid && !m->tasks[k].exit_state)
-			return true;
+			return leader_seen(m, mt);
 	return false;
 }
 
