@@ -34,6 +34,22 @@ run() {
 	"$@" >"$out" 2>"$err" || rc=$?
 }
 
+# edit_image JSON NAME PYTHON: $tmp/NAME.ckpt, the ckptdump --json --pages
+# document JSON with its records edited by PYTHON (recs: the record list;
+# rec(type, n): the n-th record of a type), re-encoded by $CKPTENCODE.
+edit_image() {
+	python3 - "$1" "$tmp/$2.json" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+recs = d["records"]
+def rec(t, n=0):
+    return [r for r in recs if r["type"] == t][n]
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$CKPTENCODE" "$tmp/$2.json" >"$tmp/$2.ckpt" 2>"$tmp/$2.err" || sed 's/^/# /' "$tmp/$2.err"
+}
+
 # A sanitizer report or a crash is never an acceptable way to fail.
 sanitizer_pattern='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|Segmentation fault|core dumped'
 

@@ -18,18 +18,7 @@ kill -KILL "$c_pid"
 
 # edit NAME PYTHON: the image with records edited by PYTHON (recs: the
 # record list; rec(type): the first record of a type), re-encoded.
-edit() {
-	python3 - "${src:-$tmp/c.json}" "$tmp/$1.json" "$2" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-recs = d["records"]
-def rec(t, n=0):
-    return [r for r in recs if r["type"] == t][n]
-exec(sys.argv[3])
-json.dump(d, open(sys.argv[2], "w"))
-PY
-	"$CKPTENCODE" "$tmp/$1.json" >"$tmp/$1.ckpt" 2>"$tmp/$1.err" || sed 's/^/# /' "$tmp/$1.err"
-}
+edit() { edit_image "${src:-$tmp/c.json}" "$1" "$2"; }
 
 # expect RULE NAME: the edited image is refused for RULE by both.
 expect() {

@@ -53,18 +53,7 @@ check_grep "ckptcheck --shell-job: the terminal is the restorer's (info)" \
 "$CKPTDUMP" --json --pages "$tmp/job.ckpt" >"$tmp/job.json"
 # edit NAME PYTHON: job.ckpt with records edited by PYTHON (recs: the
 # record list; rec(type, n): the n-th record of a type), re-encoded.
-edit() {
-	python3 - "$tmp/job.json" "$tmp/$1.json" "$2" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-recs = d["records"]
-def rec(t, n=0):
-    return [r for r in recs if r["type"] == t][n]
-exec(sys.argv[3])
-json.dump(d, open(sys.argv[2], "w"))
-PY
-	"$CKPTENCODE" "$tmp/$1.json" >"$tmp/$1.ckpt" 2>"$tmp/$1.err" || sed 's/^/# /' "$tmp/$1.err"
-}
+edit() { edit_image "$tmp/job.json" "$1" "$2"; }
 # refused NAME WHY: ckptcheck --shell-job and ckptrestore --shell-job
 # --dry-run refuse the edited image NAME with restore-tty saying WHY.
 refused() {

@@ -179,8 +179,12 @@ static int32_t write_tty(struct collect *c, struct tty_facts *f)
 		ckpt_emit_set(e, "c_cflag", f->t.c_cflag);
 		ckpt_emit_set(e, "c_lflag", f->t.c_lflag);
 		ckpt_emit_set(e, "c_line", f->t.c_line);
-		if (!e->failed)
-			memcpy(e->b.data + 57, f->t.c_cc, sizeof(f->t.c_cc));
+		/* A BYTES field: placed where the record table says. */
+		const struct ckpt_field *cc = ckpt_rtype_field(e->b.rt, "c_cc");
+
+		if (!e->failed && cc)
+			memcpy(e->b.data + cc->offset, f->t.c_cc,
+			       cc->width < sizeof(f->t.c_cc) ? cc->width : sizeof(f->t.c_cc));
 		if (f->flags & CKPT_TTY_TERMIOS2) {
 			ckpt_emit_set(e, "c_ispeed", f->t.c_ispeed);
 			ckpt_emit_set(e, "c_ospeed", f->t.c_ospeed);
